@@ -1,0 +1,10 @@
+//! Domain logic for the MCP trust layer: manifests and their findings, image
+//! references, Sigstore verification, tool surfaces, the signed catalog,
+//! the transparency log and runtime profiles. No HTTP server, CLI or
+//! database code lives here; the binaries parse input, call this, and render.
+
+pub mod finding;
+pub mod image;
+pub mod manifest;
+
+pub use finding::{Finding, Severity};

@@ -1,0 +1,37 @@
+//! The manifest: an official MCP `server.json` carrying this project's
+//! security extension. [`validate`] is the one place a manifest is checked:
+//! size caps, then the JSON Schema in `schemas/`, then semantic rules, every
+//! problem reported as a [`Finding`](crate::finding::Finding).
+
+pub mod egress;
+pub mod model;
+pub mod rules;
+pub mod schema;
+pub mod validate;
+
+pub use model::*;
+pub use validate::{Report, ValidateOptions, validate, validate_value};
+
+/// A parsed manifest: the official part (unknown fields kept) and the typed extension.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    /// The official `server.json`, `_meta` included verbatim.
+    pub server: ServerJson,
+    /// This project's extension, when present.
+    pub security: Option<SecurityExtension>,
+}
+
+impl Manifest {
+    /// Serializes back to JSON; official fields this project does not know are kept.
+    pub fn to_value(&self) -> serde_json::Value {
+        let mut server = self.server.clone();
+        if let Some(sec) = &self.security {
+            let meta = server.meta.get_or_insert_with(Default::default);
+            meta.insert(
+                EXTENSION_KEY.to_owned(),
+                serde_json::to_value(sec).unwrap_or(serde_json::Value::Null),
+            );
+        }
+        serde_json::to_value(&server).unwrap_or(serde_json::Value::Null)
+    }
+}

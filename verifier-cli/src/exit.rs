@@ -1,0 +1,37 @@
+//! Exit codes, decided in one place: 0 verified/ok, 1 verification or policy
+//! failed, 2 usage or unreadable input, 3 network or registry unreachable.
+
+/// What a command's result means to the shell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Verified, or clean.
+    Ok = 0,
+    /// Verification or policy failed, or findings at error severity.
+    Failed = 1,
+    /// Usage error or unreadable input.
+    Usage = 2,
+    /// A network peer (OCI registry, catalog server) could not be reached.
+    Unreachable = 3,
+}
+
+/// An error that maps to "unreachable" (exit 3) rather than "bad input" (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Unreachable(pub String);
+
+/// Prints an error with its causes and returns its exit code.
+pub fn report_error(err: &anyhow::Error) -> Exit {
+    eprintln!("error: {err}");
+    for cause in err.chain().skip(1) {
+        eprintln!("  caused by: {cause}");
+    }
+    if err
+        .chain()
+        .any(|c| c.downcast_ref::<Unreachable>().is_some())
+    {
+        Exit::Unreachable
+    } else {
+        Exit::Usage
+    }
+}

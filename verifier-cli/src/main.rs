@@ -1,0 +1,19 @@
+//! `mcp-verify`: verifies MCP server images, manifests and catalogs, and
+//! renders least-privilege runtime profiles. Parsing lives in `cli`, each
+//! command in `commands/`, and exit codes are decided in one place here.
+
+mod cli;
+mod commands;
+mod exit;
+mod output;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = cli::Cli::parse();
+    let code = match commands::run(cli) {
+        Ok(outcome) => outcome,
+        Err(err) => exit::report_error(&err),
+    };
+    std::process::ExitCode::from(code as u8)
+}

@@ -1,0 +1,42 @@
+//! Human output: one block per file, one line per finding with its JSON
+//! path, then the message and the fix indented below it.
+
+use crate::commands::lint::FileReport;
+use mcp_trust::Severity;
+use std::fmt::Write;
+
+/// Renders lint reports for a terminal.
+pub fn lint(reports: &[FileReport]) -> String {
+    let mut out = String::new();
+    let (mut errors, mut warnings) = (0, 0);
+    for r in reports {
+        if r.findings.is_empty() {
+            let _ = writeln!(out, "{}: ok", r.file);
+            continue;
+        }
+        let _ = writeln!(out, "{}:", r.file);
+        for f in &r.findings {
+            match f.severity {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+                Severity::Info => {}
+            }
+            let path = if f.path.is_empty() {
+                "(document)"
+            } else {
+                &f.path
+            };
+            let _ = writeln!(out, "  {:<7} {} at {}", f.severity, f.code, path);
+            let _ = writeln!(out, "          {}", f.message);
+            if !f.hint.is_empty() {
+                let _ = writeln!(out, "          fix: {}", f.hint);
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{} file(s): {errors} error(s), {warnings} warning(s)",
+        reports.len()
+    );
+    out
+}
