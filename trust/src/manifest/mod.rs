@@ -22,16 +22,19 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    /// Serializes back to JSON; official fields this project does not know are kept.
+    /// Serializes back to JSON exactly as read: official fields this project does
+    /// not know, and the extension as written, are kept.
     pub fn to_value(&self) -> serde_json::Value {
-        let mut server = self.server.clone();
-        if let Some(sec) = &self.security {
-            let meta = server.meta.get_or_insert_with(Default::default);
-            meta.insert(
-                EXTENSION_KEY.to_owned(),
-                serde_json::to_value(sec).unwrap_or(serde_json::Value::Null),
-            );
-        }
-        serde_json::to_value(&server).unwrap_or(serde_json::Value::Null)
+        serde_json::to_value(&self.server).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Replaces the security extension, in the typed view and in `_meta`.
+    pub fn set_security(&mut self, security: SecurityExtension) {
+        let value = serde_json::to_value(&security).unwrap_or(serde_json::Value::Null);
+        self.server
+            .meta
+            .get_or_insert_with(Default::default)
+            .insert(EXTENSION_KEY.to_owned(), value);
+        self.security = Some(security);
     }
 }
