@@ -2,6 +2,8 @@
 //! every valid file passes, every invalid file fails with exactly the
 //! expected error findings (code and JSON path).
 
+#![allow(clippy::unwrap_used)] // test helpers panic on broken fixtures by design
+
 use mcp_trust::finding::Severity;
 use mcp_trust::manifest::{EXTENSION_KEY, ValidateOptions, validate};
 use serde_json::Value;

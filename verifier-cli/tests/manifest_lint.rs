@@ -1,6 +1,8 @@
 //! `mcp-verify manifest lint` as users run it: the real binary, its output
 //! (snapshots) and its exit codes.
 
+#![allow(clippy::unwrap_used)] // test helpers panic on broken fixtures by design
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
