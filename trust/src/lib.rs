@@ -5,6 +5,7 @@
 
 pub mod finding;
 pub mod image;
+pub mod import;
 pub mod manifest;
 
 pub use finding::{Finding, Severity};

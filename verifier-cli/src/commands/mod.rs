@@ -1,13 +1,15 @@
 //! One module per command; `run` dispatches.
 
+pub mod import;
 pub mod lint;
 
-use crate::cli::{Cli, Command, ManifestCommand};
+use crate::cli::{Cli, Command, ImportCommand, ManifestCommand};
 use crate::exit::Exit;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Manifest(ManifestCommand::Lint(args)) => lint::run(&args),
+        Command::Import(ImportCommand::DockerCatalog(args)) => import::docker_catalog(&args),
     }
 }

@@ -40,3 +40,46 @@ pub fn lint(reports: &[FileReport]) -> String {
     );
     out
 }
+
+/// Renders import results: one line per entry, findings indented, then totals by code.
+pub fn import(
+    reports: &[crate::commands::import::EntryReport],
+    summary: &crate::commands::import::Summary,
+) -> String {
+    let mut out = String::new();
+    for r in reports {
+        let name = r.name.as_deref().unwrap_or("(unnamed)");
+        let state = match (&r.written_to, r.converted) {
+            (Some(to), _) => format!("converted -> {to}"),
+            (None, true) => "converted".to_owned(),
+            (None, false) => "REJECTED".to_owned(),
+        };
+        let _ = writeln!(out, "{name} ({}): {state}", r.source);
+        for (label, list) in [
+            ("server.yaml", &r.import_findings),
+            ("manifest", &r.manifest_findings),
+        ] {
+            for f in list {
+                let path = if f.path.is_empty() {
+                    "(document)"
+                } else {
+                    &f.path
+                };
+                let _ = writeln!(
+                    out,
+                    "  {:<7} {} at {label} {path}: {}",
+                    f.severity, f.code, f.message
+                );
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{} entries: {} converted ({} without errors), {} rejected",
+        summary.entries, summary.converted, summary.clean, summary.rejected
+    );
+    for (code, n) in &summary.by_code {
+        let _ = writeln!(out, "  {n:>5}  {code}");
+    }
+    out
+}
