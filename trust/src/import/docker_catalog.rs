@@ -529,16 +529,13 @@ pub fn docker_tool(t: &Value) -> Result<Tool, String> {
         }
         s
     };
-    let annotations = match t.get("annotations") {
-        None => None,
-        Some(a) => Some(ToolAnnotations {
-            title: a.get("title").and_then(Value::as_str).map(str::to_owned),
-            read_only_hint: a.get("readOnlyHint").and_then(Value::as_bool),
-            destructive_hint: a.get("destructiveHint").and_then(Value::as_bool),
-            idempotent_hint: a.get("idempotentHint").and_then(Value::as_bool),
-            open_world_hint: a.get("openWorldHint").and_then(Value::as_bool),
-        }),
-    };
+    let annotations = t.get("annotations").map(|a| ToolAnnotations {
+        title: a.get("title").and_then(Value::as_str).map(str::to_owned),
+        read_only_hint: a.get("readOnlyHint").and_then(Value::as_bool),
+        destructive_hint: a.get("destructiveHint").and_then(Value::as_bool),
+        idempotent_hint: a.get("idempotentHint").and_then(Value::as_bool),
+        open_world_hint: a.get("openWorldHint").and_then(Value::as_bool),
+    });
     Ok(Tool {
         name: name.to_owned(),
         title: t.get("title").and_then(Value::as_str).map(str::to_owned),
