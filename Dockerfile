@@ -1,0 +1,36 @@
+# Both binaries, built in one stage and copied into a minimal runtime image
+# that runs as a non-root user and needs no writable root filesystem:
+# run with `--read-only` and a volume (or tmpfs) at /data.
+#
+#   docker build -t mcp-trust .
+#   docker run --read-only -v mcp-data:/data -p 8080:8080 mcp-trust serve --listen 0.0.0.0:8080
+#   docker run --rm --entrypoint /usr/local/bin/mcp-verify mcp-trust --help
+
+FROM docker.io/library/rust:1.95-bookworm AS build
+WORKDIR /src
+# Dependencies first, so source edits do not rebuild them.
+COPY Cargo.toml Cargo.lock ./
+COPY trust/Cargo.toml trust/Cargo.toml
+COPY registry/Cargo.toml registry/Cargo.toml
+COPY verifier-cli/Cargo.toml verifier-cli/Cargo.toml
+RUN mkdir -p trust/src registry/src verifier-cli/src \
+ && echo '' > trust/src/lib.rs \
+ && echo 'fn main() {}' > registry/src/main.rs \
+ && echo 'fn main() {}' > verifier-cli/src/main.rs \
+ && cargo fetch --locked
+COPY . .
+RUN cargo build --release --locked -p mcp-registry -p mcp-verify \
+ && install -D -m 0755 target/release/mcp-registry /out/usr/local/bin/mcp-registry \
+ && install -D -m 0755 target/release/mcp-verify /out/usr/local/bin/mcp-verify \
+ && install -d -m 0750 /out/data
+
+# glibc, libgcc and CA certificates, no shell, no package manager; uid 65532.
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=build /out/usr/local/bin/ /usr/local/bin/
+COPY --from=build --chown=65532:65532 /out/data /data
+USER 65532:65532
+WORKDIR /data
+VOLUME ["/data"]
+EXPOSE 8080
+ENTRYPOINT ["/usr/local/bin/mcp-registry"]
+CMD ["serve", "--data-dir", "/data", "--listen", "0.0.0.0:8080"]
