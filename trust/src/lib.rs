@@ -7,5 +7,6 @@ pub mod finding;
 pub mod image;
 pub mod import;
 pub mod manifest;
+pub mod oci;
 
 pub use finding::{Finding, Severity};

@@ -1,0 +1,817 @@
+//! A bounded OCI distribution client: token authentication, byte-capped and
+//! digest-checked manifest and referrer-list reads, counted blob reads, a
+//! deadline around every operation, and a host policy applied to the URL,
+//! to every address DNS returns and to every redirect.
+
+use crate::image::Digest;
+use base64::Engine;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, HeaderMap, WWW_AUTHENTICATE};
+use reqwest::{Method, StatusCode, Url};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use thiserror::Error;
+
+/// Byte and count limits for everything read from a registry.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest manifest read (default 4 MiB).
+    pub manifest_bytes: u64,
+    /// Largest referrer list read (default 4 MiB).
+    pub referrers_bytes: u64,
+    /// Largest blob read, e.g. a bundle or a signature payload (default 16 MiB).
+    pub blob_bytes: u64,
+    /// Most signatures and attestations considered for one image (default 64).
+    pub signatures: usize,
+    /// Deadline for one whole operation (a manifest, a blob, a token), not per read.
+    pub operation_deadline: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            manifest_bytes: 4 << 20,
+            referrers_bytes: 4 << 20,
+            blob_bytes: 16 << 20,
+            signatures: 64,
+            operation_deadline: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Which hosts and addresses may be contacted. The CLI allows every public
+/// and private address (a CI runner may use an internal registry); the
+/// registry server refuses private, loopback and link-local addresses and
+/// hosts outside its allowlist.
+#[derive(Debug, Clone, Default)]
+pub struct HostPolicy {
+    /// When set, only these registry hosts (`host` or `host:port`) may be contacted.
+    pub allowed_hosts: Option<BTreeSet<String>>,
+    /// Refuse private, loopback, link-local, multicast and unspecified addresses.
+    pub public_addresses_only: bool,
+    /// Loopback addresses allowed even with `public_addresses_only` (tests).
+    pub allow_loopback: bool,
+}
+
+impl HostPolicy {
+    /// Checks a host name (with port) against the allowlist.
+    pub fn check_host(&self, host: &str) -> Result<(), String> {
+        match &self.allowed_hosts {
+            Some(allowed) if !allowed.contains(host) => {
+                Err(format!("registry host `{host}` is not on the allowlist"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks one resolved address.
+    pub fn check_addr(&self, ip: IpAddr) -> Result<(), String> {
+        if !self.public_addresses_only || is_public(ip) || (self.allow_loopback && ip.is_loopback())
+        {
+            Ok(())
+        } else {
+            Err(format!("address {ip} is private, loopback or link-local"))
+        }
+    }
+}
+
+/// True for globally routable unicast addresses.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || o[0] == 0
+                || (o[0] == 100 && (64..128).contains(&o[1])) // CGNAT
+                || (o[0] == 198 && (o[1] == 18 || o[1] == 19)) // benchmarking
+                || o[0] >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00 // unique local
+                || (s[0] & 0xffc0) == 0xfe80 // link local
+                || (s[0] == 0x2001 && s[1] == 0x0db8)) // documentation
+        }
+    }
+}
+
+/// Registry credentials: `user:password` per registry host.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    by_host: BTreeMap<String, (String, String)>,
+}
+
+impl Credentials {
+    /// No credentials: anonymous access.
+    pub fn anonymous() -> Self {
+        Self::default()
+    }
+
+    /// Reads `auths` from a Docker `config.json` (`{"auths": {"host": {"auth": base64(user:pass)}}}`).
+    /// Credential helpers are not run.
+    pub fn from_docker_config(bytes: &[u8]) -> Result<Self, String> {
+        let v: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
+        let mut by_host = BTreeMap::new();
+        if let Some(auths) = v.get("auths").and_then(|a| a.as_object()) {
+            for (host, entry) in auths {
+                let host = host
+                    .trim_start_matches("https://")
+                    .trim_start_matches("http://")
+                    .trim_end_matches('/');
+                let host = host
+                    .strip_suffix("/v1")
+                    .or_else(|| host.strip_suffix("/v2"))
+                    .unwrap_or(host);
+                let host = if host == "index.docker.io" {
+                    "docker.io"
+                } else {
+                    host
+                };
+                if let Some(auth) = entry.get("auth").and_then(|a| a.as_str()) {
+                    let decoded = base64::engine::general_purpose::STANDARD
+                        .decode(auth)
+                        .map_err(|_| format!("`auths.{host}.auth` is not base64"))?;
+                    let text = String::from_utf8(decoded)
+                        .map_err(|_| format!("`auths.{host}.auth` is not UTF-8"))?;
+                    let (u, p) = text
+                        .split_once(':')
+                        .ok_or_else(|| format!("`auths.{host}.auth` is not user:password"))?;
+                    by_host.insert(host.to_owned(), (u.to_owned(), p.to_owned()));
+                }
+            }
+        }
+        Ok(Credentials { by_host })
+    }
+
+    /// Adds credentials for one host.
+    pub fn insert(&mut self, host: &str, user: &str, password: &str) {
+        self.by_host
+            .insert(host.to_owned(), (user.to_owned(), password.to_owned()));
+    }
+
+    fn get(&self, host: &str) -> Option<&(String, String)> {
+        self.by_host.get(host)
+    }
+}
+
+/// Everything that shapes a client.
+#[derive(Debug, Clone, Default)]
+pub struct ClientConfig {
+    /// Limits on bytes, counts and time.
+    pub limits: Limits,
+    /// Hosts reached over plain HTTP (`--allow-insecure-registry`); HTTPS everywhere else.
+    pub insecure_hosts: BTreeSet<String>,
+    /// Credentials per host; sent only to that host.
+    pub credentials: Credentials,
+    /// Which hosts and addresses may be contacted.
+    pub host_policy: HostPolicy,
+}
+
+/// Why talking to a registry failed.
+#[derive(Debug, Error)]
+pub enum OciError {
+    /// Connection refused, DNS failure, TLS failure: the registry could not be reached.
+    #[error("registry {host} unreachable: {reason}")]
+    Unreachable {
+        /// Registry host.
+        host: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The operation did not finish before its deadline.
+    #[error("{what} from {host} did not complete within {seconds}s")]
+    Deadline {
+        /// Registry host.
+        host: String,
+        /// What was being read.
+        what: String,
+        /// The deadline.
+        seconds: u64,
+    },
+    /// The host or one of its addresses is refused by policy.
+    #[error("refused to contact {host}: {reason}")]
+    HostRefused {
+        /// Registry host.
+        host: String,
+        /// Why.
+        reason: String,
+    },
+    /// More bytes than the limit.
+    #[error("{what} is larger than the {limit}-byte limit")]
+    TooLarge {
+        /// What was being read.
+        what: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// Content does not hash to the digest it was requested by.
+    #[error("{what}: registry returned content with digest {actual}, not the requested {expected}")]
+    DigestMismatch {
+        /// What was being read.
+        what: String,
+        /// Requested digest.
+        expected: String,
+        /// Digest of what came back.
+        actual: String,
+    },
+    /// An HTTP status the operation cannot use.
+    #[error("{what}: HTTP {status} from {url}")]
+    Status {
+        /// What was being read.
+        what: String,
+        /// The status.
+        status: u16,
+        /// The URL.
+        url: String,
+    },
+    /// Authentication failed or the token endpoint answered nonsense.
+    #[error("authentication with {host} failed: {reason}")]
+    Auth {
+        /// Registry host.
+        host: String,
+        /// Why.
+        reason: String,
+    },
+    /// JSON that is not the expected OCI document.
+    #[error("{what} is malformed: {reason}")]
+    Malformed {
+        /// What was being read.
+        what: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl OciError {
+    /// True when the failure means "could not reach" (exit 3, HTTP 502) rather than "refused" (exit 1).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            OciError::Unreachable { .. } | OciError::Deadline { .. }
+        ) || matches!(self, OciError::Status { status, .. } if *status >= 500 || *status == 429)
+    }
+}
+
+/// What a GET returned: the bytes, and the content type the registry gave.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The body, within its cap.
+    pub bytes: Vec<u8>,
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+}
+
+/// A bounded client for one or more registries.
+#[derive(Debug, Clone)]
+pub struct OciClient {
+    http: reqwest::Client,
+    config: Arc<ClientConfig>,
+    tokens: Arc<Mutex<HashMap<(String, String), String>>>,
+}
+
+#[derive(Debug)]
+struct PolicyResolver {
+    policy: HostPolicy,
+}
+
+impl reqwest::dns::Resolve for PolicyResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let policy = self.policy.clone();
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> = addrs
+                .iter()
+                .copied()
+                .filter(|a| policy.check_addr(a.ip()).is_ok())
+                .collect();
+            if allowed.is_empty() {
+                let reason = match addrs.first() {
+                    Some(a) => policy.check_addr(a.ip()).err().unwrap_or_default(),
+                    None => "no address".to_owned(),
+                };
+                return Err(format!("{host}: {reason}").into());
+            }
+            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+impl OciClient {
+    /// Builds a client; fails only if the TLS stack cannot start.
+    pub fn new(config: ClientConfig) -> Result<Self, OciError> {
+        let policy = config.host_policy.clone();
+        let redirect_policy = policy.clone();
+        let http = reqwest::Client::builder()
+            .dns_resolver(Arc::new(PolicyResolver { policy }))
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() >= 5 {
+                    return attempt.error("more than 5 redirects");
+                }
+                match check_url(&redirect_policy, attempt.url()) {
+                    Ok(()) => attempt.follow(),
+                    Err(e) => attempt.error(e),
+                }
+            }))
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("mcp-trust/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| OciError::Unreachable {
+                host: String::new(),
+                reason: format!("cannot start HTTP client: {e}"),
+            })?;
+        Ok(OciClient {
+            http,
+            config: Arc::new(config),
+            tokens: Default::default(),
+        })
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.config.limits
+    }
+
+    fn base(&self, registry: &str) -> String {
+        let host = if registry == "docker.io" {
+            "registry-1.docker.io"
+        } else {
+            registry
+        };
+        let scheme = if self.config.insecure_hosts.contains(registry) {
+            "http"
+        } else {
+            "https"
+        };
+        format!("{scheme}://{host}")
+    }
+
+    /// GETs a manifest by digest: capped, and refused unless its bytes hash to that digest.
+    pub async fn manifest_by_digest(
+        &self,
+        registry: &str,
+        repo: &str,
+        digest: &Digest,
+    ) -> Result<Fetched, OciError> {
+        let url = format!("{}/v2/{repo}/manifests/{digest}", self.base(registry));
+        let what = format!("manifest {repo}@{digest}");
+        let f = self
+            .get_capped(
+                registry,
+                repo,
+                &url,
+                MANIFEST_ACCEPT,
+                self.config.limits.manifest_bytes,
+                &what,
+            )
+            .await?;
+        check_digest(&what, digest, &f.bytes)?;
+        Ok(f)
+    }
+
+    /// GETs a manifest by tag (capped); returns `None` on 404. The caller checks what it names.
+    pub async fn manifest_by_tag(
+        &self,
+        registry: &str,
+        repo: &str,
+        tag: &str,
+    ) -> Result<Option<(Fetched, Digest)>, OciError> {
+        let url = format!("{}/v2/{repo}/manifests/{tag}", self.base(registry));
+        let what = format!("manifest {repo}:{tag}");
+        match self
+            .get_capped(
+                registry,
+                repo,
+                &url,
+                MANIFEST_ACCEPT,
+                self.config.limits.manifest_bytes,
+                &what,
+            )
+            .await
+        {
+            Ok(f) => {
+                let d = Digest::of(&f.bytes);
+                Ok(Some((f, d)))
+            }
+            Err(OciError::Status { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// GETs the referrers of a digest (OCI 1.1); `None` when the registry has no referrers API.
+    pub async fn referrers(
+        &self,
+        registry: &str,
+        repo: &str,
+        digest: &Digest,
+    ) -> Result<Option<Fetched>, OciError> {
+        let url = format!("{}/v2/{repo}/referrers/{digest}", self.base(registry));
+        let what = format!("referrers of {repo}@{digest}");
+        match self
+            .get_capped(
+                registry,
+                repo,
+                &url,
+                "application/vnd.oci.image.index.v1+json",
+                self.config.limits.referrers_bytes,
+                &what,
+            )
+            .await
+        {
+            Ok(f) => Ok(Some(f)),
+            // 404 (no such API) and 400/405 from older registries mean "use the tag schema".
+            Err(OciError::Status {
+                status: 404 | 400 | 405,
+                ..
+            }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// GETs a blob by digest through a byte counter, checked against its digest.
+    pub async fn blob(
+        &self,
+        registry: &str,
+        repo: &str,
+        digest: &Digest,
+    ) -> Result<Vec<u8>, OciError> {
+        let url = format!("{}/v2/{repo}/blobs/{digest}", self.base(registry));
+        let what = format!("blob {repo}@{digest}");
+        let f = self
+            .get_capped(
+                registry,
+                repo,
+                &url,
+                "*/*",
+                self.config.limits.blob_bytes,
+                &what,
+            )
+            .await?;
+        check_digest(&what, digest, &f.bytes)?;
+        Ok(f.bytes)
+    }
+
+    /// Resolves a tag to the digest of the manifest it names now (for `--resolve`).
+    pub async fn resolve_tag(
+        &self,
+        registry: &str,
+        repo: &str,
+        tag: &str,
+    ) -> Result<Digest, OciError> {
+        match self.manifest_by_tag(registry, repo, tag).await? {
+            Some((_, d)) => Ok(d),
+            None => Err(OciError::Status {
+                what: format!("tag {repo}:{tag}"),
+                status: 404,
+                url: format!("{}/v2/{repo}/manifests/{tag}", self.base(registry)),
+            }),
+        }
+    }
+
+    async fn get_capped(
+        &self,
+        registry: &str,
+        repo: &str,
+        url: &str,
+        accept: &str,
+        cap: u64,
+        what: &str,
+    ) -> Result<Fetched, OciError> {
+        let deadline = self.config.limits.operation_deadline;
+        match tokio::time::timeout(
+            deadline,
+            self.get_capped_inner(registry, repo, url, accept, cap, what),
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(_) => Err(OciError::Deadline {
+                host: registry.to_owned(),
+                what: what.to_owned(),
+                seconds: deadline.as_secs(),
+            }),
+        }
+    }
+
+    async fn get_capped_inner(
+        &self,
+        registry: &str,
+        repo: &str,
+        url: &str,
+        accept: &str,
+        cap: u64,
+        what: &str,
+    ) -> Result<Fetched, OciError> {
+        let parsed = Url::parse(url).map_err(|e| OciError::Malformed {
+            what: what.to_owned(),
+            reason: e.to_string(),
+        })?;
+        self.config
+            .host_policy
+            .check_host(registry)
+            .map_err(|reason| OciError::HostRefused {
+                host: registry.to_owned(),
+                reason,
+            })?;
+        check_url(&self.config.host_policy, &parsed).map_err(|reason| OciError::HostRefused {
+            host: registry.to_owned(),
+            reason,
+        })?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut req = self
+                .http
+                .request(Method::GET, parsed.clone())
+                .header(ACCEPT, accept);
+            if let Some(auth) = self.authorization(registry, repo) {
+                req = req.header(AUTHORIZATION, auth);
+            }
+            let resp = req.send().await.map_err(|e| transport_error(registry, e))?;
+            let status = resp.status();
+            if status == StatusCode::UNAUTHORIZED && attempt == 1 {
+                self.authenticate(registry, repo, resp.headers()).await?;
+                continue;
+            }
+            if !status.is_success() {
+                return Err(OciError::Status {
+                    what: what.to_owned(),
+                    status: status.as_u16(),
+                    url: url.to_owned(),
+                });
+            }
+            let content_type = resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.split(';').next().unwrap_or(s).trim().to_owned());
+            if let Some(len) = resp
+                .headers()
+                .get(CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+                && len > cap
+            {
+                return Err(OciError::TooLarge {
+                    what: what.to_owned(),
+                    limit: cap,
+                });
+            }
+            let bytes = read_capped(resp, cap, what, registry).await?;
+            return Ok(Fetched {
+                bytes,
+                content_type,
+            });
+        }
+    }
+
+    fn authorization(&self, registry: &str, repo: &str) -> Option<String> {
+        if let Ok(tokens) = self.tokens.lock()
+            && let Some(t) = tokens.get(&(registry.to_owned(), repo.to_owned()))
+        {
+            return Some(t.clone());
+        }
+        None
+    }
+
+    async fn authenticate(
+        &self,
+        registry: &str,
+        repo: &str,
+        headers: &HeaderMap,
+    ) -> Result<(), OciError> {
+        let auth_err = |reason: String| OciError::Auth {
+            host: registry.to_owned(),
+            reason,
+        };
+        let challenge = headers
+            .get(WWW_AUTHENTICATE)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| auth_err("401 without a WWW-Authenticate challenge".into()))?;
+        let creds = self.config.credentials.get(registry);
+        let value = if let Some(params) = challenge
+            .strip_prefix("Bearer ")
+            .or_else(|| challenge.strip_prefix("bearer "))
+        {
+            let params = parse_challenge(params);
+            let realm = params
+                .get("realm")
+                .ok_or_else(|| auth_err("Bearer challenge without realm".into()))?;
+            let mut url = Url::parse(realm)
+                .map_err(|e| auth_err(format!("realm `{realm}` is not a URL: {e}")))?;
+            check_url(&self.config.host_policy, &url).map_err(|reason| OciError::HostRefused {
+                host: url.host_str().unwrap_or("").to_owned(),
+                reason,
+            })?;
+            {
+                let mut q = url.query_pairs_mut();
+                if let Some(service) = params.get("service") {
+                    q.append_pair("service", service);
+                }
+                q.append_pair("scope", &format!("repository:{repo}:pull"));
+            }
+            let mut req = self.http.get(url);
+            // Credentials go to the token realm of their own registry only.
+            if let Some((u, p)) = creds {
+                req = req.basic_auth(u, Some(p));
+            }
+            let resp = req.send().await.map_err(|e| transport_error(registry, e))?;
+            if !resp.status().is_success() {
+                return Err(auth_err(format!(
+                    "token endpoint answered HTTP {}",
+                    resp.status().as_u16()
+                )));
+            }
+            let body = read_capped(resp, 64 * 1024, "token response", registry).await?;
+            let v: serde_json::Value = serde_json::from_slice(&body)
+                .map_err(|e| auth_err(format!("token response is not JSON: {e}")))?;
+            let token = v
+                .get("token")
+                .or_else(|| v.get("access_token"))
+                .and_then(|t| t.as_str())
+                .ok_or_else(|| auth_err("token response has no token".into()))?;
+            format!("Bearer {token}")
+        } else if challenge.starts_with("Basic") || challenge.starts_with("basic") {
+            let (u, p) = creds.ok_or_else(|| {
+                auth_err("registry asks for a password and none is configured".into())
+            })?;
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
+            )
+        } else {
+            return Err(auth_err(format!("unsupported challenge `{challenge}`")));
+        };
+        if let Ok(mut tokens) = self.tokens.lock() {
+            tokens.insert((registry.to_owned(), repo.to_owned()), value);
+        }
+        Ok(())
+    }
+}
+
+const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
+
+/// Checks a URL's host when it is an IP literal (names are checked when DNS
+/// answers). Redirects to blob storage go to other hosts: the allowlist names
+/// registries, while addresses are checked for every connection.
+fn check_url(policy: &HostPolicy, url: &Url) -> Result<(), String> {
+    let host = url.host_str().ok_or("URL without host")?;
+    if let Ok(ip) = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+    {
+        policy.check_addr(ip)?;
+    }
+    Ok(())
+}
+
+fn check_digest(what: &str, expected: &Digest, bytes: &[u8]) -> Result<(), OciError> {
+    let actual = Digest::of(bytes);
+    if &actual != expected {
+        return Err(OciError::DigestMismatch {
+            what: what.to_owned(),
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+        });
+    }
+    Ok(())
+}
+
+async fn read_capped(
+    mut resp: reqwest::Response,
+    cap: u64,
+    what: &str,
+    registry: &str,
+) -> Result<Vec<u8>, OciError> {
+    let mut out = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| transport_error(registry, e))?
+    {
+        if out.len() as u64 + chunk.len() as u64 > cap {
+            return Err(OciError::TooLarge {
+                what: what.to_owned(),
+                limit: cap,
+            });
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+fn transport_error(registry: &str, e: reqwest::Error) -> OciError {
+    let mut reason = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        reason.push_str(": ");
+        reason.push_str(&s.to_string());
+        source = s.source();
+    }
+    if reason.contains("private, loopback or link-local") {
+        return OciError::HostRefused {
+            host: registry.to_owned(),
+            reason,
+        };
+    }
+    OciError::Unreachable {
+        host: registry.to_owned(),
+        reason,
+    }
+}
+
+fn parse_challenge(params: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut rest = params.trim();
+    while !rest.is_empty() {
+        let Some((key, after)) = rest.split_once('=') else {
+            break;
+        };
+        let key = key
+            .trim()
+            .trim_start_matches(',')
+            .trim()
+            .to_ascii_lowercase();
+        let (value, after) = if let Some(q) = after.strip_prefix('"') {
+            match q.find('"') {
+                Some(end) => (&q[..end], &q[end + 1..]),
+                None => (q, ""),
+            }
+        } else {
+            match after.find(',') {
+                Some(end) => (&after[..end], &after[end..]),
+                None => (after, ""),
+            }
+        };
+        out.insert(key, value.to_owned());
+        rest = after.trim_start_matches([',', ' ']);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_bearer_challenge() {
+        let p = parse_challenge(
+            r#"realm="https://ghcr.io/token",service="ghcr.io",scope="repository:a/b:pull""#,
+        );
+        assert_eq!(p["realm"], "https://ghcr.io/token");
+        assert_eq!(p["service"], "ghcr.io");
+        assert_eq!(p["scope"], "repository:a/b:pull");
+    }
+
+    #[test]
+    fn private_and_special_addresses_are_not_public() {
+        for a in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "127.0.0.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:10.0.0.1",
+            "224.0.0.1",
+        ] {
+            assert!(!is_public(a.parse().unwrap()), "{a}");
+        }
+        for a in ["140.82.112.3", "2606:4700::1111"] {
+            assert!(is_public(a.parse().unwrap()), "{a}");
+        }
+    }
+
+    #[test]
+    fn docker_config_credentials_are_per_host() {
+        let cfg = br#"{"auths":{"https://index.docker.io/v1/":{"auth":"dTpw"},"ghcr.io":{"auth":"YWxpY2U6czNjcmV0"}}}"#;
+        let c = Credentials::from_docker_config(cfg).unwrap();
+        assert_eq!(c.get("docker.io"), Some(&("u".to_owned(), "p".to_owned())));
+        assert_eq!(
+            c.get("ghcr.io"),
+            Some(&("alice".to_owned(), "s3cret".to_owned()))
+        );
+        assert_eq!(c.get("quay.io"), None);
+        assert!(Credentials::from_docker_config(br#"{"auths":{"x":{"auth":"!!"}}}"#).is_err());
+    }
+}
