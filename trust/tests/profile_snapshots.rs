@@ -245,3 +245,29 @@ fn no_rendering_carries_a_secret_in_the_environment_literally() {
         }
     }
 }
+
+#[test]
+fn docs_show_the_exact_rendering_of_their_example() {
+    let docs = std::fs::read_to_string(root().join("docs/profiles.md")).unwrap();
+    let (_, rendered) = render_all()
+        .into_iter()
+        .find(|(stem, _)| stem == "cloud-run")
+        .unwrap();
+    for r in &rendered {
+        let lang = match r.format {
+            Format::Docker => "sh",
+            Format::Compose | Format::Kubernetes | Format::DockerMcp => "yaml",
+            Format::Toolhive | Format::Json => "json",
+        };
+        assert!(
+            docs.contains(&format!("```{lang}\n{}```", r.text)),
+            "docs/profiles.md does not show the current {} rendering of cloud-run.server.json; regenerate it",
+            r.format
+        );
+        for w in &r.warnings {
+            if r.format == Format::Toolhive {
+                assert!(docs.contains(&w.message), "missing ToolHive warning {w:?}");
+            }
+        }
+    }
+}

@@ -113,23 +113,25 @@ fn derive(m: &Manifest, options: &ProfileOptions) -> Result<RuntimeProfile, Prof
     };
     let network = match &sec.network {
         Network::None => NetworkPolicy::None,
-        Network::Egress(entries) => NetworkPolicy::Egress {
-            allow: entries
-                .iter()
-                .enumerate()
-                .map(|(i, e)| {
-                    EgressRule::parse(e)
-                        .map(|parsed| EgressAllow {
-                            rule: parsed.to_string(),
-                            parsed,
-                        })
-                        .map_err(|why| ProfileError::Unrenderable {
-                            path: ext(&format!("/network/egress/{i}")),
-                            reason: why,
-                        })
-                })
-                .collect::<Result<Vec<_>, _>>()?,
-        },
+        Network::Egress(entries) => {
+            let mut allow: Vec<EgressAllow> = Vec::new();
+            for (i, e) in entries.iter().enumerate() {
+                let parsed = EgressRule::parse(e).map_err(|why| ProfileError::Unrenderable {
+                    path: ext(&format!("/network/egress/{i}")),
+                    reason: why,
+                })?;
+                let rule = parsed.to_string();
+                if !allow.iter().any(|a| a.rule == rule) {
+                    allow.push(EgressAllow { rule, parsed });
+                }
+            }
+            // An empty allowlist admits nothing: that is no network.
+            if allow.is_empty() {
+                NetworkPolicy::None
+            } else {
+                NetworkPolicy::Egress { allow }
+            }
+        }
     };
     let resources = Limits {
         cpus: sec.resources.cpus.unwrap_or(DEFAULT_CPUS),
@@ -202,8 +204,48 @@ fn derive(m: &Manifest, options: &ProfileOptions) -> Result<RuntimeProfile, Prof
         labels,
         warnings,
     };
+    check_mount_points(&profile)?;
     check_renderable(&profile)?;
     Ok(profile)
+}
+
+/// Two things mounted at one path: every engine refuses it, so refuse it here with the paths.
+fn check_mount_points(p: &RuntimeProfile) -> Result<(), ProfileError> {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let tmpfs = p
+        .filesystem
+        .tmpfs
+        .iter()
+        .map(|t| (t.path.clone(), "the tmpfs".to_owned(), String::new()));
+    let mounts = p.mounts.iter().enumerate().map(|(i, m)| {
+        (
+            m.container_path.clone(),
+            format!("mount {i}"),
+            ext(&format!("/filesystem/mounts/{i}/containerPath")),
+        )
+    });
+    let secrets = p
+        .secrets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match &s.delivery {
+            SecretDelivery::File { path, .. } => Some((
+                path.clone(),
+                format!("secret `{}`", s.name),
+                ext(&format!("/secrets/{i}/path")),
+            )),
+            SecretDelivery::Env { .. } => None,
+        });
+    for (path, what, pointer) in tmpfs.chain(mounts).chain(secrets) {
+        let key = path.trim_end_matches('/').to_owned();
+        if let Some(first) = seen.insert(key, what.clone()) {
+            return Err(ProfileError::Unrenderable {
+                path: pointer,
+                reason: format!("{what} and {first} are both mounted at `{path}`"),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Signer labels from the provenance policy: identity and issuer, or the key's fingerprint.

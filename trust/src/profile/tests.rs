@@ -703,3 +703,39 @@ fn slug_is_a_dns_label() {
     );
     assert!(!s.ends_with('-'));
 }
+
+#[test]
+fn empty_allowlist_is_no_network_and_duplicates_collapse() {
+    let mut doc = minimal();
+    ext(&mut doc)["network"] = json!({ "egress": [] });
+    assert_eq!(profile_of(&doc).unwrap().network, NetworkPolicy::None);
+    ext(&mut doc)["network"] = json!({ "egress": ["API.example.com:443", "api.example.com:443"] });
+    match profile_of(&doc).unwrap().network {
+        NetworkPolicy::Egress { allow } => assert_eq!(allow.len(), 1),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn rejects_two_things_mounted_at_one_path() {
+    for (filesystem, secrets) in [
+        (
+            json!({ "mounts": [{ "containerPath": "/tmp" }] }),
+            json!([]),
+        ),
+        (
+            json!({ "mounts": [{ "containerPath": "/run/secrets/KEY" }] }),
+            json!([{ "name": "KEY" }]),
+        ),
+    ] {
+        let mut doc = minimal();
+        ext(&mut doc)["filesystem"] = filesystem;
+        ext(&mut doc)["secrets"] = secrets;
+        match profile_of(&doc) {
+            Err(ProfileError::Unrenderable { reason, .. }) => {
+                assert!(reason.contains("both mounted at"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
