@@ -468,10 +468,14 @@ fn mounts(
             .or(m.host_path.as_ref())
         {
             Some(host) => {
-                if let Some(why) = path_problem(host) {
+                // Overrides were checked in `check_overrides`; this catches the manifest's suggestion.
+                if let Err(why) = check_host_path(host) {
                     return Err(ProfileError::Unrenderable {
                         path: ext(&format!("/filesystem/mounts/{i}/hostPath")),
-                        reason: format!("host path `{host}`: {why}"),
+                        reason: format!(
+                            "{why} (`{host}`); give the directory with --mount {}=/absolute/path",
+                            m.container_path
+                        ),
                     });
                 }
                 MountSource::HostPath(host.clone())

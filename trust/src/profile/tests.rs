@@ -739,3 +739,26 @@ fn rejects_two_things_mounted_at_one_path() {
         }
     }
 }
+
+#[test]
+fn relative_suggested_host_path_needs_an_override() {
+    let mut doc = minimal();
+    ext(&mut doc)["filesystem"] =
+        json!({ "mounts": [{ "containerPath": "/data", "hostPath": "data" }] });
+    match profile_of(&doc) {
+        Err(ProfileError::Unrenderable { path, reason }) => {
+            assert!(path.ends_with("/filesystem/mounts/0/hostPath"));
+            assert!(reason.contains("--mount /data="), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let options = ProfileOptions {
+        mount_sources: [("/data".into(), "/srv/data".into())].into(),
+        ..Default::default()
+    };
+    let p = profile_with(&doc, &options).unwrap();
+    assert_eq!(
+        p.mounts[0].source,
+        MountSource::HostPath("/srv/data".into())
+    );
+}
