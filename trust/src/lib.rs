@@ -8,5 +8,6 @@ pub mod image;
 pub mod import;
 pub mod manifest;
 pub mod oci;
+pub mod profile;
 
 pub use finding::{Finding, Severity};

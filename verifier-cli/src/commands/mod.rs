@@ -2,6 +2,7 @@
 
 pub mod import;
 pub mod lint;
+pub mod profile;
 
 use crate::cli::{Cli, Command, ImportCommand, ManifestCommand};
 use crate::exit::Exit;
@@ -11,5 +12,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Manifest(ManifestCommand::Lint(args)) => lint::run(&args),
         Command::Import(ImportCommand::DockerCatalog(args)) => import::docker_catalog(&args),
+        Command::Profile(args) => profile::run(&args),
     }
 }

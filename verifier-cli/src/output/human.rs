@@ -83,3 +83,25 @@ pub fn import(
     }
     out
 }
+
+/// Renders a profile's warnings for stderr: one line per finding, its fix below.
+pub fn profile_warnings(
+    file: &str,
+    warnings: &[mcp_trust::Finding],
+    lint_warnings: usize,
+) -> String {
+    let mut out = String::new();
+    for f in warnings {
+        let _ = writeln!(out, "{}: {} [{}]", f.severity, f.message, f.code);
+        if !f.hint.is_empty() {
+            let _ = writeln!(out, "  fix: {}", f.hint);
+        }
+    }
+    if lint_warnings > 0 {
+        let _ = writeln!(
+            out,
+            "note: the manifest has {lint_warnings} lint warning(s); see `mcp-verify manifest lint {file}`"
+        );
+    }
+    out
+}

@@ -1,0 +1,132 @@
+//! `mcp-verify profile`: validate a manifest, derive its runtime profile and
+//! render it for one target. The document goes to stdout untouched so it can
+//! be piped; warnings go to stderr.
+
+use crate::cli::{OutputFormat, ProfileArgs, ProfileFormat};
+use crate::exit::Exit;
+use crate::output;
+use anyhow::{Context, bail};
+use mcp_trust::Severity;
+use mcp_trust::manifest::{ValidateOptions, validate};
+use mcp_trust::profile::{Format, ProfileError, ProfileOptions, RuntimeProfile};
+use serde_json::json;
+use std::path::Path;
+
+fn format(f: ProfileFormat) -> Format {
+    match f {
+        ProfileFormat::Docker => Format::Docker,
+        ProfileFormat::Compose => Format::Compose,
+        ProfileFormat::Kubernetes => Format::Kubernetes,
+        ProfileFormat::Toolhive => Format::Toolhive,
+        ProfileFormat::DockerMcp => Format::DockerMcp,
+        ProfileFormat::Json => Format::Json,
+    }
+}
+
+/// Splits `KEY=PATH` and makes the path absolute (relative to the working directory).
+fn key_and_path(flag: &str, value: &str) -> anyhow::Result<(String, String)> {
+    let Some((key, path)) = value.split_once('=') else {
+        bail!("{flag} {value}: expected {flag} KEY=PATH");
+    };
+    if key.is_empty() || path.is_empty() {
+        bail!("{flag} {value}: both sides of `=` must be given");
+    }
+    let abs = std::path::absolute(Path::new(path))
+        .with_context(|| format!("{flag} {value}: cannot make `{path}` absolute"))?;
+    let abs = abs
+        .to_str()
+        .with_context(|| format!("{flag} {value}: the path is not UTF-8"))?
+        .to_owned();
+    Ok((key.to_owned(), abs))
+}
+
+fn options(args: &ProfileArgs) -> anyhow::Result<ProfileOptions> {
+    let mut o = ProfileOptions {
+        catalog_version: args.catalog_version,
+        ..Default::default()
+    };
+    for s in &args.secrets {
+        let (k, v) = key_and_path("--secret", s)?;
+        if o.secret_files.insert(k.clone(), v).is_some() {
+            bail!("--secret {k} is given twice");
+        }
+    }
+    for m in &args.mounts {
+        let (k, v) = key_and_path("--mount", m)?;
+        if o.mount_sources.insert(k.clone(), v).is_some() {
+            bail!("--mount {k} is given twice");
+        }
+    }
+    Ok(o)
+}
+
+/// Renders the profile; refused manifests exit 1 with their findings, bad flags exit 2.
+pub fn run(args: &ProfileArgs) -> anyhow::Result<Exit> {
+    let options = options(args)?;
+    let file = args.file.display().to_string();
+    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {file}"))?;
+    let report = validate(
+        &bytes,
+        ValidateOptions {
+            require_extension: true,
+        },
+    );
+    let json_out = args.output.output == OutputFormat::Json;
+    let profile = match RuntimeProfile::from_report(&report, &options) {
+        Ok(p) => p,
+        Err(ProfileError::ManifestInvalid { findings }) => {
+            let message = ProfileError::ManifestInvalid {
+                findings: findings.clone(),
+            }
+            .to_string();
+            if json_out {
+                println!(
+                    "{}",
+                    output::json::to_string(&json!({
+                        "file": file,
+                        "error": message,
+                        "findings": findings,
+                    }))?
+                );
+            } else {
+                eprint!(
+                    "{}",
+                    output::human::lint(&[crate::commands::lint::FileReport {
+                        file: file.clone(),
+                        findings,
+                    }])
+                );
+                eprintln!("error: {file}: {message}");
+            }
+            return Ok(Exit::Failed);
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot render {file}"))),
+    };
+    let rendered = profile
+        .render(format(args.format))
+        .with_context(|| format!("cannot render {file}"))?;
+    let lint_warnings = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    if json_out {
+        println!(
+            "{}",
+            output::json::to_string(&json!({
+                "file": file,
+                "format": rendered.format.name(),
+                "warnings": rendered.warnings,
+                "document": rendered.document,
+                "text": rendered.text,
+            }))?
+        );
+    } else {
+        print!("{}", rendered.text);
+        eprint!(
+            "{}",
+            output::human::profile_warnings(&file, &rendered.warnings, lint_warnings)
+        );
+    }
+    Ok(Exit::Ok)
+}
