@@ -12,7 +12,9 @@ use std::time::Duration;
 use sigstore_crypto::KeyPair;
 use sigstore_types::DerCertificate;
 use x509_cert::certificate::{Certificate, TbsCertificate, Version};
-use x509_cert::der::asn1::{BitString, Ia5String, ObjectIdentifier, OctetString, Utf8StringRef};
+use x509_cert::der::asn1::{
+    BitString, GeneralizedTime, Ia5String, ObjectIdentifier, OctetString, UtcTime, Utf8StringRef,
+};
 use x509_cert::der::{Decode, Encode};
 use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::name::GeneralName;
@@ -310,11 +312,18 @@ fn name(common_name: &str) -> Name {
     Name::from_str(&format!("CN={common_name},O={ORGANIZATION}")).expect("parse name")
 }
 
-/// A certificate time: UTCTime before 2050, GeneralizedTime after.
+/// A certificate time: UTCTime through 2049, GeneralizedTime from 2050, as
+/// RFC 5280 §4.1.2.5 requires (strict verifiers reject anything else).
 fn time(ts: jiff::Timestamp) -> Time {
-    let seconds = u64::try_from(ts.as_second()).expect("time after 1970");
-    Time::try_from(std::time::UNIX_EPOCH + Duration::from_secs(seconds))
-        .expect("encode certificate time")
+    let since_epoch = Duration::from_secs(u64::try_from(ts.as_second()).expect("time after 1970"));
+    let utc_until = timestamp("2050-01-01T00:00:00Z");
+    if ts < utc_until {
+        Time::UtcTime(UtcTime::from_unix_duration(since_epoch).expect("encode UTCTime"))
+    } else {
+        Time::GeneralTime(
+            GeneralizedTime::from_unix_duration(since_epoch).expect("encode GeneralizedTime"),
+        )
+    }
 }
 
 pub(crate) fn timestamp(rfc3339: &str) -> jiff::Timestamp {

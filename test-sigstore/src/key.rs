@@ -21,7 +21,7 @@ impl TestKey {
 
     /// The public key as PEM (`-----BEGIN PUBLIC KEY-----`).
     pub fn public_key_pem(&self) -> String {
-        self.public_key.to_pem()
+        crate::pem::public_key(&self.public_key)
     }
 
     /// The public key, DER SubjectPublicKeyInfo.

@@ -34,6 +34,7 @@ mod identity;
 mod key;
 mod legacy;
 mod merkle;
+mod pem;
 mod rekor;
 mod statement;
 pub mod tamper;
@@ -123,8 +124,8 @@ enum Material {
 impl Material {
     fn pem(&self) -> String {
         match self {
-            Self::Certificate(cert) => cert.to_pem(),
-            Self::PublicKey(key) => key.to_pem(),
+            Self::Certificate(cert) => pem::certificate(cert),
+            Self::PublicKey(key) => pem::public_key(key),
         }
     }
 
@@ -262,11 +263,11 @@ impl TestSigstore {
             (Material::Certificate(cert), Signer::Keyless(identity)) => {
                 let ca = &self.authorities(identity.ca).ca;
                 (
-                    Some(cert.to_pem()),
+                    Some(pem::certificate(cert)),
                     Some(format!(
                         "{}{}",
-                        ca.intermediate().to_pem(),
-                        ca.root().to_pem()
+                        pem::certificate(ca.intermediate()),
+                        pem::certificate(ca.root())
                     )),
                 )
             }
@@ -312,8 +313,8 @@ impl TestSigstore {
     pub fn ca_chain_pem(&self) -> String {
         format!(
             "{}{}",
-            self.trusted.ca.intermediate().to_pem(),
-            self.trusted.ca.root().to_pem()
+            pem::certificate(self.trusted.ca.intermediate()),
+            pem::certificate(self.trusted.ca.root())
         )
     }
 

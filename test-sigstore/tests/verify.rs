@@ -851,3 +851,71 @@ mod tampering {
         );
     }
 }
+
+/// Encodings strict verifiers insist on and `sigstore-verify` does not check
+/// (sigstore-python rejected both before they were fixed).
+mod strict_encoding {
+    use super::*;
+    use x509_cert::der::Decode;
+    use x509_cert::time::Time;
+
+    fn leaf(json: &str) -> x509_cert::Certificate {
+        let bundle = bundle(json);
+        x509_cert::Certificate::from_der(bundle.signing_certificate().unwrap().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn certificate_times_are_utctime_through_2049() {
+        let (_, json) = blob_signed_by(&github_identity());
+        let validity = leaf(&json).tbs_certificate.validity;
+        assert!(matches!(validity.not_before, Time::UtcTime(_)));
+        assert!(matches!(validity.not_after, Time::UtcTime(_)));
+    }
+
+    #[test]
+    fn certificate_times_are_generalized_time_from_2050() {
+        let mut sigstore = TestSigstore::new();
+        sigstore.set_signing_time("2051-01-01T00:00:00Z".parse().unwrap());
+        let json = sigstore.sign_blob(BLOB, &github_identity());
+        let validity = leaf(&json).tbs_certificate.validity;
+        assert!(matches!(validity.not_before, Time::GeneralTime(_)));
+    }
+
+    #[test]
+    fn rekor_bodies_hold_pem_with_lf_line_endings_as_rekor_stores_them() {
+        let mut sigstore = TestSigstore::new();
+        let blob = sigstore.sign_blob(BLOB, &github_identity());
+        let dsse = sigstore.sign_image_dsse(IMAGE_DIGEST, &TestKey::generate());
+        for json in [blob, dsse] {
+            let body: serde_json::Value = serde_json::from_slice(
+                bundle(&json).verification_material.tlog_entries[0]
+                    .canonicalized_body
+                    .as_bytes(),
+            )
+            .unwrap();
+            let verifier = body["spec"]["signature"]["publicKey"]["content"]
+                .as_str()
+                .or(body["spec"]["signatures"][0]["verifier"].as_str())
+                .unwrap();
+            let pem = String::from_utf8(STANDARD.decode(verifier).unwrap()).unwrap();
+            assert!(
+                pem.starts_with("-----BEGIN ") && !pem.contains('\r'),
+                "{pem:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn legacy_annotations_hold_pem_with_lf_line_endings() {
+        let mut sigstore = TestSigstore::new();
+        let sig = sigstore.legacy_cosign_sig(
+            "registry.test/acme/weather-mcp",
+            IMAGE_DIGEST,
+            &github_identity(),
+        );
+        for pem in [sig.certificate_pem.unwrap(), sig.chain_pem.unwrap()] {
+            assert!(!pem.contains('\r'));
+        }
+        assert!(!TestKey::generate().public_key_pem().contains('\r'));
+    }
+}
