@@ -61,6 +61,7 @@ pub use legacy::{
     SIMPLE_SIGNING_MEDIA_TYPE, simple_signing_payload,
 };
 pub use statement::{
+    BUNDLE_CONTENT_ANNOTATION, BUNDLE_PREDICATE_TYPE_ANNOTATION, BUNDLE_V03_MEDIA_TYPE,
     COSIGN_SIGN_PREDICATE_TYPE, GITHUB_WORKFLOW_BUILD_TYPE, IN_TOTO_PAYLOAD_TYPE,
     SLSA_PROVENANCE_V1_PREDICATE_TYPE, STATEMENT_V1, SlsaFacts, cosign_sign_statement,
     slsa_provenance_statement,

@@ -14,6 +14,13 @@ pub const STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
 pub const COSIGN_SIGN_PREDICATE_TYPE: &str = "https://sigstore.dev/cosign/sign/v1";
 /// Predicate type of SLSA v1 provenance.
 pub const SLSA_PROVENANCE_V1_PREDICATE_TYPE: &str = "https://slsa.dev/provenance/v1";
+/// Media type of a v0.3 bundle; cosign v3 pushes each bundle as the single
+/// layer of an OCI referrer whose `artifactType` is this media type.
+pub const BUNDLE_V03_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+/// Referrer manifest annotation cosign v3 sets to `dsse-envelope`.
+pub const BUNDLE_CONTENT_ANNOTATION: &str = "dev.sigstore.bundle.content";
+/// Referrer manifest annotation holding the statement's predicate type.
+pub const BUNDLE_PREDICATE_TYPE_ANNOTATION: &str = "dev.sigstore.bundle.predicateType";
 /// Build type GitHub's artifact attestations use for workflow builds.
 pub const GITHUB_WORKFLOW_BUILD_TYPE: &str = "https://actions.github.io/buildtypes/workflow/v1";
 
