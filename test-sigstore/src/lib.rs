@@ -4,8 +4,9 @@
 //!
 //! There is no public Sigstore to call from tests, so this crate plays
 //! Fulcio, the CT log and Rekor. Everything it emits verifies with
-//! `sigstore-verify` against [`TestSigstore::trusted_root_json`], and every
-//! knob on [`Identity`] breaks exactly one verification stage.
+//! `sigstore-verify` against [`TestSigstore::trusted_root_json`]; each knob
+//! on [`Identity`] that makes a signature wrong, and each [`Tamper`], fails
+//! one named verification stage (the crate README has the table).
 //!
 //! ```
 //! use test_sigstore::{GitHubWorkflow, Identity, TestSigstore};
@@ -37,7 +38,7 @@ mod merkle;
 mod pem;
 mod rekor;
 mod statement;
-pub mod tamper;
+mod tamper;
 mod trust_root;
 
 use std::path::{Path, PathBuf};
