@@ -1,0 +1,416 @@
+//! A private Sigstore for tests: a certificate authority, a CT log, a
+//! transparency log and a trusted root, all in memory, that produce
+//! genuinely signed bundles offline.
+//!
+//! There is no public Sigstore to call from tests, so this crate plays
+//! Fulcio, the CT log and Rekor. Everything it emits verifies with
+//! `sigstore-verify` against [`TestSigstore::trusted_root_json`]; each knob
+//! on [`Identity`] that makes a signature wrong, and each [`Tamper`], fails
+//! one named verification stage (the crate README has the table).
+//!
+//! ```
+//! use test_sigstore::{GitHubWorkflow, Identity, TestSigstore};
+//!
+//! let mut sigstore = TestSigstore::new();
+//! let workflow = GitHubWorkflow::new("acme/weather", ".github/workflows/release.yml", "refs/tags/v1.0.0");
+//! let bundle_json = sigstore.sign_blob(b"hello", &Identity::github(&workflow));
+//! let trusted_root_json = sigstore.trusted_root_json();
+//! # let _ = (bundle_json, trusted_root_json);
+//! ```
+//!
+//! Times are fixed, not read from the clock: certificates are issued at
+//! [`TestSigstore::signing_time`] (2026-01-01T00:00:00Z unless changed) and
+//! valid for 10 minutes, and the log integrates each entry one second later,
+//! so verification runs against the log's integrated time. Keys are fresh
+//! for each [`TestSigstore`], so bundles differ between runs while their
+//! structure and times do not.
+//!
+//! Fixture construction never fails on input the types allow; it panics on
+//! a malformed digest string (the test wrote it) and on internal encoding
+//! errors (a bug here).
+
+mod ca;
+mod ct;
+mod identity;
+mod key;
+mod legacy;
+mod merkle;
+mod pem;
+mod rekor;
+mod statement;
+mod tamper;
+mod trust_root;
+
+use std::path::{Path, PathBuf};
+
+use sigstore_bundle::{BundleV03, VerificationMaterialV03};
+use sigstore_crypto::KeyPair;
+use sigstore_types::bundle::{MessageDigest, MessageSignature};
+use sigstore_types::{
+    DerCertificate, DsseEnvelope, DsseSignature, HashAlgorithm, KeyId, KindVersion, PayloadBytes,
+    Sha256Hash, SignatureBytes, SignatureContent, TransparencyLogEntry,
+};
+
+pub use identity::{
+    Authority, CertValidity, GITHUB_ACTIONS_ISSUER, GitHubWorkflow, Identity, IssuerEncoding, San,
+    Sct, claim,
+};
+pub use jiff::Timestamp;
+pub use key::TestKey;
+pub use legacy::{
+    BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, LegacySig, SIGNATURE_ANNOTATION,
+    SIMPLE_SIGNING_MEDIA_TYPE, simple_signing_payload,
+};
+pub use statement::{
+    BUNDLE_CONTENT_ANNOTATION, BUNDLE_PREDICATE_TYPE_ANNOTATION, BUNDLE_V03_MEDIA_TYPE,
+    COSIGN_SIGN_PREDICATE_TYPE, GITHUB_WORKFLOW_BUILD_TYPE, IN_TOTO_PAYLOAD_TYPE,
+    SLSA_PROVENANCE_V1_PREDICATE_TYPE, STATEMENT_V1, SlsaFacts, cosign_sign_statement,
+    slsa_provenance_statement,
+};
+pub use tamper::{Tamper, tamper};
+pub use trust_root::{TRUSTED_ROOT_MEDIA_TYPE, TrustWindow, TrustWindows};
+
+/// Default signing time of every fixture.
+pub const DEFAULT_SIGNING_TIME: &str = "2026-01-01T00:00:00Z";
+/// Lifetime of a leaf certificate, as Fulcio issues them.
+const LEAF_LIFETIME_SECONDS: i64 = 600;
+/// Delay between certificate issuance and log integration.
+const INTEGRATION_DELAY_SECONDS: i64 = 1;
+
+/// Who signs: a keyless [`Identity`] (ephemeral key, certificate) or a
+/// long-lived [`TestKey`].
+#[derive(Debug, Clone, Copy)]
+pub enum Signer<'a> {
+    /// Keyless: an ephemeral key certified by the test CA.
+    Keyless(&'a Identity),
+    /// Key-based: the bundle names the key by hint only.
+    Key(&'a TestKey),
+}
+
+impl<'a> From<&'a Identity> for Signer<'a> {
+    fn from(identity: &'a Identity) -> Self {
+        Self::Keyless(identity)
+    }
+}
+
+impl<'a> From<&'a TestKey> for Signer<'a> {
+    fn from(key: &'a TestKey) -> Self {
+        Self::Key(key)
+    }
+}
+
+/// One set of authorities: CA, CT log and transparency log.
+#[derive(Debug)]
+struct Authorities {
+    ca: ca::CertificateAuthority,
+    ct: ct::CtLog,
+    log: rekor::TransparencyLog,
+}
+
+impl Authorities {
+    fn generate() -> Self {
+        Self {
+            ca: ca::CertificateAuthority::generate(),
+            ct: ct::CtLog::generate(),
+            log: rekor::TransparencyLog::generate(),
+        }
+    }
+}
+
+/// The verifier-side material of one signature: a certificate or a key.
+enum Material {
+    Certificate(DerCertificate),
+    PublicKey(sigstore_types::DerPublicKey),
+}
+
+impl Material {
+    fn pem(&self) -> String {
+        match self {
+            Self::Certificate(cert) => pem::certificate(cert),
+            Self::PublicKey(key) => pem::public_key(key),
+        }
+    }
+
+    fn bundle_material(&self) -> VerificationMaterialV03 {
+        match self {
+            Self::Certificate(cert) => VerificationMaterialV03::Certificate(cert.clone()),
+            Self::PublicKey(key) => VerificationMaterialV03::PublicKey {
+                hint: sigstore_crypto::sha256(key.as_bytes()).to_base64(),
+            },
+        }
+    }
+}
+
+/// A signature over some bytes, with what verifies it and the log to use.
+struct Signature {
+    material: Material,
+    signature: SignatureBytes,
+    log: Authority,
+}
+
+/// The test Sigstore: trusted authorities, look-alike untrusted ones for
+/// negative tests, a fixed signing time, and the log's growing tree.
+#[derive(Debug)]
+pub struct TestSigstore {
+    trusted: Authorities,
+    untrusted: Authorities,
+    signing_time: Timestamp,
+    next_serial: u64,
+}
+
+impl Default for TestSigstore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestSigstore {
+    /// Fresh keys for every authority; signing time [`DEFAULT_SIGNING_TIME`].
+    pub fn new() -> Self {
+        Self {
+            trusted: Authorities::generate(),
+            untrusted: Authorities::generate(),
+            signing_time: ca::timestamp(DEFAULT_SIGNING_TIME),
+            next_serial: 1000,
+        }
+    }
+
+    /// When certificates are issued (and SCTs timestamped).
+    pub fn signing_time(&self) -> Timestamp {
+        self.signing_time
+    }
+
+    /// Change the signing time of later signatures; a time in the future
+    /// makes the log's integrated time fail the "not in the future" check.
+    pub fn set_signing_time(&mut self, time: Timestamp) {
+        self.signing_time = time;
+    }
+
+    /// When the log integrates a signature made now: one second after
+    /// [`Self::signing_time`].
+    pub fn integrated_time(&self) -> Timestamp {
+        self.signing_time + jiff::SignedDuration::from_secs(INTEGRATION_DELAY_SECONDS)
+    }
+
+    /// A v0.3 bundle (JSON) with a message signature over `blob` and a
+    /// `hashedrekord` 0.0.1 log entry.
+    pub fn sign_blob<'a>(&mut self, blob: &[u8], signer: impl Into<Signer<'a>>) -> String {
+        let signed = self.sign(signer.into(), blob);
+        let digest = sigstore_crypto::sha256(blob);
+        let entry = self.log_hashedrekord(&signed, &digest);
+        let content = SignatureContent::MessageSignature(
+            MessageSignature::new(signed.signature.clone())
+                .with_message_digest(MessageDigest::new(HashAlgorithm::Sha2256, digest.into())),
+        );
+        bundle_json(&signed, content, entry)
+    }
+
+    /// A v0.3 bundle (JSON) with a DSSE envelope over the cosign v3 image
+    /// signature statement for `digest` (`sha256:<hex>`), logged as `dsse`
+    /// 0.0.1. Verify it with the artifact digest `digest`.
+    pub fn sign_image_dsse<'a>(&mut self, digest: &str, signer: impl Into<Signer<'a>>) -> String {
+        self.sign_statement(&cosign_sign_statement(digest), signer)
+    }
+
+    /// A v0.3 bundle (JSON) with a DSSE envelope over a SLSA v1 provenance
+    /// statement for `digest`, logged as `dsse` 0.0.1.
+    pub fn sign_provenance<'a>(
+        &mut self,
+        digest: &str,
+        signer: impl Into<Signer<'a>>,
+        facts: &SlsaFacts,
+    ) -> String {
+        self.sign_statement(&slsa_provenance_statement(digest, facts), signer)
+    }
+
+    /// A v0.3 bundle (JSON) with a DSSE envelope (payload type in-toto)
+    /// over `statement`, whatever it says, logged as `dsse` 0.0.1.
+    pub fn sign_statement<'a>(
+        &mut self,
+        statement: &[u8],
+        signer: impl Into<Signer<'a>>,
+    ) -> String {
+        let pae = sigstore_types::pae(IN_TOTO_PAYLOAD_TYPE, statement);
+        let signed = self.sign(signer.into(), &pae);
+        let envelope = DsseEnvelope::new(
+            IN_TOTO_PAYLOAD_TYPE,
+            PayloadBytes::from_bytes(statement),
+            DsseSignature::new(signed.signature.clone(), KeyId::default()),
+        );
+        let envelope_json = serde_json::to_string(&envelope).expect("serialize envelope");
+        let body = rekor::dsse_body(
+            &envelope_json,
+            statement,
+            &signed.signature,
+            &signed.material.pem(),
+        );
+        let entry = self.log(signed.log, KindVersion::DsseV001, body);
+        bundle_json(&signed, SignatureContent::DsseEnvelope(envelope), entry)
+    }
+
+    /// The material of a legacy cosign `.sig` layer for `image_ref` at
+    /// `digest`: simple-signing payload, signature, certificate and chain,
+    /// and the Rekor bundle of its `hashedrekord` entry.
+    pub fn legacy_cosign_sig<'a>(
+        &mut self,
+        image_ref: &str,
+        digest: &str,
+        signer: impl Into<Signer<'a>>,
+    ) -> LegacySig {
+        let signer = signer.into();
+        let payload = simple_signing_payload(image_ref, digest);
+        let signed = self.sign(signer, &payload);
+        let entry = self.log_hashedrekord(&signed, &sigstore_crypto::sha256(&payload));
+        let (certificate_pem, chain_pem) = match (&signed.material, signer) {
+            (Material::Certificate(cert), Signer::Keyless(identity)) => {
+                let ca = &self.authorities(identity.ca).ca;
+                (
+                    Some(pem::certificate(cert)),
+                    Some(format!(
+                        "{}{}",
+                        pem::certificate(ca.intermediate()),
+                        pem::certificate(ca.root())
+                    )),
+                )
+            }
+            _ => (None, None),
+        };
+        LegacySig {
+            signature: signed.signature.to_base64(),
+            payload,
+            certificate_pem,
+            chain_pem,
+            rekor_bundle: legacy::rekor_bundle(&entry),
+        }
+    }
+
+    /// The trusted root naming the trusted CA, log and CT log, every one
+    /// valid from 2025-01-01 on.
+    pub fn trusted_root_json(&self) -> String {
+        self.trusted_root_json_with(&TrustWindows::default())
+    }
+
+    /// The trusted root with the given `validFor` windows.
+    pub fn trusted_root_json_with(&self, windows: &TrustWindows) -> String {
+        trust_root::trusted_root_json(
+            &self.trusted.ca,
+            &self.trusted.log,
+            &self.trusted.ct,
+            windows,
+        )
+    }
+
+    /// Write [`Self::trusted_root_json`] to `dir/trusted_root.json`.
+    ///
+    /// # Panics
+    /// If the file cannot be written.
+    pub fn write_trusted_root(&self, dir: &Path) -> PathBuf {
+        let path = dir.join("trusted_root.json");
+        std::fs::write(&path, self.trusted_root_json())
+            .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        path
+    }
+
+    /// PEM of the trusted intermediate then root, as in a cosign chain.
+    pub fn ca_chain_pem(&self) -> String {
+        format!(
+            "{}{}",
+            pem::certificate(self.trusted.ca.intermediate()),
+            pem::certificate(self.trusted.ca.root())
+        )
+    }
+
+    /// Hex log ID of the trusted transparency log.
+    pub fn log_id_hex(&self) -> String {
+        hex::encode(self.trusted.log.log_id())
+    }
+
+    fn authorities(&self, authority: Authority) -> &Authorities {
+        match authority {
+            Authority::Trusted => &self.trusted,
+            Authority::Untrusted => &self.untrusted,
+        }
+    }
+
+    /// Sign `data` as `signer`: for an identity, with an ephemeral key and a
+    /// freshly issued certificate; for a key, with the key.
+    fn sign(&mut self, signer: Signer<'_>, data: &[u8]) -> Signature {
+        match signer {
+            Signer::Key(key) => Signature {
+                material: Material::PublicKey(key.public_key_der().clone()),
+                signature: key.key.sign(data).expect("sign with key"),
+                log: Authority::Trusted,
+            },
+            Signer::Keyless(identity) => {
+                let ephemeral = KeyPair::generate_ecdsa_p256().expect("generate ephemeral key");
+                let certificate = self.issue_certificate(identity, &ephemeral);
+                Signature {
+                    material: Material::Certificate(certificate),
+                    signature: ephemeral.sign(data).expect("sign with ephemeral key"),
+                    log: identity.log,
+                }
+            }
+        }
+    }
+
+    fn issue_certificate(&mut self, identity: &Identity, key: &KeyPair) -> DerCertificate {
+        let public_key = key.public_key_der().expect("encode ephemeral public key");
+        let lifetime = jiff::SignedDuration::from_secs(LEAF_LIFETIME_SECONDS);
+        let issued = self.signing_time;
+        let not_before = match identity.validity {
+            CertValidity::Valid => issued,
+            CertValidity::Expired => issued - lifetime - lifetime,
+            CertValidity::NotYetValid => issued + lifetime,
+        };
+        let not_after = not_before + lifetime;
+        self.next_serial += 1;
+        let request = ca::LeafRequest {
+            public_key_der: public_key.as_bytes(),
+            san: &identity.san,
+            issuer: &identity.issuer,
+            issuer_encoding: identity.issuer_encoding,
+            claims: &identity.claims,
+            code_signing: identity.code_signing,
+            not_before,
+            not_after,
+            serial: self.next_serial,
+        };
+        let sct = match identity.sct {
+            Sct::Embedded => ca::SctPlan::Valid(&self.trusted.ct),
+            Sct::Missing => ca::SctPlan::None,
+            Sct::UnknownLog => ca::SctPlan::Valid(&self.untrusted.ct),
+            Sct::BadSignature => ca::SctPlan::OverOtherPrecert(&self.trusted.ct),
+        };
+        self.authorities(identity.ca).ca.issue(&request, sct)
+    }
+
+    fn log_hashedrekord(
+        &mut self,
+        signed: &Signature,
+        digest: &Sha256Hash,
+    ) -> TransparencyLogEntry {
+        let body = rekor::hashedrekord_body(digest, &signed.signature, &signed.material.pem());
+        self.log(signed.log, KindVersion::HashedRekordV001, body)
+    }
+
+    fn log(&mut self, log: Authority, kind: KindVersion, body: Vec<u8>) -> TransparencyLogEntry {
+        let integrated_time = self.integrated_time();
+        let authorities = match log {
+            Authority::Trusted => &mut self.trusted,
+            Authority::Untrusted => &mut self.untrusted,
+        };
+        authorities.log.append(kind, body, integrated_time)
+    }
+}
+
+fn bundle_json(
+    signed: &Signature,
+    content: SignatureContent,
+    entry: TransparencyLogEntry,
+) -> String {
+    BundleV03::new(signed.material.bundle_material(), content)
+        .with_tlog_entry(entry)
+        .into_bundle()
+        .to_json()
+        .expect("serialize bundle")
+}
