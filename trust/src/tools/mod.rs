@@ -21,6 +21,17 @@ pub use shadow::ShadowIndex;
 
 use thiserror::Error;
 
+/// Every finding code the tool-surface checks can report (scan, shadowing, diff):
+/// what a registry's [`ScanPolicy`] may name (see [`ScanPolicy::check`]).
+pub fn all_codes() -> Vec<&'static str> {
+    scan::RULES
+        .iter()
+        .chain(shadow::SHADOW_RULES)
+        .map(|r| r.code)
+        .chain(diff::DIFF_CODES.iter().copied())
+        .collect()
+}
+
 /// Why a tool list could not be read (as opposed to a finding about its content).
 #[derive(Debug, Error)]
 pub enum ToolsError {

@@ -118,6 +118,28 @@ pub fn within_one_edit(a: &[char], b: &[char]) -> bool {
     }
 }
 
+/// Servers found for a name: how many, and the first few names for the message.
+#[derive(Debug, Default)]
+struct Servers<'a> {
+    count: usize,
+    named: Vec<&'a str>,
+}
+
+impl<'a> Servers<'a> {
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    fn merge(&mut self, other: Servers<'a>) {
+        self.count += other.count;
+        for n in other.named {
+            if self.named.len() < MAX_NAMED_SERVERS {
+                self.named.push(n);
+            }
+        }
+    }
+}
+
 /// Ids of interned strings.
 type NameId = u32;
 type KeyId = u32;
@@ -136,7 +158,37 @@ pub struct ShadowIndex {
     /// Per key: its characters and the names folding to it.
     keys: Vec<(Vec<char>, Vec<NameId>)>,
     /// Deletion-neighbourhood hash → keys.
-    neighbours: HashMap<u64, Vec<KeyId>>,
+    neighbours: HashMap<u64, Bucket>,
+}
+
+/// The keys filed under one neighbourhood hash; most hold one, which needs no allocation.
+#[derive(Debug, Clone)]
+enum Bucket {
+    One(KeyId),
+    Many(Box<[KeyId]>),
+}
+
+impl Bucket {
+    fn push(&mut self, k: KeyId) {
+        match self {
+            Bucket::One(first) if *first != k => *self = Bucket::Many(Box::new([*first, k])),
+            Bucket::One(_) => {}
+            Bucket::Many(v) => {
+                if v.last() != Some(&k) {
+                    let mut grown = v.to_vec();
+                    grown.push(k);
+                    *v = grown.into_boxed_slice();
+                }
+            }
+        }
+    }
+
+    fn keys(&self) -> &[KeyId] {
+        match self {
+            Bucket::One(k) => std::slice::from_ref(k),
+            Bucket::Many(v) => v,
+        }
+    }
 }
 
 impl ShadowIndex {
@@ -209,10 +261,10 @@ impl ShadowIndex {
                 let chars: Vec<char> = key.chars().collect();
                 if chars.len() >= MIN_FUZZY_KEY_CHARS {
                     for h in neighbourhood(&chars) {
-                        let bucket = self.neighbours.entry(h).or_default();
-                        if bucket.last() != Some(&k) {
-                            bucket.push(k);
-                        }
+                        self.neighbours
+                            .entry(h)
+                            .and_modify(|b| b.push(k))
+                            .or_insert(Bucket::One(k));
                     }
                 }
                 self.keys.push((chars, Vec::new()));
@@ -227,18 +279,21 @@ impl ShadowIndex {
         id
     }
 
-    /// Live servers other than `exclude` listing name `n`.
-    fn servers_of(&self, n: NameId, exclude: Option<ServerId>) -> Vec<&str> {
-        self.names[n as usize]
-            .2
-            .iter()
-            .filter(|s| Some(**s) != exclude)
-            .filter_map(|s| {
-                self.servers[*s as usize]
-                    .as_ref()
-                    .map(|(name, _)| name.as_str())
-            })
-            .collect()
+    /// Live servers other than `exclude` listing name `n`: how many, and the first few names.
+    fn servers_of(&self, n: NameId, exclude: Option<ServerId>) -> Servers<'_> {
+        let mut out = Servers::default();
+        for s in &self.names[n as usize].2 {
+            if Some(*s) == exclude {
+                continue;
+            }
+            if let Some((name, _)) = self.servers[*s as usize].as_ref() {
+                out.count += 1;
+                if out.named.len() < MAX_NAMED_SERVERS {
+                    out.named.push(name);
+                }
+            }
+        }
+        out
     }
 
     /// Checks a server's tools against every other indexed server. `pointers[i]` is
@@ -260,9 +315,9 @@ impl ShadowIndex {
     }
 
     fn check_name(&self, name: &str, me: Option<ServerId>, path: &str, out: &mut Vec<Finding>) {
-        let mut exact: Vec<&str> = Vec::new();
-        let mut confusable: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        let mut similar: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        let mut exact = Servers::default();
+        let mut confusable: BTreeMap<&str, Servers<'_>> = BTreeMap::new();
+        let mut similar: BTreeMap<&str, Servers<'_>> = BTreeMap::new();
         if let Some(&n) = self.name_ids.get(name) {
             exact = self.servers_of(n, me);
         }
@@ -281,7 +336,7 @@ impl ShadowIndex {
         if key_chars.len() >= MIN_FUZZY_KEY_CHARS {
             for h in neighbourhood(&key_chars) {
                 if let Some(bucket) = self.neighbours.get(&h) {
-                    candidate_keys.extend(bucket.iter().copied());
+                    candidate_keys.extend(bucket.keys().iter().copied());
                 }
             }
         }
@@ -306,7 +361,7 @@ impl ShadowIndex {
                 } else {
                     &mut similar
                 };
-                bucket.entry(other).or_default().extend(servers);
+                bucket.entry(other).or_default().merge(servers);
             }
         }
         if !exact.is_empty() {
@@ -400,20 +455,13 @@ fn neighbourhood(chars: &[char]) -> Vec<u64> {
     out
 }
 
-fn list(servers: &[&str]) -> String {
-    let mut unique: Vec<&str> = servers.to_vec();
-    unique.sort_unstable();
-    unique.dedup();
-    let shown: Vec<String> = unique
-        .iter()
-        .take(MAX_NAMED_SERVERS)
-        .map(|s| format!("`{s}`"))
-        .collect();
-    let more = unique.len().saturating_sub(MAX_NAMED_SERVERS);
+fn list(servers: &Servers<'_>) -> String {
+    let shown: Vec<String> = servers.named.iter().map(|s| format!("`{s}`")).collect();
+    let more = servers.count.saturating_sub(shown.len());
     if more > 0 {
-        format!("server {} and {more} more", shown.join(", "))
-    } else if unique.len() == 1 {
-        format!("server {}", shown[0])
+        format!("servers {} and {more} more", shown.join(", "))
+    } else if servers.count == 1 {
+        format!("server {}", shown.join(""))
     } else {
         format!("servers {}", shown.join(", "))
     }

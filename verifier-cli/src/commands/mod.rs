@@ -1,13 +1,17 @@
 //! One module per command; `run` dispatches.
 
 pub mod lint;
+pub mod tools;
 
-use crate::cli::{Cli, Command, ManifestCommand};
+use crate::cli::{Cli, Command, ManifestCommand, ToolsCommand};
 use crate::exit::Exit;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Manifest(ManifestCommand::Lint(args)) => lint::run(&args),
+        Command::Tools(ToolsCommand::Check(args)) => tools::check(&args),
+        Command::Tools(ToolsCommand::Pin(args)) => tools::pin(&args),
+        Command::Tools(ToolsCommand::Scan(args)) => tools::scan(&args),
     }
 }

@@ -227,9 +227,7 @@ pub(crate) fn check(
         let directed = REQUEST_VERB
             .find_iter(folded)
             .any(|v| near(v.start(), p.start(), 120));
-        let shown = p
-            .as_str()
-            .trim_matches(|c: char| c.is_whitespace() || "'\"`(,;:".contains(c));
+        let shown = token_around(folded, p.start(), p.end());
         if directed {
             hits.push(hit(
                 "tool-secret-exfiltration",
@@ -280,6 +278,14 @@ pub(crate) fn check(
             }
         }
     }
+}
+
+/// The whole path-like token around a match (`~/.cursor/mcp.json`, not just `.cursor/`).
+fn token_around(text: &str, start: usize, end: usize) -> &str {
+    let stop = |c: char| c.is_whitespace() || "'\"`(),;<>[]".contains(c);
+    let from = text[..start].rfind(stop).map_or(0, |i| i + 1);
+    let to = text[end..].find(stop).map_or(text.len(), |i| end + i);
+    text[from.min(start)..to.max(end)].trim_end_matches(['.', ':'])
 }
 
 fn near(a: usize, b: usize, window: usize) -> bool {

@@ -425,6 +425,12 @@ mod tests {
     #[test]
     fn every_rule_is_documented_in_findings_md() {
         let doc = include_str!("../../../../docs/findings.md");
+        for code in crate::tools::all_codes() {
+            assert!(
+                doc.contains(&format!("`{code}`")),
+                "{code} missing from docs/findings.md"
+            );
+        }
         for r in RULES {
             assert!(
                 doc.contains(&format!("`{}`", r.code)),
