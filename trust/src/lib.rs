@@ -9,5 +9,6 @@ pub mod import;
 pub mod manifest;
 pub mod oci;
 pub mod profile;
+pub mod tools;
 
 pub use finding::{Finding, Severity};

@@ -4,7 +4,9 @@ pub mod import;
 pub mod lint;
 pub mod profile;
 
-use crate::cli::{Cli, Command, ImportCommand, ManifestCommand};
+use crate::cli::{Cli, Command, ImportCommand, ManifestCommand, ToolsCommand};
+pub mod tools;
+
 use crate::exit::Exit;
 
 /// Runs the parsed command line.
@@ -13,5 +15,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Manifest(ManifestCommand::Lint(args)) => lint::run(&args),
         Command::Import(ImportCommand::DockerCatalog(args)) => import::docker_catalog(&args),
         Command::Profile(args) => profile::run(&args),
+        Command::Tools(ToolsCommand::Check(args)) => tools::check(&args),
+        Command::Tools(ToolsCommand::Pin(args)) => tools::pin(&args),
+        Command::Tools(ToolsCommand::Scan(args)) => tools::scan(&args),
     }
 }

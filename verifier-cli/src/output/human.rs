@@ -105,3 +105,45 @@ pub fn profile_warnings(
     }
     out
 }
+
+/// Renders a `tools check` result: one line per difference, then both digests.
+pub fn tools_check(r: &crate::commands::tools::CheckReport) -> String {
+    let mut out = String::new();
+    if r.matches {
+        let _ = writeln!(
+            out,
+            "{}: the live tool surface matches the pin in {} ({} tools, {})",
+            r.tools_list, r.manifest, r.live_tools, r.live_digest
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "{}: the live tool surface differs from the pin in {}:",
+        r.tools_list, r.manifest
+    );
+    for f in &r.findings {
+        let mark = match f.code.as_str() {
+            "tool-added" => "+",
+            "tool-removed" => "-",
+            "tool-annotation-weakened" => "!",
+            _ => "~",
+        };
+        let _ = writeln!(
+            out,
+            "  {mark} {:<7} {} at {}",
+            f.severity.to_string(),
+            f.code,
+            f.path
+        );
+        let _ = writeln!(out, "            {}", f.message);
+    }
+    let _ = writeln!(out, "  pinned {} tools {}", r.pinned_tools, r.pinned_digest);
+    let _ = writeln!(out, "  live   {} tools {}", r.live_tools, r.live_digest);
+    let _ = writeln!(
+        out,
+        "do not run this surface until it is reviewed; re-pin with `mcp-verify tools pin {} --manifest {} --write`",
+        r.tools_list, r.manifest
+    );
+    out
+}

@@ -1,0 +1,381 @@
+//! The texts of a tool that a model reads, each with its JSON pointer and
+//! kind, and the folded form keyword rules match against (NFKC, invisible
+//! characters removed, lowercase, whitespace collapsed) so that full-width
+//! letters or a zero-width space inside a word do not evade them.
+
+use crate::finding::pointer_token;
+use crate::manifest::Tool;
+use serde_json::Value;
+use unicode_normalization::UnicodeNormalization;
+
+/// Deepest schema nesting walked.
+pub const MAX_SCHEMA_DEPTH: usize = 32;
+/// Most texts taken from one tool's schemas.
+pub const MAX_SCHEMA_TEXTS: usize = 4096;
+
+/// Where a text sits in a tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The tool's name.
+    Name,
+    /// `title` or `annotations.title`.
+    Title,
+    /// The tool's `description`.
+    Description,
+    /// A `description` or `title` inside a schema.
+    SchemaDescription,
+    /// A string inside `default`, `enum`, `const`, `examples`/`example`, or another schema keyword.
+    SchemaValue,
+    /// A property name (or other object key) inside a schema.
+    PropertyName,
+}
+
+impl Kind {
+    /// Identifier-like texts (names, property names), matched with separators read as spaces.
+    pub fn is_identifier(self) -> bool {
+        matches!(self, Kind::Name | Kind::PropertyName)
+    }
+}
+
+/// One text of a tool.
+#[derive(Debug, Clone)]
+pub struct TextField<'a> {
+    /// Where it sits.
+    pub kind: Kind,
+    /// JSON pointer in the input.
+    pub pointer: String,
+    /// The text as given.
+    pub raw: &'a str,
+    /// The folded text keyword rules match.
+    pub folded: String,
+}
+
+impl<'a> TextField<'a> {
+    fn new(kind: Kind, pointer: String, raw: &'a str) -> Self {
+        let folded = fold(raw, kind.is_identifier());
+        TextField {
+            kind,
+            pointer,
+            raw,
+            folded,
+        }
+    }
+}
+
+/// NFKC, default-ignorable and control characters dropped, lowercase, whitespace
+/// collapsed; for identifiers `_`, `-` and `.` read as spaces and camelCase humps split.
+pub fn fold(s: &str, identifier: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    let mut prev_lower = false;
+    for c in s.nfkc() {
+        if super::unicode::is_hidden(c) || (c.is_control() && !c.is_whitespace()) {
+            continue;
+        }
+        let sep = c.is_whitespace() || (identifier && matches!(c, '_' | '-' | '.'));
+        if identifier && c.is_uppercase() && prev_lower && !space {
+            out.push(' ');
+        }
+        if sep {
+            if !space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = true;
+            prev_lower = false;
+            continue;
+        }
+        space = false;
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        out.extend(c.to_lowercase());
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// Every text of a tool, with its pointer below `base`.
+pub fn fields<'a>(tool: &'a Tool, base: &str) -> Vec<TextField<'a>> {
+    let mut out = vec![TextField::new(
+        Kind::Name,
+        format!("{base}/name"),
+        &tool.name,
+    )];
+    if let Some(t) = &tool.title {
+        out.push(TextField::new(Kind::Title, format!("{base}/title"), t));
+    }
+    if let Some(d) = &tool.description {
+        out.push(TextField::new(
+            Kind::Description,
+            format!("{base}/description"),
+            d,
+        ));
+    }
+    if let Some(t) = tool.annotations.as_ref().and_then(|a| a.title.as_ref()) {
+        out.push(TextField::new(
+            Kind::Title,
+            format!("{base}/annotations/title"),
+            t,
+        ));
+    }
+    let mut budget = MAX_SCHEMA_TEXTS;
+    walk_schema(
+        &tool.input_schema,
+        format!("{base}/inputSchema"),
+        0,
+        &mut budget,
+        &mut out,
+    );
+    if let Some(o) = &tool.output_schema {
+        walk_schema(o, format!("{base}/outputSchema"), 0, &mut budget, &mut out);
+    }
+    out
+}
+
+/// Keywords whose values are structure (their strings are still read: a model sees them too).
+const STRUCTURAL: &[&str] = &[
+    "type",
+    "format",
+    "pattern",
+    "$ref",
+    "$schema",
+    "$id",
+    "$anchor",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "contentEncoding",
+    "contentMediaType",
+    "required",
+    "dependentRequired",
+];
+
+/// Keywords whose values are maps from names to schemas.
+const SCHEMA_MAPS: &[&str] = &[
+    "properties",
+    "patternProperties",
+    "definitions",
+    "$defs",
+    "dependentSchemas",
+];
+
+/// Keywords whose values are data (every string and key in them is text).
+const DATA: &[&str] = &["default", "enum", "const", "examples", "example"];
+
+/// Keywords whose values are schemas or arrays of schemas, or plain numbers and flags.
+const SCHEMA_KEYWORDS: &[&str] = &[
+    "items",
+    "additionalProperties",
+    "additionalItems",
+    "prefixItems",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "description",
+    "title",
+    "$comment",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+    "multipleOf",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "nullable",
+];
+
+/// How the keys of an object being walked are read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// A schema: keys are keywords (unknown ones are text).
+    Schema,
+    /// A map of schemas: keys are names (text), values are schemas.
+    SchemaMap,
+    /// Data: every key and string is text.
+    Data,
+}
+
+fn push<'a>(out: &mut Vec<TextField<'a>>, budget: &mut usize, kind: Kind, p: String, s: &'a str) {
+    if *budget > 0 && !s.is_empty() {
+        *budget -= 1;
+        out.push(TextField::new(kind, p, s));
+    }
+}
+
+fn walk_schema<'a>(
+    v: &'a Value,
+    at: String,
+    depth: usize,
+    budget: &mut usize,
+    out: &mut Vec<TextField<'a>>,
+) {
+    walk(v, at, Mode::Schema, depth, budget, out);
+}
+
+fn walk<'a>(
+    v: &'a Value,
+    at: String,
+    mode: Mode,
+    depth: usize,
+    budget: &mut usize,
+    out: &mut Vec<TextField<'a>>,
+) {
+    if depth > MAX_SCHEMA_DEPTH || *budget == 0 {
+        return;
+    }
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                let p = format!("{at}/{}", pointer_token(k));
+                let key = k.as_str();
+                match mode {
+                    Mode::SchemaMap => {
+                        push(out, budget, Kind::PropertyName, p.clone(), k);
+                        walk(child, p, Mode::Schema, depth + 1, budget, out);
+                    }
+                    Mode::Data => {
+                        push(out, budget, Kind::SchemaValue, p.clone(), k);
+                        walk(child, p, Mode::Data, depth + 1, budget, out);
+                    }
+                    Mode::Schema if STRUCTURAL.contains(&key) => {
+                        walk(child, p, Mode::Data, depth + 1, budget, out);
+                    }
+                    Mode::Schema if SCHEMA_MAPS.contains(&key) => {
+                        walk(child, p, Mode::SchemaMap, depth + 1, budget, out);
+                    }
+                    Mode::Schema if DATA.contains(&key) => {
+                        walk(child, p, Mode::Data, depth + 1, budget, out);
+                    }
+                    Mode::Schema => {
+                        if !SCHEMA_KEYWORDS.contains(&key) {
+                            // An unknown keyword: its name is text the model reads.
+                            push(out, budget, Kind::PropertyName, p.clone(), k);
+                        }
+                        match (key, child) {
+                            ("description" | "title" | "$comment", Value::String(s)) => {
+                                push(out, budget, Kind::SchemaDescription, p, s);
+                            }
+                            (_, Value::String(s)) => push(out, budget, Kind::SchemaValue, p, s),
+                            _ => walk(child, p, Mode::Schema, depth + 1, budget, out),
+                        }
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                let p = format!("{at}/{i}");
+                match child {
+                    Value::String(s) => push(out, budget, Kind::SchemaValue, p, s),
+                    _ => walk(child, p, mode, depth + 1, budget, out),
+                }
+            }
+        }
+        Value::String(s) => push(out, budget, Kind::SchemaValue, at, s),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::listing::tool_from_value;
+    use serde_json::json;
+
+    #[test]
+    fn folds_fullwidth_invisible_and_case() {
+        assert_eq!(
+            fold("ＩＧＮＯＲＥ  pre\u{200b}vious\n\tInstructions", false),
+            "ignore previous instructions"
+        );
+    }
+
+    #[test]
+    fn folds_identifiers_into_words() {
+        assert_eq!(fold("read_SSH-key.now", true), "read ssh key now");
+        assert_eq!(fold("contentFromIdRsa", true), "content from id rsa");
+    }
+
+    #[test]
+    fn collects_every_text_a_model_reads() {
+        let t = tool_from_value(
+            &json!({
+                "name": "n", "title": "T", "description": "D",
+                "annotations": {"title": "AT"},
+                "inputSchema": {"type": "object", "pattern": "^x$", "x-note": "X",
+                    "properties": {"p": {"type": "string", "description": "PD", "default": "DEF",
+                        "enum": ["E1", {"deep": "E2"}], "examples": ["EX"]}}},
+                "outputSchema": {"type": "object", "title": "OT"}
+            }),
+            "/tools/0",
+        )
+        .unwrap();
+        let got: Vec<(Kind, String, &str)> = fields(&t, "/tools/0")
+            .into_iter()
+            .map(|f| (f.kind, f.pointer, f.raw))
+            .collect();
+        let has = |p: &str, raw: &str| got.iter().any(|(_, gp, gr)| gp == p && *gr == raw);
+        assert!(has("/tools/0/name", "n"));
+        assert!(has("/tools/0/title", "T"));
+        assert!(has("/tools/0/description", "D"));
+        assert!(has("/tools/0/annotations/title", "AT"));
+        assert!(has("/tools/0/inputSchema/x-note", "x-note"));
+        assert!(has("/tools/0/inputSchema/x-note", "X"));
+        assert!(has("/tools/0/inputSchema/properties/p", "p"));
+        assert!(has("/tools/0/inputSchema/properties/p/description", "PD"));
+        assert!(has("/tools/0/inputSchema/properties/p/default", "DEF"));
+        assert!(has("/tools/0/inputSchema/properties/p/enum/0", "E1"));
+        assert!(has("/tools/0/inputSchema/properties/p/enum/1/deep", "E2"));
+        assert!(has("/tools/0/inputSchema/properties/p/examples/0", "EX"));
+        assert!(has("/tools/0/outputSchema/title", "OT"));
+        assert!(has("/tools/0/inputSchema/pattern", "^x$"));
+        assert!(
+            !got.iter()
+                .any(|(k, _, r)| *k == Kind::PropertyName && (*r == "type" || *r == "pattern"))
+        );
+    }
+
+    #[test]
+    fn property_named_like_a_keyword_is_still_walked() {
+        let t = tool_from_value(
+            &json!({"name": "n", "inputSchema": {"type": "object",
+            "properties": {"type": {"type": "string", "description": "hidden here"}}}}),
+            "",
+        )
+        .unwrap();
+        let f = fields(&t, "");
+        assert!(
+            f.iter().any(|f| f.raw == "hidden here"
+                && f.pointer == "/inputSchema/properties/type/description")
+        );
+        assert!(
+            f.iter()
+                .any(|f| f.raw == "type" && f.kind == Kind::PropertyName)
+        );
+    }
+
+    #[test]
+    fn schema_walk_is_bounded_in_depth() {
+        let mut v = json!({"description": "bottom"});
+        for _ in 0..(MAX_SCHEMA_DEPTH + 10) {
+            v = json!({"type": "object", "properties": {"p": v}});
+        }
+        let t = tool_from_value(&json!({"name": "n", "inputSchema": v}), "").unwrap();
+        assert!(!fields(&t, "").iter().any(|f| f.raw == "bottom"));
+    }
+}
