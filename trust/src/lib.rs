@@ -6,5 +6,6 @@
 pub mod finding;
 pub mod image;
 pub mod manifest;
+pub mod signature;
 
 pub use finding::{Finding, Severity};

@@ -45,6 +45,8 @@ pub enum Command {
     /// Check server.json manifests: JSON Schema and semantic rules, every finding at once.
     #[command(subcommand)]
     Manifest(ManifestCommand),
+    /// Verify one Sigstore bundle for an artifact or digest, offline.
+    VerifyBundle(crate::commands::verify_bundle::VerifyBundleArgs),
 }
 
 /// `mcp-verify manifest …`
