@@ -16,7 +16,11 @@
 //!   `kind`/`apiVersion` equal the bundle's `kindVersion`, no unknown fields,
 //!   hash algorithms as expected, and (Rekor v2) the key details match the
 //!   signing key;
-//! * at most [`MAX_TIMESTAMPS`] RFC 3161 timestamps, none repeated.
+//! * at most [`MAX_TIMESTAMPS`] RFC 3161 timestamps, none repeated, and every
+//!   certificate a timestamp token embeds is one of the trusted timestamp
+//!   authorities' own: the crate (rightly) never uses embedded certificates,
+//!   so a corrupted one was carried along unchecked, where sigstore-python
+//!   refuses it.
 
 use super::error::VerifyError;
 use super::trust_root::TrustRoot;
@@ -37,19 +41,27 @@ pub(crate) enum SigningKey<'a> {
     PublicKey(&'a [u8]),
 }
 
-/// Runs every check; `artifact_sha256` is the digest the signature binds
-/// (the artifact for message signatures, unused for DSSE).
-pub(crate) fn check(
+/// Checks among the bundle's own fields, run before any cryptography so that
+/// a contradiction is reported as such whatever else is wrong.
+pub(crate) fn check_structure(bundle: &Bundle) -> Result<(), VerifyError> {
+    check_timestamps(bundle)?;
+    let entry = single_entry(bundle)?;
+    check_integrated_time(entry)?;
+    check_proof_fields(entry)
+}
+
+/// Checks of the bundle against what `sigstore-verify` verified, run after
+/// it accepted: `artifact_sha256` is the digest the signature binds.
+pub(crate) fn check_verified(
     bundle: &Bundle,
     artifact_sha256: &Sha256Hash,
     key: &SigningKey<'_>,
     key_algorithm: KeyAlgorithm,
     trust_root: &TrustRoot,
 ) -> Result<(), VerifyError> {
-    check_timestamps(bundle)?;
     let entry = single_entry(bundle)?;
-    check_integrated_time(entry)?;
-    check_inclusion_proof(entry, trust_root)?;
+    check_timestamp_certificates(bundle, trust_root)?;
+    check_checkpoint_signer(entry, trust_root)?;
     check_body(bundle, entry, artifact_sha256, key, key_algorithm)
 }
 
@@ -85,6 +97,70 @@ fn check_timestamps(bundle: &Bundle) -> Result<(), VerifyError> {
     Ok(())
 }
 
+fn check_timestamp_certificates(bundle: &Bundle, trust_root: &TrustRoot) -> Result<(), VerifyError> {
+    let stamps = &bundle
+        .verification_material
+        .timestamp_verification_data
+        .rfc3161_timestamps;
+    for (i, stamp) in stamps.iter().enumerate() {
+        for cert in embedded_certificates(stamp.signed_timestamp.as_bytes())
+            .map_err(|e| VerifyError::Timestamp(format!("RFC 3161 timestamp {i}: {e}")))?
+        {
+            let trusted = trust_root.root.timestamp_authorities.iter().any(|tsa| {
+                tsa.cert_chain
+                    .certificates
+                    .iter()
+                    .any(|c| c.raw_bytes.as_bytes() == cert.as_slice())
+            });
+            if !trusted {
+                return Err(VerifyError::Timestamp(format!(
+                    "RFC 3161 timestamp {i} embeds a certificate that is not one of the \
+                     trusted timestamp authorities' certificates"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The DER certificates a timestamp token (a `TimeStampResp` or a bare
+/// `TimeStampToken`) carries in its SignedData.
+fn embedded_certificates(token: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    use cms::cert::CertificateChoices;
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::SignedData;
+    use der::{Decode, Encode};
+
+    let content_info = match ContentInfo::from_der(token) {
+        Ok(ci) => ci,
+        Err(_) => {
+            // TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken ContentInfo OPTIONAL }
+            let resp: Vec<der::Any> =
+                Vec::from_der(token).map_err(|e| format!("not a timestamp response: {e}"))?;
+            let token = resp
+                .get(1)
+                .ok_or("the timestamp response holds no token")?
+                .to_der()
+                .map_err(|e| e.to_string())?;
+            ContentInfo::from_der(&token).map_err(|e| format!("not a timestamp token: {e}"))?
+        }
+    };
+    let signed_data = content_info
+        .content
+        .decode_as::<SignedData>()
+        .map_err(|e| format!("not CMS SignedData: {e}"))?;
+    let Some(set) = signed_data.certificates else {
+        return Ok(Vec::new());
+    };
+    set.0
+        .iter()
+        .map(|choice| match choice {
+            CertificateChoices::Certificate(cert) => cert.to_der().map_err(|e| e.to_string()),
+            CertificateChoices::Other(_) => Err("it embeds a non-X.509 certificate".to_owned()),
+        })
+        .collect()
+}
+
 fn check_integrated_time(entry: &TransparencyLogEntry) -> Result<(), VerifyError> {
     if entry.integrated_time.is_some() && entry.inclusion_promise.is_none() {
         return Err(VerifyError::Consistency(
@@ -94,10 +170,7 @@ fn check_integrated_time(entry: &TransparencyLogEntry) -> Result<(), VerifyError
     Ok(())
 }
 
-fn check_inclusion_proof(
-    entry: &TransparencyLogEntry,
-    trust_root: &TrustRoot,
-) -> Result<(), VerifyError> {
+fn check_proof_fields(entry: &TransparencyLogEntry) -> Result<(), VerifyError> {
     let Some(proof) = &entry.inclusion_proof else {
         return Ok(());
     };
@@ -108,14 +181,14 @@ fn check_inclusion_proof(
     };
     if proof.tree_size != checkpoint.tree_size() {
         return Err(VerifyError::Checkpoint(format!(
-            "the inclusion proof states tree size {} but the signed checkpoint has {}",
+            "the inclusion proof states tree size {} but the checkpoint has {}",
             proof.tree_size,
             checkpoint.tree_size()
         )));
     }
     if proof.root_hash != *checkpoint.root_hash() {
         return Err(VerifyError::Checkpoint(format!(
-            "the inclusion proof states root hash {} but the signed checkpoint has {}",
+            "the inclusion proof states root hash {} but the checkpoint has {}",
             proof.root_hash.to_hex(),
             checkpoint.root_hash().to_hex()
         )));
@@ -129,7 +202,20 @@ fn check_inclusion_proof(
             entry.log_index.get()
         )));
     }
+    Ok(())
+}
 
+fn check_checkpoint_signer(
+    entry: &TransparencyLogEntry,
+    trust_root: &TrustRoot,
+) -> Result<(), VerifyError> {
+    let Some(checkpoint) = entry
+        .inclusion_proof
+        .as_ref()
+        .and_then(|p| p.checkpoint.checkpoint())
+    else {
+        return Ok(());
+    };
     // The checkpoint must be signed by the log the entry names, under its name.
     let log_id = Sha256Hash::try_from(entry.log_id.key_id.as_bytes()).map_err(|e| {
         VerifyError::TransparencyLog(format!("the entry's log id is not a SHA-256 key id: {e}"))

@@ -104,6 +104,7 @@ pub fn verify_parsed(
         Artifact::Digest(_) => sigstore_types::Artifact::from(artifact_sha256),
     };
     let has_certificate = bundle.signing_certificate().is_some();
+    consistency::check_structure(bundle)?;
 
     let result = match policy {
         Policy::Keyless { .. } => {
@@ -164,7 +165,7 @@ pub fn verify_parsed(
             ));
         }
     };
-    consistency::check(
+    consistency::check_verified(
         bundle,
         &artifact_sha256,
         &signing_key,
