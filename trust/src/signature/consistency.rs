@@ -97,7 +97,10 @@ fn check_timestamps(bundle: &Bundle) -> Result<(), VerifyError> {
     Ok(())
 }
 
-fn check_timestamp_certificates(bundle: &Bundle, trust_root: &TrustRoot) -> Result<(), VerifyError> {
+fn check_timestamp_certificates(
+    bundle: &Bundle,
+    trust_root: &TrustRoot,
+) -> Result<(), VerifyError> {
     let stamps = &bundle
         .verification_material
         .timestamp_verification_data
@@ -580,6 +583,93 @@ fn key_details_match(details: &str, algorithm: KeyAlgorithm) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
+
+    const ARTIFACT: &[u8] =
+        include_bytes!("../../../testdata/sigstore-conformance/bundle-verify/a.txt");
+    const V2: &str = include_str!(
+        "../../../testdata/sigstore-conformance/bundle-verify/rekor2-happy-path/bundle.sigstore.json"
+    );
+    const V1: &str = include_str!(
+        "../../../testdata/sigstore-conformance/bundle-verify/happy-path-v0.3/bundle.sigstore.json"
+    );
+
+    /// Runs the body check on `bundle` with its body rewritten by `edit`.
+    fn body_check(bundle: &str, edit: impl FnOnce(&mut Value)) -> Result<(), VerifyError> {
+        let mut bundle = Bundle::from_json(bundle).unwrap();
+        let entry = &mut bundle.verification_material.tlog_entries[0];
+        let mut body: Value = serde_json::from_slice(entry.canonicalized_body.as_bytes()).unwrap();
+        edit(&mut body);
+        entry.canonicalized_body =
+            sigstore_types::CanonicalizedBody::new(serde_json::to_vec(&body).unwrap());
+        let cert = bundle.signing_certificate().unwrap().as_bytes().to_vec();
+        let entry = single_entry(&bundle).unwrap();
+        check_body(
+            &bundle,
+            entry,
+            &sigstore_crypto::sha256(ARTIFACT),
+            &SigningKey::Certificate(&cert),
+            KeyAlgorithm::EcdsaP256,
+        )
+    }
+
+    fn is_consistency(r: Result<(), VerifyError>) -> bool {
+        matches!(r, Err(VerifyError::Consistency(_)))
+    }
+
+    #[test]
+    fn genuine_bodies_agree_with_their_bundles() {
+        body_check(V1, |_| {}).unwrap();
+        body_check(V2, |_| {}).unwrap();
+    }
+
+    #[test]
+    fn body_kind_or_version_must_equal_the_bundles_kind_version() {
+        assert!(is_consistency(
+            body_check(V1, |b| b["kind"] = "rekord".into())
+        ));
+        assert!(is_consistency(
+            body_check(V1, |b| b["apiVersion"] = "0.0.2".into())
+        ));
+        assert!(is_consistency(
+            body_check(V2, |b| b["apiVersion"] = "0.0.1".into())
+        ));
+    }
+
+    #[test]
+    fn body_with_unknown_fields_is_refused() {
+        assert!(is_consistency(
+            body_check(V1, |b| b["spec"]["extra"] = 1.into())
+        ));
+        assert!(is_consistency(body_check(V2, |b| {
+            b["spec"]["hashedRekordV002"]["signature"]["extra"] = 1.into()
+        })));
+    }
+
+    #[test]
+    fn body_hash_algorithm_and_key_details_must_fit() {
+        assert!(is_consistency(body_check(V1, |b| {
+            b["spec"]["data"]["hash"]["algorithm"] = "sha512".into()
+        })));
+        assert!(is_consistency(body_check(V2, |b| {
+            b["spec"]["hashedRekordV002"]["data"]["algorithm"] = "SHA2_384".into()
+        })));
+        assert!(is_consistency(body_check(V2, |b| {
+            b["spec"]["hashedRekordV002"]["signature"]["verifier"]["keyDetails"] =
+                "PKIX_ED25519".into()
+        })));
+    }
+
+    #[test]
+    fn body_naming_another_signature_or_key_is_refused() {
+        assert!(is_consistency(body_check(V1, |b| {
+            b["spec"]["signature"]["content"] = "AAAA".into()
+        })));
+        assert!(is_consistency(body_check(V2, |b| {
+            let v = &mut b["spec"]["hashedRekordV002"]["signature"]["verifier"];
+            v["publicKey"] = v["x509Certificate"].clone();
+        })));
+    }
 
     #[test]
     fn log_name_is_host_and_port() {

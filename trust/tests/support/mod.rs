@@ -102,10 +102,10 @@ impl Case {
         let bundle = sigstore_types::Bundle::from_json(&bundle.to_string());
         let Ok(bundle) = bundle else { return false };
         let root = match &self.trust_root_json {
-            Some(json) => sigstore_trust_root::TrustedRoot::from_json(
-                std::str::from_utf8(json).unwrap(),
-            )
-            .unwrap(),
+            Some(json) => {
+                sigstore_trust_root::TrustedRoot::from_json(std::str::from_utf8(json).unwrap())
+                    .unwrap()
+            }
             None => sigstore_trust_root::TrustedRoot::from_json(
                 sigstore_trust_root::SIGSTORE_PRODUCTION_TRUSTED_ROOT,
             )
@@ -238,7 +238,25 @@ pub fn flip_b64_at(value: &mut Value, i: usize) -> bool {
     true
 }
 
-/// Adds one to an integer carried as a JSON string (protobuf int64).
+/// Flips a bit of the seconds in the signed `genTime` of an RFC 3161 token.
+pub fn flip_gen_time(value: &mut Value) -> bool {
+    let Some(s) = value.as_str() else {
+        return false;
+    };
+    let mut bytes = B64.decode(s).unwrap();
+    // GeneralizedTime, tag 0x18, `YYYYMMDDHHMMSS` then optional fraction and `Z`.
+    let Some(i) = bytes
+        .windows(2)
+        .position(|w| w[0] == 0x18 && (15..=24).contains(&w[1]))
+    else {
+        return false;
+    };
+    bytes[i + 2 + 12] ^= 1;
+    *value = Value::String(B64.encode(bytes));
+    true
+}
+
+/// Flips the lowest bit of an integer carried as a JSON string (protobuf int64).
 pub fn bump_int_string(value: &mut Value) -> bool {
     let Some(n) = value.as_str().and_then(|s| s.parse::<u64>().ok()) else {
         return false;
@@ -277,9 +295,14 @@ fn flip_char(s: &mut String, i: usize) {
     *s = String::from_utf8(bytes).unwrap();
 }
 
-/// The first signature line (`— name base64`) of a checkpoint.
+/// The log's own signature line (`— name base64`, name starting the origin).
 fn first_signature_line(lines: &mut [String]) -> Option<&mut String> {
-    lines.iter_mut().find(|l| l.starts_with('\u{2014}'))
+    let origin = lines[0].clone();
+    lines.iter_mut().find(|l| {
+        l.strip_prefix("\u{2014} ")
+            .and_then(|rest| rest.split(' ').next())
+            .is_some_and(|name| origin == name || origin.starts_with(&format!("{name} - ")))
+    })
 }
 
 /// Edits the base64 part (hint + signature) of the first signature line.
@@ -297,7 +320,10 @@ fn edit_signature_bytes(lines: &mut [String], i: impl Fn(usize) -> usize) -> boo
 
 /// The signing certificate's base64 DER, in either bundle layout.
 pub fn leaf_certificate(b: &mut Value) -> Option<&mut Value> {
-    let pointer = if b.pointer("/verificationMaterial/certificate/rawBytes").is_some() {
+    let pointer = if b
+        .pointer("/verificationMaterial/certificate/rawBytes")
+        .is_some()
+    {
         "/verificationMaterial/certificate/rawBytes"
     } else {
         "/verificationMaterial/x509CertificateChain/certificates/0/rawBytes"
@@ -327,11 +353,13 @@ pub fn corruptions() -> Vec<Corruption> {
         c("certificate", |b| leaf_certificate(b).is_some_and(flip_b64)),
         c("certificate signature", |b| {
             leaf_certificate(b).is_some_and(|v| {
-                    let n = B64.decode(v.as_str().unwrap()).unwrap().len();
-                    flip_b64_at(v, n - 10)
-                })
+                let n = B64.decode(v.as_str().unwrap()).unwrap().len();
+                flip_b64_at(v, n - 10)
+            })
         }),
-        c("dsse payload", |b| at(b, "/dsseEnvelope/payload").is_some_and(flip_b64)),
+        c("dsse payload", |b| {
+            at(b, "/dsseEnvelope/payload").is_some_and(flip_b64)
+        }),
         c("dsse payload type", |b| {
             at(b, "/dsseEnvelope/payloadType").is_some_and(|v| {
                 *v = Value::String("application/vnd.in-toto+jsoN".into());
@@ -349,8 +377,7 @@ pub fn corruptions() -> Vec<Corruption> {
             .is_some_and(flip_b64)
         }),
         c("integrated time", |b| {
-            at(b, "/verificationMaterial/tlogEntries/0/integratedTime")
-                .is_some_and(bump_int_string)
+            at(b, "/verificationMaterial/tlogEntries/0/integratedTime").is_some_and(bump_int_string)
         }),
         c("log index", |b| {
             at(b, "/verificationMaterial/tlogEntries/0/logIndex").is_some_and(bump_int_string)
@@ -369,28 +396,42 @@ pub fn corruptions() -> Vec<Corruption> {
             at(b, "/verificationMaterial/tlogEntries/0/canonicalizedBody").is_some_and(flip_b64)
         }),
         c("inclusion proof first hash", |b| {
-            at(b, "/verificationMaterial/tlogEntries/0/inclusionProof/hashes/0")
-                .is_some_and(flip_b64)
+            at(
+                b,
+                "/verificationMaterial/tlogEntries/0/inclusionProof/hashes/0",
+            )
+            .is_some_and(flip_b64)
         }),
         c("inclusion proof last hash", |b| {
-            let Some(hashes) = at(b, "/verificationMaterial/tlogEntries/0/inclusionProof/hashes")
-                .and_then(Value::as_array_mut)
-            else {
+            let Some(hashes) = at(
+                b,
+                "/verificationMaterial/tlogEntries/0/inclusionProof/hashes",
+            )
+            .and_then(Value::as_array_mut) else {
                 return false;
             };
             hashes.last_mut().is_some_and(flip_b64)
         }),
         c("inclusion proof root hash", |b| {
-            at(b, "/verificationMaterial/tlogEntries/0/inclusionProof/rootHash")
-                .is_some_and(flip_b64)
+            at(
+                b,
+                "/verificationMaterial/tlogEntries/0/inclusionProof/rootHash",
+            )
+            .is_some_and(flip_b64)
         }),
         c("inclusion proof tree size", |b| {
-            at(b, "/verificationMaterial/tlogEntries/0/inclusionProof/treeSize")
-                .is_some_and(bump_int_string)
+            at(
+                b,
+                "/verificationMaterial/tlogEntries/0/inclusionProof/treeSize",
+            )
+            .is_some_and(bump_int_string)
         }),
         c("inclusion proof log index", |b| {
-            at(b, "/verificationMaterial/tlogEntries/0/inclusionProof/logIndex")
-                .is_some_and(bump_int_string)
+            at(
+                b,
+                "/verificationMaterial/tlogEntries/0/inclusionProof/logIndex",
+            )
+            .is_some_and(bump_int_string)
         }),
         c("checkpoint origin", |b| {
             edit_checkpoint(b, |l| {
@@ -428,7 +469,14 @@ pub fn corruptions() -> Vec<Corruption> {
                 })
             })
         }),
-        c("rfc3161 timestamp", |b| {
+        c("rfc3161 timestamp signed time", |b| {
+            at(
+                b,
+                "/verificationMaterial/timestampVerificationData/rfc3161Timestamps/0/signedTimestamp",
+            )
+            .is_some_and(flip_gen_time)
+        }),
+        c("rfc3161 timestamp middle byte", |b| {
             at(
                 b,
                 "/verificationMaterial/timestampVerificationData/rfc3161Timestamps/0/signedTimestamp",
