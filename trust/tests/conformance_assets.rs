@@ -3,6 +3,7 @@
 //! cases are refused, each at the stage listed here. (The suite itself runs
 //! against the CLI from `scripts/test`.)
 
+#![allow(clippy::unwrap_used)] // helpers of this test crate
 mod support;
 
 use mcp_trust::image::Digest;

@@ -6,6 +6,7 @@
 //! (`scripts/differential-sigstore-python` runs the same kind of corruptions
 //! through sigstore-python and checks we never accept what it rejects.)
 
+#![allow(clippy::unwrap_used)] // helpers of this test crate
 mod support;
 
 use mcp_trust::image::Digest;

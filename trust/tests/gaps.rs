@@ -3,6 +3,7 @@
 //! bundle, changes one field, shows that the crate alone still accepts the
 //! result, and that `signature::verify` refuses it at the named stage.
 
+#![allow(clippy::unwrap_used)] // helpers of this test crate
 mod support;
 
 use base64::Engine;

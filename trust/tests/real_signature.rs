@@ -3,6 +3,7 @@
 //! root, offline, at the log's and the timestamp authority's time: its
 //! certificate was valid for ten minutes in April 2026.
 
+#![allow(clippy::unwrap_used)] // helpers of this test crate
 mod support;
 
 use mcp_trust::image::Digest;

@@ -45,7 +45,8 @@ pub enum Command {
     /// Check server.json manifests: JSON Schema and semantic rules, every finding at once.
     #[command(subcommand)]
     Manifest(ManifestCommand),
-    /// Verify one Sigstore bundle for an artifact or digest, offline.
+    /// Verify one Sigstore bundle for an artifact file or a sha256: digest, offline.
+    #[command(long_about = crate::commands::verify_bundle::LONG_ABOUT, after_help = crate::commands::verify_bundle::EXAMPLES)]
     VerifyBundle(crate::commands::verify_bundle::VerifyBundleArgs),
 }
 

@@ -306,3 +306,31 @@ fn bundle_version(media_type: MediaType) -> &'static str {
         _ => "0.3",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refuse(bundle: &[u8]) -> Stage {
+        let policy = Policy::keyless(
+            Matcher::exact("a@example.com", "identity").unwrap(),
+            Matcher::exact("https://issuer.example", "issuer").unwrap(),
+        );
+        verify(
+            bundle,
+            Artifact::Bytes(b"x"),
+            &policy,
+            &TrustRoot::public_good().unwrap(),
+        )
+        .unwrap_err()
+        .stage()
+    }
+
+    #[test]
+    fn rejects_oversized_truncated_and_non_utf8_bundles_at_parse() {
+        assert_eq!(refuse(&vec![b' '; MAX_BUNDLE_BYTES + 1]), Stage::Parse);
+        assert_eq!(refuse(b"{\"mediaType\":"), Stage::Parse);
+        assert_eq!(refuse(&[0xff, 0xfe, 0xfd]), Stage::Parse);
+        assert_eq!(refuse(b""), Stage::Parse);
+    }
+}

@@ -13,6 +13,9 @@ use std::fmt;
 /// Largest `trusted_root.json` accepted.
 pub const MAX_TRUST_ROOT_BYTES: usize = 1 << 20;
 
+/// The media type every `trusted_root.json` starts with.
+pub const TRUSTED_ROOT_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.trustedroot";
+
 /// Where a trust root came from, for reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TrustRootSource {
@@ -83,6 +86,19 @@ impl TrustRoot {
     fn build(json: &str, source: TrustRootSource) -> Result<TrustRoot, VerifyError> {
         let root = TrustedRoot::from_json(json)
             .map_err(|e| VerifyError::TrustRoot(format!("trusted root is not valid: {e}")))?;
+        // Every list of a trusted root may be absent, so any JSON object parses:
+        // insist on the media type and on at least one transparency log.
+        if !root.media_type.starts_with(TRUSTED_ROOT_MEDIA_TYPE) {
+            return Err(VerifyError::TrustRoot(format!(
+                "mediaType is `{}`, not a Sigstore trusted root (`{TRUSTED_ROOT_MEDIA_TYPE}…`)",
+                root.media_type
+            )));
+        }
+        if root.tlogs.is_empty() {
+            return Err(VerifyError::TrustRoot(
+                "the trusted root lists no transparency log".into(),
+            ));
+        }
         let verifier = sigstore_verify::Verifier::new(&root)?;
         let rekor_keys = root
             .rekor_keys()
@@ -98,5 +114,43 @@ impl TrustRoot {
     /// Where the root came from.
     pub fn source(&self) -> &TrustRootSource {
         &self.source
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signature::Stage;
+
+    #[test]
+    fn embedded_roots_load() {
+        assert_eq!(
+            TrustRoot::public_good().unwrap().source(),
+            &TrustRootSource::PublicGood
+        );
+        TrustRoot::staging().unwrap();
+    }
+
+    #[test]
+    fn rejects_json_that_is_not_a_trusted_root() {
+        for json in [
+            &b"{}"[..],
+            br#"{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json"}"#,
+            br#"{"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1"}"#,
+            b"not json",
+            &[0xff, 0xfe][..],
+        ] {
+            let err = TrustRoot::from_json(json).unwrap_err();
+            assert_eq!(err.stage(), Stage::TrustRoot, "{err}");
+        }
+    }
+
+    #[test]
+    fn rejects_oversized_trusted_root() {
+        let big = vec![b' '; MAX_TRUST_ROOT_BYTES + 1];
+        assert_eq!(
+            TrustRoot::from_json(&big).unwrap_err().stage(),
+            Stage::TrustRoot
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! bundle-verification cases and the real image signature under
 //! `testdata/`, and the field-by-field corruptions applied to them.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)] // test support: a fixture that cannot load is a failed test
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;

@@ -13,11 +13,9 @@ use mcp_trust::image::Digest;
 use mcp_trust::signature::{self, Artifact, Matcher, Policy, TrustRoot, Verified, VerifyError};
 use std::path::{Path, PathBuf};
 
-/// Arguments of `verify-bundle`.
-#[derive(Debug, Args)]
-#[command(
-    about = "Verify one Sigstore bundle for an artifact file or a sha256: digest, offline",
-    long_about = "Verify one Sigstore bundle (v0.1, v0.2 or v0.3; message signature or DSSE \
+/// The long help of `verify-bundle`: what is checked, the policies, the exit codes.
+pub const LONG_ABOUT: &str =
+    "Verify one Sigstore bundle (v0.1, v0.2 or v0.3; message signature or DSSE \
 in-toto statement) for an artifact file or a sha256: digest, offline.
 
 Every stage must pass: certificate chain to a trusted Fulcio CA at the verified signing time, \
@@ -32,8 +30,10 @@ Keyless policy: one of --certificate-identity / --certificate-identity-regexp AN
 Managed-key policy: --key PEM instead.
 
 Exit codes: 0 verified; 1 verification or policy failed (the failing stage is named); \
-2 usage error or unreadable input. Stages and flags: docs/verification.md.",
-    after_help = "Examples:
+2 usage error or unreadable input. Stages and flags: docs/verification.md.";
+
+/// Examples shown after the flags in `verify-bundle --help`.
+pub const EXAMPLES: &str = "Examples:
   mcp-verify verify-bundle --bundle image.sigstore.json \\
       --certificate-identity https://github.com/acme/srv/.github/workflows/release.yml@refs/tags/v1.2.0 \\
       --certificate-oidc-issuer https://token.actions.githubusercontent.com \\
@@ -43,8 +43,10 @@ Exit codes: 0 verified; 1 verification or policy failed (the failing stage is na
       --certificate-identity-regexp 'https://github.com/acme/[^/]+/\\.github/workflows/release\\.yml@refs/tags/v.*' \\
       --certificate-oidc-issuer https://token.actions.githubusercontent.com --output json a.txt
 
-  mcp-verify verify-bundle --bundle blob.sigstore.json --key cosign.pub --trusted-root trusted_root.json blob"
-)]
+  mcp-verify verify-bundle --bundle blob.sigstore.json --key cosign.pub --trusted-root trusted_root.json blob";
+
+/// Arguments of `verify-bundle`.
+#[derive(Debug, Args)]
 pub struct VerifyBundleArgs {
     /// Use the embedded Sigstore staging trusted root instead of public-good.
     #[arg(long, conflicts_with = "trusted_root")]
