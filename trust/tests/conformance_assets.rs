@@ -165,3 +165,32 @@ fn failing_cases_are_refused_at_their_stage_by_bytes_and_by_digest() {
         );
     }
 }
+
+#[test]
+fn v0_1_bundle_with_only_an_inclusion_promise_verifies() {
+    // Legacy cosign signatures carry a SET and no inclusion proof; converted
+    // to v0.1 bundles they must verify on the promise alone.
+    let case = conformance_case("happy-path-v0.1");
+    let mut b = case.bundle_json();
+    let entry = b
+        .pointer_mut("/verificationMaterial/tlogEntries/0")
+        .unwrap()
+        .as_object_mut()
+        .unwrap();
+    entry.remove("inclusionProof");
+    let v = case.verify_json(&b).unwrap();
+    assert!(v.log.checkpoint.is_none());
+    assert_eq!(v.log.log_index, Some(27_246_492));
+    // Not so for v0.2 and later, which must carry the proof.
+    let case = conformance_case("happy-path-v0.2");
+    let mut b = case.bundle_json();
+    b.pointer_mut("/verificationMaterial/tlogEntries/0")
+        .unwrap()
+        .as_object_mut()
+        .unwrap()
+        .remove("inclusionProof");
+    assert_eq!(
+        case.verify_json(&b).unwrap_err().stage(),
+        Stage::TransparencyLog
+    );
+}
