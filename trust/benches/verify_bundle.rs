@@ -63,8 +63,14 @@ fn main() {
     }
     let (o, b) = (median(ours_t), median(bare_t));
     println!("rekor2-happy-path, {rounds} alternating rounds, medians:");
-    println!("  mcp_trust::signature::verify      {:>9.1} µs", o.as_secs_f64() * 1e6);
-    println!("  bare sigstore_verify::verify      {:>9.1} µs", b.as_secs_f64() * 1e6);
+    println!(
+        "  mcp_trust::signature::verify      {:>9.1} µs",
+        o.as_secs_f64() * 1e6
+    );
+    println!(
+        "  bare sigstore_verify::verify      {:>9.1} µs",
+        b.as_secs_f64() * 1e6
+    );
     println!(
         "  ratio                             {:>9.3} (target <= 1.10)",
         o.as_secs_f64() / b.as_secs_f64()
