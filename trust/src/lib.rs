@@ -9,6 +9,7 @@ pub mod import;
 pub mod manifest;
 pub mod oci;
 pub mod profile;
+pub mod signature;
 pub mod tools;
 
 pub use finding::{Finding, Severity};

@@ -55,6 +55,9 @@ pub enum Command {
     /// Pin, check and scan MCP tool surfaces: rug pulls, tool poisoning, hidden text.
     #[command(subcommand)]
     Tools(ToolsCommand),
+    /// Verify one Sigstore bundle for an artifact file or a sha256: digest, offline.
+    #[command(long_about = crate::commands::verify_bundle::LONG_ABOUT, after_help = crate::commands::verify_bundle::EXAMPLES)]
+    VerifyBundle(crate::commands::verify_bundle::VerifyBundleArgs),
 }
 
 /// `mcp-verify manifest …`

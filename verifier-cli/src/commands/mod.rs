@@ -6,6 +6,7 @@ pub mod profile;
 
 use crate::cli::{Cli, Command, ImportCommand, ManifestCommand, ToolsCommand};
 pub mod tools;
+pub mod verify_bundle;
 
 use crate::exit::Exit;
 
@@ -18,5 +19,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Tools(ToolsCommand::Check(args)) => tools::check(&args),
         Command::Tools(ToolsCommand::Pin(args)) => tools::pin(&args),
         Command::Tools(ToolsCommand::Scan(args)) => tools::scan(&args),
+        Command::VerifyBundle(args) => verify_bundle::run(&args),
     }
 }

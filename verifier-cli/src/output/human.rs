@@ -84,6 +84,87 @@ pub fn import(
     out
 }
 
+/// Renders what a verified bundle proved.
+pub fn verified_bundle(bundle: &str, v: &mcp_trust::signature::Verified) -> String {
+    use mcp_trust::signature::{SignedContent, Signer};
+    let mut out = String::new();
+    let _ = writeln!(out, "{bundle}: verified");
+    let _ = writeln!(out, "  artifact      {}", v.artifact);
+    match &v.signer {
+        Signer::Certificate(c) => {
+            let kind = match c.identity_kind {
+                mcp_trust::signature::IdentityKind::Uri => "URI",
+                mcp_trust::signature::IdentityKind::Email => "email",
+            };
+            let _ = writeln!(out, "  identity      {} ({kind})", c.identity);
+            let _ = writeln!(out, "  issuer        {}", c.issuer);
+            let claims = &c.claims;
+            if let Some(repo) = &claims.source_repository_uri {
+                let _ = write!(out, "  source        {repo}");
+                if let Some(r) = &claims.source_repository_ref {
+                    let _ = write!(out, " @ {r}");
+                }
+                if let Some(d) = &claims.source_repository_digest {
+                    let _ = write!(out, " ({d})");
+                }
+                let _ = writeln!(out);
+            }
+            if let (Some(repo_id), Some(owner_id)) = (
+                &claims.source_repository_identifier,
+                &claims.source_repository_owner_identifier,
+            ) {
+                let _ = writeln!(out, "  repository id {repo_id} (owner id {owner_id})");
+            }
+            if let Some(b) = &claims.build_signer_uri {
+                let _ = writeln!(out, "  build signer  {b}");
+            }
+            let _ = writeln!(
+                out,
+                "  certificate   valid {} to {}",
+                c.not_before, c.not_after
+            );
+        }
+        Signer::PublicKey { fingerprint } => {
+            let _ = writeln!(out, "  key           {fingerprint}");
+        }
+    }
+    if let SignedContent::Dsse {
+        payload_type,
+        predicate_type,
+        ..
+    } = &v.content
+    {
+        let _ = writeln!(
+            out,
+            "  content       DSSE {payload_type}{}",
+            predicate_type
+                .as_deref()
+                .map(|p| format!(", predicate {p}"))
+                .unwrap_or_default()
+        );
+    }
+    let index = v
+        .log
+        .log_index
+        .map_or_else(|| "index not signed".to_owned(), |i| format!("index {i}"));
+    let origin = v
+        .log
+        .checkpoint
+        .as_ref()
+        .map_or_else(|| v.log.log_id.clone(), |c| c.origin.clone());
+    let _ = writeln!(out, "  log entry     {origin}, {index} ({})", v.log.kind);
+    if v.times.is_empty() {
+        let _ = writeln!(
+            out,
+            "  signed at     (no verified time; not needed for a key)"
+        );
+    }
+    for t in &v.times {
+        let _ = writeln!(out, "  signed at     {} ({})", t.time, t.source.describe());
+    }
+    out
+}
+
 /// Renders a profile's warnings for stderr: one line per finding, its fix below.
 pub fn profile_warnings(
     file: &str,
@@ -146,4 +227,12 @@ pub fn tools_check(r: &crate::commands::tools::CheckReport) -> String {
         r.tools_list, r.manifest
     );
     out
+}
+
+/// Renders why a bundle was refused.
+pub fn refused_bundle(bundle: &str, e: &mcp_trust::signature::VerifyError) -> String {
+    format!(
+        "{bundle}: NOT verified\n  stage         {}\n  reason        {e}\n",
+        e.stage()
+    )
 }
