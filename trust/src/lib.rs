@@ -9,7 +9,9 @@ pub mod import;
 pub mod manifest;
 pub mod oci;
 pub mod profile;
+pub mod provenance;
 pub mod signature;
 pub mod tools;
+pub mod verification;
 
 pub use finding::{Finding, Severity};
