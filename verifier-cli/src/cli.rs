@@ -6,6 +6,9 @@ use std::path::PathBuf;
 
 /// Verify MCP server images, manifests and catalogs; render least-privilege runtime profiles.
 ///
+/// `mcp-verify IMAGE@sha256:<digest> [policy flags]` verifies an image (the same as
+/// `mcp-verify verify …`; see `mcp-verify verify --help`).
+///
 /// Exit codes: 0 verified or clean, 1 verification or policy failed (or findings at
 /// error severity), 2 usage error or unreadable input, 3 network or registry unreachable.
 #[derive(Debug, Parser)]
@@ -13,12 +16,17 @@ use std::path::PathBuf;
     name = "mcp-verify",
     version,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    args_conflicts_with_subcommands = true,
+    after_help = crate::commands::verify::EXAMPLES
 )]
 pub struct Cli {
-    /// What to do.
+    /// What to do; without a subcommand, verify IMAGE.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    /// `mcp-verify IMAGE@sha256:…`: the arguments of `verify`.
+    #[command(flatten)]
+    pub verify: crate::commands::verify::VerifyArgs,
 }
 
 /// Output format shared by every command.
@@ -42,6 +50,9 @@ pub struct OutputArgs {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Verify an image pinned by digest against its Sigstore signatures (and SLSA provenance).
+    #[command(long_about = crate::commands::verify::LONG_ABOUT, after_help = crate::commands::verify::EXAMPLES)]
+    Verify(crate::commands::verify::VerifyArgs),
     /// Check server.json manifests: JSON Schema and semantic rules, every finding at once.
     #[command(subcommand)]
     Manifest(ManifestCommand),

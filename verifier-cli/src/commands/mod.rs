@@ -6,13 +6,23 @@ pub mod profile;
 
 use crate::cli::{Cli, Command, ImportCommand, ManifestCommand, ToolsCommand};
 pub mod tools;
+pub mod verify;
 pub mod verify_bundle;
 
 use crate::exit::Exit;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        if cli.verify.image.is_none() && cli.verify.manifest.is_none() {
+            anyhow::bail!(
+                "nothing to do: give IMAGE@sha256:<digest> to verify, or a subcommand (see `mcp-verify --help`)"
+            );
+        }
+        return verify::run(&cli.verify);
+    };
+    match command {
+        Command::Verify(args) => verify::run(&args),
         Command::Manifest(ManifestCommand::Lint(args)) => lint::run(&args),
         Command::Import(ImportCommand::DockerCatalog(args)) => import::docker_catalog(&args),
         Command::Profile(args) => profile::run(&args),

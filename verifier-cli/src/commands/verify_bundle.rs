@@ -45,15 +45,13 @@ pub const EXAMPLES: &str = "Examples:
 
   mcp-verify verify-bundle --bundle blob.sigstore.json --key cosign.pub --trusted-root trusted_root.json blob";
 
-/// Arguments of `verify-bundle`.
+/// Who must have signed, and the trust root to check it against: the
+/// cosign / sigstore-conformance flag names, shared by `verify-bundle` and `verify`.
 #[derive(Debug, Args)]
-pub struct VerifyBundleArgs {
+pub struct SignerArgs {
     /// Use the embedded Sigstore staging trusted root instead of public-good.
     #[arg(long, conflicts_with = "trusted_root")]
     pub staging: bool,
-    /// The Sigstore bundle (JSON) to verify.
-    #[arg(long, value_name = "FILE")]
-    pub bundle: PathBuf,
     /// Required signer identity (certificate SAN: URI or email), exactly.
     #[arg(long, value_name = "IDENTITY", conflicts_with_all = ["certificate_identity_regexp", "key"])]
     pub certificate_identity: Option<String>,
@@ -66,12 +64,33 @@ pub struct VerifyBundleArgs {
     /// Required OIDC issuer, as a regexp that must match the whole issuer.
     #[arg(long, value_name = "RE", conflicts_with = "key")]
     pub certificate_oidc_issuer_regexp: Option<String>,
-    /// Verify a managed-key bundle with this PEM public key instead of a certificate identity.
+    /// Verify a managed-key signature with this PEM public key instead of a certificate identity.
     #[arg(long, value_name = "PEM_FILE")]
     pub key: Option<PathBuf>,
     /// A trusted_root.json for a private Sigstore (default: the embedded public-good root).
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
+}
+
+impl SignerArgs {
+    /// True when any signer flag was given.
+    pub fn any_signer(&self) -> bool {
+        self.key.is_some()
+            || self.certificate_identity.is_some()
+            || self.certificate_identity_regexp.is_some()
+            || self.certificate_oidc_issuer.is_some()
+            || self.certificate_oidc_issuer_regexp.is_some()
+    }
+}
+
+/// Arguments of `verify-bundle`.
+#[derive(Debug, Args)]
+pub struct VerifyBundleArgs {
+    /// The Sigstore bundle (JSON) to verify.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: PathBuf,
+    #[command(flatten)]
+    pub signer: SignerArgs,
     /// The artifact file, or its digest as `sha256:<64 lowercase hex>` (a digest that is
     /// also an existing path is read as a path).
     #[arg(value_name = "FILE_OR_DIGEST")]
@@ -82,8 +101,8 @@ pub struct VerifyBundleArgs {
 
 /// Verifies the bundle; a refused bundle is exit 1, unreadable input exit 2.
 pub fn run(args: &VerifyBundleArgs) -> anyhow::Result<Exit> {
-    let policy = policy(args)?;
-    let trust_root = trust_root(args)?;
+    let policy = policy(&args.signer)?;
+    let trust_root = trust_root(&args.signer)?;
     let bundle = read_capped(&args.bundle, signature::MAX_BUNDLE_BYTES, "bundle")?;
     let artifact_bytes;
     let digest;
@@ -135,7 +154,8 @@ fn artifact_digest(arg: &str) -> Option<Digest> {
     Digest::parse(arg).filter(|_| !Path::new(arg).exists())
 }
 
-fn policy(args: &VerifyBundleArgs) -> anyhow::Result<Policy> {
+/// The signer policy the flags describe.
+pub fn policy(args: &SignerArgs) -> anyhow::Result<Policy> {
     if let Some(key) = &args.key {
         let pem = read_capped(key, 64 << 10, "public key")?;
         let pem = String::from_utf8(pem)
@@ -168,7 +188,8 @@ fn policy(args: &VerifyBundleArgs) -> anyhow::Result<Policy> {
     Ok(Policy::keyless(identity, issuer))
 }
 
-fn trust_root(args: &VerifyBundleArgs) -> anyhow::Result<TrustRoot> {
+/// The trust root the flags name (embedded public-good by default).
+pub fn trust_root(args: &SignerArgs) -> anyhow::Result<TrustRoot> {
     match &args.trusted_root {
         Some(path) => {
             let json = read_capped(path, signature::MAX_TRUST_ROOT_BYTES, "trusted root")?;
@@ -180,7 +201,7 @@ fn trust_root(args: &VerifyBundleArgs) -> anyhow::Result<TrustRoot> {
 }
 
 /// Reads a whole file, refusing files larger than `cap` bytes.
-fn read_capped(path: &Path, cap: usize, what: &str) -> anyhow::Result<Vec<u8>> {
+pub fn read_capped(path: &Path, cap: usize, what: &str) -> anyhow::Result<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path)
         .with_context(|| format!("cannot read {what} {}", path.display()))?;

@@ -236,3 +236,68 @@ pub fn refused_bundle(bundle: &str, e: &mcp_trust::signature::VerifyError) -> St
         e.stage()
     )
 }
+
+/// Renders a verified image: who signed, where it was logged and when, provenance, and what else was found.
+pub fn image_verified(r: &mcp_trust::verification::ImageReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: verified", r.image);
+    for s in &r.signatures {
+        let v = &s.verified;
+        match v.certificate() {
+            Some(c) => {
+                let _ = writeln!(out, "  signed by     {}", c.identity);
+                let _ = writeln!(out, "  issuer        {}", c.issuer);
+                if let Some(repo) = &c.claims.source_repository_uri {
+                    let _ = writeln!(
+                        out,
+                        "  source        {repo}{}",
+                        c.claims
+                            .source_repository_ref
+                            .as_deref()
+                            .map(|r| format!(" @ {r}"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+            None => {
+                let _ = writeln!(out, "  signed by     the key given");
+            }
+        }
+        if let Some(i) = v.log.log_index {
+            let _ = writeln!(out, "  log index     {i}");
+        }
+        if let Some(t) = v.signed_at() {
+            let _ = writeln!(out, "  signed at     {} ({})", t.time, t.source.describe());
+        }
+    }
+    for p in &r.provenance {
+        let _ = writeln!(
+            out,
+            "  provenance    {} @ {} commit {}",
+            p.facts.source_repository.as_deref().unwrap_or("?"),
+            p.facts.source_ref.as_deref().unwrap_or("?"),
+            p.facts.source_commit.as_deref().unwrap_or("?")
+        );
+    }
+    for x in &r.refused {
+        let _ = writeln!(out, "  also found    refused at {}: {}", x.stage, x.reason);
+    }
+    out
+}
+
+/// Renders why an image did not verify, item by item.
+pub fn image_refused(
+    image: &mcp_trust::image::PinnedImage,
+    e: &mcp_trust::verification::ImageError,
+) -> String {
+    let mut out = format!("{image}: NOT verified\n  reason        {e}\n");
+    if let Some(r) = e.report() {
+        if r.signatures.is_empty() && r.refused.is_empty() {
+            out.push_str("  found         no signature at all\n");
+        }
+        for x in &r.refused {
+            let _ = writeln!(out, "  refused at {:<18} {}", x.stage.to_string(), x.reason);
+        }
+    }
+    out
+}
