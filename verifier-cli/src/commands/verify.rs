@@ -159,10 +159,10 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<Exit> {
         .build()?;
     let image = runtime.block_on(pin(&client, &reference, args.resolve))?;
     let outcome = runtime.block_on(verify_image(&client, &image, &policy, &trust_root));
-    if let Err(ImageError::Registry(e)) = &outcome {
-        if e.is_unreachable() {
-            return Err(Unreachable(e.to_string())).context(format!("cannot verify {image}"));
-        }
+    if let Err(ImageError::Registry(e)) = &outcome
+        && e.is_unreachable()
+    {
+        return Err(Unreachable(e.to_string())).context(format!("cannot verify {image}"));
     }
     match args.output.output {
         OutputFormat::Human => match &outcome {
