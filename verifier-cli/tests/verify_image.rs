@@ -271,3 +271,33 @@ async fn missing_policy_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("signer identity is required"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_output_matches_its_published_schema() {
+    let mut w = World::new().await;
+    w.sign().await;
+    let schema: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/image-verification.v1.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    // A pass, and a refusal carrying refused items of several kinds.
+    let mut pass = vec![w.image_ref(), "--output".into(), "json".into()];
+    pass.extend(w.policy());
+    let refuse = vec![
+        w.image_ref(),
+        "--output".into(),
+        "json".into(),
+        "--certificate-identity".into(),
+        "https://github.com/acme/other/.github/workflows/x.yml@refs/heads/main".into(),
+        "--certificate-oidc-issuer".into(),
+        ISSUER.into(),
+    ];
+    for (args, code) in [(pass, 0), (refuse, 1)] {
+        let out = w.run(args).await;
+        assert_eq!(out.status.code(), Some(code), "{}", text(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&v).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        assert!(errors.is_empty(), "{errors:#?}\n{v:#}");
+    }
+}

@@ -94,6 +94,8 @@ fn check_version(path: &str, version: &str, out: &mut Vec<Finding>) {
     let v = version.trim();
     let why = if v.is_empty() {
         Some("it is empty")
+    } else if version.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        Some("it contains whitespace or control characters")
     } else if v.eq_ignore_ascii_case("latest") {
         Some("`latest` is not a version")
     } else if v.contains(['^', '~', '>', '<', '=', '*', ' ', '|', ',']) {
