@@ -277,7 +277,11 @@ async fn json_output_matches_its_published_schema() {
     let mut w = World::new().await;
     w.sign().await;
     let schema: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/image-verification.v1.schema.json")).unwrap(),
+        &std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../schemas/image-verification.v1.schema.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
@@ -297,7 +301,10 @@ async fn json_output_matches_its_published_schema() {
         let out = w.run(args).await;
         assert_eq!(out.status.code(), Some(code), "{}", text(&out));
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&v).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&v)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
         assert!(errors.is_empty(), "{errors:#?}\n{v:#}");
     }
 }
