@@ -39,7 +39,13 @@ impl From<StoreError> for AdminError {
     }
 }
 
-fn event(actor: &str, action: &str, subject: &str, detail: String, client_ip: Option<String>) -> AuditEvent {
+fn event(
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: String,
+    client_ip: Option<String>,
+) -> AuditEvent {
     AuditEvent {
         at: time::now(),
         actor: actor.to_owned(),
@@ -64,11 +70,18 @@ pub async fn create_namespace(
         "signer identity ^(?:{})$, issuer {}{}{}",
         ns.signer_identity_regexp,
         ns.signer_issuer,
-        ns.source_repository_id.as_ref().map_or(String::new(), |id| format!(", source repository id {id}")),
-        ns.owner_id.as_ref().map_or(String::new(), |id| format!(", owner id {id}")),
+        ns.source_repository_id
+            .as_ref()
+            .map_or(String::new(), |id| format!(", source repository id {id}")),
+        ns.owner_id
+            .as_ref()
+            .map_or(String::new(), |id| format!(", owner id {id}")),
     );
     store
-        .create_namespace(&ns, &event(actor, "namespace.create", &ns.name, detail, client_ip))
+        .create_namespace(
+            &ns,
+            &event(actor, "namespace.create", &ns.name, detail, client_ip),
+        )
         .await?;
     Ok(ns)
 }
@@ -106,7 +119,11 @@ pub async fn revoke_token(
     client_ip: Option<String>,
 ) -> Result<TokenRecord, AdminError> {
     store
-        .revoke_token(id, time::now(), &event(actor, "token.revoke", id, String::new(), client_ip))
+        .revoke_token(
+            id,
+            time::now(),
+            &event(actor, "token.revoke", id, String::new(), client_ip),
+        )
         .await?
         .ok_or_else(|| AdminError::NotFound(format!("token `{id}`")))
 }
@@ -144,8 +161,10 @@ pub async fn run_cli(command: AdminCommand, store: &dyn Store) -> Result<String,
                         ns.name,
                         ns.signer_identity_regexp,
                         ns.signer_issuer,
-                        ns.source_repository_id.map_or(String::new(), |v| format!("\trepository-id {v}")),
-                        ns.owner_id.map_or(String::new(), |v| format!("\towner-id {v}")),
+                        ns.source_repository_id
+                            .map_or(String::new(), |v| format!("\trepository-id {v}")),
+                        ns.owner_id
+                            .map_or(String::new(), |v| format!("\towner-id {v}")),
                     );
                 }
             }
@@ -178,7 +197,10 @@ pub async fn run_cli(command: AdminCommand, store: &dyn Store) -> Result<String,
                         t.id,
                         t.scope,
                         time::format(t.created_at),
-                        t.revoked_at.map_or("active".to_owned(), |r| format!("revoked {}", time::format(r))),
+                        t.revoked_at.map_or("active".to_owned(), |r| format!(
+                            "revoked {}",
+                            time::format(r)
+                        )),
                         t.description
                     );
                 }
@@ -203,8 +225,16 @@ pub async fn run_cli(command: AdminCommand, store: &dyn Store) -> Result<String,
                         e.action,
                         e.subject,
                         e.actor,
-                        if e.codes.is_empty() { String::new() } else { format!(" [{}]", e.codes.join(", ")) },
-                        if e.detail.is_empty() { String::new() } else { format!(" {}", e.detail) },
+                        if e.codes.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" [{}]", e.codes.join(", "))
+                        },
+                        if e.detail.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" {}", e.detail)
+                        },
                     );
                 }
             }

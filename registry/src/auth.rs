@@ -108,7 +108,15 @@ mod tests {
 
     #[test]
     fn parse_refuses_malformed_tokens() {
-        for bad in ["", "mcpr_", "mcpr_0123456789abcdef", "mcpr_0123456789abcdef_", "ghp_0123456789abcdef_x", "mcpr_0123456789abcdeg_x", "mcpr_0123456789abcdefXx"] {
+        for bad in [
+            "",
+            "mcpr_",
+            "mcpr_0123456789abcdef",
+            "mcpr_0123456789abcdef_",
+            "ghp_0123456789abcdef_x",
+            "mcpr_0123456789abcdeg_x",
+            "mcpr_0123456789abcdefXx",
+        ] {
             assert_eq!(parse(bad), None, "{bad}");
         }
     }

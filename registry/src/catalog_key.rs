@@ -25,7 +25,9 @@ pub enum KeyError {
         source: std::io::Error,
     },
     /// The file is readable by group or others.
-    #[error("catalog key {path} has mode {mode:o}; it must be readable by its owner only (chmod 600)")]
+    #[error(
+        "catalog key {path} has mode {mode:o}; it must be readable by its owner only (chmod 600)"
+    )]
     Permissions {
         /// The key file.
         path: String,
@@ -41,7 +43,9 @@ pub enum KeyError {
         reason: String,
     },
     /// The key file does not exist and may not be created.
-    #[error("catalog key {path} does not exist; create it once and give the same file to every replica")]
+    #[error(
+        "catalog key {path} does not exist; create it once and give the same file to every replica"
+    )]
     Missing {
         /// The key file.
         path: String,
@@ -86,7 +90,10 @@ pub fn load_or_create(path: &Path, create_if_missing: bool) -> Result<CatalogKey
                 path: shown.clone(),
                 reason: e.to_string(),
             })?;
-            Ok(CatalogKey { key, created: false })
+            Ok(CatalogKey {
+                key,
+                created: false,
+            })
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if !create_if_missing {
@@ -138,7 +145,10 @@ fn pem_decode(text: &str) -> Option<Vec<u8>> {
     let end = format!("-----END {PEM_LABEL}-----");
     let start = text.find(&begin)? + begin.len();
     let stop = start + text[start..].find(&end)?;
-    let b64: String = text[start..stop].chars().filter(|c| !c.is_whitespace()).collect();
+    let b64: String = text[start..stop]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     base64::engine::general_purpose::STANDARD.decode(b64).ok()
 }
 
@@ -152,7 +162,10 @@ mod tests {
         let path = dir.path().join("k.pem");
         let first = load_or_create(&path, true).unwrap();
         assert!(first.created);
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         let again = load_or_create(&path, true).unwrap();
         assert!(!again.created);
         assert_eq!(first.public_key_base64(), again.public_key_base64());
@@ -162,12 +175,21 @@ mod tests {
     fn refuses_group_readable_missing_or_garbage_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("k.pem");
-        assert!(matches!(load_or_create(&path, false), Err(KeyError::Missing { .. })));
+        assert!(matches!(
+            load_or_create(&path, false),
+            Err(KeyError::Missing { .. })
+        ));
         load_or_create(&path, true).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
-        assert!(matches!(load_or_create(&path, true), Err(KeyError::Permissions { mode: 0o640, .. })));
+        assert!(matches!(
+            load_or_create(&path, true),
+            Err(KeyError::Permissions { mode: 0o640, .. })
+        ));
         std::fs::write(&path, "garbage").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-        assert!(matches!(load_or_create(&path, true), Err(KeyError::Format { .. })));
+        assert!(matches!(
+            load_or_create(&path, true),
+            Err(KeyError::Format { .. })
+        ));
     }
 }

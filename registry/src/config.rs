@@ -270,11 +270,15 @@ impl Cidr {
         };
         match (self.addr, ip) {
             (IpAddr::V4(a), IpAddr::V4(b)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(a) & mask == u32::from(b) & mask
             }
             (IpAddr::V6(a), IpAddr::V6(b)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(a) & mask == u128::from(b) & mask
             }
             _ => false,
@@ -405,7 +409,9 @@ impl Sources<'_> {
 fn load_file(path: &Path) -> Result<FileConfig, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
-    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     if is_json {
         serde_json::from_str(&text)
             .map_err(|e| ConfigError(format!("config file {}: {e}", path.display())))
@@ -419,10 +425,11 @@ fn sources<'a>(
     cli: &Cli,
     env: &'a dyn Fn(&str) -> Option<String>,
 ) -> Result<Sources<'a>, ConfigError> {
-    let path = cli
-        .config
-        .clone()
-        .or_else(|| env("MCP_REGISTRY_CONFIG").filter(|s| !s.is_empty()).map(PathBuf::from));
+    let path = cli.config.clone().or_else(|| {
+        env("MCP_REGISTRY_CONFIG")
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+    });
     let file = match path {
         Some(p) => load_file(&p)?,
         None => FileConfig::default(),
@@ -525,7 +532,9 @@ pub fn serve(cli: &Cli, args: &ServeArgs, env: Environment) -> Result<ServeConfi
         .iter()
         .map(|p| {
             Cidr::parse(p).ok_or_else(|| {
-                ConfigError(format!("trusted proxy `{p}` is not an IP address or CIDR range"))
+                ConfigError(format!(
+                    "trusted proxy `{p}` is not an IP address or CIDR range"
+                ))
             })
         })
         .collect::<Result<_, _>>()?;
@@ -577,7 +586,9 @@ pub fn serve(cli: &Cli, args: &ServeArgs, env: Environment) -> Result<ServeConfi
         max_page_size: d.max_page_size,
     };
     if config.allowed_registries.is_empty() {
-        tracing::warn!("no OCI registry is allowed (--allowed-registry): every publish will be refused");
+        tracing::warn!(
+            "no OCI registry is allowed (--allowed-registry): every publish will be refused"
+        );
     }
     Ok(config)
 }
@@ -588,7 +599,8 @@ mod tests {
 
     fn cli(args: &[&str]) -> (Cli, ServeArgs) {
         let mut cli = Cli::parse_from(args);
-        let serve = match std::mem::replace(&mut cli.command, Command::Serve(ServeArgs::default())) {
+        let serve = match std::mem::replace(&mut cli.command, Command::Serve(ServeArgs::default()))
+        {
             Command::Serve(a) => a,
             Command::Admin(_) => panic!("not serve"),
         };
@@ -613,8 +625,21 @@ mod tests {
         assert_eq!(cfg.listen.port(), 9000);
         assert_eq!(cfg.allowed_registries, ["ghcr.io", "quay.io"]);
         assert_eq!(cfg.limits.max_body_bytes, 10);
-        let (c, a) = cli(&["mcp-registry", "--config", file.to_str().unwrap(), "serve", "--listen", "127.0.0.1:1"]);
-        assert_eq!(serve(&c, &a, Environment(env_with_listen)).unwrap().listen.port(), 1);
+        let (c, a) = cli(&[
+            "mcp-registry",
+            "--config",
+            file.to_str().unwrap(),
+            "serve",
+            "--listen",
+            "127.0.0.1:1",
+        ]);
+        assert_eq!(
+            serve(&c, &a, Environment(env_with_listen))
+                .unwrap()
+                .listen
+                .port(),
+            1
+        );
     }
 
     #[test]
@@ -623,9 +648,19 @@ mod tests {
         let file = dir.path().join("c.json");
         std::fs::write(&file, r#"{"listne": "127.0.0.1:1"}"#).unwrap();
         let (c, a) = cli(&["mcp-registry", "--config", file.to_str().unwrap(), "serve"]);
-        assert!(serve(&c, &a, Environment(|_| None)).unwrap_err().0.contains("listne"));
+        assert!(
+            serve(&c, &a, Environment(|_| None))
+                .unwrap_err()
+                .0
+                .contains("listne")
+        );
         let (c, a) = cli(&["mcp-registry", "--database-url", "postgres://x/y", "serve"]);
-        assert!(serve(&c, &a, Environment(|_| None)).unwrap_err().0.contains("--catalog-key"));
+        assert!(
+            serve(&c, &a, Environment(|_| None))
+                .unwrap_err()
+                .0
+                .contains("--catalog-key")
+        );
     }
 
     #[test]
@@ -636,6 +671,10 @@ mod tests {
         assert!(!c.contains("11.0.0.1".parse().unwrap()));
         assert!(Cidr::parse("::1").unwrap().contains("::1".parse().unwrap()));
         assert!(Cidr::parse("10.0.0.0/33").is_none());
-        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
     }
 }

@@ -75,7 +75,11 @@ impl ApiError {
     }
 
     /// 422 with findings.
-    pub fn unprocessable(code: &'static str, detail: impl Into<String>, findings: Vec<Finding>) -> ApiError {
+    pub fn unprocessable(
+        code: &'static str,
+        detail: impl Into<String>,
+        findings: Vec<Finding>,
+    ) -> ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail).with_findings(findings)
     }
 

@@ -32,7 +32,10 @@ impl HostPolicy {
     /// A policy allowing exactly these `host[:port]` entries (compared case-insensitively).
     pub fn new(allowed: impl IntoIterator<Item = String>, allow_loopback: bool) -> HostPolicy {
         HostPolicy {
-            allowed: allowed.into_iter().map(|h| h.to_ascii_lowercase()).collect(),
+            allowed: allowed
+                .into_iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
             allow_loopback,
         }
     }
@@ -43,7 +46,11 @@ impl HostPolicy {
     }
 
     /// Checks the image's registry host; on success returns the addresses it resolved to.
-    pub async fn check(&self, image: &PinnedImage, path: &str) -> Result<Vec<SocketAddr>, HostRejection> {
+    pub async fn check(
+        &self,
+        image: &PinnedImage,
+        path: &str,
+    ) -> Result<Vec<SocketAddr>, HostRejection> {
         let host = image.registry.to_ascii_lowercase();
         if !self.allowed.contains(&host) {
             return Err(HostRejection::Refused(
@@ -62,11 +69,21 @@ impl HostPolicy {
         let lookup = tokio::net::lookup_host((name, port));
         let addrs: Vec<SocketAddr> = match tokio::time::timeout(RESOLVE_TIMEOUT, lookup).await {
             Ok(Ok(addrs)) => addrs.collect(),
-            Ok(Err(e)) => return Err(HostRejection::Unresolvable(format!("`{name}` does not resolve: {e}"))),
-            Err(_) => return Err(HostRejection::Unresolvable(format!("resolving `{name}` timed out"))),
+            Ok(Err(e)) => {
+                return Err(HostRejection::Unresolvable(format!(
+                    "`{name}` does not resolve: {e}"
+                )));
+            }
+            Err(_) => {
+                return Err(HostRejection::Unresolvable(format!(
+                    "resolving `{name}` timed out"
+                )));
+            }
         };
         if addrs.is_empty() {
-            return Err(HostRejection::Unresolvable(format!("`{name}` resolves to no address")));
+            return Err(HostRejection::Unresolvable(format!(
+                "`{name}` resolves to no address"
+            )));
         }
         for addr in &addrs {
             if let Some(range) = self.forbidden_range(addr.ip()) {
@@ -157,9 +174,24 @@ mod tests {
     #[test]
     fn refuses_non_public_addresses() {
         for ip in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254",
-            "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", "::1", "::", "fd00::1", "fe80::1",
-            "::ffff:10.0.0.1", "::ffff:127.0.0.1", "64:ff9b::a00:1", "ff02::1",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+            "::ffff:127.0.0.1",
+            "64:ff9b::a00:1",
+            "ff02::1",
         ] {
             assert!(classify(ip.parse().unwrap()).is_some(), "{ip}");
         }
@@ -167,7 +199,13 @@ mod tests {
 
     #[test]
     fn accepts_public_addresses() {
-        for ip in ["140.82.112.34", "8.8.8.8", "172.32.0.1", "2606:50c0:8000::154", "64:ff9b::808:808"] {
+        for ip in [
+            "140.82.112.34",
+            "8.8.8.8",
+            "172.32.0.1",
+            "2606:50c0:8000::154",
+            "64:ff9b::808:808",
+        ] {
             assert_eq!(classify(ip.parse().unwrap()), None, "{ip}");
         }
     }
@@ -187,7 +225,10 @@ mod tests {
 
     #[tokio::test]
     async fn refuses_allowlisted_host_resolving_to_private_address() {
-        let policy = HostPolicy::new(["10.0.0.7:5000".to_owned(), "localhost:5000".to_owned()], false);
+        let policy = HostPolicy::new(
+            ["10.0.0.7:5000".to_owned(), "localhost:5000".to_owned()],
+            false,
+        );
         for host in ["10.0.0.7:5000", "localhost:5000"] {
             let Err(HostRejection::Refused(f)) = policy.check(&image(host), "/x").await else {
                 panic!("accepted {host}");

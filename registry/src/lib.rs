@@ -20,5 +20,7 @@ pub mod router;
 pub mod server;
 pub mod state;
 pub mod store;
+#[cfg(feature = "test-support")]
+pub mod testing;
 pub mod time;
 pub mod verify;

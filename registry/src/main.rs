@@ -12,11 +12,16 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .init();
     let (cli, env) = config::from_process();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -40,8 +45,12 @@ async fn run(cli: config::Cli, env: config::Environment) -> anyhow::Result<()> {
         }
         Command::Admin(_) => {
             let (store_config, _) = config::store(&cli, env)?;
-            let store = store::open(&store_config).await.context("cannot open the store")?;
-            let Command::Admin(command) = cli.command else { unreachable!() };
+            let store = store::open(&store_config)
+                .await
+                .context("cannot open the store")?;
+            let Command::Admin(command) = cli.command else {
+                unreachable!()
+            };
             print!("{}", admin::run_cli(command, store.as_ref()).await?);
             Ok(())
         }
@@ -49,7 +58,10 @@ async fn run(cli: config::Cli, env: config::Environment) -> anyhow::Result<()> {
 }
 
 async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
-    let key = catalog_key::load_or_create(&config.catalog_key.path, config.catalog_key.create_if_missing)?;
+    let key = catalog_key::load_or_create(
+        &config.catalog_key.path,
+        config.catalog_key.create_if_missing,
+    )?;
     if key.created {
         eprintln!(
             "notice: created catalog signing key {} (Ed25519 public key {}); back it up, replicas must share it",
@@ -60,10 +72,14 @@ async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
     if let Some(root) = &config.trusted_root {
         std::fs::metadata(root).with_context(|| format!("trusted root {}", root.display()))?;
     }
-    let store = store::open(&config.store).await.context("cannot open the store")?;
+    let store = store::open(&config.store)
+        .await
+        .context("cannot open the store")?;
     // No signature verifier is wired into this build yet: publishing fails closed (503).
     let verifier: Arc<dyn ImageVerifier> = Arc::new(Unavailable);
-    tracing::warn!("image verification is not available in this build: every publish is refused with 503");
+    tracing::warn!(
+        "image verification is not available in this build: every publish is refused with 503"
+    );
     let state = AppState::new(&config, store, verifier);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

@@ -36,7 +36,9 @@ pub struct Metrics {
 impl Metrics {
     /// Records one answered request.
     pub fn request(&self, route: &str, method: &str, status: u16, seconds: f64) {
-        let Ok(mut inner) = self.inner.lock() else { return };
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
         let h = inner
             .latency
             .entry((route.to_owned(), method.to_owned(), status))
@@ -60,50 +62,105 @@ impl Metrics {
     /// Records a verification failure at `stage`.
     pub fn verification_failure(&self, stage: &str) {
         if let Ok(mut inner) = self.inner.lock() {
-            *inner.verification_failures.entry(stage.to_owned()).or_default() += 1;
+            *inner
+                .verification_failures
+                .entry(stage.to_owned())
+                .or_default() += 1;
         }
     }
 
     /// The text exposition format.
     pub fn render(&self) -> String {
-        let Ok(inner) = self.inner.lock() else { return String::new() };
+        let Ok(inner) = self.inner.lock() else {
+            return String::new();
+        };
         let mut out = String::new();
-        let _ = writeln!(out, "# HELP mcp_registry_http_requests_total HTTP requests answered.");
+        let _ = writeln!(
+            out,
+            "# HELP mcp_registry_http_requests_total HTTP requests answered."
+        );
         let _ = writeln!(out, "# TYPE mcp_registry_http_requests_total counter");
         for ((route, method, status), h) in &inner.latency {
             let _ = writeln!(
                 out,
                 "mcp_registry_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{status}\"}} {}",
-                escape(route), escape(method), h.count
+                escape(route),
+                escape(method),
+                h.count
             );
         }
-        let _ = writeln!(out, "# HELP mcp_registry_http_request_duration_seconds Time to answer HTTP requests.");
-        let _ = writeln!(out, "# TYPE mcp_registry_http_request_duration_seconds histogram");
+        let _ = writeln!(
+            out,
+            "# HELP mcp_registry_http_request_duration_seconds Time to answer HTTP requests."
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE mcp_registry_http_request_duration_seconds histogram"
+        );
         for ((route, method, status), h) in &inner.latency {
-            let labels = format!("route=\"{}\",method=\"{}\",status=\"{status}\"", escape(route), escape(method));
+            let labels = format!(
+                "route=\"{}\",method=\"{}\",status=\"{status}\"",
+                escape(route),
+                escape(method)
+            );
             for (le, n) in BUCKETS.iter().zip(h.buckets) {
-                let _ = writeln!(out, "mcp_registry_http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {n}");
+                let _ = writeln!(
+                    out,
+                    "mcp_registry_http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {n}"
+                );
             }
-            let _ = writeln!(out, "mcp_registry_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", h.count);
-            let _ = writeln!(out, "mcp_registry_http_request_duration_seconds_sum{{{labels}}} {}", h.sum);
-            let _ = writeln!(out, "mcp_registry_http_request_duration_seconds_count{{{labels}}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "mcp_registry_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "mcp_registry_http_request_duration_seconds_sum{{{labels}}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "mcp_registry_http_request_duration_seconds_count{{{labels}}} {}",
+                h.count
+            );
         }
-        let _ = writeln!(out, "# HELP mcp_registry_publishes_total Publish attempts by outcome.");
+        let _ = writeln!(
+            out,
+            "# HELP mcp_registry_publishes_total Publish attempts by outcome."
+        );
         let _ = writeln!(out, "# TYPE mcp_registry_publishes_total counter");
         for (outcome, n) in &inner.publishes {
-            let _ = writeln!(out, "mcp_registry_publishes_total{{outcome=\"{}\"}} {n}", escape(outcome));
+            let _ = writeln!(
+                out,
+                "mcp_registry_publishes_total{{outcome=\"{}\"}} {n}",
+                escape(outcome)
+            );
         }
-        let _ = writeln!(out, "# HELP mcp_registry_verification_failures_total Image verification failures by stage.");
-        let _ = writeln!(out, "# TYPE mcp_registry_verification_failures_total counter");
+        let _ = writeln!(
+            out,
+            "# HELP mcp_registry_verification_failures_total Image verification failures by stage."
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE mcp_registry_verification_failures_total counter"
+        );
         for (stage, n) in &inner.verification_failures {
-            let _ = writeln!(out, "mcp_registry_verification_failures_total{{stage=\"{}\"}} {n}", escape(stage));
+            let _ = writeln!(
+                out,
+                "mcp_registry_verification_failures_total{{stage=\"{}\"}} {n}",
+                escape(stage)
+            );
         }
         out
     }
 }
 
 fn escape(label: &str) -> String {
-    label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]

@@ -85,9 +85,7 @@ impl Lifecycle {
             (Lifecycle::Unyank, Status::Yanked) => Ok(Status::Active),
             (Lifecycle::Revoke, Status::Active | Status::Yanked) => Ok(Status::Revoked),
             (Lifecycle::Revoke, Status::Revoked) => Err("the version is already revoked".into()),
-            (_, Status::Revoked) => {
-                Err("the version is revoked; revocation is final".into())
-            }
+            (_, Status::Revoked) => Err("the version is revoked; revocation is final".into()),
             (Lifecycle::Yank, Status::Yanked) => Err("the version is already yanked".into()),
             (Lifecycle::Unyank, Status::Active) => Err("the version is not yanked".into()),
         }

@@ -14,7 +14,9 @@ use regex::Regex;
 #[derive(Debug, thiserror::Error)]
 pub enum NamespaceError {
     /// The name is not reverse-DNS.
-    #[error("namespace `{0}` is not a reverse-DNS name such as `io.github.acme` (letters, digits, '-', at least two labels separated by '.')")]
+    #[error(
+        "namespace `{0}` is not a reverse-DNS name such as `io.github.acme` (letters, digits, '-', at least two labels separated by '.')"
+    )]
     Name(String),
     /// The identity regexp does not compile.
     #[error("signer identity regexp does not compile: {0}")]
@@ -44,7 +46,10 @@ pub fn validate(ns: &Namespace) -> Result<(), NamespaceError> {
     if !ns.signer_issuer.starts_with("https://") || ns.signer_issuer.len() <= "https://".len() {
         return Err(NamespaceError::Issuer(ns.signer_issuer.clone()));
     }
-    for id in [&ns.source_repository_id, &ns.owner_id].into_iter().flatten() {
+    for id in [&ns.source_repository_id, &ns.owner_id]
+        .into_iter()
+        .flatten()
+    {
         if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(NamespaceError::Identifier(id.clone()));
         }
@@ -175,7 +180,12 @@ mod tests {
     #[test]
     fn accepts_signer_inside_binding() {
         let b = Binding::new(&acme()).unwrap();
-        assert!(b.check(&signer("https://github.com/acme/weather/.github/workflows/release.yml@refs/tags/v1")).is_empty());
+        assert!(
+            b.check(&signer(
+                "https://github.com/acme/weather/.github/workflows/release.yml@refs/tags/v1"
+            ))
+            .is_empty()
+        );
     }
 
     #[test]
@@ -186,7 +196,11 @@ mod tests {
             "xhttps://github.com/acme/weather",
             "https://github.com/acmeevil/weather",
         ] {
-            assert_eq!(codes(&b.check(&signer(outside))), ["signer-identity-outside-namespace"], "{outside}");
+            assert_eq!(
+                codes(&b.check(&signer(outside))),
+                ["signer-identity-outside-namespace"],
+                "{outside}"
+            );
         }
     }
 
@@ -199,7 +213,11 @@ mod tests {
         s.source_repository_owner_id = None;
         assert_eq!(
             codes(&b.check(&s)),
-            ["signer-issuer-outside-namespace", "signer-repository-id-mismatch", "signer-owner-id-mismatch"]
+            [
+                "signer-issuer-outside-namespace",
+                "signer-repository-id-mismatch",
+                "signer-owner-id-mismatch"
+            ]
         );
     }
 

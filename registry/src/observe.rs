@@ -30,7 +30,10 @@ const UNLIMITED: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 /// Outer layer: request id, client IP, span, access log, metrics.
 pub async fn outer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
     let client_ip = state.client_ip(peer, req.headers());
     req.extensions_mut().insert(ClientIp(client_ip));
     let request_id = req
@@ -40,7 +43,8 @@ pub async fn outer(State(state): State<AppState>, mut req: Request, next: Next) 
         .filter(|v| {
             !v.is_empty()
                 && v.len() <= 64
-                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
         .map_or_else(random_id, str::to_owned);
     let method = req.method().to_string();
@@ -79,10 +83,12 @@ pub async fn route(State(state): State<AppState>, req: Request, next: Next) -> R
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let ip = req.extensions().get::<ClientIp>().and_then(|c| c.0);
     let mut response = match ip {
-        Some(ip) if !UNLIMITED.contains(&route.as_str()) => match state.ip_limiter.check(&ip.to_string()) {
-            Ok(()) => next.run(req).await,
-            Err(wait) => ApiError::too_many_requests(wait).into_response(),
-        },
+        Some(ip) if !UNLIMITED.contains(&route.as_str()) => {
+            match state.ip_limiter.check(&ip.to_string()) {
+                Ok(()) => next.run(req).await,
+                Err(wait) => ApiError::too_many_requests(wait).into_response(),
+            }
+        }
         _ => next.run(req).await,
     };
     response.extensions_mut().insert(RouteName(route));

@@ -52,7 +52,8 @@ impl RateLimiter {
             tokens: self.burst,
             at: now,
         });
-        let refilled = (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * self.per_second)
+        let refilled = (bucket.tokens
+            + now.duration_since(bucket.at).as_secs_f64() * self.per_second)
             .min(self.burst);
         if refilled >= 1.0 {
             *bucket = Bucket {
@@ -81,7 +82,10 @@ mod tests {
             assert!(limiter.check("a").is_ok());
         }
         let wait = limiter.check("a").unwrap_err();
-        assert!(wait > Duration::from_millis(900) && wait <= Duration::from_secs(1), "{wait:?}");
+        assert!(
+            wait > Duration::from_millis(900) && wait <= Duration::from_secs(1),
+            "{wait:?}"
+        );
         assert!(limiter.check("b").is_ok(), "keys are independent");
     }
 

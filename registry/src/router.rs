@@ -16,19 +16,43 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
     vec![
         // The official read API.
         (("GET", "/v0.1/servers"), get(servers::list)),
-        (("GET", "/v0.1/servers/{name}/versions"), get(servers::versions)),
-        (("GET", "/v0.1/servers/{name}/versions/{version}"), get(servers::version)),
+        (
+            ("GET", "/v0.1/servers/{name}/versions"),
+            get(servers::versions),
+        ),
+        (
+            ("GET", "/v0.1/servers/{name}/versions/{version}"),
+            get(servers::version),
+        ),
         // Publishing and lifecycle.
         (("POST", "/v0.1/publish"), post(publish::publish)),
-        (("POST", "/v0.1/servers/{name}/versions/{version}/yank"), post(status::yank)),
-        (("POST", "/v0.1/servers/{name}/versions/{version}/unyank"), post(status::unyank)),
-        (("POST", "/v0.1/servers/{name}/versions/{version}/revoke"), post(status::revoke)),
+        (
+            ("POST", "/v0.1/servers/{name}/versions/{version}/yank"),
+            post(status::yank),
+        ),
+        (
+            ("POST", "/v0.1/servers/{name}/versions/{version}/unyank"),
+            post(status::unyank),
+        ),
+        (
+            ("POST", "/v0.1/servers/{name}/versions/{version}/revoke"),
+            post(status::revoke),
+        ),
         // Administration.
         (("GET", "/v0.1/audit"), get(audit::list)),
-        (("GET", "/v0.1/admin/namespaces"), get(admin::list_namespaces)),
-        (("POST", "/v0.1/admin/namespaces"), post(admin::create_namespace)),
+        (
+            ("GET", "/v0.1/admin/namespaces"),
+            get(admin::list_namespaces),
+        ),
+        (
+            ("POST", "/v0.1/admin/namespaces"),
+            post(admin::create_namespace),
+        ),
         (("POST", "/v0.1/admin/tokens"), post(admin::create_token)),
-        (("POST", "/v0.1/admin/tokens/{id}/revoke"), post(admin::revoke_token)),
+        (
+            ("POST", "/v0.1/admin/tokens/{id}/revoke"),
+            post(admin::revoke_token),
+        ),
         // Operations.
         (("GET", "/healthz"), get(ops::healthz)),
         (("GET", "/readyz"), get(ops::readyz)),

@@ -37,7 +37,11 @@ pub struct AppState {
 
 impl AppState {
     /// Builds the state from a configuration, a store and a verifier.
-    pub fn new(config: &ServeConfig, store: Arc<dyn Store>, verifier: Arc<dyn ImageVerifier>) -> AppState {
+    pub fn new(
+        config: &ServeConfig,
+        store: Arc<dyn Store>,
+        verifier: Arc<dyn ImageVerifier>,
+    ) -> AppState {
         let limits = config.limits.clone();
         AppState {
             store,
@@ -47,7 +51,10 @@ impl AppState {
                 config.allow_loopback_registries,
             )),
             metrics: Arc::new(Metrics::default()),
-            ip_limiter: Arc::new(RateLimiter::new(limits.rate_limit_per_ip, limits.rate_limit_per_ip.max(1))),
+            ip_limiter: Arc::new(RateLimiter::new(
+                limits.rate_limit_per_ip,
+                limits.rate_limit_per_ip.max(1),
+            )),
             token_limiter: Arc::new(RateLimiter::new(
                 limits.rate_limit_per_token,
                 limits.rate_limit_per_token.max(1),
@@ -68,7 +75,9 @@ impl AppState {
         }
         let mut hops: Vec<IpAddr> = Vec::new();
         for value in headers.get_all("x-forwarded-for") {
-            let Ok(text) = value.to_str() else { return Some(peer) };
+            let Ok(text) = value.to_str() else {
+                return Some(peer);
+            };
             for part in text.split(',') {
                 match part.trim().parse::<IpAddr>() {
                     Ok(ip) => hops.push(ip),
@@ -77,6 +86,11 @@ impl AppState {
                 }
             }
         }
-        Some(hops.into_iter().rev().find(|ip| !trusted(*ip)).unwrap_or(peer))
+        Some(
+            hops.into_iter()
+                .rev()
+                .find(|ip| !trusted(*ip))
+                .unwrap_or(peer),
+        )
     }
 }

@@ -20,7 +20,9 @@ use serde_json::{Value, json};
 fn admin_error(e: AdminError) -> ApiError {
     match e {
         AdminError::Invalid(m) => ApiError::bad_request("admin-request-invalid", m),
-        AdminError::AlreadyExists(m) => ApiError::conflict("already-exists", format!("{m} already exists")),
+        AdminError::AlreadyExists(m) => {
+            ApiError::conflict("already-exists", format!("{m} already exists"))
+        }
         AdminError::NotFound(m) => ApiError::not_found(format!("{m} does not exist")),
         AdminError::Store(e) => ApiError::internal(e),
     }
@@ -43,7 +45,9 @@ pub async fn list_namespaces(
     principal: Result<Principal, ApiError>,
 ) -> Result<Json<Value>, ApiError> {
     principal?.require_admin()?;
-    Ok(Json(json!({ "namespaces": state.store.namespaces().await? })))
+    Ok(Json(
+        json!({ "namespaces": state.store.namespaces().await? }),
+    ))
 }
 
 /// `POST /v0.1/admin/namespaces`
@@ -107,12 +111,20 @@ pub async fn create_token(
             ));
         }
     };
-    let issued = admin::create_token(state.store.as_ref(), scope, &b.description, &principal.token_id, ip.map(|i| i.to_string()))
-        .await
-        .map_err(admin_error)?;
+    let issued = admin::create_token(
+        state.store.as_ref(),
+        scope,
+        &b.description,
+        &principal.token_id,
+        ip.map(|i| i.to_string()),
+    )
+    .await
+    .map_err(admin_error)?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "id": issued.record.id, "scope": issued.record.scope, "token": issued.token })),
+        Json(
+            json!({ "id": issued.record.id, "scope": issued.record.scope, "token": issued.token }),
+        ),
     ))
 }
 
@@ -126,8 +138,15 @@ pub async fn revoke_token(
     let principal = principal?;
     principal.require_admin()?;
     let Path(id) = path.map_err(|e| ApiError::bad_request("path-invalid", e.body_text()))?;
-    let record = admin::revoke_token(state.store.as_ref(), &id, &principal.token_id, ip.map(|i| i.to_string()))
-        .await
-        .map_err(admin_error)?;
-    Ok(Json(json!({ "id": record.id, "scope": record.scope, "revokedAt": record.revoked_at.map(time::format) })))
+    let record = admin::revoke_token(
+        state.store.as_ref(),
+        &id,
+        &principal.token_id,
+        ip.map(|i| i.to_string()),
+    )
+    .await
+    .map_err(admin_error)?;
+    Ok(Json(
+        json!({ "id": record.id, "scope": record.scope, "revokedAt": record.revoked_at.map(time::format) }),
+    ))
 }

@@ -29,9 +29,12 @@ pub async fn list(
     let Query(p) = params.map_err(|e| ApiError::bad_request("query-invalid", e.body_text()))?;
     let after = match p.cursor.as_deref() {
         None | Some("") => 0,
-        Some(c) => c
-            .parse::<u64>()
-            .map_err(|_| ApiError::bad_request("cursor-invalid", "`cursor` is not one this registry returned"))?,
+        Some(c) => c.parse::<u64>().map_err(|_| {
+            ApiError::bad_request(
+                "cursor-invalid",
+                "`cursor` is not one this registry returned",
+            )
+        })?,
     };
     let max = state.limits.max_page_size;
     let limit = match p.limit.as_deref() {
@@ -40,7 +43,12 @@ pub async fn list(
             .parse::<usize>()
             .ok()
             .filter(|n| (1..=max).contains(n))
-            .ok_or_else(|| ApiError::bad_request("limit-invalid", format!("`limit` must be an integer from 1 to {max}")))?,
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "limit-invalid",
+                    format!("`limit` must be an integer from 1 to {max}"),
+                )
+            })?,
     };
     let records = state.store.audit(after, limit).await?;
     let mut metadata = json!({ "count": records.len() });

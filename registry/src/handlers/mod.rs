@@ -77,8 +77,11 @@ impl FromRequestParts<AppState> for Principal {
             .split_once(' ')
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, t)| t.trim())
-            .ok_or_else(|| ApiError::unauthorized("the Authorization header is not `Bearer <token>`"))?;
-        let (id, secret) = auth::parse(token).ok_or_else(|| ApiError::unauthorized(INVALID_TOKEN))?;
+            .ok_or_else(|| {
+                ApiError::unauthorized("the Authorization header is not `Bearer <token>`")
+            })?;
+        let (id, secret) =
+            auth::parse(token).ok_or_else(|| ApiError::unauthorized(INVALID_TOKEN))?;
         let record = state
             .store
             .token(id)
@@ -99,12 +102,19 @@ impl FromRequestParts<AppState> for Principal {
 }
 
 /// Reads a request body: at most `max_body_bytes` (413 above) within `body_timeout` (408).
-pub async fn read_body(headers: &HeaderMap, body: Body, limits: &Limits) -> Result<Bytes, ApiError> {
+pub async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limits: &Limits,
+) -> Result<Bytes, ApiError> {
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body-too-large",
-            format!("the request body is larger than {} bytes", limits.max_body_bytes),
+            format!(
+                "the request body is larger than {} bytes",
+                limits.max_body_bytes
+            ),
         )
     };
     if let Some(len) = headers
@@ -120,18 +130,28 @@ pub async fn read_body(headers: &HeaderMap, body: Body, limits: &Limits) -> Resu
         Err(_) => Err(ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
             "body-timeout",
-            format!("the request body did not arrive within {} s", limits.body_timeout.as_secs()),
+            format!(
+                "the request body did not arrive within {} s",
+                limits.body_timeout.as_secs()
+            ),
         )),
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Ok(Err(e)) => Err(ApiError::bad_request("body-unreadable", format!("the request body could not be read: {e}"))),
+        Ok(Err(e)) => Err(ApiError::bad_request(
+            "body-unreadable",
+            format!("the request body could not be read: {e}"),
+        )),
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
     }
 }
 
 /// Parses a JSON request body (400 when it is not the expected shape).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::bad_request("json-invalid", format!("the request body is not the expected JSON: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(
+            "json-invalid",
+            format!("the request body is not the expected JSON: {e}"),
+        )
+    })
 }
 
 /// A version in the official `ServerResponse` shape, with this registry's `_meta` keys.

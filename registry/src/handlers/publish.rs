@@ -49,16 +49,33 @@ pub async fn publish(
     let mut subject = String::new();
     match pipeline(&state, &principal, &headers, body, &mut subject, &client_ip).await {
         Ok(published) => {
-            let label = if published.created { "created" } else { "unchanged" };
+            let label = if published.created {
+                "created"
+            } else {
+                "unchanged"
+            };
             state.metrics.publish(label);
             if !published.created {
-                audit(&state, &principal, &subject, Outcome::Accepted, Vec::new(), "unchanged: identical republish".into(), client_ip).await;
+                audit(
+                    &state,
+                    &principal,
+                    &subject,
+                    Outcome::Accepted,
+                    Vec::new(),
+                    "unchanged: identical republish".into(),
+                    client_ip,
+                )
+                .await;
             }
             let mut body = server_entry(&published.record);
             if !published.warnings.is_empty() {
                 body["findings"] = serde_json::to_value(&published.warnings).unwrap_or_default();
             }
-            let status = if published.created { StatusCode::CREATED } else { StatusCode::OK };
+            let status = if published.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
             let location = format!(
                 "/v0.1/servers/{}/versions/{}",
                 encode_segment(&published.record.name),
@@ -68,8 +85,21 @@ pub async fn publish(
         }
         Err(e) => {
             state.metrics.publish(e.code);
-            let subject = if subject.is_empty() { "(unparsed manifest)".to_owned() } else { subject };
-            audit(&state, &principal, &subject, Outcome::Rejected, e.audit_codes(), e.detail.clone(), client_ip).await;
+            let subject = if subject.is_empty() {
+                "(unparsed manifest)".to_owned()
+            } else {
+                subject
+            };
+            audit(
+                &state,
+                &principal,
+                &subject,
+                Outcome::Rejected,
+                e.audit_codes(),
+                e.detail.clone(),
+                client_ip,
+            )
+            .await;
             Err(e)
         }
     }
@@ -114,46 +144,77 @@ async fn pipeline(
         ));
     };
     let bytes = read_body(headers, body, &state.limits).await?;
-    let report = validate(&bytes, ValidateOptions { require_extension: true });
+    let report = validate(
+        &bytes,
+        ValidateOptions {
+            require_extension: true,
+        },
+    );
     if let Some(m) = &report.manifest {
         *subject = format!("{}@{}", m.server.name, m.server.version);
         if namespace::of_server(&m.server.name) != Some(ns_name.as_str()) {
             return Err(ApiError::forbidden(
                 "namespace-forbidden",
-                format!("this token publishes in namespace `{ns_name}` only; `{}` is outside it", m.server.name),
+                format!(
+                    "this token publishes in namespace `{ns_name}` only; `{}` is outside it",
+                    m.server.name
+                ),
             ));
         }
     }
-    let errors = report.findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let errors = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
     let (Some(manifest), 0) = (report.manifest, errors) else {
         return Err(ApiError::unprocessable(
             "manifest-invalid",
-            format!("the manifest has {} error finding(s); every finding is listed", errors.max(1)),
+            format!(
+                "the manifest has {} error finding(s); every finding is listed",
+                errors.max(1)
+            ),
             report.findings,
         ));
     };
     let warnings = report.findings;
     let Some(security) = manifest.security.as_ref() else {
-        return Err(ApiError::internal("validation with require_extension passed a manifest without extension"));
+        return Err(ApiError::internal(
+            "validation with require_extension passed a manifest without extension",
+        ));
     };
     let image_path = format!("/_meta/{}/image", pointer_token(EXTENSION_KEY));
     let image = PinnedImage::parse(&security.image).map_err(|e| {
         ApiError::unprocessable(
             "manifest-invalid",
             "the image is not pinned by digest",
-            vec![Finding::error("image-reference-invalid", image_path.clone(), e.to_string())],
+            vec![Finding::error(
+                "image-reference-invalid",
+                image_path.clone(),
+                e.to_string(),
+            )],
         )
     })?;
-    let (name, version) = (manifest.server.name.clone(), manifest.server.version.clone());
+    let (name, version) = (
+        manifest.server.name.clone(),
+        manifest.server.version.clone(),
+    );
     let namespace = state.store.namespace(ns_name).await?.ok_or_else(|| {
-        ApiError::forbidden("namespace-unknown", format!("namespace `{ns_name}` does not exist (any more)"))
+        ApiError::forbidden(
+            "namespace-unknown",
+            format!("namespace `{ns_name}` does not exist (any more)"),
+        )
     })?;
     let binding = Binding::new(&namespace).map_err(ApiError::internal)?;
     let manifest_sha256 = Digest::of(&bytes).hex().to_owned();
 
     if let Some(existing) = state.store.version(&name, &version).await? {
         return if existing.manifest_sha256 == manifest_sha256 {
-            Ok(Published { created: false, record: existing, warnings })
+            Ok(Published {
+                created: false,
+                record: existing,
+                warnings,
+            })
         } else {
             Err(conflict(&existing))
         };
@@ -169,15 +230,22 @@ async fn pipeline(
             ));
         }
         Err(HostRejection::Unresolvable(message)) => {
-            return Err(ApiError::new(StatusCode::BAD_GATEWAY, "upstream-unreachable", message));
+            return Err(ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "upstream-unreachable",
+                message,
+            ));
         }
     }
 
-    let policy = security.provenance.clone().unwrap_or_else(|| ProvenancePolicy {
-        certificate_identity_regexp: Some(namespace.signer_identity_regexp.clone()),
-        certificate_oidc_issuer: Some(namespace.signer_issuer.clone()),
-        ..ProvenancePolicy::default()
-    });
+    let policy = security
+        .provenance
+        .clone()
+        .unwrap_or_else(|| ProvenancePolicy {
+            certificate_identity_regexp: Some(namespace.signer_identity_regexp.clone()),
+            certificate_oidc_issuer: Some(namespace.signer_issuer.clone()),
+            ..ProvenancePolicy::default()
+        });
     let signer = verify_image(state, &image, &policy, &image_path).await?;
     let outside = binding.check(&signer);
     if !outside.is_empty() {
@@ -192,7 +260,10 @@ async fn pipeline(
     }
 
     let now = time::now();
-    let detail = format!("image {image} signed by {} ({})", signer.identity, signer.issuer);
+    let detail = format!(
+        "image {image} signed by {} ({})",
+        signer.identity, signer.issuer
+    );
     let record = VersionRecord {
         name,
         version,
@@ -226,9 +297,17 @@ async fn pipeline(
     match outcome {
         PublishOutcome::Created(record) => {
             tracing::info!(name = %record.name, version = %record.version, image = %record.image, "published");
-            Ok(Published { created: true, record, warnings })
+            Ok(Published {
+                created: true,
+                record,
+                warnings,
+            })
         }
-        PublishOutcome::Unchanged(record) => Ok(Published { created: false, record, warnings }),
+        PublishOutcome::Unchanged(record) => Ok(Published {
+            created: false,
+            record,
+            warnings,
+        }),
         PublishOutcome::Conflict(existing) => Err(conflict(&existing)),
     }
 }
@@ -257,15 +336,19 @@ async fn verify_image(
             .acquire()
             .await
             .map_err(ApiError::internal)?;
-        state.verifier.verify(image, policy).await.map_err(|failure| {
-            let stage = match &failure {
-                VerifyFailure::Rejected { stage, .. } => stage.as_str(),
-                VerifyFailure::Unreachable { .. } => "registry-unreachable",
-                VerifyFailure::Unavailable { .. } => "unavailable",
-            };
-            state.metrics.verification_failure(stage);
-            verify_error(failure, image, image_path)
-        })
+        state
+            .verifier
+            .verify(image, policy)
+            .await
+            .map_err(|failure| {
+                let stage = match &failure {
+                    VerifyFailure::Rejected { stage, .. } => stage.as_str(),
+                    VerifyFailure::Unreachable { .. } => "registry-unreachable",
+                    VerifyFailure::Unavailable { .. } => "unavailable",
+                };
+                state.metrics.verification_failure(stage);
+                verify_error(failure, image, image_path)
+            })
     };
     match tokio::time::timeout(deadline, run).await {
         Ok(result) => result,
@@ -274,7 +357,10 @@ async fn verify_image(
             Err(ApiError::new(
                 StatusCode::GATEWAY_TIMEOUT,
                 "verification-timeout",
-                format!("verifying {image} did not finish within {} s", deadline.as_secs()),
+                format!(
+                    "verifying {image} did not finish within {} s",
+                    deadline.as_secs()
+                ),
             ))
         }
     }

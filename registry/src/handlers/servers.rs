@@ -46,7 +46,10 @@ pub async fn list(
             _ => {
                 return Err(ApiError::bad_request(
                     "limit-invalid",
-                    format!("`limit` must be an integer from 1 to {}", state.limits.max_page_size),
+                    format!(
+                        "`limit` must be an integer from 1 to {}",
+                        state.limits.max_page_size
+                    ),
                 ));
             }
         },
@@ -57,7 +60,10 @@ pub async fn list(
         .filter(|c| !c.is_empty())
         .map(|c| {
             Cursor::decode(c).ok_or_else(|| {
-                ApiError::bad_request("cursor-invalid", "`cursor` is not one this registry returned")
+                ApiError::bad_request(
+                    "cursor-invalid",
+                    "`cursor` is not one this registry returned",
+                )
             })
         })
         .transpose()?;
@@ -113,7 +119,9 @@ pub async fn versions(
         return Err(ApiError::not_found(format!("no server named `{name}`")));
     }
     let servers: Vec<Value> = all.iter().map(server_entry).collect();
-    Ok(Json(json!({ "servers": servers, "metadata": { "count": servers.len() } })))
+    Ok(Json(
+        json!({ "servers": servers, "metadata": { "count": servers.len() } }),
+    ))
 }
 
 /// `GET /v0.1/servers/{name}/versions/{version}` (`latest` for the latest active version).

@@ -49,7 +49,16 @@ pub async fn unyank(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    change(state, ip, principal?, path, headers, body, Lifecycle::Unyank).await
+    change(
+        state,
+        ip,
+        principal?,
+        path,
+        headers,
+        body,
+        Lifecycle::Unyank,
+    )
+    .await
 }
 
 /// `POST /v0.1/servers/{name}/versions/{version}/revoke` (admin)
@@ -61,7 +70,16 @@ pub async fn revoke(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    change(state, ip, principal?, path, headers, body, Lifecycle::Revoke).await
+    change(
+        state,
+        ip,
+        principal?,
+        path,
+        headers,
+        body,
+        Lifecycle::Revoke,
+    )
+    .await
 }
 
 async fn change(
@@ -73,18 +91,29 @@ async fn change(
     body: Body,
     action: Lifecycle,
 ) -> Result<Json<Value>, ApiError> {
-    let Path((name, version)) = path.map_err(|e| ApiError::bad_request("path-invalid", e.body_text()))?;
+    let Path((name, version)) =
+        path.map_err(|e| ApiError::bad_request("path-invalid", e.body_text()))?;
     let allowed = match action {
         Lifecycle::Revoke => principal.scope == Scope::Admin,
-        Lifecycle::Yank | Lifecycle::Unyank => principal.scope == Scope::Admin || principal.owns(&name),
+        Lifecycle::Yank | Lifecycle::Unyank => {
+            principal.scope == Scope::Admin || principal.owns(&name)
+        }
     };
     if !allowed {
         return Err(ApiError::forbidden(
-            if action == Lifecycle::Revoke { "admin-required" } else { "namespace-forbidden" },
+            if action == Lifecycle::Revoke {
+                "admin-required"
+            } else {
+                "namespace-forbidden"
+            },
             format!(
                 "this token may not {} `{name}` {version}{}",
                 action.as_str(),
-                if action == Lifecycle::Revoke { ": revocation needs an admin token" } else { "" }
+                if action == Lifecycle::Revoke {
+                    ": revocation needs an admin token"
+                } else {
+                    ""
+                }
             ),
         ));
     }
@@ -108,7 +137,13 @@ async fn change(
         detail: reason.clone(),
         client_ip: client_ip.map(|ip| ip.to_string()),
     };
-    let change = StatusChange { name: name.clone(), version: version.clone(), action, reason, at };
+    let change = StatusChange {
+        name: name.clone(),
+        version: version.clone(),
+        action,
+        reason,
+        at,
+    };
     let store = state.store.clone();
     let audit = event.clone();
     let outcome = tokio::spawn(async move { store.set_status(&change, &audit).await })
@@ -116,14 +151,19 @@ async fn change(
         .map_err(ApiError::internal)??;
     match outcome {
         StatusOutcome::Changed(record) => Ok(Json(server_entry(&record))),
-        StatusOutcome::NotFound => Err(ApiError::not_found(format!("no version `{version}` of a server named `{name}`"))),
+        StatusOutcome::NotFound => Err(ApiError::not_found(format!(
+            "no version `{version}` of a server named `{name}`"
+        ))),
         StatusOutcome::Refused { reason, .. } => {
             event.outcome = Outcome::Rejected;
             event.codes = vec!["status-transition-invalid".into()];
             if let Err(e) = state.store.append_audit(&event).await {
                 tracing::error!(error = %e, "could not append audit record");
             }
-            Err(ApiError::conflict("status-transition-invalid", format!("cannot {} `{name}` {version}: {reason}", action.as_str())))
+            Err(ApiError::conflict(
+                "status-transition-invalid",
+                format!("cannot {} `{name}` {version}: {reason}", action.as_str()),
+            ))
         }
     }
 }

@@ -108,7 +108,9 @@ fn append_audit(txn: &WriteTransaction, event: &AuditEvent) -> Result<u64, Store
         Some((k, _)) => k.value() + 1,
         None => 1,
     };
-    table.insert(seq, encode(event)?.as_slice()).map_err(backend)?;
+    table
+        .insert(seq, encode(event)?.as_slice())
+        .map_err(backend)?;
     Ok(seq)
 }
 
@@ -205,7 +207,10 @@ impl Store for EmbeddedStore {
             {
                 let mut table = txn.open_table(NAMESPACES).map_err(backend)?;
                 if table.get(ns.name.as_str()).map_err(backend)?.is_some() {
-                    return Err(StoreError::AlreadyExists(format!("namespace `{}`", ns.name)));
+                    return Err(StoreError::AlreadyExists(format!(
+                        "namespace `{}`",
+                        ns.name
+                    )));
                 }
                 table
                     .insert(ns.name.as_str(), encode(&ns)?.as_slice())
@@ -346,8 +351,9 @@ impl Store for EmbeddedStore {
                     .map_err(backend)?;
             }
             recompute_latest(&txn, &record.name)?;
-            let stored = read_version(&txn, &record.name, &record.version)?
-                .ok_or_else(|| StoreError::Corrupt("version vanished inside its transaction".into()))?;
+            let stored = read_version(&txn, &record.name, &record.version)?.ok_or_else(|| {
+                StoreError::Corrupt("version vanished inside its transaction".into())
+            })?;
             append_log(&txn, &log_leaf(&stored, "publish"))?;
             append_audit(&txn, &audit)?;
             bump_catalog(&txn)?;
@@ -391,8 +397,9 @@ impl Store for EmbeddedStore {
                     .map_err(backend)?;
             }
             recompute_latest(&txn, &record.name)?;
-            let stored = read_version(&txn, &record.name, &record.version)?
-                .ok_or_else(|| StoreError::Corrupt("version vanished inside its transaction".into()))?;
+            let stored = read_version(&txn, &record.name, &record.version)?.ok_or_else(|| {
+                StoreError::Corrupt("version vanished inside its transaction".into())
+            })?;
             append_log(&txn, &log_leaf(&stored, change.action.as_str()))?;
             append_audit(&txn, &audit)?;
             bump_catalog(&txn)?;

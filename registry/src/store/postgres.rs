@@ -110,13 +110,17 @@ struct Conn<'a> {
 impl std::ops::Deref for Conn<'_> {
     type Target = Client;
     fn deref(&self) -> &Client {
-        self.client.as_ref().unwrap_or_else(|| unreachable!("taken only on drop"))
+        self.client
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("taken only on drop"))
     }
 }
 
 impl std::ops::DerefMut for Conn<'_> {
     fn deref_mut(&mut self) -> &mut Client {
-        self.client.as_mut().unwrap_or_else(|| unreachable!("taken only on drop"))
+        self.client
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("taken only on drop"))
     }
 }
 
@@ -148,10 +152,11 @@ fn decode<T: DeserializeOwned>(text: &str) -> Result<T, StoreError> {
 }
 
 async fn connect(url: &str) -> Result<Client, StoreError> {
-    let (client, connection) = tokio::time::timeout(CONNECT_TIMEOUT, tokio_postgres::connect(url, NoTls))
-        .await
-        .map_err(|_| StoreError::Backend("connecting to PostgreSQL timed out".into()))?
-        .map_err(backend)?;
+    let (client, connection) =
+        tokio::time::timeout(CONNECT_TIMEOUT, tokio_postgres::connect(url, NoTls))
+            .await
+            .map_err(|_| StoreError::Backend("connecting to PostgreSQL timed out".into()))?
+            .map_err(backend)?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::warn!(error = %e, "PostgreSQL connection closed");
@@ -369,7 +374,10 @@ impl Store for PostgresStore {
             .await
             .map_err(backend)?;
         if inserted == 0 {
-            return Err(StoreError::AlreadyExists(format!("namespace `{}`", ns.name)));
+            return Err(StoreError::AlreadyExists(format!(
+                "namespace `{}`",
+                ns.name
+            )));
         }
         append_audit(&txn, audit).await?;
         txn.commit().await.map_err(backend)
