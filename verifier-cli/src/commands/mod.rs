@@ -1,6 +1,7 @@
 //! One module per command; `run` dispatches.
 
 pub mod lint;
+pub mod publish;
 
 use crate::cli::{Cli, Command, ManifestCommand};
 use crate::exit::Exit;
@@ -9,5 +10,6 @@ use crate::exit::Exit;
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Manifest(ManifestCommand::Lint(args)) => lint::run(&args),
+        Command::Publish(args) => publish::run(&args),
     }
 }
