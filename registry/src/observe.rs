@@ -1,6 +1,7 @@
 //! Request middleware: a request id (taken from a well-formed `X-Request-Id`
 //! or made up), the client IP, a tracing span carrying both, the per-IP rate
-//! limit, and metrics by route and status.
+//! limit (every path but the probes, unmatched ones included), and metrics by
+//! route and status.
 
 use crate::auth::random_id;
 use crate::error::ApiError;
@@ -27,7 +28,7 @@ struct RouteName(String);
 /// Routes that probes and scrapers call; never rate limited.
 const UNLIMITED: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 
-/// Outer layer: request id, client IP, span, access log, metrics.
+/// Outer layer: request id, client IP, per-IP rate limit, span, access log, metrics.
 pub async fn outer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     let peer = req
@@ -55,12 +56,21 @@ pub async fn outer(State(state): State<AppState>, mut req: Request, next: Next) 
         path = %req.uri().path(),
         client_ip = %client_ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string()),
     );
-    let mut response = next.run(req).instrument(span.clone()).await;
-    let route = response
-        .extensions()
-        .get::<RouteName>()
-        .map_or("unmatched", |r| r.0.as_str())
-        .to_owned();
+    let limited = match client_ip {
+        Some(ip) if !UNLIMITED.contains(&req.uri().path()) => {
+            state.ip_limiter.check(&ip.to_string()).err()
+        }
+        _ => None,
+    };
+    let mut response = match limited {
+        None => next.run(req).instrument(span.clone()).await,
+        Some(wait) => ApiError::too_many_requests(wait).into_response(),
+    };
+    let route = match (limited, response.extensions().get::<RouteName>()) {
+        (Some(_), _) => "(rate-limited)".to_owned(),
+        (None, Some(r)) => r.0.clone(),
+        (None, None) => "(unmatched)".to_owned(),
+    };
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
     state
@@ -75,22 +85,15 @@ pub async fn outer(State(state): State<AppState>, mut req: Request, next: Next) 
     response
 }
 
-/// Inner (route) layer: per-IP rate limit and the route name for metrics.
-pub async fn route(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// Inner (route) layer: passes the matched route template out for metrics.
+pub async fn route(req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let ip = req.extensions().get::<ClientIp>().and_then(|c| c.0);
-    let mut response = match ip {
-        Some(ip) if !UNLIMITED.contains(&route.as_str()) => {
-            match state.ip_limiter.check(&ip.to_string()) {
-                Ok(()) => next.run(req).await,
-                Err(wait) => ApiError::too_many_requests(wait).into_response(),
-            }
-        }
-        _ => next.run(req).await,
-    };
-    response.extensions_mut().insert(RouteName(route));
+        .map(|p| p.as_str().to_owned());
+    let mut response = next.run(req).await;
+    if let Some(route) = route {
+        response.extensions_mut().insert(RouteName(route));
+    }
     response
 }

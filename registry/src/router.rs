@@ -74,7 +74,7 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .fallback(|| async { ApiError::not_found("no such route; see /openapi.json") })
-        .route_layer(from_fn_with_state(state.clone(), observe::route))
+        .route_layer(axum::middleware::from_fn(observe::route))
         .layer(from_fn_with_state(state.clone(), observe::outer))
         .with_state(state)
 }

@@ -469,6 +469,7 @@ impl Store for EmbeddedStore {
             let txn = db.begin_read().map_err(backend)?;
             let table = txn.open_table(VERSIONS).map_err(backend)?;
             let mut items = Vec::with_capacity(query.limit + 1);
+            let needle = query.search.as_ref().map(|s| s.to_lowercase());
             if query.version == VersionFilter::Latest {
                 let index = txn.open_table(LATEST).map_err(backend)?;
                 let start = match &query.cursor {
@@ -503,7 +504,13 @@ impl Store for EmbeddedStore {
                     .range::<(&str, &str)>((start, Bound::Unbounded))
                     .map_err(backend)?
                 {
-                    let (_, v) = entry.map_err(backend)?;
+                    let (k, v) = entry.map_err(backend)?;
+                    // Search needs only the key: skip decoding records that cannot match.
+                    if let Some(needle) = &needle
+                        && !k.value().0.to_lowercase().contains(needle.as_str())
+                    {
+                        continue;
+                    }
                     let record: VersionRecord = decode(v.value())?;
                     if matches(&query, &record) {
                         items.push(record);
