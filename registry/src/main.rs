@@ -1,12 +1,111 @@
-//! `mcp-registry`: the signed MCP catalog registry.
+//! `mcp-registry`: reads the configuration, then serves or runs an admin
+//! command. Everything else lives in the library.
 
-use clap::Parser;
+use anyhow::Context;
+use mcp_registry::config::{self, Command};
+use mcp_registry::server::{self, ServerOptions};
+use mcp_registry::state::AppState;
+use mcp_registry::verify::{ImageVerifier, Unavailable};
+use mcp_registry::{admin, catalog_key, router, store};
+use std::sync::Arc;
+use tracing_subscriber::EnvFilter;
 
-/// Signed MCP catalog registry: verifies manifests and images on publish and serves a signed catalog.
-#[derive(Debug, Parser)]
-#[command(name = "mcp-registry", version)]
-struct Cli {}
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let (cli, env) = config::from_process();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli, env)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(1)
+        }
+    }
+}
 
-fn main() {
-    let _ = Cli::parse();
+async fn run(cli: config::Cli, env: config::Environment) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Serve(args) => {
+            let config = config::serve(&cli, args, env)?;
+            serve(config).await
+        }
+        Command::Admin(_) => {
+            let (store_config, _) = config::store(&cli, env)?;
+            let store = store::open(&store_config)
+                .await
+                .context("cannot open the store")?;
+            let Command::Admin(command) = cli.command else {
+                unreachable!()
+            };
+            print!("{}", admin::run_cli(command, store.as_ref()).await?);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
+    let key = catalog_key::load_or_create(
+        &config.catalog_key.path,
+        config.catalog_key.create_if_missing,
+    )?;
+    if key.created {
+        eprintln!(
+            "notice: created catalog signing key {} (Ed25519 public key {}); back it up, replicas must share it",
+            config.catalog_key.path.display(),
+            key.public_key_base64()
+        );
+    }
+    if let Some(root) = &config.trusted_root {
+        std::fs::metadata(root).with_context(|| format!("trusted root {}", root.display()))?;
+    }
+    let store = store::open(&config.store)
+        .await
+        .context("cannot open the store")?;
+    // No signature verifier is wired into this build yet: publishing fails closed (503).
+    let verifier: Arc<dyn ImageVerifier> = Arc::new(Unavailable);
+    tracing::warn!(
+        "image verification is not available in this build: every publish is refused with 503"
+    );
+    let state = AppState::new(&config, store, verifier);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    tracing::info!(listen = %config.listen, "mcp-registry serving");
+    let options = ServerOptions {
+        header_timeout: config.limits.header_timeout,
+        shutdown_grace: config.limits.shutdown_grace,
+    };
+    server::serve(listener, router::router(state), options, shutdown_signal()).await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        () = term => {},
+    }
 }

@@ -69,6 +69,28 @@ pub enum Command {
     /// Verify one Sigstore bundle for an artifact file or a sha256: digest, offline.
     #[command(long_about = crate::commands::verify_bundle::LONG_ABOUT, after_help = crate::commands::verify_bundle::EXAMPLES)]
     VerifyBundle(crate::commands::verify_bundle::VerifyBundleArgs),
+    /// Lint a manifest locally, then publish it to an mcp-registry (`POST /v0.1/publish`).
+    ///
+    /// The token comes from --token-file or MCP_REGISTRY_TOKEN. Exit 0 when published (or
+    /// already published with the same bytes), 1 when refused, 2 on a usage error, 3 when
+    /// the registry or the image's registry cannot be reached.
+    Publish(PublishArgs),
+}
+
+/// Arguments of `publish`.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The server.json to publish.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Base URL of the registry, e.g. https://registry.example.
+    #[arg(long, value_name = "URL")]
+    pub registry: String,
+    /// File holding the publish token (otherwise MCP_REGISTRY_TOKEN).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `mcp-verify manifest …`

@@ -611,9 +611,12 @@ fn docker_text_runs_exactly_the_argv_even_with_hostile_values() {
     let dir = tempfile::tempdir().unwrap();
     let marker = dir.path().join("pwned");
     let mut doc = weather();
-    doc["version"] = json!(format!("1.4.2\ntouch\t{}", marker.display()));
-    doc["packages"][0]["environmentVariables"] =
-        json!([{ "name": "NOTE", "value": "$(touch x)'; `id` \\" }]);
+    // The manifest validator refuses control characters in `version`; the
+    // free-text values that remain (environment values) carry the payload.
+    doc["packages"][0]["environmentVariables"] = json!([
+        { "name": "NOTE", "value": "$(touch x)'; `id` \\" },
+        { "name": "NOTE2", "value": format!("1.4.2\ntouch\t{}", marker.display()) }
+    ]);
     let r = profile_of(&doc).unwrap().render(Format::Docker).unwrap();
     let script = format!(
         "docker() {{ for a; do printf '%s\\0' \"$a\"; done; }}\n{}",

@@ -5,6 +5,7 @@ pub mod lint;
 pub mod profile;
 
 use crate::cli::{Cli, Command, ImportCommand, ManifestCommand, ToolsCommand};
+pub mod publish;
 pub mod tools;
 pub mod verify;
 pub mod verify_bundle;
@@ -30,5 +31,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Tools(ToolsCommand::Pin(args)) => tools::pin(&args),
         Command::Tools(ToolsCommand::Scan(args)) => tools::scan(&args),
         Command::VerifyBundle(args) => verify_bundle::run(&args),
+        Command::Publish(args) => publish::run(&args),
     }
 }

@@ -1,0 +1,680 @@
+//! Configuration: the command-line grammar, `MCP_REGISTRY_*` environment
+//! variables and an optional TOML or JSON file, merged into typed settings.
+//! This is the only module that reads flags, the environment or the config
+//! file. Precedence: flag, then environment, then file, then default.
+
+use crate::store::StoreConfig;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Signed MCP catalog registry: verifies manifests and images on publish and serves the /v0.1 API.
+#[derive(Debug, Parser)]
+#[command(name = "mcp-registry", version, max_term_width = 100)]
+pub struct Cli {
+    /// Configuration file, TOML or JSON (by extension) [env: MCP_REGISTRY_CONFIG].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Directory of the embedded store and default catalog key [env: MCP_REGISTRY_DATA_DIR] [default: ./data].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Use PostgreSQL instead of the embedded store [env: MCP_REGISTRY_DATABASE_URL].
+    #[arg(long, global = true, value_name = "postgres://…")]
+    pub database_url: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server.
+    Serve(ServeArgs),
+    /// Administer namespaces, tokens and the audit log directly in the store.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// Flags of `serve`; each has an `MCP_REGISTRY_*` variable and a config-file key.
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [env: MCP_REGISTRY_LISTEN] [default: 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Sigstore trusted root (JSON) for a private Sigstore [env: MCP_REGISTRY_TRUSTED_ROOT].
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// Ed25519 catalog signing key (PKCS#8 PEM, mode 0600) [env: MCP_REGISTRY_CATALOG_KEY]
+    /// [default: DATA_DIR/catalog-signing-key.pem, created on first start of the embedded store].
+    #[arg(long, value_name = "FILE")]
+    pub catalog_key: Option<PathBuf>,
+    /// OCI registry host[:port] images may come from; repeat for more [env: MCP_REGISTRY_ALLOWED_REGISTRIES, comma-separated].
+    #[arg(long = "allowed-registry", value_name = "HOST")]
+    pub allowed_registries: Vec<String>,
+    /// Allow OCI registries on loopback addresses (tests only) [env: MCP_REGISTRY_ALLOW_LOOPBACK_REGISTRIES].
+    #[arg(long)]
+    pub allow_loopback_registries: bool,
+    /// Proxy address or CIDR whose X-Forwarded-For is believed; repeat for more [env: MCP_REGISTRY_TRUSTED_PROXIES].
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    pub trusted_proxies: Vec<String>,
+    /// Largest request body in bytes [env: MCP_REGISTRY_MAX_BODY_BYTES] [default: 1048576].
+    #[arg(long, value_name = "BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Requests per minute per client IP, 0 = unlimited [env: MCP_REGISTRY_RATE_LIMIT_PER_IP] [default: 600].
+    #[arg(long, value_name = "N")]
+    pub rate_limit_per_ip: Option<u32>,
+    /// Authenticated requests per minute per token, 0 = unlimited [env: MCP_REGISTRY_RATE_LIMIT_PER_TOKEN] [default: 60].
+    #[arg(long, value_name = "N")]
+    pub rate_limit_per_token: Option<u32>,
+    /// Image verifications running at once [env: MCP_REGISTRY_VERIFY_CONCURRENCY] [default: 4].
+    #[arg(long, value_name = "N")]
+    pub verify_concurrency: Option<usize>,
+    /// Seconds allowed to send request headers [env: MCP_REGISTRY_HEADER_TIMEOUT_SECS] [default: 10].
+    #[arg(long, value_name = "SECS")]
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds allowed to send a request body [env: MCP_REGISTRY_BODY_TIMEOUT_SECS] [default: 30].
+    #[arg(long, value_name = "SECS")]
+    pub body_timeout_secs: Option<u64>,
+    /// Seconds one image verification may take [env: MCP_REGISTRY_VERIFY_TIMEOUT_SECS] [default: 120].
+    #[arg(long, value_name = "SECS")]
+    pub verify_timeout_secs: Option<u64>,
+    /// Seconds in-flight requests get to finish on shutdown [env: MCP_REGISTRY_SHUTDOWN_GRACE_SECS] [default: 30].
+    #[arg(long, value_name = "SECS")]
+    pub shutdown_grace_secs: Option<u64>,
+}
+
+/// `mcp-registry admin …`
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Namespaces and their signer binding.
+    #[command(subcommand)]
+    Namespace(NamespaceCommand),
+    /// Publish and admin tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Print the audit log.
+    Audit(AuditArgs),
+}
+
+/// `admin namespace …`
+#[derive(Debug, Subcommand)]
+pub enum NamespaceCommand {
+    /// Create a namespace bound to a signer.
+    Create(NamespaceCreateArgs),
+    /// List namespaces.
+    List(OutputArgs),
+}
+
+/// Arguments of `admin namespace create`.
+#[derive(Debug, Args)]
+pub struct NamespaceCreateArgs {
+    /// Reverse-DNS namespace, e.g. io.github.acme.
+    pub name: String,
+    /// Regexp the signing certificate identity must match whole (anchored as ^(?:RE)$).
+    #[arg(long, value_name = "RE")]
+    pub signer_identity_regexp: String,
+    /// Exact OIDC issuer of the signing certificate.
+    #[arg(long, value_name = "URL")]
+    pub signer_issuer: String,
+    /// Required Fulcio source repository identifier (OID 1.3.6.1.4.1.57264.1.15).
+    #[arg(long, value_name = "N")]
+    pub source_repository_id: Option<String>,
+    /// Required Fulcio source repository owner identifier (OID 1.3.6.1.4.1.57264.1.17).
+    #[arg(long, value_name = "N")]
+    pub owner_id: Option<String>,
+}
+
+/// `admin token …`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once.
+    Create(TokenCreateArgs),
+    /// Revoke a token by id.
+    Revoke(TokenRevokeArgs),
+    /// List tokens (ids and scopes; secrets are never stored).
+    List(OutputArgs),
+}
+
+/// Arguments of `admin token create`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("scope").required(true).args(["namespace", "admin"])))]
+pub struct TokenCreateArgs {
+    /// Namespace the token may publish, yank and unyank in.
+    #[arg(long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// An admin token (namespaces, tokens, revocation, audit).
+    #[arg(long)]
+    pub admin: bool,
+    /// Free text kept with the token.
+    #[arg(long, default_value = "")]
+    pub description: String,
+}
+
+/// Arguments of `admin token revoke`.
+#[derive(Debug, Args)]
+pub struct TokenRevokeArgs {
+    /// Token id (the 16 hex digits after `mcpr_`).
+    pub id: String,
+}
+
+/// Arguments of `admin audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Print records after this sequence number.
+    #[arg(long, default_value_t = 0)]
+    pub after: u64,
+    /// Most records to print.
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `--output` for admin commands.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub output: OutputFormat,
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Readable text.
+    Human,
+    /// JSON.
+    Json,
+}
+
+/// A configuration problem, naming the flag, variable or file key at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// Request limits and timeouts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request body (413 above).
+    pub max_body_bytes: usize,
+    /// Requests per minute per client IP (0: unlimited).
+    pub rate_limit_per_ip: u32,
+    /// Authenticated requests per minute per token (0: unlimited).
+    pub rate_limit_per_token: u32,
+    /// Verifications running at once.
+    pub verify_concurrency: usize,
+    /// Time to send request headers.
+    pub header_timeout: Duration,
+    /// Time to send a request body.
+    pub body_timeout: Duration,
+    /// Time one verification may take (waiting for a slot included).
+    pub verify_timeout: Duration,
+    /// Time in-flight requests get on shutdown.
+    pub shutdown_grace: Duration,
+    /// Largest page of a listing.
+    pub max_page_size: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_body_bytes: 1024 * 1024,
+            rate_limit_per_ip: 600,
+            rate_limit_per_token: 60,
+            verify_concurrency: 4,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            verify_timeout: Duration::from_secs(120),
+            shutdown_grace: Duration::from_secs(30),
+            max_page_size: 100,
+        }
+    }
+}
+
+/// Where the catalog signing key lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogKeyConfig {
+    /// The key file.
+    pub path: PathBuf,
+    /// Create it when missing (only for the embedded default: replicas must share one key).
+    pub create_if_missing: bool,
+}
+
+/// A trusted proxy: an address and prefix length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    /// Parses `addr` or `addr/prefix`.
+    pub fn parse(s: &str) -> Option<Cidr> {
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a.parse::<IpAddr>().ok()?, Some(p.parse::<u8>().ok()?)),
+            None => (s.parse::<IpAddr>().ok()?, None),
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(Cidr { addr, prefix })
+    }
+
+    /// True when `ip` is inside the range.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.addr, ip) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(a) & mask == u32::from(b) & mask
+            }
+            (IpAddr::V6(a), IpAddr::V6(b)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(a) & mask == u128::from(b) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Everything `serve` needs, resolved and checked.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Which store.
+    pub store: StoreConfig,
+    /// Sigstore trusted root for the verifier, when not the public-good one.
+    pub trusted_root: Option<PathBuf>,
+    /// Catalog signing key.
+    pub catalog_key: CatalogKeyConfig,
+    /// Allowed OCI registry hosts.
+    pub allowed_registries: Vec<String>,
+    /// Whether loopback registries are allowed (tests).
+    pub allow_loopback_registries: bool,
+    /// Proxies whose X-Forwarded-For is believed.
+    pub trusted_proxies: Vec<Cidr>,
+    /// Limits and timeouts.
+    pub limits: Limits,
+}
+
+impl ServeConfig {
+    /// Defaults around a given store, for embedding the server (tests, benchmarks).
+    pub fn new(store: StoreConfig, data_dir: &Path) -> ServeConfig {
+        ServeConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            store,
+            trusted_root: None,
+            catalog_key: CatalogKeyConfig {
+                path: data_dir.join(DEFAULT_KEY_FILE),
+                create_if_missing: true,
+            },
+            allowed_registries: Vec::new(),
+            allow_loopback_registries: false,
+            trusted_proxies: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+const DEFAULT_KEY_FILE: &str = "catalog-signing-key.pem";
+const DEFAULT_POOL_SIZE: usize = 8;
+
+/// The optional configuration file; every key is optional and unknown keys are refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    database_pool_size: Option<usize>,
+    trusted_root: Option<PathBuf>,
+    catalog_key: Option<PathBuf>,
+    allowed_registries: Option<Vec<String>>,
+    allow_loopback_registries: Option<bool>,
+    trusted_proxies: Option<Vec<String>>,
+    #[serde(default)]
+    limits: FileLimits,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+struct FileLimits {
+    max_body_bytes: Option<usize>,
+    rate_limit_per_ip: Option<u32>,
+    rate_limit_per_token: Option<u32>,
+    verify_concurrency: Option<usize>,
+    header_timeout_secs: Option<u64>,
+    body_timeout_secs: Option<u64>,
+    verify_timeout_secs: Option<u64>,
+    shutdown_grace_secs: Option<u64>,
+}
+
+/// Reads the command line and the process environment.
+pub fn from_process() -> (Cli, Environment) {
+    (Cli::parse(), Environment(|k| std::env::var(k).ok()))
+}
+
+/// Source of `MCP_REGISTRY_*` variables (the process environment, or a map in tests).
+#[derive(Clone, Copy)]
+pub struct Environment(pub fn(&str) -> Option<String>);
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Environment")
+    }
+}
+
+struct Sources<'a> {
+    env: &'a dyn Fn(&str) -> Option<String>,
+    file: FileConfig,
+}
+
+impl Sources<'_> {
+    fn env<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        let name = format!("MCP_REGISTRY_{key}");
+        match (self.env)(&name) {
+            None => Ok(None),
+            Some(v) if v.is_empty() => Ok(None),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|e| ConfigError(format!("{name}=`{v}` is invalid: {e}"))),
+        }
+    }
+
+    fn env_list(&self, key: &str) -> Option<Vec<String>> {
+        (self.env)(&format!("MCP_REGISTRY_{key}")).map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+    }
+}
+
+fn load_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_json {
+        serde_json::from_str(&text)
+            .map_err(|e| ConfigError(format!("config file {}: {e}", path.display())))
+    } else {
+        toml::from_str(&text)
+            .map_err(|e| ConfigError(format!("config file {}: {e}", path.display())))
+    }
+}
+
+fn sources<'a>(
+    cli: &Cli,
+    env: &'a dyn Fn(&str) -> Option<String>,
+) -> Result<Sources<'a>, ConfigError> {
+    let path = cli.config.clone().or_else(|| {
+        env("MCP_REGISTRY_CONFIG")
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+    });
+    let file = match path {
+        Some(p) => load_file(&p)?,
+        None => FileConfig::default(),
+    };
+    Ok(Sources { env, file })
+}
+
+/// Resolves which store to open (shared by `serve` and the admin commands).
+pub fn store(cli: &Cli, env: Environment) -> Result<(StoreConfig, PathBuf), ConfigError> {
+    let env_fn = env.0;
+    let s = sources(cli, &env_fn)?;
+    store_from(cli, &s)
+}
+
+fn store_from(cli: &Cli, s: &Sources<'_>) -> Result<(StoreConfig, PathBuf), ConfigError> {
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .or(s.env::<PathBuf>("DATA_DIR")?)
+        .or(s.file.data_dir.clone())
+        .unwrap_or_else(|| PathBuf::from("./data"));
+    let url = cli
+        .database_url
+        .clone()
+        .or(s.env::<String>("DATABASE_URL")?)
+        .or(s.file.database_url.clone());
+    let store = match url {
+        Some(url) => {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(ConfigError(
+                    "the database URL must start with postgres:// or postgresql://".into(),
+                ));
+            }
+            let pool_size = s
+                .env::<usize>("DATABASE_POOL_SIZE")?
+                .or(s.file.database_pool_size)
+                .unwrap_or(DEFAULT_POOL_SIZE);
+            StoreConfig::Postgres { url, pool_size }
+        }
+        None => StoreConfig::Embedded {
+            path: data_dir.join("registry.redb"),
+        },
+    };
+    Ok((store, data_dir))
+}
+
+/// Resolves the settings of `serve`.
+pub fn serve(cli: &Cli, args: &ServeArgs, env: Environment) -> Result<ServeConfig, ConfigError> {
+    let env_fn = env.0;
+    let s = sources(cli, &env_fn)?;
+    let (store, data_dir) = store_from(cli, &s)?;
+    let embedded = matches!(store, StoreConfig::Embedded { .. });
+    let f = &s.file;
+    let mut config = ServeConfig::new(store, &data_dir);
+    if let Some(listen) = args.listen.or(s.env("LISTEN")?).or(f.listen) {
+        config.listen = listen;
+    }
+    config.trusted_root = args
+        .trusted_root
+        .clone()
+        .or(s.env("TRUSTED_ROOT")?)
+        .or(f.trusted_root.clone());
+    match args
+        .catalog_key
+        .clone()
+        .or(s.env("CATALOG_KEY")?)
+        .or(f.catalog_key.clone())
+    {
+        Some(path) => {
+            config.catalog_key = CatalogKeyConfig {
+                path,
+                create_if_missing: false,
+            }
+        }
+        None if embedded => {}
+        None => {
+            return Err(ConfigError(
+                "with --database-url, give --catalog-key (MCP_REGISTRY_CATALOG_KEY): replicas share one key and none generates its own".into(),
+            ));
+        }
+    }
+    config.allowed_registries = if args.allowed_registries.is_empty() {
+        s.env_list("ALLOWED_REGISTRIES")
+            .or(f.allowed_registries.clone())
+            .unwrap_or_default()
+    } else {
+        args.allowed_registries.clone()
+    };
+    config.allow_loopback_registries = args.allow_loopback_registries
+        || s.env::<bool>("ALLOW_LOOPBACK_REGISTRIES")?.unwrap_or(false)
+        || f.allow_loopback_registries.unwrap_or(false);
+    let proxies = if args.trusted_proxies.is_empty() {
+        s.env_list("TRUSTED_PROXIES")
+            .or(f.trusted_proxies.clone())
+            .unwrap_or_default()
+    } else {
+        args.trusted_proxies.clone()
+    };
+    config.trusted_proxies = proxies
+        .iter()
+        .map(|p| {
+            Cidr::parse(p).ok_or_else(|| {
+                ConfigError(format!(
+                    "trusted proxy `{p}` is not an IP address or CIDR range"
+                ))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let l = &f.limits;
+    let d = Limits::default();
+    let secs = Duration::from_secs;
+    config.limits = Limits {
+        max_body_bytes: args
+            .max_body_bytes
+            .or(s.env("MAX_BODY_BYTES")?)
+            .or(l.max_body_bytes)
+            .unwrap_or(d.max_body_bytes),
+        rate_limit_per_ip: args
+            .rate_limit_per_ip
+            .or(s.env("RATE_LIMIT_PER_IP")?)
+            .or(l.rate_limit_per_ip)
+            .unwrap_or(d.rate_limit_per_ip),
+        rate_limit_per_token: args
+            .rate_limit_per_token
+            .or(s.env("RATE_LIMIT_PER_TOKEN")?)
+            .or(l.rate_limit_per_token)
+            .unwrap_or(d.rate_limit_per_token),
+        verify_concurrency: args
+            .verify_concurrency
+            .or(s.env("VERIFY_CONCURRENCY")?)
+            .or(l.verify_concurrency)
+            .unwrap_or(d.verify_concurrency)
+            .max(1),
+        header_timeout: args
+            .header_timeout_secs
+            .or(s.env("HEADER_TIMEOUT_SECS")?)
+            .or(l.header_timeout_secs)
+            .map_or(d.header_timeout, secs),
+        body_timeout: args
+            .body_timeout_secs
+            .or(s.env("BODY_TIMEOUT_SECS")?)
+            .or(l.body_timeout_secs)
+            .map_or(d.body_timeout, secs),
+        verify_timeout: args
+            .verify_timeout_secs
+            .or(s.env("VERIFY_TIMEOUT_SECS")?)
+            .or(l.verify_timeout_secs)
+            .map_or(d.verify_timeout, secs),
+        shutdown_grace: args
+            .shutdown_grace_secs
+            .or(s.env("SHUTDOWN_GRACE_SECS")?)
+            .or(l.shutdown_grace_secs)
+            .map_or(d.shutdown_grace, secs),
+        max_page_size: d.max_page_size,
+    };
+    if config.allowed_registries.is_empty() {
+        tracing::warn!(
+            "no OCI registry is allowed (--allowed-registry): every publish will be refused"
+        );
+    }
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cli(args: &[&str]) -> (Cli, ServeArgs) {
+        let mut cli = Cli::parse_from(args);
+        let serve = match std::mem::replace(&mut cli.command, Command::Serve(ServeArgs::default()))
+        {
+            Command::Serve(a) => a,
+            Command::Admin(_) => panic!("not serve"),
+        };
+        (cli, serve)
+    }
+
+    fn env_with_listen(k: &str) -> Option<String> {
+        match k {
+            "MCP_REGISTRY_LISTEN" => Some("127.0.0.1:9000".into()),
+            "MCP_REGISTRY_ALLOWED_REGISTRIES" => Some("ghcr.io, quay.io".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn flag_beats_environment_beats_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:7000\"\nallowed_registries = [\"docker.io\"]\n[limits]\nmax_body_bytes = 10\n").unwrap();
+        let (c, a) = cli(&["mcp-registry", "--config", file.to_str().unwrap(), "serve"]);
+        let cfg = serve(&c, &a, Environment(env_with_listen)).unwrap();
+        assert_eq!(cfg.listen.port(), 9000);
+        assert_eq!(cfg.allowed_registries, ["ghcr.io", "quay.io"]);
+        assert_eq!(cfg.limits.max_body_bytes, 10);
+        let (c, a) = cli(&[
+            "mcp-registry",
+            "--config",
+            file.to_str().unwrap(),
+            "serve",
+            "--listen",
+            "127.0.0.1:1",
+        ]);
+        assert_eq!(
+            serve(&c, &a, Environment(env_with_listen))
+                .unwrap()
+                .listen
+                .port(),
+            1
+        );
+    }
+
+    #[test]
+    fn refuses_unknown_file_keys_and_postgres_without_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.json");
+        std::fs::write(&file, r#"{"listne": "127.0.0.1:1"}"#).unwrap();
+        let (c, a) = cli(&["mcp-registry", "--config", file.to_str().unwrap(), "serve"]);
+        assert!(
+            serve(&c, &a, Environment(|_| None))
+                .unwrap_err()
+                .0
+                .contains("listne")
+        );
+        let (c, a) = cli(&["mcp-registry", "--database-url", "postgres://x/y", "serve"]);
+        assert!(
+            serve(&c, &a, Environment(|_| None))
+                .unwrap_err()
+                .0
+                .contains("--catalog-key")
+        );
+    }
+
+    #[test]
+    fn cidr_matching() {
+        let c = Cidr::parse("10.0.0.0/8").unwrap();
+        assert!(c.contains("10.2.3.4".parse().unwrap()));
+        assert!(c.contains("::ffff:10.2.3.4".parse().unwrap()));
+        assert!(!c.contains("11.0.0.1".parse().unwrap()));
+        assert!(Cidr::parse("::1").unwrap().contains("::1".parse().unwrap()));
+        assert!(Cidr::parse("10.0.0.0/33").is_none());
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
+    }
+}

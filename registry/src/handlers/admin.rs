@@ -1,0 +1,152 @@
+//! Admin routes for namespaces and tokens, so a running server (whose
+//! embedded store file is locked) can be administered with an admin token.
+//! The operations themselves are in [`crate::admin`], shared with the CLI.
+
+use super::{Principal, parse_json, read_body};
+use crate::admin::{self, AdminError};
+use crate::error::ApiError;
+use crate::model::{Namespace, Scope};
+use crate::observe::ClientIp;
+use crate::state::AppState;
+use crate::time;
+use axum::body::Body;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+fn admin_error(e: AdminError) -> ApiError {
+    match e {
+        AdminError::Invalid(m) => ApiError::bad_request("admin-request-invalid", m),
+        AdminError::AlreadyExists(m) => {
+            ApiError::conflict("already-exists", format!("{m} already exists"))
+        }
+        AdminError::NotFound(m) => ApiError::not_found(format!("{m} does not exist")),
+        AdminError::Store(e) => ApiError::internal(e),
+    }
+}
+
+/// Body of `POST /v0.1/admin/namespaces`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NamespaceBody {
+    name: String,
+    signer_identity_regexp: String,
+    signer_issuer: String,
+    source_repository_id: Option<String>,
+    owner_id: Option<String>,
+}
+
+/// `GET /v0.1/admin/namespaces`
+pub async fn list_namespaces(
+    State(state): State<AppState>,
+    principal: Result<Principal, ApiError>,
+) -> Result<Json<Value>, ApiError> {
+    principal?.require_admin()?;
+    Ok(Json(
+        json!({ "namespaces": state.store.namespaces().await? }),
+    ))
+}
+
+/// `POST /v0.1/admin/namespaces`
+pub async fn create_namespace(
+    State(state): State<AppState>,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
+    principal: Result<Principal, ApiError>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let principal = principal?;
+    principal.require_admin()?;
+    let b: NamespaceBody = parse_json(&read_body(&headers, body, &state.limits).await?)?;
+    let ns = admin::create_namespace(
+        state.store.as_ref(),
+        Namespace {
+            name: b.name,
+            signer_identity_regexp: b.signer_identity_regexp,
+            signer_issuer: b.signer_issuer,
+            source_repository_id: b.source_repository_id,
+            owner_id: b.owner_id,
+            created_at: time::now(),
+        },
+        &principal.token_id,
+        ip.map(|i| i.to_string()),
+    )
+    .await
+    .map_err(admin_error)?;
+    Ok((StatusCode::CREATED, Json(json!(ns))))
+}
+
+/// Body of `POST /v0.1/admin/tokens`: exactly one of `namespace` and `admin: true`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenBody {
+    namespace: Option<String>,
+    #[serde(default)]
+    admin: bool,
+    #[serde(default)]
+    description: String,
+}
+
+/// `POST /v0.1/admin/tokens`: the token is in the answer, once.
+pub async fn create_token(
+    State(state): State<AppState>,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
+    principal: Result<Principal, ApiError>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let principal = principal?;
+    principal.require_admin()?;
+    let b: TokenBody = parse_json(&read_body(&headers, body, &state.limits).await?)?;
+    let scope = match (b.namespace, b.admin) {
+        (Some(ns), false) => Scope::Namespace(ns),
+        (None, true) => Scope::Admin,
+        _ => {
+            return Err(ApiError::bad_request(
+                "admin-request-invalid",
+                "give exactly one of `namespace` and `admin: true`",
+            ));
+        }
+    };
+    let issued = admin::create_token(
+        state.store.as_ref(),
+        scope,
+        &b.description,
+        &principal.token_id,
+        ip.map(|i| i.to_string()),
+    )
+    .await
+    .map_err(admin_error)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({ "id": issued.record.id, "scope": issued.record.scope, "token": issued.token }),
+        ),
+    ))
+}
+
+/// `POST /v0.1/admin/tokens/{id}/revoke`
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
+    principal: Result<Principal, ApiError>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let principal = principal?;
+    principal.require_admin()?;
+    let Path(id) = path.map_err(|e| ApiError::bad_request("path-invalid", e.body_text()))?;
+    let record = admin::revoke_token(
+        state.store.as_ref(),
+        &id,
+        &principal.token_id,
+        ip.map(|i| i.to_string()),
+    )
+    .await
+    .map_err(admin_error)?;
+    Ok(Json(
+        json!({ "id": record.id, "scope": record.scope, "revokedAt": record.revoked_at.map(time::format) }),
+    ))
+}

@@ -1,0 +1,196 @@
+//! HTTP handlers, one file per resource: `servers` (the official read API),
+//! `publish`, `status` (yank, unyank, revoke), `audit`, `admin` (namespaces
+//! and tokens) and `ops` (health, metrics, OpenAPI). Shared here: the bearer
+//! token extractor, bounded body reading and the official response shape.
+
+pub mod admin;
+pub mod audit;
+pub mod ops;
+pub mod publish;
+pub mod servers;
+pub mod status;
+
+use crate::auth;
+use crate::config::Limits;
+use crate::error::ApiError;
+use crate::model::{Scope, VersionRecord};
+use crate::namespace;
+use crate::state::AppState;
+use crate::time;
+use axum::body::{Body, Bytes};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+/// `_meta` key of the official registry's metadata.
+pub const OFFICIAL_META: &str = "io.modelcontextprotocol.registry/official";
+/// `_meta` key of this registry's verification result.
+pub const VERIFICATION_META: &str = "dev.mcp-trust/verification";
+/// `_meta` key of this registry's exact lifecycle status.
+pub const STATUS_META: &str = "dev.mcp-trust/status";
+
+const INVALID_TOKEN: &str = "the bearer token is unknown, malformed or revoked";
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The token's id (audit records name it).
+    pub token_id: String,
+    /// What it may do.
+    pub scope: Scope,
+}
+
+impl Principal {
+    /// 403 unless this is an admin token.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        match self.scope {
+            Scope::Admin => Ok(()),
+            Scope::Namespace(_) => Err(ApiError::forbidden(
+                "admin-required",
+                "this route needs an admin token",
+            )),
+        }
+    }
+
+    /// True when the token's namespace owns `server_name`.
+    pub fn owns(&self, server_name: &str) -> bool {
+        matches!(&self.scope, Scope::Namespace(ns) if namespace::of_server(server_name) == Some(ns.as_str()))
+    }
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| {
+                ApiError::unauthorized("no bearer token: send `Authorization: Bearer mcpr_…`")
+            })?
+            .to_str()
+            .map_err(|_| ApiError::unauthorized(INVALID_TOKEN))?;
+        let token = value
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim())
+            .ok_or_else(|| {
+                ApiError::unauthorized("the Authorization header is not `Bearer <token>`")
+            })?;
+        let (id, secret) =
+            auth::parse(token).ok_or_else(|| ApiError::unauthorized(INVALID_TOKEN))?;
+        let record = state
+            .store
+            .token(id)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized(INVALID_TOKEN))?;
+        if !auth::verify(&record, secret) {
+            return Err(ApiError::unauthorized(INVALID_TOKEN));
+        }
+        state
+            .token_limiter
+            .check(&record.id)
+            .map_err(ApiError::too_many_requests)?;
+        Ok(Principal {
+            token_id: record.id,
+            scope: record.scope,
+        })
+    }
+}
+
+/// Reads a request body: at most `max_body_bytes` (413 above) within `body_timeout` (408).
+pub async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limits: &Limits,
+) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            format!(
+                "the request body is larger than {} bytes",
+                limits.max_body_bytes
+            ),
+        )
+    };
+    if let Some(len) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && len > limits.max_body_bytes as u64
+    {
+        return Err(too_large());
+    }
+    let collect = Limited::new(body, limits.max_body_bytes).collect();
+    match tokio::time::timeout(limits.body_timeout, collect).await {
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body-timeout",
+            format!(
+                "the request body did not arrive within {} s",
+                limits.body_timeout.as_secs()
+            ),
+        )),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Ok(Err(e)) => Err(ApiError::bad_request(
+            "body-unreadable",
+            format!("the request body could not be read: {e}"),
+        )),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
+}
+
+/// Parses a JSON request body (400 when it is not the expected shape).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(
+            "json-invalid",
+            format!("the request body is not the expected JSON: {e}"),
+        )
+    })
+}
+
+/// A version in the official `ServerResponse` shape, with this registry's `_meta` keys.
+pub fn server_entry(record: &VersionRecord) -> Value {
+    let server: Value = serde_json::from_str(&record.manifest).unwrap_or_else(|e| {
+        tracing::error!(name = %record.name, version = %record.version, error = %e, "stored manifest is not JSON");
+        Value::Null
+    });
+    let mut official = json!({
+        "status": record.status.official(),
+        "publishedAt": time::format(record.published_at),
+        "updatedAt": time::format(record.updated_at),
+        "isLatest": record.is_latest,
+    });
+    if let Some(reason) = &record.status_reason {
+        official["statusMessage"] = json!(reason);
+    }
+    if let Some(at) = record.status_changed_at {
+        official["statusChangedAt"] = json!(time::format(at));
+    }
+    let mut status = json!({ "status": record.status.as_str() });
+    if let Some(reason) = &record.status_reason {
+        status["reason"] = json!(reason);
+    }
+    if let Some(at) = record.status_changed_at {
+        status["changedAt"] = json!(time::format(at));
+    }
+    json!({
+        "server": server,
+        "_meta": {
+            OFFICIAL_META: official,
+            STATUS_META: status,
+            VERIFICATION_META: {
+                "verified": true,
+                "image": record.image,
+                "manifestSha256": record.manifest_sha256,
+                "signer": record.signer,
+                "verifiedAt": time::format(record.published_at),
+            },
+        },
+    })
+}

@@ -1,0 +1,409 @@
+//! `POST /v0.1/publish`: the only way a version enters the registry. In order:
+//! authenticate the token → read at most `max_body_bytes` → validate the
+//! manifest (every finding at once) → the token's namespace must own the name
+//! → an identical republish answers 200, a different one 409 → the image's
+//! OCI registry must pass the host policy → the image must verify → the
+//! verified signer must be inside the namespace's binding → the version, its
+//! log leaf, its audit record and the catalog bump are stored in one
+//! transaction. Every attempt by an authenticated caller is audited, with the
+//! codes of a rejection.
+
+use super::{Principal, read_body, server_entry};
+use crate::error::ApiError;
+use crate::host_policy::HostRejection;
+use crate::model::{AuditEvent, Outcome, Scope, Status, VersionRecord};
+use crate::namespace::{self, Binding};
+use crate::observe::ClientIp;
+use crate::state::AppState;
+use crate::store::PublishOutcome;
+use crate::time;
+use crate::verify::{VerifiedSigner, VerifyFailure};
+use axum::Extension;
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use mcp_trust::finding::pointer_token;
+use mcp_trust::image::{Digest, PinnedImage};
+use mcp_trust::manifest::{EXTENSION_KEY, ProvenancePolicy, ValidateOptions, validate};
+use mcp_trust::{Finding, Severity};
+
+/// A publish that succeeded.
+struct Published {
+    created: bool,
+    record: VersionRecord,
+    warnings: Vec<Finding>,
+}
+
+/// `POST /v0.1/publish`
+pub async fn publish(
+    State(state): State<AppState>,
+    Extension(ClientIp(client_ip)): Extension<ClientIp>,
+    principal: Result<Principal, ApiError>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let principal = principal.inspect_err(|e| state.metrics.publish(e.code))?;
+    let client_ip = client_ip.map(|ip| ip.to_string());
+    let mut subject = String::new();
+    match pipeline(&state, &principal, &headers, body, &mut subject, &client_ip).await {
+        Ok(published) => {
+            let label = if published.created {
+                "created"
+            } else {
+                "unchanged"
+            };
+            state.metrics.publish(label);
+            if !published.created {
+                audit(
+                    &state,
+                    &principal,
+                    &subject,
+                    Outcome::Accepted,
+                    Vec::new(),
+                    "unchanged: identical republish".into(),
+                    client_ip,
+                )
+                .await;
+            }
+            let mut body = server_entry(&published.record);
+            if !published.warnings.is_empty() {
+                body["findings"] = serde_json::to_value(&published.warnings).unwrap_or_default();
+            }
+            let status = if published.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            let location = format!(
+                "/v0.1/servers/{}/versions/{}",
+                encode_segment(&published.record.name),
+                encode_segment(&published.record.version)
+            );
+            Ok((status, [(header::LOCATION, location)], Json(body)).into_response())
+        }
+        Err(e) => {
+            state.metrics.publish(e.code);
+            let subject = if subject.is_empty() {
+                "(unparsed manifest)".to_owned()
+            } else {
+                subject
+            };
+            audit(
+                &state,
+                &principal,
+                &subject,
+                Outcome::Rejected,
+                e.audit_codes(),
+                e.detail.clone(),
+                client_ip,
+            )
+            .await;
+            Err(e)
+        }
+    }
+}
+
+async fn audit(
+    state: &AppState,
+    principal: &Principal,
+    subject: &str,
+    outcome: Outcome,
+    codes: Vec<String>,
+    detail: String,
+    client_ip: Option<String>,
+) {
+    let event = AuditEvent {
+        at: time::now(),
+        actor: principal.token_id.clone(),
+        action: "publish".into(),
+        subject: subject.to_owned(),
+        outcome,
+        codes,
+        detail,
+        client_ip,
+    };
+    if let Err(e) = state.store.append_audit(&event).await {
+        tracing::error!(error = %e, ?event, "could not append audit record");
+    }
+}
+
+async fn pipeline(
+    state: &AppState,
+    principal: &Principal,
+    headers: &HeaderMap,
+    body: Body,
+    subject: &mut String,
+    client_ip: &Option<String>,
+) -> Result<Published, ApiError> {
+    let Scope::Namespace(ns_name) = &principal.scope else {
+        return Err(ApiError::forbidden(
+            "namespace-token-required",
+            "admin tokens do not publish; use a token created with `admin token create --namespace`",
+        ));
+    };
+    let bytes = read_body(headers, body, &state.limits).await?;
+    let report = validate(
+        &bytes,
+        ValidateOptions {
+            require_extension: true,
+        },
+    );
+    if let Some(m) = &report.manifest {
+        *subject = format!("{}@{}", m.server.name, m.server.version);
+        if namespace::of_server(&m.server.name) != Some(ns_name.as_str()) {
+            return Err(ApiError::forbidden(
+                "namespace-forbidden",
+                format!(
+                    "this token publishes in namespace `{ns_name}` only; `{}` is outside it",
+                    m.server.name
+                ),
+            ));
+        }
+    }
+    let errors = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let (Some(manifest), 0) = (report.manifest, errors) else {
+        return Err(ApiError::unprocessable(
+            "manifest-invalid",
+            format!(
+                "the manifest has {} error finding(s); every finding is listed",
+                errors.max(1)
+            ),
+            report.findings,
+        ));
+    };
+    let warnings = report.findings;
+    let Some(security) = manifest.security.as_ref() else {
+        return Err(ApiError::internal(
+            "validation with require_extension passed a manifest without extension",
+        ));
+    };
+    let image_path = format!("/_meta/{}/image", pointer_token(EXTENSION_KEY));
+    let image = PinnedImage::parse(&security.image).map_err(|e| {
+        ApiError::unprocessable(
+            "manifest-invalid",
+            "the image is not pinned by digest",
+            vec![Finding::error(
+                "image-reference-invalid",
+                image_path.clone(),
+                e.to_string(),
+            )],
+        )
+    })?;
+    let (name, version) = (
+        manifest.server.name.clone(),
+        manifest.server.version.clone(),
+    );
+    let namespace = state.store.namespace(ns_name).await?.ok_or_else(|| {
+        ApiError::forbidden(
+            "namespace-unknown",
+            format!("namespace `{ns_name}` does not exist (any more)"),
+        )
+    })?;
+    let binding = Binding::new(&namespace).map_err(ApiError::internal)?;
+    let manifest_sha256 = Digest::of(&bytes).hex().to_owned();
+
+    if let Some(existing) = state.store.version(&name, &version).await? {
+        return if existing.manifest_sha256 == manifest_sha256 {
+            Ok(Published {
+                created: false,
+                record: existing,
+                warnings,
+            })
+        } else {
+            Err(conflict(&existing))
+        };
+    }
+
+    match state.hosts.check(&image, &image_path).await {
+        Ok(_) => {}
+        Err(HostRejection::Refused(finding)) => {
+            return Err(ApiError::unprocessable(
+                "image-registry-refused",
+                finding.message.clone(),
+                vec![finding],
+            ));
+        }
+        Err(HostRejection::Unresolvable(message)) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "upstream-unreachable",
+                message,
+            ));
+        }
+    }
+
+    let policy = security
+        .provenance
+        .clone()
+        .unwrap_or_else(|| ProvenancePolicy {
+            certificate_identity_regexp: Some(namespace.signer_identity_regexp.clone()),
+            certificate_oidc_issuer: Some(namespace.signer_issuer.clone()),
+            ..ProvenancePolicy::default()
+        });
+    let signer = verify_image(state, &image, &policy, &image_path).await?;
+    let outside = binding.check(&signer);
+    if !outside.is_empty() {
+        return Err(ApiError::unprocessable(
+            "signer-outside-namespace",
+            format!(
+                "the image verified, but its signer `{}` ({}) is not one namespace `{ns_name}` accepts",
+                signer.identity, signer.issuer
+            ),
+            outside,
+        ));
+    }
+
+    let now = time::now();
+    let detail = format!(
+        "image {image} signed by {} ({})",
+        signer.identity, signer.issuer
+    );
+    let record = VersionRecord {
+        name,
+        version,
+        manifest: String::from_utf8(bytes.to_vec()).map_err(ApiError::internal)?,
+        manifest_sha256,
+        image: image.to_string(),
+        signer,
+        publisher: principal.token_id.clone(),
+        status: Status::Active,
+        status_reason: None,
+        status_changed_at: None,
+        published_at: now,
+        updated_at: now,
+        is_latest: false,
+    };
+    let event = AuditEvent {
+        at: now,
+        actor: principal.token_id.clone(),
+        action: "publish".into(),
+        subject: subject.clone(),
+        outcome: Outcome::Accepted,
+        codes: Vec::new(),
+        detail,
+        client_ip: client_ip.clone(),
+    };
+    // On its own task: a client that disconnects cannot cancel the write half-way.
+    let store = state.store.clone();
+    let outcome = tokio::spawn(async move { store.publish(&record, &event).await })
+        .await
+        .map_err(ApiError::internal)??;
+    match outcome {
+        PublishOutcome::Created(record) => {
+            tracing::info!(name = %record.name, version = %record.version, image = %record.image, "published");
+            Ok(Published {
+                created: true,
+                record,
+                warnings,
+            })
+        }
+        PublishOutcome::Unchanged(record) => Ok(Published {
+            created: false,
+            record,
+            warnings,
+        }),
+        PublishOutcome::Conflict(existing) => Err(conflict(&existing)),
+    }
+}
+
+fn conflict(existing: &VersionRecord) -> ApiError {
+    ApiError::conflict(
+        "version-exists",
+        format!(
+            "version `{}` of `{}` is already published with other content (manifest sha256 {}); versions are immutable: publish a new version",
+            existing.version, existing.name, existing.manifest_sha256
+        ),
+    )
+}
+
+/// Runs the verifier under the concurrency cap and the verification deadline.
+async fn verify_image(
+    state: &AppState,
+    image: &PinnedImage,
+    policy: &ProvenancePolicy,
+    image_path: &str,
+) -> Result<VerifiedSigner, ApiError> {
+    let deadline = state.limits.verify_timeout;
+    let run = async {
+        let _slot = state
+            .verify_slots
+            .acquire()
+            .await
+            .map_err(ApiError::internal)?;
+        state
+            .verifier
+            .verify(image, policy)
+            .await
+            .map_err(|failure| {
+                let stage = match &failure {
+                    VerifyFailure::Rejected { stage, .. } => stage.as_str(),
+                    VerifyFailure::Unreachable { .. } => "registry-unreachable",
+                    VerifyFailure::Unavailable { .. } => "unavailable",
+                };
+                state.metrics.verification_failure(stage);
+                verify_error(failure, image, image_path)
+            })
+    };
+    match tokio::time::timeout(deadline, run).await {
+        Ok(result) => result,
+        Err(_) => {
+            state.metrics.verification_failure("timeout");
+            Err(ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "verification-timeout",
+                format!(
+                    "verifying {image} did not finish within {} s",
+                    deadline.as_secs()
+                ),
+            ))
+        }
+    }
+}
+
+fn verify_error(failure: VerifyFailure, image: &PinnedImage, image_path: &str) -> ApiError {
+    match failure {
+        VerifyFailure::Rejected { stage, message } => {
+            let mut e = ApiError::unprocessable(
+                "image-verification-failed",
+                format!("{image} failed verification at stage `{stage}`: {message}"),
+                vec![Finding::error(
+                    "image-verification-failed",
+                    image_path,
+                    format!("stage `{stage}`: {message}"),
+                )
+                .hint("sign the image (e.g. `cosign sign`) with the identity the manifest and namespace require, then publish again")],
+            );
+            e.stage = Some(stage);
+            e
+        }
+        VerifyFailure::Unreachable { message } => ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "upstream-unreachable",
+            format!("the OCI registry of {image} could not be reached: {message}"),
+        ),
+        VerifyFailure::Unavailable { message } => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "verification-unavailable",
+            format!("image verification is unavailable, so nothing can be published: {message}"),
+        ),
+    }
+}
+
+/// Percent-encodes one URL path segment (`/` becomes `%2F`).
+pub fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

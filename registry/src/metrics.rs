@@ -1,0 +1,183 @@
+//! Prometheus metrics in the text exposition format: requests and latency by
+//! route, method and status; publishes by outcome; verification failures by
+//! stage. Hand-rolled: a handful of counters and one histogram family do not
+//! justify the `prometheus` crate's dependency tree (protobuf, lazy statics).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+type RequestKey = (String, String, u16);
+
+#[derive(Debug, Default)]
+struct Histogram {
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    latency: BTreeMap<RequestKey, Histogram>,
+    publishes: BTreeMap<String, u64>,
+    verification_failures: BTreeMap<String, u64>,
+}
+
+/// The registry's metrics.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    inner: Mutex<Inner>,
+}
+
+impl Metrics {
+    /// Records one answered request.
+    pub fn request(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
+        let h = inner
+            .latency
+            .entry((route.to_owned(), method.to_owned(), status))
+            .or_default();
+        h.count += 1;
+        h.sum += seconds;
+        for (i, le) in BUCKETS.iter().enumerate() {
+            if seconds <= *le {
+                h.buckets[i] += 1;
+            }
+        }
+    }
+
+    /// Records the outcome of a publish attempt (`created`, `unchanged`, `conflict`, `invalid`, …).
+    pub fn publish(&self, outcome: &str) {
+        if let Ok(mut inner) = self.inner.lock() {
+            *inner.publishes.entry(outcome.to_owned()).or_default() += 1;
+        }
+    }
+
+    /// Records a verification failure at `stage`.
+    pub fn verification_failure(&self, stage: &str) {
+        if let Ok(mut inner) = self.inner.lock() {
+            *inner
+                .verification_failures
+                .entry(stage.to_owned())
+                .or_default() += 1;
+        }
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> String {
+        let Ok(inner) = self.inner.lock() else {
+            return String::new();
+        };
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP mcp_registry_http_requests_total HTTP requests answered."
+        );
+        let _ = writeln!(out, "# TYPE mcp_registry_http_requests_total counter");
+        for ((route, method, status), h) in &inner.latency {
+            let _ = writeln!(
+                out,
+                "mcp_registry_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{status}\"}} {}",
+                escape(route),
+                escape(method),
+                h.count
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP mcp_registry_http_request_duration_seconds Time to answer HTTP requests."
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE mcp_registry_http_request_duration_seconds histogram"
+        );
+        for ((route, method, status), h) in &inner.latency {
+            let labels = format!(
+                "route=\"{}\",method=\"{}\",status=\"{status}\"",
+                escape(route),
+                escape(method)
+            );
+            for (le, n) in BUCKETS.iter().zip(h.buckets) {
+                let _ = writeln!(
+                    out,
+                    "mcp_registry_http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {n}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "mcp_registry_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "mcp_registry_http_request_duration_seconds_sum{{{labels}}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "mcp_registry_http_request_duration_seconds_count{{{labels}}} {}",
+                h.count
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP mcp_registry_publishes_total Publish attempts by outcome."
+        );
+        let _ = writeln!(out, "# TYPE mcp_registry_publishes_total counter");
+        for (outcome, n) in &inner.publishes {
+            let _ = writeln!(
+                out,
+                "mcp_registry_publishes_total{{outcome=\"{}\"}} {n}",
+                escape(outcome)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP mcp_registry_verification_failures_total Image verification failures by stage."
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE mcp_registry_verification_failures_total counter"
+        );
+        for (stage, n) in &inner.verification_failures {
+            let _ = writeln!(
+                out,
+                "mcp_registry_verification_failures_total{{stage=\"{}\"}} {n}",
+                escape(stage)
+            );
+        }
+        out
+    }
+}
+
+fn escape(label: &str) -> String {
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_histogram() {
+        let m = Metrics::default();
+        m.request("/v0.1/servers", "GET", 200, 0.003);
+        m.publish("created");
+        m.verification_failure("sig\"nature");
+        let text = m.render();
+        assert!(text.contains("mcp_registry_http_requests_total{route=\"/v0.1/servers\",method=\"GET\",status=\"200\"} 1"));
+        assert!(text.contains("le=\"0.0025\"} 0"));
+        assert!(text.contains("le=\"0.005\"} 1"));
+        assert!(text.contains("mcp_registry_publishes_total{outcome=\"created\"} 1"));
+        assert!(text.contains("stage=\"sig\\\"nature\"} 1"));
+    }
+}

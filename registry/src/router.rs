@@ -1,0 +1,80 @@
+//! Every route of the registry, in one place. The table is also what
+//! `/openapi.json` is checked against, so a route cannot go undocumented.
+
+use crate::error::ApiError;
+use crate::handlers::{admin, audit, ops, publish, servers, status};
+use crate::observe;
+use crate::state::AppState;
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{MethodRouter, get, post};
+
+/// A route: HTTP method and path template.
+pub type Route = (&'static str, &'static str);
+
+fn table() -> Vec<(Route, MethodRouter<AppState>)> {
+    vec![
+        // The official read API.
+        (("GET", "/v0.1/servers"), get(servers::list)),
+        (
+            ("GET", "/v0.1/servers/{name}/versions"),
+            get(servers::versions),
+        ),
+        (
+            ("GET", "/v0.1/servers/{name}/versions/{version}"),
+            get(servers::version),
+        ),
+        // Publishing and lifecycle.
+        (("POST", "/v0.1/publish"), post(publish::publish)),
+        (
+            ("POST", "/v0.1/servers/{name}/versions/{version}/yank"),
+            post(status::yank),
+        ),
+        (
+            ("POST", "/v0.1/servers/{name}/versions/{version}/unyank"),
+            post(status::unyank),
+        ),
+        (
+            ("POST", "/v0.1/servers/{name}/versions/{version}/revoke"),
+            post(status::revoke),
+        ),
+        // Administration.
+        (("GET", "/v0.1/audit"), get(audit::list)),
+        (
+            ("GET", "/v0.1/admin/namespaces"),
+            get(admin::list_namespaces),
+        ),
+        (
+            ("POST", "/v0.1/admin/namespaces"),
+            post(admin::create_namespace),
+        ),
+        (("POST", "/v0.1/admin/tokens"), post(admin::create_token)),
+        (
+            ("POST", "/v0.1/admin/tokens/{id}/revoke"),
+            post(admin::revoke_token),
+        ),
+        // Operations.
+        (("GET", "/healthz"), get(ops::healthz)),
+        (("GET", "/readyz"), get(ops::readyz)),
+        (("GET", "/metrics"), get(ops::metrics)),
+        (("GET", "/openapi.json"), get(ops::openapi)),
+    ]
+}
+
+/// Every route the router serves.
+pub fn routes() -> Vec<Route> {
+    table().into_iter().map(|(r, _)| r).collect()
+}
+
+/// The application: every route, the middleware, and a problem+json 404.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for ((_, path), handler) in table() {
+        router = router.route(path, handler);
+    }
+    router
+        .fallback(|| async { ApiError::not_found("no such route; see /openapi.json") })
+        .route_layer(axum::middleware::from_fn(observe::route))
+        .layer(from_fn_with_state(state.clone(), observe::outer))
+        .with_state(state)
+}

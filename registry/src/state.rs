@@ -1,0 +1,96 @@
+//! What every handler shares: the store, the image verifier, the host policy,
+//! limits, rate limiters, the verification semaphore and metrics.
+
+use crate::config::{Cidr, Limits, ServeConfig};
+use crate::host_policy::HostPolicy;
+use crate::metrics::Metrics;
+use crate::rate_limit::RateLimiter;
+use crate::store::Store;
+use crate::verify::ImageVerifier;
+use axum::http::HeaderMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Shared state of the server (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Where records live.
+    pub store: Arc<dyn Store>,
+    /// Verifies images on publish.
+    pub verifier: Arc<dyn ImageVerifier>,
+    /// Which OCI registries may be contacted.
+    pub hosts: Arc<HostPolicy>,
+    /// Limits and timeouts.
+    pub limits: Arc<Limits>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Requests per client IP.
+    pub ip_limiter: Arc<RateLimiter>,
+    /// Authenticated requests per token.
+    pub token_limiter: Arc<RateLimiter>,
+    /// Caps verifications running at once.
+    pub verify_slots: Arc<Semaphore>,
+    /// Proxies whose X-Forwarded-For is believed.
+    pub trusted_proxies: Arc<Vec<Cidr>>,
+}
+
+impl AppState {
+    /// Builds the state from a configuration, a store and a verifier.
+    pub fn new(
+        config: &ServeConfig,
+        store: Arc<dyn Store>,
+        verifier: Arc<dyn ImageVerifier>,
+    ) -> AppState {
+        let limits = config.limits.clone();
+        AppState {
+            store,
+            verifier,
+            hosts: Arc::new(HostPolicy::new(
+                config.allowed_registries.iter().cloned(),
+                config.allow_loopback_registries,
+            )),
+            metrics: Arc::new(Metrics::default()),
+            ip_limiter: Arc::new(RateLimiter::new(
+                limits.rate_limit_per_ip,
+                limits.rate_limit_per_ip.max(1),
+            )),
+            token_limiter: Arc::new(RateLimiter::new(
+                limits.rate_limit_per_token,
+                limits.rate_limit_per_token.max(1),
+            )),
+            verify_slots: Arc::new(Semaphore::new(limits.verify_concurrency.max(1))),
+            trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+            limits: Arc::new(limits),
+        }
+    }
+
+    /// The client's address: the peer, or — only when the peer is a trusted
+    /// proxy — the nearest untrusted address in `X-Forwarded-For`.
+    pub fn client_ip(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+        let peer = peer?.ip();
+        let trusted = |ip: IpAddr| self.trusted_proxies.iter().any(|c| c.contains(ip));
+        if !trusted(peer) {
+            return Some(peer);
+        }
+        let mut hops: Vec<IpAddr> = Vec::new();
+        for value in headers.get_all("x-forwarded-for") {
+            let Ok(text) = value.to_str() else {
+                return Some(peer);
+            };
+            for part in text.split(',') {
+                match part.trim().parse::<IpAddr>() {
+                    Ok(ip) => hops.push(ip),
+                    // A malformed chain cannot be trusted past the proxy.
+                    Err(_) => return Some(peer),
+                }
+            }
+        }
+        Some(
+            hops.into_iter()
+                .rev()
+                .find(|ip| !trusted(*ip))
+                .unwrap_or(peer),
+        )
+    }
+}

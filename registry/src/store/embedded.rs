@@ -1,0 +1,600 @@
+//! The embedded store: one redb file, zero setup. redb commits are ACID and,
+//! with `Durability::Immediate` (set explicitly on every write), durable
+//! before `commit` returns, so every acknowledged write survives a crash.
+//! redb locks the file: one process at a time (stop the server to run admin
+//! commands against it, or use the admin HTTP routes).
+
+use super::{
+    Cursor, ListQuery, Page, PublishOutcome, StatusChange, StatusOutcome, Store, StoreError,
+    VersionFilter, choose_latest, log_leaf, matches,
+};
+use crate::model::{AuditEvent, AuditRecord, Namespace, TokenRecord, VersionRecord};
+use async_trait::async_trait;
+use jiff::Timestamp;
+use redb::{
+    Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+    WriteTransaction,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Arc;
+
+const VERSIONS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("versions");
+const LATEST: TableDefinition<&str, &str> = TableDefinition::new("latest");
+const NAMESPACES: TableDefinition<&str, &[u8]> = TableDefinition::new("namespaces");
+const TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("tokens");
+const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+const LOG_ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("log_entries");
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+const CATALOG_VERSION: &str = "catalog_version";
+
+/// The redb-backed store.
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    db: Arc<Database>,
+}
+
+impl std::fmt::Debug for EmbeddedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedStore").finish_non_exhaustive()
+    }
+}
+
+fn backend<E: Into<redb::Error>>(e: E) -> StoreError {
+    match e.into() {
+        redb::Error::DatabaseAlreadyOpen => StoreError::Backend(
+            "the database file is open in another process (a running server?); stop it or use the admin HTTP routes".into(),
+        ),
+        other => StoreError::Backend(other.to_string()),
+    }
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl EmbeddedStore {
+    /// Opens or creates the database file (and its directory).
+    pub fn open(path: &Path) -> Result<EmbeddedStore, StoreError> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let db = Database::create(path).map_err(backend)?;
+        let txn = begin_write(&db)?;
+        {
+            txn.open_table(VERSIONS).map_err(backend)?;
+            txn.open_table(LATEST).map_err(backend)?;
+            txn.open_table(NAMESPACES).map_err(backend)?;
+            txn.open_table(TOKENS).map_err(backend)?;
+            txn.open_table(AUDIT).map_err(backend)?;
+            txn.open_table(LOG_ENTRIES).map_err(backend)?;
+            txn.open_table(META).map_err(backend)?;
+        }
+        txn.commit().map_err(backend)?;
+        Ok(EmbeddedStore { db: Arc::new(db) })
+    }
+
+    async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || f(&db))
+            .await
+            .map_err(|e| StoreError::Backend(format!("store task failed: {e}")))?
+    }
+}
+
+fn begin_write(db: &Database) -> Result<WriteTransaction, StoreError> {
+    let mut txn = db.begin_write().map_err(backend)?;
+    txn.set_durability(Durability::Immediate).map_err(backend)?;
+    Ok(txn)
+}
+
+fn append_audit(txn: &WriteTransaction, event: &AuditEvent) -> Result<u64, StoreError> {
+    let mut table = txn.open_table(AUDIT).map_err(backend)?;
+    let seq = match table.last().map_err(backend)? {
+        Some((k, _)) => k.value() + 1,
+        None => 1,
+    };
+    table
+        .insert(seq, encode(event)?.as_slice())
+        .map_err(backend)?;
+    Ok(seq)
+}
+
+fn append_log(txn: &WriteTransaction, leaf: &[u8]) -> Result<u64, StoreError> {
+    let mut table = txn.open_table(LOG_ENTRIES).map_err(backend)?;
+    let index = match table.last().map_err(backend)? {
+        Some((k, _)) => k.value() + 1,
+        None => 0,
+    };
+    table.insert(index, leaf).map_err(backend)?;
+    Ok(index)
+}
+
+fn bump_catalog(txn: &WriteTransaction) -> Result<u64, StoreError> {
+    let mut table = txn.open_table(META).map_err(backend)?;
+    let next = table
+        .get(CATALOG_VERSION)
+        .map_err(backend)?
+        .map_or(0, |v| v.value())
+        + 1;
+    table.insert(CATALOG_VERSION, next).map_err(backend)?;
+    Ok(next)
+}
+
+fn versions_of<T: ReadableTable<(&'static str, &'static str), &'static [u8]>>(
+    table: &T,
+    name: &str,
+) -> Result<Vec<VersionRecord>, StoreError> {
+    let mut out = Vec::new();
+    for entry in table.range((name, "")..).map_err(backend)? {
+        let (k, v) = entry.map_err(backend)?;
+        if k.value().0 != name {
+            break;
+        }
+        out.push(decode(v.value())?);
+    }
+    Ok(out)
+}
+
+/// Recomputes `isLatest` for every version of `name` and the LATEST index.
+fn recompute_latest(txn: &WriteTransaction, name: &str) -> Result<(), StoreError> {
+    let mut versions = txn.open_table(VERSIONS).map_err(backend)?;
+    let all = versions_of(&versions, name)?;
+    let latest = choose_latest(
+        all.iter()
+            .map(|r| (r.version.as_str(), r.published_at, r.status)),
+    );
+    for mut r in all {
+        let is_latest = latest.as_deref() == Some(r.version.as_str());
+        if r.is_latest != is_latest {
+            r.is_latest = is_latest;
+            versions
+                .insert((name, r.version.as_str()), encode(&r)?.as_slice())
+                .map_err(backend)?;
+        }
+    }
+    let mut index = txn.open_table(LATEST).map_err(backend)?;
+    match &latest {
+        Some(v) => {
+            index.insert(name, v.as_str()).map_err(backend)?;
+        }
+        None => {
+            index.remove(name).map_err(backend)?;
+        }
+    }
+    Ok(())
+}
+
+fn read_version(
+    txn: &WriteTransaction,
+    name: &str,
+    version: &str,
+) -> Result<Option<VersionRecord>, StoreError> {
+    let table = txn.open_table(VERSIONS).map_err(backend)?;
+    let found = table.get((name, version)).map_err(backend)?;
+    found.map(|v| decode(v.value())).transpose()
+}
+
+#[async_trait]
+impl Store for EmbeddedStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.run(|db| {
+            let txn = db.begin_read().map_err(backend)?;
+            txn.open_table(META).map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_namespace(&self, ns: &Namespace, audit: &AuditEvent) -> Result<(), StoreError> {
+        let (ns, audit) = (ns.clone(), audit.clone());
+        self.run(move |db| {
+            let txn = begin_write(db)?;
+            {
+                let mut table = txn.open_table(NAMESPACES).map_err(backend)?;
+                if table.get(ns.name.as_str()).map_err(backend)?.is_some() {
+                    return Err(StoreError::AlreadyExists(format!(
+                        "namespace `{}`",
+                        ns.name
+                    )));
+                }
+                table
+                    .insert(ns.name.as_str(), encode(&ns)?.as_slice())
+                    .map_err(backend)?;
+            }
+            append_audit(&txn, &audit)?;
+            txn.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn namespace(&self, name: &str) -> Result<Option<Namespace>, StoreError> {
+        let name = name.to_owned();
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(NAMESPACES).map_err(backend)?;
+            let found = table.get(name.as_str()).map_err(backend)?;
+            found.map(|v| decode(v.value())).transpose()
+        })
+        .await
+    }
+
+    async fn namespaces(&self) -> Result<Vec<Namespace>, StoreError> {
+        self.run(|db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(NAMESPACES).map_err(backend)?;
+            let mut out = Vec::new();
+            for entry in table.iter().map_err(backend)? {
+                out.push(decode(entry.map_err(backend)?.1.value())?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn create_token(
+        &self,
+        token: &TokenRecord,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let (token, audit) = (token.clone(), audit.clone());
+        self.run(move |db| {
+            let txn = begin_write(db)?;
+            {
+                let mut table = txn.open_table(TOKENS).map_err(backend)?;
+                if table.get(token.id.as_str()).map_err(backend)?.is_some() {
+                    return Err(StoreError::AlreadyExists(format!("token `{}`", token.id)));
+                }
+                table
+                    .insert(token.id.as_str(), encode(&token)?.as_slice())
+                    .map_err(backend)?;
+            }
+            append_audit(&txn, &audit)?;
+            txn.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
+        let id = id.to_owned();
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(TOKENS).map_err(backend)?;
+            let found = table.get(id.as_str()).map_err(backend)?;
+            found.map(|v| decode(v.value())).transpose()
+        })
+        .await
+    }
+
+    async fn revoke_token(
+        &self,
+        id: &str,
+        at: Timestamp,
+        audit: &AuditEvent,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        let (id, audit) = (id.to_owned(), audit.clone());
+        self.run(move |db| {
+            let txn = begin_write(db)?;
+            let record = {
+                let mut table = txn.open_table(TOKENS).map_err(backend)?;
+                let found: Option<TokenRecord> = table
+                    .get(id.as_str())
+                    .map_err(backend)?
+                    .map(|v| decode(v.value()))
+                    .transpose()?;
+                let Some(mut record) = found else {
+                    return Ok(None);
+                };
+                record.revoked_at.get_or_insert(at);
+                table
+                    .insert(id.as_str(), encode(&record)?.as_slice())
+                    .map_err(backend)?;
+                record
+            };
+            append_audit(&txn, &audit)?;
+            txn.commit().map_err(backend)?;
+            Ok(Some(record))
+        })
+        .await
+    }
+
+    async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        self.run(|db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(TOKENS).map_err(backend)?;
+            let mut out = Vec::new();
+            for entry in table.iter().map_err(backend)? {
+                out.push(decode(entry.map_err(backend)?.1.value())?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn publish(
+        &self,
+        version: &VersionRecord,
+        audit: &AuditEvent,
+    ) -> Result<PublishOutcome, StoreError> {
+        let (record, audit) = (version.clone(), audit.clone());
+        self.run(move |db| {
+            let txn = begin_write(db)?;
+            if let Some(existing) = read_version(&txn, &record.name, &record.version)? {
+                // Nothing changes: the transaction is dropped (aborted).
+                return Ok(if existing.manifest_sha256 == record.manifest_sha256 {
+                    PublishOutcome::Unchanged(existing)
+                } else {
+                    PublishOutcome::Conflict(existing)
+                });
+            }
+            {
+                let mut table = txn.open_table(VERSIONS).map_err(backend)?;
+                table
+                    .insert(
+                        (record.name.as_str(), record.version.as_str()),
+                        encode(&record)?.as_slice(),
+                    )
+                    .map_err(backend)?;
+            }
+            recompute_latest(&txn, &record.name)?;
+            let stored = read_version(&txn, &record.name, &record.version)?.ok_or_else(|| {
+                StoreError::Corrupt("version vanished inside its transaction".into())
+            })?;
+            append_log(&txn, &log_leaf(&stored, "publish"))?;
+            append_audit(&txn, &audit)?;
+            bump_catalog(&txn)?;
+            txn.commit().map_err(backend)?;
+            Ok(PublishOutcome::Created(stored))
+        })
+        .await
+    }
+
+    async fn set_status(
+        &self,
+        change: &StatusChange,
+        audit: &AuditEvent,
+    ) -> Result<StatusOutcome, StoreError> {
+        let (change, audit) = (change.clone(), audit.clone());
+        self.run(move |db| {
+            let txn = begin_write(db)?;
+            let Some(mut record) = read_version(&txn, &change.name, &change.version)? else {
+                return Ok(StatusOutcome::NotFound);
+            };
+            let status = match change.action.apply(record.status) {
+                Ok(s) => s,
+                Err(reason) => {
+                    return Ok(StatusOutcome::Refused {
+                        current: record,
+                        reason,
+                    });
+                }
+            };
+            record.status = status;
+            record.status_reason = Some(change.reason.clone());
+            record.status_changed_at = Some(change.at);
+            record.updated_at = change.at;
+            {
+                let mut table = txn.open_table(VERSIONS).map_err(backend)?;
+                table
+                    .insert(
+                        (record.name.as_str(), record.version.as_str()),
+                        encode(&record)?.as_slice(),
+                    )
+                    .map_err(backend)?;
+            }
+            recompute_latest(&txn, &record.name)?;
+            let stored = read_version(&txn, &record.name, &record.version)?.ok_or_else(|| {
+                StoreError::Corrupt("version vanished inside its transaction".into())
+            })?;
+            append_log(&txn, &log_leaf(&stored, change.action.as_str()))?;
+            append_audit(&txn, &audit)?;
+            bump_catalog(&txn)?;
+            txn.commit().map_err(backend)?;
+            Ok(StatusOutcome::Changed(stored))
+        })
+        .await
+    }
+
+    async fn version(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<VersionRecord>, StoreError> {
+        let (name, version) = (name.to_owned(), version.to_owned());
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(VERSIONS).map_err(backend)?;
+            let found = table
+                .get((name.as_str(), version.as_str()))
+                .map_err(backend)?;
+            found.map(|v| decode(v.value())).transpose()
+        })
+        .await
+    }
+
+    async fn latest(&self, name: &str) -> Result<Option<VersionRecord>, StoreError> {
+        let name = name.to_owned();
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let index = txn.open_table(LATEST).map_err(backend)?;
+            let Some(version) = index
+                .get(name.as_str())
+                .map_err(backend)?
+                .map(|v| v.value().to_owned())
+            else {
+                return Ok(None);
+            };
+            let table = txn.open_table(VERSIONS).map_err(backend)?;
+            let found = table
+                .get((name.as_str(), version.as_str()))
+                .map_err(backend)?;
+            found.map(|v| decode(v.value())).transpose()
+        })
+        .await
+    }
+
+    async fn versions(&self, name: &str) -> Result<Vec<VersionRecord>, StoreError> {
+        let name = name.to_owned();
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(VERSIONS).map_err(backend)?;
+            let mut all = versions_of(&table, &name)?;
+            all.sort_by(|a, b| {
+                b.published_at
+                    .cmp(&a.published_at)
+                    .then_with(|| b.version.cmp(&a.version))
+            });
+            Ok(all)
+        })
+        .await
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
+        let query = query.clone();
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(VERSIONS).map_err(backend)?;
+            let mut items = Vec::with_capacity(query.limit + 1);
+            let needle = query.search.as_ref().map(|s| s.to_lowercase());
+            if query.version == VersionFilter::Latest {
+                let index = txn.open_table(LATEST).map_err(backend)?;
+                let start = match &query.cursor {
+                    Some(c) => Bound::Excluded(c.name.as_str()),
+                    None => Bound::Unbounded,
+                };
+                for entry in index
+                    .range::<&str>((start, Bound::Unbounded))
+                    .map_err(backend)?
+                {
+                    let (name, version) = entry.map_err(backend)?;
+                    let Some(bytes) = table
+                        .get((name.value(), version.value()))
+                        .map_err(backend)?
+                    else {
+                        continue;
+                    };
+                    let record: VersionRecord = decode(bytes.value())?;
+                    if matches(&query, &record) {
+                        items.push(record);
+                        if items.len() > query.limit {
+                            break;
+                        }
+                    }
+                }
+            } else {
+                let start = match &query.cursor {
+                    Some(c) => Bound::Excluded((c.name.as_str(), c.version.as_str())),
+                    None => Bound::Unbounded,
+                };
+                for entry in table
+                    .range::<(&str, &str)>((start, Bound::Unbounded))
+                    .map_err(backend)?
+                {
+                    let (k, v) = entry.map_err(backend)?;
+                    // Search needs only the key: skip decoding records that cannot match.
+                    if let Some(needle) = &needle
+                        && !k.value().0.to_lowercase().contains(needle.as_str())
+                    {
+                        continue;
+                    }
+                    let record: VersionRecord = decode(v.value())?;
+                    if matches(&query, &record) {
+                        items.push(record);
+                        if items.len() > query.limit {
+                            break;
+                        }
+                    }
+                }
+            }
+            let next = if items.len() > query.limit {
+                items.truncate(query.limit);
+                items.last().map(|r| Cursor {
+                    name: r.name.clone(),
+                    version: r.version.clone(),
+                })
+            } else {
+                None
+            };
+            Ok(Page { items, next })
+        })
+        .await
+    }
+
+    async fn append_audit(&self, event: &AuditEvent) -> Result<u64, StoreError> {
+        let event = event.clone();
+        self.run(move |db| {
+            let txn = begin_write(db)?;
+            let seq = append_audit(&txn, &event)?;
+            txn.commit().map_err(backend)?;
+            Ok(seq)
+        })
+        .await
+    }
+
+    async fn audit(&self, after: u64, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(AUDIT).map_err(backend)?;
+            let mut out = Vec::new();
+            for entry in table.range(after.saturating_add(1)..).map_err(backend)? {
+                let (k, v) = entry.map_err(backend)?;
+                out.push(AuditRecord {
+                    seq: k.value(),
+                    event: decode(v.value())?,
+                });
+                if out.len() >= limit {
+                    break;
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn catalog_version(&self) -> Result<u64, StoreError> {
+        self.run(|db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(META).map_err(backend)?;
+            Ok(table
+                .get(CATALOG_VERSION)
+                .map_err(backend)?
+                .map_or(0, |v| v.value()))
+        })
+        .await
+    }
+
+    async fn log_size(&self) -> Result<u64, StoreError> {
+        self.run(|db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(LOG_ENTRIES).map_err(backend)?;
+            table.len().map_err(backend)
+        })
+        .await
+    }
+
+    async fn log_entry(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(LOG_ENTRIES).map_err(backend)?;
+            Ok(table
+                .get(index)
+                .map_err(backend)?
+                .map(|v| v.value().to_vec()))
+        })
+        .await
+    }
+}

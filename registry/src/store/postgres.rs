@@ -1,0 +1,695 @@
+//! The PostgreSQL store, for several registry replicas sharing one database.
+//! Queries are plain runtime-checked SQL (tokio-postgres: far fewer crates
+//! than sqlx, and no compile-time database). Schema changes are numbered
+//! migrations applied at connect under an advisory lock. Every write takes one
+//! transaction-scoped advisory lock first, so log indexes and audit sequence
+//! numbers are gap-free and writes from all replicas are serialized. Triggers
+//! make the audit log and the transparency log append-only and refuse to
+//! delete a version. TLS to the database is not supported yet: connect over a
+//! local socket or a private network.
+
+use super::{
+    Cursor, ListQuery, Page, PublishOutcome, StatusChange, StatusOutcome, Store, StoreError,
+    VersionFilter, choose_latest, log_leaf,
+};
+use crate::model::{AuditEvent, AuditRecord, Namespace, TokenRecord, VersionRecord};
+use crate::time::to_micros;
+use async_trait::async_trait;
+use jiff::Timestamp;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, NoTls, Transaction};
+
+/// Key of the advisory lock that serializes every write (and migrations).
+const WRITE_LOCK: i64 = 0x6d63_7072_6567_0001;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Numbered schema migrations, applied in order, each once.
+const MIGRATIONS: &[(i32, &str)] = &[(
+    1,
+    r#"
+CREATE TABLE namespaces (
+    name TEXT COLLATE "C" PRIMARY KEY,
+    record TEXT NOT NULL
+);
+CREATE TABLE tokens (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    record TEXT NOT NULL
+);
+CREATE TABLE versions (
+    name TEXT COLLATE "C" NOT NULL,
+    version TEXT COLLATE "C" NOT NULL,
+    manifest_sha256 TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('active', 'yanked', 'revoked')),
+    is_latest BOOLEAN NOT NULL,
+    published_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (name, version)
+);
+CREATE INDEX versions_latest ON versions (name) WHERE is_latest;
+CREATE INDEX versions_updated_at ON versions (updated_at);
+CREATE TABLE log_entries (
+    idx BIGINT PRIMARY KEY CHECK (idx >= 0),
+    leaf BYTEA NOT NULL
+);
+CREATE TABLE audit (
+    seq BIGINT PRIMARY KEY CHECK (seq >= 1),
+    record TEXT NOT NULL
+);
+CREATE TABLE catalog (
+    id BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (id),
+    version BIGINT NOT NULL
+);
+INSERT INTO catalog (id, version) VALUES (TRUE, 0);
+CREATE FUNCTION mcp_registry_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'table % is append-only', TG_TABLE_NAME;
+END
+$$;
+CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit
+    FOR EACH ROW EXECUTE FUNCTION mcp_registry_refuse_change();
+CREATE TRIGGER log_entries_append_only BEFORE UPDATE OR DELETE ON log_entries
+    FOR EACH ROW EXECUTE FUNCTION mcp_registry_refuse_change();
+CREATE TRIGGER versions_never_deleted BEFORE DELETE ON versions
+    FOR EACH ROW EXECUTE FUNCTION mcp_registry_refuse_change();
+"#,
+)];
+
+/// The PostgreSQL-backed store with a small connection pool.
+#[derive(Debug)]
+pub struct PostgresStore {
+    pool: Pool,
+}
+
+struct Pool {
+    url: String,
+    idle: Mutex<Vec<Client>>,
+    slots: Semaphore,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("available", &self.slots.available_permits())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A pooled connection, returned to the pool on drop unless it is closed.
+struct Conn<'a> {
+    client: Option<Client>,
+    pool: &'a Pool,
+    _permit: SemaphorePermit<'a>,
+}
+
+impl std::ops::Deref for Conn<'_> {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        self.client
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("taken only on drop"))
+    }
+}
+
+impl std::ops::DerefMut for Conn<'_> {
+    fn deref_mut(&mut self) -> &mut Client {
+        self.client
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("taken only on drop"))
+    }
+}
+
+impl Drop for Conn<'_> {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take()
+            && !client.is_closed()
+            && let Ok(mut idle) = self.pool.idle.lock()
+        {
+            idle.push(client);
+        }
+    }
+}
+
+fn backend(e: tokio_postgres::Error) -> StoreError {
+    // The server's own message (constraint, trigger) is the useful part.
+    match e.as_db_error() {
+        Some(db) => StoreError::Backend(format!("{}: {}", db.code().code(), db.message())),
+        None => StoreError::Backend(e.to_string()),
+    }
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn decode<T: DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+async fn connect(url: &str) -> Result<Client, StoreError> {
+    let (client, connection) =
+        tokio::time::timeout(CONNECT_TIMEOUT, tokio_postgres::connect(url, NoTls))
+            .await
+            .map_err(|_| StoreError::Backend("connecting to PostgreSQL timed out".into()))?
+            .map_err(backend)?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!(error = %e, "PostgreSQL connection closed");
+        }
+    });
+    Ok(client)
+}
+
+impl Pool {
+    async fn get(&self) -> Result<Conn<'_>, StoreError> {
+        let permit = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Backend("connection pool closed".into()))?;
+        let reused = {
+            let mut idle = self
+                .idle
+                .lock()
+                .map_err(|_| StoreError::Backend("connection pool poisoned".into()))?;
+            std::iter::from_fn(|| idle.pop()).find(|c| !c.is_closed())
+        };
+        let client = match reused {
+            Some(c) => c,
+            None => connect(&self.url).await?,
+        };
+        Ok(Conn {
+            client: Some(client),
+            pool: self,
+            _permit: permit,
+        })
+    }
+}
+
+impl PostgresStore {
+    /// Connects, applies pending migrations, and keeps up to `pool_size` connections.
+    pub async fn connect(url: &str, pool_size: usize) -> Result<PostgresStore, StoreError> {
+        let store = PostgresStore {
+            pool: Pool {
+                url: url.to_owned(),
+                idle: Mutex::new(Vec::new()),
+                slots: Semaphore::new(pool_size.max(1)),
+            },
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut conn = self.pool.get().await?;
+        let txn = conn.transaction().await.map_err(backend)?;
+        lock(&txn).await?;
+        txn.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INT PRIMARY KEY,
+                applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            )",
+        )
+        .await
+        .map_err(backend)?;
+        let applied: Vec<i32> = txn
+            .query("SELECT version FROM schema_migrations", &[])
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for (version, sql) in MIGRATIONS {
+            if applied.contains(version) {
+                continue;
+            }
+            txn.batch_execute(sql).await.map_err(backend)?;
+            txn.execute(
+                "INSERT INTO schema_migrations (version) VALUES ($1)",
+                &[version],
+            )
+            .await
+            .map_err(backend)?;
+            tracing::info!(version, "applied database migration");
+        }
+        txn.commit().await.map_err(backend)
+    }
+}
+
+async fn lock(txn: &Transaction<'_>) -> Result<(), StoreError> {
+    txn.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
+async fn append_audit(txn: &Transaction<'_>, event: &AuditEvent) -> Result<u64, StoreError> {
+    let row = txn
+        .query_one(
+            "INSERT INTO audit (seq, record)
+             SELECT COALESCE(MAX(seq), 0) + 1, $1 FROM audit RETURNING seq",
+            &[&encode(event)?],
+        )
+        .await
+        .map_err(backend)?;
+    Ok(row.get::<_, i64>(0) as u64)
+}
+
+async fn append_log(txn: &Transaction<'_>, leaf: &[u8]) -> Result<u64, StoreError> {
+    let row = txn
+        .query_one(
+            "INSERT INTO log_entries (idx, leaf)
+             SELECT COALESCE(MAX(idx) + 1, 0), $1 FROM log_entries RETURNING idx",
+            &[&leaf],
+        )
+        .await
+        .map_err(backend)?;
+    Ok(row.get::<_, i64>(0) as u64)
+}
+
+async fn bump_catalog(txn: &Transaction<'_>) -> Result<u64, StoreError> {
+    let row = txn
+        .query_one(
+            "UPDATE catalog SET version = version + 1 RETURNING version",
+            &[],
+        )
+        .await
+        .map_err(backend)?;
+    Ok(row.get::<_, i64>(0) as u64)
+}
+
+async fn read_version(
+    txn: &Transaction<'_>,
+    name: &str,
+    version: &str,
+) -> Result<Option<VersionRecord>, StoreError> {
+    txn.query_opt(
+        "SELECT record FROM versions WHERE name = $1 AND version = $2",
+        &[&name, &version],
+    )
+    .await
+    .map_err(backend)?
+    .map(|r| decode(r.get::<_, &str>(0)))
+    .transpose()
+}
+
+async fn write_version(txn: &Transaction<'_>, r: &VersionRecord) -> Result<(), StoreError> {
+    txn.execute(
+        "INSERT INTO versions (name, version, manifest_sha256, status, is_latest, published_at, updated_at, record)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (name, version) DO UPDATE SET
+             status = EXCLUDED.status, is_latest = EXCLUDED.is_latest,
+             updated_at = EXCLUDED.updated_at, record = EXCLUDED.record",
+        &[
+            &r.name,
+            &r.version,
+            &r.manifest_sha256,
+            &r.status.as_str(),
+            &r.is_latest,
+            &to_micros(r.published_at),
+            &to_micros(r.updated_at),
+            &encode(r)?,
+        ],
+    )
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+async fn recompute_latest(txn: &Transaction<'_>, name: &str) -> Result<(), StoreError> {
+    let all: Vec<VersionRecord> = txn
+        .query("SELECT record FROM versions WHERE name = $1", &[&name])
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(|r| decode(r.get::<_, &str>(0)))
+        .collect::<Result<_, _>>()?;
+    let latest = choose_latest(
+        all.iter()
+            .map(|r| (r.version.as_str(), r.published_at, r.status)),
+    );
+    for mut r in all {
+        let is_latest = latest.as_deref() == Some(r.version.as_str());
+        if r.is_latest != is_latest {
+            r.is_latest = is_latest;
+            write_version(txn, &r).await?;
+        }
+    }
+    Ok(())
+}
+
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        let conn = self.pool.get().await?;
+        conn.execute("SELECT 1", &[]).await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn create_namespace(&self, ns: &Namespace, audit: &AuditEvent) -> Result<(), StoreError> {
+        let mut conn = self.pool.get().await?;
+        let txn = conn.transaction().await.map_err(backend)?;
+        lock(&txn).await?;
+        let inserted = txn
+            .execute(
+                "INSERT INTO namespaces (name, record) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&ns.name, &encode(ns)?],
+            )
+            .await
+            .map_err(backend)?;
+        if inserted == 0 {
+            return Err(StoreError::AlreadyExists(format!(
+                "namespace `{}`",
+                ns.name
+            )));
+        }
+        append_audit(&txn, audit).await?;
+        txn.commit().await.map_err(backend)
+    }
+
+    async fn namespace(&self, name: &str) -> Result<Option<Namespace>, StoreError> {
+        let conn = self.pool.get().await?;
+        conn.query_opt("SELECT record FROM namespaces WHERE name = $1", &[&name])
+            .await
+            .map_err(backend)?
+            .map(|r| decode(r.get::<_, &str>(0)))
+            .transpose()
+    }
+
+    async fn namespaces(&self) -> Result<Vec<Namespace>, StoreError> {
+        let conn = self.pool.get().await?;
+        conn.query("SELECT record FROM namespaces ORDER BY name", &[])
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| decode(r.get::<_, &str>(0)))
+            .collect()
+    }
+
+    async fn create_token(
+        &self,
+        token: &TokenRecord,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.pool.get().await?;
+        let txn = conn.transaction().await.map_err(backend)?;
+        lock(&txn).await?;
+        let inserted = txn
+            .execute(
+                "INSERT INTO tokens (id, record) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&token.id, &encode(token)?],
+            )
+            .await
+            .map_err(backend)?;
+        if inserted == 0 {
+            return Err(StoreError::AlreadyExists(format!("token `{}`", token.id)));
+        }
+        append_audit(&txn, audit).await?;
+        txn.commit().await.map_err(backend)
+    }
+
+    async fn token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
+        let conn = self.pool.get().await?;
+        conn.query_opt("SELECT record FROM tokens WHERE id = $1", &[&id])
+            .await
+            .map_err(backend)?
+            .map(|r| decode(r.get::<_, &str>(0)))
+            .transpose()
+    }
+
+    async fn revoke_token(
+        &self,
+        id: &str,
+        at: Timestamp,
+        audit: &AuditEvent,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        let mut conn = self.pool.get().await?;
+        let txn = conn.transaction().await.map_err(backend)?;
+        lock(&txn).await?;
+        let found: Option<TokenRecord> = txn
+            .query_opt("SELECT record FROM tokens WHERE id = $1", &[&id])
+            .await
+            .map_err(backend)?
+            .map(|r| decode(r.get::<_, &str>(0)))
+            .transpose()?;
+        let Some(mut record) = found else {
+            return Ok(None);
+        };
+        record.revoked_at.get_or_insert(at);
+        txn.execute(
+            "UPDATE tokens SET record = $2 WHERE id = $1",
+            &[&id, &encode(&record)?],
+        )
+        .await
+        .map_err(backend)?;
+        append_audit(&txn, audit).await?;
+        txn.commit().await.map_err(backend)?;
+        Ok(Some(record))
+    }
+
+    async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        let conn = self.pool.get().await?;
+        conn.query("SELECT record FROM tokens ORDER BY id", &[])
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| decode(r.get::<_, &str>(0)))
+            .collect()
+    }
+
+    async fn publish(
+        &self,
+        version: &VersionRecord,
+        audit: &AuditEvent,
+    ) -> Result<PublishOutcome, StoreError> {
+        let mut conn = self.pool.get().await?;
+        let txn = conn.transaction().await.map_err(backend)?;
+        lock(&txn).await?;
+        if let Some(existing) = read_version(&txn, &version.name, &version.version).await? {
+            // Nothing changes: dropping the transaction rolls it back.
+            return Ok(if existing.manifest_sha256 == version.manifest_sha256 {
+                PublishOutcome::Unchanged(existing)
+            } else {
+                PublishOutcome::Conflict(existing)
+            });
+        }
+        write_version(&txn, version).await?;
+        recompute_latest(&txn, &version.name).await?;
+        let stored = read_version(&txn, &version.name, &version.version)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("version vanished inside its transaction".into()))?;
+        append_log(&txn, &log_leaf(&stored, "publish")).await?;
+        append_audit(&txn, audit).await?;
+        bump_catalog(&txn).await?;
+        txn.commit().await.map_err(backend)?;
+        Ok(PublishOutcome::Created(stored))
+    }
+
+    async fn set_status(
+        &self,
+        change: &StatusChange,
+        audit: &AuditEvent,
+    ) -> Result<StatusOutcome, StoreError> {
+        let mut conn = self.pool.get().await?;
+        let txn = conn.transaction().await.map_err(backend)?;
+        lock(&txn).await?;
+        let Some(mut record) = read_version(&txn, &change.name, &change.version).await? else {
+            return Ok(StatusOutcome::NotFound);
+        };
+        let status = match change.action.apply(record.status) {
+            Ok(s) => s,
+            Err(reason) => {
+                return Ok(StatusOutcome::Refused {
+                    current: record,
+                    reason,
+                });
+            }
+        };
+        record.status = status;
+        record.status_reason = Some(change.reason.clone());
+        record.status_changed_at = Some(change.at);
+        record.updated_at = change.at;
+        write_version(&txn, &record).await?;
+        recompute_latest(&txn, &record.name).await?;
+        let stored = read_version(&txn, &record.name, &record.version)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("version vanished inside its transaction".into()))?;
+        append_log(&txn, &log_leaf(&stored, change.action.as_str())).await?;
+        append_audit(&txn, audit).await?;
+        bump_catalog(&txn).await?;
+        txn.commit().await.map_err(backend)?;
+        Ok(StatusOutcome::Changed(stored))
+    }
+
+    async fn version(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<VersionRecord>, StoreError> {
+        let conn = self.pool.get().await?;
+        conn.query_opt(
+            "SELECT record FROM versions WHERE name = $1 AND version = $2",
+            &[&name, &version],
+        )
+        .await
+        .map_err(backend)?
+        .map(|r| decode(r.get::<_, &str>(0)))
+        .transpose()
+    }
+
+    async fn latest(&self, name: &str) -> Result<Option<VersionRecord>, StoreError> {
+        let conn = self.pool.get().await?;
+        conn.query_opt(
+            "SELECT record FROM versions WHERE name = $1 AND is_latest",
+            &[&name],
+        )
+        .await
+        .map_err(backend)?
+        .map(|r| decode(r.get::<_, &str>(0)))
+        .transpose()
+    }
+
+    async fn versions(&self, name: &str) -> Result<Vec<VersionRecord>, StoreError> {
+        let conn = self.pool.get().await?;
+        conn.query(
+            "SELECT record FROM versions WHERE name = $1 ORDER BY published_at DESC, version DESC",
+            &[&name],
+        )
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(|r| decode(r.get::<_, &str>(0)))
+        .collect()
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
+        let search = query
+            .search
+            .as_ref()
+            .map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+        let updated_since = query.updated_since.map(to_micros);
+        let limit = query.limit as i64 + 1;
+        let mut sql = String::from("SELECT record FROM versions WHERE TRUE");
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
+        if let Some(c) = &query.cursor {
+            params.push(&c.name);
+            params.push(&c.version);
+            sql.push_str(&format!(
+                " AND (name, version) > (${}, ${})",
+                params.len() - 1,
+                params.len()
+            ));
+        }
+        if let Some(pattern) = &search {
+            params.push(pattern);
+            sql.push_str(&format!(" AND lower(name) LIKE ${}", params.len()));
+        }
+        if let Some(t) = &updated_since {
+            params.push(t);
+            sql.push_str(&format!(" AND updated_at >= ${}", params.len()));
+        }
+        match &query.version {
+            VersionFilter::All => {}
+            VersionFilter::Latest => sql.push_str(" AND is_latest"),
+            VersionFilter::Exact(v) => {
+                params.push(v);
+                sql.push_str(&format!(" AND version = ${}", params.len()));
+            }
+        }
+        params.push(&limit);
+        sql.push_str(&format!(" ORDER BY name, version LIMIT ${}", params.len()));
+        let conn = self.pool.get().await?;
+        let mut items: Vec<VersionRecord> = conn
+            .query(&sql, &params)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| decode(r.get::<_, &str>(0)))
+            .collect::<Result<_, _>>()?;
+        let next = if items.len() > query.limit {
+            items.truncate(query.limit);
+            items.last().map(|r| Cursor {
+                name: r.name.clone(),
+                version: r.version.clone(),
+            })
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn append_audit(&self, event: &AuditEvent) -> Result<u64, StoreError> {
+        let mut conn = self.pool.get().await?;
+        let txn = conn.transaction().await.map_err(backend)?;
+        lock(&txn).await?;
+        let seq = append_audit(&txn, event).await?;
+        txn.commit().await.map_err(backend)?;
+        Ok(seq)
+    }
+
+    async fn audit(&self, after: u64, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
+        let conn = self.pool.get().await?;
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        conn.query(
+            "SELECT seq, record FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&after, &limit],
+        )
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(|r| {
+            Ok(AuditRecord {
+                seq: r.get::<_, i64>(0) as u64,
+                event: decode(r.get::<_, &str>(1))?,
+            })
+        })
+        .collect()
+    }
+
+    async fn catalog_version(&self) -> Result<u64, StoreError> {
+        let conn = self.pool.get().await?;
+        let row = conn
+            .query_one("SELECT version FROM catalog", &[])
+            .await
+            .map_err(backend)?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    async fn log_size(&self) -> Result<u64, StoreError> {
+        let conn = self.pool.get().await?;
+        let row = conn
+            .query_one("SELECT COUNT(*) FROM log_entries", &[])
+            .await
+            .map_err(backend)?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    async fn log_entry(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        let conn = self.pool.get().await?;
+        let Ok(index) = i64::try_from(index) else {
+            return Ok(None);
+        };
+        Ok(conn
+            .query_opt("SELECT leaf FROM log_entries WHERE idx = $1", &[&index])
+            .await
+            .map_err(backend)?
+            .map(|r| r.get::<_, Vec<u8>>(0)))
+    }
+}

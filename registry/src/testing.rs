@@ -1,0 +1,351 @@
+//! Test support (feature `test-support`, never in the shipped binary): a
+//! registry server on a loopback port with a deterministic verifier, and
+//! manifest fixtures built from `testdata/`.
+//!
+//! [`TestVerifier`] is deterministic: it performs no cryptography and no
+//! network access. For each image digest the test says what verification
+//! concludes — a signer, a refusal at a named stage, or an unreachable
+//! registry — and an image nobody configured is unsigned (refused at stage
+//! `signature-discovery`). It applies the manifest's identity policy to the
+//! configured signer as the real verifier does (refused at stage
+//! `identity-policy`), so the registry's own pipeline around verification can
+//! be tested exactly; the real verifier's cryptography is tested where it lives.
+
+use crate::admin;
+use crate::config::ServeConfig;
+use crate::model::{Namespace, Scope};
+use crate::server::{self, ServerOptions};
+use crate::state::AppState;
+use crate::store::{self, Store, StoreConfig};
+use crate::time;
+use crate::verify::{ImageVerifier, VerifiedSigner, VerifyFailure};
+use async_trait::async_trait;
+use mcp_trust::image::PinnedImage;
+use mcp_trust::manifest::ProvenancePolicy;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Namespace used by the fixtures.
+pub const NAMESPACE: &str = "io.github.acme";
+/// OIDC issuer used by the fixtures.
+pub const ISSUER: &str = "https://token.actions.githubusercontent.com";
+/// An OCI registry host that the test server allows (loopback, allowed in tests).
+pub const ALLOWED_HOST: &str = "127.0.0.1:5000";
+/// An allowed host that is a private address (always refused).
+pub const PRIVATE_HOST: &str = "10.0.0.7:5000";
+
+/// The signer identity of the acme release workflow for `version`.
+pub fn acme_identity() -> String {
+    "https://github.com/acme/weather/.github/workflows/release.yml@refs/heads/main".to_owned()
+}
+
+/// A signer inside the `io.github.acme` binding.
+pub fn acme_signer() -> VerifiedSigner {
+    VerifiedSigner {
+        identity: acme_identity(),
+        issuer: ISSUER.to_owned(),
+        source_repository_uri: Some("https://github.com/acme/weather".into()),
+        source_repository_id: Some("123456".into()),
+        source_repository_owner_id: Some("4242".into()),
+    }
+}
+
+/// A deterministic image verifier (see the module documentation).
+#[derive(Debug, Default)]
+pub struct TestVerifier {
+    outcomes: Mutex<HashMap<String, Result<VerifiedSigner, VerifyFailure>>>,
+    delay: Mutex<Duration>,
+    calls: AtomicUsize,
+}
+
+impl TestVerifier {
+    /// Images with `digest` verify, signed by `signer`.
+    pub fn sign(&self, digest: &str, signer: VerifiedSigner) {
+        self.set(digest, Ok(signer));
+    }
+
+    /// Verification of `digest` ends with `failure`.
+    pub fn fail(&self, digest: &str, failure: VerifyFailure) {
+        self.set(digest, Err(failure));
+    }
+
+    /// Every verification takes this long first (for shutdown and concurrency tests).
+    pub fn set_delay(&self, delay: Duration) {
+        if let Ok(mut d) = self.delay.lock() {
+            *d = delay;
+        }
+    }
+
+    /// How many verifications ran.
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    fn set(&self, digest: &str, outcome: Result<VerifiedSigner, VerifyFailure>) {
+        if let Ok(mut m) = self.outcomes.lock() {
+            m.insert(digest.to_owned(), outcome);
+        }
+    }
+}
+
+fn rejected(stage: &str, message: String) -> VerifyFailure {
+    VerifyFailure::Rejected {
+        stage: stage.to_owned(),
+        message,
+    }
+}
+
+fn matches_policy(value: &str, exact: &Option<String>, regexp: &Option<String>) -> bool {
+    match (exact, regexp) {
+        (Some(e), _) => value == e,
+        (None, Some(re)) => {
+            regex::Regex::new(&format!("^(?:{re})$")).is_ok_and(|r| r.is_match(value))
+        }
+        (None, None) => false,
+    }
+}
+
+#[async_trait]
+impl ImageVerifier for TestVerifier {
+    async fn verify(
+        &self,
+        image: &PinnedImage,
+        policy: &ProvenancePolicy,
+    ) -> Result<VerifiedSigner, VerifyFailure> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let delay = self.delay.lock().map(|d| *d).unwrap_or_default();
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        let outcome = self
+            .outcomes
+            .lock()
+            .ok()
+            .and_then(|m| m.get(image.digest.as_str()).cloned());
+        let signer = match outcome {
+            Some(o) => o?,
+            None => {
+                return Err(rejected(
+                    "signature-discovery",
+                    format!("no signature found for {image}"),
+                ));
+            }
+        };
+        if !matches_policy(
+            &signer.identity,
+            &policy.certificate_identity,
+            &policy.certificate_identity_regexp,
+        ) {
+            return Err(rejected(
+                "identity-policy",
+                format!(
+                    "certificate identity `{}` is not the one the policy requires",
+                    signer.identity
+                ),
+            ));
+        }
+        if !matches_policy(
+            &signer.issuer,
+            &policy.certificate_oidc_issuer,
+            &policy.certificate_oidc_issuer_regexp,
+        ) {
+            return Err(rejected(
+                "identity-policy",
+                format!(
+                    "OIDC issuer `{}` is not the one the policy requires",
+                    signer.issuer
+                ),
+            ));
+        }
+        Ok(signer)
+    }
+}
+
+/// A digest made from a label, so tests can name images readably.
+pub fn digest(label: &str) -> String {
+    mcp_trust::image::Digest::of(label.as_bytes())
+        .as_str()
+        .to_owned()
+}
+
+/// A valid manifest for `name`@`version` whose image lives on `host` with `digest`,
+/// signed (per its policy) by [`acme_identity`].
+pub fn manifest(name: &str, version: &str, host: &str, digest: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/manifests/valid/weather.server.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut m: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let repo = format!("{host}/acme/weather");
+    m["name"] = name.into();
+    m["version"] = version.into();
+    m["packages"][0]["identifier"] = format!("{repo}:{version}").into();
+    let ext = &mut m["_meta"]["dev.mcp-trust/security"];
+    ext["image"] = format!("{repo}:{version}@{digest}").into();
+    ext["provenance"] = serde_json::json!({
+        "certificateIdentity": acme_identity(),
+        "certificateOidcIssuer": ISSUER,
+    });
+    m
+}
+
+/// A registry server for tests, on a loopback port, with its own runtime.
+#[derive(Debug)]
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    /// The listening address.
+    pub addr: SocketAddr,
+    /// An admin token.
+    pub admin_token: String,
+    /// A publish token for [`NAMESPACE`].
+    pub acme_token: String,
+    /// The verifier the server uses.
+    pub verifier: Arc<TestVerifier>,
+    /// The server's store, for checking what was written.
+    pub store: Arc<dyn Store>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    done: Option<tokio::sync::oneshot::Receiver<()>>,
+    runtime: Option<tokio::runtime::Runtime>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts a server with the embedded store, the `io.github.acme` namespace
+    /// bound to the acme signer, an admin token and an acme token.
+    pub fn start(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
+        Self::start_with(None, adjust, None)
+    }
+
+    /// Like [`TestServer::start`], on a given store and optionally with another verifier.
+    pub fn start_with(
+        store: Option<StoreConfig>,
+        adjust: impl FnOnce(&mut ServeConfig),
+        verifier: Option<Arc<dyn ImageVerifier>>,
+    ) -> TestServer {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let store_config = store.unwrap_or_else(|| StoreConfig::Embedded {
+            path: dir.path().join("registry.redb"),
+        });
+        let mut config = ServeConfig::new(store_config, dir.path());
+        config.allowed_registries = vec![ALLOWED_HOST.into(), PRIVATE_HOST.into()];
+        config.allow_loopback_registries = true;
+        config.limits.rate_limit_per_ip = 0;
+        config.limits.rate_limit_per_token = 0;
+        config.limits.shutdown_grace = Duration::from_secs(10);
+        adjust(&mut config);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("runtime: {e}"));
+        let test_verifier = Arc::new(TestVerifier::default());
+        let verifier = verifier.unwrap_or_else(|| test_verifier.clone());
+        let (store, admin_token, acme_token, listener) = runtime.block_on(async {
+            let store = store::open(&config.store)
+                .await
+                .unwrap_or_else(|e| panic!("store: {e}"));
+            admin::create_namespace(
+                store.as_ref(),
+                Namespace {
+                    name: NAMESPACE.into(),
+                    signer_identity_regexp: "https://github\\.com/acme/.+".into(),
+                    signer_issuer: ISSUER.into(),
+                    source_repository_id: Some("123456".into()),
+                    owner_id: Some("4242".into()),
+                    created_at: time::now(),
+                },
+                admin::CLI_ACTOR,
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("namespace: {e}"));
+            let admin_token = admin::create_token(
+                store.as_ref(),
+                Scope::Admin,
+                "tests",
+                admin::CLI_ACTOR,
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("token: {e}"))
+            .token;
+            let acme_token = admin::create_token(
+                store.as_ref(),
+                Scope::Namespace(NAMESPACE.into()),
+                "tests",
+                admin::CLI_ACTOR,
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("token: {e}"))
+            .token;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .unwrap_or_else(|e| panic!("bind: {e}"));
+            (store, admin_token, acme_token, listener)
+        });
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("addr: {e}"));
+        let state = AppState::new(&config, store.clone(), verifier);
+        let options = ServerOptions {
+            header_timeout: config.limits.header_timeout,
+            shutdown_grace: config.limits.shutdown_grace,
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+        let app = crate::router::router(state);
+        runtime.spawn(async move {
+            server::serve(listener, app, options, async {
+                let _ = rx.await;
+            })
+            .await;
+            let _ = done_tx.send(());
+        });
+        TestServer {
+            base: format!("http://{addr}"),
+            addr,
+            admin_token,
+            acme_token,
+            verifier: test_verifier,
+            store,
+            shutdown: Some(tx),
+            done: Some(done_rx),
+            runtime: Some(runtime),
+            _dir: dir,
+        }
+    }
+
+    /// Runs a future on the server's runtime (to inspect the store).
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        match &self.runtime {
+            Some(rt) => rt.block_on(f),
+            None => panic!("server already stopped"),
+        }
+    }
+
+    /// Starts a graceful shutdown and waits until the server has drained.
+    pub fn shutdown(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let (Some(done), Some(rt)) = (self.done.take(), &self.runtime) {
+            let _ = rt.block_on(done);
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_timeout(Duration::from_secs(5));
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The `mcp-registry` binary: admin commands on the embedded store, and
+//! `serve` as shipped, which has no signature verifier wired in and so must
+//! refuse every publish (fail closed).
+
+use crate::support::{get, post_json};
+use mcp_registry::testing::{ALLOWED_HOST, digest, manifest};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mcp-registry");
+
+fn admin(data: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data)
+        .arg("admin")
+        .args(args)
+        .env_remove("MCP_REGISTRY_DATABASE_URL")
+        .env_remove("MCP_REGISTRY_CONFIG")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn admin_commands_manage_namespaces_tokens_and_print_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = admin(
+        d,
+        &[
+            "namespace",
+            "create",
+            "io.github.acme",
+            "--signer-identity-regexp",
+            "^https://github.com/acme/.+$",
+            "--signer-issuer",
+            "https://token.actions.githubusercontent.com",
+            "--source-repository-id",
+            "123",
+            "--owner-id",
+            "42",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dup = admin(
+        d,
+        &[
+            "namespace",
+            "create",
+            "io.github.acme",
+            "--signer-identity-regexp",
+            "x",
+            "--signer-issuer",
+            "https://x",
+        ],
+    );
+    assert!(!dup.status.success());
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+    let out = admin(d, &["token", "create", "--namespace", "io.github.acme"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(
+        token.starts_with("mcpr_") && token.len() == 5 + 16 + 1 + 43,
+        "{token}"
+    );
+    let id = &token[5..21];
+    let out = admin(d, &["token", "list", "--output", "json"]);
+    let listed = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        listed.contains(id) && !listed.contains(&token[22..]),
+        "the secret is never stored"
+    );
+    assert!(admin(d, &["token", "revoke", id]).status.success());
+    assert!(
+        !admin(d, &["token", "create", "--namespace", "io.github.nobody"])
+            .status
+            .success()
+    );
+    let audit = String::from_utf8(admin(d, &["audit"]).stdout).unwrap();
+    let actions: Vec<&str> = audit
+        .lines()
+        .map(|l| l.split_whitespace().nth(3).unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["namespace.create", "token.create", "token.revoke"]
+    );
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn shipped_server_refuses_to_publish_without_a_verifier_and_creates_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    admin(
+        d,
+        &[
+            "namespace",
+            "create",
+            "io.github.acme",
+            "--signer-identity-regexp",
+            "https://github.com/acme/.+",
+            "--signer-issuer",
+            "https://token.actions.githubusercontent.com",
+        ],
+    );
+    let token =
+        String::from_utf8(admin(d, &["token", "create", "--namespace", "io.github.acme"]).stdout)
+            .unwrap()
+            .trim()
+            .to_owned();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Server(
+        Command::new(BIN)
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--allowed-registry",
+                ALLOWED_HOST,
+                "--allow-loopback-registries",
+            ])
+            .arg("--data-dir")
+            .arg(d)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let key = d.join("catalog-signing-key.pem");
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let a = post_json(
+        &format!("{base}/v0.1/publish"),
+        Some(&token),
+        &manifest(
+            "io.github.acme/weather",
+            "1.0.0",
+            ALLOWED_HOST,
+            &digest("x"),
+        ),
+    );
+    a.assert_problem(503, "verification-unavailable");
+    assert_eq!(
+        get(&format!("{base}/v0.1/servers"), None).body["metadata"]["count"],
+        0
+    );
+    drop(server);
+}

@@ -1,0 +1,163 @@
+//! `/healthz`, `/readyz`, `/metrics`, `/openapi.json`, request ids, timeouts
+//! and graceful shutdown.
+
+use crate::support::{get, get_with, post_json};
+use mcp_registry::router;
+use mcp_registry::testing::{ALLOWED_HOST, TestServer, acme_signer, digest, manifest};
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::time::Duration;
+
+#[test]
+fn health_and_readiness() {
+    let s = TestServer::start(|_| {});
+    assert_eq!(
+        get(&format!("{}/healthz", s.base), None).body["status"],
+        "ok"
+    );
+    assert_eq!(
+        get(&format!("{}/readyz", s.base), None).body["status"],
+        "ready"
+    );
+}
+
+#[test]
+fn metrics_count_requests_publishes_and_verification_failures_by_stage() {
+    let s = TestServer::start(|_| {});
+    get(&format!("{}/v0.1/servers", s.base), None);
+    post_json(
+        &format!("{}/v0.1/publish", s.base),
+        Some(&s.acme_token),
+        &manifest(
+            "io.github.acme/w",
+            "1.0.0",
+            ALLOWED_HOST,
+            &digest("unsigned"),
+        ),
+    );
+    let a = get(&format!("{}/metrics", s.base), None);
+    assert!(
+        a.content_type.starts_with("text/plain; version=0.0.4"),
+        "{}",
+        a.content_type
+    );
+    for line in [
+        "mcp_registry_http_requests_total{route=\"/v0.1/servers\",method=\"GET\",status=\"200\"} 1",
+        "mcp_registry_http_requests_total{route=\"/v0.1/publish\",method=\"POST\",status=\"422\"} 1",
+        "mcp_registry_publishes_total{outcome=\"image-verification-failed\"} 1",
+        "mcp_registry_verification_failures_total{stage=\"signature-discovery\"} 1",
+        "mcp_registry_http_request_duration_seconds_count{route=\"/v0.1/servers\",method=\"GET\",status=\"200\"} 1",
+    ] {
+        assert!(
+            a.text.lines().any(|l| l == line),
+            "missing {line}\n{}",
+            a.text
+        );
+    }
+}
+
+#[test]
+fn openapi_documents_every_route_and_every_documented_route_is_served() {
+    let s = TestServer::start(|_| {});
+    let doc = get(&format!("{}/openapi.json", s.base), None).body;
+    assert_eq!(doc["openapi"], "3.1.0");
+    let routes = router::routes();
+    for (method, path) in &routes {
+        assert!(
+            doc["paths"][path][method.to_lowercase()].is_object(),
+            "{method} {path} is not in openapi.json"
+        );
+        let concrete = path
+            .replace("{name}", "io.github.acme%2Fnope")
+            .replace("{version}", "1.0.0")
+            .replace("{id}", "ffffffffffffffff");
+        let url = format!("{}{concrete}", s.base);
+        let a = if *method == "GET" {
+            get(&url, None)
+        } else {
+            post_json(&url, None, &Value::Null)
+        };
+        assert!(
+            a.status != 405
+                && !(a.status == 404
+                    && a.body["detail"]
+                        .as_str()
+                        .is_some_and(|d| d.starts_with("no such route"))),
+            "{method} {path}: {}",
+            a.text
+        );
+    }
+    let documented: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p.as_object().unwrap().len())
+        .sum();
+    assert_eq!(
+        documented,
+        routes.len(),
+        "openapi.json documents routes the router does not serve"
+    );
+}
+
+#[test]
+fn request_id_is_echoed_when_well_formed_and_made_up_otherwise() {
+    let s = TestServer::start(|_| {});
+    let url = format!("{}/healthz", s.base);
+    assert_eq!(
+        get_with(&url, &[("X-Request-Id", "abc-123")])
+            .request_id
+            .as_deref(),
+        Some("abc-123")
+    );
+    let made_up = get_with(&url, &[("X-Request-Id", "bad id\twith junk")])
+        .request_id
+        .unwrap();
+    assert_eq!(made_up.len(), 16);
+    assert!(made_up.bytes().all(|b| b.is_ascii_hexdigit()));
+}
+
+#[test]
+fn slow_request_headers_are_cut_off() {
+    let s = TestServer::start(|c| c.limits.header_timeout = Duration::from_millis(500));
+    let mut stream = std::net::TcpStream::connect(s.addr).unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
+        .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = Vec::new();
+    let started = std::time::Instant::now();
+    let _ = stream.read_to_end(&mut buf);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "connection was not closed"
+    );
+    assert!(!String::from_utf8_lossy(&buf).contains("200 OK"));
+}
+
+#[test]
+fn shutdown_lets_an_in_flight_publish_finish() {
+    let mut s = TestServer::start(|_| {});
+    let d = digest("slow");
+    s.verifier.sign(&d, acme_signer());
+    s.verifier.set_delay(Duration::from_millis(800));
+    let url = format!("{}/v0.1/publish", s.base);
+    let token = s.acme_token.clone();
+    let body = manifest("io.github.acme/weather", "1.0.0", ALLOWED_HOST, &d);
+    let client = std::thread::spawn(move || post_json(&url, Some(&token), &body));
+    std::thread::sleep(Duration::from_millis(300));
+    s.shutdown();
+    let answer = client.join().unwrap();
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    assert!(
+        s.block_on(s.store.version("io.github.acme/weather", "1.0.0"))
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        std::net::TcpStream::connect(s.addr).is_err(),
+        "still accepting after shutdown"
+    );
+}

@@ -1,0 +1,574 @@
+//! The `Store` contract, run unchanged on both backends: the embedded redb
+//! store and PostgreSQL (a real server, see `support::postgres`).
+
+use crate::support::postgres as pg;
+use jiff::{Timestamp, ToSpan};
+use mcp_registry::model::{
+    AuditEvent, Lifecycle, Namespace, Outcome, Scope, Status, TokenRecord, VersionRecord,
+};
+use mcp_registry::store::{
+    self, Cursor, ListQuery, PublishOutcome, StatusChange, StatusOutcome, StoreConfig, StoreError,
+    VersionFilter, log_leaf,
+};
+use mcp_registry::testing::acme_signer;
+
+fn t(secs: i64) -> Timestamp {
+    Timestamp::UNIX_EPOCH + (1_750_000_000 + secs).seconds()
+}
+
+fn record(name: &str, version: &str, content: &str, at: i64) -> VersionRecord {
+    VersionRecord {
+        name: name.into(),
+        version: version.into(),
+        manifest: format!("{{\"name\":\"{name}\",\"version\":\"{version}\",\"c\":\"{content}\"}}"),
+        manifest_sha256: mcp_trust::image::Digest::of(content.as_bytes())
+            .hex()
+            .to_owned(),
+        image: format!(
+            "127.0.0.1:5000/acme/weather@{}",
+            mcp_registry::testing::digest(version)
+        ),
+        signer: acme_signer(),
+        publisher: "0123456789abcdef".into(),
+        status: Status::Active,
+        status_reason: None,
+        status_changed_at: None,
+        published_at: t(at),
+        updated_at: t(at),
+        is_latest: false,
+    }
+}
+
+fn event(action: &str, subject: &str) -> AuditEvent {
+    AuditEvent {
+        at: t(0),
+        actor: "tests".into(),
+        action: action.into(),
+        subject: subject.into(),
+        outcome: Outcome::Accepted,
+        codes: vec![],
+        detail: String::new(),
+        client_ip: None,
+    }
+}
+
+fn change(name: &str, version: &str, action: Lifecycle, at: i64) -> StatusChange {
+    StatusChange {
+        name: name.into(),
+        version: version.into(),
+        action,
+        reason: format!("{} for tests", action.as_str()),
+        at: t(at),
+    }
+}
+
+async fn publish(s: &dyn store::Store, r: &VersionRecord) -> VersionRecord {
+    match s.publish(r, &event("publish", &r.name)).await.unwrap() {
+        PublishOutcome::Created(r) => r,
+        other => panic!("not created: {other:?}"),
+    }
+}
+
+async fn publish_then_read_back(cfg: StoreConfig) {
+    let s = store::open(&cfg).await.unwrap();
+    let stored = publish(
+        s.as_ref(),
+        &record("io.github.acme/weather", "1.0.0", "a", 0),
+    )
+    .await;
+    assert!(stored.is_latest);
+    assert_eq!(
+        s.version("io.github.acme/weather", "1.0.0").await.unwrap(),
+        Some(stored.clone())
+    );
+    assert_eq!(
+        s.latest("io.github.acme/weather").await.unwrap(),
+        Some(stored.clone())
+    );
+    assert_eq!(
+        s.versions("io.github.acme/weather").await.unwrap(),
+        vec![stored]
+    );
+    assert_eq!(
+        s.version("io.github.acme/weather", "2.0.0").await.unwrap(),
+        None
+    );
+    assert_eq!(s.latest("io.github.acme/other").await.unwrap(), None);
+    assert!(s.versions("io.github.acme/other").await.unwrap().is_empty());
+    s.ping().await.unwrap();
+}
+
+async fn republish_is_unchanged_or_conflict_and_writes_nothing(cfg: StoreConfig) {
+    let s = store::open(&cfg).await.unwrap();
+    let first = publish(
+        s.as_ref(),
+        &record("io.github.acme/weather", "1.0.0", "a", 0),
+    )
+    .await;
+    let before = (
+        s.log_size().await.unwrap(),
+        s.catalog_version().await.unwrap(),
+        s.audit(0, 100).await.unwrap().len(),
+    );
+    let same = s
+        .publish(
+            &record("io.github.acme/weather", "1.0.0", "a", 5),
+            &event("publish", "x"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(same, PublishOutcome::Unchanged(first.clone()));
+    let other = s
+        .publish(
+            &record("io.github.acme/weather", "1.0.0", "b", 5),
+            &event("publish", "x"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(other, PublishOutcome::Conflict(first));
+    let after = (
+        s.log_size().await.unwrap(),
+        s.catalog_version().await.unwrap(),
+        s.audit(0, 100).await.unwrap().len(),
+    );
+    assert_eq!(before, after);
+}
+
+async fn publish_writes_version_leaf_audit_and_catalog_bump(cfg: StoreConfig) {
+    let s = store::open(&cfg).await.unwrap();
+    assert_eq!(
+        (
+            s.log_size().await.unwrap(),
+            s.catalog_version().await.unwrap()
+        ),
+        (0, 0)
+    );
+    let a = publish(
+        s.as_ref(),
+        &record("io.github.acme/weather", "1.0.0", "a", 0),
+    )
+    .await;
+    let b = publish(
+        s.as_ref(),
+        &record("io.github.acme/weather", "1.1.0", "b", 1),
+    )
+    .await;
+    assert_eq!(s.log_size().await.unwrap(), 2);
+    assert_eq!(s.log_entry(0).await.unwrap(), Some(log_leaf(&a, "publish")));
+    assert_eq!(s.log_entry(1).await.unwrap(), Some(log_leaf(&b, "publish")));
+    assert_eq!(s.log_entry(2).await.unwrap(), None);
+    assert_eq!(s.catalog_version().await.unwrap(), 2);
+    let audit = s.audit(0, 100).await.unwrap();
+    assert_eq!(audit.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(audit[0].event.action, "publish");
+    // The leaf is canonical JSON (RFC 8785): keys sorted, no spaces.
+    let leaf = String::from_utf8(s.log_entry(0).await.unwrap().unwrap()).unwrap();
+    assert!(leaf.starts_with("{\"at\":"), "{leaf}");
+    assert!(leaf.contains("\"event\":\"publish\""));
+}
+
+async fn latest_follows_semver_and_status(cfg: StoreConfig) {
+    let s = store::open(&cfg).await.unwrap();
+    let n = "io.github.acme/weather";
+    publish(s.as_ref(), &record(n, "1.10.0", "a", 0)).await;
+    publish(s.as_ref(), &record(n, "1.9.0", "b", 1)).await;
+    publish(s.as_ref(), &record(n, "2.0.0-rc.1", "c", 2)).await;
+    assert_eq!(s.latest(n).await.unwrap().unwrap().version, "2.0.0-rc.1");
+    let StatusOutcome::Changed(yanked) = s
+        .set_status(
+            &change(n, "2.0.0-rc.1", Lifecycle::Yank, 10),
+            &event("yank", n),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("yank refused");
+    };
+    assert_eq!((yanked.status, yanked.is_latest), (Status::Yanked, false));
+    assert_eq!(yanked.status_reason.as_deref(), Some("yank for tests"));
+    assert_eq!(yanked.updated_at, t(10));
+    assert_eq!(s.latest(n).await.unwrap().unwrap().version, "1.10.0");
+    let latest_flags: Vec<(String, bool)> = s
+        .versions(n)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.version, r.is_latest))
+        .collect();
+    assert_eq!(
+        latest_flags,
+        [
+            ("2.0.0-rc.1".into(), false),
+            ("1.9.0".into(), false),
+            ("1.10.0".into(), true)
+        ]
+    );
+    s.set_status(
+        &change(n, "2.0.0-rc.1", Lifecycle::Unyank, 11),
+        &event("unyank", n),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.latest(n).await.unwrap().unwrap().version, "2.0.0-rc.1");
+}
+
+async fn lifecycle_changes_are_checked_and_revocation_is_final(cfg: StoreConfig) {
+    let s = store::open(&cfg).await.unwrap();
+    let n = "io.github.acme/weather";
+    publish(s.as_ref(), &record(n, "1.0.0", "a", 0)).await;
+    assert_eq!(
+        s.set_status(&change(n, "9.9.9", Lifecycle::Yank, 1), &event("yank", n))
+            .await
+            .unwrap(),
+        StatusOutcome::NotFound
+    );
+    let StatusOutcome::Refused { reason, .. } = s
+        .set_status(
+            &change(n, "1.0.0", Lifecycle::Unyank, 1),
+            &event("unyank", n),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("unyank of an active version accepted");
+    };
+    assert_eq!(reason, "the version is not yanked");
+    let StatusOutcome::Changed(revoked) = s
+        .set_status(
+            &change(n, "1.0.0", Lifecycle::Revoke, 2),
+            &event("revoke", n),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("revoke refused");
+    };
+    assert_eq!(
+        (revoked.status, revoked.is_latest),
+        (Status::Revoked, false)
+    );
+    for action in [Lifecycle::Yank, Lifecycle::Unyank, Lifecycle::Revoke] {
+        assert!(matches!(
+            s.set_status(&change(n, "1.0.0", action, 3), &event(action.as_str(), n))
+                .await
+                .unwrap(),
+            StatusOutcome::Refused { .. }
+        ));
+    }
+    // Still there, with its status; each accepted change wrote a leaf and bumped the catalog.
+    assert_eq!(
+        s.version(n, "1.0.0").await.unwrap().unwrap().status,
+        Status::Revoked
+    );
+    assert_eq!(s.latest(n).await.unwrap(), None);
+    assert_eq!(s.log_size().await.unwrap(), 2);
+    assert_eq!(s.catalog_version().await.unwrap(), 2);
+    assert_eq!(
+        s.log_entry(1).await.unwrap(),
+        Some(log_leaf(&revoked, "revoke"))
+    );
+}
+
+async fn list_pages_with_cursor_and_filters(cfg: StoreConfig) {
+    let s = store::open(&cfg).await.unwrap();
+    for i in 0..7 {
+        for v in ["1.0.0", "1.1.0"] {
+            publish(
+                s.as_ref(),
+                &record(
+                    &format!("io.github.acme/server-{i}"),
+                    v,
+                    &format!("{i}{v}"),
+                    i,
+                ),
+            )
+            .await;
+        }
+    }
+    publish(
+        s.as_ref(),
+        &record("io.github.other/Weather_x", "0.1.0", "w", 100),
+    )
+    .await;
+    let mut seen = Vec::new();
+    let mut cursor: Option<Cursor> = None;
+    loop {
+        let page = s
+            .list(&ListQuery {
+                cursor: cursor.clone(),
+                limit: 4,
+                ..ListQuery::default()
+            })
+            .await
+            .unwrap();
+        assert!(page.items.len() <= 4);
+        seen.extend(
+            page.items
+                .iter()
+                .map(|r| format!("{}@{}", r.name, r.version)),
+        );
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 15);
+    let mut sorted = seen.clone();
+    sorted.sort();
+    assert_eq!(seen, sorted, "ordered by name then version");
+    let latest = s
+        .list(&ListQuery {
+            limit: 100,
+            version: VersionFilter::Latest,
+            ..ListQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(latest.items.len(), 8);
+    assert!(latest.items.iter().all(|r| r.is_latest));
+    let exact = s
+        .list(&ListQuery {
+            limit: 100,
+            version: VersionFilter::Exact("1.0.0".into()),
+            ..ListQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(exact.items.len(), 7);
+    let search = s
+        .list(&ListQuery {
+            limit: 100,
+            search: Some("weather_".into()),
+            ..ListQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        search
+            .items
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect::<Vec<_>>(),
+        ["io.github.other/Weather_x"]
+    );
+    let wildcard = s
+        .list(&ListQuery {
+            limit: 100,
+            search: Some("%".into()),
+            ..ListQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        wildcard.items.is_empty(),
+        "LIKE wildcards are matched literally"
+    );
+    let recent = s
+        .list(&ListQuery {
+            limit: 100,
+            updated_since: Some(t(5)),
+            ..ListQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(recent.items.len(), 5);
+    let latest_paged = s
+        .list(&ListQuery {
+            limit: 3,
+            version: VersionFilter::Latest,
+            ..ListQuery::default()
+        })
+        .await
+        .unwrap();
+    let rest = s
+        .list(&ListQuery {
+            limit: 100,
+            version: VersionFilter::Latest,
+            cursor: latest_paged.next,
+            ..ListQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(latest_paged.items.len() + rest.items.len(), 8);
+}
+
+async fn namespaces_and_tokens(cfg: StoreConfig) {
+    let s = store::open(&cfg).await.unwrap();
+    let ns = Namespace {
+        name: "io.github.acme".into(),
+        signer_identity_regexp: "https://github.com/acme/.+".into(),
+        signer_issuer: "https://token.actions.githubusercontent.com".into(),
+        source_repository_id: Some("1".into()),
+        owner_id: None,
+        created_at: t(0),
+    };
+    s.create_namespace(&ns, &event("namespace.create", &ns.name))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.create_namespace(&ns, &event("namespace.create", &ns.name))
+            .await,
+        Err(StoreError::AlreadyExists(_))
+    ));
+    assert_eq!(
+        s.namespace("io.github.acme").await.unwrap(),
+        Some(ns.clone())
+    );
+    assert_eq!(s.namespace("io.github.nobody").await.unwrap(), None);
+    assert_eq!(s.namespaces().await.unwrap(), vec![ns]);
+    let token = TokenRecord {
+        id: "00112233445566ff".into(),
+        secret_sha256: "ab".repeat(32),
+        scope: Scope::Namespace("io.github.acme".into()),
+        description: "ci".into(),
+        created_at: t(0),
+        revoked_at: None,
+    };
+    s.create_token(&token, &event("token.create", &token.id))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.create_token(&token, &event("token.create", &token.id))
+            .await,
+        Err(StoreError::AlreadyExists(_))
+    ));
+    assert_eq!(s.token(&token.id).await.unwrap(), Some(token.clone()));
+    let revoked = s
+        .revoke_token(&token.id, t(9), &event("token.revoke", &token.id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(revoked.revoked_at, Some(t(9)));
+    assert_eq!(
+        s.token(&token.id).await.unwrap().unwrap().revoked_at,
+        Some(t(9))
+    );
+    assert_eq!(
+        s.revoke_token("ffffffffffffffff", t(9), &event("token.revoke", "x"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(s.tokens().await.unwrap(), vec![revoked]);
+    let actions: Vec<String> = s
+        .audit(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.event.action)
+        .collect();
+    assert_eq!(
+        actions,
+        ["namespace.create", "token.create", "token.revoke"]
+    );
+}
+
+async fn audit_is_sequential_and_paginated(cfg: StoreConfig) {
+    let s = store::open(&cfg).await.unwrap();
+    for i in 0..5 {
+        let mut e = event("publish", &format!("x@{i}"));
+        e.outcome = Outcome::Rejected;
+        e.codes = vec!["manifest-invalid".into()];
+        assert_eq!(s.append_audit(&e).await.unwrap(), i + 1);
+    }
+    let page = s.audit(2, 2).await.unwrap();
+    assert_eq!(page.iter().map(|r| r.seq).collect::<Vec<_>>(), [3, 4]);
+    assert_eq!(page[0].event.codes, ["manifest-invalid"]);
+    assert_eq!(page[0].event.outcome, Outcome::Rejected);
+    assert!(s.audit(5, 10).await.unwrap().is_empty());
+}
+
+async fn acknowledged_writes_survive_reopening(cfg: StoreConfig) {
+    {
+        let s = store::open(&cfg).await.unwrap();
+        publish(
+            s.as_ref(),
+            &record("io.github.acme/weather", "1.0.0", "a", 0),
+        )
+        .await;
+    }
+    let s = store::open(&cfg).await.unwrap();
+    assert!(
+        s.version("io.github.acme/weather", "1.0.0")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        (
+            s.log_size().await.unwrap(),
+            s.catalog_version().await.unwrap()
+        ),
+        (1, 1)
+    );
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[test]
+                fn $name() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let cfg = mcp_registry::store::StoreConfig::Embedded { path: dir.path().join("registry.redb") };
+                    tokio::runtime::Runtime::new().unwrap().block_on(super::$name(cfg));
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    let cfg = mcp_registry::store::StoreConfig::Postgres { url: super::pg::fresh_database(), pool_size: 4 };
+                    tokio::runtime::Runtime::new().unwrap().block_on(super::$name(cfg));
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    publish_then_read_back,
+    republish_is_unchanged_or_conflict_and_writes_nothing,
+    publish_writes_version_leaf_audit_and_catalog_bump,
+    latest_follows_semver_and_status,
+    lifecycle_changes_are_checked_and_revocation_is_final,
+    list_pages_with_cursor_and_filters,
+    namespaces_and_tokens,
+    audit_is_sequential_and_paginated,
+    acknowledged_writes_survive_reopening,
+);
+
+/// The PostgreSQL schema refuses to rewrite history even to a caller with SQL access.
+#[test]
+fn postgres_audit_and_log_are_append_only() {
+    let url = pg::fresh_database();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let s = store::open(&StoreConfig::Postgres {
+            url: url.clone(),
+            pool_size: 1,
+        })
+        .await
+        .unwrap();
+        publish(
+            s.as_ref(),
+            &record("io.github.acme/weather", "1.0.0", "a", 0),
+        )
+        .await;
+        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        for sql in [
+            "DELETE FROM audit",
+            "UPDATE log_entries SET leaf = '\\x00'",
+            "DELETE FROM versions",
+        ] {
+            let err = client.batch_execute(sql).await.unwrap_err();
+            assert!(
+                err.as_db_error().unwrap().message().contains("append-only"),
+                "{sql}: {err}"
+            );
+        }
+    });
+}

@@ -1,0 +1,99 @@
+//! `/v0.1/admin/…`: namespaces and tokens over HTTP with an admin token.
+
+use crate::support::{get, post, post_json};
+use mcp_registry::testing::{ALLOWED_HOST, ISSUER, TestServer, acme_signer, digest, manifest};
+use serde_json::json;
+
+#[test]
+fn admin_creates_namespace_and_token_that_can_publish() {
+    let s = TestServer::start(|_| {});
+    let ns = json!({
+        "name": "io.github.globex",
+        "signerIdentityRegexp": "https://github\\.com/globex/.+",
+        "signerIssuer": ISSUER,
+    });
+    let a = post_json(
+        &format!("{}/v0.1/admin/namespaces", s.base),
+        Some(&s.admin_token),
+        &ns,
+    );
+    assert_eq!(a.status, 201, "{}", a.text);
+    post_json(
+        &format!("{}/v0.1/admin/namespaces", s.base),
+        Some(&s.admin_token),
+        &ns,
+    )
+    .assert_problem(409, "already-exists");
+    let listed = get(
+        &format!("{}/v0.1/admin/namespaces", s.base),
+        Some(&s.admin_token),
+    );
+    assert_eq!(listed.body["namespaces"].as_array().unwrap().len(), 2);
+    let t = post_json(
+        &format!("{}/v0.1/admin/tokens", s.base),
+        Some(&s.admin_token),
+        &json!({"namespace": "io.github.globex"}),
+    );
+    assert_eq!(t.status, 201, "{}", t.text);
+    let token = t.body["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("mcpr_"));
+    let d = digest("globex");
+    let mut signer = acme_signer();
+    signer.identity = "https://github.com/globex/x/.github/workflows/r.yml@refs/heads/main".into();
+    s.verifier.sign(&d, signer.clone());
+    let mut m = manifest("io.github.globex/x", "1.0.0", ALLOWED_HOST, &d);
+    m["_meta"]["dev.mcp-trust/security"]["provenance"]["certificateIdentity"] =
+        signer.identity.into();
+    assert_eq!(
+        post_json(&format!("{}/v0.1/publish", s.base), Some(&token), &m).status,
+        201
+    );
+    let id = t.body["id"].as_str().unwrap();
+    assert_eq!(
+        post(
+            &format!("{}/v0.1/admin/tokens/{id}/revoke", s.base),
+            Some(&s.admin_token),
+            b""
+        )
+        .status,
+        200
+    );
+    post_json(&format!("{}/v0.1/publish", s.base), Some(&token), &m)
+        .assert_problem(401, "unauthorized");
+}
+
+#[test]
+fn admin_routes_refuse_namespace_tokens_and_bad_input() {
+    let s = TestServer::start(|_| {});
+    let body = json!({"namespace": "io.github.acme"});
+    post_json(
+        &format!("{}/v0.1/admin/tokens", s.base),
+        Some(&s.acme_token),
+        &body,
+    )
+    .assert_problem(403, "admin-required");
+    post_json(
+        &format!("{}/v0.1/admin/tokens", s.base),
+        Some(&s.admin_token),
+        &json!({"namespace": "io.github.nobody"}),
+    )
+    .assert_problem(404, "not-found");
+    post_json(
+        &format!("{}/v0.1/admin/tokens", s.base),
+        Some(&s.admin_token),
+        &json!({"namespace": "io.github.acme", "admin": true}),
+    )
+    .assert_problem(400, "admin-request-invalid");
+    post_json(
+        &format!("{}/v0.1/admin/namespaces", s.base),
+        Some(&s.admin_token),
+        &json!({"name": "io.github.x", "signerIdentityRegexp": "(", "signerIssuer": ISSUER}),
+    )
+    .assert_problem(400, "admin-request-invalid");
+    post(
+        &format!("{}/v0.1/admin/tokens/ffffffffffffffff/revoke", s.base),
+        Some(&s.admin_token),
+        b"",
+    )
+    .assert_problem(404, "not-found");
+}

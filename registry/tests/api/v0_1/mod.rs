@@ -1,0 +1,7 @@
+//! `/v0.1/…`
+
+mod admin;
+mod audit;
+mod publish;
+mod servers;
+mod status;

@@ -1,0 +1,467 @@
+//! `POST /v0.1/publish`: every refusal with its exact status and code, and
+//! what an accepted publish writes.
+
+use crate::support::{get, get_with, post, post_json};
+use mcp_registry::model::Outcome;
+use mcp_registry::testing::{
+    ALLOWED_HOST, PRIVATE_HOST, TestServer, acme_signer, digest, manifest,
+};
+use mcp_registry::verify::{Unavailable, VerifyFailure};
+use mcp_trust::manifest::{ValidateOptions, validate};
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+const NAME: &str = "io.github.acme/weather";
+
+fn publish_url(s: &TestServer) -> String {
+    format!("{}/v0.1/publish", s.base)
+}
+
+fn signed(s: &TestServer, version: &str) -> Value {
+    let d = digest(version);
+    s.verifier.sign(&d, acme_signer());
+    manifest(NAME, version, ALLOWED_HOST, &d)
+}
+
+#[test]
+fn accepts_signed_manifest_and_stores_it_with_leaf_audit_and_catalog_bump() {
+    let s = TestServer::start(|_| {});
+    let a = post_json(&publish_url(&s), Some(&s.acme_token), &signed(&s, "1.0.0"));
+    assert_eq!(a.status, 201, "{}", a.text);
+    assert_eq!(a.body["server"]["name"], NAME);
+    let meta = &a.body["_meta"];
+    assert_eq!(
+        meta["io.modelcontextprotocol.registry/official"]["status"],
+        "active"
+    );
+    assert_eq!(
+        meta["io.modelcontextprotocol.registry/official"]["isLatest"],
+        true
+    );
+    assert_eq!(
+        meta["dev.mcp-trust/verification"]["signer"]["identity"],
+        acme_signer().identity
+    );
+    assert_eq!(
+        meta["dev.mcp-trust/verification"]["image"],
+        format!("{ALLOWED_HOST}/acme/weather@{}", digest("1.0.0"))
+    );
+    let (log, catalog, audit) = s.block_on(async {
+        (
+            s.store.log_size().await.unwrap(),
+            s.store.catalog_version().await.unwrap(),
+            s.store.audit(0, 100).await.unwrap(),
+        )
+    });
+    assert_eq!((log, catalog), (1, 1));
+    let last = audit.last().unwrap();
+    assert_eq!(
+        (
+            last.event.action.as_str(),
+            last.event.subject.as_str(),
+            last.event.outcome
+        ),
+        ("publish", "io.github.acme/weather@1.0.0", Outcome::Accepted)
+    );
+    assert_eq!(last.event.client_ip.as_deref(), Some("127.0.0.1"));
+}
+
+#[test]
+fn rejects_missing_token_with_401() {
+    let s = TestServer::start(|_| {});
+    let a = post_json(&publish_url(&s), None, &signed(&s, "1.0.0"));
+    a.assert_problem(401, "unauthorized");
+    assert_eq!(s.verifier.calls(), 0);
+}
+
+#[test]
+fn rejects_unknown_malformed_and_revoked_tokens_with_401() {
+    let s = TestServer::start(|_| {});
+    let m = signed(&s, "1.0.0");
+    let forged = format!("{}x", &s.acme_token[..s.acme_token.len() - 1]);
+    for token in ["mcpr_0000000000000000_AAAA", "not-a-token", forged.as_str()] {
+        post_json(&publish_url(&s), Some(token), &m).assert_problem(401, "unauthorized");
+    }
+    let id = &s.acme_token[5..21];
+    let r = post(
+        &format!("{}/v0.1/admin/tokens/{id}/revoke", s.base),
+        Some(&s.admin_token),
+        b"",
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    post_json(&publish_url(&s), Some(&s.acme_token), &m).assert_problem(401, "unauthorized");
+}
+
+#[test]
+fn rejects_other_namespace_with_403() {
+    let s = TestServer::start(|_| {});
+    let d = digest("x");
+    s.verifier.sign(&d, acme_signer());
+    let a = post_json(
+        &publish_url(&s),
+        Some(&s.acme_token),
+        &manifest("io.github.other/weather", "1.0.0", ALLOWED_HOST, &d),
+    );
+    a.assert_problem(403, "namespace-forbidden");
+    assert_eq!(s.verifier.calls(), 0);
+}
+
+#[test]
+fn rejects_admin_token_for_publishing_with_403() {
+    let s = TestServer::start(|_| {});
+    post_json(&publish_url(&s), Some(&s.admin_token), &signed(&s, "1.0.0"))
+        .assert_problem(403, "namespace-token-required");
+}
+
+#[test]
+fn rejects_invalid_manifest_with_422_listing_every_finding() {
+    let s = TestServer::start(|_| {});
+    let mut m = signed(&s, "1.0.0");
+    m["version"] = "^1.0".into();
+    m["_meta"]["dev.mcp-trust/security"]["user"] = 0.into();
+    m["_meta"]["dev.mcp-trust/security"]["image"] =
+        format!("{ALLOWED_HOST}/acme/weather:1.0.0").into();
+    let bytes = m.to_string().into_bytes();
+    let a = post(&publish_url(&s), Some(&s.acme_token), &bytes);
+    a.assert_problem(422, "manifest-invalid");
+    let expected = validate(
+        &bytes,
+        ValidateOptions {
+            require_extension: true,
+        },
+    )
+    .findings;
+    assert!(expected.len() >= 3, "{expected:?}");
+    assert_eq!(a.body["findings"], serde_json::to_value(&expected).unwrap());
+    assert_eq!(s.verifier.calls(), 0);
+}
+
+#[test]
+fn rejects_manifest_without_extension_with_422() {
+    let s = TestServer::start(|_| {});
+    let mut m = signed(&s, "1.0.0");
+    m["_meta"]
+        .as_object_mut()
+        .unwrap()
+        .remove("dev.mcp-trust/security");
+    let a = post_json(&publish_url(&s), Some(&s.acme_token), &m);
+    a.assert_problem(422, "manifest-invalid");
+    assert!(
+        a.finding_codes().contains(&"extension-missing".to_owned()),
+        "{}",
+        a.text
+    );
+}
+
+#[test]
+fn rejects_tag_only_image_with_422() {
+    let s = TestServer::start(|_| {});
+    let mut m = signed(&s, "1.0.0");
+    m["_meta"]["dev.mcp-trust/security"]["image"] =
+        format!("{ALLOWED_HOST}/acme/weather:1.0.0").into();
+    let a = post_json(&publish_url(&s), Some(&s.acme_token), &m);
+    a.assert_problem(422, "manifest-invalid");
+    assert_eq!(a.finding_codes(), ["image-tag-only"]);
+    assert_eq!(
+        a.body["findings"][0]["path"],
+        "/_meta/dev.mcp-trust~1security/image"
+    );
+}
+
+#[test]
+fn rejects_image_host_not_on_allowlist_with_422() {
+    let s = TestServer::start(|_| {});
+    let d = digest("quay");
+    s.verifier.sign(&d, acme_signer());
+    let a = post_json(
+        &publish_url(&s),
+        Some(&s.acme_token),
+        &manifest(NAME, "1.0.0", "quay.io", &d),
+    );
+    a.assert_problem(422, "image-registry-refused");
+    assert_eq!(a.finding_codes(), ["image-registry-not-allowed"]);
+    assert_eq!(
+        s.verifier.calls(),
+        0,
+        "nothing is fetched from a refused host"
+    );
+}
+
+#[test]
+fn rejects_image_host_resolving_to_private_address_with_422() {
+    let s = TestServer::start(|_| {});
+    let d = digest("private");
+    s.verifier.sign(&d, acme_signer());
+    let a = post_json(
+        &publish_url(&s),
+        Some(&s.acme_token),
+        &manifest(NAME, "1.0.0", PRIVATE_HOST, &d),
+    );
+    a.assert_problem(422, "image-registry-refused");
+    assert_eq!(a.finding_codes(), ["image-registry-private-address"]);
+    assert_eq!(s.verifier.calls(), 0);
+}
+
+#[test]
+fn rejects_loopback_registry_unless_configured() {
+    let s = TestServer::start(|c| c.allow_loopback_registries = false);
+    let a = post_json(&publish_url(&s), Some(&s.acme_token), &signed(&s, "1.0.0"));
+    a.assert_problem(422, "image-registry-refused");
+    assert_eq!(a.finding_codes(), ["image-registry-private-address"]);
+}
+
+#[test]
+fn answers_502_when_upstream_is_unreachable() {
+    let s = TestServer::start(|_| {});
+    let d = digest("down");
+    s.verifier.fail(
+        &d,
+        VerifyFailure::Unreachable {
+            message: "connection refused".into(),
+        },
+    );
+    let a = post_json(
+        &publish_url(&s),
+        Some(&s.acme_token),
+        &manifest(NAME, "1.0.0", ALLOWED_HOST, &d),
+    );
+    a.assert_problem(502, "upstream-unreachable");
+    assert!(
+        a.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("connection refused")
+    );
+}
+
+#[test]
+fn rejects_unsigned_image_with_422_naming_the_stage() {
+    let s = TestServer::start(|_| {});
+    let a = post_json(
+        &publish_url(&s),
+        Some(&s.acme_token),
+        &manifest(NAME, "1.0.0", ALLOWED_HOST, &digest("unsigned")),
+    );
+    a.assert_problem(422, "image-verification-failed");
+    assert_eq!(a.body["stage"], "signature-discovery");
+    assert_eq!(a.finding_codes(), ["image-verification-failed"]);
+    assert!(
+        a.body["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("stage `signature-discovery`")
+    );
+    assert!(
+        s.block_on(s.store.version(NAME, "1.0.0"))
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn rejects_verification_failure_at_any_stage_with_that_stage() {
+    let s = TestServer::start(|_| {});
+    let d = digest("tlog");
+    s.verifier.fail(
+        &d,
+        VerifyFailure::Rejected {
+            stage: "transparency-log".into(),
+            message: "inclusion proof does not match checkpoint".into(),
+        },
+    );
+    let a = post_json(
+        &publish_url(&s),
+        Some(&s.acme_token),
+        &manifest(NAME, "1.0.0", ALLOWED_HOST, &d),
+    );
+    a.assert_problem(422, "image-verification-failed");
+    assert_eq!(a.body["stage"], "transparency-log");
+}
+
+#[test]
+fn rejects_signer_outside_namespace_binding_with_422() {
+    let s = TestServer::start(|_| {});
+    // The manifest names (and the image carries) another organisation's signer:
+    // verification passes, the namespace binding does not.
+    let d = digest("evil");
+    let mut evil = acme_signer();
+    evil.identity =
+        "https://github.com/evil/weather/.github/workflows/release.yml@refs/heads/main".into();
+    s.verifier.sign(&d, evil.clone());
+    let mut m = manifest(NAME, "1.0.0", ALLOWED_HOST, &d);
+    m["_meta"]["dev.mcp-trust/security"]["provenance"]["certificateIdentity"] =
+        evil.identity.clone().into();
+    let a = post_json(&publish_url(&s), Some(&s.acme_token), &m);
+    a.assert_problem(422, "signer-outside-namespace");
+    assert_eq!(a.finding_codes(), ["signer-identity-outside-namespace"]);
+    assert!(
+        s.block_on(s.store.version(NAME, "1.0.0"))
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn rejects_signer_from_recreated_repository_with_422() {
+    let s = TestServer::start(|_| {});
+    let d = digest("recreated");
+    let mut signer = acme_signer();
+    signer.source_repository_id = Some("999999".into());
+    s.verifier.sign(&d, signer);
+    let a = post_json(
+        &publish_url(&s),
+        Some(&s.acme_token),
+        &manifest(NAME, "1.0.0", ALLOWED_HOST, &d),
+    );
+    a.assert_problem(422, "signer-outside-namespace");
+    assert_eq!(a.finding_codes(), ["signer-repository-id-mismatch"]);
+}
+
+#[test]
+fn rejects_body_over_limit_with_413() {
+    let s = TestServer::start(|_| {});
+    let big = vec![b' '; 1024 * 1024 + 1];
+    post(&publish_url(&s), Some(&s.acme_token), &big).assert_problem(413, "body-too-large");
+}
+
+#[test]
+fn rejects_chunked_body_over_limit_with_413() {
+    let s = TestServer::start(|c| c.limits.max_body_bytes = 1000);
+    let mut stream = std::net::TcpStream::connect(s.addr).unwrap();
+    let chunk = "x".repeat(600);
+    let request = format!(
+        "POST /v0.1/publish HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n258\r\n{chunk}\r\n258\r\n{chunk}\r\n0\r\n\r\n",
+        s.acme_token
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+}
+
+#[test]
+fn identical_republish_is_200_and_other_bytes_409() {
+    let s = TestServer::start(|_| {});
+    let m = signed(&s, "1.0.0");
+    assert_eq!(
+        post_json(&publish_url(&s), Some(&s.acme_token), &m).status,
+        201
+    );
+    let again = post_json(&publish_url(&s), Some(&s.acme_token), &m);
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(
+        s.verifier.calls(),
+        1,
+        "an identical republish is not verified again"
+    );
+    let mut changed = m.clone();
+    changed["description"] = "Something else entirely.".into();
+    let a = post_json(&publish_url(&s), Some(&s.acme_token), &changed);
+    a.assert_problem(409, "version-exists");
+    let catalog = s.block_on(s.store.catalog_version()).unwrap();
+    assert_eq!(catalog, 1, "neither republish changed published state");
+}
+
+#[test]
+fn rejected_attempts_are_audited_with_their_codes() {
+    let s = TestServer::start(|_| {});
+    post_json(
+        &publish_url(&s),
+        Some(&s.acme_token),
+        &manifest(NAME, "1.0.0", ALLOWED_HOST, &digest("unsigned")),
+    );
+    post(&publish_url(&s), Some(&s.acme_token), b"{");
+    let audit = s.block_on(s.store.audit(0, 100)).unwrap();
+    let rejected: Vec<(String, Vec<String>)> = audit
+        .into_iter()
+        .filter(|r| r.event.outcome == Outcome::Rejected)
+        .map(|r| (r.event.subject, r.event.codes))
+        .collect();
+    assert_eq!(
+        rejected,
+        [
+            (
+                "io.github.acme/weather@1.0.0".to_owned(),
+                vec!["image-verification-failed".to_owned()]
+            ),
+            (
+                "(unparsed manifest)".to_owned(),
+                vec!["json-invalid".to_owned()]
+            ),
+        ]
+    );
+}
+
+#[test]
+fn without_a_verifier_publish_fails_closed_with_503() {
+    let s = TestServer::start_with(None, |_| {}, Some(Arc::new(Unavailable)));
+    let m = manifest(NAME, "1.0.0", ALLOWED_HOST, &digest("1.0.0"));
+    let a = post_json(&publish_url(&s), Some(&s.acme_token), &m);
+    a.assert_problem(503, "verification-unavailable");
+    assert!(
+        s.block_on(s.store.version(NAME, "1.0.0"))
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(s.block_on(s.store.catalog_version()).unwrap(), 0);
+}
+
+#[test]
+fn token_rate_limit_answers_429_with_retry_after() {
+    let s = TestServer::start(|c| c.limits.rate_limit_per_token = 2);
+    let m = signed(&s, "1.0.0");
+    assert_eq!(
+        post_json(&publish_url(&s), Some(&s.acme_token), &m).status,
+        201
+    );
+    assert_eq!(
+        post_json(&publish_url(&s), Some(&s.acme_token), &m).status,
+        200
+    );
+    let a = post_json(&publish_url(&s), Some(&s.acme_token), &m);
+    a.assert_problem(429, "rate-limited");
+    let wait: u64 = a.retry_after.as_deref().unwrap().parse().unwrap();
+    assert!((1..=30).contains(&wait), "{wait}");
+    // Another token is not affected.
+    post_json(&publish_url(&s), Some(&s.admin_token), &m)
+        .assert_problem(403, "namespace-token-required");
+}
+
+#[test]
+fn ip_rate_limit_answers_429_and_ignores_forwarded_for_from_untrusted_peers() {
+    let s = TestServer::start(|c| c.limits.rate_limit_per_ip = 3);
+    let url = format!("{}/v0.1/servers", s.base);
+    for i in 0..3 {
+        let a = get_with(&url, &[("X-Forwarded-For", &format!("203.0.113.{i}"))]);
+        assert_eq!(a.status, 200);
+    }
+    let a = get_with(&url, &[("X-Forwarded-For", "203.0.113.99")]);
+    a.assert_problem(429, "rate-limited");
+    assert!(a.retry_after.is_some());
+    assert_eq!(
+        get(&format!("{}/healthz", s.base), None).status,
+        200,
+        "probes are never limited"
+    );
+}
+
+#[test]
+fn ip_rate_limit_uses_forwarded_for_from_trusted_proxy() {
+    let s = TestServer::start(|c| {
+        c.limits.rate_limit_per_ip = 2;
+        c.trusted_proxies = vec![mcp_registry::config::Cidr::parse("127.0.0.0/8").unwrap()];
+    });
+    let url = format!("{}/v0.1/servers", s.base);
+    for client in ["198.51.100.1", "198.51.100.2"] {
+        for _ in 0..2 {
+            assert_eq!(get_with_xff(&url, client).status, 200);
+        }
+    }
+    assert_eq!(get_with_xff(&url, "198.51.100.1").status, 429);
+    assert_eq!(get_with_xff(&url, "198.51.100.3").status, 200);
+}
+
+fn get_with_xff(url: &str, ip: &str) -> crate::support::Answer {
+    get_with(url, &[("X-Forwarded-For", &format!("{ip}, 127.0.0.1"))])
+}

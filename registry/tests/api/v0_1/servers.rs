@@ -1,0 +1,210 @@
+//! `GET /v0.1/servers…`: the official read API, checked against the official
+//! response shapes (restated in `testdata/registry/official-api-shapes.schema.json`).
+
+use crate::support::{Answer, get, post_json};
+use mcp_registry::testing::{ALLOWED_HOST, TestServer, acme_signer, digest, manifest};
+use serde_json::Value;
+
+/// Asserts `value` has the official shape `def` (`ServerList` or `ServerResponse`).
+#[track_caller]
+pub fn assert_official_shape(def: &str, value: &Value) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/registry/official-api-shapes.schema.json"
+    );
+    let mut schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    schema["$ref"] = format!("#/$defs/{def}").into();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "not an official {def}: {errors:#?}\n{value:#}"
+    );
+}
+
+/// Publishes `name`@`version` (signed by acme) and asserts 201.
+pub fn publish(s: &TestServer, name: &str, version: &str) {
+    let d = digest(&format!("{name}@{version}"));
+    s.verifier.sign(&d, acme_signer());
+    let a = post_json(
+        &format!("{}/v0.1/publish", s.base),
+        Some(&s.acme_token),
+        &manifest(name, version, ALLOWED_HOST, &d),
+    );
+    assert_eq!(a.status, 201, "{}", a.text);
+}
+
+fn names(a: &Answer) -> Vec<String> {
+    a.body["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{}@{}",
+                s["server"]["name"].as_str().unwrap(),
+                s["server"]["version"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn seeded() -> TestServer {
+    let s = TestServer::start(|_| {});
+    publish(&s, "io.github.acme/weather", "1.0.0");
+    publish(&s, "io.github.acme/weather", "1.1.0");
+    publish(&s, "io.github.acme/tides", "0.3.0");
+    s
+}
+
+#[test]
+fn list_has_the_official_server_list_shape() {
+    let s = seeded();
+    let a = get(&format!("{}/v0.1/servers", s.base), None);
+    assert_eq!(a.status, 200);
+    assert_eq!(a.content_type, "application/json");
+    assert_official_shape("ServerList", &a.body);
+    assert_eq!(
+        names(&a),
+        [
+            "io.github.acme/tides@0.3.0",
+            "io.github.acme/weather@1.0.0",
+            "io.github.acme/weather@1.1.0"
+        ]
+    );
+    assert_eq!(a.body["metadata"]["count"], 3);
+    assert!(a.body["metadata"].get("nextCursor").is_none());
+    let official = &a.body["servers"][1]["_meta"]["io.modelcontextprotocol.registry/official"];
+    assert_eq!(
+        (official["status"].as_str(), official["isLatest"].as_bool()),
+        (Some("active"), Some(false))
+    );
+    let verification = &a.body["servers"][1]["_meta"]["dev.mcp-trust/verification"];
+    assert_eq!(verification["verified"], true);
+    assert_eq!(verification["signer"]["sourceRepositoryId"], "123456");
+}
+
+#[test]
+fn list_pages_with_next_cursor() {
+    let s = seeded();
+    let first = get(&format!("{}/v0.1/servers?limit=2", s.base), None);
+    assert_eq!(first.body["metadata"]["count"], 2);
+    let cursor = first.body["metadata"]["nextCursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = get(
+        &format!("{}/v0.1/servers?limit=2&cursor={cursor}", s.base),
+        None,
+    );
+    assert_official_shape("ServerList", &second.body);
+    assert_eq!(names(&second), ["io.github.acme/weather@1.1.0"]);
+    assert!(second.body["metadata"].get("nextCursor").is_none());
+}
+
+#[test]
+fn list_filters_latest_search_and_updated_since() {
+    let s = seeded();
+    let latest = get(&format!("{}/v0.1/servers?version=latest", s.base), None);
+    assert_eq!(
+        names(&latest),
+        ["io.github.acme/tides@0.3.0", "io.github.acme/weather@1.1.0"]
+    );
+    let exact = get(&format!("{}/v0.1/servers?version=1.0.0", s.base), None);
+    assert_eq!(names(&exact), ["io.github.acme/weather@1.0.0"]);
+    let search = get(&format!("{}/v0.1/servers?search=TIDE", s.base), None);
+    assert_eq!(names(&search), ["io.github.acme/tides@0.3.0"]);
+    let future = get(
+        &format!("{}/v0.1/servers?updated_since=2999-01-01T00:00:00Z", s.base),
+        None,
+    );
+    assert_eq!(future.body["servers"], Value::Array(vec![]));
+    let past = get(
+        &format!(
+            "{}/v0.1/servers?updated_since=2000-01-01T00:00:00.000Z",
+            s.base
+        ),
+        None,
+    );
+    assert_eq!(past.body["metadata"]["count"], 3);
+}
+
+#[test]
+fn list_rejects_bad_parameters_with_400() {
+    let s = TestServer::start(|_| {});
+    for (query, code) in [
+        ("limit=0", "limit-invalid"),
+        ("limit=101", "limit-invalid"),
+        ("limit=x", "limit-invalid"),
+        ("cursor=bogus", "cursor-invalid"),
+        ("updated_since=yesterday", "updated-since-invalid"),
+    ] {
+        get(&format!("{}/v0.1/servers?{query}", s.base), None).assert_problem(400, code);
+    }
+}
+
+#[test]
+fn versions_of_url_encoded_name_newest_first() {
+    let s = seeded();
+    let a = get(
+        &format!("{}/v0.1/servers/io.github.acme%2Fweather/versions", s.base),
+        None,
+    );
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_official_shape("ServerList", &a.body);
+    assert_eq!(
+        names(&a),
+        [
+            "io.github.acme/weather@1.1.0",
+            "io.github.acme/weather@1.0.0"
+        ]
+    );
+}
+
+#[test]
+fn version_exact_and_latest() {
+    let s = seeded();
+    let exact = get(
+        &format!(
+            "{}/v0.1/servers/io.github.acme%2Fweather/versions/1.0.0",
+            s.base
+        ),
+        None,
+    );
+    assert_eq!(exact.status, 200);
+    assert_official_shape("ServerResponse", &exact.body);
+    assert_eq!(exact.body["server"]["version"], "1.0.0");
+    let latest = get(
+        &format!(
+            "{}/v0.1/servers/io.github.acme%2Fweather/versions/latest",
+            s.base
+        ),
+        None,
+    );
+    assert_official_shape("ServerResponse", &latest.body);
+    assert_eq!(latest.body["server"]["version"], "1.1.0");
+    assert_eq!(
+        latest.body["_meta"]["io.modelcontextprotocol.registry/official"]["isLatest"],
+        true
+    );
+}
+
+#[test]
+fn unknown_server_or_version_is_404() {
+    let s = seeded();
+    for path in [
+        "/v0.1/servers/io.github.acme%2Fnope/versions",
+        "/v0.1/servers/io.github.acme%2Fnope/versions/1.0.0",
+        "/v0.1/servers/io.github.acme%2Fweather/versions/9.9.9",
+        "/v0.1/servers/io.github.acme%2Fnope/versions/latest",
+        "/v0.2/nothing",
+    ] {
+        get(&format!("{}{path}", s.base), None).assert_problem(404, "not-found");
+    }
+}

@@ -1,0 +1,197 @@
+//! Yank, unyank and revoke: who may, with a reason, and the status visible
+//! in every read afterwards.
+
+use super::servers::{assert_official_shape, publish};
+use crate::support::{get, post_json};
+use mcp_registry::testing::TestServer;
+use serde_json::json;
+
+fn url(s: &TestServer, version: &str, action: &str) -> String {
+    format!(
+        "{}/v0.1/servers/io.github.acme%2Fweather/versions/{version}/{action}",
+        s.base
+    )
+}
+
+fn two_versions() -> TestServer {
+    let s = TestServer::start(|_| {});
+    publish(&s, "io.github.acme/weather", "1.0.0");
+    publish(&s, "io.github.acme/weather", "1.1.0");
+    s
+}
+
+#[test]
+fn owner_yanks_and_unyanks_with_a_reason() {
+    let s = two_versions();
+    let a = post_json(
+        &url(&s, "1.1.0", "yank"),
+        Some(&s.acme_token),
+        &json!({"reason": "crashes on start"}),
+    );
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_official_shape("ServerResponse", &a.body);
+    let official = &a.body["_meta"]["io.modelcontextprotocol.registry/official"];
+    assert_eq!(official["status"], "deprecated");
+    assert_eq!(official["statusMessage"], "crashes on start");
+    assert_eq!(official["isLatest"], false);
+    assert_eq!(a.body["_meta"]["dev.mcp-trust/status"]["status"], "yanked");
+    let latest = get(
+        &format!(
+            "{}/v0.1/servers/io.github.acme%2Fweather/versions/latest",
+            s.base
+        ),
+        None,
+    );
+    assert_eq!(
+        latest.body["server"]["version"], "1.0.0",
+        "a yanked version is never latest"
+    );
+    let u = post_json(
+        &url(&s, "1.1.0", "unyank"),
+        Some(&s.acme_token),
+        &json!({"reason": "fixed upstream"}),
+    );
+    assert_eq!(u.body["_meta"]["dev.mcp-trust/status"]["status"], "active");
+    assert_eq!(
+        u.body["_meta"]["io.modelcontextprotocol.registry/official"]["isLatest"],
+        true
+    );
+}
+
+#[test]
+fn yanked_and_revoked_versions_stay_visible_with_their_status() {
+    let s = two_versions();
+    assert_eq!(
+        post_json(
+            &url(&s, "1.0.0", "yank"),
+            Some(&s.acme_token),
+            &json!({"reason": "old"})
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        post_json(
+            &url(&s, "1.1.0", "revoke"),
+            Some(&s.admin_token),
+            &json!({"reason": "malware"})
+        )
+        .status,
+        200
+    );
+    let list = get(&format!("{}/v0.1/servers", s.base), None);
+    assert_official_shape("ServerList", &list.body);
+    let statuses: Vec<(String, String)> = list.body["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["_meta"]["dev.mcp-trust/status"]["status"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                e["_meta"]["io.modelcontextprotocol.registry/official"]["status"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("yanked".into(), "deprecated".into()),
+            ("revoked".into(), "deleted".into())
+        ]
+    );
+    let one = get(
+        &format!(
+            "{}/v0.1/servers/io.github.acme%2Fweather/versions/1.1.0",
+            s.base
+        ),
+        None,
+    );
+    assert_eq!(
+        one.body["_meta"]["dev.mcp-trust/status"]["reason"],
+        "malware"
+    );
+    let versions = get(
+        &format!("{}/v0.1/servers/io.github.acme%2Fweather/versions", s.base),
+        None,
+    );
+    assert_eq!(versions.body["metadata"]["count"], 2);
+    get(
+        &format!(
+            "{}/v0.1/servers/io.github.acme%2Fweather/versions/latest",
+            s.base
+        ),
+        None,
+    )
+    .assert_problem(404, "not-found");
+}
+
+#[test]
+fn revocation_needs_an_admin_and_is_final() {
+    let s = two_versions();
+    post_json(
+        &url(&s, "1.0.0", "revoke"),
+        Some(&s.acme_token),
+        &json!({"reason": "x"}),
+    )
+    .assert_problem(403, "admin-required");
+    assert_eq!(
+        post_json(
+            &url(&s, "1.0.0", "revoke"),
+            Some(&s.admin_token),
+            &json!({"reason": "key leak"})
+        )
+        .status,
+        200
+    );
+    post_json(
+        &url(&s, "1.0.0", "unyank"),
+        Some(&s.acme_token),
+        &json!({"reason": "x"}),
+    )
+    .assert_problem(409, "status-transition-invalid");
+    post_json(
+        &url(&s, "1.0.0", "yank"),
+        Some(&s.acme_token),
+        &json!({"reason": "x"}),
+    )
+    .assert_problem(409, "status-transition-invalid");
+}
+
+#[test]
+fn lifecycle_needs_token_ownership_and_reason() {
+    let s = two_versions();
+    post_json(&url(&s, "1.0.0", "yank"), None, &json!({"reason": "x"}))
+        .assert_problem(401, "unauthorized");
+    post_json(&url(&s, "1.0.0", "yank"), Some(&s.acme_token), &json!({}))
+        .assert_problem(400, "json-invalid");
+    post_json(
+        &url(&s, "1.0.0", "yank"),
+        Some(&s.acme_token),
+        &json!({"reason": "  "}),
+    )
+    .assert_problem(400, "reason-invalid");
+    post_json(
+        &url(&s, "1.0.0", "yank"),
+        Some(&s.acme_token),
+        &json!({"reason": "x".repeat(501)}),
+    )
+    .assert_problem(400, "reason-invalid");
+    post_json(
+        &url(&s, "9.9.9", "yank"),
+        Some(&s.acme_token),
+        &json!({"reason": "x"}),
+    )
+    .assert_problem(404, "not-found");
+    let other = format!(
+        "{}/v0.1/servers/io.github.other%2Fweather/versions/1.0.0/yank",
+        s.base
+    );
+    post_json(&other, Some(&s.acme_token), &json!({"reason": "x"}))
+        .assert_problem(403, "namespace-forbidden");
+}
