@@ -57,6 +57,10 @@ pub struct ServeArgs {
     /// Allow OCI registries on loopback addresses (tests only) [env: MCP_REGISTRY_ALLOW_LOOPBACK_REGISTRIES].
     #[arg(long)]
     pub allow_loopback_registries: bool,
+    /// Allowed registry host[:port] reached over plain HTTP instead of HTTPS (tests, air-gapped
+    /// mirrors); repeat for more [env: MCP_REGISTRY_INSECURE_REGISTRIES, comma-separated].
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    pub insecure_registries: Vec<String>,
     /// Proxy address or CIDR whose X-Forwarded-For is believed; repeat for more [env: MCP_REGISTRY_TRUSTED_PROXIES].
     #[arg(long = "trusted-proxy", value_name = "CIDR")]
     pub trusted_proxies: Vec<String>,
@@ -301,6 +305,8 @@ pub struct ServeConfig {
     pub allowed_registries: Vec<String>,
     /// Whether loopback registries are allowed (tests).
     pub allow_loopback_registries: bool,
+    /// Allowed registries reached over plain HTTP.
+    pub insecure_registries: Vec<String>,
     /// Proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Vec<Cidr>,
     /// Limits and timeouts.
@@ -320,6 +326,7 @@ impl ServeConfig {
             },
             allowed_registries: Vec::new(),
             allow_loopback_registries: false,
+            insecure_registries: Vec::new(),
             trusted_proxies: Vec::new(),
             limits: Limits::default(),
         }
@@ -341,6 +348,7 @@ struct FileConfig {
     catalog_key: Option<PathBuf>,
     allowed_registries: Option<Vec<String>>,
     allow_loopback_registries: Option<bool>,
+    insecure_registries: Option<Vec<String>>,
     trusted_proxies: Option<Vec<String>>,
     #[serde(default)]
     limits: FileLimits,
@@ -521,6 +529,22 @@ pub fn serve(cli: &Cli, args: &ServeArgs, env: Environment) -> Result<ServeConfi
     config.allow_loopback_registries = args.allow_loopback_registries
         || s.env::<bool>("ALLOW_LOOPBACK_REGISTRIES")?.unwrap_or(false)
         || f.allow_loopback_registries.unwrap_or(false);
+    config.insecure_registries = if args.insecure_registries.is_empty() {
+        s.env_list("INSECURE_REGISTRIES")
+            .or(f.insecure_registries.clone())
+            .unwrap_or_default()
+    } else {
+        args.insecure_registries.clone()
+    };
+    if let Some(h) = config
+        .insecure_registries
+        .iter()
+        .find(|h| !config.allowed_registries.contains(h))
+    {
+        return Err(ConfigError(format!(
+            "insecure registry `{h}` is not an allowed registry (--allowed-registry)"
+        )));
+    }
     let proxies = if args.trusted_proxies.is_empty() {
         s.env_list("TRUSTED_PROXIES")
             .or(f.trusted_proxies.clone())

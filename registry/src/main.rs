@@ -5,8 +5,9 @@ use anyhow::Context;
 use mcp_registry::config::{self, Command};
 use mcp_registry::server::{self, ServerOptions};
 use mcp_registry::state::AppState;
-use mcp_registry::verify::{ImageVerifier, Unavailable};
+use mcp_registry::verify::{ImageVerifier, SigstoreVerifier};
 use mcp_registry::{admin, catalog_key, router, store};
+use mcp_trust::signature::TrustRoot;
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
@@ -69,16 +70,27 @@ async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
             key.public_key_base64()
         );
     }
-    if let Some(root) = &config.trusted_root {
-        std::fs::metadata(root).with_context(|| format!("trusted root {}", root.display()))?;
-    }
     let store = store::open(&config.store)
         .await
         .context("cannot open the store")?;
-    // No signature verifier is wired into this build yet: publishing fails closed (503).
-    let verifier: Arc<dyn ImageVerifier> = Arc::new(Unavailable);
-    tracing::warn!(
-        "image verification is not available in this build: every publish is refused with 503"
+    let trust_root = match &config.trusted_root {
+        Some(path) => {
+            let json =
+                std::fs::read(path).with_context(|| format!("trusted root {}", path.display()))?;
+            TrustRoot::from_json(&json)
+                .with_context(|| format!("trusted root {}", path.display()))?
+        }
+        None => TrustRoot::public_good().context("the embedded public-good trusted root")?,
+    };
+    let verifier: Arc<dyn ImageVerifier> = Arc::new(
+        SigstoreVerifier::new(
+            trust_root,
+            &config.allowed_registries,
+            &config.insecure_registries,
+            config.allow_loopback_registries,
+            config.limits.verify_timeout,
+        )
+        .context("cannot start the image verifier")?,
     );
     let state = AppState::new(&config, store, verifier);
     let listener = tokio::net::TcpListener::bind(config.listen)

@@ -64,6 +64,159 @@ pub trait ImageVerifier: Send + Sync + std::fmt::Debug {
     ) -> Result<VerifiedSigner, VerifyFailure>;
 }
 
+/// The real verifier: discovers the image's signatures in its registry and
+/// verifies them with `mcp_trust::verification` under the manifest's policy.
+/// Every connection goes through the OCI client's host policy: only allowed
+/// registries, and (unless loopback is allowed for tests) only public
+/// addresses, checked on every DNS answer and every redirect, so a name that
+/// re-resolves to a private address between the publish-time check and the
+/// fetch is still refused.
+pub struct SigstoreVerifier {
+    client: mcp_trust::oci::OciClient,
+    trust_root: mcp_trust::signature::TrustRoot,
+}
+
+impl std::fmt::Debug for SigstoreVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigstoreVerifier")
+            .field("trust_root", &self.trust_root)
+            .finish()
+    }
+}
+
+impl SigstoreVerifier {
+    /// A verifier fetching only from `allowed` registries (`insecure` ones over plain HTTP).
+    pub fn new(
+        trust_root: mcp_trust::signature::TrustRoot,
+        allowed: &[String],
+        insecure: &[String],
+        allow_loopback: bool,
+        deadline: std::time::Duration,
+    ) -> Result<SigstoreVerifier, mcp_trust::oci::OciError> {
+        use mcp_trust::oci::{ClientConfig, HostPolicy, client::Limits};
+        let client = mcp_trust::oci::OciClient::new(ClientConfig {
+            limits: Limits {
+                operation_deadline: deadline,
+                ..Limits::default()
+            },
+            insecure_hosts: insecure.iter().cloned().collect(),
+            credentials: mcp_trust::oci::Credentials::anonymous(),
+            host_policy: HostPolicy {
+                allowed_hosts: Some(allowed.iter().cloned().collect()),
+                public_addresses_only: true,
+                allow_loopback,
+            },
+        })?;
+        Ok(SigstoreVerifier { client, trust_root })
+    }
+}
+
+/// The manifest's signer policy as a verification policy.
+pub fn image_policy(p: &ProvenancePolicy) -> Result<mcp_trust::verification::ImagePolicy, String> {
+    use mcp_trust::signature::{Matcher, Policy};
+    let signer = match &p.public_key {
+        Some(pem) => Policy::public_key_pem(pem).map_err(|e| e.to_string())?,
+        None => {
+            let identity = match (&p.certificate_identity, &p.certificate_identity_regexp) {
+                (Some(e), _) => Matcher::exact(e, "certificate identity"),
+                (None, Some(re)) => Matcher::regex(re),
+                (None, None) => {
+                    return Err("the manifest's provenance names no signer identity".into());
+                }
+            }
+            .map_err(|e| e.to_string())?;
+            let issuer = match (
+                &p.certificate_oidc_issuer,
+                &p.certificate_oidc_issuer_regexp,
+            ) {
+                (Some(e), _) => Matcher::exact(e, "OIDC issuer"),
+                (None, Some(re)) => Matcher::regex(re),
+                (None, None) => return Err("the manifest's provenance names no OIDC issuer".into()),
+            }
+            .map_err(|e| e.to_string())?;
+            Policy::keyless(identity, issuer)
+        }
+    };
+    let provenance = p
+        .slsa
+        .as_ref()
+        .map(|s| mcp_trust::provenance::SlsaRequirements {
+            source_repository: s.source_repository.clone(),
+            source_ref: s.source_ref.clone(),
+            builder_id: s.builder_id.clone(),
+        });
+    Ok(mcp_trust::verification::ImagePolicy { signer, provenance })
+}
+
+#[async_trait]
+impl ImageVerifier for SigstoreVerifier {
+    async fn verify(
+        &self,
+        image: &PinnedImage,
+        policy: &ProvenancePolicy,
+    ) -> Result<VerifiedSigner, VerifyFailure> {
+        use mcp_trust::verification::{ImageError, verify_image};
+        let policy = image_policy(policy).map_err(|message| VerifyFailure::Rejected {
+            stage: "policy".into(),
+            message,
+        })?;
+        match verify_image(&self.client, image, &policy, &self.trust_root).await {
+            Ok(report) => {
+                let Some(cert) = report
+                    .signatures
+                    .iter()
+                    .find_map(|s| s.verified.certificate())
+                else {
+                    return Err(VerifyFailure::Rejected {
+                        stage: "identity-policy".into(),
+                        message: "the image is signed with a key, but namespaces bind keyless (certificate) signers".into(),
+                    });
+                };
+                Ok(VerifiedSigner {
+                    identity: cert.identity.clone(),
+                    issuer: cert.issuer.clone(),
+                    source_repository_uri: cert.claims.source_repository_uri.clone(),
+                    source_repository_id: cert.claims.source_repository_identifier.clone(),
+                    source_repository_owner_id: cert
+                        .claims
+                        .source_repository_owner_identifier
+                        .clone(),
+                })
+            }
+            Err(ImageError::Registry(e)) if e.is_unreachable() => Err(VerifyFailure::Unreachable {
+                message: e.to_string(),
+            }),
+            Err(ImageError::Registry(e)) => Err(VerifyFailure::Rejected {
+                stage: "registry".into(),
+                message: e.to_string(),
+            }),
+            Err(e) => {
+                let stage = e
+                    .report()
+                    .and_then(|r| r.refused.first())
+                    .map(|x| x.stage.to_string())
+                    .unwrap_or_else(|| "signature-discovery".into());
+                let detail = e
+                    .report()
+                    .map(|r| {
+                        r.refused
+                            .iter()
+                            .map(|x| format!("{}: {}", x.stage, x.reason))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    })
+                    .unwrap_or_default();
+                let message = if detail.is_empty() {
+                    e.to_string()
+                } else {
+                    format!("{e}: {detail}")
+                };
+                Err(VerifyFailure::Rejected { stage, message })
+            }
+        }
+    }
+}
+
 /// The verifier used when none is wired in: refuses every image, so nothing unverified is stored.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Unavailable;

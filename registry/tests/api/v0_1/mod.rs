@@ -3,5 +3,6 @@
 mod admin;
 mod audit;
 mod publish;
+mod publish_sigstore;
 mod servers;
 mod status;
