@@ -208,3 +208,29 @@ impl Pusher {
 fn manifest_digest_ref(manifest: &Value) -> String {
     digest_of(&serde_json::to_vec(manifest).unwrap())
 }
+
+impl Pusher {
+    /// Writes the referrers tag-schema fallback (`sha256-<hex>`) listing `referrers`
+    /// of `subject`, as cosign does on registries without the referrers API.
+    pub async fn referrers_tag(
+        &self,
+        repo: &str,
+        subject_digest: &str,
+        referrers: &[Pushed],
+    ) -> Pushed {
+        let manifests: Vec<Value> = referrers
+            .iter()
+            .map(|r| {
+                let doc: Value = serde_json::from_slice(&r.bytes).unwrap();
+                let mut d = json!({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": r.digest, "size": r.bytes.len()});
+                if let Some(t) = doc.get("artifactType") {
+                    d["artifactType"] = t.clone();
+                }
+                d
+            })
+            .collect();
+        let index = json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests});
+        self.manifest(repo, &subject_digest.replace(':', "-"), &index)
+            .await
+    }
+}
