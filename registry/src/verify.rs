@@ -111,43 +111,6 @@ impl SigstoreVerifier {
     }
 }
 
-/// The manifest's signer policy as a verification policy.
-pub fn image_policy(p: &ProvenancePolicy) -> Result<mcp_trust::verification::ImagePolicy, String> {
-    use mcp_trust::signature::{Matcher, Policy};
-    let signer = match &p.public_key {
-        Some(pem) => Policy::public_key_pem(pem).map_err(|e| e.to_string())?,
-        None => {
-            let identity = match (&p.certificate_identity, &p.certificate_identity_regexp) {
-                (Some(e), _) => Matcher::exact(e, "certificate identity"),
-                (None, Some(re)) => Matcher::regex(re),
-                (None, None) => {
-                    return Err("the manifest's provenance names no signer identity".into());
-                }
-            }
-            .map_err(|e| e.to_string())?;
-            let issuer = match (
-                &p.certificate_oidc_issuer,
-                &p.certificate_oidc_issuer_regexp,
-            ) {
-                (Some(e), _) => Matcher::exact(e, "OIDC issuer"),
-                (None, Some(re)) => Matcher::regex(re),
-                (None, None) => return Err("the manifest's provenance names no OIDC issuer".into()),
-            }
-            .map_err(|e| e.to_string())?;
-            Policy::keyless(identity, issuer)
-        }
-    };
-    let provenance = p
-        .slsa
-        .as_ref()
-        .map(|s| mcp_trust::provenance::SlsaRequirements {
-            source_repository: s.source_repository.clone(),
-            source_ref: s.source_ref.clone(),
-            builder_id: s.builder_id.clone(),
-        });
-    Ok(mcp_trust::verification::ImagePolicy { signer, provenance })
-}
-
 #[async_trait]
 impl ImageVerifier for SigstoreVerifier {
     async fn verify(
@@ -156,9 +119,11 @@ impl ImageVerifier for SigstoreVerifier {
         policy: &ProvenancePolicy,
     ) -> Result<VerifiedSigner, VerifyFailure> {
         use mcp_trust::verification::{ImageError, verify_image};
-        let policy = image_policy(policy).map_err(|message| VerifyFailure::Rejected {
-            stage: "policy".into(),
-            message,
+        let policy = mcp_trust::verification::ImagePolicy::from_manifest(policy).map_err(|e| {
+            VerifyFailure::Rejected {
+                stage: "policy".into(),
+                message: e.to_string(),
+            }
         })?;
         match verify_image(&self.client, image, &policy, &self.trust_root).await {
             Ok(report) => {

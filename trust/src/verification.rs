@@ -13,10 +13,12 @@
 //! exact digest. A message signature over the digest is not an image signature.
 
 use crate::image::{Digest, PinnedImage};
+use crate::manifest::ProvenancePolicy;
 use crate::oci::{Discovered, FoundSignature, OciClient, OciError, SignatureSource, discover};
 use crate::provenance::{self, ProvenanceFacts, SlsaRequirements};
 use crate::signature::{
-    self, Artifact, Policy, SignedContent, Stage, TrustRoot, Verified, VerifyError,
+    self, Artifact, Matcher, Policy, PolicyError, SignedContent, Stage, TrustRoot, Verified,
+    VerifyError,
 };
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -121,6 +123,47 @@ pub struct ImageReport {
 
 fn display<T: std::fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(v)
+}
+
+impl ImagePolicy {
+    /// The manifest's `provenance` as a verification policy: its signer (a public
+    /// key, or an identity and issuer, each exact or a whole-match regexp) and,
+    /// when it has `slsa`, the provenance requirements.
+    pub fn from_manifest(p: &ProvenancePolicy) -> Result<ImagePolicy, PolicyError> {
+        let signer = match &p.public_key {
+            Some(pem) => Policy::public_key_pem(pem)?,
+            None => {
+                let identity = match (&p.certificate_identity, &p.certificate_identity_regexp) {
+                    (Some(e), _) => Matcher::exact(e, "certificate identity")?,
+                    (None, Some(re)) => Matcher::regex(re)?,
+                    (None, None) => {
+                        return Err(PolicyError::Missing {
+                            what: "certificate identity",
+                        });
+                    }
+                };
+                let issuer = match (
+                    &p.certificate_oidc_issuer,
+                    &p.certificate_oidc_issuer_regexp,
+                ) {
+                    (Some(e), _) => Matcher::exact(e, "OIDC issuer")?,
+                    (None, Some(re)) => Matcher::regex(re)?,
+                    (None, None) => {
+                        return Err(PolicyError::Missing {
+                            what: "OIDC issuer",
+                        });
+                    }
+                };
+                Policy::keyless(identity, issuer)
+            }
+        };
+        let provenance = p.slsa.as_ref().map(|s| SlsaRequirements {
+            source_repository: s.source_repository.clone(),
+            source_ref: s.source_ref.clone(),
+            builder_id: s.builder_id.clone(),
+        });
+        Ok(ImagePolicy { signer, provenance })
+    }
 }
 
 impl ImageReport {

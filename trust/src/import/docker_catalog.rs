@@ -8,7 +8,7 @@
 use crate::finding::Finding;
 use crate::manifest::{
     Access, EXTENSION_KEY, Filesystem, Mount, Network, Secret, SecretMode, SecurityExtension, Tool,
-    ToolAnnotations, ValidateOptions, validate_value,
+    ValidateOptions, validate_value,
 };
 use serde_json::{Map, Value, json};
 
@@ -464,7 +464,7 @@ impl<'a> Converter<'a> {
             },
         };
         for (i, t) in list.iter().enumerate() {
-            match docker_tool(t) {
+            match docker_tool(t, &format!("{prefix}/{i}")) {
                 Ok(tool) => tools.push(tool),
                 Err(why) => self.findings.push(Finding::warning(
                     "import-tool-skipped",
@@ -478,75 +478,21 @@ impl<'a> Converter<'a> {
 }
 
 /// Converts one tool from Docker's formats (`tools.json` with `arguments`
-/// or `inputSchema`; `server.yaml` with `parameters`) into an MCP tool.
-pub fn docker_tool(t: &Value) -> Result<Tool, String> {
-    let name = t
-        .get("name")
-        .and_then(Value::as_str)
-        .ok_or("tool without `name`")?;
-    let input_schema = if let Some(s) = t.get("inputSchema").or_else(|| t.get("parameters")) {
-        if !s.is_object() {
-            return Err(format!(
-                "tool `{name}` has an input schema that is not an object"
-            ));
-        }
-        let mut s = s.clone();
-        if s.get("type").is_none() {
-            s["type"] = json!("object");
-        }
-        s
-    } else {
-        let mut properties = Map::new();
-        let mut required = Vec::new();
-        for a in t
-            .get("arguments")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let Some(arg) = a.get("name").and_then(Value::as_str) else {
-                continue;
-            };
-            let mut p = Map::new();
-            p.insert(
-                "type".into(),
-                a.get("type").cloned().unwrap_or(json!("string")),
-            );
-            if let Some(d) = a.get("desc").or_else(|| a.get("description")) {
-                p.insert("description".into(), d.clone());
-            }
-            if let Some(items) = a.get("items") {
-                p.insert("items".into(), items.clone());
-            }
-            properties.insert(arg.to_owned(), Value::Object(p));
-            if a.get("optional").and_then(Value::as_bool) != Some(true) {
-                required.push(json!(arg));
-            }
-        }
-        let mut s = json!({ "type": "object", "properties": properties });
-        if !required.is_empty() {
-            s["required"] = Value::Array(required);
-        }
-        s
-    };
-    let annotations = t.get("annotations").map(|a| ToolAnnotations {
-        title: a.get("title").and_then(Value::as_str).map(str::to_owned),
-        read_only_hint: a.get("readOnlyHint").and_then(Value::as_bool),
-        destructive_hint: a.get("destructiveHint").and_then(Value::as_bool),
-        idempotent_hint: a.get("idempotentHint").and_then(Value::as_bool),
-        open_world_hint: a.get("openWorldHint").and_then(Value::as_bool),
-    });
-    Ok(Tool {
-        name: name.to_owned(),
-        title: t.get("title").and_then(Value::as_str).map(str::to_owned),
-        description: t
-            .get("description")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        input_schema,
-        output_schema: t.get("outputSchema").filter(|v| v.is_object()).cloned(),
-        annotations,
-    })
+/// or `inputSchema`; `server.yaml` with `parameters`) into an MCP tool, with
+/// the same reader `mcp-verify tools` uses.
+pub fn docker_tool(t: &Value, path: &str) -> Result<Tool, String> {
+    let mut t = t.clone();
+    if let Some(obj) = t.as_object_mut()
+        && !obj.contains_key("inputSchema")
+        && let Some(parameters) = obj.remove("parameters")
+    {
+        obj.insert("inputSchema".into(), parameters);
+    }
+    let mut tool = crate::tools::listing::tool_from_value(&t, path).map_err(|e| e.to_string())?;
+    if let Some(schema) = tool.input_schema.as_object_mut() {
+        schema.entry("type").or_insert_with(|| json!("object"));
+    }
+    Ok(tool)
 }
 
 /// Docker's `{{a.b}}` placeholders become the official `{a.b}` form.
@@ -605,7 +551,7 @@ mod tests {
             {"name": "q", "type": "string", "desc": "query"},
             {"name": "limit", "type": "integer", "desc": "max", "optional": true}
         ]});
-        let tool = docker_tool(&t).unwrap();
+        let tool = docker_tool(&t, "/0").unwrap();
         assert_eq!(
             tool.input_schema,
             json!({"type": "object", "properties": {

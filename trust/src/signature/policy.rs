@@ -33,6 +33,12 @@ pub enum PolicyError {
         /// Which value was empty.
         what: &'static str,
     },
+    /// A policy source (a manifest) names no value for a required part.
+    #[error("the policy names no {what}")]
+    Missing {
+        /// Which part is missing.
+        what: &'static str,
+    },
     /// The public key is not a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) of a supported algorithm.
     #[error("the public key is not a usable PEM public key: {0}")]
     BadKey(String),

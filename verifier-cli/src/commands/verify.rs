@@ -15,7 +15,6 @@ use mcp_trust::manifest::{ValidateOptions, validate};
 use mcp_trust::oci::client::Limits;
 use mcp_trust::oci::{ClientConfig, Credentials, OciClient};
 use mcp_trust::provenance::SlsaRequirements;
-use mcp_trust::signature::{Matcher, Policy};
 use mcp_trust::verification::{ImageError, ImagePolicy, verify_image};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -228,47 +227,22 @@ fn image_policy(
     args: &VerifyArgs,
     manifest: Option<&mcp_trust::manifest::SecurityExtension>,
 ) -> anyhow::Result<ImagePolicy> {
-    let from_manifest = manifest.and_then(|m| m.provenance.as_ref());
-    let signer = if args.signer.any_signer() || from_manifest.is_none() {
-        policy(&args.signer)?
-    } else if let Some(p) = from_manifest {
-        match &p.public_key {
-            Some(pem) => Policy::public_key_pem(pem).context("manifest publicKey")?,
-            None => {
-                let identity = match (&p.certificate_identity, &p.certificate_identity_regexp) {
-                    (Some(e), _) => Matcher::exact(e, "certificate identity")?,
-                    (None, Some(re)) => Matcher::regex(re)?,
-                    (None, None) => bail!("the manifest's provenance names no signer identity"),
-                };
-                let issuer = match (
-                    &p.certificate_oidc_issuer,
-                    &p.certificate_oidc_issuer_regexp,
-                ) {
-                    (Some(e), _) => Matcher::exact(e, "OIDC issuer")?,
-                    (None, Some(re)) => Matcher::regex(re)?,
-                    (None, None) => bail!("the manifest's provenance names no OIDC issuer"),
-                };
-                Policy::keyless(identity, issuer)
-            }
-        }
-    } else {
-        policy(&args.signer)?
+    // The manifest's policy, unless signer flags are given; provenance flags refine its requirements.
+    let from_manifest = match manifest.and_then(|m| m.provenance.as_ref()) {
+        Some(p) => Some(ImagePolicy::from_manifest(p).context("the manifest's provenance policy")?),
+        None => None,
     };
-    let manifest_slsa = from_manifest.and_then(|p| p.slsa.as_ref());
+    let (signer, manifest_slsa) = match from_manifest {
+        Some(m) if !args.signer.any_signer() => (m.signer, m.provenance),
+        Some(m) => (policy(&args.signer)?, m.provenance),
+        None => (policy(&args.signer)?, None),
+    };
     let provenance = if args.require_provenance || manifest_slsa.is_some() {
+        let base = manifest_slsa.unwrap_or_default();
         Some(SlsaRequirements {
-            source_repository: args
-                .source_repository
-                .clone()
-                .or_else(|| manifest_slsa.and_then(|s| s.source_repository.clone())),
-            source_ref: args
-                .source_ref
-                .clone()
-                .or_else(|| manifest_slsa.and_then(|s| s.source_ref.clone())),
-            builder_id: args
-                .builder_id
-                .clone()
-                .or_else(|| manifest_slsa.and_then(|s| s.builder_id.clone())),
+            source_repository: args.source_repository.clone().or(base.source_repository),
+            source_ref: args.source_ref.clone().or(base.source_ref),
+            builder_id: args.builder_id.clone().or(base.builder_id),
         })
     } else {
         None
