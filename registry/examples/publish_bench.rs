@@ -1,0 +1,197 @@
+//! Publish throughput and latency with full verification: images signed by a
+//! private Sigstore are pushed to a real loopback OCI registry, and the
+//! registry server pulls and verifies each one before storing it. Measured on
+//! stores pre-loaded with a small and a large catalog, and against a baseline
+//! in the same run: the same publishes to a server whose verifier does no
+//! network or crypto. Run by `bench/registry-publish.sh`; not a test.
+//!
+//!     publish_bench PUBLISHES CONCURRENCY SMALL LARGE
+
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
+
+use mcp_registry::store::{self, StoreConfig};
+use mcp_registry::testing::{TestServer, acme_signer, bulk_load, manifest};
+use mcp_registry::verify::SigstoreVerifier;
+use mcp_trust::signature::TrustRoot;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use test_oci::TestRegistry;
+use test_sigstore::{GitHubWorkflow, Identity, TestSigstore};
+
+struct Run {
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+fn publish_all(server: &TestServer, bodies: &[serde_json::Value], concurrency: usize) -> Run {
+    let url = format!("{}/v0.1/publish", server.base);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let latencies = std::sync::Mutex::new(Vec::new());
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..concurrency {
+            scope.spawn(|| {
+                let agent = ureq::Agent::new_with_defaults();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(body) = bodies.get(i) else { break };
+                    let t = Instant::now();
+                    let resp = agent
+                        .post(&url)
+                        .header("authorization", &format!("Bearer {}", server.acme_token))
+                        .config()
+                        .http_status_as_error(false)
+                        .build()
+                        .send_json(body)
+                        .unwrap();
+                    assert_eq!(resp.status().as_u16(), 201, "publish {i} refused");
+                    latencies.lock().unwrap().push(t.elapsed());
+                }
+            });
+        }
+    });
+    let elapsed = started.elapsed();
+    let mut l = latencies.into_inner().unwrap();
+    l.sort();
+    Run {
+        per_second: bodies.len() as f64 / elapsed.as_secs_f64(),
+        p50: l[l.len() / 2],
+        p99: l[(l.len() * 99 / 100).min(l.len() - 1)],
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().unwrap())
+        .collect();
+    let (publishes, concurrency, small, large) = match args.as_slice() {
+        [p, c, s, l] => (*p, *c, *s, *l),
+        _ => (200, 8, 1_000, 100_000),
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let reg = runtime.block_on(TestRegistry::start());
+    let host = reg.with_referrers();
+    let mut sigstore = TestSigstore::new();
+    let mut workflow = GitHubWorkflow::new(
+        "acme/weather",
+        ".github/workflows/release.yml",
+        "refs/heads/main",
+    );
+    workflow.repository_id = "123456".into();
+    workflow.owner_id = "4242".into();
+    let identity = Identity::github(&workflow);
+
+    // Two sets of signed images (one per catalog size), each image distinct.
+    let mut sets = Vec::new();
+    for set in 0..2 {
+        let mut bodies = Vec::new();
+        for i in 0..publishes {
+            let image = runtime.block_on(reg.pusher().image(
+                "acme/weather",
+                "1.0.0",
+                &format!("bench-{set}-{i}"),
+            ));
+            let bundle = sigstore.sign_image_dsse(&image.digest, &identity);
+            runtime.block_on(reg.pusher().bundle_referrer(
+                "acme/weather",
+                &image,
+                bundle.as_bytes(),
+            ));
+            let mut m = manifest(
+                &format!("io.github.acme/weather-{set}-{i}"),
+                "1.0.0",
+                &host,
+                &image.digest,
+            );
+            m["_meta"]["dev.mcp-trust/security"]["provenance"]["certificateIdentity"] =
+                workflow.workflow_uri().into();
+            bodies.push(m);
+        }
+        sets.push(bodies);
+    }
+    let root = TrustRoot::from_json(sigstore.trusted_root_json().as_bytes()).unwrap();
+    let verifier = Arc::new(
+        SigstoreVerifier::new(
+            root,
+            std::slice::from_ref(&host),
+            std::slice::from_ref(&host),
+            true,
+            Duration::from_secs(30),
+        )
+        .unwrap(),
+    );
+
+    println!(
+        "publish with full verification: {publishes} publishes, {concurrency} concurrent clients, loopback docker-registry, embedded store"
+    );
+    let mut p50s = Vec::new();
+    for (set, stored) in [small, large].into_iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = StoreConfig::Embedded {
+            path: dir.path().join("registry.redb"),
+        };
+        let t = Instant::now();
+        runtime.block_on(async {
+            let store = store::open(&config).await.unwrap();
+            bulk_load(store.as_ref(), stored, 1).await.unwrap();
+        });
+        let loaded = t.elapsed();
+        let server = TestServer::start_with(
+            Some(config.clone()),
+            |c| c.allowed_registries.push(host.clone()),
+            Some(verifier.clone() as Arc<dyn mcp_registry::verify::ImageVerifier>),
+        );
+        let run = publish_all(&server, &sets[set], concurrency);
+        drop(server);
+        // Baseline: the same store size, a verifier with no network or crypto.
+        let dir2 = tempfile::tempdir().unwrap();
+        let config2 = StoreConfig::Embedded {
+            path: dir2.path().join("registry.redb"),
+        };
+        runtime.block_on(async {
+            let store = store::open(&config2).await.unwrap();
+            bulk_load(store.as_ref(), stored, 1).await.unwrap();
+        });
+        let baseline_server = TestServer::start_with(
+            Some(config2),
+            |c| c.allowed_registries.push(host.clone()),
+            None,
+        );
+        let baseline_bodies: Vec<serde_json::Value> = sets[set]
+            .iter()
+            .map(|m| {
+                let image = m["_meta"]["dev.mcp-trust/security"]["image"]
+                    .as_str()
+                    .unwrap();
+                let digest = image.rsplit_once('@').unwrap().1;
+                baseline_server.verifier.sign(digest, acme_signer());
+                let mut m = m.clone();
+                m["_meta"]["dev.mcp-trust/security"]["provenance"]["certificateIdentity"] =
+                    mcp_registry::testing::acme_identity().into();
+                m
+            })
+            .collect();
+        let base = publish_all(&baseline_server, &baseline_bodies, concurrency);
+        println!(
+            "  {stored:>7} stored servers (loaded in {:.0} s): {:.0} publishes/s, p50 {}, p99 {}   | baseline without verification: {:.0}/s, p50 {}, p99 {}",
+            loaded.as_secs_f64(),
+            run.per_second,
+            ms(run.p50),
+            ms(run.p99),
+            base.per_second,
+            ms(base.p50),
+            ms(base.p99)
+        );
+        p50s.push(run.p50);
+    }
+    println!(
+        "  latency ratio, {large} vs {small} stored servers: p50 {:.2}x (target <= 1.5x)",
+        p50s[1].as_secs_f64() / p50s[0].as_secs_f64()
+    );
+}
