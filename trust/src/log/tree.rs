@@ -66,7 +66,7 @@ pub fn range_hash<S: LeafHashes + ?Sized>(src: &S, range: Range<u64>) -> Result<
     if n == 0 {
         return Ok(empty_root());
     }
-    if n.is_power_of_two() && range.start % n == 0 {
+    if n.is_power_of_two() && range.start.is_multiple_of(n) {
         return src
             .subtree_hash(n.trailing_zeros(), range.start / n)
             .map_err(LogError::source);
@@ -253,7 +253,7 @@ impl MemoryTree {
         self.levels[0].push(leaf);
         let index = self.levels[0].len() as u64 - 1;
         let mut level = 0;
-        while self.levels[level].len() % 2 == 0 {
+        while self.levels[level].len().is_multiple_of(2) {
             let nodes = &self.levels[level];
             let parent = node_hash(&nodes[nodes.len() - 2], &nodes[nodes.len() - 1]);
             if self.levels.len() == level + 1 {
