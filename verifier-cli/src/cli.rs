@@ -69,6 +69,10 @@ pub enum Command {
     /// Verify one Sigstore bundle for an artifact file or a sha256: digest, offline.
     #[command(long_about = crate::commands::verify_bundle::LONG_ABOUT, after_help = crate::commands::verify_bundle::EXAMPLES)]
     VerifyBundle(crate::commands::verify_bundle::VerifyBundleArgs),
+    /// Fetch and verify a registry's signed catalog and transparency log: rollback,
+    /// freeze, mix-and-match and split view are refused.
+    #[command(subcommand)]
+    Catalog(crate::commands::catalog::CatalogCommand),
 }
 
 /// `mcp-verify manifest …`

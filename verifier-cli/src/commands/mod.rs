@@ -1,5 +1,6 @@
 //! One module per command; `run` dispatches.
 
+pub mod catalog;
 pub mod import;
 pub mod lint;
 pub mod profile;
@@ -30,5 +31,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Tools(ToolsCommand::Pin(args)) => tools::pin(&args),
         Command::Tools(ToolsCommand::Scan(args)) => tools::scan(&args),
         Command::VerifyBundle(args) => verify_bundle::run(&args),
+        Command::Catalog(command) => catalog::run(&command),
     }
 }
