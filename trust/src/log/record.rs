@@ -5,7 +5,7 @@
 //! does not know (the shape is closed).
 
 use super::LogError;
-use super::tree::{Hash, leaf_hash};
+use super::tree::{Hash, LeafHashes, leaf_hash};
 use crate::catalog::keys::Role;
 use crate::image::Digest;
 use jiff::Timestamp;
@@ -131,6 +131,44 @@ pub struct InclusionBody {
     pub leaf_hash: String,
     /// Proof hashes, base64, from the leaf upwards.
     pub hashes: Vec<String>,
+}
+
+impl ConsistencyBody {
+    /// The proof from `from` to `to` leaves of `src`, as served.
+    pub fn build<S: LeafHashes + ?Sized>(src: &S, from: u64, to: u64) -> Result<Self, LogError> {
+        Ok(ConsistencyBody {
+            from,
+            to,
+            hashes: hashes_to_base64(&super::tree::consistency_proof(src, from, to)?),
+        })
+    }
+
+    /// Checks the proof between two roots.
+    pub fn verify(&self, old_root: &Hash, new_root: &Hash) -> Result<(), LogError> {
+        let proof = hashes_from_base64(&self.hashes)?;
+        super::tree::verify_consistency(self.from, self.to, &proof, old_root, new_root)
+    }
+}
+
+impl InclusionBody {
+    /// The audit path of leaf `index` in the tree of `size` leaves of `src`, as served.
+    pub fn build<S: LeafHashes + ?Sized>(src: &S, index: u64, size: u64) -> Result<Self, LogError> {
+        let proof = super::tree::inclusion_proof(src, index, size)?;
+        Ok(InclusionBody {
+            index,
+            tree_size: size,
+            leaf_hash: src.leaf_hash(index).map_err(LogError::source)?.to_base64(),
+            hashes: hashes_to_base64(&proof),
+        })
+    }
+
+    /// Checks that the proof leads from its leaf to `root`; returns the leaf hash.
+    pub fn verify(&self, root: &Hash) -> Result<Hash, LogError> {
+        let leaf = hashes_from_base64(std::slice::from_ref(&self.leaf_hash))?[0];
+        let proof = hashes_from_base64(&self.hashes)?;
+        super::tree::verify_inclusion(&leaf, self.index, self.tree_size, &proof, root)?;
+        Ok(leaf)
+    }
 }
 
 /// Encodes hashes as base64 strings.

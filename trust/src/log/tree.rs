@@ -275,6 +275,15 @@ impl MemoryTree {
         self.levels.first().map_or(0, |l| l.len() as u64)
     }
 
+    /// The index of the first leaf with this hash (a linear search; a store keeps an index).
+    pub fn index_of(&self, leaf: &Hash) -> Option<u64> {
+        self.levels
+            .first()?
+            .iter()
+            .position(|h| h == leaf)
+            .map(|i| i as u64)
+    }
+
     /// The current root hash.
     pub fn root(&self) -> Hash {
         root(self, self.size()).unwrap_or_else(|_| empty_root())

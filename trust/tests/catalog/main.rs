@@ -7,4 +7,5 @@
 mod attacks;
 mod happy;
 mod http;
+mod schemas;
 mod support;

@@ -28,7 +28,7 @@ pub mod state;
 
 pub use fetch::{FetchError, Fetched, Fetcher, Limits, Resource};
 pub use http::HttpFetcher;
-pub use state::{KeySeen, LocalShards, NoShards, State, StateDir};
+pub use state::{Counts, KeySeen, LocalShards, NoShards, State, StateDir};
 
 use crate::catalog::dsse::{self, DsseError, Envelope};
 use crate::catalog::keys::{KeyError, PublicKey, Role, TrustedKeys, verify_key_set};
@@ -557,6 +557,7 @@ impl<F: Fetcher> Client<F> {
         // 6. History and log agreement.
         let mut changes = Vec::new();
         let mut changed_entries: Vec<(&Entry, bool)> = Vec::new();
+        let mut counts = previous.map(|p| p.counts).unwrap_or_default();
         for &bin in &changed_bins {
             let new = shards[bin as usize]
                 .as_ref()
@@ -578,37 +579,15 @@ impl<F: Fetcher> Client<F> {
                     )
                 }
             };
+            if let Some(old) = &old {
+                counts.remove(&old.entries);
+            }
+            counts.add(new);
             diff_shard(old.as_ref(), new, &mut changes, &mut changed_entries)?;
         }
         check_against_log(&records, &changed_entries, &shards, checkpoint.size)?;
 
-        // Figures for the whole catalog need every shard; count what is held.
-        let (mut entries, mut active, mut yanked, mut revoked) = (0, 0, 0, 0);
-        for (bin, reference) in index.shards.iter().enumerate() {
-            let shard = match &shards[bin] {
-                Some(s) => std::borrow::Cow::Borrowed(s),
-                None => {
-                    let bytes = local.shard(&reference.sha256).ok_or_else(|| {
-                        ClientError::State(format!(
-                            "shard {bin} ({}) is missing or damaged in the state directory; move the state away to start over",
-                            reference.sha256
-                        ))
-                    })?;
-                    std::borrow::Cow::Owned(
-                        Shard::parse(&bytes, bin as u8)
-                            .map_err(|e| ClientError::State(format!("stored shard {bin}: {e}")))?,
-                    )
-                }
-            };
-            entries += shard.entries.len();
-            for e in &shard.entries {
-                match e.status {
-                    Status::Active => active += 1,
-                    Status::Yanked => yanked += 1,
-                    Status::Revoked => revoked += 1,
-                }
-            }
-        }
+        let counts = counts;
 
         let index_text = String::from_utf8(index_bytes)
             .map_err(|_| ClientError::IndexMalformed("the envelope is not UTF-8".into()))?;
@@ -630,6 +609,7 @@ impl<F: Fetcher> Client<F> {
             log: index.log.clone(),
             checkpoint: String::from_utf8_lossy(&checkpoint_note).into_owned(),
             pulled_at: now,
+            counts,
         };
         let initial = previous.is_none();
         if initial {
@@ -641,10 +621,10 @@ impl<F: Fetcher> Client<F> {
                 catalog_version: index.catalog_version,
                 previous_version: previous.map(|p| p.catalog_version),
                 expires: index.expires,
-                entries,
-                active,
-                yanked,
-                revoked,
+                entries: counts.entries,
+                active: counts.active,
+                yanked: counts.yanked,
+                revoked: counts.revoked,
                 tree_size: checkpoint.size,
                 shards_fetched,
                 log_records_fetched: records.len() as u64,

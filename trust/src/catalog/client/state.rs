@@ -11,7 +11,7 @@
 use super::ClientError;
 use crate::catalog::dsse::Envelope;
 use crate::catalog::keys::Role;
-use crate::catalog::model::{Entry, IndexPayload, LogHead, Shard, shard_of};
+use crate::catalog::model::{Entry, IndexPayload, LogHead, Shard, Status, shard_of};
 use crate::image::Digest;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -62,6 +62,49 @@ pub struct State {
     pub checkpoint: String,
     /// When this state was written.
     pub pulled_at: Timestamp,
+    /// Entries of the accepted catalog, by status.
+    pub counts: Counts,
+}
+
+/// How many entries a catalog holds, by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Counts {
+    /// All entries.
+    pub entries: usize,
+    /// Active ones.
+    pub active: usize,
+    /// Yanked ones.
+    pub yanked: usize,
+    /// Revoked ones.
+    pub revoked: usize,
+}
+
+impl Counts {
+    fn slot(&mut self, status: Status) -> &mut usize {
+        match status {
+            Status::Active => &mut self.active,
+            Status::Yanked => &mut self.yanked,
+            Status::Revoked => &mut self.revoked,
+        }
+    }
+
+    /// Counts `entries` in.
+    pub fn add(&mut self, entries: &[Entry]) {
+        for e in entries {
+            self.entries += 1;
+            *self.slot(e.status) += 1;
+        }
+    }
+
+    /// Counts `entries` out (they were counted in before).
+    pub fn remove(&mut self, entries: &[Entry]) {
+        for e in entries {
+            self.entries = self.entries.saturating_sub(1);
+            let slot = self.slot(e.status);
+            *slot = slot.saturating_sub(1);
+        }
+    }
 }
 
 impl State {
