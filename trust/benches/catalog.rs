@@ -40,7 +40,10 @@ fn warm(mirror: &MirrorFetcher) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let servers: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let runs: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(3);
     let now = Timestamp::now();
@@ -82,24 +85,49 @@ fn main() {
         })
         .max()
         .unwrap_or(0);
-    let log_total = std::fs::metadata(snapshot.join("log/entries.json")).unwrap().len() as usize;
+    let log_total = std::fs::metadata(snapshot.join("log/entries.json"))
+        .unwrap()
+        .len() as usize;
 
-    println!("catalog of {servers} servers (built in memory in {build_time:.2?}: {} log records, 256 shards)", reg.records().len());
-    println!("  index envelope         {:>12}  (gzip {})", kib(index), kib(index_gz));
+    println!(
+        "catalog of {servers} servers (built in memory in {build_time:.2?}: {} log records, 256 shards)",
+        reg.records().len()
+    );
+    println!(
+        "  index envelope         {:>12}  (gzip {})",
+        kib(index),
+        kib(index_gz)
+    );
     println!("  key statements         {:>12}", kib(keys));
     println!("  checkpoint             {:>12}", format!("{checkpoint} B"));
-    println!("  shards, total          {:>12}  (gzip {})", mib(shards_total), mib(gz_total));
-    println!("  shard, largest         {:>12}  (cap {})", kib(shard_max), kib(Limits::default().shard as usize));
+    println!(
+        "  shards, total          {:>12}  (gzip {})",
+        mib(shards_total),
+        mib(gz_total)
+    );
+    println!(
+        "  shard, largest         {:>12}  (cap {})",
+        kib(shard_max),
+        kib(Limits::default().shard as usize)
+    );
     println!("  log records, total     {:>12}", mib(log_total));
-    println!("  log page of {page}, largest {:>8}  (cap {})", kib(page_max), kib(Limits::default().entries_page as usize));
-    println!("  catalog total          {:>12}  (index + shards + log)", mib(index + shards_total + log_total));
+    println!(
+        "  log page of {page}, largest {:>8}  (cap {})",
+        kib(page_max),
+        kib(Limits::default().entries_page as usize)
+    );
+    println!(
+        "  catalog total          {:>12}  (index + shards + log)",
+        mib(index + shards_total + log_total)
+    );
 
     // Baseline: read every file, hash the shards, parse shards and log, no verification.
     let mut baseline = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
         for s in &reg.index().payload.shards {
-            let bytes = std::fs::read(snapshot.join(format!("shards/{}.json", s.sha256.hex()))).unwrap();
+            let bytes =
+                std::fs::read(snapshot.join(format!("shards/{}.json", s.sha256.hex()))).unwrap();
             assert_eq!(Digest::of(&bytes), s.sha256);
             let shard: Shard = serde_json::from_slice(&bytes).unwrap();
             std::hint::black_box(shard);
@@ -136,9 +164,22 @@ fn main() {
     let (b, f) = (best(&baseline), best(&full));
     println!("full pull and verify from files, best of {runs}:");
     println!("  baseline: read + hash + parse     {b:>10.2?}");
-    println!("  pull + verify everything          {f:>10.2?}  ({:.1}x baseline; target <= 2 s: {})", f.as_secs_f64() / b.as_secs_f64(), if f <= Duration::from_secs(2) { "met" } else { "MISSED" });
-    println!("  bytes read                        {:>10}", mib(pulled.summary.bytes_fetched as usize));
-    println!("  (server side, not timed above: loading log/entries.json into a tree {serve_setup:.2?})");
+    println!(
+        "  pull + verify everything          {f:>10.2?}  ({:.1}x baseline; target <= 2 s: {})",
+        f.as_secs_f64() / b.as_secs_f64(),
+        if f <= Duration::from_secs(2) {
+            "met"
+        } else {
+            "MISSED"
+        }
+    );
+    println!(
+        "  bytes read                        {:>10}",
+        mib(pulled.summary.bytes_fetched as usize)
+    );
+    println!(
+        "  (server side, not timed above: loading log/entries.json into a tree {serve_setup:.2?})"
+    );
 
     // Incremental pull after one publish.
     let state = StateDir::open(dir.path().join("state")).unwrap();
@@ -160,7 +201,20 @@ fn main() {
     println!("incremental pull after one publish:");
     println!("  registry: log append + shard rewrite + sign  {publish_time:>8.2?}");
     println!("  pull + verify                     {inc_time:>10.2?}");
-    println!("  bytes fetched                     {:>10}  ({} shard, {} log record, index, keys, checkpoint, proof)", kib(fetched), inc.summary.shards_fetched, inc.summary.log_records_fetched);
-    println!("  bound: 2 largest shards + index   {:>10}  ({})", kib(bound), if fetched <= bound { "met" } else { "MISSED" });
-    println!("  baseline: full re-download        {:>10}  ({:.0}x more)", mib(shards_total + index), (shards_total + index) as f64 / fetched as f64);
+    println!(
+        "  bytes fetched                     {:>10}  ({} shard, {} log record, index, keys, checkpoint, proof)",
+        kib(fetched),
+        inc.summary.shards_fetched,
+        inc.summary.log_records_fetched
+    );
+    println!(
+        "  bound: 2 largest shards + index   {:>10}  ({})",
+        kib(bound),
+        if fetched <= bound { "met" } else { "MISSED" }
+    );
+    println!(
+        "  baseline: full re-download        {:>10}  ({:.0}x more)",
+        mib(shards_total + index),
+        (shards_total + index) as f64 / fetched as f64
+    );
 }

@@ -450,6 +450,46 @@ impl KeySet {
     pub fn to_bytes(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()
     }
+
+    /// Installs a new root-signed statement (a rotation): it must verify
+    /// against `root` and carry a higher serial than the role's current one,
+    /// which it replaces. What an operator's `admin keys install` runs.
+    pub fn install(&mut self, root: &PublicKey, envelope: Envelope) -> Result<(), KeyError> {
+        let payload =
+            dsse::open(&envelope, KEY_STATEMENT_PAYLOAD_TYPE, root).map_err(|reason| {
+                KeyError::NotSignedByRoot {
+                    index: self.statements.len(),
+                    root_keyid: root.keyid(),
+                    reason,
+                }
+            })?;
+        let new: KeyStatement =
+            serde_json::from_slice(&payload).map_err(|e| KeyError::BadStatement {
+                index: self.statements.len(),
+                reason: e.to_string(),
+            })?;
+        let mut kept = Vec::with_capacity(self.statements.len() + 1);
+        for (index, e) in self.statements.iter().enumerate() {
+            let current: KeyStatement = dsse::open(e, KEY_STATEMENT_PAYLOAD_TYPE, root)
+                .ok()
+                .and_then(|p| serde_json::from_slice(&p).ok())
+                .ok_or_else(|| KeyError::BadStatement {
+                    index,
+                    reason: "the installed statement does not verify against this root".into(),
+                })?;
+            if current.role != new.role {
+                kept.push(e.clone());
+            } else if current.serial >= new.serial {
+                return Err(KeyError::Conflicting {
+                    role: new.role,
+                    serial: new.serial,
+                });
+            }
+        }
+        kept.push(envelope);
+        self.statements = kept;
+        Ok(())
+    }
 }
 
 /// One online key the root vouches for.
@@ -585,6 +625,76 @@ pub fn verify_key_set(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn statement(root: &SigningKey, role: Role, serial: u64) -> (Envelope, SigningKey) {
+        let online = SigningKey::generate().unwrap();
+        let name = (role == Role::Checkpoint).then(|| "log.example".to_owned());
+        let now: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap();
+        let st = KeyStatement::new(
+            role,
+            serial,
+            &online.public_key(),
+            name,
+            now,
+            SignedDuration::from_hours(24),
+        )
+        .unwrap();
+        (sign_statement(root, &st).unwrap(), online)
+    }
+
+    #[test]
+    fn rotation_installs_a_higher_serial_and_refuses_a_lower_one() {
+        let root = SigningKey::generate().unwrap();
+        let now: Timestamp = "2025-01-01T01:00:00Z".parse().unwrap();
+        let mut set = KeySet {
+            statements: vec![
+                statement(&root, Role::Catalog, 1).0,
+                statement(&root, Role::Checkpoint, 1).0,
+            ],
+        };
+        let (next, online) = statement(&root, Role::Catalog, 2);
+        set.install(&root.public_key(), next).unwrap();
+        assert_eq!(set.statements.len(), 2);
+        let trusted = verify_key_set(
+            &root.public_key(),
+            &set.to_bytes(),
+            now,
+            SignedDuration::from_mins(5),
+        )
+        .unwrap();
+        assert_eq!(trusted.catalog.key, online.public_key());
+        assert_eq!(trusted.catalog.statement.serial, 2);
+        let (stale, _) = statement(&root, Role::Catalog, 2);
+        assert!(matches!(
+            set.install(&root.public_key(), stale),
+            Err(KeyError::Conflicting { serial: 2, .. })
+        ));
+        let (forged, _) = statement(&SigningKey::generate().unwrap(), Role::Catalog, 9);
+        assert!(matches!(
+            set.install(&root.public_key(), forged),
+            Err(KeyError::NotSignedByRoot { .. })
+        ));
+    }
+
+    #[test]
+    fn a_set_without_a_checkpoint_key_is_refused() {
+        let root = SigningKey::generate().unwrap();
+        let set = KeySet {
+            statements: vec![statement(&root, Role::Catalog, 1).0],
+        };
+        let now: Timestamp = "2025-01-01T01:00:00Z".parse().unwrap();
+        assert!(matches!(
+            verify_key_set(
+                &root.public_key(),
+                &set.to_bytes(),
+                now,
+                SignedDuration::ZERO
+            ),
+            Err(KeyError::MissingRole {
+                role: Role::Checkpoint
+            })
+        ));
+    }
 
     #[test]
     fn private_key_round_trips_through_pem_and_signs() {
