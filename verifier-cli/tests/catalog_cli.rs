@@ -27,14 +27,26 @@ fn mcp_verify(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// The JSON report, checked against `schemas/catalog-pull-report.schema.json`.
 fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "not JSON ({e}): {}\n{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         )
-    })
+    });
+    let schema: Value = serde_json::from_str(include_str!(
+        "../../schemas/catalog-pull-report.schema.json"
+    ))
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(
+        errors.is_empty(),
+        "report does not match its schema: {errors:?}\n{doc}"
+    );
+    doc
 }
 
 fn write_root(reg: &MemoryRegistry, dir: &Path) -> String {

@@ -12,7 +12,7 @@ pub mod tree;
 pub use note::Checkpoint;
 pub use record::{ConsistencyBody, EntriesPage, InclusionBody, LogRecord};
 pub use tree::{
-    Hash, LeafHashes, LeafSlice, MemoryTree, consistency_proof, consistency_proof_ranges,
+    Hash, LeafFn, LeafHashes, LeafSlice, MemoryTree, consistency_proof, consistency_proof_ranges,
     empty_root, inclusion_proof, inclusion_proof_ranges, leaf_hash, node_hash, range_hash, root,
     verify_consistency, verify_inclusion,
 };

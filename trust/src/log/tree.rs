@@ -53,6 +53,22 @@ pub trait LeafHashes {
     }
 }
 
+/// Leaf hashes from a function of the index: `LeafFn(|i| store.leaf_hash(i))`.
+#[derive(Debug, Clone, Copy)]
+pub struct LeafFn<F>(pub F);
+
+impl<F, E> LeafHashes for LeafFn<F>
+where
+    F: Fn(u64) -> Result<Hash, E>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    type Error = E;
+
+    fn leaf_hash(&self, index: u64) -> Result<Hash, E> {
+        (self.0)(index)
+    }
+}
+
 /// The largest power of two strictly smaller than `n` (`n >= 2`).
 fn split_point(n: u64) -> u64 {
     debug_assert!(n >= 2);
@@ -501,6 +517,29 @@ mod tests {
                 assert_eq!(at, new, "({old}, {new}) does not reach the end");
             }
         }
+    }
+
+    #[test]
+    fn a_plain_function_of_the_index_serves_as_the_leaf_store() {
+        let all = leaves(37);
+        let store = LeafFn(|i: u64| -> Result<Hash, LogError> {
+            all.get(i as usize)
+                .copied()
+                .ok_or(LogError::LeafMissing { index: i })
+        });
+        let mut tree = MemoryTree::new();
+        all.iter().for_each(|h| {
+            tree.push_hash(*h);
+        });
+        assert_eq!(root(&store, 37).unwrap(), tree.root());
+        assert_eq!(
+            consistency_proof(&store, 11, 37).unwrap(),
+            consistency_proof(&tree, 11, 37).unwrap()
+        );
+        assert!(matches!(
+            root(&store, 38),
+            Err(LogError::LeafMissing { index: 37 })
+        ));
     }
 
     #[test]

@@ -350,7 +350,7 @@ pub fn catalog_pulled(
     if !state_updated {
         let _ = writeln!(
             out,
-            "  (nothing remembered: give --state DIR to follow changes)"
+            "  (not remembered: `catalog pull --state DIR` keeps it and reports later changes)"
         );
     }
     out
