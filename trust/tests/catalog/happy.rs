@@ -67,6 +67,31 @@ fn publish_with_changed_tools_asks_for_reapproval() {
 }
 
 #[test]
+fn changed_tools_ask_for_reapproval_even_when_the_registry_does_not_say_so() {
+    let mut reg = registry(10);
+    let gw = Gateway::new();
+    gw.pull(&reg.mirror(), t0(), &reg.root_public_key())
+        .unwrap();
+    let mut same = entry(3);
+    same.version = "1.0.1".into();
+    reg.publish(same, at(1)).unwrap();
+    let mut changed = entry(3);
+    changed.version = "1.1.0".into();
+    changed.tool_surface = mcp_trust::image::Digest::of(b"quietly new tools");
+    assert!(!changed.tools_changed);
+    reg.publish(changed, at(1)).unwrap();
+    let pulled = gw
+        .pull(&reg.mirror(), at(2), &reg.root_public_key())
+        .unwrap();
+    let flags: Vec<(&str, bool)> = pulled
+        .changes
+        .iter()
+        .map(|c| (c.version.as_str(), c.reapproval_needed))
+        .collect();
+    assert_eq!(flags, [("1.0.1", false), ("1.1.0", true)]);
+}
+
+#[test]
 fn yank_and_revoke_are_reported_and_revoked_versions_stay_listed() {
     let mut reg = registry(20);
     let gw = Gateway::new();

@@ -914,7 +914,7 @@ fn diff_shard<'a>(
             change: kind,
             name: n.name.clone(),
             version: n.version.clone(),
-            reapproval_needed: kind == ChangeKind::Added && n.tools_changed,
+            reapproval_needed: kind == ChangeKind::Added && surface_changed(n, new),
             tool_surface: n.tool_surface.to_string(),
         });
         if kind == ChangeKind::Added && n.status != Status::Active {
@@ -932,6 +932,17 @@ fn diff_shard<'a>(
         }
     }
     Ok(())
+}
+
+/// Whether a version's tool surface needs approval: the registry says so, or
+/// it differs from the surface of the version of the same server published
+/// just before it (checked here rather than taken on the registry's word).
+fn surface_changed(n: &Entry, shard: &[Entry]) -> bool {
+    let previous = shard
+        .iter()
+        .filter(|e| e.name == n.name && e.log_index < n.log_index)
+        .max_by_key(|e| e.log_index);
+    n.tools_changed || previous.is_some_and(|p| p.tool_surface != n.tool_surface)
 }
 
 fn rewritten_field(o: &Entry, n: &Entry) -> Option<&'static str> {
