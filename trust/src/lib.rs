@@ -3,9 +3,11 @@
 //! the transparency log and runtime profiles. No HTTP server, CLI or
 //! database code lives here; the binaries parse input, call this, and render.
 
+pub mod catalog;
 pub mod finding;
 pub mod image;
 pub mod import;
+pub mod log;
 pub mod manifest;
 pub mod oci;
 pub mod profile;

@@ -75,6 +75,10 @@ pub enum Command {
     /// already published with the same bytes), 1 when refused, 2 on a usage error, 3 when
     /// the registry or the image's registry cannot be reached.
     Publish(PublishArgs),
+    /// Fetch and verify a registry's signed catalog and transparency log: rollback,
+    /// freeze, mix-and-match and split view are refused.
+    #[command(subcommand)]
+    Catalog(crate::commands::catalog::CatalogCommand),
 }
 
 /// Arguments of `publish`.

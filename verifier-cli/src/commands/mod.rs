@@ -1,5 +1,6 @@
 //! One module per command; `run` dispatches.
 
+pub mod catalog;
 pub mod import;
 pub mod lint;
 pub mod profile;
@@ -32,5 +33,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Tools(ToolsCommand::Scan(args)) => tools::scan(&args),
         Command::VerifyBundle(args) => verify_bundle::run(&args),
         Command::Publish(args) => publish::run(&args),
+        Command::Catalog(command) => catalog::run(&command),
     }
 }

@@ -301,3 +301,65 @@ pub fn image_refused(
     }
     out
 }
+
+/// Renders an accepted catalog: version, figures, then one line per change.
+pub fn catalog_pulled(
+    source: &str,
+    p: &mcp_trust::catalog::client::Pulled,
+    state_updated: bool,
+) -> String {
+    use mcp_trust::catalog::client::ChangeKind;
+    let s = &p.summary;
+    let mut out = String::new();
+    let was = s
+        .previous_version
+        .map(|v| format!(" (was {v})"))
+        .unwrap_or_else(|| " (first pull)".to_owned());
+    let _ = writeln!(
+        out,
+        "{source}: verified catalog version {}{was}",
+        s.catalog_version
+    );
+    let _ = writeln!(out, "  expires       {}", s.expires);
+    let _ = writeln!(
+        out,
+        "  entries       {} ({} active, {} yanked, {} revoked)",
+        s.entries, s.active, s.yanked, s.revoked
+    );
+    let _ = writeln!(out, "  log           {} records, consistent", s.tree_size);
+    let _ = writeln!(
+        out,
+        "  fetched       {} shard(s), {} log record(s), {} bytes",
+        s.shards_fetched, s.log_records_fetched, s.bytes_fetched
+    );
+    if p.changes.is_empty() && !p.initial {
+        let _ = writeln!(out, "  no changes");
+    }
+    for c in &p.changes {
+        let line = match c.change {
+            ChangeKind::Added if c.reapproval_needed => format!(
+                "+ added    {} {}: tool surface changed, re-approval needed",
+                c.name, c.version
+            ),
+            ChangeKind::Added => format!("+ added    {} {}", c.name, c.version),
+            ChangeKind::Yanked => format!("- yanked   {} {}: no new installs", c.name, c.version),
+            ChangeKind::Revoked => format!("! revoked  {} {}: stop running it", c.name, c.version),
+        };
+        let _ = writeln!(out, "  {line}");
+    }
+    if !state_updated {
+        let _ = writeln!(
+            out,
+            "  (not remembered: `catalog pull --state DIR` keeps it and reports later changes)"
+        );
+    }
+    out
+}
+
+/// Renders why a catalog was refused.
+pub fn catalog_refused(source: &str, e: &mcp_trust::catalog::client::ClientError) -> String {
+    format!(
+        "{source}: catalog NOT accepted\n  check         {}\n  reason        {e}\n",
+        e.stage()
+    )
+}

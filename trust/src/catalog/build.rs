@@ -1,0 +1,298 @@
+//! The registry's side of the catalog: encode shards, sign the index, and
+//! prepare the bytes to serve (identity and gzip bodies with their ETags).
+//! A publish or a status change rewrites exactly one shard and re-signs the
+//! index ([`apply`]); an index about to expire is re-signed unchanged
+//! ([`refresh`]). Both take `catalogVersion + 1`; storing the result
+//! atomically is the caller's job.
+
+use super::CatalogError;
+use super::dsse::{self, Envelope};
+use super::keys::SigningKey;
+use super::model::{
+    Entry, INDEX_PAYLOAD_TYPE, IndexPayload, LogHead, SHARD_COUNT, Shard, ShardRef,
+};
+use crate::image::Digest;
+use jiff::{SignedDuration, Timestamp};
+use std::io::Write;
+
+/// Every version of every server, in shards. Builds a whole catalog from
+/// scratch (first start, tests, benchmarks); a running registry uses [`apply`].
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    shards: Vec<Shard>,
+}
+
+impl Default for Catalog {
+    fn default() -> Self {
+        Catalog {
+            shards: (0..SHARD_COUNT).map(|b| Shard::empty(b as u8)).collect(),
+        }
+    }
+}
+
+impl Catalog {
+    /// An empty catalog.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A catalog holding `entries`; one (name, version) twice is refused.
+    pub fn from_entries(entries: impl IntoIterator<Item = Entry>) -> Result<Self, CatalogError> {
+        let mut by_bin: Vec<Vec<Entry>> = vec![Vec::new(); SHARD_COUNT];
+        for e in entries {
+            e.check().map_err(CatalogError::Entry)?;
+            by_bin[e.shard() as usize].push(e);
+        }
+        let mut shards = Vec::with_capacity(SHARD_COUNT);
+        for (bin, mut entries) in by_bin.into_iter().enumerate() {
+            entries.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+            if let Some(w) = entries
+                .windows(2)
+                .find(|w| (&w[0].name, &w[0].version) == (&w[1].name, &w[1].version))
+            {
+                return Err(CatalogError::Entry(format!(
+                    "{} {} is listed twice",
+                    w[0].name, w[0].version
+                )));
+            }
+            shards.push(Shard {
+                bin: bin as u8,
+                entries,
+            });
+        }
+        Ok(Catalog { shards })
+    }
+
+    /// Inserts or replaces one entry; returns its shard.
+    pub fn upsert(&mut self, entry: Entry) -> Result<u8, CatalogError> {
+        entry.check().map_err(CatalogError::Entry)?;
+        let bin = entry.shard();
+        self.shards[bin as usize].upsert(entry);
+        Ok(bin)
+    }
+
+    /// The shard `bin`.
+    pub fn shard(&self, bin: u8) -> &Shard {
+        &self.shards[bin as usize]
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.entries.len()).sum()
+    }
+
+    /// True when there is no entry.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Encodes every shard.
+    pub fn encode(&self) -> Result<Vec<EncodedShard>, CatalogError> {
+        self.shards.iter().map(EncodedShard::encode).collect()
+    }
+}
+
+/// A shard's bytes and the reference the index holds for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedShard {
+    /// Which bin.
+    pub bin: u8,
+    /// Canonical bytes, as served.
+    pub bytes: Vec<u8>,
+    /// Their hash and size.
+    pub reference: ShardRef,
+}
+
+impl EncodedShard {
+    /// Encodes one shard.
+    pub fn encode(shard: &Shard) -> Result<Self, CatalogError> {
+        let bytes = shard.to_bytes()?;
+        Ok(EncodedShard {
+            bin: shard.bin,
+            reference: ShardRef {
+                sha256: Digest::of(&bytes),
+                size: bytes.len() as u64,
+            },
+            bytes,
+        })
+    }
+}
+
+/// A signed index: the payload, its canonical bytes and the envelope to serve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIndex {
+    /// What was signed.
+    pub payload: IndexPayload,
+    /// The DSSE envelope.
+    pub envelope: Envelope,
+    /// The envelope's bytes: what `/v0.1/catalog` serves.
+    pub bytes: Vec<u8>,
+}
+
+/// Signs an index payload with the catalog key.
+pub fn sign_index(payload: IndexPayload, key: &SigningKey) -> Result<SignedIndex, CatalogError> {
+    if payload.shards.len() != SHARD_COUNT {
+        return Err(CatalogError::Encode(format!(
+            "{} shard references; a catalog has exactly {SHARD_COUNT}",
+            payload.shards.len()
+        )));
+    }
+    let bytes = payload.to_bytes()?;
+    let envelope = dsse::sign(INDEX_PAYLOAD_TYPE, &bytes, key);
+    Ok(SignedIndex {
+        bytes: envelope.to_bytes(),
+        envelope,
+        payload,
+    })
+}
+
+/// The index payload for `version`, valid from `now` for `validity`.
+pub fn index_payload(
+    version: u64,
+    now: Timestamp,
+    validity: SignedDuration,
+    log: LogHead,
+    shards: Vec<ShardRef>,
+) -> Result<IndexPayload, CatalogError> {
+    let issued_at = now
+        .round(jiff::Unit::Second)
+        .map_err(|e| CatalogError::Encode(e.to_string()))?;
+    let expires = issued_at
+        .checked_add(validity)
+        .map_err(|e| CatalogError::Encode(format!("expiry out of range: {e}")))?;
+    Ok(IndexPayload {
+        catalog_version: version,
+        issued_at,
+        expires,
+        log,
+        shards,
+    })
+}
+
+/// What one change produces: the rewritten shard and the re-signed index.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The new bytes of the entry's shard.
+    pub shard: EncodedShard,
+    /// The new index, version `previous + 1`.
+    pub index: SignedIndex,
+}
+
+/// Applies one published or changed entry: reads the previous bytes of its
+/// shard (checked against the previous index), writes the entry, and signs
+/// the next index with the new log head.
+pub fn apply(
+    previous: &IndexPayload,
+    previous_shard: &[u8],
+    entry: Entry,
+    log: LogHead,
+    now: Timestamp,
+    validity: SignedDuration,
+    key: &SigningKey,
+) -> Result<Change, CatalogError> {
+    entry.check().map_err(CatalogError::Entry)?;
+    let bin = entry.shard();
+    let reference = &previous.shards[bin as usize];
+    let got = Digest::of(previous_shard);
+    if got != reference.sha256 || previous_shard.len() as u64 != reference.size {
+        return Err(CatalogError::ShardMismatch {
+            bin,
+            expected: reference.sha256.clone(),
+            got,
+        });
+    }
+    let mut shard =
+        Shard::parse(previous_shard, bin).map_err(|reason| CatalogError::Shard { bin, reason })?;
+    if let Some(old) = shard.get(&entry.name, &entry.version) {
+        if old.manifest_sha256 != entry.manifest_sha256 || old.image != entry.image {
+            return Err(CatalogError::Entry(format!(
+                "{} {} is already published with other content; a version is never replaced",
+                entry.name, entry.version
+            )));
+        }
+        if !old.status.may_become(entry.status) {
+            return Err(CatalogError::Entry(format!(
+                "{} {} is {} and cannot become {}",
+                entry.name,
+                entry.version,
+                old.status.as_str(),
+                entry.status.as_str()
+            )));
+        }
+    }
+    shard.upsert(entry);
+    let encoded = EncodedShard::encode(&shard)?;
+    let mut shards = previous.shards.clone();
+    shards[bin as usize] = encoded.reference.clone();
+    let payload = index_payload(next_version(previous)?, now, validity, log, shards)?;
+    Ok(Change {
+        shard: encoded,
+        index: sign_index(payload, key)?,
+    })
+}
+
+/// Re-signs the index without entry changes (before it expires, or after a
+/// key rotation moved the log head), as version `previous + 1`.
+pub fn refresh(
+    previous: &IndexPayload,
+    log: LogHead,
+    now: Timestamp,
+    validity: SignedDuration,
+    key: &SigningKey,
+) -> Result<SignedIndex, CatalogError> {
+    let payload = index_payload(
+        next_version(previous)?,
+        now,
+        validity,
+        log,
+        previous.shards.clone(),
+    )?;
+    sign_index(payload, key)
+}
+
+fn next_version(previous: &IndexPayload) -> Result<u64, CatalogError> {
+    previous
+        .catalog_version
+        .checked_add(1)
+        .ok_or_else(|| CatalogError::Encode("catalogVersion would overflow".into()))
+}
+
+/// A body ready to serve: identity and gzip representations with their ETags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Served {
+    /// The bytes.
+    pub body: Vec<u8>,
+    /// The bytes, gzip-compressed (for `Accept-Encoding: gzip`).
+    pub gzip: Vec<u8>,
+    /// Strong ETag of the identity body: `"<hex sha256>"`.
+    pub etag: String,
+    /// Strong ETag of the gzip body: `"<hex sha256>.gz"`.
+    pub gzip_etag: String,
+    /// The `Content-Type`.
+    pub content_type: &'static str,
+}
+
+/// `Content-Type` of JSON bodies.
+pub const JSON: &str = "application/json";
+/// `Content-Type` of the checkpoint.
+pub const NOTE: &str = "text/plain; charset=utf-8";
+
+/// Prepares a body for serving.
+pub fn served(body: Vec<u8>, content_type: &'static str) -> Result<Served, CatalogError> {
+    let hex = Digest::of(&body).hex().to_owned();
+    Ok(Served {
+        gzip: gzip(&body)?,
+        etag: format!("\"{hex}\""),
+        gzip_etag: format!("\"{hex}.gz\""),
+        body,
+        content_type,
+    })
+}
+
+/// gzip at the default level.
+pub fn gzip(body: &[u8]) -> Result<Vec<u8>, CatalogError> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(body)
+        .and_then(|()| enc.finish())
+        .map_err(|e| CatalogError::Encode(format!("gzip: {e}")))
+}

@@ -1,0 +1,288 @@
+//! What a client remembers between pulls, and where: the last index it
+//! accepted (version, payload hash, the envelope itself), the key serials it
+//! followed, the last checkpoint, and the shards of that index. This memory
+//! is what turns rollback, freeze, mix-and-match and split view into errors.
+//!
+//! On disk (`--state DIR`): `DIR/state.json` and `DIR/shards/<hex>.json`.
+//! Shards are written first (content-addressed, harmless if orphaned), then
+//! `state.json` replaces the old one atomically (write, fsync, rename, fsync
+//! the directory), so a crash leaves either the old state or the new one.
+
+use super::ClientError;
+use crate::catalog::dsse::Envelope;
+use crate::catalog::keys::Role;
+use crate::catalog::model::{Entry, IndexPayload, LogHead, Shard, Status, shard_of};
+use crate::image::Digest;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Format number of `state.json`.
+pub const STATE_FORMAT: u32 = 1;
+/// Largest `state.json` read.
+const MAX_STATE_BYTES: u64 = 1 << 20;
+
+/// A key the client followed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeySeen {
+    /// Serial of its statement.
+    pub serial: u64,
+    /// Its key id.
+    pub keyid: String,
+}
+
+/// The client's memory of the last catalog it accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct State {
+    /// [`STATE_FORMAT`].
+    pub format: u32,
+    /// Version of the accepted index.
+    pub catalog_version: u64,
+    /// SHA-256 of its payload bytes.
+    #[serde(with = "crate::catalog::model::digest_serde")]
+    pub index_sha256: Digest,
+    /// The accepted index envelope, verbatim.
+    pub index: String,
+    /// The ETag it was served with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_etag: Option<String>,
+    /// When it expires.
+    pub expires: Timestamp,
+    /// The catalog key followed.
+    pub catalog_key: KeySeen,
+    /// The checkpoint key followed.
+    pub checkpoint_key: KeySeen,
+    /// The log state last verified.
+    pub log: LogHead,
+    /// The checkpoint note last verified, verbatim.
+    pub checkpoint: String,
+    /// When this state was written.
+    pub pulled_at: Timestamp,
+    /// Entries of the accepted catalog, by status.
+    pub counts: Counts,
+}
+
+/// How many entries a catalog holds, by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Counts {
+    /// All entries.
+    pub entries: usize,
+    /// Active ones.
+    pub active: usize,
+    /// Yanked ones.
+    pub yanked: usize,
+    /// Revoked ones.
+    pub revoked: usize,
+}
+
+impl Counts {
+    fn slot(&mut self, status: Status) -> &mut usize {
+        match status {
+            Status::Active => &mut self.active,
+            Status::Yanked => &mut self.yanked,
+            Status::Revoked => &mut self.revoked,
+        }
+    }
+
+    /// Counts `entries` in.
+    pub fn add(&mut self, entries: &[Entry]) {
+        for e in entries {
+            self.entries += 1;
+            *self.slot(e.status) += 1;
+        }
+    }
+
+    /// Counts `entries` out (they were counted in before).
+    pub fn remove(&mut self, entries: &[Entry]) {
+        for e in entries {
+            self.entries = self.entries.saturating_sub(1);
+            let slot = self.slot(e.status);
+            *slot = slot.saturating_sub(1);
+        }
+    }
+}
+
+impl State {
+    /// The key followed for `role`.
+    pub fn key(&self, role: Role) -> &KeySeen {
+        match role {
+            Role::Catalog => &self.catalog_key,
+            Role::Checkpoint => &self.checkpoint_key,
+        }
+    }
+
+    /// The accepted index payload (verified when it was accepted).
+    pub fn index_payload(&self) -> Result<IndexPayload, ClientError> {
+        let envelope = Envelope::from_bytes(self.index.as_bytes())
+            .map_err(|e| ClientError::State(format!("the stored index is unreadable: {e}")))?;
+        let payload = envelope
+            .payload_bytes()
+            .map_err(|e| ClientError::State(format!("the stored index is unreadable: {e}")))?;
+        IndexPayload::parse(&payload)
+            .map_err(|e| ClientError::State(format!("the stored index is unreadable: {e}")))
+    }
+}
+
+/// Shard bytes the client already holds, by hash.
+pub trait LocalShards {
+    /// The bytes of the shard with this hash, when held and intact.
+    fn shard(&self, digest: &Digest) -> Option<Vec<u8>>;
+}
+
+/// No shards held: a fresh client.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoShards;
+
+impl LocalShards for NoShards {
+    fn shard(&self, _: &Digest) -> Option<Vec<u8>> {
+        None
+    }
+}
+
+/// A state directory.
+#[derive(Debug, Clone)]
+pub struct StateDir {
+    dir: PathBuf,
+}
+
+impl StateDir {
+    /// Opens (creating when missing) a state directory.
+    pub fn open(dir: impl Into<PathBuf>) -> Result<Self, ClientError> {
+        let dir = dir.into();
+        std::fs::create_dir_all(dir.join("shards"))
+            .map_err(|e| ClientError::State(format!("cannot create {}: {e}", dir.display())))?;
+        Ok(StateDir { dir })
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    fn shard_path(&self, digest: &Digest) -> PathBuf {
+        self.dir
+            .join("shards")
+            .join(format!("{}.json", digest.hex()))
+    }
+
+    /// The last accepted state, if any.
+    pub fn load(&self) -> Result<Option<State>, ClientError> {
+        let path = self.dir.join("state.json");
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(ClientError::State(format!(
+                    "cannot read {}: {e}",
+                    path.display()
+                )));
+            }
+        };
+        if bytes.len() as u64 > MAX_STATE_BYTES {
+            return Err(ClientError::State(format!(
+                "{} is larger than {MAX_STATE_BYTES} bytes",
+                path.display()
+            )));
+        }
+        let state: State = serde_json::from_slice(&bytes).map_err(|e| {
+            ClientError::State(format!(
+                "{} is not a catalog client state: {e}; move it away to start over",
+                path.display()
+            ))
+        })?;
+        if state.format != STATE_FORMAT {
+            return Err(ClientError::State(format!(
+                "{} has format {}, this client reads {STATE_FORMAT}",
+                path.display(),
+                state.format
+            )));
+        }
+        Ok(Some(state))
+    }
+
+    /// Persists a pull: new shards, then `state.json` atomically, then drops
+    /// shards the new index no longer names.
+    pub fn commit(&self, pulled: &super::Pulled) -> Result<(), ClientError> {
+        for (digest, bytes) in &pulled.new_shards {
+            write_atomic(&self.shard_path(digest), bytes)?;
+        }
+        let state = serde_json::to_vec_pretty(&pulled.state)
+            .map_err(|e| ClientError::State(format!("cannot encode the state: {e}")))?;
+        write_atomic(&self.dir.join("state.json"), &state)?;
+        let keep: BTreeSet<String> = pulled
+            .index
+            .shards
+            .iter()
+            .map(|r| format!("{}.json", r.sha256.hex()))
+            .collect();
+        if let Ok(dir) = std::fs::read_dir(self.dir.join("shards")) {
+            for f in dir.flatten() {
+                let name = f.file_name().to_string_lossy().into_owned();
+                if !keep.contains(&name) {
+                    let _ = std::fs::remove_file(f.path());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every version of `name` in the accepted catalog.
+    pub fn versions(&self, name: &str) -> Result<Vec<Entry>, ClientError> {
+        let Some(state) = self.load()? else {
+            return Err(ClientError::State(
+                "no catalog has been pulled into this state directory yet".into(),
+            ));
+        };
+        let index = state.index_payload()?;
+        let bin = shard_of(name);
+        let reference = &index.shards[bin as usize];
+        let bytes = self.shard(&reference.sha256).ok_or_else(|| {
+            ClientError::State(format!(
+                "shard {bin} ({}) is missing or damaged; pull again",
+                reference.sha256
+            ))
+        })?;
+        let shard = Shard::parse(&bytes, bin)
+            .map_err(|e| ClientError::State(format!("stored shard {bin}: {e}")))?;
+        Ok(shard
+            .entries
+            .into_iter()
+            .filter(|e| e.name == name)
+            .collect())
+    }
+}
+
+impl LocalShards for StateDir {
+    fn shard(&self, digest: &Digest) -> Option<Vec<u8>> {
+        let bytes = std::fs::read(self.shard_path(digest)).ok()?;
+        (Digest::of(&bytes) == *digest).then_some(bytes)
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, fsync,
+/// rename over `path`, fsync the directory.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ClientError> {
+    let err = |what: &str, e: std::io::Error| {
+        ClientError::State(format!("cannot {what} {}: {e}", path.display()))
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut f = std::fs::File::create(&tmp).map_err(|e| err("create a temporary file for", e))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(|e| err("write", e))?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(|e| err("rename into", e))?;
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| err("sync the directory of", e))
+}

@@ -1,0 +1,427 @@
+//! The catalog's data: entries (one per version of every server), shards
+//! (TUF-style hashed bins holding entries) and the index payload that the
+//! catalog key signs. All three are closed shapes: an unknown field is
+//! refused, so a gateway never acts on data it does not understand.
+//! Shards and index payloads are written as RFC 8785 canonical JSON, so one
+//! content always has one hash.
+
+use super::CatalogError;
+use crate::image::{Digest, PinnedImage};
+use crate::manifest::{Manifest, Network};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// DSSE payload type of the catalog index.
+pub const INDEX_PAYLOAD_TYPE: &str = "application/vnd.dev.mcp-trust.catalog-index.v1+json";
+/// Number of shards (hashed bins).
+pub const SHARD_COUNT: usize = 256;
+
+/// Serde for [`Digest`] as its `sha256:<hex>` string.
+pub mod digest_serde {
+    use crate::image::Digest;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes `sha256:<hex>`.
+    pub fn serialize<S: Serializer>(d: &Digest, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(d.as_str())
+    }
+
+    /// Reads `sha256:<64 lowercase hex>`, refusing anything else.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Digest, D::Error> {
+        let s = String::deserialize(d)?;
+        Digest::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{s}` is not `sha256:` followed by 64 lowercase hex digits"
+            ))
+        })
+    }
+}
+
+/// The shard (bin) of a server: the first byte of SHA-256 of its name.
+pub fn shard_of(name: &str) -> u8 {
+    sigstore_crypto::sha256(name.as_bytes()).as_bytes()[0]
+}
+
+/// SHA-256 of a manifest's RFC 8785 canonical JSON: what an entry pins, so
+/// that whitespace or key order in transit do not matter but every value does.
+pub fn manifest_digest(manifest: &serde_json::Value) -> Result<Digest, CatalogError> {
+    let bytes = serde_json_canonicalizer::to_vec(manifest)
+        .map_err(|e| CatalogError::Encode(format!("cannot canonicalize the manifest: {e}")))?;
+    Ok(Digest::of(&bytes))
+}
+
+/// Where a version stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Installable.
+    Active,
+    /// Hidden from new installs; running instances may stay.
+    Yanked,
+    /// Must not run anywhere. Final.
+    Revoked,
+}
+
+impl Status {
+    /// Whether a catalog may move an entry from `self` to `next`: only
+    /// forward (active → yanked → revoked), never out of revoked.
+    pub fn may_become(self, next: Status) -> bool {
+        self <= next
+    }
+
+    /// Lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Yanked => "yanked",
+            Status::Revoked => "revoked",
+        }
+    }
+}
+
+/// Who signed the image, as the registry verified it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Signer {
+    /// A keyless (Fulcio) certificate identity.
+    Keyless(KeylessSigner),
+    /// A public key.
+    Key(KeySigner),
+}
+
+/// A certificate identity and its OIDC issuer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeylessSigner {
+    /// Certificate SAN, e.g. a workflow URI.
+    pub identity: String,
+    /// OIDC issuer.
+    pub issuer: String,
+}
+
+/// A signing key's fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeySigner {
+    /// `sha256:<hex>` of the DER SubjectPublicKeyInfo.
+    #[serde(with = "digest_serde")]
+    pub key_fingerprint: Digest,
+}
+
+/// What a gateway needs to know before it fetches the manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RuntimeHints {
+    /// `"none"` or `{"egress": [...]}`.
+    pub network: Network,
+    /// Every tool is read-only, so every mount is mounted read-only.
+    pub read_only: bool,
+    /// Names of the secrets the server reads.
+    pub secrets: Vec<String>,
+}
+
+/// One version of one server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Entry {
+    /// Reverse-DNS server name.
+    pub name: String,
+    /// Exact version.
+    pub version: String,
+    /// Active, yanked or revoked.
+    pub status: Status,
+    /// SHA-256 of the manifest's canonical JSON ([`manifest_digest`]).
+    #[serde(with = "digest_serde")]
+    pub manifest_sha256: Digest,
+    /// The image, `registry/repository@sha256:…`.
+    pub image: String,
+    /// Who signed the image.
+    pub signer: Signer,
+    /// Set digest of the pinned tool surface.
+    #[serde(with = "digest_serde")]
+    pub tool_surface: Digest,
+    /// The tool surface differs from the previous version's: re-approval needed.
+    pub tools_changed: bool,
+    /// Least-privilege hints.
+    pub runtime: RuntimeHints,
+    /// When the version was published.
+    pub published_at: Timestamp,
+    /// Index of its publish record in the transparency log.
+    pub log_index: u64,
+}
+
+impl Entry {
+    /// Builds an entry from a validated manifest and what the registry
+    /// verified about it.
+    pub fn from_manifest(
+        manifest: &Manifest,
+        signer: Signer,
+        tools_changed: bool,
+        published_at: Timestamp,
+        log_index: u64,
+    ) -> Result<Entry, CatalogError> {
+        let security = manifest.security.as_ref().ok_or_else(|| {
+            CatalogError::Entry(format!(
+                "{} {} has no security extension; the catalog lists only pinned servers",
+                manifest.server.name, manifest.server.version
+            ))
+        })?;
+        let image =
+            PinnedImage::parse(&security.image).map_err(|e| CatalogError::Entry(e.to_string()))?;
+        let tool_surface = crate::tools::surface_digest(&security.tools)
+            .map_err(|e| CatalogError::Entry(e.to_string()))?
+            .set;
+        let read_only = !security.tools.is_empty()
+            && security
+                .tools
+                .iter()
+                .all(|t| t.effective_annotations().read_only_hint);
+        Ok(Entry {
+            name: manifest.server.name.clone(),
+            version: manifest.server.version.clone(),
+            status: Status::Active,
+            manifest_sha256: manifest_digest(&manifest.to_value())?,
+            image: image.to_string(),
+            signer,
+            tool_surface,
+            tools_changed,
+            runtime: RuntimeHints {
+                network: security.network.clone(),
+                read_only,
+                secrets: security.secrets.iter().map(|s| s.name.clone()).collect(),
+            },
+            published_at,
+            log_index,
+        })
+    }
+
+    /// The shard this entry belongs in.
+    pub fn shard(&self) -> u8 {
+        shard_of(&self.name)
+    }
+
+    /// Checks what the type cannot: a name with a namespace, a version, a pinned image.
+    pub fn check(&self) -> Result<(), String> {
+        if self.name.is_empty() || !self.name.contains('/') {
+            return Err(format!(
+                "`{}` is not a `namespace/name` server name",
+                self.name
+            ));
+        }
+        if self.version.is_empty() {
+            return Err(format!("{}: empty version", self.name));
+        }
+        let pinned = PinnedImage::parse(&self.image)
+            .map_err(|e| format!("{} {}: {e}", self.name, self.version))?;
+        if pinned.tag.is_some() {
+            return Err(format!(
+                "{} {}: image `{}` carries a tag; entries name the digest only",
+                self.name, self.version, self.image
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One hashed bin of entries, sorted by name then version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shard {
+    /// Which bin (0..=255).
+    pub bin: u8,
+    /// Its entries.
+    pub entries: Vec<Entry>,
+}
+
+impl Shard {
+    /// An empty shard.
+    pub fn empty(bin: u8) -> Shard {
+        Shard {
+            bin,
+            entries: Vec::new(),
+        }
+    }
+
+    /// Canonical bytes (RFC 8785).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, CatalogError> {
+        serde_json_canonicalizer::to_vec(self)
+            .map_err(|e| CatalogError::Encode(format!("shard {}: {e}", self.bin)))
+    }
+
+    /// Parses shard bytes and checks they belong in bin `bin`: every entry
+    /// valid and in its bin, sorted, no (name, version) twice.
+    pub fn parse(bytes: &[u8], bin: u8) -> Result<Shard, String> {
+        let shard: Shard = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        if shard.bin != bin {
+            return Err(format!("it says it is shard {}", shard.bin));
+        }
+        for e in &shard.entries {
+            e.check()?;
+            if e.shard() != bin {
+                return Err(format!("{} belongs in shard {}", e.name, e.shard()));
+            }
+        }
+        for w in shard.entries.windows(2) {
+            if (&w[0].name, &w[0].version) >= (&w[1].name, &w[1].version) {
+                return Err(format!(
+                    "entries are not sorted and unique at {} {}",
+                    w[1].name, w[1].version
+                ));
+            }
+        }
+        Ok(shard)
+    }
+
+    /// Inserts or replaces the entry for (name, version); keeps the order.
+    pub fn upsert(&mut self, entry: Entry) {
+        match self
+            .entries
+            .binary_search_by(|e| (&e.name, &e.version).cmp(&(&entry.name, &entry.version)))
+        {
+            Ok(i) => self.entries[i] = entry,
+            Err(i) => self.entries.insert(i, entry),
+        }
+    }
+
+    /// The entry for (name, version).
+    pub fn get(&self, name: &str, version: &str) -> Option<&Entry> {
+        self.entries
+            .binary_search_by(|e| (e.name.as_str(), e.version.as_str()).cmp(&(name, version)))
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+}
+
+/// The log state the index commits to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LogHead {
+    /// The log's origin (checkpoint first line).
+    pub origin: String,
+    /// Number of leaves.
+    pub tree_size: u64,
+    /// Base64 root hash.
+    pub root_hash: String,
+}
+
+/// Hash and size of one shard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardRef {
+    /// `sha256:<hex>` of the shard bytes.
+    #[serde(with = "digest_serde")]
+    pub sha256: Digest,
+    /// Length of the shard bytes.
+    pub size: u64,
+}
+
+/// What the catalog key signs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IndexPayload {
+    /// Increases by one with every signing, refreshes included.
+    pub catalog_version: u64,
+    /// When it was signed.
+    pub issued_at: Timestamp,
+    /// After this instant the index must not be used (freeze protection).
+    pub expires: Timestamp,
+    /// The log state this catalog is consistent with.
+    pub log: LogHead,
+    /// One reference per shard, in bin order.
+    pub shards: Vec<ShardRef>,
+}
+
+impl IndexPayload {
+    /// Canonical bytes (RFC 8785): what is signed.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, CatalogError> {
+        serde_json_canonicalizer::to_vec(self)
+            .map_err(|e| CatalogError::Encode(format!("index: {e}")))
+    }
+
+    /// Parses payload bytes and checks the shard count.
+    pub fn parse(bytes: &[u8]) -> Result<IndexPayload, String> {
+        let index: IndexPayload = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        if index.shards.len() != SHARD_COUNT {
+            return Err(format!(
+                "{} shard references; a catalog has exactly {SHARD_COUNT}",
+                index.shards.len()
+            ));
+        }
+        if index.expires <= index.issued_at {
+            return Err("expires is not after issuedAt".into());
+        }
+        Ok(index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn entry(name: &str, version: &str) -> Entry {
+        Entry {
+            name: name.into(),
+            version: version.into(),
+            status: Status::Active,
+            manifest_sha256: Digest::of(name.as_bytes()),
+            image: format!("ghcr.io/acme/x@{}", Digest::of(version.as_bytes())),
+            signer: Signer::Keyless(KeylessSigner {
+                identity: "https://github.com/acme/x/.github/workflows/release.yml@refs/tags/v1"
+                    .into(),
+                issuer: "https://token.actions.githubusercontent.com".into(),
+            }),
+            tool_surface: Digest::of(b"tools"),
+            tools_changed: false,
+            runtime: RuntimeHints {
+                network: Network::None,
+                read_only: true,
+                secrets: vec![],
+            },
+            published_at: "2025-01-01T00:00:00Z".parse().unwrap(),
+            log_index: 0,
+        }
+    }
+
+    #[test]
+    fn shard_round_trips_and_checks_its_bin() {
+        let e = entry("io.github.acme/weather", "1.0.0");
+        let mut s = Shard::empty(e.shard());
+        s.upsert(e.clone());
+        let bytes = s.to_bytes().unwrap();
+        assert_eq!(Shard::parse(&bytes, e.shard()).unwrap(), s);
+        assert!(Shard::parse(&bytes, e.shard().wrapping_add(1)).is_err());
+    }
+
+    #[test]
+    fn rejects_an_entry_with_an_unknown_field() {
+        let mut v = serde_json::to_value(entry("a/b", "1")).unwrap();
+        v["promoted"] = serde_json::json!(true);
+        assert!(serde_json::from_value::<Entry>(v).is_err());
+    }
+
+    #[test]
+    fn rejects_a_signer_with_both_identity_and_key() {
+        let v = serde_json::json!({"identity": "x", "issuer": "y", "keyFingerprint": Digest::of(b"k").as_str()});
+        assert!(serde_json::from_value::<Signer>(v).is_err());
+    }
+
+    #[test]
+    fn rejects_a_tag_only_image() {
+        let mut e = entry("a/b", "1");
+        e.image = "ghcr.io/acme/x:latest".into();
+        assert!(e.check().is_err());
+    }
+
+    #[test]
+    fn status_moves_only_forward() {
+        use Status::*;
+        assert!(
+            Active.may_become(Yanked) && Yanked.may_become(Revoked) && Active.may_become(Revoked)
+        );
+        assert!(
+            !Revoked.may_become(Active)
+                && !Revoked.may_become(Yanked)
+                && !Yanked.may_become(Active)
+        );
+    }
+}

@@ -1,0 +1,349 @@
+//! `mcp-verify catalog pull|verify` as a user runs it: a catalog signed in
+//! memory, written as a snapshot directory or served over loopback HTTP,
+//! checked with the root key in a PEM file; exit codes and JSON reports.
+
+#![allow(clippy::unwrap_used)] // test helpers panic on broken fixtures by design
+
+use jiff::Timestamp;
+use mcp_trust::catalog::client::{Fetched, Fetcher, Resource};
+use mcp_trust::catalog::memory::{MemoryRegistry, synthetic_entry};
+use mcp_trust::catalog::mirror::MirrorFetcher;
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+fn registry(n: u64) -> MemoryRegistry {
+    let now = Timestamp::now();
+    let entries = (0..n).map(|i| synthetic_entry(i, now)).collect();
+    MemoryRegistry::with_entries("registry.test/log", now, entries).unwrap()
+}
+
+fn mcp_verify(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mcp-verify"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The JSON report, checked against `schemas/catalog-pull-report.schema.json`.
+fn json(out: &Output) -> Value {
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let schema: Value = serde_json::from_str(include_str!(
+        "../../schemas/catalog-pull-report.schema.json"
+    ))
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(
+        errors.is_empty(),
+        "report does not match its schema: {errors:?}\n{doc}"
+    );
+    doc
+}
+
+fn write_root(reg: &MemoryRegistry, dir: &Path) -> String {
+    let path = dir.join("root.pub");
+    std::fs::write(&path, reg.root_public_key().to_pem()).unwrap();
+    path.display().to_string()
+}
+
+/// Serves a snapshot directory over HTTP/1.1 on loopback, one thread per connection.
+struct Server {
+    base: String,
+    dir: Arc<Mutex<tempfile::TempDir>>,
+}
+
+impl Server {
+    fn start(reg: &MemoryRegistry) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        reg.mirror().write(dir.path()).unwrap();
+        let dir = Arc::new(Mutex::new(dir));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let shared = dir.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let path = shared.lock().unwrap().path().to_owned();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut request_line = String::new();
+                    reader.read_line(&mut request_line).unwrap();
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                            break;
+                        }
+                    }
+                    let target = request_line.split(' ').nth(1).unwrap_or("/");
+                    let body =
+                        Resource::from_path(target).and_then(|r| {
+                            match MirrorFetcher::new(&path, 1000).fetch(&r, u64::MAX, None) {
+                                Ok(Fetched::Body { bytes, .. }) => Some(bytes),
+                                _ => None,
+                            }
+                        });
+                    let response = match body {
+                        Some(b) => {
+                            let mut r = format!(
+                                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                                b.len()
+                            )
+                            .into_bytes();
+                            r.extend_from_slice(&b);
+                            r
+                        }
+                        None => b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_vec(),
+                    };
+                    let _ = stream.write_all(&response);
+                });
+            }
+        });
+        Server { base, dir }
+    }
+
+    /// Serves the registry's current snapshot from now on.
+    fn update(&self, reg: &MemoryRegistry) {
+        let fresh = tempfile::tempdir().unwrap();
+        reg.mirror().write(fresh.path()).unwrap();
+        *self.dir.lock().unwrap() = fresh;
+    }
+}
+
+#[test]
+fn verify_a_snapshot_directory_exits_0_with_a_json_report() {
+    let reg = registry(40);
+    let tmp = tempfile::tempdir().unwrap();
+    let root = write_root(&reg, tmp.path());
+    let snap = tmp.path().join("snap");
+    reg.mirror().write(&snap).unwrap();
+    let out = mcp_verify(&[
+        "catalog",
+        "verify",
+        snap.to_str().unwrap(),
+        "--keys",
+        &root,
+        "--output",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out);
+    assert_eq!(report["verified"], true);
+    assert_eq!(report["summary"]["entries"], 40);
+    assert_eq!(report["summary"]["catalogVersion"], 1);
+    assert_eq!(report["stateUpdated"], false);
+}
+
+#[test]
+fn verify_a_snapshot_with_a_tampered_shard_exits_1_naming_the_check() {
+    let reg = registry(40);
+    let tmp = tempfile::tempdir().unwrap();
+    let root = write_root(&reg, tmp.path());
+    let snap = tmp.path().join("snap");
+    reg.mirror().write(&snap).unwrap();
+    let shard = snap.join(format!(
+        "shards/{}.json",
+        reg.shards()[3].reference.sha256.hex()
+    ));
+    let mut bytes = std::fs::read(&shard).unwrap();
+    bytes[10] ^= 1;
+    std::fs::write(&shard, bytes).unwrap();
+    let out = mcp_verify(&[
+        "catalog",
+        "verify",
+        snap.to_str().unwrap(),
+        "--keys",
+        &root,
+        "--output",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["verified"], false);
+    assert_eq!(report["stage"], "shard");
+    let human = mcp_verify(&["catalog", "verify", snap.to_str().unwrap(), "--keys", &root]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("catalog NOT accepted") && text.contains("shard 3"),
+        "{text}"
+    );
+}
+
+#[test]
+fn verify_with_the_wrong_root_key_exits_1() {
+    let reg = registry(5);
+    let other = registry(1);
+    let tmp = tempfile::tempdir().unwrap();
+    let root = write_root(&other, tmp.path());
+    let snap = tmp.path().join("snap");
+    reg.mirror().write(&snap).unwrap();
+    let out = mcp_verify(&[
+        "catalog",
+        "verify",
+        snap.to_str().unwrap(),
+        "--keys",
+        &root,
+        "--output",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json(&out)["stage"], "keys");
+}
+
+#[test]
+fn pull_remembers_state_and_reports_what_changed() {
+    let mut reg = registry(60);
+    let server = Server::start(&reg);
+    let tmp = tempfile::tempdir().unwrap();
+    let root = write_root(&reg, tmp.path());
+    let state = tmp.path().join("state");
+    let state = state.to_str().unwrap();
+    let pull = |extra: &[&str]| {
+        let mut args = vec![
+            "catalog",
+            "pull",
+            server.base.as_str(),
+            "--keys",
+            root.as_str(),
+            "--state",
+            state,
+        ];
+        args.extend_from_slice(extra);
+        mcp_verify(&args)
+    };
+    let out = pull(&["--output", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["initial"], true);
+    assert!(Path::new(state).join("state.json").is_file());
+
+    let now = Timestamp::now();
+    let mut changed = synthetic_entry(500, now);
+    changed.tools_changed = true;
+    reg.publish(changed.clone(), now).unwrap();
+    let victim = synthetic_entry(7, now);
+    reg.set_status(
+        &victim.name,
+        &victim.version,
+        mcp_trust::catalog::Status::Revoked,
+        now,
+    )
+    .unwrap();
+    server.update(&reg);
+    let out = pull(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("verified catalog version 3 (was 1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "+ added    {} 1.0.0: tool surface changed, re-approval needed",
+            changed.name
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "! revoked  {} 1.0.0: stop running it",
+            victim.name
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("fetched       2 shard(s), 2 log record(s)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn pull_of_an_older_catalog_than_remembered_exits_1_as_rollback() {
+    let mut reg = registry(10);
+    let server = Server::start(&reg);
+    let old = tempfile::tempdir().unwrap();
+    reg.mirror().write(old.path()).unwrap();
+    reg.publish(synthetic_entry(99, Timestamp::now()), Timestamp::now())
+        .unwrap();
+    server.update(&reg);
+    let tmp = tempfile::tempdir().unwrap();
+    let root = write_root(&reg, tmp.path());
+    let state = tmp.path().join("state");
+    let args = |src: &str| {
+        vec![
+            "catalog".to_owned(),
+            "pull".into(),
+            src.into(),
+            "--keys".into(),
+            root.clone(),
+            "--state".into(),
+            state.display().to_string(),
+            "--output".into(),
+            "json".into(),
+        ]
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_mcp-verify"))
+        .args(args(&server.base))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // The registry (or a mirror in front of it) now serves the older snapshot.
+    *server.dir.lock().unwrap() = old;
+    let out = Command::new(env!("CARGO_BIN_EXE_mcp-verify"))
+        .args(args(&server.base))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["stage"], "rollback");
+    assert_eq!(report["stateUpdated"], false);
+}
+
+#[test]
+fn pull_from_an_unreachable_registry_exits_3() {
+    let reg = registry(1);
+    let tmp = tempfile::tempdir().unwrap();
+    let root = write_root(&reg, tmp.path());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let out = mcp_verify(&["catalog", "pull", &url, "--keys", &root, "--output", "json"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(json(&out)["stage"], "fetch");
+}
+
+#[test]
+fn a_missing_root_key_file_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = mcp_verify(&[
+        "catalog",
+        "verify",
+        tmp.path().to_str().unwrap(),
+        "--keys",
+        "/nonexistent/root.pub",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("root key"));
+}
