@@ -57,6 +57,10 @@ pub struct ServeArgs {
     /// Allow OCI registries on loopback addresses (tests only) [env: MCP_REGISTRY_ALLOW_LOOPBACK_REGISTRIES].
     #[arg(long)]
     pub allow_loopback_registries: bool,
+    /// Tool-scan policy (JSON: {"error": [...], "warning": [...], "info": [...], "off": [...]}):
+    /// which tool findings block a publish [env: MCP_REGISTRY_TOOL_SCAN_POLICY] [default: each rule's own severity].
+    #[arg(long, value_name = "FILE")]
+    pub tool_scan_policy: Option<PathBuf>,
     /// Allowed registry host[:port] reached over plain HTTP instead of HTTPS (tests, air-gapped
     /// mirrors); repeat for more [env: MCP_REGISTRY_INSECURE_REGISTRIES, comma-separated].
     #[arg(long = "insecure-registry", value_name = "HOST")]
@@ -307,6 +311,8 @@ pub struct ServeConfig {
     pub allow_loopback_registries: bool,
     /// Allowed registries reached over plain HTTP.
     pub insecure_registries: Vec<String>,
+    /// Which tool findings block a publish.
+    pub scan_policy: mcp_trust::tools::ScanPolicy,
     /// Proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Vec<Cidr>,
     /// Limits and timeouts.
@@ -327,6 +333,7 @@ impl ServeConfig {
             allowed_registries: Vec::new(),
             allow_loopback_registries: false,
             insecure_registries: Vec::new(),
+            scan_policy: mcp_trust::tools::ScanPolicy::default(),
             trusted_proxies: Vec::new(),
             limits: Limits::default(),
         }
@@ -349,6 +356,7 @@ struct FileConfig {
     allowed_registries: Option<Vec<String>>,
     allow_loopback_registries: Option<bool>,
     insecure_registries: Option<Vec<String>>,
+    tool_scan_policy: Option<PathBuf>,
     trusted_proxies: Option<Vec<String>>,
     #[serde(default)]
     limits: FileLimits,
@@ -536,6 +544,21 @@ pub fn serve(cli: &Cli, args: &ServeArgs, env: Environment) -> Result<ServeConfi
     } else {
         args.insecure_registries.clone()
     };
+    let policy_file = args
+        .tool_scan_policy
+        .clone()
+        .or(s.env::<PathBuf>("TOOL_SCAN_POLICY")?)
+        .or(f.tool_scan_policy.clone());
+    if let Some(path) = policy_file {
+        let bytes = std::fs::read(&path)
+            .map_err(|e| ConfigError(format!("tool scan policy {}: {e}", path.display())))?;
+        let policy: mcp_trust::tools::ScanPolicy = serde_json::from_slice(&bytes)
+            .map_err(|e| ConfigError(format!("tool scan policy {}: {e}", path.display())))?;
+        policy
+            .check(&mcp_trust::tools::all_codes())
+            .map_err(|e| ConfigError(format!("tool scan policy {}: {e}", path.display())))?;
+        config.scan_policy = policy;
+    }
     if let Some(h) = config
         .insecure_registries
         .iter()

@@ -93,6 +93,14 @@ async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
         .context("cannot start the image verifier")?,
     );
     let state = AppState::new(&config, store, verifier);
+    let indexed = state
+        .load_tool_index()
+        .await
+        .context("cannot index the catalog's tools")?;
+    tracing::info!(
+        servers = indexed,
+        "tool index loaded for the shadowing check"
+    );
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;

@@ -33,6 +33,10 @@ pub struct AppState {
     pub verify_slots: Arc<Semaphore>,
     /// Proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Arc<Vec<Cidr>>,
+    /// Which tool-scan codes block a publish (errors) or are recorded (warnings).
+    pub scan_policy: Arc<mcp_trust::tools::ScanPolicy>,
+    /// Every listed server's tool names, for the shadowing check on publish.
+    pub tool_index: Arc<tokio::sync::RwLock<mcp_trust::tools::shadow::ShadowIndex>>,
 }
 
 impl AppState {
@@ -62,6 +66,39 @@ impl AppState {
             verify_slots: Arc::new(Semaphore::new(limits.verify_concurrency.max(1))),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             limits: Arc::new(limits),
+            scan_policy: Arc::new(config.scan_policy.clone()),
+            tool_index: Arc::default(),
+        }
+    }
+
+    /// Indexes the tools of every server's latest active version, so a publish
+    /// is checked for shadowing against the whole catalog; returns how many
+    /// servers were indexed.
+    pub async fn load_tool_index(&self) -> Result<usize, crate::store::StoreError> {
+        use crate::store::{ListQuery, VersionFilter};
+        let mut index = self.tool_index.write().await;
+        let mut query = ListQuery {
+            cursor: None,
+            limit: 1000,
+            search: None,
+            updated_since: None,
+            version: VersionFilter::Latest,
+        };
+        let mut servers = 0;
+        loop {
+            let page = self.store.list(&query).await?;
+            for record in &page.items {
+                let report =
+                    mcp_trust::manifest::validate(record.manifest.as_bytes(), Default::default());
+                if let Some(security) = report.manifest.and_then(|m| m.security) {
+                    index.insert(&record.name, &security.tools);
+                    servers += 1;
+                }
+            }
+            match page.next {
+                Some(next) => query.cursor = Some(next),
+                None => return Ok(servers),
+            }
         }
     }
 

@@ -248,21 +248,28 @@ impl TestServer {
             let store = store::open(&config.store)
                 .await
                 .unwrap_or_else(|e| panic!("store: {e}"));
-            admin::create_namespace(
-                store.as_ref(),
-                Namespace {
-                    name: NAMESPACE.into(),
-                    signer_identity_regexp: "https://github\\.com/acme/.+".into(),
-                    signer_issuer: ISSUER.into(),
-                    source_repository_id: Some("123456".into()),
-                    owner_id: Some("4242".into()),
-                    created_at: time::now(),
-                },
-                admin::CLI_ACTOR,
-                None,
-            )
-            .await
-            .unwrap_or_else(|e| panic!("namespace: {e}"));
+            // A store reused across restarts already has the namespace.
+            let existing = store
+                .namespace(NAMESPACE)
+                .await
+                .unwrap_or_else(|e| panic!("namespace: {e}"));
+            if existing.is_none() {
+                admin::create_namespace(
+                    store.as_ref(),
+                    Namespace {
+                        name: NAMESPACE.into(),
+                        signer_identity_regexp: "https://github\\.com/acme/.+".into(),
+                        signer_issuer: ISSUER.into(),
+                        source_repository_id: Some("123456".into()),
+                        owner_id: Some("4242".into()),
+                        created_at: time::now(),
+                    },
+                    admin::CLI_ACTOR,
+                    None,
+                )
+                .await
+                .unwrap_or_else(|e| panic!("namespace: {e}"));
+            }
             let admin_token = admin::create_token(
                 store.as_ref(),
                 Scope::Admin,
@@ -292,6 +299,9 @@ impl TestServer {
             .local_addr()
             .unwrap_or_else(|e| panic!("addr: {e}"));
         let state = AppState::new(&config, store.clone(), verifier);
+        runtime
+            .block_on(state.load_tool_index())
+            .unwrap_or_else(|e| panic!("tool index: {e}"));
         let options = ServerOptions {
             header_timeout: config.limits.header_timeout,
             shutdown_grace: config.limits.shutdown_grace,

@@ -177,12 +177,23 @@ async fn pipeline(
             report.findings,
         ));
     };
-    let warnings = report.findings;
+    let mut warnings = report.findings;
     let Some(security) = manifest.security.as_ref() else {
         return Err(ApiError::internal(
             "validation with require_extension passed a manifest without extension",
         ));
     };
+    // The tool surface: poisoning rules, then shadowing against every other listed
+    // server; errors (per the scan policy) block, warnings travel with the answer.
+    let tool_findings = scan_tools(state, &manifest.server.name, &security.tools).await;
+    if tool_findings.iter().any(|f| f.severity == Severity::Error) {
+        return Err(ApiError::unprocessable(
+            "tools-refused",
+            "the tool surface was refused: hidden or model-directed text, or tools imitating another server's; every finding is listed",
+            tool_findings,
+        ));
+    }
+    warnings.extend(tool_findings);
     let image_path = format!("/_meta/{}/image", pointer_token(EXTENSION_KEY));
     let image = PinnedImage::parse(&security.image).map_err(|e| {
         ApiError::unprocessable(
@@ -297,6 +308,11 @@ async fn pipeline(
     match outcome {
         PublishOutcome::Created(record) => {
             tracing::info!(name = %record.name, version = %record.version, image = %record.image, "published");
+            state
+                .tool_index
+                .write()
+                .await
+                .insert(&record.name, &security.tools);
             Ok(Published {
                 created: true,
                 record,
@@ -310,6 +326,32 @@ async fn pipeline(
         }),
         PublishOutcome::Conflict(existing) => Err(conflict(&existing)),
     }
+}
+
+/// Poisoning and shadowing findings for a manifest's tools, paths pointing into the manifest.
+async fn scan_tools(
+    state: &AppState,
+    server: &str,
+    tools: &[mcp_trust::manifest::Tool],
+) -> Vec<Finding> {
+    let base = format!("/_meta/{}/tools", pointer_token(EXTENSION_KEY));
+    let mut findings: Vec<Finding> = mcp_trust::tools::scan(tools, &state.scan_policy)
+        .into_iter()
+        .map(|mut f| {
+            if let Some(rest) = f.path.strip_prefix("/tools") {
+                f.path = format!("{base}{rest}");
+            }
+            f
+        })
+        .collect();
+    let pointers: Vec<String> = (0..tools.len()).map(|i| format!("{base}/{i}")).collect();
+    let shadows = state
+        .tool_index
+        .read()
+        .await
+        .check(server, tools, &pointers);
+    findings.extend(state.scan_policy.apply(shadows));
+    findings
 }
 
 fn conflict(existing: &VersionRecord) -> ApiError {
