@@ -132,6 +132,11 @@ pub async fn revoke_token(
 pub async fn run_cli(command: AdminCommand, store: &dyn Store) -> Result<String, AdminError> {
     let mut out = String::new();
     match command {
+        // Key commands need no store; `main` runs them before opening one.
+        AdminCommand::Keys(k) => {
+            out =
+                crate::keys::run(k, time::now()).map_err(|e| AdminError::Invalid(e.to_string()))?;
+        }
         AdminCommand::Namespace(NamespaceCommand::Create(a)) => {
             let ns = create_namespace(
                 store,

@@ -105,6 +105,9 @@ pub enum AdminCommand {
     Token(TokenCommand),
     /// Print the audit log.
     Audit(AuditArgs),
+    /// The offline root key and the catalog and checkpoint keys it delegates to (no store needed).
+    #[command(subcommand)]
+    Keys(crate::keys::KeysCommand),
 }
 
 /// `admin namespace …`

@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod handlers;
 pub mod host_policy;
+pub mod keys;
 pub mod metrics;
 pub mod model;
 pub mod namespace;

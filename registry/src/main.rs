@@ -44,6 +44,16 @@ async fn run(cli: config::Cli, env: config::Environment) -> anyhow::Result<()> {
             let config = config::serve(&cli, args, env)?;
             serve(config).await
         }
+        Command::Admin(config::AdminCommand::Keys(_)) => {
+            let Command::Admin(config::AdminCommand::Keys(command)) = cli.command else {
+                unreachable!()
+            };
+            print!(
+                "{}",
+                mcp_registry::keys::run(command, jiff::Timestamp::now())?
+            );
+            Ok(())
+        }
         Command::Admin(_) => {
             let (store_config, _) = config::store(&cli, env)?;
             let store = store::open(&store_config)

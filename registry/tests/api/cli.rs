@@ -181,3 +181,124 @@ fn shipped_server_verifies_before_storing_and_creates_its_key() {
     );
     drop(server);
 }
+
+fn keys(args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(["admin", "keys"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn key_set(dir: &std::path::Path) -> mcp_trust::catalog::TrustedKeys {
+    let root = mcp_trust::catalog::keys::read_public_key(&dir.join("root.pub")).unwrap();
+    let bytes = std::fs::read(dir.join("keys.json")).unwrap();
+    mcp_trust::catalog::keys::verify_key_set(
+        &root,
+        &bytes,
+        jiff::Timestamp::now(),
+        jiff::SignedDuration::ZERO,
+    )
+    .unwrap()
+}
+
+#[test]
+fn admin_keys_init_writes_private_keys_0600_and_a_root_signed_key_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("keys");
+    let d = dir.to_str().unwrap();
+    let out = keys(&["init", "--dir", d, "--origin", "registry.example"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for private in ["root.key", "catalog.key", "checkpoint.key"] {
+        assert_eq!(
+            std::fs::metadata(dir.join(private))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600,
+            "{private}"
+        );
+    }
+    let trusted = key_set(&dir);
+    assert_eq!(trusted.catalog.statement.serial, 1);
+    assert_eq!(
+        trusted.checkpoint.statement.name.as_deref(),
+        Some("registry.example")
+    );
+    // Never overwrites existing keys.
+    let again = keys(&["init", "--dir", d]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("refusing to overwrite"));
+}
+
+#[test]
+fn admin_keys_rotate_replaces_one_key_with_a_higher_serial() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("keys");
+    let d = dir.to_str().unwrap();
+    assert!(keys(&["init", "--dir", d]).status.success());
+    let before = key_set(&dir);
+    let out = keys(&["rotate", "--dir", d, "--role", "catalog"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = key_set(&dir);
+    assert_eq!(after.catalog.statement.serial, 2);
+    assert_ne!(
+        after.catalog.statement.keyid,
+        before.catalog.statement.keyid
+    );
+    assert_eq!(
+        after.checkpoint, before.checkpoint,
+        "the other key is untouched"
+    );
+    assert!(dir.join("catalog.key.1").exists());
+}
+
+#[test]
+fn admin_keys_rotate_refuses_another_root_and_a_readable_root_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    assert!(
+        keys(&["init", "--dir", a.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert!(
+        keys(&["init", "--dir", b.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let other_root = b.join("root.key");
+    let out = keys(&[
+        "rotate",
+        "--dir",
+        a.to_str().unwrap(),
+        "--role",
+        "checkpoint",
+        "--root-key",
+        other_root.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("does not verify"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        key_set(&a).checkpoint.statement.serial,
+        1,
+        "nothing changed"
+    );
+    std::fs::set_permissions(a.join("root.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = keys(&["rotate", "--dir", a.to_str().unwrap(), "--role", "catalog"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("mode 0644"));
+}
