@@ -296,7 +296,8 @@ async fn pipeline(
         action: "publish".into(),
         subject: subject.clone(),
         outcome: Outcome::Accepted,
-        codes: Vec::new(),
+        // Warnings (manifest and tool surface) are recorded with the accepted publish.
+        codes: warnings.iter().map(|f| f.code.clone()).collect(),
         detail,
         client_ip: client_ip.clone(),
     };

@@ -534,6 +534,27 @@ fn shadowing_another_servers_tool_is_reported_and_blocks_under_a_strict_policy()
     let a = post_json(&publish_url(&s), Some(&s.acme_token), &second);
     assert_eq!(a.status, 201, "{}", a.text);
     assert!(a.text.contains("tool-shadow-name"), "{}", a.text);
+    // The warning is recorded with the accepted publish in the audit log.
+    let audit = get(
+        &format!("{}/v0.1/audit?limit=100", s.base),
+        Some(&s.admin_token),
+    );
+    let last_publish = audit.body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|r| r["action"] == "publish")
+        .unwrap();
+    assert_eq!(last_publish["outcome"], "accepted");
+    assert!(
+        last_publish["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "tool-shadow-name"),
+        "{last_publish}"
+    );
 
     // The same publish against a registry whose policy makes shadowing an error.
     let strict = TestServer::start(|c| {
