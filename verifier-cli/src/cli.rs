@@ -261,6 +261,11 @@ pub struct ProfileArgs {
     /// Version of the signed catalog the manifest came from, carried as a label.
     #[arg(long, value_name = "N")]
     pub catalog_version: Option<u64>,
+    /// The catalog entry (JSON, as listed in a verified catalog shard) this manifest must
+    /// be: its canonical SHA-256, name, version and image must match, and the version must
+    /// be active (a yanked or revoked version gets no profile; exit 1).
+    #[arg(long, value_name = "ENTRY_JSON")]
+    pub catalog_entry: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

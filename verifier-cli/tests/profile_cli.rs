@@ -176,3 +176,50 @@ fn help_teaches_the_hardening_and_the_formats() {
         assert!(help.contains(needle), "missing {needle:?} in help");
     }
 }
+
+#[test]
+fn catalog_entry_gates_the_profile() {
+    use mcp_trust::catalog::model::KeylessSigner;
+    use mcp_trust::catalog::{Entry, Signer, Status};
+    let manifest_path = root().join("testdata/manifests/valid/weather.server.json");
+    let bytes = std::fs::read(&manifest_path).unwrap();
+    let manifest = mcp_trust::manifest::validate(&bytes, Default::default())
+        .manifest
+        .unwrap();
+    let signer = Signer::Keyless(KeylessSigner {
+        identity: "id".into(),
+        issuer: "iss".into(),
+    });
+    let mut entry =
+        Entry::from_manifest(&manifest, signer, false, jiff::Timestamp::UNIX_EPOCH, 0).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let entry_path = dir.path().join("entry.json");
+    let m = manifest_path.to_str().unwrap();
+    std::fs::write(&entry_path, serde_json::to_vec(&entry).unwrap()).unwrap();
+    let out = mcp_verify(&[
+        "profile",
+        m,
+        "--format",
+        "docker",
+        "--catalog-entry",
+        entry_path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    entry.status = Status::Revoked;
+    std::fs::write(&entry_path, serde_json::to_vec(&entry).unwrap()).unwrap();
+    let out = mcp_verify(&[
+        "profile",
+        m,
+        "--format",
+        "docker",
+        "--catalog-entry",
+        entry_path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "nothing rendered");
+    assert!(
+        text(&out.stderr).contains("only active versions"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -50,6 +50,65 @@ impl RuntimeProfile {
         )
     }
 
+    /// Derives the profile of a catalog entry from the manifest it pins: the
+    /// manifest's canonical SHA-256, name, version and image must be the
+    /// entry's, and the entry must be installable (a yanked version is hidden
+    /// from new installs, a revoked one must not run at all).
+    pub fn from_catalog_entry(
+        entry: &crate::catalog::Entry,
+        manifest_bytes: &[u8],
+        options: &ProfileOptions,
+    ) -> Result<RuntimeProfile, ProfileError> {
+        let refuse = |reason: String| ProfileError::CatalogEntry {
+            name: entry.name.clone(),
+            version: entry.version.clone(),
+            reason,
+        };
+        if entry.status != crate::catalog::Status::Active {
+            return Err(refuse(format!(
+                "the version is {}; only active versions get a profile",
+                serde_json::to_value(entry.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            )));
+        }
+        let value: serde_json::Value = serde_json::from_slice(manifest_bytes)
+            .map_err(|e| refuse(format!("the manifest is not JSON: {e}")))?;
+        let digest =
+            crate::catalog::model::manifest_digest(&value).map_err(|e| refuse(e.to_string()))?;
+        if digest != entry.manifest_sha256 {
+            return Err(refuse(format!(
+                "the manifest's SHA-256 is {digest}, the entry pins {}",
+                entry.manifest_sha256
+            )));
+        }
+        let report = validate(
+            manifest_bytes,
+            ValidateOptions {
+                require_extension: true,
+            },
+        );
+        if let Some(m) = &report.manifest {
+            let image = m
+                .security
+                .as_ref()
+                .map(|s| s.image.as_str())
+                .unwrap_or_default();
+            let pinned = crate::image::PinnedImage::parse(image).map(|p| p.to_string());
+            if m.server.name != entry.name
+                || m.server.version != entry.version
+                || pinned.as_deref().ok() != Some(entry.image.as_str())
+            {
+                return Err(refuse(format!(
+                    "the manifest describes {} {} ({image}), not the entry's {}",
+                    m.server.name, m.server.version, entry.image
+                )));
+            }
+        }
+        Self::from_report(&report, options)
+    }
+
     /// Derives the profile from a validation report; refused unless the report is clean of errors.
     pub fn from_report(
         report: &Report,

@@ -72,6 +72,16 @@ pub enum ProfileError {
         /// Every finding validation produced.
         findings: Vec<Finding>,
     },
+    /// The manifest is not the one the catalog entry pins, or the entry may not be installed.
+    #[error("catalog entry {name} {version}: {reason}")]
+    CatalogEntry {
+        /// The entry's server name.
+        name: String,
+        /// The entry's version.
+        version: String,
+        /// Why the profile is refused.
+        reason: String,
+    },
     /// No security extension: there is no pinned image or declared privilege to derive from.
     #[error(
         "the manifest has no `_meta[\"dev.mcp-trust/security\"]` extension: no pinned image and no declared privileges to derive a profile from"

@@ -72,7 +72,31 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<Exit> {
         },
     );
     let json_out = args.output.output == OutputFormat::Json;
-    let profile = match RuntimeProfile::from_report(&report, &options) {
+    let derived = match &args.catalog_entry {
+        Some(path) => {
+            let text = std::fs::read(path)
+                .with_context(|| format!("cannot read catalog entry {}", path.display()))?;
+            let entry: mcp_trust::catalog::Entry = serde_json::from_slice(&text)
+                .with_context(|| format!("{} is not a catalog entry", path.display()))?;
+            RuntimeProfile::from_catalog_entry(&entry, &bytes, &options)
+        }
+        None => RuntimeProfile::from_report(&report, &options),
+    };
+    let profile = match derived {
+        Err(e @ ProfileError::CatalogEntry { .. }) => {
+            if json_out {
+                println!(
+                    "{}",
+                    output::json::to_string(&json!({ "file": file, "error": e.to_string() }))?
+                );
+            } else {
+                eprintln!("error: {file}: {e}");
+            }
+            return Ok(Exit::Failed);
+        }
+        other => other,
+    };
+    let profile = match profile {
         Ok(p) => p,
         Err(ProfileError::ManifestInvalid { findings }) => {
             let message = ProfileError::ManifestInvalid {
