@@ -102,6 +102,39 @@ fn begin_write(db: &Database) -> Result<WriteTransaction, StoreError> {
     Ok(txn)
 }
 
+/// Inserts a record under a key that must be new, with its audit record, in one transaction.
+fn insert_new_with_audit(
+    db: &Database,
+    table: TableDefinition<&str, &[u8]>,
+    key: &str,
+    value: &[u8],
+    what: String,
+    audit: &AuditEvent,
+) -> Result<(), StoreError> {
+    let txn = begin_write(db)?;
+    {
+        let mut t = txn.open_table(table).map_err(backend)?;
+        if t.get(key).map_err(backend)?.is_some() {
+            return Err(StoreError::AlreadyExists(what));
+        }
+        t.insert(key, value).map_err(backend)?;
+    }
+    append_audit(&txn, audit)?;
+    txn.commit().map_err(backend)
+}
+
+/// Reads and decodes the record under `key`, if any.
+fn get_decoded<T: DeserializeOwned>(
+    db: &Database,
+    table: TableDefinition<&str, &[u8]>,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    let txn = db.begin_read().map_err(backend)?;
+    let t = txn.open_table(table).map_err(backend)?;
+    let found = t.get(key).map_err(backend)?;
+    found.map(|v| decode(v.value())).transpose()
+}
+
 fn append_audit(txn: &WriteTransaction, event: &AuditEvent) -> Result<u64, StoreError> {
     let mut table = txn.open_table(AUDIT).map_err(backend)?;
     let seq = match table.last().map_err(backend)? {
@@ -203,34 +236,16 @@ impl Store for EmbeddedStore {
     async fn create_namespace(&self, ns: &Namespace, audit: &AuditEvent) -> Result<(), StoreError> {
         let (ns, audit) = (ns.clone(), audit.clone());
         self.run(move |db| {
-            let txn = begin_write(db)?;
-            {
-                let mut table = txn.open_table(NAMESPACES).map_err(backend)?;
-                if table.get(ns.name.as_str()).map_err(backend)?.is_some() {
-                    return Err(StoreError::AlreadyExists(format!(
-                        "namespace `{}`",
-                        ns.name
-                    )));
-                }
-                table
-                    .insert(ns.name.as_str(), encode(&ns)?.as_slice())
-                    .map_err(backend)?;
-            }
-            append_audit(&txn, &audit)?;
-            txn.commit().map_err(backend)
+            let bytes = encode(&ns)?;
+            let what = format!("namespace `{}`", ns.name);
+            insert_new_with_audit(db, NAMESPACES, &ns.name, &bytes, what, &audit)
         })
         .await
     }
 
     async fn namespace(&self, name: &str) -> Result<Option<Namespace>, StoreError> {
         let name = name.to_owned();
-        self.run(move |db| {
-            let txn = db.begin_read().map_err(backend)?;
-            let table = txn.open_table(NAMESPACES).map_err(backend)?;
-            let found = table.get(name.as_str()).map_err(backend)?;
-            found.map(|v| decode(v.value())).transpose()
-        })
-        .await
+        self.run(move |db| get_decoded(db, NAMESPACES, &name)).await
     }
 
     async fn namespaces(&self) -> Result<Vec<Namespace>, StoreError> {
@@ -253,31 +268,16 @@ impl Store for EmbeddedStore {
     ) -> Result<(), StoreError> {
         let (token, audit) = (token.clone(), audit.clone());
         self.run(move |db| {
-            let txn = begin_write(db)?;
-            {
-                let mut table = txn.open_table(TOKENS).map_err(backend)?;
-                if table.get(token.id.as_str()).map_err(backend)?.is_some() {
-                    return Err(StoreError::AlreadyExists(format!("token `{}`", token.id)));
-                }
-                table
-                    .insert(token.id.as_str(), encode(&token)?.as_slice())
-                    .map_err(backend)?;
-            }
-            append_audit(&txn, &audit)?;
-            txn.commit().map_err(backend)
+            let bytes = encode(&token)?;
+            let what = format!("token `{}`", token.id);
+            insert_new_with_audit(db, TOKENS, &token.id, &bytes, what, &audit)
         })
         .await
     }
 
     async fn token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
         let id = id.to_owned();
-        self.run(move |db| {
-            let txn = db.begin_read().map_err(backend)?;
-            let table = txn.open_table(TOKENS).map_err(backend)?;
-            let found = table.get(id.as_str()).map_err(backend)?;
-            found.map(|v| decode(v.value())).transpose()
-        })
-        .await
+        self.run(move |db| get_decoded(db, TOKENS, &id)).await
     }
 
     async fn revoke_token(
