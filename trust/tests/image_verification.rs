@@ -165,11 +165,8 @@ async fn cosign_v3_signature_verifies_through_the_tag_schema() {
     let referrer = direct
         .bundle_referrer(REPO, &w.image, bundle.as_bytes())
         .await;
-    let index = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": referrer.digest, "size": referrer.bytes.len(),
-                       "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json"}]});
     direct
-        .manifest(REPO, &w.image.digest.replace(':', "-"), &index)
+        .referrers_tag(REPO, &w.image.digest, &[referrer])
         .await;
     let report = verify_image(
         &w.client(),

@@ -69,15 +69,9 @@ async fn falls_back_to_the_referrers_tag_schema() {
         .bundle_referrer("acme/weather", &image, br#"{"bundle":"two"}"#)
         .await;
     // The registry itself has no referrers API; publish the fallback index under sha256-<hex>.
-    let index = json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.index.v1+json",
-        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": referrer.digest, "size": referrer.bytes.len(),
-                       "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json"}]
-    });
     let direct = reg.without_referrers();
     test_oci::Pusher::new(&direct)
-        .manifest("acme/weather", &image.digest.replace(':', "-"), &index)
+        .referrers_tag("acme/weather", &image.digest, &[referrer])
         .await;
     let d = discover(
         &client_for(&[&direct], Limits::default()),
@@ -171,12 +165,9 @@ async fn referrer_about_another_image_is_not_counted() {
         .bundle_referrer("acme/weather", &other, b"{}")
         .await;
     // A tag-schema index for our image listing a referrer whose subject is the other image.
-    let index = json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": referrer.digest, "size": referrer.bytes.len(),
-                       "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json"}]});
     let direct = reg.without_referrers();
     test_oci::Pusher::new(&direct)
-        .manifest("acme/weather", &image.digest.replace(':', "-"), &index)
+        .referrers_tag("acme/weather", &image.digest, &[referrer])
         .await;
     let d = discover(
         &client_for(&[&direct], Limits::default()),

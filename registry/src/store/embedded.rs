@@ -135,6 +135,20 @@ fn get_decoded<T: DeserializeOwned>(
     found.map(|v| decode(v.value())).transpose()
 }
 
+/// Reads and decodes every record of a table, in key order.
+fn all_decoded<T: DeserializeOwned>(
+    db: &Database,
+    table: TableDefinition<&str, &[u8]>,
+) -> Result<Vec<T>, StoreError> {
+    let txn = db.begin_read().map_err(backend)?;
+    let t = txn.open_table(table).map_err(backend)?;
+    let mut out = Vec::new();
+    for entry in t.iter().map_err(backend)? {
+        out.push(decode(entry.map_err(backend)?.1.value())?);
+    }
+    Ok(out)
+}
+
 fn append_audit(txn: &WriteTransaction, event: &AuditEvent) -> Result<u64, StoreError> {
     let mut table = txn.open_table(AUDIT).map_err(backend)?;
     let seq = match table.last().map_err(backend)? {
@@ -249,16 +263,7 @@ impl Store for EmbeddedStore {
     }
 
     async fn namespaces(&self) -> Result<Vec<Namespace>, StoreError> {
-        self.run(|db| {
-            let txn = db.begin_read().map_err(backend)?;
-            let table = txn.open_table(NAMESPACES).map_err(backend)?;
-            let mut out = Vec::new();
-            for entry in table.iter().map_err(backend)? {
-                out.push(decode(entry.map_err(backend)?.1.value())?);
-            }
-            Ok(out)
-        })
-        .await
+        self.run(|db| all_decoded(db, NAMESPACES)).await
     }
 
     async fn create_token(
@@ -313,16 +318,7 @@ impl Store for EmbeddedStore {
     }
 
     async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
-        self.run(|db| {
-            let txn = db.begin_read().map_err(backend)?;
-            let table = txn.open_table(TOKENS).map_err(backend)?;
-            let mut out = Vec::new();
-            for entry in table.iter().map_err(backend)? {
-                out.push(decode(entry.map_err(backend)?.1.value())?);
-            }
-            Ok(out)
-        })
-        .await
+        self.run(|db| all_decoded(db, TOKENS)).await
     }
 
     async fn publish(
