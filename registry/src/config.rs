@@ -47,10 +47,11 @@ pub struct ServeArgs {
     /// Sigstore trusted root (JSON) for a private Sigstore [env: MCP_REGISTRY_TRUSTED_ROOT].
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
-    /// Ed25519 catalog signing key (PKCS#8 PEM, mode 0600) [env: MCP_REGISTRY_CATALOG_KEY]
-    /// [default: DATA_DIR/catalog-signing-key.pem, created on first start of the embedded store].
-    #[arg(long, value_name = "FILE")]
-    pub catalog_key: Option<PathBuf>,
+    /// Directory of the catalog keys written by `admin keys init`: root.pub, keys.json,
+    /// catalog.key, checkpoint.key (the root key is never read) [env: MCP_REGISTRY_CATALOG_KEYS]
+    /// [default: DATA_DIR/catalog-keys, created on first start of the embedded store].
+    #[arg(long, value_name = "DIR")]
+    pub catalog_keys: Option<PathBuf>,
     /// OCI registry host[:port] images may come from; repeat for more [env: MCP_REGISTRY_ALLOWED_REGISTRIES, comma-separated].
     #[arg(long = "allowed-registry", value_name = "HOST")]
     pub allowed_registries: Vec<String>,
@@ -245,12 +246,12 @@ impl Default for Limits {
     }
 }
 
-/// Where the catalog signing key lives.
+/// Where the catalog keys live.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CatalogKeyConfig {
-    /// The key file.
-    pub path: PathBuf,
-    /// Create it when missing (only for the embedded default: replicas must share one key).
+    /// The directory `admin keys init` wrote.
+    pub dir: PathBuf,
+    /// Create the keys when missing (only for the embedded default: replicas share keys).
     pub create_if_missing: bool,
 }
 
@@ -306,8 +307,10 @@ pub struct ServeConfig {
     pub store: StoreConfig,
     /// Sigstore trusted root for the verifier, when not the public-good one.
     pub trusted_root: Option<PathBuf>,
-    /// Catalog signing key.
-    pub catalog_key: CatalogKeyConfig,
+    /// Catalog keys.
+    pub catalog_keys: CatalogKeyConfig,
+    /// Catalog validity, refresh and polling.
+    pub catalog: crate::catalog::CatalogOptions,
     /// Allowed OCI registry hosts.
     pub allowed_registries: Vec<String>,
     /// Whether loopback registries are allowed (tests).
@@ -329,10 +332,11 @@ impl ServeConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             store,
             trusted_root: None,
-            catalog_key: CatalogKeyConfig {
-                path: data_dir.join(DEFAULT_KEY_FILE),
+            catalog_keys: CatalogKeyConfig {
+                dir: crate::catalog::default_keys_dir(data_dir),
                 create_if_missing: true,
             },
+            catalog: crate::catalog::CatalogOptions::default(),
             allowed_registries: Vec::new(),
             allow_loopback_registries: false,
             insecure_registries: Vec::new(),
@@ -343,7 +347,6 @@ impl ServeConfig {
     }
 }
 
-const DEFAULT_KEY_FILE: &str = "catalog-signing-key.pem";
 const DEFAULT_POOL_SIZE: usize = 8;
 
 /// The optional configuration file; every key is optional and unknown keys are refused.
@@ -355,7 +358,7 @@ struct FileConfig {
     database_url: Option<String>,
     database_pool_size: Option<usize>,
     trusted_root: Option<PathBuf>,
-    catalog_key: Option<PathBuf>,
+    catalog_keys: Option<PathBuf>,
     allowed_registries: Option<Vec<String>>,
     allow_loopback_registries: Option<bool>,
     insecure_registries: Option<Vec<String>>,
@@ -512,21 +515,21 @@ pub fn serve(cli: &Cli, args: &ServeArgs, env: Environment) -> Result<ServeConfi
         .or(s.env("TRUSTED_ROOT")?)
         .or(f.trusted_root.clone());
     match args
-        .catalog_key
+        .catalog_keys
         .clone()
-        .or(s.env("CATALOG_KEY")?)
-        .or(f.catalog_key.clone())
+        .or(s.env("CATALOG_KEYS")?)
+        .or(f.catalog_keys.clone())
     {
-        Some(path) => {
-            config.catalog_key = CatalogKeyConfig {
-                path,
+        Some(dir) => {
+            config.catalog_keys = CatalogKeyConfig {
+                dir,
                 create_if_missing: false,
             }
         }
         None if embedded => {}
         None => {
             return Err(ConfigError(
-                "with --database-url, give --catalog-key (MCP_REGISTRY_CATALOG_KEY): replicas share one key and none generates its own".into(),
+                "with --database-url, give --catalog-keys DIR (MCP_REGISTRY_CATALOG_KEYS), made by `mcp-registry admin keys init`: replicas share the keys and none generates its own".into(),
             ));
         }
     }

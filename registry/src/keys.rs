@@ -125,6 +125,22 @@ pub fn run(command: KeysCommand, now: Timestamp) -> Result<String, KeysError> {
 }
 
 fn init(a: &InitArgs, now: Timestamp) -> Result<String, KeysError> {
+    init_dir(&a.dir, &a.origin, a.validity_days, now)
+}
+
+/// `admin keys init`: creates the root key, both online keys and the
+/// root-signed `keys.json` in `dir`; refuses to overwrite any of them.
+pub fn init_dir(
+    dir: &Path,
+    origin: &str,
+    validity_days: u32,
+    now: Timestamp,
+) -> Result<String, KeysError> {
+    let a = InitArgs {
+        dir: dir.to_owned(),
+        origin: origin.to_owned(),
+        validity_days,
+    };
     std::fs::create_dir_all(&a.dir).map_err(|e| file_err(&a.dir, e))?;
     for name in [
         "root.key",

@@ -6,7 +6,7 @@
 
 pub mod admin;
 pub mod auth;
-pub mod catalog_key;
+pub mod catalog;
 pub mod config;
 pub mod error;
 pub mod handlers;

@@ -6,7 +6,7 @@ use mcp_registry::config::{self, Command};
 use mcp_registry::server::{self, ServerOptions};
 use mcp_registry::state::AppState;
 use mcp_registry::verify::{ImageVerifier, SigstoreVerifier};
-use mcp_registry::{admin, catalog_key, router, store};
+use mcp_registry::{admin, catalog, router, store};
 use mcp_trust::signature::TrustRoot;
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
@@ -69,17 +69,6 @@ async fn run(cli: config::Cli, env: config::Environment) -> anyhow::Result<()> {
 }
 
 async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
-    let key = catalog_key::load_or_create(
-        &config.catalog_key.path,
-        config.catalog_key.create_if_missing,
-    )?;
-    if key.created {
-        eprintln!(
-            "notice: created catalog signing key {} (Ed25519 public key {}); back it up, replicas must share it",
-            config.catalog_key.path.display(),
-            key.public_key_base64()
-        );
-    }
     let store = store::open(&config.store)
         .await
         .context("cannot open the store")?;
@@ -102,7 +91,17 @@ async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
         )
         .context("cannot start the image verifier")?,
     );
-    let state = AppState::new(&config, store, verifier);
+    let (catalog, notice) = catalog::from_config(&config, store.clone())?;
+    if let Some(notice) = notice {
+        eprintln!("notice: {notice}");
+    }
+    tracing::info!(
+        root = %catalog.keys().root().keyid(),
+        origin = catalog.keys().origin(),
+        "catalog keys loaded"
+    );
+    catalog.spawn();
+    let state = AppState::new(&config, store, verifier, catalog);
     let indexed = state
         .load_tool_index()
         .await

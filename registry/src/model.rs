@@ -5,54 +5,21 @@
 use crate::time::{rfc3339, rfc3339_opt};
 use crate::verify::VerifiedSigner;
 use jiff::Timestamp;
+use mcp_trust::catalog::Entry;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Lifecycle status of a published version. Nothing is ever deleted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// Installable.
-    Active,
-    /// Hidden from new installs by its owner; running installs may stay.
-    Yanked,
-    /// Withdrawn by an administrator: gateways must stop running it. Final.
-    Revoked,
-}
+/// Lifecycle status of a published version: the catalog's own type, so the
+/// registry and the signed catalog cannot disagree on what a status means.
+/// Statuses only move forward (active → yanked → revoked); nothing is deleted.
+pub use mcp_trust::catalog::Status;
 
-impl Status {
-    /// The lowercase name used in storage and in this registry's `_meta`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Active => "active",
-            Status::Yanked => "yanked",
-            Status::Revoked => "revoked",
-        }
-    }
-
-    /// The nearest status in the official registry's vocabulary (`active`, `deprecated`, `deleted`).
-    pub fn official(self) -> &'static str {
-        match self {
-            Status::Active => "active",
-            Status::Yanked => "deprecated",
-            Status::Revoked => "deleted",
-        }
-    }
-
-    /// Parses [`Status::as_str`] output.
-    pub fn parse(s: &str) -> Option<Status> {
-        match s {
-            "active" => Some(Status::Active),
-            "yanked" => Some(Status::Yanked),
-            "revoked" => Some(Status::Revoked),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+/// The nearest status in the official registry's vocabulary (`active`, `deprecated`, `deleted`).
+pub fn official_status(status: Status) -> &'static str {
+    match status {
+        Status::Active => "active",
+        Status::Yanked => "deprecated",
+        Status::Revoked => "deleted",
     }
 }
 
@@ -62,7 +29,7 @@ impl fmt::Display for Status {
 pub enum Lifecycle {
     /// Owner hides an active version from new installs.
     Yank,
-    /// Owner makes a yanked version installable again.
+    /// Refused: a yank is final ([`UNYANK_REFUSED`]); kept so the route answers why.
     Unyank,
     /// Administrator withdraws a version for good.
     Revoke,
@@ -82,7 +49,7 @@ impl Lifecycle {
     pub fn apply(self, from: Status) -> Result<Status, String> {
         match (self, from) {
             (Lifecycle::Yank, Status::Active) => Ok(Status::Yanked),
-            (Lifecycle::Unyank, Status::Yanked) => Ok(Status::Active),
+            (Lifecycle::Unyank, Status::Yanked) => Err(UNYANK_REFUSED.into()),
             (Lifecycle::Revoke, Status::Active | Status::Yanked) => Ok(Status::Revoked),
             (Lifecycle::Revoke, Status::Revoked) => Err("the version is already revoked".into()),
             (_, Status::Revoked) => Err("the version is revoked; revocation is final".into()),
@@ -91,6 +58,9 @@ impl Lifecycle {
         }
     }
 }
+
+/// Why a yank cannot be undone.
+pub const UNYANK_REFUSED: &str = "a yank is final: the signed catalog only moves a version forward (active → yanked → revoked), so that no replayed or forged catalog can bring a withdrawn version back; publish a new version instead";
 
 /// One published version of a server, as stored (immutable except for its status).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,6 +96,9 @@ pub struct VersionRecord {
     pub updated_at: Timestamp,
     /// Whether it is the latest active version of its server.
     pub is_latest: bool,
+    /// What the signed catalog lists for it; the store sets its `logIndex`
+    /// and keeps its `status` equal to [`VersionRecord::status`].
+    pub entry: Entry,
 }
 
 /// A namespace (`io.github.acme`) and the signer its servers must be signed by.
@@ -248,16 +221,19 @@ mod tests {
     }
 
     #[test]
-    fn yank_and_unyank_round_trip() {
+    fn yank_is_final() {
         assert_eq!(Lifecycle::Yank.apply(Status::Active), Ok(Status::Yanked));
-        assert_eq!(Lifecycle::Unyank.apply(Status::Yanked), Ok(Status::Active));
+        assert_eq!(
+            Lifecycle::Unyank.apply(Status::Yanked),
+            Err(UNYANK_REFUSED.to_owned())
+        );
         assert!(Lifecycle::Yank.apply(Status::Yanked).is_err());
         assert!(Lifecycle::Unyank.apply(Status::Active).is_err());
     }
 
     #[test]
     fn official_status_vocabulary() {
-        assert_eq!(Status::Yanked.official(), "deprecated");
-        assert_eq!(Status::Revoked.official(), "deleted");
+        assert_eq!(official_status(Status::Yanked), "deprecated");
+        assert_eq!(official_status(Status::Revoked), "deleted");
     }
 }

@@ -2,7 +2,7 @@
 //! `/openapi.json` is checked against, so a route cannot go undocumented.
 
 use crate::error::ApiError;
-use crate::handlers::{admin, audit, ops, publish, servers, status};
+use crate::handlers::{admin, audit, catalog, ops, publish, servers, status};
 use crate::observe;
 use crate::state::AppState;
 use axum::Router;
@@ -23,6 +23,23 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
         (
             ("GET", "/v0.1/servers/{name}/versions/{version}"),
             get(servers::version),
+        ),
+        // The signed catalog and the transparency log.
+        (("GET", "/v0.1/catalog"), get(catalog::index)),
+        (("GET", "/v0.1/catalog/keys"), get(catalog::keys)),
+        (
+            ("GET", "/v0.1/catalog/shards/{sha256}"),
+            get(catalog::shard),
+        ),
+        (("GET", "/v0.1/log/checkpoint"), get(catalog::checkpoint)),
+        (("GET", "/v0.1/log/entries"), get(catalog::entries)),
+        (
+            ("GET", "/v0.1/log/proof/consistency"),
+            get(catalog::consistency),
+        ),
+        (
+            ("GET", "/v0.1/log/proof/inclusion"),
+            get(catalog::inclusion),
         ),
         // Publishing and lifecycle.
         (("POST", "/v0.1/publish"), post(publish::publish)),

@@ -1,6 +1,7 @@
 //! What every handler shares: the store, the image verifier, the host policy,
-//! limits, rate limiters, the verification semaphore and metrics.
+//! limits, rate limiters, the verification semaphore, metrics and the catalog.
 
+use crate::catalog::CatalogService;
 use crate::config::{Cidr, Limits, ServeConfig};
 use crate::host_policy::HostPolicy;
 use crate::metrics::Metrics;
@@ -37,14 +38,17 @@ pub struct AppState {
     pub scan_policy: Arc<mcp_trust::tools::ScanPolicy>,
     /// Every listed server's tool names, for the shadowing check on publish.
     pub tool_index: Arc<tokio::sync::RwLock<mcp_trust::tools::shadow::ShadowIndex>>,
+    /// The signed catalog and the transparency log.
+    pub catalog: Arc<CatalogService>,
 }
 
 impl AppState {
-    /// Builds the state from a configuration, a store and a verifier.
+    /// Builds the state from a configuration, a store, a verifier and the catalog.
     pub fn new(
         config: &ServeConfig,
         store: Arc<dyn Store>,
         verifier: Arc<dyn ImageVerifier>,
+        catalog: Arc<CatalogService>,
     ) -> AppState {
         let limits = config.limits.clone();
         AppState {
@@ -68,6 +72,7 @@ impl AppState {
             limits: Arc::new(limits),
             scan_policy: Arc::new(config.scan_policy.clone()),
             tool_index: Arc::default(),
+            catalog,
         }
     }
 

@@ -207,6 +207,8 @@ pub struct TestServer {
     pub verifier: Arc<TestVerifier>,
     /// The server's store, for checking what was written.
     pub store: Arc<dyn Store>,
+    /// The server's catalog (keys, what is served; sign at a chosen time).
+    pub catalog: Arc<crate::catalog::CatalogService>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     done: Option<tokio::sync::oneshot::Receiver<()>>,
     runtime: Option<tokio::runtime::Runtime>,
@@ -298,7 +300,18 @@ impl TestServer {
         let addr = listener
             .local_addr()
             .unwrap_or_else(|e| panic!("addr: {e}"));
-        let state = AppState::new(&config, store.clone(), verifier);
+        let (catalog, _) = runtime
+            .block_on(async { crate::catalog::from_config(&config, store.clone()) })
+            .unwrap_or_else(|e| panic!("catalog: {e}"));
+        // The first signing happens before the server answers, so tests
+        // start from catalog version 1 with the two key records logged.
+        runtime
+            .block_on(catalog.tick(jiff::Timestamp::now()))
+            .unwrap_or_else(|e| panic!("first catalog signing: {e}"));
+        runtime.block_on(async {
+            catalog.spawn();
+        });
+        let state = AppState::new(&config, store.clone(), verifier, catalog.clone());
         runtime
             .block_on(state.load_tool_index())
             .unwrap_or_else(|e| panic!("tool index: {e}"));
@@ -323,10 +336,28 @@ impl TestServer {
             acme_token,
             verifier: test_verifier,
             store,
+            catalog,
             shutdown: Some(tx),
             done: Some(done_rx),
             runtime: Some(runtime),
             _dir: dir,
+        }
+    }
+
+    /// Waits (up to 10 s) until the served catalog covers `tree_size` log leaves.
+    pub fn wait_for_catalog(&self, tree_size: u64) -> Arc<crate::catalog::Snapshot> {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(s) = self.catalog.snapshot()
+                && s.tree_size >= tree_size
+            {
+                return s;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the catalog did not reach {tree_size} log leaves"
+            );
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 
@@ -398,6 +429,11 @@ pub async fn bulk_load(store: &dyn Store, servers: usize, versions: usize) -> an
                 published_at: now,
                 updated_at: now,
                 is_latest: false,
+                entry: placeholder_entry(),
+            };
+            let record = VersionRecord {
+                entry: catalog_entry(&record),
+                ..record
             };
             let audit = AuditEvent {
                 at: now,
@@ -413,4 +449,49 @@ pub async fn bulk_load(store: &dyn Store, servers: usize, versions: usize) -> an
         }
     }
     Ok(())
+}
+
+/// An entry to be replaced with [`catalog_entry`] once the record is built.
+pub fn placeholder_entry() -> mcp_trust::catalog::Entry {
+    mcp_trust::catalog::memory::synthetic_entry(0, jiff::Timestamp::UNIX_EPOCH)
+}
+
+/// The catalog entry the publish route would store for `record`: from its
+/// manifest when that carries the security extension (the image, signer and
+/// publication time taken from the record), otherwise a minimal one.
+pub fn catalog_entry(record: &crate::model::VersionRecord) -> mcp_trust::catalog::Entry {
+    use mcp_trust::catalog::model::{KeylessSigner, RuntimeHints, Signer};
+    use mcp_trust::catalog::{Entry, Status};
+    let signer = Signer::Keyless(KeylessSigner {
+        identity: record.signer.identity.clone(),
+        issuer: record.signer.issuer.clone(),
+    });
+    let report = mcp_trust::manifest::validate(record.manifest.as_bytes(), Default::default());
+    let from_manifest = report
+        .manifest
+        .as_ref()
+        .and_then(|m| Entry::from_manifest(m, signer.clone(), false, record.published_at, 0).ok());
+    match from_manifest {
+        Some(e) => Entry {
+            image: record.image.clone(),
+            ..e
+        },
+        None => Entry {
+            name: record.name.clone(),
+            version: record.version.clone(),
+            status: Status::Active,
+            manifest_sha256: mcp_trust::image::Digest::of(record.manifest.as_bytes()),
+            image: record.image.clone(),
+            signer,
+            tool_surface: mcp_trust::image::Digest::of(b"[]"),
+            tools_changed: false,
+            runtime: RuntimeHints {
+                network: mcp_trust::manifest::Network::None,
+                read_only: false,
+                secrets: Vec::new(),
+            },
+            published_at: record.published_at,
+            log_index: 0,
+        },
+    }
 }

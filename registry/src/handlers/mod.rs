@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod catalog;
 pub mod ops;
 pub mod publish;
 pub mod servers;
@@ -161,7 +162,7 @@ pub fn server_entry(record: &VersionRecord) -> Value {
         Value::Null
     });
     let mut official = json!({
-        "status": record.status.official(),
+        "status": crate::model::official_status(record.status),
         "publishedAt": time::format(record.published_at),
         "updatedAt": time::format(record.updated_at),
         "isLatest": record.is_latest,

@@ -24,6 +24,8 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use mcp_trust::catalog::model::KeylessSigner;
+use mcp_trust::catalog::{Entry, Signer as CatalogSigner};
 use mcp_trust::finding::pointer_token;
 use mcp_trust::image::{Digest, PinnedImage};
 use mcp_trust::manifest::{EXTENSION_KEY, ProvenancePolicy, ValidateOptions, validate};
@@ -271,6 +273,26 @@ async fn pipeline(
     }
 
     let now = time::now();
+    // The tool surface changed from the version published before this one:
+    // gateways must ask again before running it.
+    let previous = state.store.versions(&name).await?;
+    let entry = Entry::from_manifest(
+        &manifest,
+        CatalogSigner::Keyless(KeylessSigner {
+            identity: signer.identity.clone(),
+            issuer: signer.issuer.clone(),
+        }),
+        false,
+        now,
+        0,
+    )
+    .map_err(ApiError::internal)?;
+    let entry = Entry {
+        tools_changed: previous
+            .first()
+            .is_some_and(|p| p.entry.tool_surface != entry.tool_surface),
+        ..entry
+    };
     let detail = format!(
         "image {image} signed by {} ({})",
         signer.identity, signer.issuer
@@ -289,6 +311,7 @@ async fn pipeline(
         published_at: now,
         updated_at: now,
         is_latest: false,
+        entry,
     };
     let event = AuditEvent {
         at: now,
@@ -309,6 +332,7 @@ async fn pipeline(
     match outcome {
         PublishOutcome::Created(record) => {
             tracing::info!(name = %record.name, version = %record.version, image = %record.image, "published");
+            state.catalog.changed();
             state
                 .tool_index
                 .write()

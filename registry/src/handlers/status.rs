@@ -1,6 +1,7 @@
-//! Lifecycle of a published version: yank and unyank by the owning namespace
-//! (or an admin), revoke by an admin only; each needs a reason, is audited,
-//! appends a log leaf and bumps the catalog. Nothing is ever deleted.
+//! Lifecycle of a published version: yank by the owning namespace (or an
+//! admin), revoke by an admin only; each needs a reason, is audited, appends
+//! a log leaf and wakes the catalog signer. Statuses only move forward: the
+//! unyank route answers why a yank is final. Nothing is ever deleted.
 
 use super::{Principal, parse_json, read_body, server_entry};
 use crate::error::ApiError;
@@ -150,7 +151,10 @@ async fn change(
         .await
         .map_err(ApiError::internal)??;
     match outcome {
-        StatusOutcome::Changed(record) => Ok(Json(server_entry(&record))),
+        StatusOutcome::Changed(record) => {
+            state.catalog.changed();
+            Ok(Json(server_entry(&record)))
+        }
         StatusOutcome::NotFound => Err(ApiError::not_found(format!(
             "no version `{version}` of a server named `{name}`"
         ))),

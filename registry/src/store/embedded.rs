@@ -5,10 +5,11 @@
 //! commands against it, or use the admin HTTP routes).
 
 use super::{
-    Cursor, ListQuery, Page, PublishOutcome, StatusChange, StatusOutcome, Store, StoreError,
-    VersionFilter, choose_latest, log_leaf, matches,
+    Cursor, ListQuery, Page, Pending, PublishOutcome, SignFn, SignedCatalog, StatusChange,
+    StatusOutcome, Store, StoreError, VersionFilter, check_signing, choose_latest, matches,
+    publish_leaf, status_leaf, versions_named,
 };
-use crate::model::{AuditEvent, AuditRecord, Namespace, TokenRecord, VersionRecord};
+use crate::model::{AuditEvent, AuditRecord, Namespace, Status, TokenRecord, VersionRecord};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use redb::{
@@ -27,8 +28,9 @@ const NAMESPACES: TableDefinition<&str, &[u8]> = TableDefinition::new("namespace
 const TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("tokens");
 const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 const LOG_ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("log_entries");
-const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
-const CATALOG_VERSION: &str = "catalog_version";
+const CATALOG: TableDefinition<&str, &[u8]> = TableDefinition::new("catalog");
+const CATALOG_SHARDS: TableDefinition<u8, &[u8]> = TableDefinition::new("catalog_shards");
+const SIGNED: &str = "signed";
 
 /// The redb-backed store.
 #[derive(Clone)]
@@ -78,7 +80,8 @@ impl EmbeddedStore {
             txn.open_table(TOKENS).map_err(backend)?;
             txn.open_table(AUDIT).map_err(backend)?;
             txn.open_table(LOG_ENTRIES).map_err(backend)?;
-            txn.open_table(META).map_err(backend)?;
+            txn.open_table(CATALOG).map_err(backend)?;
+            txn.open_table(CATALOG_SHARDS).map_err(backend)?;
         }
         txn.commit().map_err(backend)?;
         Ok(EmbeddedStore { db: Arc::new(db) })
@@ -161,25 +164,29 @@ fn append_audit(txn: &WriteTransaction, event: &AuditEvent) -> Result<u64, Store
     Ok(seq)
 }
 
-fn append_log(txn: &WriteTransaction, leaf: &[u8]) -> Result<u64, StoreError> {
-    let mut table = txn.open_table(LOG_ENTRIES).map_err(backend)?;
-    let index = match table.last().map_err(backend)? {
-        Some((k, _)) => k.value() + 1,
-        None => 0,
-    };
-    table.insert(index, leaf).map_err(backend)?;
-    Ok(index)
+fn log_len(txn: &WriteTransaction) -> Result<u64, StoreError> {
+    let table = txn.open_table(LOG_ENTRIES).map_err(backend)?;
+    table.len().map_err(backend)
 }
 
-fn bump_catalog(txn: &WriteTransaction) -> Result<u64, StoreError> {
-    let mut table = txn.open_table(META).map_err(backend)?;
-    let next = table
-        .get(CATALOG_VERSION)
-        .map_err(backend)?
-        .map_or(0, |v| v.value())
-        + 1;
-    table.insert(CATALOG_VERSION, next).map_err(backend)?;
-    Ok(next)
+/// Appends leaf `index`, which must be the next one.
+fn append_log(txn: &WriteTransaction, index: u64, leaf: &[u8]) -> Result<(), StoreError> {
+    let mut table = txn.open_table(LOG_ENTRIES).map_err(backend)?;
+    let next = table.len().map_err(backend)?;
+    if next != index {
+        return Err(StoreError::Corrupt(format!(
+            "log leaf {index} would be written at {next}"
+        )));
+    }
+    table.insert(index, leaf).map_err(backend)?;
+    Ok(())
+}
+
+fn read_signed<T: ReadableTable<&'static str, &'static [u8]>>(
+    table: &T,
+) -> Result<Option<SignedCatalog>, StoreError> {
+    let found = table.get(SIGNED).map_err(backend)?;
+    found.map(|v| decode(v.value())).transpose()
 }
 
 fn versions_of<T: ReadableTable<(&'static str, &'static str), &'static [u8]>>(
@@ -241,7 +248,8 @@ impl Store for EmbeddedStore {
     async fn ping(&self) -> Result<(), StoreError> {
         self.run(|db| {
             let txn = db.begin_read().map_err(backend)?;
-            txn.open_table(META).map_err(backend)?;
+            txn.open_table(CATALOG).map_err(backend)?;
+            txn.open_table(CATALOG_SHARDS).map_err(backend)?;
             Ok(())
         })
         .await
@@ -337,6 +345,11 @@ impl Store for EmbeddedStore {
                     PublishOutcome::Conflict(existing)
                 });
             }
+            let mut record = record;
+            let index = log_len(&txn)?;
+            record.status = Status::Active;
+            record.entry.status = Status::Active;
+            record.entry.log_index = index;
             {
                 let mut table = txn.open_table(VERSIONS).map_err(backend)?;
                 table
@@ -350,9 +363,8 @@ impl Store for EmbeddedStore {
             let stored = read_version(&txn, &record.name, &record.version)?.ok_or_else(|| {
                 StoreError::Corrupt("version vanished inside its transaction".into())
             })?;
-            append_log(&txn, &log_leaf(&stored, "publish"))?;
+            append_log(&txn, index, &publish_leaf(&stored.entry)?)?;
             append_audit(&txn, &audit)?;
-            bump_catalog(&txn)?;
             txn.commit().map_err(backend)?;
             Ok(PublishOutcome::Created(stored))
         })
@@ -380,6 +392,7 @@ impl Store for EmbeddedStore {
                 }
             };
             record.status = status;
+            record.entry.status = status;
             record.status_reason = Some(change.reason.clone());
             record.status_changed_at = Some(change.at);
             record.updated_at = change.at;
@@ -396,9 +409,9 @@ impl Store for EmbeddedStore {
             let stored = read_version(&txn, &record.name, &record.version)?.ok_or_else(|| {
                 StoreError::Corrupt("version vanished inside its transaction".into())
             })?;
-            append_log(&txn, &log_leaf(&stored, change.action.as_str()))?;
+            let index = log_len(&txn)?;
+            append_log(&txn, index, &status_leaf(&change, status)?)?;
             append_audit(&txn, &audit)?;
-            bump_catalog(&txn)?;
             txn.commit().map_err(backend)?;
             Ok(StatusOutcome::Changed(stored))
         })
@@ -562,15 +575,7 @@ impl Store for EmbeddedStore {
     }
 
     async fn catalog_version(&self) -> Result<u64, StoreError> {
-        self.run(|db| {
-            let txn = db.begin_read().map_err(backend)?;
-            let table = txn.open_table(META).map_err(backend)?;
-            Ok(table
-                .get(CATALOG_VERSION)
-                .map_err(backend)?
-                .map_or(0, |v| v.value()))
-        })
-        .await
+        Ok(self.signed_catalog().await?.map_or(0, |c| c.version))
     }
 
     async fn log_size(&self) -> Result<u64, StoreError> {
@@ -582,14 +587,115 @@ impl Store for EmbeddedStore {
         .await
     }
 
-    async fn log_entry(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+    async fn log_leaves(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
         self.run(move |db| {
             let txn = db.begin_read().map_err(backend)?;
             let table = txn.open_table(LOG_ENTRIES).map_err(backend)?;
-            Ok(table
-                .get(index)
-                .map_err(backend)?
-                .map(|v| v.value().to_vec()))
+            let mut out = Vec::new();
+            for item in table.range(start..end).map_err(backend)? {
+                let (_, v) = item.map_err(backend)?;
+                out.push(v.value().to_vec());
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn signed_catalog(&self) -> Result<Option<SignedCatalog>, StoreError> {
+        self.run(|db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(CATALOG).map_err(backend)?;
+            read_signed(&table)
+        })
+        .await
+    }
+
+    async fn catalog_shard(&self, bin: u8) -> Result<Option<Vec<u8>>, StoreError> {
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(CATALOG_SHARDS).map_err(backend)?;
+            Ok(table.get(bin).map_err(backend)?.map(|v| v.value().to_vec()))
+        })
+        .await
+    }
+
+    async fn sign_catalog(
+        &self,
+        leaves_from: u64,
+        sign: SignFn,
+    ) -> Result<Option<SignedCatalog>, StoreError> {
+        self.run(move |db| {
+            // redb allows one write transaction at a time: this is the lock.
+            let txn = begin_write(db)?;
+            let pending = {
+                let catalog = txn.open_table(CATALOG).map_err(backend)?;
+                let current = read_signed(&catalog)?;
+                let log = txn.open_table(LOG_ENTRIES).map_err(backend)?;
+                let log_size = log.len().map_err(backend)?;
+                let covered = current.as_ref().map_or(0, |c| c.tree_size);
+                let leaves_from = leaves_from.min(covered);
+                let mut leaves = Vec::new();
+                for item in log.range(leaves_from..log_size).map_err(backend)? {
+                    let (_, v) = item.map_err(backend)?;
+                    leaves.push(v.value().to_vec());
+                }
+                let skip = usize::try_from(covered - leaves_from).unwrap_or(usize::MAX);
+                let versions = txn.open_table(VERSIONS).map_err(backend)?;
+                let shards_table = txn.open_table(CATALOG_SHARDS).map_err(backend)?;
+                let mut changed = Vec::new();
+                let mut bins = std::collections::BTreeSet::new();
+                for (name, version) in versions_named(leaves.get(skip..).unwrap_or_default())? {
+                    let record: VersionRecord = versions
+                        .get((name.as_str(), version.as_str()))
+                        .map_err(backend)?
+                        .map(|v| decode(v.value()))
+                        .transpose()?
+                        .ok_or_else(|| {
+                            StoreError::Corrupt(format!(
+                                "the log names {name} {version}, which is not stored"
+                            ))
+                        })?;
+                    bins.insert(record.entry.shard());
+                    changed.push(record);
+                }
+                let mut shards = Vec::new();
+                for bin in bins {
+                    if let Some(v) = shards_table.get(bin).map_err(backend)? {
+                        shards.push((bin, v.value().to_vec()));
+                    }
+                }
+                Pending {
+                    current,
+                    log_size,
+                    leaves_from,
+                    leaves,
+                    changed,
+                    shards,
+                }
+            };
+            let (version, log_size) = (
+                pending.current.as_ref().map(|c| c.version),
+                pending.log_size,
+            );
+            let Some(signing) = sign(pending).map_err(StoreError::Signing)? else {
+                return Ok(None);
+            };
+            check_signing(version, log_size, &signing)?;
+            for (i, leaf) in signing.append.iter().enumerate() {
+                append_log(&txn, log_size + i as u64, leaf)?;
+            }
+            {
+                let mut shards = txn.open_table(CATALOG_SHARDS).map_err(backend)?;
+                for (bin, bytes) in &signing.shards {
+                    shards.insert(*bin, bytes.as_slice()).map_err(backend)?;
+                }
+                let mut catalog = txn.open_table(CATALOG).map_err(backend)?;
+                catalog
+                    .insert(SIGNED, encode(&signing.catalog)?.as_slice())
+                    .map_err(backend)?;
+            }
+            txn.commit().map_err(backend)?;
+            Ok(Some(signing.catalog))
         })
         .await
     }

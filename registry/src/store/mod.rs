@@ -1,8 +1,10 @@
 //! Where bytes hit disk. One [`Store`] trait, two backends that pass the same
 //! test suite: [`embedded`] (redb, the zero-setup default) and [`postgres`]
 //! (several replicas share one database). Every write that changes published
-//! state — the version, its transparency-log leaf, its audit record and the
-//! catalog version bump — is one transaction in either backend.
+//! state — the version and its transparency-log leaf and audit record — is
+//! one transaction in either backend; so is every catalog signing (the key
+//! records it logs, the shards it rewrites, the index and checkpoint it
+//! signs, with `catalogVersion + 1`), taken under the same write lock.
 
 pub mod embedded;
 pub mod postgres;
@@ -13,6 +15,9 @@ use crate::model::{
 use async_trait::async_trait;
 use base64::Engine as _;
 use jiff::Timestamp;
+use mcp_trust::catalog::Entry;
+use mcp_trust::log::LogRecord;
+use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,12 +34,15 @@ pub enum StoreError {
     /// A stored record could not be read back.
     #[error("stored record is corrupt: {0}")]
     Corrupt(String),
+    /// The catalog could not be signed; nothing was written.
+    #[error("catalog signing: {0}")]
+    Signing(String),
 }
 
 /// Result of storing a version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PublishOutcome {
-    /// Stored now; log leaf, audit record and catalog bump written with it.
+    /// Stored now; log leaf and audit record written with it.
     Created(VersionRecord),
     /// The same version with the same bytes was already stored; nothing changed.
     Unchanged(VersionRecord),
@@ -60,7 +68,7 @@ pub struct StatusChange {
 /// Result of a lifecycle change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatusOutcome {
-    /// Applied, with log leaf, audit record and catalog bump.
+    /// Applied, with log leaf and audit record.
     Changed(VersionRecord),
     /// No such version.
     NotFound,
@@ -164,14 +172,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Lists every token by id.
     async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError>;
 
-    /// Stores a new version (status active) with its log leaf, audit record and
-    /// catalog bump in one transaction, unless that version exists already.
+    /// Stores a new version (status active) with its log leaf and audit record
+    /// in one transaction, unless that version exists already. The store sets
+    /// the entry's `logIndex` to the leaf's index.
     async fn publish(
         &self,
         version: &VersionRecord,
         audit: &AuditEvent,
     ) -> Result<PublishOutcome, StoreError>;
-    /// Applies a lifecycle change with its log leaf, audit record and catalog bump.
+    /// Applies a lifecycle change with its log leaf and audit record.
     async fn set_status(
         &self,
         change: &StatusChange,
@@ -192,12 +201,126 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Audit records with `seq > after`, oldest first.
     async fn audit(&self, after: u64, limit: usize) -> Result<Vec<AuditRecord>, StoreError>;
 
-    /// The catalog version: bumped by every change to published state.
+    /// The version of the signed catalog (0 before the first signing).
     async fn catalog_version(&self) -> Result<u64, StoreError>;
     /// Number of transparency-log leaves.
     async fn log_size(&self) -> Result<u64, StoreError>;
+    /// The canonical bytes of log leaves `start..end` (fewer when the log is shorter).
+    async fn log_leaves(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError>;
     /// The canonical bytes of log leaf `index` (from 0).
-    async fn log_entry(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError>;
+    async fn log_entry(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .log_leaves(index, index.saturating_add(1))
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// The signed catalog as last stored, if it was ever signed.
+    async fn signed_catalog(&self) -> Result<Option<SignedCatalog>, StoreError>;
+    /// The stored bytes of shard `bin` of the signed catalog.
+    async fn catalog_shard(&self, bin: u8) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Signs the next catalog under the store's write lock, so that of
+    /// several replicas exactly one signs each version. The store reads
+    /// what changed since the stored catalog ([`Pending`]), `sign` decides
+    /// whether and what to sign, and the store writes the result — key
+    /// records appended to the log, rewritten shards, the new index and
+    /// checkpoint with `catalogVersion + 1` — in the same transaction.
+    /// `Ok(None)` when `sign` found nothing to do.
+    async fn sign_catalog(
+        &self,
+        leaves_from: u64,
+        sign: SignFn,
+    ) -> Result<Option<SignedCatalog>, StoreError>;
+}
+
+/// The signed catalog as stored: the exact bytes served, and what they cover.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SignedCatalog {
+    /// `catalogVersion` of the index.
+    pub version: u64,
+    /// Log size the index and checkpoint commit to.
+    pub tree_size: u64,
+    /// The signed index (DSSE envelope JSON), served at `/v0.1/catalog`.
+    pub index: String,
+    /// The checkpoint (signed note), served at `/v0.1/log/checkpoint`.
+    pub checkpoint: String,
+    /// The root-signed key statements, served at `/v0.1/catalog/keys`.
+    pub keys: String,
+}
+
+/// What changed since the stored catalog, read under the write lock.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// The catalog as stored, if ever signed.
+    pub current: Option<SignedCatalog>,
+    /// Number of log leaves now.
+    pub log_size: u64,
+    /// Index of the first leaf in `leaves`.
+    pub leaves_from: u64,
+    /// Log leaves `leaves_from..log_size`.
+    pub leaves: Vec<Vec<u8>>,
+    /// Every version named by a leaf the stored catalog does not cover, as it is now.
+    pub changed: Vec<VersionRecord>,
+    /// Stored bytes of the shards those versions belong in (bins never written are absent).
+    pub shards: Vec<(u8, Vec<u8>)>,
+}
+
+/// What one signing writes.
+#[derive(Debug, Clone)]
+pub struct Signing {
+    /// Log leaves to append first (key rotations), from index `Pending::log_size`.
+    pub append: Vec<Vec<u8>>,
+    /// The new catalog; its version must be the stored one plus one.
+    pub catalog: SignedCatalog,
+    /// Rewritten shards.
+    pub shards: Vec<(u8, Vec<u8>)>,
+}
+
+/// Decides and produces a signing from what is pending (runs under the store's write lock).
+pub type SignFn = Box<dyn FnOnce(Pending) -> Result<Option<Signing>, String> + Send>;
+
+/// Checks a signing against what it was computed from (the stored version,
+/// if any, and the log size), before it is written.
+pub fn check_signing(
+    current: Option<u64>,
+    log_size: u64,
+    signing: &Signing,
+) -> Result<(), StoreError> {
+    let expected = current.map_or(1, |v| v + 1);
+    if signing.catalog.version != expected {
+        return Err(StoreError::Signing(format!(
+            "signed catalogVersion {} but the next version is {expected}",
+            signing.catalog.version
+        )));
+    }
+    let size = log_size + signing.append.len() as u64;
+    if signing.catalog.tree_size != size {
+        return Err(StoreError::Signing(format!(
+            "signed a log of {} leaves but it holds {size}",
+            signing.catalog.tree_size
+        )));
+    }
+    Ok(())
+}
+
+/// The `(name, version)` of every server version named by `leaves` (log
+/// records in canonical JSON), in first-seen order, once each.
+pub fn versions_named(leaves: &[Vec<u8>]) -> Result<Vec<(String, String)>, StoreError> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for leaf in leaves {
+        let record: LogRecord = serde_json::from_slice(leaf)
+            .map_err(|e| StoreError::Corrupt(format!("log leaf: {e}")))?;
+        if let Some((name, version)) = record.server_version() {
+            let key = (name.to_owned(), version.to_owned());
+            if seen.insert(key.clone()) {
+                out.push(key);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Which backend to open.
@@ -227,21 +350,40 @@ pub async fn open(config: &StoreConfig) -> Result<Arc<dyn Store>, StoreError> {
     })
 }
 
-/// The canonical transparency-log leaf for a version after `event`
-/// (`publish`, `yank`, `unyank`, `revoke`): RFC 8785 JSON.
-pub fn log_leaf(record: &VersionRecord, event: &str) -> Vec<u8> {
-    let value = serde_json::json!({
-        "type": "dev.mcp-trust/registry-entry/v1",
-        "event": event,
-        "name": record.name,
-        "version": record.version,
-        "status": record.status.as_str(),
-        "manifestSha256": record.manifest_sha256,
-        "image": record.image,
-        "signer": { "identity": record.signer.identity, "issuer": record.signer.issuer },
-        "at": record.updated_at.to_string(),
-    });
-    serde_json_canonicalizer::to_vec(&value).unwrap_or_default()
+/// The transparency-log leaf of a publish: the RFC 8785 bytes of the
+/// catalog's publish record for `entry` (whose `logIndex` is this leaf's).
+pub fn publish_leaf(entry: &Entry) -> Result<Vec<u8>, StoreError> {
+    mcp_trust::catalog::memory::publish_record(entry)
+        .canonical_bytes()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// The transparency-log leaf of a yank or revocation.
+pub fn status_leaf(change: &StatusChange, status: Status) -> Result<Vec<u8>, StoreError> {
+    let (name, version) = (change.name.clone(), change.version.clone());
+    let reason = (!change.reason.is_empty()).then(|| change.reason.clone());
+    let record = match status {
+        Status::Revoked => LogRecord::Revoke {
+            name,
+            version,
+            reason,
+            at: change.at,
+        },
+        Status::Yanked => LogRecord::Yank {
+            name,
+            version,
+            reason,
+            at: change.at,
+        },
+        Status::Active => {
+            return Err(StoreError::Corrupt(
+                "no log record makes a version active again".into(),
+            ));
+        }
+    };
+    record
+        .canonical_bytes()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Which of a server's versions is latest: the highest semantic version among

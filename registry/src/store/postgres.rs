@@ -9,10 +9,11 @@
 //! local socket or a private network.
 
 use super::{
-    Cursor, ListQuery, Page, PublishOutcome, StatusChange, StatusOutcome, Store, StoreError,
-    VersionFilter, choose_latest, log_leaf,
+    Cursor, ListQuery, Page, Pending, PublishOutcome, SignFn, SignedCatalog, StatusChange,
+    StatusOutcome, Store, StoreError, VersionFilter, check_signing, choose_latest, publish_leaf,
+    status_leaf, versions_named,
 };
-use crate::model::{AuditEvent, AuditRecord, Namespace, TokenRecord, VersionRecord};
+use crate::model::{AuditEvent, AuditRecord, Namespace, Status, TokenRecord, VersionRecord};
 use crate::time::to_micros;
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -29,9 +30,10 @@ const WRITE_LOCK: i64 = 0x6d63_7072_6567_0001;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Numbered schema migrations, applied in order, each once.
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    r#"
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        r#"
 CREATE TABLE namespaces (
     name TEXT COLLATE "C" PRIMARY KEY,
     record TEXT NOT NULL
@@ -78,7 +80,19 @@ CREATE TRIGGER log_entries_append_only BEFORE UPDATE OR DELETE ON log_entries
 CREATE TRIGGER versions_never_deleted BEFORE DELETE ON versions
     FOR EACH ROW EXECUTE FUNCTION mcp_registry_refuse_change();
 "#,
-)];
+    ),
+    (
+        2,
+        r#"
+ALTER TABLE catalog ADD COLUMN signed TEXT;
+UPDATE catalog SET version = 0;
+CREATE TABLE catalog_shards (
+    bin SMALLINT PRIMARY KEY CHECK (bin BETWEEN 0 AND 255),
+    bytes BYTEA NOT NULL
+);
+"#,
+    ),
+];
 
 /// The PostgreSQL-backed store with a small connection pool.
 #[derive(Debug)]
@@ -260,27 +274,24 @@ async fn append_audit(txn: &Transaction<'_>, event: &AuditEvent) -> Result<u64, 
     Ok(row.get::<_, i64>(0) as u64)
 }
 
-async fn append_log(txn: &Transaction<'_>, leaf: &[u8]) -> Result<u64, StoreError> {
+async fn log_len(txn: &Transaction<'_>) -> Result<u64, StoreError> {
     let row = txn
-        .query_one(
-            "INSERT INTO log_entries (idx, leaf)
-             SELECT COALESCE(MAX(idx) + 1, 0), $1 FROM log_entries RETURNING idx",
-            &[&leaf],
-        )
+        .query_one("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries", &[])
         .await
         .map_err(backend)?;
     Ok(row.get::<_, i64>(0) as u64)
 }
 
-async fn bump_catalog(txn: &Transaction<'_>) -> Result<u64, StoreError> {
-    let row = txn
-        .query_one(
-            "UPDATE catalog SET version = version + 1 RETURNING version",
-            &[],
-        )
-        .await
-        .map_err(backend)?;
-    Ok(row.get::<_, i64>(0) as u64)
+/// Appends leaf `index`; the primary key refuses a second leaf at one index.
+async fn append_log(txn: &Transaction<'_>, index: u64, leaf: &[u8]) -> Result<(), StoreError> {
+    let idx = i64::try_from(index).map_err(|_| StoreError::Corrupt("log index overflow".into()))?;
+    txn.execute(
+        "INSERT INTO log_entries (idx, leaf) VALUES ($1, $2)",
+        &[&idx, &leaf],
+    )
+    .await
+    .map_err(backend)?;
+    Ok(())
 }
 
 async fn read_version(
@@ -489,14 +500,18 @@ impl Store for PostgresStore {
                 PublishOutcome::Conflict(existing)
             });
         }
-        write_version(&txn, version).await?;
+        let index = log_len(&txn).await?;
+        let mut version = version.clone();
+        version.status = Status::Active;
+        version.entry.status = Status::Active;
+        version.entry.log_index = index;
+        write_version(&txn, &version).await?;
         recompute_latest(&txn, &version.name).await?;
         let stored = read_version(&txn, &version.name, &version.version)
             .await?
             .ok_or_else(|| StoreError::Corrupt("version vanished inside its transaction".into()))?;
-        append_log(&txn, &log_leaf(&stored, "publish")).await?;
+        append_log(&txn, index, &publish_leaf(&stored.entry)?).await?;
         append_audit(&txn, audit).await?;
-        bump_catalog(&txn).await?;
         txn.commit().await.map_err(backend)?;
         Ok(PublishOutcome::Created(stored))
     }
@@ -522,6 +537,7 @@ impl Store for PostgresStore {
             }
         };
         record.status = status;
+        record.entry.status = status;
         record.status_reason = Some(change.reason.clone());
         record.status_changed_at = Some(change.at);
         record.updated_at = change.at;
@@ -530,9 +546,9 @@ impl Store for PostgresStore {
         let stored = read_version(&txn, &record.name, &record.version)
             .await?
             .ok_or_else(|| StoreError::Corrupt("version vanished inside its transaction".into()))?;
-        append_log(&txn, &log_leaf(&stored, change.action.as_str())).await?;
+        let index = log_len(&txn).await?;
+        append_log(&txn, index, &status_leaf(change, status)?).await?;
         append_audit(&txn, audit).await?;
-        bump_catalog(&txn).await?;
         txn.commit().await.map_err(backend)?;
         Ok(StatusOutcome::Changed(stored))
     }
@@ -681,15 +697,147 @@ impl Store for PostgresStore {
         Ok(row.get::<_, i64>(0) as u64)
     }
 
-    async fn log_entry(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+    async fn log_leaves(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
         let conn = self.pool.get().await?;
-        let Ok(index) = i64::try_from(index) else {
-            return Ok(None);
-        };
+        let start = i64::try_from(start).unwrap_or(i64::MAX);
+        let end = i64::try_from(end).unwrap_or(i64::MAX);
         Ok(conn
-            .query_opt("SELECT leaf FROM log_entries WHERE idx = $1", &[&index])
+            .query(
+                "SELECT leaf FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+                &[&start, &end],
+            )
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| r.get::<_, Vec<u8>>(0))
+            .collect())
+    }
+
+    async fn signed_catalog(&self) -> Result<Option<SignedCatalog>, StoreError> {
+        let conn = self.pool.get().await?;
+        read_signed(&*conn).await
+    }
+
+    async fn catalog_shard(&self, bin: u8) -> Result<Option<Vec<u8>>, StoreError> {
+        let conn = self.pool.get().await?;
+        Ok(conn
+            .query_opt(
+                "SELECT bytes FROM catalog_shards WHERE bin = $1",
+                &[&i16::from(bin)],
+            )
             .await
             .map_err(backend)?
             .map(|r| r.get::<_, Vec<u8>>(0)))
     }
+
+    async fn sign_catalog(
+        &self,
+        leaves_from: u64,
+        sign: SignFn,
+    ) -> Result<Option<SignedCatalog>, StoreError> {
+        let mut conn = self.pool.get().await?;
+        let txn = conn.transaction().await.map_err(backend)?;
+        // The write lock: one replica signs at a time, and no log append
+        // happens between reading the pending changes and writing the index.
+        lock(&txn).await?;
+        let current = read_signed(&txn).await?;
+        let log_size = log_len(&txn).await?;
+        let covered = current.as_ref().map_or(0, |c| c.tree_size);
+        let leaves_from = leaves_from.min(covered);
+        let from = i64::try_from(leaves_from).unwrap_or(i64::MAX);
+        let leaves: Vec<Vec<u8>> = txn
+            .query(
+                "SELECT leaf FROM log_entries WHERE idx >= $1 ORDER BY idx",
+                &[&from],
+            )
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| r.get::<_, Vec<u8>>(0))
+            .collect();
+        let skip = usize::try_from(covered - leaves_from).unwrap_or(usize::MAX);
+        let named = versions_named(leaves.get(skip..).unwrap_or_default())?;
+        let (names, versions): (Vec<String>, Vec<String>) = named.iter().cloned().unzip();
+        let changed: Vec<VersionRecord> = txn
+            .query(
+                "SELECT v.record FROM versions v
+                 JOIN unnest($1::text[], $2::text[]) AS k(name, version)
+                   ON v.name = k.name AND v.version = k.version",
+                &[&names, &versions],
+            )
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| decode(r.get::<_, &str>(0)))
+            .collect::<Result<_, _>>()?;
+        if changed.len() != named.len() {
+            return Err(StoreError::Corrupt(format!(
+                "the log names {} versions, {} of them stored",
+                named.len(),
+                changed.len()
+            )));
+        }
+        let mut bins: Vec<i16> = changed.iter().map(|r| i16::from(r.entry.shard())).collect();
+        bins.sort_unstable();
+        bins.dedup();
+        let shards: Vec<(u8, Vec<u8>)> = txn
+            .query(
+                "SELECT bin, bytes FROM catalog_shards WHERE bin = ANY($1)",
+                &[&bins],
+            )
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| (r.get::<_, i16>(0) as u8, r.get::<_, Vec<u8>>(1)))
+            .collect();
+        let version = current.as_ref().map(|c| c.version);
+        let pending = Pending {
+            current,
+            log_size,
+            leaves_from,
+            leaves,
+            changed,
+            shards,
+        };
+        let signing = tokio::task::spawn_blocking(move || sign(pending))
+            .await
+            .map_err(|e| StoreError::Signing(format!("signing task failed: {e}")))?
+            .map_err(StoreError::Signing)?;
+        let Some(signing) = signing else {
+            return Ok(None);
+        };
+        check_signing(version, log_size, &signing)?;
+        for (i, leaf) in signing.append.iter().enumerate() {
+            append_log(&txn, log_size + i as u64, leaf).await?;
+        }
+        for (bin, bytes) in &signing.shards {
+            txn.execute(
+                "INSERT INTO catalog_shards (bin, bytes) VALUES ($1, $2)
+                 ON CONFLICT (bin) DO UPDATE SET bytes = EXCLUDED.bytes",
+                &[&i16::from(*bin), bytes],
+            )
+            .await
+            .map_err(backend)?;
+        }
+        let new_version = i64::try_from(signing.catalog.version)
+            .map_err(|_| StoreError::Signing("catalogVersion overflow".into()))?;
+        txn.execute(
+            "UPDATE catalog SET version = $1, signed = $2",
+            &[&new_version, &encode(&signing.catalog)?],
+        )
+        .await
+        .map_err(backend)?;
+        txn.commit().await.map_err(backend)?;
+        Ok(Some(signing.catalog))
+    }
+}
+
+async fn read_signed<C: tokio_postgres::GenericClient>(
+    client: &C,
+) -> Result<Option<SignedCatalog>, StoreError> {
+    let row = client
+        .query_one("SELECT signed FROM catalog", &[])
+        .await
+        .map_err(backend)?;
+    row.get::<_, Option<&str>>(0).map(decode).transpose()
 }

@@ -107,7 +107,7 @@ impl Drop for Server {
 }
 
 #[test]
-fn shipped_server_verifies_before_storing_and_creates_its_key() {
+fn shipped_server_verifies_before_storing_and_creates_its_catalog_keys() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     admin(
@@ -157,11 +157,37 @@ fn shipped_server_verifies_before_storing_and_creates_its_key() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    let key = d.join("catalog-signing-key.pem");
-    assert_eq!(
-        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    // First start of the embedded store: the catalog keys are created, private ones 0600.
+    for key in ["root.key", "catalog.key", "checkpoint.key"] {
+        let key = d.join("catalog-keys").join(key);
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "{}",
+            key.display()
+        );
+    }
+    let keys = key_set(&d.join("catalog-keys"));
+    // …and the first catalog is signed and served with them.
+    let index = loop {
+        let r = get(&format!("{base}/v0.1/catalog"), None);
+        if r.status == 200 {
+            break r;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no catalog: {}",
+            r.text
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let envelope = mcp_trust::catalog::dsse::Envelope::from_bytes(index.text.as_bytes()).unwrap();
+    mcp_trust::catalog::dsse::open(
+        &envelope,
+        mcp_trust::catalog::INDEX_PAYLOAD_TYPE,
+        &keys.catalog.key,
+    )
+    .unwrap();
     let a = post_json(
         &format!("{base}/v0.1/publish"),
         Some(&token),

@@ -8,7 +8,7 @@ use mcp_registry::model::{
 };
 use mcp_registry::store::{
     self, Cursor, ListQuery, PublishOutcome, StatusChange, StatusOutcome, StoreConfig, StoreError,
-    VersionFilter, log_leaf,
+    VersionFilter, publish_leaf, status_leaf,
 };
 use mcp_registry::testing::acme_signer;
 
@@ -17,7 +17,7 @@ fn t(secs: i64) -> Timestamp {
 }
 
 fn record(name: &str, version: &str, content: &str, at: i64) -> VersionRecord {
-    VersionRecord {
+    let r = VersionRecord {
         name: name.into(),
         version: version.into(),
         manifest: format!("{{\"name\":\"{name}\",\"version\":\"{version}\",\"c\":\"{content}\"}}"),
@@ -36,6 +36,11 @@ fn record(name: &str, version: &str, content: &str, at: i64) -> VersionRecord {
         published_at: t(at),
         updated_at: t(at),
         is_latest: false,
+        entry: mcp_registry::testing::placeholder_entry(),
+    };
+    VersionRecord {
+        entry: mcp_registry::testing::catalog_entry(&r),
+        ..r
     }
 }
 
@@ -134,7 +139,7 @@ async fn republish_is_unchanged_or_conflict_and_writes_nothing(cfg: StoreConfig)
     assert_eq!(before, after);
 }
 
-async fn publish_writes_version_leaf_audit_and_catalog_bump(cfg: StoreConfig) {
+async fn publish_writes_version_leaf_and_audit(cfg: StoreConfig) {
     let s = store::open(&cfg).await.unwrap();
     assert_eq!(
         (
@@ -154,17 +159,35 @@ async fn publish_writes_version_leaf_audit_and_catalog_bump(cfg: StoreConfig) {
     )
     .await;
     assert_eq!(s.log_size().await.unwrap(), 2);
-    assert_eq!(s.log_entry(0).await.unwrap(), Some(log_leaf(&a, "publish")));
-    assert_eq!(s.log_entry(1).await.unwrap(), Some(log_leaf(&b, "publish")));
+    // The store gives each entry the index of its publish leaf.
+    assert_eq!((a.entry.log_index, b.entry.log_index), (0, 1));
+    assert_eq!(
+        s.log_entry(0).await.unwrap(),
+        Some(publish_leaf(&a.entry).unwrap())
+    );
+    assert_eq!(
+        s.log_entry(1).await.unwrap(),
+        Some(publish_leaf(&b.entry).unwrap())
+    );
     assert_eq!(s.log_entry(2).await.unwrap(), None);
-    assert_eq!(s.catalog_version().await.unwrap(), 2);
+    assert_eq!(
+        s.log_leaves(0, 10).await.unwrap(),
+        [
+            publish_leaf(&a.entry).unwrap(),
+            publish_leaf(&b.entry).unwrap()
+        ]
+    );
+    // Publishing does not sign: the catalog signer does, under the lock.
+    assert_eq!(s.catalog_version().await.unwrap(), 0);
     let audit = s.audit(0, 100).await.unwrap();
     assert_eq!(audit.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2]);
     assert_eq!(audit[0].event.action, "publish");
-    // The leaf is canonical JSON (RFC 8785): keys sorted, no spaces.
+    // The leaf is the catalog's publish record in canonical JSON (RFC 8785).
     let leaf = String::from_utf8(s.log_entry(0).await.unwrap().unwrap()).unwrap();
     assert!(leaf.starts_with("{\"at\":"), "{leaf}");
-    assert!(leaf.contains("\"event\":\"publish\""));
+    assert!(leaf.contains("\"kind\":\"publish\""));
+    let parsed: mcp_trust::log::LogRecord = serde_json::from_str(&leaf).unwrap();
+    assert_eq!(parsed.canonical_bytes().unwrap(), leaf.as_bytes());
 }
 
 async fn latest_follows_semver_and_status(cfg: StoreConfig) {
@@ -203,13 +226,26 @@ async fn latest_follows_semver_and_status(cfg: StoreConfig) {
             ("1.10.0".into(), true)
         ]
     );
-    s.set_status(
-        &change(n, "2.0.0-rc.1", Lifecycle::Unyank, 11),
-        &event("unyank", n),
-    )
-    .await
-    .unwrap();
-    assert_eq!(s.latest(n).await.unwrap().unwrap().version, "2.0.0-rc.1");
+    // A yank is final: the catalog only moves forward.
+    assert!(matches!(
+        s.set_status(
+            &change(n, "2.0.0-rc.1", Lifecycle::Unyank, 11),
+            &event("unyank", n),
+        )
+        .await
+        .unwrap(),
+        StatusOutcome::Refused { .. }
+    ));
+    assert_eq!(s.latest(n).await.unwrap().unwrap().version, "1.10.0");
+    assert_eq!(
+        s.version(n, "2.0.0-rc.1")
+            .await
+            .unwrap()
+            .unwrap()
+            .entry
+            .status,
+        Status::Yanked
+    );
 }
 
 async fn lifecycle_changes_are_checked_and_revocation_is_final(cfg: StoreConfig) {
@@ -255,18 +291,18 @@ async fn lifecycle_changes_are_checked_and_revocation_is_final(cfg: StoreConfig)
             StatusOutcome::Refused { .. }
         ));
     }
-    // Still there, with its status; each accepted change wrote a leaf and bumped the catalog.
+    // Still there, with its status; each accepted change wrote a leaf.
     assert_eq!(
         s.version(n, "1.0.0").await.unwrap().unwrap().status,
         Status::Revoked
     );
     assert_eq!(s.latest(n).await.unwrap(), None);
     assert_eq!(s.log_size().await.unwrap(), 2);
-    assert_eq!(s.catalog_version().await.unwrap(), 2);
     assert_eq!(
         s.log_entry(1).await.unwrap(),
-        Some(log_leaf(&revoked, "revoke"))
+        Some(status_leaf(&change(n, "1.0.0", Lifecycle::Revoke, 2), Status::Revoked).unwrap())
     );
+    assert_eq!(revoked.entry.status, Status::Revoked);
 }
 
 async fn list_pages_with_cursor_and_filters(cfg: StoreConfig) {
@@ -499,8 +535,193 @@ async fn acknowledged_writes_survive_reopening(cfg: StoreConfig) {
             s.log_size().await.unwrap(),
             s.catalog_version().await.unwrap()
         ),
-        (1, 1)
+        (1, 0)
     );
+}
+
+fn key_leaf() -> Vec<u8> {
+    mcp_trust::log::LogRecord::Key {
+        role: mcp_trust::catalog::keys::Role::Catalog,
+        serial: 2,
+        keyid: "00".repeat(32),
+        at: t(0),
+    }
+    .canonical_bytes()
+    .unwrap()
+}
+
+fn signing(version: u64, tree_size: u64, append: Vec<Vec<u8>>) -> store::Signing {
+    store::Signing {
+        append,
+        catalog: store::SignedCatalog {
+            version,
+            tree_size,
+            index: format!("index {version}"),
+            checkpoint: format!("checkpoint {tree_size}"),
+            keys: "keys".into(),
+        },
+        shards: vec![(7, format!("shard {version}").into_bytes())],
+    }
+}
+
+async fn sign_catalog_writes_one_version_with_its_leaves_and_shards(cfg: StoreConfig) {
+    let s = store::open(&cfg).await.unwrap();
+    let n = "io.github.acme/weather";
+    let a = publish(s.as_ref(), &record(n, "1.0.0", "a", 0)).await;
+    publish(s.as_ref(), &record("io.github.acme/other", "1.0.0", "b", 1)).await;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let signed = s
+        .sign_catalog(
+            0,
+            Box::new(move |p| {
+                tx.send(p).unwrap();
+                Ok(Some(signing(1, 3, vec![key_leaf()])))
+            }),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let first = rx.recv().unwrap();
+    assert_eq!(
+        (
+            first.current.clone(),
+            first.log_size,
+            first.leaves_from,
+            first.leaves.len()
+        ),
+        (None, 2, 0, 2)
+    );
+    assert_eq!(first.changed.len(), 2);
+    assert!(first.shards.is_empty(), "no shard was ever written");
+    assert_eq!(s.signed_catalog().await.unwrap(), Some(signed.clone()));
+    assert_eq!(s.catalog_version().await.unwrap(), 1);
+    assert_eq!(s.log_size().await.unwrap(), 3);
+    assert_eq!(s.log_entry(2).await.unwrap(), Some(key_leaf()));
+    assert_eq!(s.catalog_shard(7).await.unwrap(), Some(b"shard 1".to_vec()));
+    assert_eq!(s.catalog_shard(8).await.unwrap(), None);
+
+    // The next signing sees only what the stored catalog does not cover:
+    // a yank of `a` and one new version, with the shards they live in.
+    s.set_status(&change(n, "1.0.0", Lifecycle::Yank, 2), &event("yank", n))
+        .await
+        .unwrap();
+    publish(s.as_ref(), &record(n, "2.0.0", "c", 3)).await;
+    let (tx, rx) = std::sync::mpsc::channel();
+    s.sign_catalog(
+        3,
+        Box::new(move |p| {
+            tx.send(p).unwrap();
+            Ok(Some(signing(2, 5, vec![])))
+        }),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let second = rx.recv().unwrap();
+    assert_eq!(second.current, Some(signed));
+    assert_eq!(
+        (second.log_size, second.leaves_from, second.leaves.len()),
+        (5, 3, 2)
+    );
+    let mut changed: Vec<(String, Status, u64)> = second
+        .changed
+        .iter()
+        .map(|r| (r.version.clone(), r.entry.status, r.entry.log_index))
+        .collect();
+    changed.sort();
+    assert_eq!(
+        changed,
+        [
+            ("1.0.0".to_owned(), Status::Yanked, a.entry.log_index),
+            ("2.0.0".to_owned(), Status::Active, 4)
+        ]
+    );
+    let bin = a.entry.shard();
+    let expected: Vec<(u8, Vec<u8>)> = if bin == 7 {
+        vec![(7, b"shard 1".to_vec())]
+    } else {
+        vec![]
+    };
+    assert_eq!(second.shards, expected);
+    assert_eq!(s.catalog_version().await.unwrap(), 2);
+}
+
+async fn sign_catalog_writes_nothing_when_refused_or_wrong(cfg: StoreConfig) {
+    let s = store::open(&cfg).await.unwrap();
+    publish(
+        s.as_ref(),
+        &record("io.github.acme/weather", "1.0.0", "a", 0),
+    )
+    .await;
+    let nothing = s.sign_catalog(0, Box::new(|_| Ok(None))).await.unwrap();
+    assert_eq!(nothing, None);
+    let err = s
+        .sign_catalog(0, Box::new(|_| Err("the key expired".into())))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Signing(m) if m == "the key expired"),
+        "{err}"
+    );
+    // Skipping a version, or covering a log size that is not the log's, is refused.
+    for wrong in [
+        signing(2, 1, vec![]),
+        signing(1, 2, vec![]),
+        signing(1, 1, vec![key_leaf()]),
+    ] {
+        let err = s
+            .sign_catalog(0, Box::new(move |_| Ok(Some(wrong))))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Signing(_)), "{err}");
+    }
+    assert_eq!(s.signed_catalog().await.unwrap(), None);
+    assert_eq!(s.catalog_version().await.unwrap(), 0);
+    assert_eq!(s.log_size().await.unwrap(), 1);
+    assert_eq!(s.catalog_shard(7).await.unwrap(), None);
+}
+
+/// Several replicas (here: tasks) racing to sign: the store's lock makes
+/// each see the others' result, so each version is signed exactly once.
+async fn concurrent_signers_sign_each_version_once(cfg: StoreConfig) {
+    let s: std::sync::Arc<dyn store::Store> = store::open(&cfg).await.unwrap();
+    publish(
+        s.as_ref(),
+        &record("io.github.acme/weather", "1.0.0", "a", 0),
+    )
+    .await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s.sign_catalog(
+                0,
+                Box::new(|p| {
+                    // Due only when the log is not covered yet.
+                    if p.current
+                        .as_ref()
+                        .is_some_and(|c| c.tree_size == p.log_size)
+                    {
+                        return Ok(None);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    Ok(Some(signing(
+                        p.current.map_or(1, |c| c.version + 1),
+                        p.log_size,
+                        vec![],
+                    )))
+                }),
+            )
+            .await
+            .unwrap()
+        }));
+    }
+    let mut signed = 0;
+    for t in tasks {
+        signed += usize::from(t.await.unwrap().is_some());
+    }
+    assert_eq!(signed, 1);
+    assert_eq!(s.catalog_version().await.unwrap(), 1);
 }
 
 macro_rules! on_both_backends {
@@ -530,8 +751,11 @@ macro_rules! on_both_backends {
 on_both_backends!(
     publish_then_read_back,
     republish_is_unchanged_or_conflict_and_writes_nothing,
-    publish_writes_version_leaf_audit_and_catalog_bump,
+    publish_writes_version_leaf_and_audit,
     latest_follows_semver_and_status,
+    sign_catalog_writes_one_version_with_its_leaves_and_shards,
+    sign_catalog_writes_nothing_when_refused_or_wrong,
+    concurrent_signers_sign_each_version_once,
     lifecycle_changes_are_checked_and_revocation_is_final,
     list_pages_with_cursor_and_filters,
     namespaces_and_tokens,

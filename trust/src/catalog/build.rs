@@ -190,45 +190,94 @@ pub fn apply(
     validity: SignedDuration,
     key: &SigningKey,
 ) -> Result<Change, CatalogError> {
-    entry.check().map_err(CatalogError::Entry)?;
     let bin = entry.shard();
-    let reference = &previous.shards[bin as usize];
-    let got = Digest::of(previous_shard);
-    if got != reference.sha256 || previous_shard.len() as u64 != reference.size {
-        return Err(CatalogError::ShardMismatch {
-            bin,
-            expected: reference.sha256.clone(),
-            got,
-        });
-    }
-    let mut shard =
-        Shard::parse(previous_shard, bin).map_err(|reason| CatalogError::Shard { bin, reason })?;
-    if let Some(old) = shard.get(&entry.name, &entry.version) {
-        if old.manifest_sha256 != entry.manifest_sha256 || old.image != entry.image {
-            return Err(CatalogError::Entry(format!(
-                "{} {} is already published with other content; a version is never replaced",
-                entry.name, entry.version
-            )));
+    let (mut shards, index) = apply_all(
+        previous,
+        &[(bin, previous_shard)],
+        vec![entry],
+        log,
+        now,
+        validity,
+        key,
+    )?;
+    let shard = shards
+        .pop()
+        .ok_or_else(|| CatalogError::Encode("no shard was rewritten".into()))?;
+    Ok(Change { shard, index })
+}
+
+/// Applies a batch of published or changed entries at once (what a registry
+/// does when it signs after several changes): each touched shard is read
+/// from `previous_shards` (checked against the previous index), every entry
+/// is written into it, and one index is signed as `previous + 1`. Returns
+/// the rewritten shards (in bin order) and the new index.
+pub fn apply_all(
+    previous: &IndexPayload,
+    previous_shards: &[(u8, &[u8])],
+    entries: Vec<Entry>,
+    log: LogHead,
+    now: Timestamp,
+    validity: SignedDuration,
+    key: &SigningKey,
+) -> Result<(Vec<EncodedShard>, SignedIndex), CatalogError> {
+    let mut touched: std::collections::BTreeMap<u8, Shard> = std::collections::BTreeMap::new();
+    for entry in entries {
+        entry.check().map_err(CatalogError::Entry)?;
+        let bin = entry.shard();
+        let shard = match touched.entry(bin) {
+            std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                let bytes = previous_shards
+                    .iter()
+                    .find(|(b, _)| *b == bin)
+                    .map(|(_, bytes)| *bytes)
+                    .ok_or_else(|| CatalogError::Shard {
+                        bin,
+                        reason: "its previous bytes were not supplied".into(),
+                    })?;
+                let reference = &previous.shards[bin as usize];
+                let got = Digest::of(bytes);
+                if got != reference.sha256 || bytes.len() as u64 != reference.size {
+                    return Err(CatalogError::ShardMismatch {
+                        bin,
+                        expected: reference.sha256.clone(),
+                        got,
+                    });
+                }
+                v.insert(
+                    Shard::parse(bytes, bin)
+                        .map_err(|reason| CatalogError::Shard { bin, reason })?,
+                )
+            }
+        };
+        if let Some(old) = shard.get(&entry.name, &entry.version) {
+            if old.manifest_sha256 != entry.manifest_sha256 || old.image != entry.image {
+                return Err(CatalogError::Entry(format!(
+                    "{} {} is already published with other content; a version is never replaced",
+                    entry.name, entry.version
+                )));
+            }
+            if !old.status.may_become(entry.status) {
+                return Err(CatalogError::Entry(format!(
+                    "{} {} is {} and cannot become {}",
+                    entry.name,
+                    entry.version,
+                    old.status.as_str(),
+                    entry.status.as_str()
+                )));
+            }
         }
-        if !old.status.may_become(entry.status) {
-            return Err(CatalogError::Entry(format!(
-                "{} {} is {} and cannot become {}",
-                entry.name,
-                entry.version,
-                old.status.as_str(),
-                entry.status.as_str()
-            )));
-        }
+        shard.upsert(entry);
     }
-    shard.upsert(entry);
-    let encoded = EncodedShard::encode(&shard)?;
-    let mut shards = previous.shards.clone();
-    shards[bin as usize] = encoded.reference.clone();
-    let payload = index_payload(next_version(previous)?, now, validity, log, shards)?;
-    Ok(Change {
-        shard: encoded,
-        index: sign_index(payload, key)?,
-    })
+    let mut refs = previous.shards.clone();
+    let mut encoded = Vec::with_capacity(touched.len());
+    for shard in touched.values() {
+        let e = EncodedShard::encode(shard)?;
+        refs[e.bin as usize] = e.reference.clone();
+        encoded.push(e);
+    }
+    let payload = index_payload(next_version(previous)?, now, validity, log, refs)?;
+    Ok((encoded, sign_index(payload, key)?))
 }
 
 /// Re-signs the index without entry changes (before it expires, or after a

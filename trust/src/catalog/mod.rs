@@ -18,7 +18,9 @@ pub mod memory;
 pub mod mirror;
 pub mod model;
 
-pub use build::{Catalog, EncodedShard, Served, SignedIndex, apply, refresh, sign_index};
+pub use build::{
+    Catalog, EncodedShard, Served, SignedIndex, apply, apply_all, refresh, sign_index,
+};
 pub use keys::{KeyStatement, PublicKey, Role, SigningKey, TrustedKeys};
 pub use model::{
     Entry, INDEX_PAYLOAD_TYPE, IndexPayload, LogHead, RuntimeHints, SHARD_COUNT, Shard, ShardRef,

@@ -77,6 +77,22 @@ impl Status {
             Status::Revoked => "revoked",
         }
     }
+
+    /// Parses [`Status::as_str`] output.
+    pub fn parse(s: &str) -> Option<Status> {
+        match s {
+            "active" => Some(Status::Active),
+            "yanked" => Some(Status::Yanked),
+            "revoked" => Some(Status::Revoked),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Who signed the image, as the registry verified it.

@@ -16,10 +16,19 @@ pub struct Answer {
     pub request_id: Option<String>,
     pub body: Value,
     pub text: String,
+    pub headers: Vec<(String, String)>,
 }
 
 impl Answer {
     /// The `code` of a problem answer.
+    /// The first value of a response header (`name` in lowercase).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn code(&self) -> &str {
         self.body["code"].as_str().unwrap_or("")
     }
@@ -70,6 +79,16 @@ fn answer(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> An
     let retry_after = header("retry-after");
     let request_id = header("x-request-id");
     let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                v.to_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
     let text = response
         .body_mut()
         .with_config()
@@ -83,6 +102,7 @@ fn answer(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> An
         request_id,
         body: serde_json::from_str(&text).unwrap_or(Value::Null),
         text,
+        headers,
     }
 }
 

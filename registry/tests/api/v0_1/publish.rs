@@ -25,7 +25,7 @@ fn signed(s: &TestServer, version: &str) -> Value {
 }
 
 #[test]
-fn accepts_signed_manifest_and_stores_it_with_leaf_audit_and_catalog_bump() {
+fn accepts_signed_manifest_and_stores_it_with_leaf_and_audit() {
     let s = TestServer::start(|_| {});
     let a = post_json(&publish_url(&s), Some(&s.acme_token), &signed(&s, "1.0.0"));
     assert_eq!(a.status, 201, "{}", a.text);
@@ -47,14 +47,24 @@ fn accepts_signed_manifest_and_stores_it_with_leaf_audit_and_catalog_bump() {
         meta["dev.mcp-trust/verification"]["image"],
         format!("{ALLOWED_HOST}/acme/weather@{}", digest("1.0.0"))
     );
-    let (log, catalog, audit) = s.block_on(async {
+    // Leaves 0 and 1 log the catalog keys (first signing at start); 2 is this publish.
+    let (log, leaf, stored, audit) = s.block_on(async {
         (
             s.store.log_size().await.unwrap(),
-            s.store.catalog_version().await.unwrap(),
+            s.store.log_entry(2).await.unwrap(),
+            s.store.version(NAME, "1.0.0").await.unwrap().unwrap(),
             s.store.audit(0, 100).await.unwrap(),
         )
     });
-    assert_eq!((log, catalog), (1, 1));
+    assert_eq!(log, 3);
+    assert_eq!(stored.entry.log_index, 2);
+    assert_eq!(
+        leaf,
+        Some(mcp_registry::store::publish_leaf(&stored.entry).unwrap())
+    );
+    // The signer picks the change up at once.
+    let snapshot = s.wait_for_catalog(3);
+    assert!(snapshot.version >= 2, "{}", snapshot.version);
     let last = audit.last().unwrap();
     assert_eq!(
         (
@@ -374,8 +384,8 @@ fn identical_republish_is_200_and_other_bytes_409() {
     changed["description"] = "Something else entirely.".into();
     let a = post_json(&publish_url(&s), Some(&s.acme_token), &changed);
     a.assert_problem(409, "version-exists");
-    let catalog = s.block_on(s.store.catalog_version()).unwrap();
-    assert_eq!(catalog, 1, "neither republish changed published state");
+    let log = s.block_on(s.store.log_size()).unwrap();
+    assert_eq!(log, 3, "neither republish changed published state");
 }
 
 #[test]
@@ -419,7 +429,11 @@ fn without_a_verifier_publish_fails_closed_with_503() {
             .unwrap()
             .is_none()
     );
-    assert_eq!(s.block_on(s.store.catalog_version()).unwrap(), 0);
+    assert_eq!(
+        s.block_on(s.store.log_size()).unwrap(),
+        2,
+        "only the key records of the first signing"
+    );
 }
 
 #[test]
@@ -597,8 +611,11 @@ fn tool_index_is_rebuilt_from_the_store_on_start() {
     let store = mcp_registry::store::StoreConfig::Embedded {
         path: dir.path().join("registry.redb"),
     };
+    // A restarted server keeps its catalog keys (a new root could not sign on).
+    let keys = dir.path().join("catalog-keys");
     {
-        let s = TestServer::start_with(Some(store.clone()), |_| {}, None);
+        let keys = keys.clone();
+        let s = TestServer::start_with(Some(store.clone()), |c| c.catalog_keys.dir = keys, None);
         let first = with_tool(
             signed(&s, "1.0.0"),
             "get_forecast",
@@ -612,6 +629,7 @@ fn tool_index_is_rebuilt_from_the_store_on_start() {
     let s = TestServer::start_with(
         Some(store),
         |c| {
+            c.catalog_keys.dir = keys;
             c.scan_policy
                 .set("tool-shadow-name", mcp_trust::tools::scan::Level::Error);
         },

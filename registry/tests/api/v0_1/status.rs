@@ -21,7 +21,7 @@ fn two_versions() -> TestServer {
 }
 
 #[test]
-fn owner_yanks_and_unyanks_with_a_reason() {
+fn owner_yanks_with_a_reason_and_a_yank_is_final() {
     let s = two_versions();
     let a = post_json(
         &url(&s, "1.1.0", "yank"),
@@ -46,15 +46,30 @@ fn owner_yanks_and_unyanks_with_a_reason() {
         latest.body["server"]["version"], "1.0.0",
         "a yanked version is never latest"
     );
+    // The signed catalog only moves forward, so the registry refuses to
+    // bring a yanked version back, and says what to do instead.
     let u = post_json(
         &url(&s, "1.1.0", "unyank"),
         Some(&s.acme_token),
         &json!({"reason": "fixed upstream"}),
     );
-    assert_eq!(u.body["_meta"]["dev.mcp-trust/status"]["status"], "active");
+    assert_eq!(u.status, 409, "{}", u.text);
+    assert_eq!(u.body["code"], "status-transition-invalid");
+    assert!(
+        u.text.contains("a yank is final") && u.text.contains("publish a new version"),
+        "{}",
+        u.text
+    );
+    let still = get(
+        &format!(
+            "{}/v0.1/servers/io.github.acme%2Fweather/versions/1.1.0",
+            s.base
+        ),
+        None,
+    );
     assert_eq!(
-        u.body["_meta"]["io.modelcontextprotocol.registry/official"]["isLatest"],
-        true
+        still.body["_meta"]["dev.mcp-trust/status"]["status"],
+        "yanked"
     );
 }
 

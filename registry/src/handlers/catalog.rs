@@ -1,0 +1,312 @@
+//! What gateways and auditors fetch: the signed catalog (keys, index,
+//! shards) and the transparency log (checkpoint, entries, proofs). Bodies
+//! come precompressed from the catalog snapshot, with strong ETags and
+//! `If-None-Match` → 304; no authentication. The format of each body is in
+//! docs/api.md.
+
+use crate::catalog::{Body, Snapshot};
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use mcp_trust::log::{ConsistencyBody, EntriesPage, Hash, InclusionBody, LogRecord};
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// Most log records in one page of `/v0.1/log/entries`.
+pub const MAX_ENTRIES_PAGE: u64 = 1000;
+
+const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
+const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+const VARY: HeaderValue = HeaderValue::from_static("Accept-Encoding");
+const GZIP: HeaderValue = HeaderValue::from_static("gzip");
+
+fn snapshot(state: &AppState) -> Result<Arc<Snapshot>, ApiError> {
+    state.catalog.snapshot().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "catalog-unavailable",
+            "the catalog has not been signed yet; try again in a few seconds",
+        )
+    })
+}
+
+/// Whether the client takes gzip (`Accept-Encoding: gzip`, not with `q=0`).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+}
+
+/// Whether `If-None-Match` names `etag` (weak comparison, or `*`).
+fn not_modified(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    let Ok(etag) = etag.to_str() else {
+        return false;
+    };
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
+}
+
+/// Answers with one representation of `body`, or 304.
+fn serve(body: &Body, headers: &HeaderMap, cache: HeaderValue) -> Response {
+    let gzip = accepts_gzip(headers);
+    let etag = if gzip { &body.gzip_etag } else { &body.etag };
+    let mut out = if not_modified(headers, etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let bytes = if gzip { &body.gzip } else { &body.identity };
+        let mut r = bytes.clone().into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(body.content_type),
+        );
+        if gzip {
+            r.headers_mut().insert(header::CONTENT_ENCODING, GZIP);
+        }
+        r
+    };
+    let h = out.headers_mut();
+    h.insert(header::ETAG, etag.clone());
+    h.insert(header::CACHE_CONTROL, cache);
+    h.insert(header::VARY, VARY);
+    out
+}
+
+/// `GET /v0.1/catalog`: the signed index.
+pub async fn index(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let s = snapshot(&state)?;
+    Ok(serve(&s.index, &headers, NO_CACHE))
+}
+
+/// `GET /v0.1/catalog/keys`: the root-signed key statements.
+pub async fn keys(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let s = snapshot(&state)?;
+    Ok(serve(&s.keys, &headers, NO_CACHE))
+}
+
+/// `GET /v0.1/catalog/shards/{sha256}`: a shard by content hash (immutable).
+pub async fn shard(
+    State(state): State<AppState>,
+    Path(hex): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if hex.len() != 64 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Err(ApiError::bad_request(
+            "shard-hash-invalid",
+            format!(
+                "`{hex}` is not a SHA-256 in 64 lowercase hex digits; take shard hashes from the index"
+            ),
+        ));
+    }
+    let s = snapshot(&state)?;
+    let body = s.shard(&hex).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no shard {hex} in catalog {} or the one before it; fetch the index again",
+            s.version
+        ))
+    })?;
+    Ok(serve(body, &headers, IMMUTABLE))
+}
+
+/// `GET /v0.1/log/checkpoint`: the latest signed checkpoint.
+pub async fn checkpoint(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let s = snapshot(&state)?;
+    Ok(serve(&s.checkpoint, &headers, NO_CACHE))
+}
+
+fn query<T>(q: Result<Query<T>, QueryRejection>, usage: &str) -> Result<T, ApiError> {
+    q.map(|Query(v)| v).map_err(|e| {
+        ApiError::bad_request(
+            "query-invalid",
+            format!("{}; expected {usage}", e.body_text()),
+        )
+    })
+}
+
+fn json(value: &impl serde::Serialize, cache: HeaderValue) -> Result<Response, ApiError> {
+    let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
+    let mut r = body.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut().insert(header::CACHE_CONTROL, cache);
+    Ok(r)
+}
+
+/// Query of `/v0.1/log/entries`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntriesQuery {
+    start: u64,
+    end: u64,
+}
+
+/// `GET /v0.1/log/entries?start=&end=`: records `start..end`, at most
+/// [`MAX_ENTRIES_PAGE`], within the latest checkpoint.
+pub async fn entries(
+    State(state): State<AppState>,
+    q: Result<Query<EntriesQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let q = query(q, "?start=S&end=E with S < E")?;
+    let s = snapshot(&state)?;
+    if q.end <= q.start {
+        return Err(ApiError::bad_request(
+            "log-range-invalid",
+            format!("end {} is not after start {}", q.end, q.start),
+        ));
+    }
+    if q.start >= s.tree_size {
+        return Err(ApiError::not_found(format!(
+            "the log's latest checkpoint has {} records; start {} is beyond it",
+            s.tree_size, q.start
+        )));
+    }
+    let end = q.end.min(q.start + MAX_ENTRIES_PAGE).min(s.tree_size);
+    let leaves = state.store.log_leaves(q.start, end).await?;
+    if leaves.len() as u64 != end - q.start {
+        return Err(ApiError::internal(format!(
+            "log records {}..{end} read back as {}",
+            q.start,
+            leaves.len()
+        )));
+    }
+    let entries = leaves
+        .iter()
+        .map(|leaf| serde_json::from_slice::<LogRecord>(leaf))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ApiError::internal)?;
+    let full = end - q.start == MAX_ENTRIES_PAGE || end == q.end;
+    json(
+        &EntriesPage {
+            start: q.start,
+            entries,
+        },
+        if full { IMMUTABLE } else { NO_CACHE },
+    )
+}
+
+/// Query of `/v0.1/log/proof/consistency`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsistencyQuery {
+    from: u64,
+    to: u64,
+}
+
+/// `GET /v0.1/log/proof/consistency?from=&to=`.
+pub async fn consistency(
+    State(state): State<AppState>,
+    q: Result<Query<ConsistencyQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let q = query(q, "?from=M&to=N with 0 < M <= N")?;
+    let s = snapshot(&state)?;
+    if q.from == 0 || q.from > q.to {
+        return Err(ApiError::bad_request(
+            "log-range-invalid",
+            format!(
+                "a consistency proof needs 0 < from <= to; got from {} to {}",
+                q.from, q.to
+            ),
+        ));
+    }
+    if q.to > s.tree_size {
+        return Err(ApiError::not_found(format!(
+            "the log's latest checkpoint has {} records; no proof to size {}",
+            s.tree_size, q.to
+        )));
+    }
+    let body = state
+        .catalog
+        .with_tree(|t| ConsistencyBody::build(t, q.from, q.to))?
+        .map_err(ApiError::internal)?;
+    json(&body, IMMUTABLE)
+}
+
+/// Query of `/v0.1/log/proof/inclusion`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InclusionQuery {
+    index: Option<u64>,
+    leaf: Option<String>,
+    size: u64,
+}
+
+/// `GET /v0.1/log/proof/inclusion?index=I&size=N` or `?leaf=<base64>&size=N`.
+pub async fn inclusion(
+    State(state): State<AppState>,
+    q: Result<Query<InclusionQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let usage = "?index=I&size=N or ?leaf=<base64 leaf hash>&size=N";
+    let q = query(q, usage)?;
+    let s = snapshot(&state)?;
+    if q.size == 0 || q.size > s.tree_size {
+        return Err(ApiError::not_found(format!(
+            "the log's latest checkpoint has {} records; no proof for size {}",
+            s.tree_size, q.size
+        )));
+    }
+    let index = match (q.index, &q.leaf) {
+        (Some(i), None) => i,
+        (None, Some(leaf)) => {
+            let hash = Hash::from_base64(leaf).map_err(|_| {
+                ApiError::bad_request(
+                    "leaf-hash-invalid",
+                    format!("`{leaf}` is not a base64 SHA-256 leaf hash"),
+                )
+            })?;
+            state
+                .catalog
+                .with_tree(|t| t.index_of(&hash))?
+                .filter(|i| *i < q.size)
+                .ok_or_else(|| {
+                    ApiError::not_found(format!(
+                        "no leaf with hash {leaf} in the first {} records",
+                        q.size
+                    ))
+                })?
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "query-invalid",
+                format!("give exactly one of index and leaf: {usage}"),
+            ));
+        }
+    };
+    if index >= q.size {
+        return Err(ApiError::not_found(format!(
+            "leaf {index} is not in a tree of {} records",
+            q.size
+        )));
+    }
+    let body = state
+        .catalog
+        .with_tree(|t| InclusionBody::build(t, index, q.size))?
+        .map_err(ApiError::internal)?;
+    json(&body, IMMUTABLE)
+}
