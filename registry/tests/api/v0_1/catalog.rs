@@ -402,3 +402,38 @@ fn keys_are_shared_never_replaced_by_a_stranger_or_an_older_copy() {
         assert_eq!(store.catalog_version().await.unwrap(), signed.version);
     });
 }
+
+#[test]
+fn replicas_on_one_database_share_keys_and_serve_one_catalog() {
+    let url = crate::support::postgres::fresh_database();
+    let keys = tempfile::tempdir().unwrap();
+    mcp_registry::keys::init_dir(keys.path(), "mcp-registry", 90, Timestamp::now()).unwrap();
+    let cfg = StoreConfig::Postgres { url, pool_size: 4 };
+    let replica = || {
+        let dir = keys.path().to_owned();
+        TestServer::start_with(
+            Some(cfg.clone()),
+            |c| {
+                c.catalog_keys.dir = dir;
+                c.catalog_keys.create_if_missing = false;
+                c.catalog.poll = Duration::from_millis(50);
+            },
+            None,
+        )
+    };
+    let (a, b) = (replica(), replica());
+    assert_eq!(
+        a.catalog.snapshot().unwrap().version,
+        b.catalog.snapshot().unwrap().version,
+        "the second replica serves the first one's signing"
+    );
+    publish(&a, "1.0.0", "get_forecast");
+    let (sa, sb) = (a.wait_for_catalog(3), b.wait_for_catalog(3));
+    assert_eq!(
+        sa.index.identity, sb.index.identity,
+        "same version, same bytes"
+    );
+    let gw = Gateway::new(&b);
+    gw.pull();
+    assert_eq!(gw.state.load().unwrap().unwrap().counts.active, 1);
+}
