@@ -691,7 +691,8 @@ impl Store for PostgresStore {
     async fn log_size(&self) -> Result<u64, StoreError> {
         let conn = self.pool.get().await?;
         let row = conn
-            .query_one("SELECT COUNT(*) FROM log_entries", &[])
+            // Gap-free indexes from 0: the size is the last index + 1 (an index lookup).
+            .query_one("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries", &[])
             .await
             .map_err(backend)?;
         Ok(row.get::<_, i64>(0) as u64)
