@@ -33,6 +33,10 @@ use tokio::sync::Notify;
 
 /// How long the online keys made on first start of the embedded store are trusted.
 const AUTO_KEY_VALIDITY_DAYS: u32 = 90;
+/// How long a shard stays servable after the index stops naming it.
+pub const SHARD_GRACE: Duration = Duration::from_secs(300);
+/// Most replaced shards kept servable.
+const MAX_RETIRED_SHARDS: usize = 4096;
 /// Warn this long before an online key statement expires.
 const KEY_EXPIRY_WARNING: SignedDuration = SignedDuration::from_hours(24 * 14);
 
@@ -226,13 +230,17 @@ pub struct Snapshot {
     pub keys: Body,
     /// The raw key statements (to notice a rotation on disk).
     keys_raw: String,
-    /// Shards by hex SHA-256: this index's, and the previous one's (for clients mid-pull).
+    /// Shards by hex SHA-256: this index's, and those of indexes replaced
+    /// less than [`SHARD_GRACE`] ago (a client mid-pull still finds them).
     shards: HashMap<String, Arc<Body>>,
     current: Vec<String>,
+    /// Shards no longer named by the index, with when they stopped being named.
+    retired: Vec<(std::time::Instant, String)>,
 }
 
 impl Snapshot {
-    /// The shard with this hex SHA-256, if this or the previous index names it.
+    /// The shard with this hex SHA-256, if this index names it or one replaced
+    /// less than [`SHARD_GRACE`] ago did.
     pub fn shard(&self, hex: &str) -> Option<&Arc<Body>> {
         self.shards.get(hex)
     }
@@ -403,10 +411,23 @@ impl CatalogService {
             shards.insert(hex.clone(), body);
             current.push(hex);
         }
+        // Keep recently replaced shards servable, newest first, bounded in
+        // time and number.
+        let mut retired = Vec::new();
         if let Some(o) = &old {
-            for hex in &o.current {
-                if let Some(b) = o.shards.get(hex) {
-                    shards.entry(hex.clone()).or_insert_with(|| b.clone());
+            let now = std::time::Instant::now();
+            let replaced = o.current.iter().map(|hex| (now, hex.clone()));
+            let earlier = o.retired.iter().cloned();
+            for (at, hex) in replaced.chain(earlier) {
+                if now.duration_since(at) >= SHARD_GRACE || retired.len() >= MAX_RETIRED_SHARDS {
+                    break;
+                }
+                if shards.contains_key(&hex) {
+                    continue;
+                }
+                if let Some(b) = o.shards.get(&hex) {
+                    shards.insert(hex.clone(), b.clone());
+                    retired.push((at, hex));
                 }
             }
         }
@@ -422,6 +443,7 @@ impl CatalogService {
             keys_raw: signed.keys,
             shards,
             current,
+            retired,
         };
         if let Ok(mut slot) = self.snapshot.write() {
             *slot = Some(Arc::new(snapshot));

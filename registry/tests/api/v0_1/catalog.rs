@@ -297,6 +297,21 @@ fn catalog_routes_serve_precompressed_bodies_etags_and_precise_errors() {
         None,
     )
     .assert_problem(400, "query-invalid");
+    // A publish rewrites the shard; a client mid-pull still gets the old one.
+    publish(&s, "1.1.0", "get_forecast");
+    let newer = s.wait_for_catalog(4);
+    let new_index = mcp_trust::catalog::dsse::Envelope::from_bytes(&newer.index.identity).unwrap();
+    let new_payload =
+        mcp_trust::catalog::IndexPayload::parse(&new_index.payload_bytes().unwrap()).unwrap();
+    assert_ne!(
+        new_payload.shards[bin].sha256.hex(),
+        hex,
+        "the shard was rewritten"
+    );
+    assert_eq!(
+        get(&format!("{base}/v0.1/catalog/shards/{hex}"), None).status,
+        200
+    );
 }
 
 #[test]
