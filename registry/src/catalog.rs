@@ -640,15 +640,7 @@ fn plan(
             shards.push((e.bin, e.bytes.clone()));
         }
     }
-    let entries = pending
-        .changed
-        .into_iter()
-        .map(|r| {
-            let mut e = r.entry;
-            e.status = r.status;
-            e
-        })
-        .collect();
+    let entries = pending.changed;
     let previous_shards: Vec<(u8, &[u8])> = shards
         .iter()
         .map(|(b, bytes)| (*b, bytes.as_slice()))

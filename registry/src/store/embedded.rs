@@ -656,7 +656,7 @@ impl Store for EmbeddedStore {
                             ))
                         })?;
                     bins.insert(record.entry.shard());
-                    changed.push(record);
+                    changed.push(record.entry);
                 }
                 let mut shards = Vec::new();
                 for bin in bins {

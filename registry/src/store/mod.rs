@@ -261,8 +261,9 @@ pub struct Pending {
     pub leaves_from: u64,
     /// Log leaves `leaves_from..log_size`.
     pub leaves: Vec<Vec<u8>>,
-    /// Every version named by a leaf the stored catalog does not cover, as it is now.
-    pub changed: Vec<VersionRecord>,
+    /// The catalog entry of every version named by a leaf the stored catalog
+    /// does not cover, as it is now (its status is the version's).
+    pub changed: Vec<Entry>,
     /// Stored bytes of the shards those versions belong in (bins never written are absent).
     pub shards: Vec<(u8, Vec<u8>)>,
 }

@@ -759,7 +759,7 @@ impl Store for PostgresStore {
         let skip = usize::try_from(covered - leaves_from).unwrap_or(usize::MAX);
         let named = versions_named(leaves.get(skip..).unwrap_or_default())?;
         let (names, versions): (Vec<String>, Vec<String>) = named.iter().cloned().unzip();
-        let changed: Vec<VersionRecord> = txn
+        let changed: Vec<mcp_trust::catalog::Entry> = txn
             .query(
                 "SELECT v.record FROM versions v
                  JOIN unnest($1::text[], $2::text[]) AS k(name, version)
@@ -769,7 +769,7 @@ impl Store for PostgresStore {
             .await
             .map_err(backend)?
             .iter()
-            .map(|r| decode(r.get::<_, &str>(0)))
+            .map(|r| decode::<VersionRecord>(r.get::<_, &str>(0)).map(|v| v.entry))
             .collect::<Result<_, _>>()?;
         if changed.len() != named.len() {
             return Err(StoreError::Corrupt(format!(
@@ -778,7 +778,7 @@ impl Store for PostgresStore {
                 changed.len()
             )));
         }
-        let mut bins: Vec<i16> = changed.iter().map(|r| i16::from(r.entry.shard())).collect();
+        let mut bins: Vec<i16> = changed.iter().map(|e| i16::from(e.shard())).collect();
         bins.sort_unstable();
         bins.dedup();
         let shards: Vec<(u8, Vec<u8>)> = txn

@@ -626,7 +626,7 @@ async fn sign_catalog_writes_one_version_with_its_leaves_and_shards(cfg: StoreCo
     let mut changed: Vec<(String, Status, u64)> = second
         .changed
         .iter()
-        .map(|r| (r.version.clone(), r.entry.status, r.entry.log_index))
+        .map(|e| (e.version.clone(), e.status, e.log_index))
         .collect();
     changed.sort();
     assert_eq!(
