@@ -93,6 +93,14 @@ pub struct ServeArgs {
     /// Seconds in-flight requests get to finish on shutdown [env: MCP_REGISTRY_SHUTDOWN_GRACE_SECS] [default: 30].
     #[arg(long, value_name = "SECS")]
     pub shutdown_grace_secs: Option<u64>,
+    /// Hours a signed catalog index is valid; gateways refuse it afterwards
+    /// [env: MCP_REGISTRY_CATALOG_VALIDITY_HOURS] [default: 24].
+    #[arg(long, value_name = "HOURS")]
+    pub catalog_validity_hours: Option<u32>,
+    /// Minutes after which an unchanged index is re-signed; at most half the validity
+    /// [env: MCP_REGISTRY_CATALOG_REFRESH_MINUTES] [default: 60].
+    #[arg(long, value_name = "MINUTES")]
+    pub catalog_refresh_minutes: Option<u32>,
 }
 
 /// `mcp-registry admin …`
@@ -363,6 +371,8 @@ struct FileConfig {
     allow_loopback_registries: Option<bool>,
     insecure_registries: Option<Vec<String>>,
     tool_scan_policy: Option<PathBuf>,
+    catalog_validity_hours: Option<u32>,
+    catalog_refresh_minutes: Option<u32>,
     trusted_proxies: Option<Vec<String>>,
     #[serde(default)]
     limits: FileLimits,
@@ -638,6 +648,23 @@ pub fn serve(cli: &Cli, args: &ServeArgs, env: Environment) -> Result<ServeConfi
             .map_or(d.shutdown_grace, secs),
         max_page_size: d.max_page_size,
     };
+    let validity = args
+        .catalog_validity_hours
+        .or(s.env("CATALOG_VALIDITY_HOURS")?)
+        .or(f.catalog_validity_hours)
+        .unwrap_or(24);
+    let refresh = args
+        .catalog_refresh_minutes
+        .or(s.env("CATALOG_REFRESH_MINUTES")?)
+        .or(f.catalog_refresh_minutes)
+        .unwrap_or(60);
+    if validity == 0 || refresh == 0 || u64::from(refresh) * 2 > u64::from(validity) * 60 {
+        return Err(ConfigError(format!(
+            "catalog validity {validity} h and refresh {refresh} min: both must be positive and the refresh at most half the validity, so an index is re-signed well before gateways refuse it"
+        )));
+    }
+    config.catalog.validity = jiff::SignedDuration::from_hours(i64::from(validity));
+    config.catalog.refresh_every = jiff::SignedDuration::from_mins(i64::from(refresh));
     if config.allowed_registries.is_empty() {
         tracing::warn!(
             "no OCI registry is allowed (--allowed-registry): every publish will be refused"
@@ -712,8 +739,41 @@ mod tests {
             serve(&c, &a, Environment(|_| None))
                 .unwrap_err()
                 .0
-                .contains("--catalog-key")
+                .contains("--catalog-keys DIR")
         );
+    }
+
+    #[test]
+    fn catalog_timing_defaults_and_refuses_a_refresh_that_comes_too_late() {
+        let (c, a) = cli(&["mcp-registry", "serve"]);
+        let cfg = serve(&c, &a, Environment(|_| None)).unwrap();
+        assert_eq!(cfg.catalog.validity, jiff::SignedDuration::from_hours(24));
+        assert_eq!(
+            cfg.catalog.refresh_every,
+            jiff::SignedDuration::from_hours(1)
+        );
+        let (c, a) = cli(&[
+            "mcp-registry",
+            "serve",
+            "--catalog-validity-hours",
+            "2",
+            "--catalog-refresh-minutes",
+            "60",
+        ]);
+        let cfg = serve(&c, &a, Environment(|_| None)).unwrap();
+        assert_eq!(cfg.catalog.validity, jiff::SignedDuration::from_hours(2));
+        for bad in [["2", "61"], ["0", "1"], ["1", "0"]] {
+            let (c, a) = cli(&[
+                "mcp-registry",
+                "serve",
+                "--catalog-validity-hours",
+                bad[0],
+                "--catalog-refresh-minutes",
+                bad[1],
+            ]);
+            let err = serve(&c, &a, Environment(|_| None)).unwrap_err().0;
+            assert!(err.contains("at most half the validity"), "{err}");
+        }
     }
 
     #[test]
