@@ -395,60 +395,76 @@ impl Drop for TestServer {
 /// straight into a store (one transaction each, as a publish writes), for
 /// benchmarks that need a large catalog.
 pub async fn bulk_load(store: &dyn Store, servers: usize, versions: usize) -> anyhow::Result<()> {
+    for s in 0..servers {
+        let name = format!("io.github.bench/server-{s:06}");
+        for v in 0..versions {
+            let (record, audit) = bench_version(&name, &format!("1.{v}.0"))?;
+            store.publish(&record, &audit).await?;
+        }
+    }
+    Ok(())
+}
+
+/// One realistic version (the weather manifest renamed) and its publish
+/// audit record, as the publish route would store them.
+pub fn bench_version(
+    name: &str,
+    version: &str,
+) -> anyhow::Result<(crate::model::VersionRecord, crate::model::AuditEvent)> {
     use crate::model::{AuditEvent, Outcome, Status, VersionRecord};
     let template = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../testdata/manifests/valid/weather.server.json"),
     )?;
-    for s in 0..servers {
-        let name = format!("io.github.bench/server-{s:06}");
-        for v in 0..versions {
-            let version = format!("1.{v}.0");
-            let mut m: serde_json::Value = serde_json::from_str(&template)?;
-            m["name"] = name.clone().into();
-            m["version"] = version.clone().into();
-            let manifest = m.to_string();
-            let now = jiff::Timestamp::now();
-            let record = VersionRecord {
-                name: name.clone(),
-                version: version.clone(),
-                manifest_sha256: mcp_trust::image::Digest::of(manifest.as_bytes()).hex().to_owned(),
-                manifest,
-                image: format!("ghcr.io/bench/server@{}", mcp_trust::image::Digest::of(name.as_bytes())),
-                signer: VerifiedSigner {
-                    identity: "https://github.com/bench/server/.github/workflows/release.yml@refs/heads/main".into(),
-                    issuer: ISSUER.into(),
-                    source_repository_uri: None,
-                    source_repository_id: Some("1".into()),
-                    source_repository_owner_id: Some("2".into()),
-                },
-                publisher: "bench".into(),
-                status: Status::Active,
-                status_reason: None,
-                status_changed_at: None,
-                published_at: now,
-                updated_at: now,
-                is_latest: false,
-                entry: placeholder_entry(),
-            };
-            let record = VersionRecord {
-                entry: catalog_entry(&record),
-                ..record
-            };
-            let audit = AuditEvent {
-                at: now,
-                actor: "bench".into(),
-                action: "publish".into(),
-                subject: format!("{name}@{version}"),
-                outcome: Outcome::Accepted,
-                codes: vec![],
-                detail: String::new(),
-                client_ip: None,
-            };
-            store.publish(&record, &audit).await?;
-        }
-    }
-    Ok(())
+    let mut m: serde_json::Value = serde_json::from_str(&template)?;
+    m["name"] = name.into();
+    m["version"] = version.into();
+    let manifest = m.to_string();
+    let now = jiff::Timestamp::now();
+    let record = VersionRecord {
+        name: name.to_owned(),
+        version: version.to_owned(),
+        manifest_sha256: mcp_trust::image::Digest::of(manifest.as_bytes())
+            .hex()
+            .to_owned(),
+        manifest,
+        image: format!(
+            "ghcr.io/bench/server@{}",
+            mcp_trust::image::Digest::of(name.as_bytes())
+        ),
+        signer: VerifiedSigner {
+            identity:
+                "https://github.com/bench/server/.github/workflows/release.yml@refs/heads/main"
+                    .into(),
+            issuer: ISSUER.into(),
+            source_repository_uri: None,
+            source_repository_id: Some("1".into()),
+            source_repository_owner_id: Some("2".into()),
+        },
+        publisher: "bench".into(),
+        status: Status::Active,
+        status_reason: None,
+        status_changed_at: None,
+        published_at: now,
+        updated_at: now,
+        is_latest: false,
+        entry: placeholder_entry(),
+    };
+    let record = VersionRecord {
+        entry: catalog_entry(&record),
+        ..record
+    };
+    let audit = AuditEvent {
+        at: now,
+        actor: "bench".into(),
+        action: "publish".into(),
+        subject: format!("{name}@{version}"),
+        outcome: Outcome::Accepted,
+        codes: vec![],
+        detail: String::new(),
+        client_ip: None,
+    };
+    Ok((record, audit))
 }
 
 /// An entry to be replaced with [`catalog_entry`] once the record is built.
