@@ -69,14 +69,6 @@ pub fn verify(record: &TokenRecord, secret: &str) -> bool {
     matches && record.revoked_at.is_none()
 }
 
-/// A random request id: 16 hex digits.
-pub fn random_id() -> String {
-    let mut bytes = [0u8; 8];
-    // An all-zero id on RNG failure is harmless: request ids are not secrets.
-    let _ = SystemRandom::new().fill(&mut bytes);
-    hex::encode(bytes)
-}
-
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref())
 }

@@ -292,6 +292,16 @@ impl CatalogService {
         self.snapshot.read().ok().and_then(|s| s.clone())
     }
 
+    /// Runs `f` on what is served now (`None` until the first signing is
+    /// loaded) under the read lock, without taking a reference: for the
+    /// handlers that answer from the snapshot without awaiting anything.
+    pub fn with_snapshot<T>(&self, f: impl FnOnce(Option<&Snapshot>) -> T) -> T {
+        match self.snapshot.read() {
+            Ok(guard) => f(guard.as_deref()),
+            Err(_) => f(None),
+        }
+    }
+
     /// Runs `f` on the log tree (at least as large as the snapshot's log).
     pub fn with_tree<T>(&self, f: impl FnOnce(&MemoryTree) -> T) -> Result<T, StoreError> {
         let tree = self

@@ -35,6 +35,11 @@ impl RateLimiter {
         }
     }
 
+    /// Whether this limiter lets everything through (a limit of 0).
+    pub fn is_unlimited(&self) -> bool {
+        self.per_second <= 0.0
+    }
+
     /// Takes one request from `key`'s bucket, or says how long until one is available.
     pub fn check(&self, key: &str) -> Result<(), Duration> {
         if self.per_second <= 0.0 {

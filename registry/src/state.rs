@@ -13,9 +13,24 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
-/// Shared state of the server (cheap to clone).
+/// Shared state of the server. Cloning it is one reference count: axum
+/// clones the state several times per request (middleware, extractors, the
+/// route's handler), so a clone per field would cost a dozen contended
+/// atomic operations on every request.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+#[derive(Debug)]
+pub struct Shared {
     /// Where records live.
     pub store: Arc<dyn Store>,
     /// Verifies images on publish.
@@ -51,7 +66,7 @@ impl AppState {
         catalog: Arc<CatalogService>,
     ) -> AppState {
         let limits = config.limits.clone();
-        AppState {
+        AppState(Arc::new(Shared {
             store,
             verifier,
             hosts: Arc::new(HostPolicy::new(
@@ -73,7 +88,7 @@ impl AppState {
             scan_policy: Arc::new(config.scan_policy.clone()),
             tool_index: Arc::default(),
             catalog,
-        }
+        }))
     }
 
     /// Indexes the tools of every server's latest active version, so a publish

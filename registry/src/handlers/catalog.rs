@@ -8,7 +8,7 @@ use crate::catalog::{Body, Snapshot};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mcp_trust::log::{ConsistencyBody, EntriesPage, Hash, InclusionBody, LogRecord};
@@ -23,14 +23,16 @@ const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=3153600
 const VARY: HeaderValue = HeaderValue::from_static("Accept-Encoding");
 const GZIP: HeaderValue = HeaderValue::from_static("gzip");
 
+fn unavailable() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "catalog-unavailable",
+        "the catalog has not been signed yet; try again in a few seconds",
+    )
+}
+
 fn snapshot(state: &AppState) -> Result<Arc<Snapshot>, ApiError> {
-    state.catalog.snapshot().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "catalog-unavailable",
-            "the catalog has not been signed yet; try again in a few seconds",
-        )
-    })
+    state.catalog.snapshot().ok_or_else(unavailable)
 }
 
 /// Whether the client takes gzip (`Accept-Encoding: gzip`, not with `q=0`).
@@ -66,25 +68,51 @@ fn not_modified(headers: &HeaderMap, etag: &HeaderValue) -> bool {
         .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
 }
 
-/// Answers with one representation of `body`, or 304.
-fn serve(body: &Body, headers: &HeaderMap, cache: HeaderValue) -> Response {
+/// Answers with one representation of the body `pick` chooses from the
+/// snapshot, or 304. This is the hot path of every gateway's poll: it reads
+/// the snapshot under its read lock without touching its reference count,
+/// and reads the request's own headers (the `HeaderMap` extractor would
+/// clone them all).
+fn serve(
+    state: &AppState,
+    req: &Request,
+    cache: HeaderValue,
+    pick: impl FnOnce(&Snapshot) -> Result<&Body, ApiError>,
+) -> Result<Response, ApiError> {
+    state.catalog.with_snapshot(|s| {
+        let body = pick(s.ok_or_else(unavailable)?)?;
+        Ok(represent(body, req.headers(), cache))
+    })
+}
+
+/// One representation of `body`, or 304.
+fn represent(body: &Body, headers: &HeaderMap, cache: HeaderValue) -> Response {
     let gzip = accepts_gzip(headers);
     let etag = if gzip { &body.gzip_etag } else { &body.etag };
-    let mut out = if not_modified(headers, etag) {
-        StatusCode::NOT_MODIFIED.into_response()
+    let fresh = not_modified(headers, etag);
+    let mut out = if fresh {
+        let mut r = Response::new(axum::body::Body::empty());
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
     } else {
-        let bytes = if gzip { &body.gzip } else { &body.identity };
-        let mut r = bytes.clone().into_response();
-        r.headers_mut().insert(
+        Response::new(axum::body::Body::from(if gzip {
+            body.gzip.clone()
+        } else {
+            body.identity.clone()
+        }))
+    };
+    let h = out.headers_mut();
+    // Every header of the answer, the request id included, in one allocation.
+    h.reserve(6);
+    if !fresh {
+        h.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static(body.content_type),
         );
         if gzip {
-            r.headers_mut().insert(header::CONTENT_ENCODING, GZIP);
+            h.insert(header::CONTENT_ENCODING, GZIP);
         }
-        r
-    };
-    let h = out.headers_mut();
+    }
     h.insert(header::ETAG, etag.clone());
     h.insert(header::CACHE_CONTROL, cache);
     h.insert(header::VARY, VARY);
@@ -92,25 +120,20 @@ fn serve(body: &Body, headers: &HeaderMap, cache: HeaderValue) -> Response {
 }
 
 /// `GET /v0.1/catalog`: the signed index.
-pub async fn index(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let s = snapshot(&state)?;
-    Ok(serve(&s.index, &headers, NO_CACHE))
+pub async fn index(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
+    serve(&state, &req, NO_CACHE, |s| Ok(&s.index))
 }
 
 /// `GET /v0.1/catalog/keys`: the root-signed key statements.
-pub async fn keys(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let s = snapshot(&state)?;
-    Ok(serve(&s.keys, &headers, NO_CACHE))
+pub async fn keys(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
+    serve(&state, &req, NO_CACHE, |s| Ok(&s.keys))
 }
 
 /// `GET /v0.1/catalog/shards/{sha256}`: a shard by content hash (immutable).
 pub async fn shard(
     State(state): State<AppState>,
     Path(hex): Path<String>,
-    headers: HeaderMap,
+    req: Request,
 ) -> Result<Response, ApiError> {
     if hex.len() != 64 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return Err(ApiError::bad_request(
@@ -120,23 +143,19 @@ pub async fn shard(
             ),
         ));
     }
-    let s = snapshot(&state)?;
-    let body = s.shard(&hex).ok_or_else(|| {
-        ApiError::not_found(format!(
-            "no shard {hex} in catalog {} or the one before it; fetch the index again",
-            s.version
-        ))
-    })?;
-    Ok(serve(body, &headers, IMMUTABLE))
+    serve(&state, &req, IMMUTABLE, |s| {
+        s.shard(&hex).map(|b| &**b).ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no shard {hex} in catalog {} or the one before it; fetch the index again",
+                s.version
+            ))
+        })
+    })
 }
 
 /// `GET /v0.1/log/checkpoint`: the latest signed checkpoint.
-pub async fn checkpoint(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let s = snapshot(&state)?;
-    Ok(serve(&s.checkpoint, &headers, NO_CACHE))
+pub async fn checkpoint(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
+    serve(&state, &req, NO_CACHE, |s| Ok(&s.checkpoint))
 }
 
 fn query<T>(q: Result<Query<T>, QueryRejection>, usage: &str) -> Result<T, ApiError> {
@@ -309,4 +328,101 @@ pub async fn inclusion(
         .with_tree(|t| InclusionBody::build(t, index, q.size))?
         .map_err(ApiError::internal)?;
     json(&body, IMMUTABLE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    fn body() -> Body {
+        Body {
+            identity: Bytes::from_static(b"{\"a\":1}"),
+            gzip: Bytes::from_static(b"\x1f\x8b-not-really"),
+            etag: HeaderValue::from_static("\"abc\""),
+            gzip_etag: HeaderValue::from_static("\"abc.gz\""),
+            content_type: "application/json",
+        }
+    }
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                (
+                    header::HeaderName::from_static(k),
+                    HeaderValue::from_static(v),
+                )
+            })
+            .collect()
+    }
+
+    async fn bytes_of(r: Response) -> Bytes {
+        axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap()
+    }
+
+    fn header_of(r: &Response, name: header::HeaderName) -> Option<&str> {
+        r.headers().get(name).map(|v| v.to_str().unwrap())
+    }
+
+    #[tokio::test]
+    async fn gzip_answer_carries_the_gzip_bytes_type_encoding_and_validators() {
+        let r = represent(&body(), &headers(&[("accept-encoding", "gzip")]), NO_CACHE);
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(
+            header_of(&r, header::CONTENT_TYPE),
+            Some("application/json")
+        );
+        assert_eq!(header_of(&r, header::CONTENT_ENCODING), Some("gzip"));
+        assert_eq!(header_of(&r, header::ETAG), Some("\"abc.gz\""));
+        assert_eq!(header_of(&r, header::CACHE_CONTROL), Some("no-cache"));
+        assert_eq!(header_of(&r, header::VARY), Some("Accept-Encoding"));
+        assert_eq!(bytes_of(r).await, body().gzip);
+    }
+
+    #[tokio::test]
+    async fn identity_answer_has_no_content_encoding_and_the_identity_etag() {
+        let r = represent(&body(), &HeaderMap::new(), IMMUTABLE);
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(header_of(&r, header::CONTENT_ENCODING), None);
+        assert_eq!(
+            header_of(&r, header::CONTENT_TYPE),
+            Some("application/json")
+        );
+        assert_eq!(header_of(&r, header::ETAG), Some("\"abc\""));
+        assert_eq!(
+            header_of(&r, header::CACHE_CONTROL),
+            Some("public, max-age=31536000, immutable")
+        );
+        assert_eq!(bytes_of(r).await, body().identity);
+    }
+
+    #[tokio::test]
+    async fn not_modified_keeps_the_validators_and_drops_the_body_headers() {
+        let r = represent(
+            &body(),
+            &headers(&[("accept-encoding", "gzip"), ("if-none-match", "\"abc.gz\"")]),
+            NO_CACHE,
+        );
+        assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(header_of(&r, header::ETAG), Some("\"abc.gz\""));
+        assert_eq!(header_of(&r, header::CACHE_CONTROL), Some("no-cache"));
+        assert_eq!(header_of(&r, header::VARY), Some("Accept-Encoding"));
+        assert_eq!(header_of(&r, header::CONTENT_TYPE), None);
+        assert_eq!(header_of(&r, header::CONTENT_ENCODING), None);
+        assert!(bytes_of(r).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_identity_etag_does_not_validate_the_gzip_representation() {
+        let r = represent(
+            &body(),
+            &headers(&[("accept-encoding", "gzip"), ("if-none-match", "\"abc\"")]),
+            NO_CACHE,
+        );
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(header_of(&r, header::CONTENT_ENCODING), Some("gzip"));
+    }
 }
