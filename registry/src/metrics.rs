@@ -11,8 +11,6 @@ const BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
 ];
 
-type RequestKey = (String, String, u16);
-
 #[derive(Debug, Default)]
 struct Histogram {
     buckets: [u64; BUCKETS.len()],
@@ -22,7 +20,9 @@ struct Histogram {
 
 #[derive(Debug, Default)]
 struct Inner {
-    latency: BTreeMap<RequestKey, Histogram>,
+    /// By route, then (method, status): looked up without allocating (a
+    /// route has a handful of method and status pairs).
+    latency: BTreeMap<String, Vec<(String, u16, Histogram)>>,
     publishes: BTreeMap<String, u64>,
     verification_failures: BTreeMap<String, u64>,
 }
@@ -39,10 +39,27 @@ impl Metrics {
         let Ok(mut inner) = self.inner.lock() else {
             return;
         };
-        let h = inner
-            .latency
-            .entry((route.to_owned(), method.to_owned(), status))
-            .or_default();
+        if !inner.latency.contains_key(route) {
+            inner.latency.insert(route.to_owned(), Vec::new());
+        }
+        let Some(pairs) = inner.latency.get_mut(route) else {
+            return;
+        };
+        let at = match pairs
+            .iter()
+            .position(|(m, st, _)| m == method && *st == status)
+        {
+            Some(i) => i,
+            None => {
+                pairs.push((method.to_owned(), status, Histogram::default()));
+                pairs.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+                pairs
+                    .iter()
+                    .position(|(m, st, _)| m == method && *st == status)
+                    .unwrap_or_default()
+            }
+        };
+        let h = &mut pairs[at].2;
         h.count += 1;
         h.sum += seconds;
         for (i, le) in BUCKETS.iter().enumerate() {
@@ -80,7 +97,11 @@ impl Metrics {
             "# HELP mcp_registry_http_requests_total HTTP requests answered."
         );
         let _ = writeln!(out, "# TYPE mcp_registry_http_requests_total counter");
-        for ((route, method, status), h) in &inner.latency {
+        for (route, method, status, h) in inner
+            .latency
+            .iter()
+            .flat_map(|(r, pairs)| pairs.iter().map(move |(m, st, h)| (r, m, st, h)))
+        {
             let _ = writeln!(
                 out,
                 "mcp_registry_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{status}\"}} {}",
@@ -97,7 +118,11 @@ impl Metrics {
             out,
             "# TYPE mcp_registry_http_request_duration_seconds histogram"
         );
-        for ((route, method, status), h) in &inner.latency {
+        for (route, method, status, h) in inner
+            .latency
+            .iter()
+            .flat_map(|(r, pairs)| pairs.iter().map(move |(m, st, h)| (r, m, st, h)))
+        {
             let labels = format!(
                 "route=\"{}\",method=\"{}\",status=\"{status}\"",
                 escape(route),
