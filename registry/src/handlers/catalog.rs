@@ -11,7 +11,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mcp_trust::log::{ConsistencyBody, EntriesPage, Hash, InclusionBody, LogRecord};
+use mcp_trust::log::{ConsistencyBody, Hash, InclusionBody};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -215,19 +215,35 @@ pub async fn entries(
             leaves.len()
         )));
     }
-    let entries = leaves
-        .iter()
-        .map(|leaf| serde_json::from_slice::<LogRecord>(leaf))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(ApiError::internal)?;
     let full = end - q.start == MAX_ENTRIES_PAGE || end == q.end;
-    json(
-        &EntriesPage {
-            start: q.start,
-            entries,
-        },
+    let mut r = entries_page(q.start, &leaves).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
         if full { IMMUTABLE } else { NO_CACHE },
-    )
+    );
+    Ok(r)
+}
+
+/// The `EntriesPage` JSON of leaves stored from `start`: each leaf is already
+/// its record's canonical JSON (written by the store from a `LogRecord`), so
+/// the page is assembled around the stored bytes instead of parsing and
+/// re-encoding every record.
+fn entries_page(start: u64, leaves: &[Vec<u8>]) -> Vec<u8> {
+    let len: usize = leaves.iter().map(|l| l.len() + 1).sum();
+    let mut out = Vec::with_capacity(len + 48);
+    out.extend_from_slice(format!("{{\"start\":{start},\"entries\":[").as_bytes());
+    for (i, leaf) in leaves.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(leaf);
+    }
+    out.extend_from_slice(b"]}");
+    out
 }
 
 /// Query of `/v0.1/log/proof/consistency`.
@@ -333,6 +349,39 @@ pub async fn inclusion(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entries_page_is_the_records_as_stored() {
+        use mcp_trust::log::{EntriesPage, LogRecord};
+        let records = [
+            LogRecord::Yank {
+                name: "io.github.acme/weather".into(),
+                version: "1.0.0".into(),
+                reason: Some("a \"quoted\" reason".into()),
+                at: "2025-01-01T00:00:00Z".parse().unwrap(),
+            },
+            LogRecord::Revoke {
+                name: "io.github.acme/weather".into(),
+                version: "1.0.0".into(),
+                reason: None,
+                at: "2025-01-02T00:00:00Z".parse().unwrap(),
+            },
+        ];
+        let leaves: Vec<Vec<u8>> = records
+            .iter()
+            .map(|r| r.canonical_bytes().unwrap())
+            .collect();
+        let page: EntriesPage = serde_json::from_slice(&entries_page(7, &leaves)).unwrap();
+        assert_eq!(
+            page,
+            EntriesPage {
+                start: 7,
+                entries: records.to_vec()
+            }
+        );
+        let empty: EntriesPage = serde_json::from_slice(&entries_page(0, &[])).unwrap();
+        assert!(empty.entries.is_empty());
+    }
     use bytes::Bytes;
 
     fn body() -> Body {

@@ -873,6 +873,12 @@ fn diff_shard<'a>(
         .iter()
         .map(|e| ((e.name.as_str(), e.version.as_str()), e))
         .collect();
+    // Every version of each server in the bin, to find the one published
+    // before a new version without rescanning the bin for each.
+    let mut by_name: HashMap<&str, Vec<&Entry>> = HashMap::new();
+    for e in new {
+        by_name.entry(e.name.as_str()).or_default().push(e);
+    }
     let mut seen_before: HashMap<(&str, &str), &Entry> = HashMap::new();
     if let Some(old) = old {
         for o in &old.entries {
@@ -914,7 +920,7 @@ fn diff_shard<'a>(
             change: kind,
             name: n.name.clone(),
             version: n.version.clone(),
-            reapproval_needed: kind == ChangeKind::Added && surface_changed(n, new),
+            reapproval_needed: kind == ChangeKind::Added && surface_changed(n, &by_name),
             tool_surface: n.tool_surface.to_string(),
         });
         if kind == ChangeKind::Added && n.status != Status::Active {
@@ -937,10 +943,12 @@ fn diff_shard<'a>(
 /// Whether a version's tool surface needs approval: the registry says so, or
 /// it differs from the surface of the version of the same server published
 /// just before it (checked here rather than taken on the registry's word).
-fn surface_changed(n: &Entry, shard: &[Entry]) -> bool {
-    let previous = shard
-        .iter()
-        .filter(|e| e.name == n.name && e.log_index < n.log_index)
+fn surface_changed(n: &Entry, by_name: &HashMap<&str, Vec<&Entry>>) -> bool {
+    let previous = by_name
+        .get(n.name.as_str())
+        .into_iter()
+        .flatten()
+        .filter(|e| e.log_index < n.log_index)
         .max_by_key(|e| e.log_index);
     n.tools_changed || previous.is_some_and(|p| p.tool_surface != n.tool_surface)
 }
