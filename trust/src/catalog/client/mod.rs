@@ -530,29 +530,46 @@ impl<F: Fetcher> Client<F> {
         let mut changed_bins = Vec::new();
         let mut shards: Vec<Option<Shard>> = vec![None; SHARD_COUNT];
         let mut shards_fetched = 0;
-        for (bin, reference) in index.shards.iter().enumerate() {
-            let bin = bin as u8;
-            let before = previous_index.as_ref().map(|p| &p.shards[bin as usize]);
-            if before == Some(reference) {
-                continue;
-            }
-            changed_bins.push(bin);
-            let bytes = match local.shard(&reference.sha256) {
-                Some(b) => b,
-                None => {
-                    shards_fetched += 1;
-                    let b =
-                        self.get_body(&Resource::Shard(reference.sha256.clone()), &mut counter)?;
-                    check_shard_bytes(bin, reference, &b)?;
-                    new_shards.push((reference.sha256.clone(), b.clone()));
-                    b
-                }
-            };
-            check_shard_bytes(bin, reference, &bytes)?;
-            let shard = Shard::parse(&bytes, bin)
+        // Each shard is parsed on a scoped thread while the next is fetched.
+        type Parsed = Result<Shard, String>;
+        let mut keep = |bin: u8, parsed: std::thread::Result<Parsed>| -> Result<(), ClientError> {
+            let shard = parsed
+                .unwrap_or_else(|_| Err("its parser failed".into()))
                 .map_err(|reason| ClientError::ShardMalformed { bin, reason })?;
             shards[bin as usize] = Some(shard);
-        }
+            Ok(())
+        };
+        std::thread::scope(|scope| -> Result<(), ClientError> {
+            let mut in_flight: Option<(u8, std::thread::ScopedJoinHandle<'_, Parsed>)> = None;
+            for (bin, reference) in index.shards.iter().enumerate() {
+                let bin = bin as u8;
+                let before = previous_index.as_ref().map(|p| &p.shards[bin as usize]);
+                if before == Some(reference) {
+                    continue;
+                }
+                changed_bins.push(bin);
+                let bytes = match local.shard(&reference.sha256) {
+                    Some(b) => b,
+                    None => {
+                        shards_fetched += 1;
+                        let b = self
+                            .get_body(&Resource::Shard(reference.sha256.clone()), &mut counter)?;
+                        check_shard_bytes(bin, reference, &b)?;
+                        new_shards.push((reference.sha256.clone(), b.clone()));
+                        b
+                    }
+                };
+                check_shard_bytes(bin, reference, &bytes)?;
+                let parsing = scope.spawn(move || Shard::parse(&bytes, bin));
+                if let Some((b, previous)) = in_flight.replace((bin, parsing)) {
+                    keep(b, previous.join())?;
+                }
+            }
+            if let Some((b, last)) = in_flight.take() {
+                keep(b, last.join())?;
+            }
+            Ok(())
+        })?;
 
         // 6. History and log agreement.
         let mut changes = Vec::new();
@@ -758,31 +775,58 @@ impl<F: Fetcher> Client<F> {
         };
         let mut records = Vec::with_capacity((new_size - old_size).min(1 << 20) as usize);
         let mut hashes = Vec::with_capacity(records.capacity());
-        let mut next = old_size;
-        while next < new_size {
-            let end = new_size.min(next.saturating_add(self.options.limits.page_records));
-            let body = self.get_body(&Resource::Entries { start: next, end }, counter)?;
-            let page: EntriesPage = serde_json::from_slice(&body)
-                .map_err(|e| entries_err(format!("a page is not the documented JSON: {e}")))?;
-            if page.start != next {
-                return Err(entries_err(format!(
-                    "asked for records from {next}, the page starts at {}",
-                    page.start
-                )));
+        // Each page's leaf hashes are computed on a scoped thread while the
+        // next page is fetched; pages are appended strictly in order.
+        type Hashed = Result<(u64, Vec<LogRecord>, Vec<Hash>), String>;
+        let mut append = |hashed: std::thread::Result<Hashed>| -> Result<(), ClientError> {
+            let (start, page, page_hashes) = hashed
+                .map_err(|_| entries_err("hashing the records failed".into()))?
+                .map_err(entries_err)?;
+            hashes.extend(page_hashes);
+            records.extend((start..).zip(page));
+            Ok(())
+        };
+        std::thread::scope(|scope| -> Result<(), ClientError> {
+            let mut in_flight: Option<std::thread::ScopedJoinHandle<'_, Hashed>> = None;
+            let mut next = old_size;
+            while next < new_size {
+                let end = new_size.min(next.saturating_add(self.options.limits.page_records));
+                let body = self.get_body(&Resource::Entries { start: next, end }, counter)?;
+                let page: EntriesPage = serde_json::from_slice(&body)
+                    .map_err(|e| entries_err(format!("a page is not the documented JSON: {e}")))?;
+                if page.start != next {
+                    return Err(entries_err(format!(
+                        "asked for records from {next}, the page starts at {}",
+                        page.start
+                    )));
+                }
+                let n = page.entries.len() as u64;
+                if n == 0 || n > end - next {
+                    return Err(entries_err(format!(
+                        "asked for {} records from {next}, the page holds {n}",
+                        end - next
+                    )));
+                }
+                let start = next;
+                next += n;
+                let hashing = scope.spawn(move || -> Hashed {
+                    let page_hashes = page
+                        .entries
+                        .iter()
+                        .map(LogRecord::leaf_hash)
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|e| e.to_string())?;
+                    Ok((start, page.entries, page_hashes))
+                });
+                if let Some(previous) = in_flight.replace(hashing) {
+                    append(previous.join())?;
+                }
             }
-            let n = page.entries.len() as u64;
-            if n == 0 || n > end - next {
-                return Err(entries_err(format!(
-                    "asked for {} records from {next}, the page holds {n}",
-                    end - next
-                )));
+            if let Some(last) = in_flight.take() {
+                append(last.join())?;
             }
-            for r in page.entries {
-                hashes.push(r.leaf_hash().map_err(|e| entries_err(e.to_string()))?);
-                records.push((next, r));
-                next += 1;
-            }
-        }
+            Ok(())
+        })?;
         let fetched = LeafSlice {
             offset: old_size,
             hashes: &hashes,
