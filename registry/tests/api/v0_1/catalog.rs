@@ -452,3 +452,60 @@ fn replicas_on_one_database_share_keys_and_serve_one_catalog() {
     gw.pull();
     assert_eq!(gw.state.load().unwrap().unwrap().counts.active, 1);
 }
+
+#[test]
+fn catalog_routes_answer_503_until_the_first_signing_then_serve_it() {
+    use tower::ServiceExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = StoreConfig::Embedded {
+        path: dir.path().join("registry.redb"),
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = store::open(&cfg).await.unwrap();
+        let keys = dir.path().join("keys");
+        mcp_registry::keys::init_dir(&keys, "mcp-registry", 90, Timestamp::now()).unwrap();
+        let catalog = CatalogService::new(
+            store.clone(),
+            CatalogKeys::load(&keys, Timestamp::now()).unwrap(),
+            CatalogOptions::default(),
+        );
+        let config = mcp_registry::config::ServeConfig::new(cfg.clone(), dir.path());
+        let state = mcp_registry::state::AppState::new(
+            &config,
+            store,
+            std::sync::Arc::new(mcp_registry::testing::TestVerifier::default()),
+            catalog.clone(),
+        );
+        let app = mcp_registry::router::router(state);
+        let status = |path: &'static str| {
+            let app = app.clone();
+            async move {
+                app.oneshot(
+                    axum::http::Request::get(path)
+                        .body(axum::body::Body::empty())
+                        .unwrap(),
+                )
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+            }
+        };
+        for path in [
+            "/v0.1/catalog",
+            "/v0.1/catalog/keys",
+            "/v0.1/log/checkpoint",
+        ] {
+            assert_eq!(status(path).await, 503, "{path} before the first signing");
+        }
+        catalog.sign(Timestamp::now()).await.unwrap().unwrap();
+        for path in [
+            "/v0.1/catalog",
+            "/v0.1/catalog/keys",
+            "/v0.1/log/checkpoint",
+        ] {
+            assert_eq!(status(path).await, 200, "{path} after it");
+        }
+    });
+}
