@@ -228,8 +228,6 @@ pub struct Snapshot {
     pub checkpoint: Body,
     /// `/v0.1/catalog/keys`.
     pub keys: Body,
-    /// The raw key statements (to notice a rotation on disk).
-    keys_raw: String,
     /// Shards by hex SHA-256: this index's, and those of indexes replaced
     /// less than [`SHARD_GRACE`] ago (a client mid-pull still finds them).
     shards: HashMap<String, Arc<Body>>,
@@ -354,7 +352,7 @@ impl CatalogService {
         let due = match self.snapshot() {
             None => true,
             Some(s) => {
-                s.keys_raw.as_bytes() != self.keys.statements.as_slice()
+                s.keys.identity != self.keys.statements.as_slice()
                     || now >= plus(s.issued_at, self.options.refresh_every)
                     || self.store.log_size().await? > s.tree_size
             }
@@ -449,8 +447,7 @@ impl CatalogService {
             expires: payload.expires,
             index: Body::new(signed.index.into_bytes(), JSON)?,
             checkpoint: Body::new(signed.checkpoint.into_bytes(), NOTE)?,
-            keys: Body::new(signed.keys.clone().into_bytes(), JSON)?,
-            keys_raw: signed.keys,
+            keys: Body::new(signed.keys.into_bytes(), JSON)?,
             shards,
             current,
             retired,
@@ -592,17 +589,18 @@ fn plan(
         .lock()
         .map_err(|_| "log tree lock poisoned".to_owned())?;
     extend(&mut tree, pending.leaves_from, &pending.leaves)?;
-    let due = match &pending.current {
-        None => true,
-        Some(c) => {
-            let issued = index_payload(&c.index)
-                .map_err(|e| e.to_string())?
-                .issued_at;
+    let stored_index = match &pending.current {
+        Some(c) => Some(index_payload(&c.index).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let due = match (&pending.current, &stored_index) {
+        (Some(c), Some(stored)) => {
             !append.is_empty()
                 || pending.log_size > c.tree_size
-                || now >= plus(issued, options.refresh_every)
+                || now >= plus(stored.issued_at, options.refresh_every)
                 || c.keys.as_bytes() != keys.statements.as_slice()
         }
+        _ => true,
     };
     if !due {
         return Ok(None);
@@ -623,11 +621,8 @@ fn plan(
         root_hash: root.to_base64(),
     };
     let empty = Catalog::new().encode().map_err(|e| e.to_string())?;
-    let (previous, mut shards): (IndexPayload, Vec<(u8, Vec<u8>)>) = match &pending.current {
-        Some(c) => (
-            index_payload(&c.index).map_err(|e| e.to_string())?,
-            pending.shards,
-        ),
+    let (previous, mut shards): (IndexPayload, Vec<(u8, Vec<u8>)>) = match stored_index {
+        Some(stored) => (stored, pending.shards),
         None => (
             build::index_payload(
                 0,

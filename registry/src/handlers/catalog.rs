@@ -173,14 +173,21 @@ fn query<T>(q: Result<Query<T>, QueryRejection>, usage: &str) -> Result<T, ApiEr
 }
 
 fn json(value: &impl serde::Serialize, cache: HeaderValue) -> Result<Response, ApiError> {
-    let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
+    Ok(json_bytes(
+        serde_json::to_vec(value).map_err(ApiError::internal)?,
+        cache,
+    ))
+}
+
+/// A JSON body answered as it is.
+fn json_bytes(body: Vec<u8>, cache: HeaderValue) -> Response {
     let mut r = body.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
     r.headers_mut().insert(header::CACHE_CONTROL, cache);
-    Ok(r)
+    r
 }
 
 /// Query of `/v0.1/log/entries`.
@@ -221,16 +228,10 @@ pub async fn entries(
         )));
     }
     let full = end - q.start == MAX_ENTRIES_PAGE || end == q.end;
-    let mut r = entries_page(q.start, &leaves).into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
+    Ok(json_bytes(
+        entries_page(q.start, &leaves),
         if full { IMMUTABLE } else { NO_CACHE },
-    );
-    Ok(r)
+    ))
 }
 
 /// The `EntriesPage` JSON of leaves stored from `start`: each leaf is already
