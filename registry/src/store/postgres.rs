@@ -165,6 +165,35 @@ fn decode<T: DeserializeOwned>(text: &str) -> Result<T, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// The record (first column, JSON text) of the row `sql` selects, if any.
+async fn record<C: tokio_postgres::GenericClient, T: DeserializeOwned>(
+    client: &C,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Option<T>, StoreError> {
+    client
+        .query_opt(sql, params)
+        .await
+        .map_err(backend)?
+        .map(|r| decode(r.get::<_, &str>(0)))
+        .transpose()
+}
+
+/// The records (first column, JSON text) of every row `sql` selects.
+async fn records<C: tokio_postgres::GenericClient, T: DeserializeOwned>(
+    client: &C,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<T>, StoreError> {
+    client
+        .query(sql, params)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(|r| decode(r.get::<_, &str>(0)))
+        .collect()
+}
+
 async fn connect(url: &str) -> Result<Client, StoreError> {
     let (client, connection) =
         tokio::time::timeout(CONNECT_TIMEOUT, tokio_postgres::connect(url, NoTls))
@@ -294,19 +323,17 @@ async fn append_log(txn: &Transaction<'_>, index: u64, leaf: &[u8]) -> Result<()
     Ok(())
 }
 
-async fn read_version(
-    txn: &Transaction<'_>,
+async fn read_version<C: tokio_postgres::GenericClient>(
+    client: &C,
     name: &str,
     version: &str,
 ) -> Result<Option<VersionRecord>, StoreError> {
-    txn.query_opt(
+    record(
+        client,
         "SELECT record FROM versions WHERE name = $1 AND version = $2",
         &[&name, &version],
     )
     .await
-    .map_err(backend)?
-    .map(|r| decode(r.get::<_, &str>(0)))
-    .transpose()
 }
 
 async fn write_version(txn: &Transaction<'_>, r: &VersionRecord) -> Result<(), StoreError> {
@@ -333,13 +360,8 @@ async fn write_version(txn: &Transaction<'_>, r: &VersionRecord) -> Result<(), S
 }
 
 async fn recompute_latest(txn: &Transaction<'_>, name: &str) -> Result<(), StoreError> {
-    let all: Vec<VersionRecord> = txn
-        .query("SELECT record FROM versions WHERE name = $1", &[&name])
-        .await
-        .map_err(backend)?
-        .iter()
-        .map(|r| decode(r.get::<_, &str>(0)))
-        .collect::<Result<_, _>>()?;
+    let all: Vec<VersionRecord> =
+        records(txn, "SELECT record FROM versions WHERE name = $1", &[&name]).await?;
     let latest = choose_latest(
         all.iter()
             .map(|r| (r.version.as_str(), r.published_at, r.status)),
@@ -396,21 +418,17 @@ impl Store for PostgresStore {
 
     async fn namespace(&self, name: &str) -> Result<Option<Namespace>, StoreError> {
         let conn = self.pool.get().await?;
-        conn.query_opt("SELECT record FROM namespaces WHERE name = $1", &[&name])
-            .await
-            .map_err(backend)?
-            .map(|r| decode(r.get::<_, &str>(0)))
-            .transpose()
+        record(
+            &*conn,
+            "SELECT record FROM namespaces WHERE name = $1",
+            &[&name],
+        )
+        .await
     }
 
     async fn namespaces(&self) -> Result<Vec<Namespace>, StoreError> {
         let conn = self.pool.get().await?;
-        conn.query("SELECT record FROM namespaces ORDER BY name", &[])
-            .await
-            .map_err(backend)?
-            .iter()
-            .map(|r| decode(r.get::<_, &str>(0)))
-            .collect()
+        records(&*conn, "SELECT record FROM namespaces ORDER BY name", &[]).await
     }
 
     async fn create_token(
@@ -437,11 +455,7 @@ impl Store for PostgresStore {
 
     async fn token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
         let conn = self.pool.get().await?;
-        conn.query_opt("SELECT record FROM tokens WHERE id = $1", &[&id])
-            .await
-            .map_err(backend)?
-            .map(|r| decode(r.get::<_, &str>(0)))
-            .transpose()
+        record(&*conn, "SELECT record FROM tokens WHERE id = $1", &[&id]).await
     }
 
     async fn revoke_token(
@@ -453,12 +467,8 @@ impl Store for PostgresStore {
         let mut conn = self.pool.get().await?;
         let txn = conn.transaction().await.map_err(backend)?;
         lock(&txn).await?;
-        let found: Option<TokenRecord> = txn
-            .query_opt("SELECT record FROM tokens WHERE id = $1", &[&id])
-            .await
-            .map_err(backend)?
-            .map(|r| decode(r.get::<_, &str>(0)))
-            .transpose()?;
+        let found: Option<TokenRecord> =
+            record(&txn, "SELECT record FROM tokens WHERE id = $1", &[&id]).await?;
         let Some(mut record) = found else {
             return Ok(None);
         };
@@ -476,12 +486,7 @@ impl Store for PostgresStore {
 
     async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
         let conn = self.pool.get().await?;
-        conn.query("SELECT record FROM tokens ORDER BY id", &[])
-            .await
-            .map_err(backend)?
-            .iter()
-            .map(|r| decode(r.get::<_, &str>(0)))
-            .collect()
+        records(&*conn, "SELECT record FROM tokens ORDER BY id", &[]).await
     }
 
     async fn publish(
@@ -559,39 +564,27 @@ impl Store for PostgresStore {
         version: &str,
     ) -> Result<Option<VersionRecord>, StoreError> {
         let conn = self.pool.get().await?;
-        conn.query_opt(
-            "SELECT record FROM versions WHERE name = $1 AND version = $2",
-            &[&name, &version],
-        )
-        .await
-        .map_err(backend)?
-        .map(|r| decode(r.get::<_, &str>(0)))
-        .transpose()
+        read_version(&*conn, name, version).await
     }
 
     async fn latest(&self, name: &str) -> Result<Option<VersionRecord>, StoreError> {
         let conn = self.pool.get().await?;
-        conn.query_opt(
+        record(
+            &*conn,
             "SELECT record FROM versions WHERE name = $1 AND is_latest",
             &[&name],
         )
         .await
-        .map_err(backend)?
-        .map(|r| decode(r.get::<_, &str>(0)))
-        .transpose()
     }
 
     async fn versions(&self, name: &str) -> Result<Vec<VersionRecord>, StoreError> {
         let conn = self.pool.get().await?;
-        conn.query(
+        records(
+            &*conn,
             "SELECT record FROM versions WHERE name = $1 ORDER BY published_at DESC, version DESC",
             &[&name],
         )
         .await
-        .map_err(backend)?
-        .iter()
-        .map(|r| decode(r.get::<_, &str>(0)))
-        .collect()
     }
 
     async fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
@@ -631,13 +624,7 @@ impl Store for PostgresStore {
         params.push(&limit);
         sql.push_str(&format!(" ORDER BY name, version LIMIT ${}", params.len()));
         let conn = self.pool.get().await?;
-        let mut items: Vec<VersionRecord> = conn
-            .query(&sql, &params)
-            .await
-            .map_err(backend)?
-            .iter()
-            .map(|r| decode(r.get::<_, &str>(0)))
-            .collect::<Result<_, _>>()?;
+        let mut items: Vec<VersionRecord> = records(&*conn, &sql, &params).await?;
         let next = if items.len() > query.limit {
             items.truncate(query.limit);
             items.last().map(|r| Cursor {
