@@ -6,8 +6,9 @@
 # each of the four requests: registry >= 70 % of nginx's req/s and p99 <=
 # 1.5x nginx's. Also prints, for a store of SERVERS servers: time from
 # server start to the first signed catalog, index and catalog sizes, and the
-# time and bytes of a full `mcp-verify catalog pull` and of a second pull
-# with nothing changed.
+# time and bytes of a full `mcp-verify catalog pull`, of a second pull with
+# nothing changed, and of a pull after one publish (target: bytes <= index +
+# 2 shards).
 #
 #   bench/catalog-serve.sh [SERVERS] [SECONDS] [ROUNDS]   # defaults 1000 10 3
 #
@@ -45,17 +46,45 @@ start=$(date +%s%N)
 echo "bulk load: $servers servers x 1 version in $(( $(ms_since "$start") / 1000 )) s"
 
 reg_port=$(free_port); reg="http://127.0.0.1:$reg_port"
+# Starts the registry on the store and waits for its first signed catalog.
+start_registry() {
+  RUST_LOG=warn "$target/mcp-registry" serve --data-dir "$data" --listen "127.0.0.1:$reg_port" \
+    --rate-limit-per-ip 0 2>>"$tmp/registry.log" &
+  reg_pid=$!
+  local deadline=$(( $(date +%s) + 600 ))
+  until [ "$(curl -s -o /dev/null --max-time 5 -w '%{http_code}' "$reg/v0.1/catalog")" = 200 ]; do
+    kill -0 "$reg_pid" 2>/dev/null || { echo "the registry exited:"; cat "$tmp/registry.log"; exit 1; }
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "no signed catalog after 600 s"; exit 1; }
+    sleep 0.02
+  done
+}
 start=$(date +%s%N)
-RUST_LOG=warn "$target/mcp-registry" serve --data-dir "$data" --listen "127.0.0.1:$reg_port" \
-  --rate-limit-per-ip 0 2>"$tmp/registry.log" &
-reg_pid=$!
-deadline=$(( $(date +%s) + 600 ))
-until [ "$(curl -s -o /dev/null --max-time 5 -w '%{http_code}' "$reg/v0.1/catalog")" = 200 ]; do
-  kill -0 "$reg_pid" 2>/dev/null || { echo "the registry exited:"; cat "$tmp/registry.log"; exit 1; }
-  [ "$(date +%s)" -lt "$deadline" ] || { echo "no signed catalog after 600 s"; exit 1; }
-  sleep 0.02
-done
+start_registry
 first_catalog_ms=$(ms_since "$start")
+first_catalog_rss=$(awk '/^VmHWM/ { print $2 * 1024 }' "/proc/$reg_pid/status")
+
+pull() {
+  local t; t=$(date +%s%N)
+  timeout 600 "$target/mcp-verify" catalog pull "$reg" --keys "$data/catalog-keys/root.pub" \
+    --state "$tmp/pull-state" --output json >"$tmp/pull.json"
+  pull_ms=$(ms_since "$t")
+  pull_bytes=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["verified"]; print(r["summary"]["bytesFetched"])' "$tmp/pull.json")
+}
+pull; full_ms=$pull_ms; full_bytes=$pull_bytes
+pull; again_ms=$pull_ms; again_bytes=$pull_bytes
+# One publish, then an incremental pull: the new version goes into the
+# stopped store (the same transaction a publish makes) and the registry's
+# signing at start is the next index, naming one rewritten shard.
+kill "$reg_pid"; wait "$reg_pid" 2>/dev/null || true
+"$target/examples/bulk_load" "$data" --one io.github.bench/server-000000 9.9.9 >/dev/null
+start_registry
+pull; one_ms=$pull_ms; one_bytes=$pull_bytes
+one_shards=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["shardsFetched"])' "$tmp/pull.json")
+index_size=$(get "$reg/v0.1/catalog" | wc -c)
+largest_shard=$(get "$reg/v0.1/catalog" | python3 -c '
+import base64, json, sys
+print(max(s["size"] for s in json.loads(base64.b64decode(json.load(sys.stdin)["payload"]))["shards"]))')
+one_budget=$(( index_size + 2 * largest_shard ))
 
 # The index and every shard it names, identity and gzip.
 get "$reg/v0.1/catalog" -o "$www/index.json"
@@ -76,27 +105,20 @@ shards_gzip=$(curl -fsS --max-time 120 -H 'Accept-Encoding: gzip' -w '%{size_dow
 keys_size=$(get "$reg/v0.1/catalog/keys" | wc -c)
 checkpoint_size=$(get "$reg/v0.1/log/checkpoint" | wc -c)
 
-pull() {
-  local t; t=$(date +%s%N)
-  timeout 600 "$target/mcp-verify" catalog pull "$reg" --keys "$data/catalog-keys/root.pub" \
-    --state "$tmp/pull-state" --output json >"$tmp/pull.json"
-  pull_ms=$(ms_since "$t")
-  pull_bytes=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["verified"]; print(r["summary"]["bytesFetched"])' "$tmp/pull.json")
-}
-pull; full_ms=$pull_ms; full_bytes=$pull_bytes
-pull; again_ms=$pull_ms; again_bytes=$pull_bytes
-
 echo
 echo "catalog of $servers servers"
-printf '  %-44s %s ms\n' "server start to first signed catalog" "$first_catalog_ms"
+printf '  %-44s %s ms, peak RSS %s\n' "server start to first signed catalog" "$first_catalog_ms" "$(size "$first_catalog_rss")"
 printf '  %-44s %s (%s gzip)\n' "index" "$(size "$(stat -c %s "$www/index.json")")" "$(size "$(stat -c %s "$www/index.json.gz")")"
 printf '  %-44s %s (%s gzip)\n' "largest shard" "$(size "$shard_size")" "$(size "$(stat -c %s "$www/shards/$shard.gz")")"
 printf '  %-44s %s (%s gzip)\n' "shards, total ($(wc -l <"$tmp/shards.txt"))" "$(size "$shards_identity")" "$(size "$shards_gzip")"
 printf '  %-44s %s / %s\n' "key statements / checkpoint" "$(size "$keys_size")" "$(size "$checkpoint_size")"
 printf '  %-44s %s ms, %s fetched (decoded)\n' "full pull + verify (mcp-verify catalog pull)" "$full_ms" "$(size "$full_bytes")"
 printf '  %-44s %s ms, %s fetched (decoded)\n' "second pull, nothing changed" "$again_ms" "$(size "$again_bytes")"
+printf '  %-44s %s ms, %s fetched (decoded), %s shard(s)\n' "pull after one publish" "$one_ms" "$(size "$one_bytes")" "$one_shards"
+one_verdict=PASS; [ "$one_bytes" -le "$one_budget" ] || one_verdict=FAIL
+printf '  %-44s %s  (target: <= index + 2 largest shards = %s)\n' "  ... bytes within target" "$one_verdict" "$(size "$one_budget")"
 
-[ "$secs" -gt 0 ] || exit 0
+[ "$secs" -gt 0 ] || { [ "$one_verdict" = PASS ]; exit; }
 
 # nginx serving the same bytes at the same paths.
 ngx_port=$(free_port); ngx="http://127.0.0.1:$ngx_port"
@@ -166,38 +188,51 @@ echo "each answers 304 to its own gzip ETag (registry $reg_index_etag, nginx $ng
 
 to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# Case NAME URL [HEADER...]: one wrk run, appending "req/s p99-ms" to $tmp/NAME.
+# CPU time (user + system, clock ticks) of the processes PIDS so far.
+ticks() { local p t=0; for p in $1; do t=$(( t + $(awk '{ print $14 + $15 }' "/proc/$p/stat") )); done; echo "$t"; }
+hz=$(getconf CLK_TCK)
+# Case NAME PIDS URL [HEADER...]: one wrk run against the server whose
+# processes are PIDS, appending "req/s p99-ms cpu-us-per-request" to $tmp/NAME.
 run() {
-  local name="$1" url="$2"; shift 2
-  local args=(-H 'Accept-Encoding: gzip') h out
+  local name="$1" pids="$2" url="$3"; shift 3
+  local args=(-H 'Accept-Encoding: gzip') h out before after
   for h in "$@"; do args+=(-H "$h"); done
+  before=$(ticks "$pids")
   out=$(timeout $((secs + 30)) wrk -t2 -c64 -d"${secs}s" --latency "${args[@]}" "$url")
+  after=$(ticks "$pids")
   if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
     echo "wrk reported errors for $url:"; grep -E 'Non-2xx|Socket errors' <<<"$out"; exit 1
   fi
-  echo "$(awk '/Requests\/sec/ { print $2 }' <<<"$out") $(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")" >>"$tmp/$name"
+  echo "$(awk '/Requests\/sec/ { print $2 }' <<<"$out") $(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")" \
+    "$(awk -v t=$(( after - before )) -v hz="$hz" '/requests in/ { printf "%.2f", t * 1e6 / hz / $1 }' <<<"$out")" >>"$tmp/$name"
 }
+ngx_pids=$(pgrep -P "$nginx_pid" | tr '\n' ' ')
 index="/v0.1/catalog"; shard_path="/v0.1/catalog/shards/$shard"
 echo
 echo "wrk -t2 -c64 -d${secs}s --latency -H 'Accept-Encoding: gzip', registry and nginx alternating, median of $rounds rounds"
 for r in $(seq "$rounds"); do
   echo "  round $r/$rounds"
-  run healthz "$reg/healthz"
-  run reg-index-200 "$reg$index";                                   run ngx-index-200 "$ngx$index"
-  run reg-index-304 "$reg$index" "If-None-Match: $reg_index_etag";  run ngx-index-304 "$ngx$index" "If-None-Match: $ngx_index_etag"
-  run reg-shard-200 "$reg$shard_path";                              run ngx-shard-200 "$ngx$shard_path"
-  run reg-shard-304 "$reg$shard_path" "If-None-Match: $reg_shard_etag"; run ngx-shard-304 "$ngx$shard_path" "If-None-Match: $ngx_shard_etag"
+  run healthz "$reg_pid" "$reg/healthz"
+  run reg-index-200 "$reg_pid" "$reg$index"
+  run ngx-index-200 "$ngx_pids" "$ngx$index"
+  run reg-index-304 "$reg_pid" "$reg$index" "If-None-Match: $reg_index_etag"
+  run ngx-index-304 "$ngx_pids" "$ngx$index" "If-None-Match: $ngx_index_etag"
+  run reg-shard-200 "$reg_pid" "$reg$shard_path"
+  run ngx-shard-200 "$ngx_pids" "$ngx$shard_path"
+  run reg-shard-304 "$reg_pid" "$reg$shard_path" "If-None-Match: $reg_shard_etag"
+  run ngx-shard-304 "$ngx_pids" "$ngx$shard_path" "If-None-Match: $ngx_shard_etag"
 done
 med() { awk -v c="$2" '{ print $c }' "$tmp/$1" | median; }
 echo
 echo "targets: registry req/s >= 70 % of nginx's, registry p99 <= 1.5x nginx's"
-printf '%-11s %10s %9s %10s %9s %8s %8s  %s\n' "" "registry" "p99 ms" "nginx" "p99 ms" "req/s" "p99" "verdict"
-failed=0
+echo "(CPU: server CPU time per request, user + system, in microseconds; not a target)"
+printf '%-11s %10s %9s %10s %9s %8s %8s  %-7s %s\n' "" "registry" "p99 ms" "nginx" "p99 ms" "req/s" "p99" "verdict" "CPU us registry / nginx"
+failed=0; [ "$one_verdict" = PASS ] || failed=1
 for case in index-200 index-304 shard-200 shard-304; do
   line=$(awk -v a="$(med "reg-$case" 1)" -v c="$(med "reg-$case" 2)" -v b="$(med "ngx-$case" 1)" -v d="$(med "ngx-$case" 2)" -v n="${case/-/ }" \
     'BEGIN { rr = a / b; pr = c / d; printf "%-11s %10.0f %9.2f %10.0f %9.2f %7.0f%% %7.2fx  %s", n, a, c, b, d, rr * 100, pr, (rr >= 0.70 && pr <= 1.5) ? "PASS" : "FAIL" }')
-  echo "$line"
+  echo "$line    $(med "reg-$case" 3) / $(med "ngx-$case" 3)"
   [[ "$line" == *PASS ]] || failed=1
 done
-printf '%-11s %10.0f %9.2f   (the registry'"'"'s HTTP stack and middleware alone)\n' "healthz" "$(med healthz 1)" "$(med healthz 2)"
+printf '%-11s %10.0f %9.2f   (the registry'"'"'s HTTP stack and middleware alone; CPU %s us)\n' "healthz" "$(med healthz 1)" "$(med healthz 2)" "$(med healthz 3)"
 exit "$failed"

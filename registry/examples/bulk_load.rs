@@ -1,24 +1,38 @@
 //! Bulk-loads an embedded store for benchmarks: `bulk_load DIR SERVERS VERSIONS`
 //! writes SERVERS × VERSIONS published versions (through the `Store` trait,
-//! one transaction each, as a publish would) into DIR/registry.redb.
+//! one transaction each, as a publish would) into DIR/registry.redb;
+//! `bulk_load DIR --one NAME VERSION` adds one more version the same way.
 
 use mcp_registry::store::{self, StoreConfig};
 use std::path::PathBuf;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let [_, dir, servers, versions] = args.as_slice() else {
-        anyhow::bail!("usage: bulk_load DIR SERVERS VERSIONS");
+    let config = |dir: &str| StoreConfig::Embedded {
+        path: PathBuf::from(dir).join("registry.redb"),
     };
-    let (servers, versions): (usize, usize) = (servers.parse()?, versions.parse()?);
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async {
-        let config = StoreConfig::Embedded {
-            path: PathBuf::from(dir).join("registry.redb"),
-        };
-        let store = store::open(&config).await?;
-        mcp_registry::testing::bulk_load(store.as_ref(), servers, versions).await
-    })?;
-    println!("loaded {} versions into {dir}", servers * versions);
+    match args.as_slice() {
+        [_, dir, flag, name, version] if flag == "--one" => {
+            runtime.block_on(async {
+                let store = store::open(&config(dir)).await?;
+                let (record, audit) = mcp_registry::testing::bench_version(name, version)?;
+                store.publish(&record, &audit).await?;
+                anyhow::Ok(())
+            })?;
+            println!("added {name} {version} to {dir}");
+        }
+        [_, dir, servers, versions] => {
+            let (servers, versions): (usize, usize) = (servers.parse()?, versions.parse()?);
+            runtime.block_on(async {
+                let store = store::open(&config(dir)).await?;
+                mcp_registry::testing::bulk_load(store.as_ref(), servers, versions).await
+            })?;
+            println!("loaded {} versions into {dir}", servers * versions);
+        }
+        _ => anyhow::bail!(
+            "usage: bulk_load DIR SERVERS VERSIONS | bulk_load DIR --one NAME VERSION"
+        ),
+    }
     Ok(())
 }

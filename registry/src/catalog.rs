@@ -242,6 +242,11 @@ impl Snapshot {
     pub fn shard(&self, hex: &str) -> Option<&Arc<Body>> {
         self.shards.get(hex)
     }
+
+    /// The hex SHA-256 of each shard the index names, in bin order.
+    pub fn current_shards(&self) -> impl Iterator<Item = &str> {
+        self.current.iter().map(String::as_str)
+    }
 }
 
 /// The registry's catalog: signs, and holds what is served.

@@ -4,85 +4,253 @@
 //! route and status.
 
 use crate::error::ApiError;
+use crate::handlers::catalog::{self, SnapshotRoute};
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::HeaderValue;
-use axum::middleware::Next;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
+use pin_project_lite::pin_project;
 use std::cell::Cell;
+use std::convert::Infallible;
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::LazyLock;
+use std::task::{Context, Poll};
 use std::time::Instant;
-use tracing::Instrument;
+use tower::Service;
+use tracing::Span;
+use tracing::instrument::{Instrument, Instrumented};
 
 /// Header carrying the request id in and out.
-pub const REQUEST_ID: &str = "x-request-id";
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The client address as the server believes it (see [`AppState::client_ip`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<IpAddr>);
 
-/// The matched route template, passed out to the outer middleware for metrics.
-#[derive(Debug, Clone)]
-struct RouteName(MatchedPath);
-
 /// Routes that probes and scrapers call; never rate limited.
 const UNLIMITED: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 
-/// Outer layer: request id, client IP, per-IP rate limit, span, access log, metrics.
-pub async fn outer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
-    let client_ip = state.client_ip(peer, req.headers());
-    req.extensions_mut().insert(ClientIp(client_ip));
-    let request_id = req
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            !v.is_empty()
-                && v.len() <= 64
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-        .map_or_else(new_request_id, str::to_owned);
-    let method = req.method().clone();
-    let span = tracing::info_span!(
-        "request",
-        request_id = %request_id,
-        method = %method,
-        path = %req.uri().path(),
-        client_ip = %client_ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string()),
-    );
-    let limited = match client_ip {
-        Some(ip) if !state.ip_limiter.is_unlimited() && !UNLIMITED.contains(&req.uri().path()) => {
-            state.ip_limiter.check(&ip.to_string()).err()
+/// The route template a path matches, as metrics name it: the same table
+/// the router is built from, so the two cannot disagree.
+fn route_of(path: &str) -> &'static str {
+    static ROUTES: LazyLock<matchit::Router<&'static str>> = LazyLock::new(|| {
+        let mut routes = matchit::Router::new();
+        for (_, path) in crate::router::routes() {
+            // The same path under two methods is inserted once.
+            let _ = routes.insert(path, path);
         }
-        _ => None,
-    };
-    let mut response = match limited {
-        None => next.run(req).instrument(span.clone()).await,
-        Some(wait) => ApiError::too_many_requests(wait).into_response(),
-    };
-    let route = match (limited, response.extensions().get::<RouteName>()) {
-        (Some(_), _) => "(rate-limited)",
-        (None, Some(r)) => r.0.as_str(),
-        (None, None) => "(unmatched)",
-    };
-    let status = response.status().as_u16();
-    let elapsed = started.elapsed();
-    state
-        .metrics
-        .request(route, method.as_str(), status, elapsed.as_secs_f64());
-    span.in_scope(|| {
-        tracing::info!(status, route = %route, latency_us = elapsed.as_micros() as u64, "answered");
+        routes
     });
-    if let Ok(v) = HeaderValue::try_from(request_id) {
-        response.headers_mut().insert(REQUEST_ID, v);
+    ROUTES.at(path).map_or("(unmatched)", |m| *m.value)
+}
+
+/// The middleware every request passes through, around the whole router:
+/// request id, client IP, per-IP rate limit, span, access log and metrics.
+/// A hand-written service rather than `axum::middleware::from_fn`, which
+/// boxes a future and clones the inner service on every request; the route
+/// template for metrics comes from [`route_of`], so no layer inside the
+/// router is needed either. The catalog routes gateways poll answer in a few
+/// microseconds, so the stack around them is most of their cost: a `GET` of
+/// a [`SnapshotRoute`] is answered here, without the router.
+#[derive(Clone)]
+pub struct Observe<S> {
+    inner: S,
+    state: AppState,
+    peer: Option<SocketAddr>,
+}
+
+impl<S> Observe<S> {
+    /// Wraps `inner`.
+    pub fn new(inner: S, state: AppState) -> Observe<S> {
+        Observe {
+            inner,
+            state,
+            peer: None,
+        }
     }
-    response
+
+    /// This service for one connection from `peer`.
+    pub fn for_peer(&self, peer: SocketAddr) -> Observe<S>
+    where
+        S: Clone,
+    {
+        Observe {
+            inner: self.inner.clone(),
+            state: self.state.clone(),
+            peer: Some(peer),
+        }
+    }
+}
+
+impl<S> std::fmt::Debug for Observe<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Observe").field("peer", &self.peer).finish()
+    }
+}
+
+impl<S> Service<Request> for Observe<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = ObserveFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        let started = Instant::now();
+        let client_ip = self.state.client_ip(self.peer, req.headers());
+        req.extensions_mut().insert(ClientIp(client_ip));
+        let request_id = req
+            .headers()
+            .get(&REQUEST_ID)
+            .filter(|v| {
+                let v = v.as_bytes();
+                !v.is_empty()
+                    && v.len() <= 64
+                    && v.iter()
+                        .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+            })
+            .cloned()
+            .unwrap_or_else(new_request_id);
+        let method = req.method().clone();
+        let path = req.uri().path();
+        let span = tracing::info_span!(
+            "request",
+            request_id = %request_id.to_str().unwrap_or_default(),
+            method = %method,
+            path = %path,
+            client_ip = %client_ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string()),
+        );
+        let limited = match client_ip {
+            Some(ip) if !self.state.ip_limiter.is_unlimited() && !UNLIMITED.contains(&path) => {
+                self.state.ip_limiter.check(&ip.to_string()).err()
+            }
+            _ => None,
+        };
+        let matched = route_of(path);
+        let snapshot_route = (method == Method::GET)
+            .then(|| SnapshotRoute::of(matched))
+            .flatten();
+        let (route, answer) = match (limited, snapshot_route) {
+            (None, Some(snapshot_route)) => {
+                let response = span.in_scope(|| {
+                    catalog::answer(snapshot_route, &self.state, &req)
+                        .unwrap_or_else(IntoResponse::into_response)
+                });
+                (
+                    matched,
+                    Answer::Ready {
+                        response: Some(response),
+                    },
+                )
+            }
+            (None, None) => (
+                matched,
+                Answer::Inner {
+                    future: self.inner.call(req).instrument(span.clone()),
+                },
+            ),
+            (Some(wait), _) => (
+                "(rate-limited)",
+                Answer::Ready {
+                    response: Some(ApiError::too_many_requests(wait).into_response()),
+                },
+            ),
+        };
+        ObserveFuture {
+            answer,
+            done: Some(Done {
+                started,
+                route,
+                method,
+                request_id,
+                state: self.state.clone(),
+                span,
+            }),
+        }
+    }
+}
+
+/// What is left to do once the answer is there.
+struct Done {
+    started: Instant,
+    route: &'static str,
+    method: Method,
+    request_id: HeaderValue,
+    state: AppState,
+    span: Span,
+}
+
+impl Done {
+    fn finish(self, response: &mut Response) {
+        let status = response.status().as_u16();
+        let elapsed = self.started.elapsed();
+        self.state.metrics.request(
+            self.route,
+            self.method.as_str(),
+            status,
+            elapsed.as_secs_f64(),
+        );
+        self.span.in_scope(|| {
+            tracing::info!(status, route = %self.route, latency_us = elapsed.as_micros() as u64, "answered");
+        });
+        response.headers_mut().insert(REQUEST_ID, self.request_id);
+    }
+}
+
+pin_project! {
+    #[project = AnswerProj]
+    enum Answer<F> {
+        Inner { #[pin] future: Instrumented<F> },
+        Ready { response: Option<Response> },
+    }
+}
+
+pin_project! {
+    /// The response future of [`Observe`].
+    pub struct ObserveFuture<F> {
+        #[pin]
+        answer: Answer<F>,
+        done: Option<Done>,
+    }
+}
+
+impl<F> std::fmt::Debug for ObserveFuture<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObserveFuture")
+            .field("route", &self.done.as_ref().map(|d| d.route))
+            .finish()
+    }
+}
+
+impl<F> Future for ObserveFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = match this.answer.project() {
+            AnswerProj::Inner { future } => match future.poll(cx) {
+                Poll::Ready(Ok(r)) => r,
+                Poll::Pending => return Poll::Pending,
+            },
+            AnswerProj::Ready { response } => response
+                .take()
+                .unwrap_or_else(|| ApiError::internal("response polled twice").into_response()),
+        };
+        if let Some(done) = this.done.take() {
+            done.finish(&mut response);
+        }
+        Poll::Ready(Ok(response))
+    }
 }
 
 /// A fresh request id: 16 hex digits. Each thread draws from its own
@@ -90,7 +258,7 @@ pub async fn outer(State(state): State<AppState>, mut req: Request, next: Next) 
 /// within a thread (the generator is a bijection of a counter) and threads
 /// and processes start at unrelated points, without a system RNG call per
 /// request. Request ids are not secrets.
-fn new_request_id() -> String {
+fn new_request_id() -> HeaderValue {
     thread_local! {
         static STATE: Cell<u64> = Cell::new(seed());
     }
@@ -102,7 +270,12 @@ fn new_request_id() -> String {
     let mut z = state;
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    format!("{:016x}", z ^ (z >> 31))
+    let z = z ^ (z >> 31);
+    let mut hex = [0u8; 16];
+    for (i, digit) in hex.iter_mut().enumerate() {
+        *digit = b"0123456789abcdef"[((z >> (60 - 4 * i)) & 0xf) as usize];
+    }
+    HeaderValue::from_bytes(&hex).expect("hex digits are a valid header value")
 }
 
 fn seed() -> u64 {
@@ -111,16 +284,6 @@ fn seed() -> u64 {
     // On RNG failure the ids are still unique within the thread.
     let _ = SystemRandom::new().fill(&mut bytes);
     u64::from_le_bytes(bytes)
-}
-
-/// Inner (route) layer: passes the matched route template out for metrics.
-pub async fn route(req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().cloned();
-    let mut response = next.run(req).await;
-    if let Some(route) = route {
-        response.extensions_mut().insert(RouteName(route));
-    }
-    response
 }
 
 #[cfg(test)]
@@ -132,10 +295,10 @@ mod tests {
     fn made_up_request_ids_are_16_hex_digits_and_never_repeat_across_threads() {
         let batch = || (0..50_000).map(|_| new_request_id()).collect::<Vec<_>>();
         let other = std::thread::spawn(batch).join().unwrap();
-        let ids: Vec<String> = batch().into_iter().chain(other).collect();
+        let ids: Vec<HeaderValue> = batch().into_iter().chain(other).collect();
         assert!(
             ids.iter()
-                .all(|id| id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+                .all(|id| id.len() == 16 && id.as_bytes().iter().all(u8::is_ascii_hexdigit))
         );
         assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len());
     }

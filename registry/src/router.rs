@@ -3,10 +3,9 @@
 
 use crate::error::ApiError;
 use crate::handlers::{admin, audit, catalog, ops, publish, servers, status};
-use crate::observe;
+use crate::observe::Observe;
 use crate::state::AppState;
 use axum::Router;
-use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodRouter, get, post};
 
 /// A route: HTTP method and path template.
@@ -83,15 +82,18 @@ pub fn routes() -> Vec<Route> {
     table().into_iter().map(|(r, _)| r).collect()
 }
 
-/// The application: every route, the middleware, and a problem+json 404.
-pub fn router(state: AppState) -> Router {
+/// The application as the server runs it: the router inside the middleware.
+pub type App = Observe<Router>;
+
+/// The application: every route, a problem+json 404, and the middleware
+/// around them all.
+pub fn router(state: AppState) -> App {
     let mut router = Router::new();
     for ((_, path), handler) in table() {
         router = router.route(path, handler);
     }
-    router
+    let router = router
         .fallback(|| async { ApiError::not_found("no such route; see /openapi.json") })
-        .route_layer(axum::middleware::from_fn(observe::route))
-        .layer(from_fn_with_state(state.clone(), observe::outer))
-        .with_state(state)
+        .with_state(state.clone());
+    Observe::new(router, state)
 }

@@ -1,10 +1,9 @@
 //! The HTTP server: accepts connections on a listener, serves HTTP/1.1 with a
-//! header read timeout, passes the peer address to the router, and on
+//! header read timeout, passes the peer address to the application, and on
 //! shutdown stops accepting, lets in-flight requests (publishes included)
 //! finish within the grace period, then returns.
 
-use axum::Router;
-use axum::extract::ConnectInfo;
+use crate::router::App;
 use axum::http::Request;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -28,7 +27,7 @@ pub struct ServerOptions {
 /// Serves `app` on `listener` until `shutdown` completes, then drains.
 pub async fn serve(
     listener: TcpListener,
-    app: Router,
+    app: App,
     options: ServerOptions,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -47,10 +46,9 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let service = app.clone().map_request(move |mut req: Request<Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
-            req
-        });
+        let service = app
+            .for_peer(peer)
+            .map_request(|req: Request<Incoming>| req.map(axum::body::Body::new));
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(options.header_timeout)

@@ -119,48 +119,90 @@ fn represent(body: &Body, headers: &HeaderMap, cache: HeaderValue) -> Response {
     out
 }
 
+/// The routes answered from the catalog snapshot alone. They are what every
+/// gateway polls, so [`crate::observe::Observe`] answers a `GET` of one of
+/// them itself, without the router's per-request boxing; the router serves
+/// the same routes (and `HEAD`) through the handlers below, which answer the
+/// same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotRoute {
+    /// `/v0.1/catalog`
+    Index,
+    /// `/v0.1/catalog/keys`
+    Keys,
+    /// `/v0.1/catalog/shards/{sha256}`
+    Shard,
+    /// `/v0.1/log/checkpoint`
+    Checkpoint,
+}
+
+impl SnapshotRoute {
+    /// The snapshot route with this template, if it is one.
+    pub fn of(route: &str) -> Option<SnapshotRoute> {
+        match route {
+            "/v0.1/catalog" => Some(SnapshotRoute::Index),
+            "/v0.1/catalog/keys" => Some(SnapshotRoute::Keys),
+            "/v0.1/catalog/shards/{sha256}" => Some(SnapshotRoute::Shard),
+            "/v0.1/log/checkpoint" => Some(SnapshotRoute::Checkpoint),
+            _ => None,
+        }
+    }
+}
+
+/// Answers `req` on `route`.
+pub fn answer(route: SnapshotRoute, state: &AppState, req: &Request) -> Result<Response, ApiError> {
+    match route {
+        SnapshotRoute::Index => serve(state, req, NO_CACHE, |s| Ok(&s.index)),
+        SnapshotRoute::Keys => serve(state, req, NO_CACHE, |s| Ok(&s.keys)),
+        SnapshotRoute::Checkpoint => serve(state, req, NO_CACHE, |s| Ok(&s.checkpoint)),
+        SnapshotRoute::Shard => {
+            // The route guarantees the prefix; reading the hash from the path
+            // spares a `Path` extractor (an allocation and percent-decoding).
+            // A percent-encoded hash is refused below like any other
+            // malformed one.
+            let hex = req
+                .uri()
+                .path()
+                .strip_prefix("/v0.1/catalog/shards/")
+                .unwrap_or_default();
+            if hex.len() != 64 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                return Err(ApiError::bad_request(
+                    "shard-hash-invalid",
+                    format!(
+                        "`{hex}` is not a SHA-256 in 64 lowercase hex digits; take shard hashes from the index"
+                    ),
+                ));
+            }
+            serve(state, req, IMMUTABLE, |s| {
+                s.shard(hex).map(|b| &**b).ok_or_else(|| {
+                    ApiError::not_found(format!(
+                        "no shard {hex} in catalog {} or the one before it; fetch the index again",
+                        s.version
+                    ))
+                })
+            })
+        }
+    }
+}
+
 /// `GET /v0.1/catalog`: the signed index.
 pub async fn index(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
-    serve(&state, &req, NO_CACHE, |s| Ok(&s.index))
+    answer(SnapshotRoute::Index, &state, &req)
 }
 
 /// `GET /v0.1/catalog/keys`: the root-signed key statements.
 pub async fn keys(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
-    serve(&state, &req, NO_CACHE, |s| Ok(&s.keys))
+    answer(SnapshotRoute::Keys, &state, &req)
 }
 
 /// `GET /v0.1/catalog/shards/{sha256}`: a shard by content hash (immutable).
 pub async fn shard(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
-    // The route guarantees the prefix; reading the hash from the path itself
-    // spares a `Path` extractor (an allocation and percent-decoding) on a
-    // route gateways poll. A percent-encoded hash is refused below like any
-    // other malformed one.
-    let hex = req
-        .uri()
-        .path()
-        .strip_prefix("/v0.1/catalog/shards/")
-        .unwrap_or_default();
-    if hex.len() != 64 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        return Err(ApiError::bad_request(
-            "shard-hash-invalid",
-            format!(
-                "`{hex}` is not a SHA-256 in 64 lowercase hex digits; take shard hashes from the index"
-            ),
-        ));
-    }
-    serve(&state, &req, IMMUTABLE, |s| {
-        s.shard(hex).map(|b| &**b).ok_or_else(|| {
-            ApiError::not_found(format!(
-                "no shard {hex} in catalog {} or the one before it; fetch the index again",
-                s.version
-            ))
-        })
-    })
+    answer(SnapshotRoute::Shard, &state, &req)
 }
 
 /// `GET /v0.1/log/checkpoint`: the latest signed checkpoint.
 pub async fn checkpoint(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
-    serve(&state, &req, NO_CACHE, |s| Ok(&s.checkpoint))
+    answer(SnapshotRoute::Checkpoint, &state, &req)
 }
 
 fn query<T>(q: Result<Query<T>, QueryRejection>, usage: &str) -> Result<T, ApiError> {

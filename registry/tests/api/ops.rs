@@ -25,6 +25,17 @@ fn health_and_readiness() {
 fn metrics_count_requests_publishes_and_verification_failures_by_stage() {
     let s = TestServer::start(|_| {});
     get(&format!("{}/v0.1/servers", s.base), None);
+    // Metrics name the route template, never the path a client sent.
+    get(
+        &format!("{}/v0.1/servers/io.github.acme%2Fnope/versions", s.base),
+        None,
+    );
+    get(
+        &format!("{}/v0.1/catalog/shards/{}", s.base, "ab".repeat(32)),
+        None,
+    );
+    get(&format!("{}/no/such/route", s.base), None);
+    post_json(&format!("{}/v0.1/catalog", s.base), None, &Value::Null);
     post_json(
         &format!("{}/v0.1/publish", s.base),
         Some(&s.acme_token),
@@ -47,6 +58,10 @@ fn metrics_count_requests_publishes_and_verification_failures_by_stage() {
         "mcp_registry_publishes_total{outcome=\"image-verification-failed\"} 1",
         "mcp_registry_verification_failures_total{stage=\"signature-discovery\"} 1",
         "mcp_registry_http_request_duration_seconds_count{route=\"/v0.1/servers\",method=\"GET\",status=\"200\"} 1",
+        "mcp_registry_http_requests_total{route=\"/v0.1/servers/{name}/versions\",method=\"GET\",status=\"404\"} 1",
+        "mcp_registry_http_requests_total{route=\"/v0.1/catalog/shards/{sha256}\",method=\"GET\",status=\"404\"} 1",
+        "mcp_registry_http_requests_total{route=\"(unmatched)\",method=\"GET\",status=\"404\"} 1",
+        "mcp_registry_http_requests_total{route=\"/v0.1/catalog\",method=\"POST\",status=\"405\"} 1",
     ] {
         assert!(
             a.text.lines().any(|l| l == line),

@@ -124,6 +124,15 @@ pub fn get_with(url: &str, headers: &[(&str, &str)]) -> Answer {
     answer(req.call())
 }
 
+/// HEAD with extra headers.
+pub fn head_with(url: &str, headers: &[(&str, &str)]) -> Answer {
+    let mut req = agent().head(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    answer(req.call())
+}
+
 /// POST raw bytes with extra headers, optionally with a bearer token.
 pub fn post_with(url: &str, token: Option<&str>, headers: &[(&str, &str)], body: &[u8]) -> Answer {
     let mut req = agent().post(url).header("Content-Type", "application/json");

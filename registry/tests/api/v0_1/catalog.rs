@@ -2,7 +2,7 @@
 //! checked by the gateway's own verifying client over real HTTP, and the
 //! signer's rules (re-sign when due, keys shared, never older keys).
 
-use crate::support::{get, get_with, post_json};
+use crate::support::{get, get_with, head_with, post_json};
 use jiff::{SignedDuration, Timestamp};
 use mcp_registry::catalog::{CatalogKeys, CatalogOptions, CatalogService};
 use mcp_registry::store::{self, StoreConfig, StoreError};
@@ -311,6 +311,58 @@ fn catalog_routes_serve_precompressed_bodies_etags_and_precise_errors() {
     assert_eq!(
         get(&format!("{base}/v0.1/catalog/shards/{hex}"), None).status,
         200
+    );
+}
+
+/// A `GET` of a snapshot route is answered by the middleware, a `HEAD` by
+/// the router's handler: both must answer alike, errors included.
+#[test]
+fn get_and_head_of_the_snapshot_routes_answer_alike() {
+    let s = TestServer::start(|_| {});
+    publish(&s, "1.0.0", "get_forecast");
+    let snap = s.wait_for_catalog(3);
+    let base = &s.base;
+    let shard = snap
+        .current_shards()
+        .next()
+        .expect("a signed catalog names its shards")
+        .to_owned();
+    let mut paths: Vec<String> = [
+        "/v0.1/catalog",
+        "/v0.1/catalog/keys",
+        "/v0.1/log/checkpoint",
+        "/v0.1/catalog/shards/not-a-hash",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    paths.push(format!("/v0.1/catalog/shards/{shard}"));
+    paths.push(format!("/v0.1/catalog/shards/{}", "0".repeat(64)));
+    for path in &paths {
+        for encoding in ["identity", "gzip"] {
+            let headers = [("accept-encoding", encoding)];
+            let got = get_with(&format!("{base}{path}"), &headers);
+            let head = head_with(&format!("{base}{path}"), &headers);
+            let seen = |a: &crate::support::Answer| {
+                [
+                    "content-type",
+                    "content-encoding",
+                    "etag",
+                    "cache-control",
+                    "vary",
+                ]
+                .map(|h| a.header(h).map(str::to_owned))
+            };
+            assert_eq!(
+                (got.status, seen(&got)),
+                (head.status, seen(&head)),
+                "GET and HEAD {path} ({encoding}) differ"
+            );
+            assert!(head.text.is_empty(), "HEAD {path} sent a body");
+        }
+    }
+    assert_eq!(
+        get(&format!("{base}/v0.1/catalog/shards/not-a-hash"), None).code(),
+        "shard-hash-invalid"
     );
 }
 
