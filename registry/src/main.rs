@@ -11,12 +11,6 @@ use mcp_trust::signature::TrustRoot;
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
-/// The hot paths (catalog polls, read API) allocate a dozen small objects
-/// per request inside the HTTP stack; mimalloc serves those faster than
-/// glibc's allocator (see docs/performance.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
