@@ -155,6 +155,11 @@ impl CatalogKeys {
     pub fn origin(&self) -> &str {
         &self.origin
     }
+
+    /// The serial of each role's key statement, in [`Role::ALL`] order.
+    pub fn serials(&self) -> [u64; 2] {
+        Role::ALL.map(|role| self.trusted.get(role).statement.serial)
+    }
 }
 
 /// Timing of the catalog.
@@ -252,7 +257,9 @@ impl Snapshot {
 /// The registry's catalog: signs, and holds what is served.
 pub struct CatalogService {
     store: Arc<dyn Store>,
-    keys: Arc<CatalogKeys>,
+    /// Replaced whole by [`CatalogService::reload_keys`]; a signing works
+    /// with the keys it started with.
+    keys: RwLock<Arc<CatalogKeys>>,
     options: CatalogOptions,
     tree: Arc<Mutex<MemoryTree>>,
     snapshot: RwLock<Option<Arc<Snapshot>>>,
@@ -262,7 +269,7 @@ pub struct CatalogService {
 impl std::fmt::Debug for CatalogService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CatalogService")
-            .field("keys", &self.keys)
+            .field("keys", &self.keys())
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
@@ -277,7 +284,7 @@ impl CatalogService {
     ) -> Arc<CatalogService> {
         Arc::new(CatalogService {
             store,
-            keys: Arc::new(keys),
+            keys: RwLock::new(Arc::new(keys)),
             options,
             tree: Arc::default(),
             snapshot: RwLock::new(None),
@@ -285,9 +292,66 @@ impl CatalogService {
         })
     }
 
-    /// The keys.
-    pub fn keys(&self) -> &CatalogKeys {
-        &self.keys
+    /// The keys signings use now.
+    pub fn keys(&self) -> Arc<CatalogKeys> {
+        match self.keys.read() {
+            Ok(keys) => keys.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Loads the keys in `dir` again (after `admin keys rotate` and a copy of
+    /// its output there) and signs with them from the next signing on, which
+    /// follows at once and logs the rotation. Refused, keeping the current
+    /// keys, when the new ones fail [`CatalogKeys::load`], answer to another
+    /// root key (gateways pin the root: a new root is a new registry), or
+    /// carry a statement older than the one in use. Returns what changed.
+    pub fn reload_keys(&self, dir: &Path, now: Timestamp) -> Result<String, SetupError> {
+        let fail = |reason: String| SetupError::Keys {
+            dir: dir.display().to_string(),
+            reason,
+        };
+        let new = CatalogKeys::load(dir, now)?;
+        let current = self.keys();
+        if new.root != current.root {
+            return Err(fail(format!(
+                "root.pub is key {}, not the root key {} this registry was started with; gateways pin the root key, so keep root.pub and rotate only the online keys",
+                new.root.keyid(),
+                current.root.keyid()
+            )));
+        }
+        if new.statements == current.statements {
+            return Ok("the keys are unchanged".to_owned());
+        }
+        let mut changed = Vec::new();
+        for role in Role::ALL {
+            let (old, new) = (
+                &current.trusted.get(role).statement,
+                &new.trusted.get(role).statement,
+            );
+            if new.serial < old.serial {
+                return Err(fail(format!(
+                    "keys.json has {role} key serial {}, older than serial {} in use; copy the keys.json the latest `admin keys rotate` wrote",
+                    new.serial, old.serial
+                )));
+            }
+            if new.serial > old.serial {
+                changed.push(format!(
+                    "{role} key serial {} → {} (key id {})",
+                    old.serial, new.serial, new.keyid
+                ));
+            }
+        }
+        match self.keys.write() {
+            Ok(mut keys) => *keys = Arc::new(new),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(new),
+        }
+        self.wake.notify_one();
+        Ok(if changed.is_empty() {
+            "new key statements with the same serials".to_owned()
+        } else {
+            changed.join(", ")
+        })
     }
 
     /// What is served now (`None` until the first signing is loaded).
@@ -323,7 +387,7 @@ impl CatalogService {
     /// covered, a refresh, new keys), then serves it. Returns what was signed.
     pub async fn sign(&self, now: Timestamp) -> Result<Option<SignedCatalog>, StoreError> {
         let from = self.with_tree(MemoryTree::size)?;
-        let (keys, tree, options) = (self.keys.clone(), self.tree.clone(), self.options.clone());
+        let (keys, tree, options) = (self.keys(), self.tree.clone(), self.options.clone());
         let sign: SignFn = Box::new(move |pending| plan(&keys, &tree, &options, now, pending));
         let signed = self.store.sign_catalog(from, sign).await?;
         if let Some(s) = &signed {
@@ -357,7 +421,7 @@ impl CatalogService {
         let due = match self.snapshot() {
             None => true,
             Some(s) => {
-                s.keys.identity != self.keys.statements.as_slice()
+                s.keys.identity != self.keys().statements.as_slice()
                     || now >= plus(s.issued_at, self.options.refresh_every)
                     || self.store.log_size().await? > s.tree_size
             }
@@ -557,7 +621,7 @@ fn plan(
         let expires = keys.trusted.get(role).statement.expires;
         if expires <= now {
             return Err(format!(
-                "the {role} key's statement expired at {expires}: rotate it with `mcp-registry admin keys rotate --role {role}` and restart"
+                "the {role} key's statement expired at {expires}: rotate it with `mcp-registry admin keys rotate --role {role}`, copy the files here and send this server SIGHUP"
             ));
         }
         if expires <= plus(now, KEY_EXPIRY_WARNING) {

@@ -50,6 +50,7 @@ pub struct ServeArgs {
     /// Directory of the catalog keys written by `admin keys init`: root.pub, keys.json,
     /// catalog.key, checkpoint.key (the root key is never read) [env: MCP_REGISTRY_CATALOG_KEYS]
     /// [default: DATA_DIR/catalog-keys, created on first start of the embedded store].
+    /// After `admin keys rotate`, send the server SIGHUP to load the directory again.
     #[arg(long, value_name = "DIR")]
     pub catalog_keys: Option<PathBuf>,
     /// OCI registry host[:port] images may come from; repeat for more [env: MCP_REGISTRY_ALLOWED_REGISTRIES, comma-separated].

@@ -101,6 +101,7 @@ async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
         "catalog keys loaded"
     );
     catalog.spawn();
+    reload_keys_on_hangup(catalog.clone(), config.catalog_keys.dir.clone());
     let state = AppState::new(&config, store, verifier, catalog);
     let indexed = state
         .load_tool_index()
@@ -120,6 +121,32 @@ async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
     };
     server::serve(listener, router::router(state), options, shutdown_signal()).await;
     Ok(())
+}
+
+/// On SIGHUP, loads the catalog keys again (after a rotation copied into the
+/// key directory); a refused reload keeps the keys in use.
+fn reload_keys_on_hangup(catalog: Arc<catalog::CatalogService>, dir: std::path::PathBuf) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hangups = match signal(SignalKind::hangup()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGHUP: key reload needs a restart");
+                return;
+            }
+        };
+        while hangups.recv().await.is_some() {
+            match catalog.reload_keys(&dir, jiff::Timestamp::now()) {
+                Ok(changed) => tracing::info!(%changed, "catalog keys reloaded"),
+                Err(e) => {
+                    tracing::error!(error = %e, "catalog keys not reloaded; the keys in use stay")
+                }
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = (catalog, dir);
 }
 
 async fn shutdown_signal() {

@@ -167,7 +167,7 @@ fn shipped_server_verifies_before_storing_and_creates_its_catalog_keys() {
             key.display()
         );
     }
-    let keys = key_set(&d.join("catalog-keys"));
+    let first_keys = key_set(&d.join("catalog-keys"));
     // …and the first catalog is signed and served with them.
     let index = loop {
         let r = get(&format!("{base}/v0.1/catalog"), None);
@@ -185,7 +185,7 @@ fn shipped_server_verifies_before_storing_and_creates_its_catalog_keys() {
     mcp_trust::catalog::dsse::open(
         &envelope,
         mcp_trust::catalog::INDEX_PAYLOAD_TYPE,
-        &keys.catalog.key,
+        &first_keys.catalog.key,
     )
     .unwrap();
     let a = post_json(
@@ -204,6 +204,53 @@ fn shipped_server_verifies_before_storing_and_creates_its_catalog_keys() {
     assert_eq!(
         get(&format!("{base}/v0.1/servers"), None).body["metadata"]["count"],
         0
+    );
+
+    // A rotation on disk is taken on SIGHUP: the next index is signed by
+    // the new catalog key, whose statement is served.
+    let keys_dir = d.join("catalog-keys");
+    let out = keys(&[
+        "rotate",
+        "--dir",
+        keys_dir.to_str().unwrap(),
+        "--role",
+        "catalog",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rotated = key_set(&keys_dir);
+    let hup = Command::new("kill")
+        .args(["-HUP", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    let started = Instant::now();
+    loop {
+        let index = get(&format!("{base}/v0.1/catalog"), None);
+        let envelope =
+            mcp_trust::catalog::dsse::Envelope::from_bytes(index.text.as_bytes()).unwrap();
+        if mcp_trust::catalog::dsse::open(
+            &envelope,
+            mcp_trust::catalog::INDEX_PAYLOAD_TYPE,
+            &rotated.catalog.key,
+        )
+        .is_ok()
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the index is still not signed by the rotated key"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let served = get(&format!("{base}/v0.1/catalog/keys"), None);
+    assert_eq!(
+        served.text.as_bytes(),
+        std::fs::read(keys_dir.join("keys.json")).unwrap()
     );
     drop(server);
 }

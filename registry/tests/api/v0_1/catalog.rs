@@ -470,6 +470,106 @@ fn keys_are_shared_never_replaced_by_a_stranger_or_an_older_copy() {
     });
 }
 
+fn rotate(keys_dir: &std::path::Path, role: mcp_registry::keys::RoleArg) {
+    mcp_registry::keys::run(
+        mcp_registry::keys::KeysCommand::Rotate(mcp_registry::keys::RotateArgs {
+            dir: keys_dir.to_owned(),
+            role,
+            root_key: None,
+            validity_days: 90,
+        }),
+        Timestamp::now(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_running_registry_takes_rotated_keys_on_reload_and_refuses_wrong_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys_dir = dir.path().join("keys");
+    let stale = dir.path().join("stale-keys");
+    let keys = keys_dir.clone();
+    let s = TestServer::start_with(None, |c| c.catalog_keys.dir = keys, None);
+    publish(&s, "1.0.0", "get_forecast");
+    s.wait_for_catalog(3);
+    let gw = Gateway::new(&s);
+    gw.pull();
+    std::fs::create_dir(&stale).unwrap();
+    for f in ["root.pub", "keys.json", "catalog.key", "checkpoint.key"] {
+        std::fs::copy(keys_dir.join(f), stale.join(f)).unwrap();
+    }
+    let now = Timestamp::now();
+    assert_eq!(
+        s.catalog.reload_keys(&keys_dir, now).unwrap(),
+        "the keys are unchanged"
+    );
+
+    // Rotated on disk: nothing changes until the reload, then the next
+    // signing logs the rotation and is signed by the new key.
+    rotate(&keys_dir, mcp_registry::keys::RoleArg::Catalog);
+    let before = s.catalog.snapshot().unwrap();
+    assert_eq!(s.catalog.keys().serials(), [1, 1]);
+    let changed = s.catalog.reload_keys(&keys_dir, now).unwrap();
+    assert!(changed.starts_with("catalog key serial 1 → 2"), "{changed}");
+    let after = s.wait_for_catalog(before.tree_size + 1);
+    assert_eq!(after.version, before.version + 1);
+    let leaf = s
+        .block_on(s.store.log_entry(after.tree_size - 1))
+        .unwrap()
+        .unwrap();
+    let record: LogRecord = serde_json::from_slice(&leaf).unwrap();
+    assert!(
+        matches!(
+            record,
+            LogRecord::Key {
+                role: Role::Catalog,
+                serial: 2,
+                ..
+            }
+        ),
+        "{record:?}"
+    );
+    let served = verify_key_set(
+        s.catalog.keys().root(),
+        &after.keys.identity,
+        now,
+        SignedDuration::ZERO,
+    )
+    .unwrap();
+    assert_eq!(served.catalog.statement.serial, 2);
+    let envelope = mcp_trust::catalog::dsse::Envelope::from_bytes(&after.index.identity).unwrap();
+    mcp_trust::catalog::dsse::open(
+        &envelope,
+        mcp_trust::catalog::INDEX_PAYLOAD_TYPE,
+        &served.catalog.key,
+    )
+    .expect("the index is signed by the rotated key");
+    // A gateway that pinned only the root follows the rotation.
+    assert_eq!(gw.pull(), []);
+
+    // Keys of another root, and the old copy, are refused; the keys in use
+    // stay and nothing is signed.
+    let other = dir.path().join("other-keys");
+    mcp_registry::keys::init_dir(&other, "mcp-registry", 90, now).unwrap();
+    let err = s.catalog.reload_keys(&other, now).unwrap_err().to_string();
+    assert!(err.contains("not the root key"), "{err}");
+    let err = s.catalog.reload_keys(&stale, now).unwrap_err().to_string();
+    assert!(
+        err.contains("catalog key serial 1, older than serial 2 in use"),
+        "{err}"
+    );
+    std::fs::write(keys_dir.join("keys.json"), b"{}").unwrap();
+    let err = s
+        .catalog
+        .reload_keys(&keys_dir, now)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("keys.json does not verify"), "{err}");
+    assert_eq!(s.catalog.keys().serials(), [2, 1]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(s.catalog.snapshot().unwrap().version, after.version);
+}
+
 #[test]
 fn replicas_on_one_database_share_keys_and_serve_one_catalog() {
     let url = crate::support::postgres::fresh_database();
