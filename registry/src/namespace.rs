@@ -76,7 +76,7 @@ impl Binding {
     /// Compiles the binding; the identity regexp is anchored as `^(?:RE)$`.
     pub fn new(ns: &Namespace) -> Result<Binding, regex::Error> {
         Ok(Binding {
-            identity: Regex::new(&format!("^(?:{})$", ns.signer_identity_regexp))?,
+            identity: mcp_trust::signature::anchored_regex(&ns.signer_identity_regexp)?,
             identity_source: ns.signer_identity_regexp.clone(),
             issuer: ns.signer_issuer.clone(),
             source_repository_id: ns.source_repository_id.clone(),

@@ -238,7 +238,7 @@ fn check_provenance(sec: &SecurityExtension, ext: &str, out: &mut Vec<Finding>) 
         ),
     ] {
         if let Some(re) = re
-            && let Err(e) = regex::Regex::new(&format!("^(?:{re})$"))
+            && let Err(e) = crate::signature::anchored_regex(re)
         {
             bad(
                 "provenance-invalid",

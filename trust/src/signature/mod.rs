@@ -24,7 +24,7 @@ mod verified;
 
 pub use consistency::MAX_TIMESTAMPS;
 pub use error::{Stage, VerifyError};
-pub use policy::{AnchoredRegex, Matcher, Policy, PolicyError, PublicKeyPolicy};
+pub use policy::{AnchoredRegex, Matcher, Policy, PolicyError, PublicKeyPolicy, anchored_regex};
 pub use trust_root::{MAX_TRUST_ROOT_BYTES, TrustRoot, TrustRootSource};
 pub use verified::{
     CertificateSigner, CheckpointRef, FulcioClaims, IdentityKind, LogEntry, SignedContent, Signer,

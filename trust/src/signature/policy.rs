@@ -60,19 +60,26 @@ pub struct AnchoredRegex {
     compiled: Regex,
 }
 
+/// Compiles `pattern` to match whole strings only, as `^(?:pattern)$`. The
+/// pattern must compile on its own first: `x)|(?:.*` would otherwise close
+/// the group early and become `^(?:x)|(?:.*)$`, which matches anything.
+pub fn anchored_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    Regex::new(pattern)?;
+    Regex::new(&format!("^(?:{pattern})$"))
+}
+
 impl AnchoredRegex {
-    /// Compiles `pattern` as `^(?:pattern)$`.
+    /// Compiles `pattern` as `^(?:pattern)$` (see [`anchored_regex`]).
     pub fn new(pattern: &str) -> Result<AnchoredRegex, PolicyError> {
         if pattern.is_empty() {
             return Err(PolicyError::Empty {
                 what: "regular expression",
             });
         }
-        let compiled =
-            Regex::new(&format!("^(?:{pattern})$")).map_err(|e| PolicyError::BadRegex {
-                pattern: pattern.to_owned(),
-                reason: e.to_string(),
-            })?;
+        let compiled = anchored_regex(pattern).map_err(|e| PolicyError::BadRegex {
+            pattern: pattern.to_owned(),
+            reason: e.to_string(),
+        })?;
         Ok(AnchoredRegex {
             pattern: pattern.to_owned(),
             compiled,
@@ -167,6 +174,21 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pattern_that_breaks_out_of_the_anchoring_group_is_refused() {
+        // `^(?:x)|(?:.*)$` would match any identity.
+        for breakout in ["x)|(?:.*", "x)|.*|(?:y", ".*)|("] {
+            assert!(
+                matches!(AnchoredRegex::new(breakout), Err(PolicyError::BadRegex { .. })),
+                "{breakout}"
+            );
+            assert!(anchored_regex(breakout).is_err(), "{breakout}");
+        }
+        let re = anchored_regex("https://github.com/acme/.+").unwrap();
+        assert!(re.is_match("https://github.com/acme/x"));
+        assert!(!re.is_match("https://github.com/evil/x?https://github.com/acme/x"));
+    }
 
     #[test]
     fn regex_must_match_the_whole_value() {

@@ -96,6 +96,14 @@ pub fn fold(s: &str, identifier: bool) -> String {
 
 /// Every text of a tool, with its pointer below `base`.
 pub fn fields<'a>(tool: &'a Tool, base: &str) -> Vec<TextField<'a>> {
+    fields_and_cut(tool, base).0
+}
+
+/// Every text of a tool, with its pointer below `base`, and the pointer
+/// where its schemas were too deep or too large to read further, if they
+/// were: text past that point is not in the list, so a scan must not pass
+/// the tool as clean.
+pub fn fields_and_cut<'a>(tool: &'a Tool, base: &str) -> (Vec<TextField<'a>>, Option<String>) {
     let mut out = vec![TextField::new(
         Kind::Name,
         format!("{base}/name"),
@@ -118,7 +126,10 @@ pub fn fields<'a>(tool: &'a Tool, base: &str) -> Vec<TextField<'a>> {
             t,
         ));
     }
-    let mut budget = MAX_SCHEMA_TEXTS;
+    let mut budget = Budget {
+        left: MAX_SCHEMA_TEXTS,
+        cut: None,
+    };
     walk_schema(
         &tool.input_schema,
         format!("{base}/inputSchema"),
@@ -129,7 +140,7 @@ pub fn fields<'a>(tool: &'a Tool, base: &str) -> Vec<TextField<'a>> {
     if let Some(o) = &tool.output_schema {
         walk_schema(o, format!("{base}/outputSchema"), 0, &mut budget, &mut out);
     }
-    out
+    (out, budget.cut)
 }
 
 /// Keywords whose values are structure (their strings are still read: a model sees them too).
@@ -210,18 +221,38 @@ enum Mode {
     Data,
 }
 
-fn push<'a>(out: &mut Vec<TextField<'a>>, budget: &mut usize, kind: Kind, p: String, s: &'a str) {
-    if *budget > 0 && !s.is_empty() {
-        *budget -= 1;
-        out.push(TextField::new(kind, p, s));
+/// How many more texts may be taken, and where the walk first stopped short
+/// (nesting past [`MAX_SCHEMA_DEPTH`] or texts past [`MAX_SCHEMA_TEXTS`]).
+struct Budget {
+    left: usize,
+    cut: Option<String>,
+}
+
+impl Budget {
+    fn stop_at(&mut self, at: &str) {
+        if self.cut.is_none() {
+            self.cut = Some(at.to_owned());
+        }
     }
+}
+
+fn push<'a>(out: &mut Vec<TextField<'a>>, budget: &mut Budget, kind: Kind, p: String, s: &'a str) {
+    if s.is_empty() {
+        return;
+    }
+    if budget.left == 0 {
+        budget.stop_at(&p);
+        return;
+    }
+    budget.left -= 1;
+    out.push(TextField::new(kind, p, s));
 }
 
 fn walk_schema<'a>(
     v: &'a Value,
     at: String,
     depth: usize,
-    budget: &mut usize,
+    budget: &mut Budget,
     out: &mut Vec<TextField<'a>>,
 ) {
     walk(v, at, Mode::Schema, depth, budget, out);
@@ -232,10 +263,17 @@ fn walk<'a>(
     at: String,
     mode: Mode,
     depth: usize,
-    budget: &mut usize,
+    budget: &mut Budget,
     out: &mut Vec<TextField<'a>>,
 ) {
-    if depth > MAX_SCHEMA_DEPTH || *budget == 0 {
+    let has_text = match v {
+        Value::Object(map) => !map.is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        Value::String(s) => !s.is_empty(),
+        _ => false,
+    };
+    if has_text && (depth > MAX_SCHEMA_DEPTH || budget.left == 0) {
+        budget.stop_at(&at);
         return;
     }
     match v {
@@ -376,6 +414,37 @@ mod tests {
             v = json!({"type": "object", "properties": {"p": v}});
         }
         let t = tool_from_value(&json!({"name": "n", "inputSchema": v}), "").unwrap();
-        assert!(!fields(&t, "").iter().any(|f| f.raw == "bottom"));
+        let (texts, cut) = fields_and_cut(&t, "");
+        assert!(!texts.iter().any(|f| f.raw == "bottom"));
+        let cut = cut.expect("a walk that stopped short says where");
+        assert_eq!(
+            cut.matches("/properties/p").count(),
+            MAX_SCHEMA_DEPTH / 2,
+            "{cut}"
+        );
+    }
+
+    #[test]
+    fn schema_walk_says_where_the_text_budget_ran_out() {
+        let many: Vec<String> = (0..MAX_SCHEMA_TEXTS).map(|i| format!("v{i}")).collect();
+        let t = tool_from_value(
+            &json!({"name": "n", "inputSchema": {"type": "object", "properties": {
+                "a": {"type": "string", "enum": many},
+                "z": {"type": "string", "description": "hidden past the budget"}
+            }}}),
+            "",
+        )
+        .unwrap();
+        let (texts, cut) = fields_and_cut(&t, "");
+        assert!(!texts.iter().any(|f| f.raw == "hidden past the budget"));
+        assert!(cut.is_some());
+        let small = tool_from_value(
+            &json!({"name": "n", "inputSchema": {"type": "object", "properties": {
+                "z": {"type": "string", "description": "read"}
+            }}}),
+            "",
+        )
+        .unwrap();
+        assert_eq!(fields_and_cut(&small, "").1, None);
     }
 }
