@@ -73,7 +73,7 @@ pub struct ServeArgs {
     /// Largest request body in bytes [env: MCP_REGISTRY_MAX_BODY_BYTES] [default: 1048576].
     #[arg(long, value_name = "BYTES")]
     pub max_body_bytes: Option<usize>,
-    /// Requests per minute per client IP, 0 = unlimited [env: MCP_REGISTRY_RATE_LIMIT_PER_IP] [default: 600].
+    /// Requests per minute per client IP (IPv6: per /64), 0 = unlimited [env: MCP_REGISTRY_RATE_LIMIT_PER_IP] [default: 600].
     #[arg(long, value_name = "N")]
     pub rate_limit_per_ip: Option<u32>,
     /// Authenticated requests per minute per token, 0 = unlimited [env: MCP_REGISTRY_RATE_LIMIT_PER_TOKEN] [default: 60].

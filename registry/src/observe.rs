@@ -128,9 +128,11 @@ where
             client_ip = %client_ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string()),
         );
         let limited = match client_ip {
-            Some(ip) if !self.state.ip_limiter.is_unlimited() && !UNLIMITED.contains(&path) => {
-                self.state.ip_limiter.check(&ip.to_string()).err()
-            }
+            Some(ip) if !self.state.ip_limiter.is_unlimited() && !UNLIMITED.contains(&path) => self
+                .state
+                .ip_limiter
+                .check(&crate::rate_limit::ip_key(ip))
+                .err(),
             _ => None,
         };
         let matched = route_of(path);

@@ -5,18 +5,46 @@
 //! runs a few thousand times a second at most.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Most keys tracked before idle ones are swept.
 const SWEEP_ABOVE: usize = 10_000;
+/// Least time between two sweeps: a sweep walks every key, so sweeping on
+/// every request once many keys are live would make each request cost as
+/// much as the number of clients.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// The rate-limit key of a client address: an IPv4 address, or the /64
+/// network of an IPv6 one (one host usually holds a whole /64, so keying by
+/// address would give it billions of buckets). IPv4-mapped IPv6 addresses
+/// count as their IPv4 address.
+pub fn ip_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
 
 /// Token buckets keyed by client IP or token id.
 #[derive(Debug)]
 pub struct RateLimiter {
     per_second: f64,
     burst: f64,
-    buckets: Mutex<HashMap<String, Bucket>>,
+    buckets: Mutex<Buckets>,
+}
+
+#[derive(Debug, Default)]
+struct Buckets {
+    by_key: HashMap<String, Bucket>,
+    swept: Option<Instant>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -31,7 +59,7 @@ impl RateLimiter {
         RateLimiter {
             per_second: f64::from(per_minute) / 60.0,
             burst: f64::from(burst.max(1)),
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(Buckets::default()),
         }
     }
 
@@ -49,11 +77,18 @@ impl RateLimiter {
         let Ok(mut buckets) = self.buckets.lock() else {
             return Ok(());
         };
-        if buckets.len() > SWEEP_ABOVE {
+        let due = buckets
+            .swept
+            .is_none_or(|at| now.duration_since(at) >= SWEEP_EVERY);
+        if buckets.by_key.len() > SWEEP_ABOVE && due {
+            // A bucket idle long enough to be full again is the same as none.
             let full_after = Duration::from_secs_f64(self.burst / self.per_second);
-            buckets.retain(|_, b| now.duration_since(b.at) < full_after);
+            buckets
+                .by_key
+                .retain(|_, b| now.duration_since(b.at) < full_after);
+            buckets.swept = Some(now);
         }
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
+        let bucket = buckets.by_key.entry(key.to_owned()).or_insert(Bucket {
             tokens: self.burst,
             at: now,
         });
@@ -92,6 +127,46 @@ mod tests {
             "{wait:?}"
         );
         assert!(limiter.check("b").is_ok(), "keys are independent");
+    }
+
+    #[test]
+    fn ipv6_clients_are_limited_by_their_64_network() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff:1:2:3".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(ip_key(a), "2001:db8:1:2::/64");
+        assert_eq!(ip_key(a), ip_key(b));
+        assert_ne!(ip_key(a), ip_key(other));
+        assert_eq!(ip_key("::ffff:192.0.2.7".parse().unwrap()), "192.0.2.7");
+        assert_eq!(ip_key("192.0.2.7".parse().unwrap()), "192.0.2.7");
+        let limiter = RateLimiter::new(60, 2);
+        assert!(limiter.check(&ip_key(a)).is_ok());
+        assert!(limiter.check(&ip_key(b)).is_ok());
+        assert!(
+            limiter.check(&ip_key(a)).is_err(),
+            "two addresses of one /64 share a bucket"
+        );
+    }
+
+    #[test]
+    fn many_live_keys_are_swept_at_most_once_a_second() {
+        let limiter = RateLimiter::new(60, 1);
+        for i in 0..(SWEEP_ABOVE + 10) {
+            assert!(limiter.check(&format!("k{i}")).is_ok());
+        }
+        let swept = limiter.buckets.lock().unwrap().swept;
+        assert!(
+            swept.is_some(),
+            "a sweep ran once the keys passed the bound"
+        );
+        assert!(limiter.check("one more").is_ok());
+        assert_eq!(
+            limiter.buckets.lock().unwrap().swept,
+            swept,
+            "no second sweep within the second"
+        );
+        // The live buckets survived the sweep: their keys are still limited.
+        assert!(limiter.check("k0").is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
 use crate::store::Store;
 use crate::verify::ImageVerifier;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -123,31 +123,32 @@ impl AppState {
     }
 
     /// The client's address: the peer, or — only when the peer is a trusted
-    /// proxy — the nearest untrusted address in `X-Forwarded-For`.
+    /// proxy — the nearest untrusted address in `X-Forwarded-For`, read from
+    /// the right (the hop the trusted proxy added) leftwards. A malformed hop
+    /// stops the walk at the last address vouched for; what a client wrote
+    /// left of its own address is never read.
     pub fn client_ip(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
         let peer = peer?.ip();
         let trusted = |ip: IpAddr| self.trusted_proxies.iter().any(|c| c.contains(ip));
         if !trusted(peer) {
             return Some(peer);
         }
-        let mut hops: Vec<IpAddr> = Vec::new();
-        for value in headers.get_all("x-forwarded-for") {
+        let values: Vec<&HeaderValue> = headers.get_all("x-forwarded-for").iter().collect();
+        let mut client = peer;
+        for value in values.into_iter().rev() {
             let Ok(text) = value.to_str() else {
-                return Some(peer);
+                return Some(client);
             };
-            for part in text.split(',') {
+            for part in text.rsplit(',') {
+                if !trusted(client) {
+                    return Some(client);
+                }
                 match part.trim().parse::<IpAddr>() {
-                    Ok(ip) => hops.push(ip),
-                    // A malformed chain cannot be trusted past the proxy.
-                    Err(_) => return Some(peer),
+                    Ok(ip) => client = ip,
+                    Err(_) => return Some(client),
                 }
             }
         }
-        Some(
-            hops.into_iter()
-                .rev()
-                .find(|ip| !trusted(*ip))
-                .unwrap_or(peer),
-        )
+        Some(client)
     }
 }

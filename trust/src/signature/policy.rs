@@ -180,7 +180,10 @@ mod tests {
         // `^(?:x)|(?:.*)$` would match any identity.
         for breakout in ["x)|(?:.*", "x)|.*|(?:y", ".*)|("] {
             assert!(
-                matches!(AnchoredRegex::new(breakout), Err(PolicyError::BadRegex { .. })),
+                matches!(
+                    AnchoredRegex::new(breakout),
+                    Err(PolicyError::BadRegex { .. })
+                ),
                 "{breakout}"
             );
             assert!(anchored_regex(breakout).is_err(), "{breakout}");

@@ -489,6 +489,15 @@ fn ip_rate_limit_uses_forwarded_for_from_trusted_proxy() {
     }
     assert_eq!(get_with_xff(&url, "198.51.100.1").status, 429);
     assert_eq!(get_with_xff(&url, "198.51.100.3").status, 200);
+    // What a client writes left of its own address is not read: garbage
+    // there does not move it into the proxy's bucket.
+    let garbage = [("X-Forwarded-For", "not-an-ip, 198.51.100.3, 127.0.0.1")];
+    assert_eq!(get_with(&url, &garbage).status, 200);
+    assert_eq!(
+        get_with(&url, &garbage).status,
+        429,
+        "198.51.100.3's third request"
+    );
 }
 
 fn get_with_xff(url: &str, ip: &str) -> crate::support::Answer {
