@@ -272,6 +272,24 @@ async fn pipeline(
         ));
     }
 
+    // Verification takes seconds, up to the verify timeout: read the token and
+    // the namespace again, so that a token revoked or a binding changed
+    // meanwhile stops this publish instead of landing it.
+    let token = state.store.token(&principal.token_id).await?;
+    if token.as_ref().is_none_or(|t| t.revoked_at.is_some()) {
+        return Err(ApiError::unauthorized(
+            "the token was revoked while this publish was being verified; nothing was stored",
+        ));
+    }
+    if state.store.namespace(ns_name).await?.as_ref() != Some(&namespace) {
+        return Err(ApiError::conflict(
+            "namespace-changed",
+            format!(
+                "namespace `{ns_name}` changed while this publish was being verified; nothing was stored: publish again"
+            ),
+        ));
+    }
+
     let now = time::now();
     // The tool surface changed from the version published before this one:
     // gateways must ask again before running it.

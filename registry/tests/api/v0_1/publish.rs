@@ -104,6 +104,36 @@ fn rejects_unknown_malformed_and_revoked_tokens_with_401() {
 }
 
 #[test]
+fn a_token_revoked_during_verification_stores_nothing() {
+    let s = TestServer::start(|_| {});
+    let m = signed(&s, "1.0.0");
+    s.verifier.set_delay(std::time::Duration::from_millis(800));
+    let (url, token) = (publish_url(&s), s.acme_token.clone());
+    let client = std::thread::spawn(move || post_json(&url, Some(&token), &m));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let id = &s.acme_token[5..21];
+    let r = post(
+        &format!("{}/v0.1/admin/tokens/{id}/revoke", s.base),
+        Some(&s.admin_token),
+        b"",
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let a = client.join().unwrap();
+    a.assert_problem(401, "unauthorized");
+    assert!(
+        a.text
+            .contains("revoked while this publish was being verified"),
+        "{}",
+        a.text
+    );
+    assert!(
+        s.block_on(s.store.version(NAME, "1.0.0"))
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
 fn rejects_other_namespace_with_403() {
     let s = TestServer::start(|_| {});
     let d = digest("x");
