@@ -92,6 +92,35 @@ fn changed_tools_ask_for_reapproval_even_when_the_registry_does_not_say_so() {
 }
 
 #[test]
+fn a_tool_change_kept_by_a_later_version_is_flagged_on_both_when_one_pull_brings_them() {
+    let mut reg = registry(10);
+    let gw = Gateway::new();
+    gw.pull(&reg.mirror(), t0(), &reg.root_public_key())
+        .unwrap();
+    let new_tools = mcp_trust::image::Digest::of(b"new tools");
+    let mut changed = entry(3);
+    changed.version = "2.0.0".into();
+    changed.tools_changed = true;
+    changed.tool_surface = new_tools.clone();
+    reg.publish(changed, at(1)).unwrap();
+    // The next version keeps the new tools: against 2.0.0 nothing changed,
+    // but a gateway that approved 1.0.0 never saw them.
+    let mut kept = entry(3);
+    kept.version = "2.0.1".into();
+    kept.tool_surface = new_tools;
+    reg.publish(kept, at(1)).unwrap();
+    let pulled = gw
+        .pull(&reg.mirror(), at(2), &reg.root_public_key())
+        .unwrap();
+    let flags: Vec<(&str, bool)> = pulled
+        .changes
+        .iter()
+        .map(|c| (c.version.as_str(), c.reapproval_needed))
+        .collect();
+    assert_eq!(flags, [("2.0.0", true), ("2.0.1", true)]);
+}
+
+#[test]
 fn yank_and_revoke_are_reported_and_revoked_versions_stay_listed() {
     let mut reg = registry(20);
     let gw = Gateway::new();

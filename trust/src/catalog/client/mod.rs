@@ -924,8 +924,17 @@ fn diff_shard<'a>(
         by_name.entry(e.name.as_str()).or_default().push(e);
     }
     let mut seen_before: HashMap<(&str, &str), &Entry> = HashMap::new();
+    // The newest active version of each server the previous state listed:
+    // the surface a gateway following this catalog could have approved.
+    let mut newest_before: HashMap<&str, &Entry> = HashMap::new();
     if let Some(old) = old {
         for o in &old.entries {
+            if o.status == Status::Active {
+                let slot = newest_before.entry(o.name.as_str()).or_insert(o);
+                if o.log_index > slot.log_index {
+                    *slot = o;
+                }
+            }
             let key = (o.name.as_str(), o.version.as_str());
             let Some(n) = by_key.get(&key) else {
                 return Err(ClientError::EntryRemoved {
@@ -964,7 +973,8 @@ fn diff_shard<'a>(
             change: kind,
             name: n.name.clone(),
             version: n.version.clone(),
-            reapproval_needed: kind == ChangeKind::Added && surface_changed(n, &by_name),
+            reapproval_needed: kind == ChangeKind::Added
+                && surface_changed(n, &by_name, newest_before.get(n.name.as_str()).copied()),
             tool_surface: n.tool_surface.to_string(),
         });
         if kind == ChangeKind::Added && n.status != Status::Active {
@@ -986,15 +996,24 @@ fn diff_shard<'a>(
 
 /// Whether a version's tool surface needs approval: the registry says so, or
 /// it differs from the surface of the version of the same server published
-/// just before it (checked here rather than taken on the registry's word).
-fn surface_changed(n: &Entry, by_name: &HashMap<&str, Vec<&Entry>>) -> bool {
+/// just before it (checked here rather than taken on the registry's word),
+/// or from the newest active version the previous state listed (so a change
+/// followed by a version that keeps it is flagged on both when one pull
+/// brings them).
+fn surface_changed(
+    n: &Entry,
+    by_name: &HashMap<&str, Vec<&Entry>>,
+    newest_before: Option<&Entry>,
+) -> bool {
     let previous = by_name
         .get(n.name.as_str())
         .into_iter()
         .flatten()
         .filter(|e| e.log_index < n.log_index)
         .max_by_key(|e| e.log_index);
-    n.tools_changed || previous.is_some_and(|p| p.tool_surface != n.tool_surface)
+    n.tools_changed
+        || previous.is_some_and(|p| p.tool_surface != n.tool_surface)
+        || newest_before.is_some_and(|p| p.tool_surface != n.tool_surface)
 }
 
 fn rewritten_field(o: &Entry, n: &Entry) -> Option<&'static str> {
