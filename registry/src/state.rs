@@ -28,6 +28,30 @@ impl std::ops::Deref for AppState {
     }
 }
 
+/// Every listed server's tools, for the shadowing check, and how much of the
+/// store's log they cover.
+#[derive(Debug, Default)]
+pub struct ToolIndex {
+    /// The index.
+    pub index: mcp_trust::tools::shadow::ShadowIndex,
+    /// Log leaves read into it.
+    pub covered: u64,
+}
+
+impl ToolIndex {
+    /// Indexes a stored version's tools (replacing its server's); whether it had any.
+    pub fn insert_record(&mut self, record: &crate::model::VersionRecord) -> bool {
+        let report = mcp_trust::manifest::validate(record.manifest.as_bytes(), Default::default());
+        match report.manifest.and_then(|m| m.security) {
+            Some(security) => {
+                self.index.insert(&record.name, &security.tools);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// What [`AppState`] holds.
 #[derive(Debug)]
 pub struct Shared {
@@ -52,7 +76,7 @@ pub struct Shared {
     /// Which tool-scan codes block a publish (errors) or are recorded (warnings).
     pub scan_policy: Arc<mcp_trust::tools::ScanPolicy>,
     /// Every listed server's tool names, for the shadowing check on publish.
-    pub tool_index: Arc<tokio::sync::RwLock<mcp_trust::tools::shadow::ShadowIndex>>,
+    pub tool_index: Arc<tokio::sync::RwLock<ToolIndex>>,
     /// The signed catalog and the transparency log.
     pub catalog: Arc<CatalogService>,
 }
@@ -97,6 +121,9 @@ impl AppState {
     pub async fn load_tool_index(&self) -> Result<usize, crate::store::StoreError> {
         use crate::store::{ListQuery, VersionFilter};
         let mut index = self.tool_index.write().await;
+        // Read first: a version published while the listing runs is read
+        // again by the next refresh (inserting is idempotent).
+        index.covered = self.store.log_size().await?;
         let mut query = ListQuery {
             cursor: None,
             limit: 1000,
@@ -108,10 +135,7 @@ impl AppState {
         loop {
             let page = self.store.list(&query).await?;
             for record in &page.items {
-                let report =
-                    mcp_trust::manifest::validate(record.manifest.as_bytes(), Default::default());
-                if let Some(security) = report.manifest.and_then(|m| m.security) {
-                    index.insert(&record.name, &security.tools);
+                if index.insert_record(record) {
                     servers += 1;
                 }
             }
@@ -120,6 +144,32 @@ impl AppState {
                 None => return Ok(servers),
             }
         }
+    }
+
+    /// Brings the tool index up to the store's log: the versions published
+    /// since it was last brought up, by any replica sharing the store, are
+    /// indexed before a publish is checked against it.
+    pub async fn refresh_tool_index(&self) -> Result<(), crate::store::StoreError> {
+        let size = self.store.log_size().await?;
+        let mut index = self.tool_index.write().await;
+        while index.covered < size {
+            let end = size.min(index.covered.saturating_add(1000));
+            let leaves = self.store.log_leaves(index.covered, end).await?;
+            if leaves.is_empty() {
+                break;
+            }
+            for leaf in &leaves {
+                let record: mcp_trust::log::LogRecord = serde_json::from_slice(leaf)
+                    .map_err(|e| crate::store::StoreError::Corrupt(format!("log leaf: {e}")))?;
+                if let mcp_trust::log::LogRecord::Publish { name, version, .. } = record
+                    && let Some(v) = self.store.version(&name, &version).await?
+                {
+                    index.insert_record(&v);
+                }
+            }
+            index.covered += leaves.len() as u64;
+        }
+        Ok(())
     }
 
     /// The client's address: the peer, or — only when the peer is a trusted

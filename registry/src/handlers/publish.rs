@@ -187,7 +187,7 @@ async fn pipeline(
     };
     // The tool surface: poisoning rules, then shadowing against every other listed
     // server; errors (per the scan policy) block, warnings travel with the answer.
-    let tool_findings = scan_tools(state, &manifest.server.name, &security.tools).await;
+    let tool_findings = scan_tools(state, &manifest.server.name, &security.tools).await?;
     if tool_findings.iter().any(|f| f.severity == Severity::Error) {
         return Err(ApiError::unprocessable(
             "tools-refused",
@@ -355,6 +355,7 @@ async fn pipeline(
                 .tool_index
                 .write()
                 .await
+                .index
                 .insert(&record.name, &security.tools);
             Ok(Published {
                 created: true,
@@ -376,7 +377,7 @@ async fn scan_tools(
     state: &AppState,
     server: &str,
     tools: &[mcp_trust::manifest::Tool],
-) -> Vec<Finding> {
+) -> Result<Vec<Finding>, ApiError> {
     let base = format!("/_meta/{}/tools", pointer_token(EXTENSION_KEY));
     let mut findings: Vec<Finding> = mcp_trust::tools::scan(tools, &state.scan_policy)
         .into_iter()
@@ -388,13 +389,16 @@ async fn scan_tools(
         })
         .collect();
     let pointers: Vec<String> = (0..tools.len()).map(|i| format!("{base}/{i}")).collect();
+    // Versions other replicas published since the last check count too.
+    state.refresh_tool_index().await?;
     let shadows = state
         .tool_index
         .read()
         .await
+        .index
         .check(server, tools, &pointers);
     findings.extend(state.scan_policy.apply(shadows));
-    findings
+    Ok(findings)
 }
 
 fn conflict(existing: &VersionRecord) -> ApiError {
