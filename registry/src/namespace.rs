@@ -15,7 +15,7 @@ use regex::Regex;
 pub enum NamespaceError {
     /// The name is not reverse-DNS.
     #[error(
-        "namespace `{0}` is not a reverse-DNS name such as `io.github.acme` (letters, digits, '-', at least two labels separated by '.')"
+        "namespace `{0}` is not a reverse-DNS name such as `io.github.acme` (lowercase letters, digits, '-', at least two labels separated by '.')"
     )]
     Name(String),
     /// The identity regexp does not compile.
@@ -35,7 +35,9 @@ pub fn validate(ns: &Namespace) -> Result<(), NamespaceError> {
     let label_ok = |l: &&str| {
         !l.is_empty()
             && l.len() <= 63
-            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            // Lowercase only: `io.github.ACME` beside `io.github.acme` would
+            // be an impersonation that reads the same.
+            && l.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !l.starts_with('-')
             && !l.ends_with('-')
     };
@@ -227,8 +229,17 @@ mod tests {
         ns.name = "acme".into();
         assert!(matches!(validate(&ns), Err(NamespaceError::Name(_))));
         let mut ns = acme();
+        ns.name = "io.github.ACME".into();
+        assert!(matches!(validate(&ns), Err(NamespaceError::Name(_))));
+        let mut ns = acme();
         ns.signer_identity_regexp = "(".into();
         assert!(matches!(validate(&ns), Err(NamespaceError::Regexp(_))));
+        let mut ns = acme();
+        ns.signer_identity_regexp = "https://github.com/acme/x)|(?:.*".into();
+        assert!(
+            matches!(validate(&ns), Err(NamespaceError::Regexp(_))),
+            "a pattern breaking out of the anchors"
+        );
         let mut ns = acme();
         ns.signer_issuer = "http://x".into();
         assert!(matches!(validate(&ns), Err(NamespaceError::Issuer(_))));
