@@ -232,6 +232,35 @@ fn deeply_nested_json_is_refused_not_a_crash() {
 }
 
 #[test]
+fn versions_with_path_or_invisible_characters_are_not_exact() {
+    for bad in [
+        "1.0.0/../x",
+        "1.0%2F0",
+        "1.0.0?x",
+        "1.0.0#x",
+        "1.0.0\u{202e}",
+        "1.0.0\u{2060}",
+    ] {
+        let mut v = weather();
+        v["version"] = Value::String(bad.into());
+        let got = errors(&serde_json::to_vec(&v).unwrap());
+        assert!(
+            got.contains(&("version-not-exact".into(), "/version".into())),
+            "{bad:?}: {got:?}"
+        );
+    }
+    for good in ["1.0.0", "1.0.0-rc.1+build_7", "2025.11.23"] {
+        let mut v = weather();
+        v["version"] = Value::String(good.into());
+        let got = errors(&serde_json::to_vec(&v).unwrap());
+        assert!(
+            !got.iter().any(|(c, _)| c == "version-not-exact"),
+            "{good:?}: {got:?}"
+        );
+    }
+}
+
+#[test]
 fn schema_error_in_extension_does_not_hide_official_findings() {
     let mut v = weather();
     v["version"] = Value::String("^2".into());

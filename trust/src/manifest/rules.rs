@@ -98,6 +98,15 @@ fn check_version(path: &str, version: &str, out: &mut Vec<Finding>) {
         Some("it contains whitespace or control characters")
     } else if v.eq_ignore_ascii_case("latest") {
         Some("`latest` is not a version")
+    } else if !version
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '_'))
+        && !version.contains(['^', '~', '>', '<', '=', '*', '|', ','])
+    {
+        // Versions appear in URL paths and in what people compare by eye:
+        // `/`, `%`, `?`, `#` or an invisible or right-to-left character has
+        // no business there.
+        Some("it has characters other than ASCII letters, digits, '.', '-', '+' and '_'")
     } else if v.contains(['^', '~', '>', '<', '=', '*', ' ', '|', ',']) {
         Some("it looks like a range")
     } else if v
