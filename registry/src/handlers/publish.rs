@@ -232,6 +232,24 @@ async fn pipeline(
             Err(conflict(&existing))
         };
     }
+    // Build metadata (`+…`) does not order versions: `1.0.0+b` beside
+    // `1.0.0` would be a second, different 1.0.0.
+    let precedence = |v: &str| v.split_once('+').map_or(v, |(core, _)| core).to_owned();
+    if let Some(twin) = state
+        .store
+        .versions(&name)
+        .await?
+        .into_iter()
+        .find(|v| precedence(&v.version) == precedence(&version))
+    {
+        return Err(ApiError::conflict(
+            "version-exists",
+            format!(
+                "version `{version}` differs from the stored `{}` only by build metadata, which does not order versions; publish a new version",
+                twin.version
+            ),
+        ));
+    }
 
     match state.hosts.check(&image, &image_path).await {
         Ok(_) => {}

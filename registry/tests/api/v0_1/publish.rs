@@ -104,6 +104,41 @@ fn rejects_unknown_malformed_and_revoked_tokens_with_401() {
 }
 
 #[test]
+fn a_version_differing_only_by_build_metadata_is_refused_as_existing() {
+    let s = TestServer::start(|_| {});
+    let a = post_json(&publish_url(&s), Some(&s.acme_token), &signed(&s, "1.0.0"));
+    assert_eq!(a.status, 201, "{}", a.text);
+    // The helpers put the version in the image tag, where `+` is not allowed.
+    let with_version = |tag: &str, version: &str| {
+        let mut m = signed(&s, tag);
+        m["version"] = version.into();
+        if let Some(p) = m["packages"].get_mut(0) {
+            p["version"] = version.into();
+        }
+        m
+    };
+    for (tag, twin) in [("twin-1", "1.0.0+build.2"), ("twin-2", "1.0.0+sha.5114f85")] {
+        let answer = post_json(
+            &publish_url(&s),
+            Some(&s.acme_token),
+            &with_version(tag, twin),
+        );
+        answer.assert_problem(409, "version-exists");
+        assert!(
+            answer.text.contains("only by build metadata"),
+            "{}",
+            answer.text
+        );
+    }
+    let next = post_json(
+        &publish_url(&s),
+        Some(&s.acme_token),
+        &with_version("next", "1.0.1+build.2"),
+    );
+    assert_eq!(next.status, 201, "{}", next.text);
+}
+
+#[test]
 fn a_token_revoked_during_verification_stores_nothing() {
     let s = TestServer::start(|_| {});
     let m = signed(&s, "1.0.0");
