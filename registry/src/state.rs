@@ -28,6 +28,55 @@ impl std::ops::Deref for AppState {
     }
 }
 
+/// A verification counted against its namespace's share of the slots;
+/// released on drop.
+#[derive(Debug)]
+pub struct VerifyPermit {
+    state: AppState,
+    namespace: String,
+}
+
+impl Drop for VerifyPermit {
+    fn drop(&mut self) {
+        let mut verifying = match self.state.verifying.lock() {
+            Ok(v) => v,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(n) = verifying.get_mut(&self.namespace) {
+            *n -= 1;
+            if *n == 0 {
+                verifying.remove(&self.namespace);
+            }
+        }
+    }
+}
+
+impl AppState {
+    /// Most verifications one namespace may have in flight: half the slots
+    /// (at least one).
+    pub fn verifications_per_namespace(&self) -> usize {
+        (self.limits.verify_concurrency / 2).max(1)
+    }
+
+    /// Counts a verification for `namespace`, or `None` when the namespace
+    /// already has its share in flight.
+    pub fn verify_permit(&self, namespace: &str) -> Option<VerifyPermit> {
+        let mut verifying = match self.verifying.lock() {
+            Ok(v) => v,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let n = verifying.entry(namespace.to_owned()).or_default();
+        if *n >= self.verifications_per_namespace() {
+            return None;
+        }
+        *n += 1;
+        Some(VerifyPermit {
+            state: self.clone(),
+            namespace: namespace.to_owned(),
+        })
+    }
+}
+
 /// Every listed server's tools, for the shadowing check, and how much of the
 /// store's log they cover.
 #[derive(Debug, Default)]
@@ -71,6 +120,9 @@ pub struct Shared {
     pub token_limiter: Arc<RateLimiter>,
     /// Caps verifications running at once.
     pub verify_slots: Arc<Semaphore>,
+    /// Verifications in flight by namespace: one namespace holds at most
+    /// half the slots, so one publisher cannot starve the others.
+    pub verifying: std::sync::Mutex<std::collections::HashMap<String, usize>>,
     /// Proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Arc<Vec<Cidr>>,
     /// Which tool-scan codes block a publish (errors) or are recorded (warnings).
@@ -107,6 +159,7 @@ impl AppState {
                 limits.rate_limit_per_token.max(1),
             )),
             verify_slots: Arc::new(Semaphore::new(limits.verify_concurrency.max(1))),
+            verifying: std::sync::Mutex::default(),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             limits: Arc::new(limits),
             scan_policy: Arc::new(config.scan_policy.clone()),

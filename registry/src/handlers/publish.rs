@@ -277,6 +277,18 @@ async fn pipeline(
             certificate_oidc_issuer: Some(namespace.signer_issuer.clone()),
             ..ProvenancePolicy::default()
         });
+    let _permit = state.verify_permit(ns_name).ok_or_else(|| {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "verification-busy",
+            format!(
+                "namespace `{ns_name}` already has {} publishes being verified; retry when one finishes",
+                state.verifications_per_namespace()
+            ),
+        );
+        e.retry_after = Some(std::time::Duration::from_secs(5));
+        e
+    })?;
     let signer = verify_image(state, &image, &policy, &image_path).await?;
     let outside = binding.check(&signer);
     if !outside.is_empty() {

@@ -139,6 +139,24 @@ fn a_version_differing_only_by_build_metadata_is_refused_as_existing() {
 }
 
 #[test]
+fn one_namespace_cannot_hold_more_than_half_the_verification_slots() {
+    let s = TestServer::start(|c| c.limits.verify_concurrency = 2);
+    let slow = signed(&s, "1.0.0");
+    let second = signed(&s, "1.0.1");
+    s.verifier.set_delay(std::time::Duration::from_millis(800));
+    let (url, token) = (publish_url(&s), s.acme_token.clone());
+    let first = std::thread::spawn(move || post_json(&url, Some(&token), &slow));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let busy = post_json(&publish_url(&s), Some(&s.acme_token), &second);
+    busy.assert_problem(429, "verification-busy");
+    assert_eq!(busy.retry_after.as_deref(), Some("5"));
+    assert_eq!(first.join().unwrap().status, 201);
+    s.verifier.set_delay(std::time::Duration::ZERO);
+    let again = post_json(&publish_url(&s), Some(&s.acme_token), &second);
+    assert_eq!(again.status, 201, "the slot is free again: {}", again.text);
+}
+
+#[test]
 fn a_token_revoked_during_verification_stores_nothing() {
     let s = TestServer::start(|_| {});
     let m = signed(&s, "1.0.0");
