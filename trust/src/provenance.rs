@@ -180,6 +180,46 @@ pub fn check(
                 });
             }
         }
+        // A required fact must be attested by the certificate, not only
+        // claimed by the signer in the statement it signed.
+        for (field, wanted, from_cert) in [
+            (
+                "source repository",
+                &required.source_repository,
+                &c.source_repository_uri,
+            ),
+            ("source ref", &required.source_ref, &c.source_repository_ref),
+        ] {
+            if let Some(wanted) = wanted
+                && from_cert.as_deref() != Some(wanted.as_str())
+            {
+                return Err(ProvenanceError::CertificateMismatch {
+                    field,
+                    provenance: wanted.clone(),
+                    certificate: from_cert.clone().unwrap_or_else(|| "nothing".into()),
+                });
+            }
+        }
+        // The builder: the certificate's build signer (a reusable workflow
+        // such as slsa-github-generator), or the GitHub runner environment
+        // it names (`https://github.com/actions/runner/github-hosted`).
+        if let Some(wanted) = &required.builder_id {
+            let runner = c
+                .runner_environment
+                .as_deref()
+                .map(|env| format!("https://github.com/actions/runner/{env}"));
+            if c.build_signer_uri.as_deref() != Some(wanted.as_str())
+                && runner.as_deref() != Some(wanted.as_str())
+            {
+                return Err(ProvenanceError::CertificateMismatch {
+                    field: "builder id",
+                    provenance: wanted.clone(),
+                    certificate: runner
+                        .or_else(|| c.build_signer_uri.clone())
+                        .unwrap_or_else(|| "nothing".into()),
+                });
+            }
+        }
     }
     Ok(facts)
 }
@@ -318,6 +358,78 @@ mod tests {
             facts.builder_id.as_deref(),
             Some("https://github.com/actions/runner/github-hosted")
         );
+    }
+
+    #[test]
+    fn a_builder_the_certificate_does_not_attest_is_refused() {
+        // The statement says github-hosted; the certificate says the job ran
+        // on a self-hosted runner.
+        let p = statement(&IMG[7..], REPO, "refs/tags/v1", "abc123");
+        let req = SlsaRequirements {
+            builder_id: Some("https://github.com/actions/runner/github-hosted".into()),
+            ..Default::default()
+        };
+        let mut self_hosted = claims(REPO, "refs/tags/v1", "abc123");
+        self_hosted.runner_environment = Some("self-hosted".into());
+        let err = check(&p, &digest(), &req, Some(&self_hosted)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ProvenanceError::CertificateMismatch {
+                    field: "builder id",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let mut hosted = claims(REPO, "refs/tags/v1", "abc123");
+        hosted.runner_environment = Some("github-hosted".into());
+        assert!(check(&p, &digest(), &req, Some(&hosted)).is_ok());
+        // No runner environment and no build signer: nothing attests it.
+        let err = check(
+            &p,
+            &digest(),
+            &req,
+            Some(&claims(REPO, "refs/tags/v1", "abc123")),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ProvenanceError::CertificateMismatch {
+                    field: "builder id",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_required_source_the_certificate_does_not_carry_is_refused() {
+        // An email certificate carries no source extensions: the statement's
+        // own claim of a repository is not enough.
+        let p = statement(&IMG[7..], REPO, "refs/tags/v1", "abc123");
+        let req = SlsaRequirements {
+            source_repository: Some(REPO.into()),
+            ..Default::default()
+        };
+        let err = check(&p, &digest(), &req, Some(&FulcioClaims::default())).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ProvenanceError::CertificateMismatch {
+                    field: "source repository",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let req = SlsaRequirements {
+            source_ref: Some("refs/tags/v1".into()),
+            ..Default::default()
+        };
+        assert!(check(&p, &digest(), &req, Some(&FulcioClaims::default())).is_err());
     }
 
     #[test]

@@ -98,11 +98,30 @@ pub fn is_public(ip: IpAddr) -> bool {
                 return is_public(IpAddr::V4(v4));
             }
             let s = v6.segments();
+            // An IPv4 address carried inside an IPv6 one is judged as IPv4:
+            // NAT64 (64:ff9b::/96), 6to4 (2002::/16) and the deprecated
+            // IPv4-compatible form (::a.b.c.d).
+            let embedded = |hi: u16, lo: u16| {
+                is_public(IpAddr::V4(std::net::Ipv4Addr::from(
+                    (u32::from(hi) << 16) | u32::from(lo),
+                )))
+            };
+            if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
+                return embedded(s[6], s[7]);
+            }
+            if s[0] == 0x2002 {
+                return embedded(s[1], s[2]);
+            }
+            if s[..6] == [0, 0, 0, 0, 0, 0] && !v6.is_loopback() && !v6.is_unspecified() {
+                return embedded(s[6], s[7]);
+            }
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00 // unique local
                 || (s[0] & 0xffc0) == 0xfe80 // link local
+                || (s[0] & 0xffc0) == 0xfec0 // site local (deprecated)
+                || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) // local-use NAT64 64:ff9b:1::/48
                 || (s[0] == 0x2001 && s[1] == 0x0db8)) // documentation
         }
     }
@@ -317,7 +336,17 @@ impl OciClient {
     pub fn new(config: ClientConfig) -> Result<Self, OciError> {
         let policy = config.host_policy.clone();
         let redirect_policy = policy.clone();
-        let http = reqwest::Client::builder()
+        let public_only = policy.public_addresses_only;
+        let builder = reqwest::Client::builder();
+        // Through a proxy the proxy resolves the names, out of the address
+        // check's sight: where only public addresses may be reached, no
+        // proxy from the environment is used.
+        let builder = if public_only {
+            builder.no_proxy()
+        } else {
+            builder
+        };
+        let http = builder
             .dns_resolver(Arc::new(PolicyResolver { policy }))
             .redirect(reqwest::redirect::Policy::custom(move |attempt| {
                 if attempt.previous().len() >= 5 {
@@ -794,10 +823,24 @@ mod tests {
             "fd00::1",
             "::ffff:10.0.0.1",
             "224.0.0.1",
+            // IPv4 inside IPv6: NAT64, 6to4, IPv4-compatible; site local.
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b::10.0.0.1",
+            "64:ff9b:1::1",
+            "2002:0a00:0001::",
+            "2002:a9fe:a9fe::1",
+            "::10.0.0.1",
+            "::169.254.169.254",
+            "fec0::1",
         ] {
             assert!(!is_public(a.parse().unwrap()), "{a}");
         }
-        for a in ["140.82.112.3", "2606:4700::1111"] {
+        for a in [
+            "140.82.112.3",
+            "2606:4700::1111",
+            "64:ff9b::8c52:7003",
+            "2002:8c52:7003::1",
+        ] {
             assert!(is_public(a.parse().unwrap()), "{a}");
         }
     }
