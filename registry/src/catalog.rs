@@ -294,10 +294,10 @@ impl CatalogService {
 
     /// The keys signings use now.
     pub fn keys(&self) -> Arc<CatalogKeys> {
-        match self.keys.read() {
-            Ok(keys) => keys.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        self.keys
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Loads the keys in `dir` again (after `admin keys rotate` and a copy of
@@ -342,10 +342,10 @@ impl CatalogService {
                 ));
             }
         }
-        match self.keys.write() {
-            Ok(mut keys) => *keys = Arc::new(new),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(new),
-        }
+        *self
+            .keys
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(new);
         self.wake.notify_one();
         Ok(if changed.is_empty() {
             "new key statements with the same serials".to_owned()

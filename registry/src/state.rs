@@ -38,10 +38,11 @@ pub struct VerifyPermit {
 
 impl Drop for VerifyPermit {
     fn drop(&mut self) {
-        let mut verifying = match self.state.verifying.lock() {
-            Ok(v) => v,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut verifying = self
+            .state
+            .verifying
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(n) = verifying.get_mut(&self.namespace) {
             *n -= 1;
             if *n == 0 {
@@ -61,10 +62,10 @@ impl AppState {
     /// Counts a verification for `namespace`, or `None` when the namespace
     /// already has its share in flight.
     pub fn verify_permit(&self, namespace: &str) -> Option<VerifyPermit> {
-        let mut verifying = match self.verifying.lock() {
-            Ok(v) => v,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut verifying = self
+            .verifying
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let n = verifying.entry(namespace.to_owned()).or_default();
         if *n >= self.verifications_per_namespace() {
             return None;

@@ -221,25 +221,23 @@ async fn pipeline(
     let binding = Binding::new(&namespace).map_err(ApiError::internal)?;
     let manifest_sha256 = Digest::of(&bytes).hex().to_owned();
 
-    if let Some(existing) = state.store.version(&name, &version).await? {
-        return if existing.manifest_sha256 == manifest_sha256 {
-            Ok(Published {
-                created: false,
-                record: existing,
-                warnings,
-            })
-        } else {
-            Err(conflict(&existing))
-        };
-    }
     // Build metadata (`+…`) does not order versions: `1.0.0+b` beside
     // `1.0.0` would be a second, different 1.0.0.
     let precedence = |v: &str| v.split_once('+').map_or(v, |(core, _)| core).to_owned();
-    if let Some(twin) = state
-        .store
-        .versions(&name)
-        .await?
-        .into_iter()
+    let stored = state.store.versions(&name).await?;
+    if let Some(existing) = stored.iter().find(|v| v.version == version) {
+        return if existing.manifest_sha256 == manifest_sha256 {
+            Ok(Published {
+                created: false,
+                record: existing.clone(),
+                warnings,
+            })
+        } else {
+            Err(conflict(existing))
+        };
+    }
+    if let Some(twin) = stored
+        .iter()
         .find(|v| precedence(&v.version) == precedence(&version))
     {
         return Err(ApiError::conflict(

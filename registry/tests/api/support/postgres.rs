@@ -185,3 +185,43 @@ pub fn fresh_database() -> String {
     );
     format!("postgres://postgres@127.0.0.1:{}/{name}", cluster.port)
 }
+
+/// Servers sharing one fresh database and one set of catalog keys, as
+/// replicas behind a load balancer do.
+pub struct Replicas {
+    store: mcp_registry::store::StoreConfig,
+    keys: tempfile::TempDir,
+}
+
+impl Replicas {
+    /// A fresh database and catalog keys for replicas to share.
+    pub fn new() -> Replicas {
+        let keys = tempfile::tempdir().unwrap();
+        mcp_registry::keys::init_dir(keys.path(), "mcp-registry", 90, jiff::Timestamp::now())
+            .unwrap();
+        Replicas {
+            store: mcp_registry::store::StoreConfig::Postgres {
+                url: fresh_database(),
+                pool_size: 4,
+            },
+            keys,
+        }
+    }
+
+    /// Starts one more replica, with `adjust` applied to its configuration.
+    pub fn start(
+        &self,
+        adjust: impl FnOnce(&mut mcp_registry::config::ServeConfig),
+    ) -> mcp_registry::testing::TestServer {
+        let dir = self.keys.path().to_owned();
+        mcp_registry::testing::TestServer::start_with(
+            Some(self.store.clone()),
+            |c| {
+                c.catalog_keys.dir = dir;
+                c.catalog_keys.create_if_missing = false;
+                adjust(c);
+            },
+            None,
+        )
+    }
+}

@@ -572,22 +572,8 @@ fn a_running_registry_takes_rotated_keys_on_reload_and_refuses_wrong_ones() {
 
 #[test]
 fn replicas_on_one_database_share_keys_and_serve_one_catalog() {
-    let url = crate::support::postgres::fresh_database();
-    let keys = tempfile::tempdir().unwrap();
-    mcp_registry::keys::init_dir(keys.path(), "mcp-registry", 90, Timestamp::now()).unwrap();
-    let cfg = StoreConfig::Postgres { url, pool_size: 4 };
-    let replica = || {
-        let dir = keys.path().to_owned();
-        TestServer::start_with(
-            Some(cfg.clone()),
-            |c| {
-                c.catalog_keys.dir = dir;
-                c.catalog_keys.create_if_missing = false;
-                c.catalog.poll = Duration::from_millis(50);
-            },
-            None,
-        )
-    };
+    let replicas = crate::support::postgres::Replicas::new();
+    let replica = || replicas.start(|c| c.catalog.poll = Duration::from_millis(50));
     let (a, b) = (replica(), replica());
     assert_eq!(
         a.catalog.snapshot().unwrap().version,
