@@ -17,7 +17,9 @@ fn main() -> anyhow::Result<()> {
             runtime.block_on(async {
                 let store = store::open(&config(dir)).await?;
                 let (record, audit) = mcp_registry::testing::bench_version(name, version)?;
-                store.publish(&record, &audit).await?;
+                store
+                    .publish(&record, &audit, &mcp_registry::testing::unlimited_budget())
+                    .await?;
                 anyhow::Ok(())
             })?;
             println!("added {name} {version} to {dir}");

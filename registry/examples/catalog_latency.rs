@@ -65,7 +65,9 @@ fn main() -> anyhow::Result<()> {
                 "1.0.0",
             )?;
             let t0 = Instant::now();
-            let outcome = store.publish(&record, &audit).await?;
+            let outcome = store
+                .publish(&record, &audit, &mcp_registry::testing::unlimited_budget())
+                .await?;
             anyhow::ensure!(
                 matches!(outcome, PublishOutcome::Created(_)),
                 "not created: {outcome:?}"

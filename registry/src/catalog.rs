@@ -57,6 +57,9 @@ pub enum SetupError {
 pub struct CatalogKeys {
     root: PublicKey,
     statements: Vec<u8>,
+    /// The root-signed statements in `statements` (what a `key` record in
+    /// the log must name).
+    held: Vec<keys::KeyStatement>,
     trusted: TrustedKeys,
     catalog: SigningKey,
     checkpoint: SigningKey,
@@ -113,9 +116,11 @@ impl CatalogKeys {
             trusted.checkpoint.statement.name.clone().ok_or_else(|| {
                 fail("the checkpoint key statement names no log origin".to_owned())
             })?;
+        let held = crate::log_guard::statements_in(&root, &statements).map_err(fail)?;
         Ok(CatalogKeys {
             root,
             statements,
+            held,
             trusted,
             catalog,
             checkpoint,
@@ -239,6 +244,8 @@ pub struct Snapshot {
     current: Vec<String>,
     /// Shards no longer named by the index, with when they stopped being named.
     retired: Vec<(std::time::Instant, String)>,
+    /// Bytes of the largest shard the index names.
+    largest_shard: u64,
 }
 
 impl Snapshot {
@@ -251,6 +258,12 @@ impl Snapshot {
     /// The hex SHA-256 of each shard the index names, in bin order.
     pub fn current_shards(&self) -> impl Iterator<Item = &str> {
         self.current.iter().map(String::as_str)
+    }
+
+    /// Bytes of the largest shard the index names (what the shard budget
+    /// keeps below the gateways' cap).
+    pub fn largest_shard_bytes(&self) -> u64 {
+        self.largest_shard
     }
 }
 
@@ -460,6 +473,15 @@ impl CatalogService {
         }
         let mut shards: HashMap<String, Arc<Body>> = HashMap::with_capacity(SHARD_COUNT * 2);
         let mut current = Vec::with_capacity(SHARD_COUNT);
+        let largest_shard = payload.shards.iter().map(|r| r.size).max().unwrap_or(0);
+        if largest_shard > mcp_trust::catalog::MAX_SHARD_BYTES {
+            // Only versions stored before the budgets existed can do this.
+            tracing::warn!(
+                largest_shard,
+                budget = mcp_trust::catalog::MAX_SHARD_BYTES,
+                "a catalog shard is over the shard budget; gateways refuse shards over 8 MiB"
+            );
+        }
         for (bin, reference) in payload.shards.iter().enumerate() {
             let hex = reference.sha256.hex().to_owned();
             let reused = old.as_ref().and_then(|o| o.shards.get(&hex).cloned());
@@ -520,6 +542,7 @@ impl CatalogService {
             shards,
             current,
             retired,
+            largest_shard,
         };
         if let Ok(mut slot) = self.snapshot.write() {
             *slot = Some(Arc::new(snapshot));
@@ -591,21 +614,22 @@ fn extend(tree: &mut MemoryTree, from: u64, leaves: &[Vec<u8>]) -> Result<(), St
 /// Serial of each role in a stored key-statement set (checked against our root).
 fn stored_serials(root: &PublicKey, keys: &str) -> Result<[u64; 2], String> {
     // Expiry does not matter here: only which statements were served.
-    let set: keys::KeySet = serde_json::from_str(keys).map_err(|e| e.to_string())?;
     let mut serials = [0u64; 2];
-    for envelope in &set.statements {
-        let payload =
-            mcp_trust::catalog::dsse::open(envelope, keys::KEY_STATEMENT_PAYLOAD_TYPE, root)
-                .map_err(|e| {
-                    format!(
-                        "the stored key statements are not signed by this server's root key: {e}"
-                    )
-                })?;
-        let s: keys::KeyStatement = serde_json::from_slice(&payload).map_err(|e| e.to_string())?;
+    for s in crate::log_guard::statements_in(root, keys.as_bytes())
+        .map_err(|e| format!("the stored key statements: {e}"))?
+    {
         let slot = &mut serials[s.role as usize];
         *slot = (*slot).max(s.serial);
     }
     Ok(serials)
+}
+
+/// Why a signing was refused because of what the store holds: a pending
+/// leaf or a stored version or shard a gateway would refuse once signed.
+fn refusal(problem: String) -> String {
+    format!(
+        "refusing to sign: {problem}. This server does not write such leaves or versions; someone with write access to the database may have. Nothing was signed and the last signed catalog is still served until it expires; signing resumes once the pending log leaves, the stored versions and the stored shards agree"
+    )
 }
 
 /// Decides what to sign from what is pending: runs under the store's write
@@ -654,6 +678,9 @@ fn plan(
             append.push(record.canonical_bytes().map_err(|e| e.to_string())?);
         }
     }
+    // Nothing goes into the tree a checkpoint covers that a gateway would
+    // refuse: once signed, a leaf is in the append-only log for good.
+    crate::log_guard::check_pending(&keys.held, &pending).map_err(refusal)?;
     let mut tree = tree
         .lock()
         .map_err(|_| "log tree lock poisoned".to_owned())?;
@@ -728,7 +755,7 @@ fn plan(
         options.validity,
         &keys.catalog,
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| refusal(e.to_string()))?;
     let checkpoint = log::note::sign(
         &Checkpoint {
             origin: keys.origin.clone(),

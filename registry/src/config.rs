@@ -32,7 +32,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Administer namespaces, tokens and the audit log directly in the store.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -102,6 +102,25 @@ pub struct ServeArgs {
     /// [env: MCP_REGISTRY_CATALOG_REFRESH_MINUTES] [default: 60].
     #[arg(long, value_name = "MINUTES")]
     pub catalog_refresh_minutes: Option<u32>,
+    /// Most catalog bytes of one version's entry [env: MCP_REGISTRY_MAX_ENTRY_BYTES] [default: 8192].
+    #[arg(long, value_name = "BYTES")]
+    pub max_entry_bytes: Option<u64>,
+    /// Most catalog bytes of all versions of one server
+    /// [env: MCP_REGISTRY_MAX_SERVER_ENTRY_BYTES] [default: 262144].
+    #[arg(long, value_name = "BYTES")]
+    pub max_server_entry_bytes: Option<u64>,
+    /// Most catalog bytes of all versions of one namespace's servers
+    /// [env: MCP_REGISTRY_MAX_NAMESPACE_ENTRY_BYTES] [default: 2097152].
+    #[arg(long, value_name = "BYTES")]
+    pub max_namespace_entry_bytes: Option<u64>,
+    /// Most catalog bytes of all versions of one namespace's servers in one shard
+    /// [env: MCP_REGISTRY_MAX_NAMESPACE_SHARD_BYTES] [default: 262144].
+    #[arg(long, value_name = "BYTES")]
+    pub max_namespace_shard_bytes: Option<u64>,
+    /// Most bytes of one catalog shard; at most the default, which keeps shards below
+    /// the 8 MiB gateways accept [env: MCP_REGISTRY_MAX_SHARD_BYTES] [default: 6291456].
+    #[arg(long, value_name = "BYTES")]
+    pub max_shard_bytes: Option<u64>,
 }
 
 /// `mcp-registry admin …`
@@ -155,7 +174,10 @@ pub enum TokenCommand {
     Create(TokenCreateArgs),
     /// Revoke a token by id.
     Revoke(TokenRevokeArgs),
-    /// List tokens (ids and scopes; secrets are never stored).
+    /// Replace a token: create a new one with the same scope and description, print
+    /// it once, then revoke the old one (which stops working at once).
+    Rotate(TokenRotateArgs),
+    /// List tokens (ids, scopes, expiry; secrets are never stored).
     List(OutputArgs),
 }
 
@@ -172,6 +194,25 @@ pub struct TokenCreateArgs {
     /// Free text kept with the token.
     #[arg(long, default_value = "")]
     pub description: String,
+    #[command(flatten)]
+    pub expires: ExpiresArgs,
+}
+
+/// `--expires` of `admin token create` and `admin token rotate`.
+#[derive(Debug, Clone, Args)]
+pub struct ExpiresArgs {
+    /// When the token expires: a duration from now (`90d`, `12h`, `30m`), an RFC 3339
+    /// timestamp (`2026-01-31T00:00:00Z`), or `never`. Tokens expire by default, after
+    /// 90 days; an expired token is refused with 401 until it is rotated.
+    #[arg(long = "expires", value_name = "WHEN", default_value = crate::auth::DEFAULT_EXPIRY, value_parser = parse_expires)]
+    pub expires: crate::auth::Expiry,
+}
+
+/// Parses `--expires WHEN`, refusing a zero duration and a time not in the future.
+pub fn parse_expires(s: &str) -> Result<crate::auth::Expiry, String> {
+    let expiry = crate::auth::Expiry::parse(s)?;
+    expiry.resolve(crate::time::now())?;
+    Ok(expiry)
 }
 
 /// Arguments of `admin token revoke`.
@@ -179,6 +220,15 @@ pub struct TokenCreateArgs {
 pub struct TokenRevokeArgs {
     /// Token id (the 16 hex digits after `mcpr_`).
     pub id: String,
+}
+
+/// Arguments of `admin token rotate`.
+#[derive(Debug, Args)]
+pub struct TokenRotateArgs {
+    /// Id of the token to replace (the 16 hex digits after `mcpr_`); it must not be revoked.
+    pub id: String,
+    #[command(flatten)]
+    pub expires: ExpiresArgs,
 }
 
 /// Arguments of `admin audit`.
@@ -237,6 +287,8 @@ pub struct Limits {
     pub shutdown_grace: Duration,
     /// Largest page of a listing.
     pub max_page_size: usize,
+    /// Catalog bytes publishes may take per entry, server, namespace and shard.
+    pub budget: crate::store::EntryBudget,
 }
 
 impl Default for Limits {
@@ -251,6 +303,7 @@ impl Default for Limits {
             verify_timeout: Duration::from_secs(120),
             shutdown_grace: Duration::from_secs(30),
             max_page_size: 100,
+            budget: crate::store::EntryBudget::default(),
         }
     }
 }
@@ -390,6 +443,11 @@ struct FileLimits {
     body_timeout_secs: Option<u64>,
     verify_timeout_secs: Option<u64>,
     shutdown_grace_secs: Option<u64>,
+    max_entry_bytes: Option<u64>,
+    max_server_entry_bytes: Option<u64>,
+    max_namespace_entry_bytes: Option<u64>,
+    max_namespace_shard_bytes: Option<u64>,
+    max_shard_bytes: Option<u64>,
 }
 
 /// Reads the command line and the process environment.
@@ -648,7 +706,39 @@ pub fn serve(cli: &Cli, args: &ServeArgs, env: Environment) -> Result<ServeConfi
             .or(l.shutdown_grace_secs)
             .map_or(d.shutdown_grace, secs),
         max_page_size: d.max_page_size,
+        budget: crate::store::EntryBudget {
+            entry: args
+                .max_entry_bytes
+                .or(s.env("MAX_ENTRY_BYTES")?)
+                .or(l.max_entry_bytes)
+                .unwrap_or(d.budget.entry),
+            server: args
+                .max_server_entry_bytes
+                .or(s.env("MAX_SERVER_ENTRY_BYTES")?)
+                .or(l.max_server_entry_bytes)
+                .unwrap_or(d.budget.server),
+            namespace: args
+                .max_namespace_entry_bytes
+                .or(s.env("MAX_NAMESPACE_ENTRY_BYTES")?)
+                .or(l.max_namespace_entry_bytes)
+                .unwrap_or(d.budget.namespace),
+            namespace_shard: args
+                .max_namespace_shard_bytes
+                .or(s.env("MAX_NAMESPACE_SHARD_BYTES")?)
+                .or(l.max_namespace_shard_bytes)
+                .unwrap_or(d.budget.namespace_shard),
+            shard: args
+                .max_shard_bytes
+                .or(s.env("MAX_SHARD_BYTES")?)
+                .or(l.max_shard_bytes)
+                .unwrap_or(d.budget.shard),
+        },
     };
+    config
+        .limits
+        .budget
+        .check()
+        .map_err(|e| ConfigError(format!("catalog budgets (--max-*-bytes): {e}")))?;
     let validity = args
         .catalog_validity_hours
         .or(s.env("CATALOG_VALIDITY_HOURS")?)
@@ -680,9 +770,8 @@ mod tests {
 
     fn cli(args: &[&str]) -> (Cli, ServeArgs) {
         let mut cli = Cli::parse_from(args);
-        let serve = match std::mem::replace(&mut cli.command, Command::Serve(ServeArgs::default()))
-        {
-            Command::Serve(a) => a,
+        let serve = match std::mem::replace(&mut cli.command, Command::Serve(Box::default())) {
+            Command::Serve(a) => *a,
             Command::Admin(_) => panic!("not serve"),
         };
         (cli, serve)
@@ -778,6 +867,54 @@ mod tests {
     }
 
     #[test]
+    fn entry_budgets_default_to_the_catalog_constants_and_never_exceed_the_shard_cap() {
+        use mcp_trust::catalog::model as m;
+        let (c, a) = cli(&["mcp-registry", "serve"]);
+        let b = serve(&c, &a, Environment(|_| None)).unwrap().limits.budget;
+        assert_eq!(
+            (b.entry, b.server, b.namespace, b.namespace_shard, b.shard),
+            (
+                m::MAX_ENTRY_BYTES,
+                m::MAX_SERVER_ENTRY_BYTES,
+                m::MAX_NAMESPACE_ENTRY_BYTES,
+                m::MAX_NAMESPACE_SHARD_BYTES,
+                m::MAX_SHARD_BYTES
+            )
+        );
+        let (c, a) = cli(&[
+            "mcp-registry",
+            "serve",
+            "--max-entry-bytes",
+            "1000",
+            "--max-server-entry-bytes",
+            "3000",
+            "--max-namespace-entry-bytes",
+            "5000",
+            "--max-namespace-shard-bytes",
+            "4000",
+            "--max-shard-bytes",
+            "9000",
+        ]);
+        let b = serve(&c, &a, Environment(|_| None)).unwrap().limits.budget;
+        assert_eq!(
+            (b.entry, b.server, b.namespace, b.namespace_shard, b.shard),
+            (1000, 3000, 5000, 4000, 9000)
+        );
+        for bad in [
+            ["--max-shard-bytes", "8388608"],
+            ["--max-namespace-entry-bytes", "6291456"],
+            ["--max-entry-bytes", "0"],
+            ["--max-server-entry-bytes", "4096"],
+            // A namespace's part of a shard below one server's budget.
+            ["--max-namespace-shard-bytes", "131072"],
+        ] {
+            let (c, a) = cli(&["mcp-registry", "serve", bad[0], bad[1]]);
+            let err = serve(&c, &a, Environment(|_| None)).unwrap_err().0;
+            assert!(err.contains("catalog budgets"), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
     fn cidr_matching() {
         let c = Cidr::parse("10.0.0.0/8").unwrap();
         assert!(c.contains("10.2.3.4".parse().unwrap()));
@@ -790,5 +927,64 @@ mod tests {
                 .unwrap()
                 .contains("8.8.8.8".parse().unwrap())
         );
+    }
+
+    fn token_command(args: &[&str]) -> Result<TokenCommand, clap::Error> {
+        let mut argv = vec!["mcp-registry", "admin", "token"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv)?.command {
+            Command::Admin(AdminCommand::Token(t)) => Ok(t),
+            other => panic!("not a token command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn tokens_expire_after_90_days_unless_told_otherwise() {
+        use crate::auth::Expiry;
+        let day = jiff::SignedDuration::from_hours(24);
+        match token_command(&["create", "--namespace", "io.github.acme"]).unwrap() {
+            TokenCommand::Create(a) => assert_eq!(a.expires.expires, Expiry::After(day * 90)),
+            other => panic!("{other:?}"),
+        }
+        match token_command(&["rotate", "0011223344556677"]).unwrap() {
+            TokenCommand::Rotate(a) => {
+                assert_eq!(a.id, "0011223344556677");
+                assert_eq!(a.expires.expires, Expiry::After(day * 90));
+            }
+            other => panic!("{other:?}"),
+        }
+        for (when, expected) in [
+            ("never", Expiry::Never),
+            ("12h", Expiry::After(jiff::SignedDuration::from_hours(12))),
+            ("30m", Expiry::After(jiff::SignedDuration::from_mins(30))),
+            (
+                "2999-01-31T00:00:00Z",
+                Expiry::At("2999-01-31T00:00:00Z".parse().unwrap()),
+            ),
+        ] {
+            match token_command(&["create", "--admin", "--expires", when]).unwrap() {
+                TokenCommand::Create(a) => assert_eq!(a.expires.expires, expected, "{when}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        for (when, why) in [
+            ("0d", "zero duration"),
+            ("2020-01-01T00:00:00Z", "not in the future"),
+            ("soon", "is not a duration"),
+            ("7", "is not a duration"),
+        ] {
+            for command in [
+                &["create", "--admin", "--expires", when][..],
+                &["rotate", "0011223344556677", "--expires", when][..],
+            ] {
+                let e = token_command(command).unwrap_err();
+                assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation, "{when}");
+                let text = e.to_string();
+                assert!(
+                    text.contains("--expires") && text.contains(why),
+                    "{when}: {text}"
+                );
+            }
+        }
     }
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod handlers;
 pub mod host_policy;
 pub mod keys;
+pub mod log_guard;
 pub mod metrics;
 pub mod model;
 pub mod namespace;

@@ -1,6 +1,7 @@
 //! Prometheus metrics in the text exposition format: requests and latency by
 //! route, method and status; publishes by outcome; verification failures by
-//! stage. Hand-rolled: a handful of counters and one histogram family do not
+//! stage; publishes refused by a catalog budget, by code; and gauges of the
+//! served catalog (its largest shard against the shard budget). Hand-rolled: a handful of counters and one histogram family do not
 //! justify the `prometheus` crate's dependency tree (protobuf, lazy statics).
 
 use std::collections::BTreeMap;
@@ -25,6 +26,16 @@ struct Inner {
     latency: BTreeMap<String, Vec<(String, u16, Histogram)>>,
     publishes: BTreeMap<String, u64>,
     verification_failures: BTreeMap<String, u64>,
+    budget_refusals: BTreeMap<String, u64>,
+}
+
+/// Values read at scrape time from the served catalog.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Gauges {
+    /// Bytes of the largest shard the served index names (`None` before the first signing).
+    pub largest_shard_bytes: Option<u64>,
+    /// The most bytes a publish may take a shard to.
+    pub shard_budget_bytes: u64,
 }
 
 /// The registry's metrics.
@@ -86,8 +97,17 @@ impl Metrics {
         }
     }
 
-    /// The text exposition format.
-    pub fn render(&self) -> String {
+    /// Records a publish refused by a catalog budget (`entry-too-large`,
+    /// `server-budget-exceeded`, `namespace-budget-exceeded`,
+    /// `namespace-shard-budget-exceeded`, `shard-budget-exceeded`).
+    pub fn budget_refusal(&self, code: &str) {
+        if let Ok(mut inner) = self.inner.lock() {
+            *inner.budget_refusals.entry(code.to_owned()).or_default() += 1;
+        }
+    }
+
+    /// The text exposition format, with the catalog's `gauges`.
+    pub fn render(&self, gauges: Gauges) -> String {
         let Ok(inner) = self.inner.lock() else {
             return String::new();
         };
@@ -177,6 +197,39 @@ impl Metrics {
                 escape(stage)
             );
         }
+        let _ = writeln!(
+            out,
+            "# HELP mcp_registry_publish_budget_refusals_total Publishes refused by a catalog budget, by problem code."
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE mcp_registry_publish_budget_refusals_total counter"
+        );
+        for (code, n) in &inner.budget_refusals {
+            let _ = writeln!(
+                out,
+                "mcp_registry_publish_budget_refusals_total{{code=\"{}\"}} {n}",
+                escape(code)
+            );
+        }
+        if let Some(bytes) = gauges.largest_shard_bytes {
+            let _ = writeln!(
+                out,
+                "# HELP mcp_registry_catalog_largest_shard_bytes Bytes of the largest shard of the served catalog (gateways refuse one over 8 MiB)."
+            );
+            let _ = writeln!(out, "# TYPE mcp_registry_catalog_largest_shard_bytes gauge");
+            let _ = writeln!(out, "mcp_registry_catalog_largest_shard_bytes {bytes}");
+        }
+        let _ = writeln!(
+            out,
+            "# HELP mcp_registry_catalog_shard_budget_bytes The most bytes publishes may take one shard to."
+        );
+        let _ = writeln!(out, "# TYPE mcp_registry_catalog_shard_budget_bytes gauge");
+        let _ = writeln!(
+            out,
+            "mcp_registry_catalog_shard_budget_bytes {}",
+            gauges.shard_budget_bytes
+        );
         out
     }
 }
@@ -198,11 +251,20 @@ mod tests {
         m.request("/v0.1/servers", "GET", 200, 0.003);
         m.publish("created");
         m.verification_failure("sig\"nature");
-        let text = m.render();
+        m.budget_refusal("shard-budget-exceeded");
+        let text = m.render(Gauges {
+            largest_shard_bytes: Some(1234),
+            shard_budget_bytes: 6 << 20,
+        });
         assert!(text.contains("mcp_registry_http_requests_total{route=\"/v0.1/servers\",method=\"GET\",status=\"200\"} 1"));
         assert!(text.contains("le=\"0.0025\"} 0"));
         assert!(text.contains("le=\"0.005\"} 1"));
         assert!(text.contains("mcp_registry_publishes_total{outcome=\"created\"} 1"));
         assert!(text.contains("stage=\"sig\\\"nature\"} 1"));
+        assert!(text.contains(
+            "mcp_registry_publish_budget_refusals_total{code=\"shard-budget-exceeded\"} 1"
+        ));
+        assert!(text.contains("mcp_registry_catalog_largest_shard_bytes 1234\n"));
+        assert!(text.contains("mcp_registry_catalog_shard_budget_bytes 6291456\n"));
     }
 }

@@ -160,6 +160,10 @@ pub struct TokenRecord {
     /// When it was revoked; a revoked token authenticates nothing.
     #[serde(default, with = "rfc3339_opt", skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<Timestamp>,
+    /// When it expires: from then on it authenticates nothing. `None`: never
+    /// (also every token stored before tokens had an expiry).
+    #[serde(default, with = "rfc3339_opt", skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
 }
 
 /// Whether an audited attempt succeeded.
@@ -181,7 +185,8 @@ pub struct AuditEvent {
     pub at: Timestamp,
     /// Who: a token id, `admin-cli`, or `anonymous`.
     pub actor: String,
-    /// What: `publish`, `yank`, `unyank`, `revoke`, `namespace.create`, `token.create`, `token.revoke`.
+    /// What: `publish`, `yank`, `unyank`, `revoke`, `namespace.create`, `token.create`, `token.revoke`
+    /// (a rotation writes one `token.create` and one `token.revoke`).
     pub action: String,
     /// On what: `name@version`, a namespace, or a token id.
     pub subject: String,
@@ -229,6 +234,26 @@ mod tests {
         );
         assert!(Lifecycle::Yank.apply(Status::Yanked).is_err());
         assert!(Lifecycle::Unyank.apply(Status::Active).is_err());
+    }
+
+    #[test]
+    fn token_records_stored_before_expiry_existed_read_as_never_expiring() {
+        let old = r#"{"id":"00112233445566ff","secretSha256":"ab","scope":"admin","createdAt":"2025-01-01T00:00:00Z"}"#;
+        let record: TokenRecord = serde_json::from_str(old).unwrap();
+        assert_eq!(record.expires_at, None);
+        let expiring = TokenRecord {
+            expires_at: Some("2025-04-01T00:00:00Z".parse().unwrap()),
+            ..record
+        };
+        let json = serde_json::to_string(&expiring).unwrap();
+        assert!(
+            json.contains(r#""expiresAt":"2025-04-01T00:00:00Z""#),
+            "{json}"
+        );
+        assert_eq!(
+            serde_json::from_str::<TokenRecord>(&json).unwrap(),
+            expiring
+        );
     }
 
     #[test]

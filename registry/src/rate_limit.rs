@@ -74,9 +74,13 @@ impl RateLimiter {
             return Ok(());
         }
         let now = Instant::now();
-        let Ok(mut buckets) = self.buckets.lock() else {
-            return Ok(());
-        };
+        // A panic while the lock was held leaves counters, nothing that could
+        // grant more than the limit: keep limiting with them rather than
+        // letting every request through (or refusing every one forever).
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let due = buckets
             .swept
             .is_none_or(|at| now.duration_since(at) >= SWEEP_EVERY);
@@ -146,6 +150,22 @@ mod tests {
             limiter.check(&ip_key(a)).is_err(),
             "two addresses of one /64 share a bucket"
         );
+    }
+
+    #[test]
+    fn a_poisoned_lock_keeps_limiting() {
+        let limiter = std::sync::Arc::new(RateLimiter::new(60, 1));
+        assert!(limiter.check("k").is_ok());
+        let l = limiter.clone();
+        let _ = std::thread::spawn(move || {
+            let _held = l.buckets.lock().unwrap();
+            panic!("a panic while the buckets are locked");
+        })
+        .join();
+        assert!(limiter.buckets.is_poisoned());
+        assert!(limiter.check("k").is_err(), "the spent bucket stays spent");
+        assert!(limiter.check("other").is_ok());
+        assert!(limiter.check("other").is_err());
     }
 
     #[test]

@@ -204,8 +204,16 @@ impl AppState {
     /// since it was last brought up, by any replica sharing the store, are
     /// indexed before a publish is checked against it.
     pub async fn refresh_tool_index(&self) -> Result<(), crate::store::StoreError> {
-        let size = self.store.log_size().await?;
         let mut index = self.tool_index.write().await;
+        self.refresh_tool_index_locked(&mut index).await
+    }
+
+    /// [`AppState::refresh_tool_index`] with the index's write lock already held.
+    pub async fn refresh_tool_index_locked(
+        &self,
+        index: &mut ToolIndex,
+    ) -> Result<(), crate::store::StoreError> {
+        let size = self.store.log_size().await?;
         while index.covered < size {
             let end = size.min(index.covered.saturating_add(1000));
             let leaves = self.store.log_leaves(index.covered, end).await?;

@@ -51,6 +51,7 @@ pub fn acme_signer() -> VerifiedSigner {
         source_repository_uri: Some("https://github.com/acme/weather".into()),
         source_repository_id: Some("123456".into()),
         source_repository_owner_id: Some("4242".into()),
+        attestation_signers: Vec::new(),
     }
 }
 
@@ -276,6 +277,7 @@ impl TestServer {
                 store.as_ref(),
                 Scope::Admin,
                 "tests",
+                crate::auth::Expiry::Never,
                 admin::CLI_ACTOR,
                 None,
             )
@@ -286,6 +288,7 @@ impl TestServer {
                 store.as_ref(),
                 Scope::Namespace(NAMESPACE.into()),
                 "tests",
+                crate::auth::Expiry::Never,
                 admin::CLI_ACTOR,
                 None,
             )
@@ -361,6 +364,32 @@ impl TestServer {
         }
     }
 
+    /// A new publish token for [`NAMESPACE`] expiring at `expires_at`, which
+    /// may be past (written straight into the store, as the admin commands
+    /// refuse to create a token that is expired already).
+    pub fn acme_token_expiring(&self, expires_at: Option<jiff::Timestamp>) -> String {
+        let issued = crate::auth::issue(
+            Scope::Namespace(NAMESPACE.into()),
+            "tests",
+            time::now(),
+            expires_at,
+        )
+        .unwrap_or_else(|e| panic!("token: {e}"));
+        let event = crate::model::AuditEvent {
+            at: time::now(),
+            actor: admin::CLI_ACTOR.into(),
+            action: "token.create".into(),
+            subject: issued.record.id.clone(),
+            outcome: crate::model::Outcome::Accepted,
+            codes: Vec::new(),
+            detail: String::new(),
+            client_ip: None,
+        };
+        self.block_on(self.store.create_token(&issued.record, &event))
+            .unwrap_or_else(|e| panic!("token: {e}"));
+        issued.token
+    }
+
     /// Runs a future on the server's runtime (to inspect the store).
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         match &self.runtime {
@@ -393,16 +422,31 @@ impl Drop for TestServer {
 
 /// Writes `servers` × `versions` published versions of `io.github.bench/server-N`
 /// straight into a store (one transaction each, as a publish writes), for
-/// benchmarks that need a large catalog.
+/// benchmarks that need a large catalog. One namespace holds them all, far
+/// past its budget: they are stored with [`unlimited_budget`] (at 100,000
+/// servers each shard holds ~0.27 MiB, well inside the shard budget).
 pub async fn bulk_load(store: &dyn Store, servers: usize, versions: usize) -> anyhow::Result<()> {
     for s in 0..servers {
         let name = format!("io.github.bench/server-{s:06}");
         for v in 0..versions {
             let (record, audit) = bench_version(&name, &format!("1.{v}.0"))?;
-            store.publish(&record, &audit).await?;
+            store.publish(&record, &audit, &unlimited_budget()).await?;
         }
     }
     Ok(())
+}
+
+/// A budget nothing exceeds, for loading benchmark catalogs straight into a
+/// store. The server never uses it: its budget comes from the configuration,
+/// which refuses one past `MAX_SHARD_BYTES`.
+pub fn unlimited_budget() -> crate::store::EntryBudget {
+    crate::store::EntryBudget {
+        entry: u64::MAX,
+        server: u64::MAX,
+        namespace: u64::MAX,
+        namespace_shard: u64::MAX,
+        shard: u64::MAX,
+    }
 }
 
 /// One realistic version (the weather manifest renamed) and its publish
@@ -440,6 +484,7 @@ pub fn bench_version(
             source_repository_uri: None,
             source_repository_id: Some("1".into()),
             source_repository_owner_id: Some("2".into()),
+            attestation_signers: Vec::new(),
         },
         publisher: "bench".into(),
         status: Status::Active,

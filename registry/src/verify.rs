@@ -26,6 +26,11 @@ pub struct VerifiedSigner {
     /// Fulcio source repository owner identifier (OID 1.3.6.1.4.1.57264.1.17), when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_repository_owner_id: Option<String>,
+    /// The signers of the SLSA provenance attestations that passed, when the
+    /// policy required provenance: each must be inside the namespace's
+    /// binding too, or a publisher could accept provenance from any workflow.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attestation_signers: Vec<VerifiedSigner>,
 }
 
 /// Why an image did not verify.
@@ -137,7 +142,7 @@ impl ImageVerifier for SigstoreVerifier {
                         message: "the image is signed with a key, but namespaces bind keyless (certificate) signers".into(),
                     });
                 };
-                Ok(VerifiedSigner {
+                let signer_of = |cert: &mcp_trust::signature::CertificateSigner| VerifiedSigner {
                     identity: cert.identity.clone(),
                     issuer: cert.issuer.clone(),
                     source_repository_uri: cert.claims.source_repository_uri.clone(),
@@ -146,7 +151,16 @@ impl ImageVerifier for SigstoreVerifier {
                         .claims
                         .source_repository_owner_identifier
                         .clone(),
-                })
+                    attestation_signers: Vec::new(),
+                };
+                let mut signer = signer_of(cert);
+                signer.attestation_signers = report
+                    .provenance
+                    .iter()
+                    .filter_map(|p| p.verified.certificate())
+                    .map(signer_of)
+                    .collect();
+                Ok(signer)
             }
             Err(ImageError::Registry(e)) if e.is_unreachable() => Err(VerifyFailure::Unreachable {
                 message: e.to_string(),

@@ -3,6 +3,7 @@
 //! the transparency log and runtime profiles. No HTTP server, CLI or
 //! database code lives here; the binaries parse input, call this, and render.
 
+pub mod canonical;
 pub mod catalog;
 pub mod finding;
 pub mod image;

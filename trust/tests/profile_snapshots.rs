@@ -41,8 +41,15 @@ fn render_all() -> Vec<(String, Vec<Rendered>)> {
     manifests()
         .into_iter()
         .map(|(stem, bytes)| {
+            // A declared uid in the host accounts' range is the operator's
+            // call (`--allow-user`); the snapshots show it approved.
+            let declared_user = serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|v| v.pointer("/_meta/dev.mcp-trust~1security/user")?.as_u64())
+                .and_then(|u| u32::try_from(u).ok());
             let options = ProfileOptions {
                 catalog_version: Some(1024),
+                allowed_user: declared_user,
                 ..Default::default()
             };
             let profile = RuntimeProfile::from_manifest_bytes(&bytes, &options)

@@ -261,6 +261,11 @@ pub struct ProfileArgs {
     /// Version of the signed catalog the manifest came from, carried as a label.
     #[arg(long, value_name = "N")]
     pub catalog_version: Option<u64>,
+    /// Approve running the server as this uid. Without it a declared `user` in the range of
+    /// the host's accounts (up to 60000), 65534 (`nobody`) or equal to your own uid is refused
+    /// (exit 1): through a bind mount the server would own that account's files.
+    #[arg(long, value_name = "UID")]
+    pub allow_user: Option<u32>,
     /// The catalog entry (JSON, as listed in a verified catalog shard) this manifest must
     /// be: its canonical SHA-256, name, version and image must match, and the version must
     /// be active (a yanked or revoked version gets no profile; exit 1).

@@ -150,7 +150,131 @@ fn sensitive_mount_source_is_refused() {
     let f = fixture("profiles/filesystem.server.json");
     let out = mcp_verify(&["profile", f.to_str().unwrap(), "--mount", "/projects=/etc"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("exposes the host system"));
+    assert!(text(&out.stderr).contains("it is under `/etc`"));
+}
+
+/// The filesystem fixture with `edit` applied, written to a temporary file.
+fn edited(edit: impl FnOnce(&mut Value)) -> tempfile::NamedTempFile {
+    let mut doc: Value =
+        serde_json::from_slice(&std::fs::read(fixture("profiles/filesystem.server.json")).unwrap())
+            .unwrap();
+    edit(&mut doc);
+    let f = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(f.path(), serde_json::to_vec(&doc).unwrap()).unwrap();
+    f
+}
+
+fn ext(doc: &mut Value) -> &mut Value {
+    &mut doc["_meta"]["dev.mcp-trust/security"]
+}
+
+#[test]
+fn a_line_separator_that_would_add_a_privileged_pod_is_refused_and_nothing_is_rendered() {
+    let payload = [
+        "/projects",
+        "---",
+        "apiVersion: v1",
+        "kind: Pod",
+        "metadata: {name: pwn}",
+        "spec: {hostPID: true, hostNetwork: true, containers: [{name: c, image: busybox, securityContext: {privileged: true}}]}",
+    ]
+    .join("\u{2028}");
+    let f = edited(|d| d["packages"][0]["packageArguments"][0]["value"] = Value::from(payload));
+    for format in ["kubernetes", "compose", "docker-mcp", "docker"] {
+        let out = mcp_verify(&["profile", f.path().to_str().unwrap(), "--format", format]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        assert!(out.stdout.is_empty(), "{format}: {}", text(&out.stdout));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("text-character-refused"), "{stderr}");
+        assert!(
+            stderr.contains("/packages/0/packageArguments/0/value"),
+            "{stderr}"
+        );
+    }
+    let out = mcp_verify(&["manifest", "lint", f.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("U+2028"));
+}
+
+#[test]
+fn host_paths_under_sensitive_roots_are_refused_by_the_cli() {
+    for host in [
+        "/home/alice",
+        "/run/user/1000",
+        "/var/lib/docker/volumes",
+        "/var/lib/kubelet",
+        "/run/crio/crio.sock",
+        "/usr/bin",
+        "/run/mcp-trust/secrets/other-server",
+    ] {
+        // In the manifest: lint refuses it, nothing is rendered.
+        let f = edited(|d| {
+            ext(d)["filesystem"]["mounts"][0]["hostPath"] = Value::from(host);
+        });
+        let out = mcp_verify(&["profile", f.path().to_str().unwrap(), "--format", "compose"]);
+        assert_eq!(out.status.code(), Some(1), "{host}");
+        assert!(out.stdout.is_empty());
+        assert!(text(&out.stderr).contains("mount-host-sensitive"), "{host}");
+        // From the operator: a usage error naming the root.
+        let f = fixture("profiles/filesystem.server.json");
+        let out = mcp_verify(&[
+            "profile",
+            f.to_str().unwrap(),
+            "--mount",
+            &format!("/projects={host}"),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{host}");
+        assert!(
+            text(&out.stderr).contains("may not") || text(&out.stderr).contains("is under"),
+            "{host}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn a_system_uid_needs_allow_user() {
+    let f = edited(|d| ext(d)["user"] = Value::from(33));
+    let path = f.path().to_str().unwrap();
+    let out = mcp_verify(&["profile", path, "--format", "docker"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("--allow-user 33"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = mcp_verify(&["profile", path, "--format", "docker", "--allow-user", "33"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("--user 33:33"));
+}
+
+#[test]
+fn servers_whose_names_differ_only_in_punctuation_get_different_objects() {
+    let a = edited(|d| d["name"] = Value::from("io.github.acme-weather/_"));
+    let b = edited(|d| d["name"] = Value::from("io.github.acme/weather"));
+    let names: Vec<Value> = [a.path(), b.path()]
+        .iter()
+        .map(|p| {
+            let out = mcp_verify(&[
+                "profile",
+                p.to_str().unwrap(),
+                "--format",
+                "kubernetes",
+                "--output",
+                "json",
+            ]);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            v["document"][0]["metadata"]["name"].clone()
+        })
+        .collect();
+    assert_ne!(names[0], names[1]);
+    assert!(names[0].as_str().unwrap().starts_with("mcp-"), "{names:?}");
+    assert!(
+        names[1].as_str().unwrap().starts_with("weather-"),
+        "{names:?}"
+    );
 }
 
 #[test]
@@ -221,5 +345,34 @@ fn catalog_entry_gates_the_profile() {
         text(&out.stderr).contains("only active versions"),
         "{}",
         text(&out.stderr)
+    );
+}
+
+#[test]
+fn lint_names_local_egress_metadata_services_and_memory_out_of_range() {
+    let f = edited(|d| {
+        ext(d)["network"] =
+            serde_json::json!({ "egress": ["127.0.0.1:5432", "169.254.169.254:80"] });
+        ext(d)["resources"] = serde_json::json!({ "memory": "1025Gi" });
+    });
+    let out = mcp_verify(&[
+        "manifest",
+        "lint",
+        f.path().to_str().unwrap(),
+        "--output",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    for code in ["egress-local", "egress-metadata", "resources-invalid"] {
+        assert!(report.contains(code), "{code}: {report}");
+    }
+    // 1Ti, the documented top of the range, is accepted.
+    let f = edited(|d| ext(d)["resources"] = serde_json::json!({ "memory": "1Ti" }));
+    let out = mcp_verify(&["manifest", "lint", f.path().to_str().unwrap()]);
+    assert!(
+        !text(&out.stdout).contains("resources-invalid"),
+        "{}",
+        text(&out.stdout)
     );
 }

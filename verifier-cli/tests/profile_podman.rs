@@ -264,6 +264,8 @@ fn mounts_and_secrets_reach_the_server_as_declared() {
         format!("--secret=API_KEY={}", env_file.display()),
         format!("--mount=/data={}", data.display()),
         format!("--mount=/config={}", config.display()),
+        // The fixture declares uid 4242, a host account's range: approved here.
+        "--allow-user=4242".to_owned(),
     ];
     let argv = rendered_docker_argv(
         &manifest(dir.path(), "mounts-and-secrets.server.json"),
@@ -322,6 +324,8 @@ fn missing_secret_file_stops_the_container_from_starting() {
         format!("--secret=API_KEY={}", env_file.display()),
         format!("--mount=/data={}", data.display()),
         format!("--mount=/config={}", config.display()),
+        // The fixture declares uid 4242, a host account's range: approved here.
+        "--allow-user=4242".to_owned(),
     ];
     let argv = rendered_docker_argv(
         &manifest(dir.path(), "mounts-and-secrets.server.json"),

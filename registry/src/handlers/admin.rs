@@ -4,6 +4,7 @@
 
 use super::{Principal, parse_json, read_body};
 use crate::admin::{self, AdminError};
+use crate::auth::{self, Expiry};
 use crate::error::ApiError;
 use crate::model::{Namespace, Scope};
 use crate::observe::ClientIp;
@@ -79,7 +80,8 @@ pub async fn create_namespace(
     Ok((StatusCode::CREATED, Json(json!(ns))))
 }
 
-/// Body of `POST /v0.1/admin/tokens`: exactly one of `namespace` and `admin: true`.
+/// Body of `POST /v0.1/admin/tokens`: exactly one of `namespace` and
+/// `admin: true`; `expires` as `--expires` takes it (default `90d`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenBody {
@@ -88,6 +90,7 @@ pub struct TokenBody {
     admin: bool,
     #[serde(default)]
     description: String,
+    expires: Option<String>,
 }
 
 /// `POST /v0.1/admin/tokens`: the token is in the answer, once.
@@ -111,10 +114,13 @@ pub async fn create_token(
             ));
         }
     };
+    let expiry = Expiry::parse(b.expires.as_deref().unwrap_or(auth::DEFAULT_EXPIRY))
+        .map_err(|e| ApiError::bad_request("admin-request-invalid", format!("`expires`: {e}")))?;
     let issued = admin::create_token(
         state.store.as_ref(),
         scope,
         &b.description,
+        expiry,
         &principal.token_id,
         ip.map(|i| i.to_string()),
     )
@@ -122,9 +128,12 @@ pub async fn create_token(
     .map_err(admin_error)?;
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({ "id": issued.record.id, "scope": issued.record.scope, "token": issued.token }),
-        ),
+        Json(json!({
+            "id": issued.record.id,
+            "scope": issued.record.scope,
+            "expiresAt": issued.record.expires_at.map(time::format),
+            "token": issued.token,
+        })),
     ))
 }
 

@@ -17,6 +17,12 @@ use std::sync::Arc;
 
 /// Most log records in one page of `/v0.1/log/entries`.
 pub const MAX_ENTRIES_PAGE: u64 = 1000;
+/// Most bytes of one page of `/v0.1/log/entries`: a page ends before the
+/// record that would take it past this (it always holds at least one), so
+/// however large records grow, a page stays a quarter of the 4 MiB gateways
+/// accept. A record is bounded by what publishers control: an entry's
+/// fields (`MAX_ENTRY_BYTES`) or a 500-character reason.
+pub const MAX_ENTRIES_PAGE_BYTES: usize = 1 << 20;
 
 const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
@@ -241,7 +247,8 @@ pub struct EntriesQuery {
 }
 
 /// `GET /v0.1/log/entries?start=&end=`: records `start..end`, at most
-/// [`MAX_ENTRIES_PAGE`], within the latest checkpoint.
+/// [`MAX_ENTRIES_PAGE`] and [`MAX_ENTRIES_PAGE_BYTES`], within the latest
+/// checkpoint.
 pub async fn entries(
     State(state): State<AppState>,
     q: Result<Query<EntriesQuery>, QueryRejection>,
@@ -261,7 +268,7 @@ pub async fn entries(
         )));
     }
     let end = q.end.min(q.start + MAX_ENTRIES_PAGE).min(s.tree_size);
-    let leaves = state.store.log_leaves(q.start, end).await?;
+    let mut leaves = state.store.log_leaves(q.start, end).await?;
     if leaves.len() as u64 != end - q.start {
         return Err(ApiError::internal(format!(
             "log records {}..{end} read back as {}",
@@ -269,11 +276,28 @@ pub async fn entries(
             leaves.len()
         )));
     }
-    let full = end - q.start == MAX_ENTRIES_PAGE || end == q.end;
+    let cut = leaves_within(&leaves, MAX_ENTRIES_PAGE_BYTES);
+    leaves.truncate(cut);
+    // A page cut by count or size holds the same records whenever it is
+    // asked for (records never change): only one cut by the log's end may grow.
+    let full = end - q.start == MAX_ENTRIES_PAGE || end == q.end || cut < (end - q.start) as usize;
     Ok(json_bytes(
         entries_page(q.start, &leaves),
         if full { IMMUTABLE } else { NO_CACHE },
     ))
+}
+
+/// How many of `leaves` (at least one) fit a page of at most `max` bytes.
+fn leaves_within(leaves: &[Vec<u8>], max: usize) -> usize {
+    // `{"start":<20 digits>,"entries":[` … `]}`
+    let mut size = 48;
+    for (i, leaf) in leaves.iter().enumerate() {
+        size += leaf.len() + 1;
+        if size > max {
+            return i.max(1);
+        }
+    }
+    leaves.len()
 }
 
 /// The `EntriesPage` JSON of leaves stored from `start`: each leaf is already
@@ -429,6 +453,21 @@ mod tests {
         );
         let empty: EntriesPage = serde_json::from_slice(&entries_page(0, &[])).unwrap();
         assert!(empty.entries.is_empty());
+    }
+
+    #[test]
+    fn a_page_is_cut_by_bytes_and_holds_at_least_one_record() {
+        let leaves: Vec<Vec<u8>> = (0..10).map(|_| vec![b'x'; 100]).collect();
+        assert_eq!(leaves_within(&leaves, 10_000), 10);
+        // 48 + 3 × 101 = 351 fits; a fourth record does not.
+        assert_eq!(leaves_within(&leaves, 351), 3);
+        assert_eq!(leaves_within(&leaves, 350), 2);
+        assert_eq!(leaves_within(&leaves, 1), 1);
+        assert_eq!(leaves_within(&[], 1), 0);
+        for n in 1..=10 {
+            let page = entries_page(u64::MAX, &leaves[..leaves_within(&leaves, 48 + n * 101)]);
+            assert!(page.len() <= 48 + n * 101, "{n}: {}", page.len());
+        }
     }
     use bytes::Bytes;
 

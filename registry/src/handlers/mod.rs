@@ -88,8 +88,10 @@ impl FromRequestParts<AppState> for Principal {
             .token(id)
             .await?
             .ok_or_else(|| ApiError::unauthorized(INVALID_TOKEN))?;
-        if !auth::verify(&record, secret) {
-            return Err(ApiError::unauthorized(INVALID_TOKEN));
+        match auth::verify(&record, secret, time::now()) {
+            Ok(()) => {}
+            Err(auth::Rejected::Invalid) => return Err(ApiError::unauthorized(INVALID_TOKEN)),
+            Err(auth::Rejected::Expired(at)) => return Err(token_expired(at, "")),
         }
         state
             .token_limiter
@@ -100,6 +102,19 @@ impl FromRequestParts<AppState> for Principal {
             scope: record.scope,
         })
     }
+}
+
+/// 401 `token-expired`: only said to a caller that presented the token's
+/// right secret; `meanwhile` is appended to the detail (after a comma).
+pub fn token_expired(at: jiff::Timestamp, meanwhile: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "token-expired",
+        format!(
+            "the token expired at {}{meanwhile}; ask the registry operator for a new one (`mcp-registry admin token rotate`)",
+            time::format(at)
+        ),
+    )
 }
 
 /// Reads a request body: at most `max_body_bytes` (413 above) within `body_timeout` (408).

@@ -1,6 +1,7 @@
 //! Operations: liveness, readiness (the store answers), Prometheus metrics and
 //! the OpenAPI document describing every route.
 
+use crate::catalog::Snapshot;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Json;
@@ -39,7 +40,12 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(),
+        state.metrics.render(crate::metrics::Gauges {
+            largest_shard_bytes: state
+                .catalog
+                .with_snapshot(|s| s.map(Snapshot::largest_shard_bytes)),
+            shard_budget_bytes: state.limits.budget.shard,
+        }),
     )
 }
 

@@ -3,19 +3,22 @@
 //! manifest (every finding at once) → the token's namespace must own the name
 //! → an identical republish answers 200, a different one 409 → the image's
 //! OCI registry must pass the host policy → the image must verify → the
-//! verified signer must be inside the namespace's binding → the version, its
-//! log leaf, its audit record and the catalog bump are stored in one
-//! transaction. Every attempt by an authenticated caller is audited, with the
-//! codes of a rejection.
+//! verified signer must be inside the namespace's binding → the token (not
+//! revoked or expired meanwhile) and the namespace are read again → the version's
+//! catalog entry must fit the catalog budgets (entry, server, namespace,
+//! shard: checked before verification on a lower bound, and exactly in the
+//! store's write transaction) → the version, its log leaf, its audit record
+//! and the catalog bump are stored in one transaction. Every attempt by an
+//! authenticated caller is audited, with the codes of a rejection.
 
-use super::{Principal, read_body, server_entry};
+use super::{Principal, read_body, server_entry, token_expired};
 use crate::error::ApiError;
 use crate::host_policy::HostRejection;
 use crate::model::{AuditEvent, Outcome, Scope, Status, VersionRecord};
 use crate::namespace::{self, Binding};
 use crate::observe::ClientIp;
 use crate::state::AppState;
-use crate::store::PublishOutcome;
+use crate::store::{BudgetKind, OverBudget, PublishOutcome};
 use crate::time;
 use crate::verify::{VerifiedSigner, VerifyFailure};
 use axum::Extension;
@@ -249,6 +252,29 @@ async fn pipeline(
         ));
     }
 
+    // The catalog budgets, before any network access or verification: the
+    // entry with an empty signer and the shortest timestamp is a lower bound
+    // of the one stored, checked against what is granted now. The store
+    // checks the real entry again in the transaction that writes it.
+    let lower_bound = Entry::from_manifest(
+        &manifest,
+        CatalogSigner::Keyless(KeylessSigner {
+            identity: String::new(),
+            issuer: String::new(),
+        }),
+        true,
+        jiff::Timestamp::UNIX_EPOCH,
+        0,
+    )
+    .and_then(|e| e.budget_bytes())
+    .map_err(ApiError::internal)?;
+    let usage = state.store.entry_usage(&name).await?;
+    state
+        .limits
+        .budget
+        .admit(&name, lower_bound, &usage)
+        .map_err(|over| over_budget(state, &over))?;
+
     match state.hosts.check(&image, &image_path).await {
         Ok(_) => {}
         Err(HostRejection::Refused(finding)) => {
@@ -299,14 +325,39 @@ async fn pipeline(
             outside,
         ));
     }
+    // The provenance attestations' signers are bound like the image's: the
+    // manifest's own policy may be looser than the namespace's binding.
+    for attester in &signer.attestation_signers {
+        let outside = binding.check(attester);
+        if !outside.is_empty() {
+            return Err(ApiError::unprocessable(
+                "provenance-signer-outside-namespace",
+                format!(
+                    "the provenance attestation verified, but its signer `{}` ({}) is not one namespace `{ns_name}` accepts",
+                    attester.identity, attester.issuer
+                ),
+                outside,
+            ));
+        }
+    }
 
     // Verification takes seconds, up to the verify timeout: read the token and
-    // the namespace again, so that a token revoked or a binding changed
-    // meanwhile stops this publish instead of landing it.
-    let token = state.store.token(&principal.token_id).await?;
-    if token.as_ref().is_none_or(|t| t.revoked_at.is_some()) {
+    // the namespace again, so that a token revoked or expired or a binding
+    // changed meanwhile stops this publish instead of landing it.
+    let Some(token) = state
+        .store
+        .token(&principal.token_id)
+        .await?
+        .filter(|t| t.revoked_at.is_none())
+    else {
         return Err(ApiError::unauthorized(
             "the token was revoked while this publish was being verified; nothing was stored",
+        ));
+    };
+    if let Some(at) = crate::auth::expired_at(&token, time::now()) {
+        return Err(token_expired(
+            at,
+            " while this publish was being verified; nothing was stored",
         ));
     }
     if state.store.namespace(ns_name).await?.as_ref() != Some(&namespace) {
@@ -370,21 +421,38 @@ async fn pipeline(
         detail,
         client_ip: client_ip.clone(),
     };
+    // Shadowing again, now under the tool index's write lock held until the
+    // version is stored and indexed: two publishes verified at the same time
+    // (each checked before the other was stored) cannot both land tools that
+    // imitate each other's.
+    let mut tool_index = state.tool_index.write().await;
+    state.refresh_tool_index_locked(&mut tool_index).await?;
+    let base = format!("/_meta/{}/tools", pointer_token(EXTENSION_KEY));
+    let pointers: Vec<String> = (0..security.tools.len())
+        .map(|i| format!("{base}/{i}"))
+        .collect();
+    let shadows = state.scan_policy.apply(tool_index.index.check(
+        &record.name,
+        &security.tools,
+        &pointers,
+    ));
+    if shadows.iter().any(|f| f.severity == Severity::Error) {
+        return Err(ApiError::unprocessable(
+            "tools-refused",
+            "the tool surface was refused: a server published while this one was being verified has tools it imitates; every finding is listed",
+            shadows,
+        ));
+    }
     // On its own task: a client that disconnects cannot cancel the write half-way.
-    let store = state.store.clone();
-    let outcome = tokio::spawn(async move { store.publish(&record, &event).await })
+    let (store, budget) = (state.store.clone(), state.limits.budget);
+    let outcome = tokio::spawn(async move { store.publish(&record, &event, &budget).await })
         .await
         .map_err(ApiError::internal)??;
     match outcome {
         PublishOutcome::Created(record) => {
             tracing::info!(name = %record.name, version = %record.version, image = %record.image, "published");
             state.catalog.changed();
-            state
-                .tool_index
-                .write()
-                .await
-                .index
-                .insert(&record.name, &security.tools);
+            tool_index.index.insert(&record.name, &security.tools);
             Ok(Published {
                 created: true,
                 record,
@@ -397,7 +465,70 @@ async fn pipeline(
             warnings,
         }),
         PublishOutcome::Conflict(existing) => Err(conflict(&existing)),
+        PublishOutcome::OverBudget(over) => Err(over_budget(state, &over)),
     }
+}
+
+/// The refusal of a publish whose catalog entry does not fit a budget
+/// (counted in metrics by code): what is over, by how much, and what to do.
+fn over_budget(state: &AppState, o: &OverBudget) -> ApiError {
+    let code = o.kind.code();
+    state.metrics.budget_refusal(code);
+    let total = o.used.saturating_add(o.adding);
+    let over = total.saturating_sub(o.limit);
+    let (status, detail) = match o.kind {
+        BudgetKind::Entry => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "the catalog entry of this version would take {total} bytes, {over} over the {} bytes one entry may take (every gateway downloads every entry); nothing was stored: declare fewer or shorter egress rules and secret names, then publish again",
+                o.limit
+            ),
+        ),
+        BudgetKind::Server => (
+            StatusCode::CONFLICT,
+            format!(
+                "server `{}` already takes {} catalog bytes; this version's entry ({} bytes) would take it to {total}, {over} over the {} bytes one server may take; nothing was stored. Versions are immutable and never removed, so the server's budget does not come back: ask the registry operator (--max-server-entry-bytes)",
+                o.scope, o.used, o.adding, o.limit
+            ),
+        ),
+        BudgetKind::Namespace => (
+            StatusCode::CONFLICT,
+            format!(
+                "namespace `{}` already takes {} catalog bytes; this version's entry ({} bytes) would take it to {total}, {over} over the {} bytes one namespace may take; nothing was stored. Versions are immutable and never removed, so the namespace's budget does not come back: ask the registry operator (--max-namespace-entry-bytes)",
+                o.scope, o.used, o.adding, o.limit
+            ),
+        ),
+        BudgetKind::NamespaceShard => (
+            StatusCode::CONFLICT,
+            format!(
+                "namespace `{}` already takes {} catalog bytes in catalog shard {:02x} (servers whose name's SHA-256 starts with byte 0x{:02x}); this version's entry ({} bytes) would take it to {total}, {over} over the {} bytes one namespace may take in one shard, so that no few namespaces can fill a shard every gateway downloads; nothing was stored. Versions are immutable and never removed, so this does not come back: a server of another name most likely lands in another shard, or ask the registry operator (--max-namespace-shard-bytes)",
+                o.scope, o.used, o.bin, o.bin, o.adding, o.limit
+            ),
+        ),
+        BudgetKind::Shard => (
+            StatusCode::CONFLICT,
+            format!(
+                "catalog shard {} (servers whose name's SHA-256 starts with byte 0x{}) already holds {} bytes; this version's entry ({} bytes) would take it to {total}, {over} over the {} bytes a shard may hold so that every gateway can still download it; nothing was stored. Ask the registry operator; a server of another name lands in another shard",
+                o.scope, o.scope, o.used, o.adding, o.limit
+            ),
+        ),
+    };
+    let error = ApiError::new(status, code, detail);
+    if o.kind != BudgetKind::Entry {
+        return error;
+    }
+    // Like every 422, the manifest problem as a finding (docs/findings.md).
+    let finding = Finding::error(
+        "entry-too-large",
+        format!("/_meta/{}", pointer_token(EXTENSION_KEY)),
+        format!(
+            "the catalog entry of this version would take {total} bytes; one entry may take {}",
+            o.limit
+        ),
+    )
+    .hint("declare fewer or shorter egress rules (one `*.domain` instead of many hosts) and secret names");
+    let findings = vec![finding];
+    error.with_findings(findings)
 }
 
 /// Poisoning and shadowing findings for a manifest's tools, paths pointing into the manifest.

@@ -5,9 +5,10 @@
 //! commands against it, or use the admin HTTP routes).
 
 use super::{
-    Cursor, ListQuery, Page, Pending, PublishOutcome, SignFn, SignedCatalog, StatusChange,
-    StatusOutcome, Store, StoreError, VersionFilter, check_signing, choose_latest, matches,
-    publish_leaf, status_leaf, versions_named,
+    Cursor, EntryBudget, EntryUsage, ListQuery, NAMESPACE_SHARD_USAGE, Page, Pending,
+    PublishOutcome, SignFn, SignedCatalog, StatusChange, StatusOutcome, Store, StoreError,
+    VersionFilter, check_signing, choose_latest, entry_bytes, matches, publish_leaf, status_leaf,
+    usage_keys, usage_of, versions_named,
 };
 use crate::model::{AuditEvent, AuditRecord, Namespace, Status, TokenRecord, VersionRecord};
 use async_trait::async_trait;
@@ -30,6 +31,14 @@ const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 const LOG_ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("log_entries");
 const CATALOG: TableDefinition<&str, &[u8]> = TableDefinition::new("catalog");
 const CATALOG_SHARDS: TableDefinition<u8, &[u8]> = TableDefinition::new("catalog_shards");
+/// Catalog bytes granted per server, namespace, shard and namespace's part
+/// of a shard (`store::usage_keys`).
+const ENTRY_BYTES: TableDefinition<&str, u64> = TableDefinition::new("entry_bytes");
+/// Present in [`ENTRY_BYTES`] once the versions stored before it existed are counted.
+const COUNTED: &str = "@counted";
+/// Present in [`ENTRY_BYTES`] once the versions stored before the
+/// per-namespace-and-shard counters existed are counted in them.
+const COUNTED_NAMESPACE_SHARD: &str = "@counted-namespace-shard";
 const SIGNED: &str = "signed";
 
 /// The redb-backed store.
@@ -83,6 +92,7 @@ impl EmbeddedStore {
             txn.open_table(CATALOG).map_err(backend)?;
             txn.open_table(CATALOG_SHARDS).map_err(backend)?;
         }
+        count_existing_entries(&txn)?;
         txn.commit().map_err(backend)?;
         Ok(EmbeddedStore { db: Arc::new(db) })
     }
@@ -162,6 +172,52 @@ fn append_audit(txn: &WriteTransaction, event: &AuditEvent) -> Result<u64, Store
         .insert(seq, encode(event)?.as_slice())
         .map_err(backend)?;
     Ok(seq)
+}
+
+/// Counts the entries of every stored version into [`ENTRY_BYTES`], once
+/// per kind of counter: a database written before the budgets existed
+/// starts with what it holds, and one written before the counters of a
+/// namespace's part of a shard existed starts those (only) the same way.
+fn count_existing_entries(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let mut usage = txn.open_table(ENTRY_BYTES).map_err(backend)?;
+    let counted = usage.get(COUNTED).map_err(backend)?.is_some();
+    let counted_namespace_shard = usage
+        .get(COUNTED_NAMESPACE_SHARD)
+        .map_err(backend)?
+        .is_some();
+    if counted && counted_namespace_shard {
+        return Ok(());
+    }
+    let versions = txn.open_table(VERSIONS).map_err(backend)?;
+    let mut entries = Vec::new();
+    for item in versions.iter().map_err(backend)? {
+        let record: VersionRecord = decode(item.map_err(backend)?.1.value())?;
+        entries.push(record.entry);
+    }
+    for (key, bytes) in usage_of(&entries)? {
+        let namespace_shard = key.starts_with(NAMESPACE_SHARD_USAGE);
+        if (namespace_shard && !counted_namespace_shard) || (!namespace_shard && !counted) {
+            usage.insert(key.as_str(), bytes).map_err(backend)?;
+        }
+    }
+    usage.insert(COUNTED, 1).map_err(backend)?;
+    usage.insert(COUNTED_NAMESPACE_SHARD, 1).map_err(backend)?;
+    Ok(())
+}
+
+/// The usage counters under `keys` ([`usage_keys`]).
+fn read_usage<T: ReadableTable<&'static str, u64>>(
+    table: &T,
+    keys: &[String; 4],
+) -> Result<EntryUsage, StoreError> {
+    let mut values = [0u64; 4];
+    for (value, key) in values.iter_mut().zip(keys) {
+        *value = table
+            .get(key.as_str())
+            .map_err(backend)?
+            .map_or(0, |v| v.value());
+    }
+    Ok(EntryUsage::from_counters(values))
 }
 
 fn log_len(txn: &WriteTransaction) -> Result<u64, StoreError> {
@@ -333,9 +389,12 @@ impl Store for EmbeddedStore {
         &self,
         version: &VersionRecord,
         audit: &AuditEvent,
+        budget: &EntryBudget,
     ) -> Result<PublishOutcome, StoreError> {
-        let (record, audit) = (version.clone(), audit.clone());
+        let (record, audit, budget) = (version.clone(), audit.clone(), *budget);
         self.run(move |db| {
+            // redb allows one write transaction at a time: every check below
+            // and the write that follows see the same state.
             let txn = begin_write(db)?;
             if let Some(existing) = read_version(&txn, &record.name, &record.version)? {
                 // Nothing changes: the transaction is dropped (aborted).
@@ -344,6 +403,21 @@ impl Store for EmbeddedStore {
                 } else {
                     PublishOutcome::Conflict(existing)
                 });
+            }
+            let bytes = entry_bytes(&record.entry)?;
+            let keys = usage_keys(&record.name);
+            {
+                let mut table = txn.open_table(ENTRY_BYTES).map_err(backend)?;
+                let usage = read_usage(&table, &keys)?;
+                if let Err(over) = budget.admit(&record.name, bytes, &usage) {
+                    // Nothing changes: the transaction is dropped (aborted).
+                    return Ok(PublishOutcome::OverBudget(over));
+                }
+                for (key, before) in keys.iter().zip(usage.counters()) {
+                    table
+                        .insert(key.as_str(), before + bytes)
+                        .map_err(backend)?;
+                }
             }
             let mut record = record;
             let index = log_len(&txn)?;
@@ -367,6 +441,16 @@ impl Store for EmbeddedStore {
             append_audit(&txn, &audit)?;
             txn.commit().map_err(backend)?;
             Ok(PublishOutcome::Created(stored))
+        })
+        .await
+    }
+
+    async fn entry_usage(&self, name: &str) -> Result<EntryUsage, StoreError> {
+        let keys = usage_keys(name);
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(ENTRY_BYTES).map_err(backend)?;
+            read_usage(&table, &keys)
         })
         .await
     }

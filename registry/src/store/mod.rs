@@ -48,6 +48,242 @@ pub enum PublishOutcome {
     Unchanged(VersionRecord),
     /// The same version with other bytes is stored; nothing changed.
     Conflict(VersionRecord),
+    /// The version's catalog entry does not fit a budget; nothing changed.
+    OverBudget(OverBudget),
+}
+
+/// How many catalog bytes publishes may take ([`Entry::budget_bytes`]), so
+/// that no shard ever grows past what gateways accept. The defaults are
+/// `mcp_trust::catalog::model`'s `MAX_*` constants; the configuration may
+/// change them within [`EntryBudget::check`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryBudget {
+    /// Most bytes of one entry.
+    pub entry: u64,
+    /// Most bytes of all versions of one server.
+    pub server: u64,
+    /// Most bytes of all versions of all servers of one namespace.
+    pub namespace: u64,
+    /// Most bytes of all versions of the servers of one namespace that
+    /// land in one shard.
+    pub namespace_shard: u64,
+    /// Most bytes of one shard, its frame (`SHARD_FRAME_BYTES`) included.
+    pub shard: u64,
+}
+
+impl Default for EntryBudget {
+    fn default() -> EntryBudget {
+        use mcp_trust::catalog::model as m;
+        EntryBudget {
+            entry: m::MAX_ENTRY_BYTES,
+            server: m::MAX_SERVER_ENTRY_BYTES,
+            namespace: m::MAX_NAMESPACE_ENTRY_BYTES,
+            namespace_shard: m::MAX_NAMESPACE_SHARD_BYTES,
+            shard: m::MAX_SHARD_BYTES,
+        }
+    }
+}
+
+impl EntryBudget {
+    /// Refuses a budget that could let a shard past what gateways accept:
+    /// the shard budget above `MAX_SHARD_BYTES`, and unless `0 < entry <=
+    /// server <= namespace_shard <= namespace < shard` (a namespace never
+    /// fills a shard alone, and each budget can be reached).
+    pub fn check(&self) -> Result<(), String> {
+        let max = mcp_trust::catalog::model::MAX_SHARD_BYTES;
+        if self.shard > max {
+            return Err(format!(
+                "shard budget {} bytes is above {max}, the most a gateway's 8 MiB shard cap allows with margin",
+                self.shard
+            ));
+        }
+        if !(0 < self.entry
+            && self.entry <= self.server
+            && self.server <= self.namespace_shard
+            && self.namespace_shard <= self.namespace
+            && self.namespace < self.shard)
+        {
+            return Err(format!(
+                "entry budgets must satisfy 0 < entry ({}) <= server ({}) <= namespace in one shard ({}) <= namespace ({}) < shard ({})",
+                self.entry, self.server, self.namespace_shard, self.namespace, self.shard
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether an entry of `bytes` ([`Entry::budget_bytes`]) for server
+    /// `name` fits next to what is already granted (`usage`, read in the same
+    /// transaction as the write that would follow). Checked in this order:
+    /// the entry alone, its server, its namespace, its namespace's part of
+    /// its shard, its shard.
+    pub fn admit(&self, name: &str, bytes: u64, usage: &EntryUsage) -> Result<(), OverBudget> {
+        let frame = mcp_trust::catalog::model::SHARD_FRAME_BYTES;
+        let namespace = crate::namespace::of_server(name).unwrap_or(name);
+        let bin = mcp_trust::catalog::shard_of(name);
+        let checks = [
+            (BudgetKind::Entry, name.to_owned(), 0, self.entry),
+            (
+                BudgetKind::Server,
+                name.to_owned(),
+                usage.server,
+                self.server,
+            ),
+            (
+                BudgetKind::Namespace,
+                namespace.to_owned(),
+                usage.namespace,
+                self.namespace,
+            ),
+            (
+                BudgetKind::NamespaceShard,
+                namespace.to_owned(),
+                usage.namespace_shard,
+                self.namespace_shard,
+            ),
+            (
+                BudgetKind::Shard,
+                format!("{bin:02x}"),
+                usage.shard + frame,
+                self.shard,
+            ),
+        ];
+        for (kind, scope, used, limit) in checks {
+            if used.saturating_add(bytes) > limit {
+                return Err(OverBudget {
+                    kind,
+                    scope,
+                    bin,
+                    used,
+                    adding: bytes,
+                    limit,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The budget bytes of `entry` ([`Entry::budget_bytes`]).
+pub fn entry_bytes(entry: &Entry) -> Result<u64, StoreError> {
+    entry
+        .budget_bytes()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Which budget a publish would exceed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetKind {
+    /// The entry alone.
+    Entry,
+    /// All versions of its server.
+    Server,
+    /// All versions of its namespace.
+    Namespace,
+    /// All versions of its namespace's servers in its shard.
+    NamespaceShard,
+    /// Its shard.
+    Shard,
+}
+
+impl BudgetKind {
+    /// The problem code of the refusal.
+    pub fn code(self) -> &'static str {
+        match self {
+            BudgetKind::Entry => "entry-too-large",
+            BudgetKind::Server => "server-budget-exceeded",
+            BudgetKind::Namespace => "namespace-budget-exceeded",
+            BudgetKind::NamespaceShard => "namespace-shard-budget-exceeded",
+            BudgetKind::Shard => "shard-budget-exceeded",
+        }
+    }
+}
+
+/// A publish refused by a budget: what is over, and by how much.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverBudget {
+    /// Which budget.
+    pub kind: BudgetKind,
+    /// The server name, the namespace (for the namespace's budget and its
+    /// part of the shard) or the shard (two hex digits).
+    pub scope: String,
+    /// The shard of the server.
+    pub bin: u8,
+    /// Bytes already granted in that scope (for a shard, its frame included).
+    pub used: u64,
+    /// Bytes the new entry needs.
+    pub adding: u64,
+    /// The budget.
+    pub limit: u64,
+}
+
+/// Catalog bytes granted so far ([`Entry::budget_bytes`] summed) to the
+/// server, namespace and shard of one server name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EntryUsage {
+    /// Every version of the server.
+    pub server: u64,
+    /// Every version of every server of its namespace.
+    pub namespace: u64,
+    /// Every entry of its shard (without the frame).
+    pub shard: u64,
+    /// Every version of the servers of its namespace in its shard.
+    pub namespace_shard: u64,
+}
+
+impl EntryUsage {
+    /// From the counters under [`usage_keys`], in that order.
+    pub fn from_counters([server, namespace, shard, namespace_shard]: [u64; 4]) -> EntryUsage {
+        EntryUsage {
+            server,
+            namespace,
+            shard,
+            namespace_shard,
+        }
+    }
+
+    /// The counters under [`usage_keys`], in that order.
+    pub fn counters(&self) -> [u64; 4] {
+        [
+            self.server,
+            self.namespace,
+            self.shard,
+            self.namespace_shard,
+        ]
+    }
+}
+
+/// Prefix of the counters of a namespace's part of a shard
+/// (`namespace-shard:<bin>:<namespace>`): stores that counted the other
+/// counters before this one existed count these on their own.
+pub const NAMESPACE_SHARD_USAGE: &str = "namespace-shard:";
+
+/// The keys under which a store counts the bytes of `name`'s server,
+/// namespace, shard and namespace's part of that shard, in
+/// [`EntryUsage::counters`] order.
+pub fn usage_keys(name: &str) -> [String; 4] {
+    let namespace = crate::namespace::of_server(name).unwrap_or(name);
+    let bin = mcp_trust::catalog::shard_of(name);
+    [
+        format!("server:{name}"),
+        format!("namespace:{namespace}"),
+        format!("shard:{bin:02x}"),
+        format!("{NAMESPACE_SHARD_USAGE}{bin:02x}:{namespace}"),
+    ]
+}
+
+/// Every usage counter of `entries` (each version once): what a store
+/// that starts counting holds for the versions it already has.
+pub fn usage_of<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
+    let mut out = std::collections::BTreeMap::new();
+    for e in entries {
+        let bytes = entry_bytes(e)?;
+        for key in usage_keys(&e.name) {
+            *out.entry(key).or_default() += bytes;
+        }
+    }
+    Ok(out)
 }
 
 /// A lifecycle change to apply.
@@ -173,13 +409,20 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError>;
 
     /// Stores a new version (status active) with its log leaf and audit record
-    /// in one transaction, unless that version exists already. The store sets
-    /// the entry's `logIndex` to the leaf's index.
+    /// in one transaction, unless that version exists already or its entry
+    /// does not fit `budget` next to what is stored: the check reads the
+    /// usage counters under the same write lock as the write, and the write
+    /// adds the entry's bytes to them, so concurrent publishes (from any
+    /// replica) cannot together exceed a budget. The store sets the entry's
+    /// `logIndex` to the leaf's index.
     async fn publish(
         &self,
         version: &VersionRecord,
         audit: &AuditEvent,
+        budget: &EntryBudget,
     ) -> Result<PublishOutcome, StoreError>;
+    /// Catalog bytes granted so far to the server, namespace and shard of `name`.
+    async fn entry_usage(&self, name: &str) -> Result<EntryUsage, StoreError>;
     /// Applies a lifecycle change with its log leaf and audit record.
     async fn set_status(
         &self,
@@ -355,6 +598,7 @@ pub async fn open(config: &StoreConfig) -> Result<Arc<dyn Store>, StoreError> {
 /// catalog's publish record for `entry` (whose `logIndex` is this leaf's).
 pub fn publish_leaf(entry: &Entry) -> Result<Vec<u8>, StoreError> {
     mcp_trust::catalog::memory::publish_record(entry)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?
         .canonical_bytes()
         .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -535,6 +779,91 @@ mod tests {
         ]);
         assert_eq!(latest.as_deref(), Some("1.0.0"));
         assert_eq!(choose_latest([("1.0.0", t, Status::Revoked)]), None);
+    }
+
+    #[test]
+    fn budget_codes_are_documented_and_the_default_budget_is_valid() {
+        let api = include_str!("../../../docs/api.md");
+        let findings = include_str!("../../../docs/findings.md");
+        for kind in [
+            BudgetKind::Entry,
+            BudgetKind::Server,
+            BudgetKind::Namespace,
+            BudgetKind::NamespaceShard,
+            BudgetKind::Shard,
+        ] {
+            let code = kind.code();
+            assert!(
+                api.contains(&format!(" {code}`")) && findings.contains(&format!("`{code}`")),
+                "{code} missing from docs/api.md or docs/findings.md"
+            );
+        }
+        EntryBudget::default().check().unwrap();
+    }
+
+    #[test]
+    fn a_budget_admits_up_to_its_limit_and_names_what_is_over() {
+        let budget = EntryBudget {
+            entry: 100,
+            server: 200,
+            namespace_shard: 250,
+            namespace: 300,
+            shard: 400,
+        };
+        let name = "io.github.acme/weather";
+        let bin = mcp_trust::catalog::shard_of(name);
+        let usage = |server, namespace, shard, namespace_shard| EntryUsage {
+            server,
+            namespace,
+            shard,
+            namespace_shard,
+        };
+        assert!(budget.admit(name, 100, &usage(100, 200, 276, 150)).is_ok());
+        let over = |bytes, u: EntryUsage| budget.admit(name, bytes, &u).unwrap_err();
+        assert_eq!(over(101, usage(0, 0, 0, 0)).kind, BudgetKind::Entry);
+        assert_eq!(over(100, usage(101, 0, 0, 0)).kind, BudgetKind::Server);
+        let ns = over(100, usage(0, 201, 0, 0));
+        assert_eq!(
+            (ns.kind, ns.scope.as_str(), ns.used, ns.adding, ns.limit),
+            (BudgetKind::Namespace, "io.github.acme", 201, 100, 300)
+        );
+        let ns_shard = over(100, usage(0, 151, 0, 151));
+        assert_eq!(
+            (
+                ns_shard.kind,
+                ns_shard.scope.as_str(),
+                ns_shard.bin,
+                ns_shard.used,
+                ns_shard.limit
+            ),
+            (BudgetKind::NamespaceShard, "io.github.acme", bin, 151, 250)
+        );
+        // The shard's frame counts.
+        let shard = over(100, usage(0, 0, 277, 0));
+        assert_eq!((shard.kind, shard.used), (BudgetKind::Shard, 277 + 24));
+        assert_eq!(shard.scope, format!("{bin:02x}"));
+        for bad in [
+            EntryBudget { entry: 0, ..budget },
+            EntryBudget {
+                namespace: 400,
+                ..budget
+            },
+            EntryBudget {
+                namespace_shard: 199,
+                ..budget
+            },
+            EntryBudget {
+                namespace_shard: 301,
+                ..budget
+            },
+            EntryBudget {
+                shard: mcp_trust::catalog::MAX_SHARD_BYTES + 1,
+                namespace: 1000,
+                ..budget
+            },
+        ] {
+            assert!(bad.check().is_err(), "{bad:?}");
+        }
     }
 
     #[test]

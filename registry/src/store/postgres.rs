@@ -9,9 +9,10 @@
 //! local socket or a private network.
 
 use super::{
-    Cursor, ListQuery, Page, Pending, PublishOutcome, SignFn, SignedCatalog, StatusChange,
-    StatusOutcome, Store, StoreError, VersionFilter, check_signing, choose_latest, publish_leaf,
-    status_leaf, versions_named,
+    Cursor, EntryBudget, EntryUsage, ListQuery, NAMESPACE_SHARD_USAGE, Page, Pending,
+    PublishOutcome, SignFn, SignedCatalog, StatusChange, StatusOutcome, Store, StoreError,
+    VersionFilter, check_signing, choose_latest, entry_bytes, publish_leaf, status_leaf,
+    usage_keys, usage_of, versions_named,
 };
 use crate::model::{AuditEvent, AuditRecord, Namespace, Status, TokenRecord, VersionRecord};
 use crate::time::to_micros;
@@ -92,7 +93,32 @@ CREATE TABLE catalog_shards (
 );
 "#,
     ),
+    (
+        ENTRY_BYTES_MIGRATION,
+        r#"
+CREATE TABLE entry_bytes (
+    key TEXT COLLATE "C" PRIMARY KEY,
+    bytes BIGINT NOT NULL CHECK (bytes >= 0)
+);
+"#,
+    ),
+    (
+        NAMESPACE_SHARD_MIGRATION,
+        r#"
+COMMENT ON TABLE entry_bytes IS 'catalog bytes granted per server, namespace, shard and namespace in a shard';
+"#,
+    ),
 ];
+
+/// The migration that starts counting catalog bytes per server, namespace
+/// and shard (`store::usage_keys`); applying it also counts the versions
+/// already stored.
+const ENTRY_BYTES_MIGRATION: i32 = 3;
+
+/// The migration that starts counting catalog bytes per namespace in each
+/// shard (`store::NAMESPACE_SHARD_USAGE`); applying it counts the versions
+/// already stored into those counters.
+const NAMESPACE_SHARD_MIGRATION: i32 = 4;
 
 /// The PostgreSQL-backed store with a small connection pool.
 #[derive(Debug)]
@@ -272,6 +298,14 @@ impl PostgresStore {
                 continue;
             }
             txn.batch_execute(sql).await.map_err(backend)?;
+            // Each counting migration counts its own kind of counter, so a
+            // database that applies both at once counts each version once.
+            if *version == ENTRY_BYTES_MIGRATION {
+                count_existing_entries(&txn, |key| !key.starts_with(NAMESPACE_SHARD_USAGE)).await?;
+            }
+            if *version == NAMESPACE_SHARD_MIGRATION {
+                count_existing_entries(&txn, |key| key.starts_with(NAMESPACE_SHARD_USAGE)).await?;
+            }
             txn.execute(
                 "INSERT INTO schema_migrations (version) VALUES ($1)",
                 &[version],
@@ -282,6 +316,53 @@ impl PostgresStore {
         }
         txn.commit().await.map_err(backend)
     }
+}
+
+/// Counts the entries of every stored version into the `entry_bytes`
+/// counters whose key `kind` accepts: a database written before those
+/// counters existed starts with what it holds.
+async fn count_existing_entries(
+    txn: &Transaction<'_>,
+    kind: impl Fn(&str) -> bool,
+) -> Result<(), StoreError> {
+    let versions: Vec<VersionRecord> = records(txn, "SELECT record FROM versions", &[]).await?;
+    let usage = usage_of(versions.iter().map(|v| &v.entry))?;
+    for (key, bytes) in usage.into_iter().filter(|(k, _)| kind(k)) {
+        let bytes =
+            i64::try_from(bytes).map_err(|_| StoreError::Corrupt("usage overflow".into()))?;
+        txn.execute(
+            "INSERT INTO entry_bytes (key, bytes) VALUES ($1, $2)",
+            &[&key, &bytes],
+        )
+        .await
+        .map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// The usage counters under `keys` ([`usage_keys`]).
+async fn read_usage<C: tokio_postgres::GenericClient>(
+    client: &C,
+    keys: &[String; 4],
+) -> Result<EntryUsage, StoreError> {
+    let rows = client
+        .query(
+            "SELECT key, bytes FROM entry_bytes WHERE key = ANY($1)",
+            &[&keys.as_slice()],
+        )
+        .await
+        .map_err(backend)?;
+    let get = |key: &String| {
+        rows.iter()
+            .find(|r| r.get::<_, &str>(0) == key)
+            .map_or(0, |r| r.get::<_, i64>(1) as u64)
+    };
+    Ok(EntryUsage::from_counters([
+        get(&keys[0]),
+        get(&keys[1]),
+        get(&keys[2]),
+        get(&keys[3]),
+    ]))
 }
 
 async fn lock(txn: &Transaction<'_>) -> Result<(), StoreError> {
@@ -493,9 +574,12 @@ impl Store for PostgresStore {
         &self,
         version: &VersionRecord,
         audit: &AuditEvent,
+        budget: &EntryBudget,
     ) -> Result<PublishOutcome, StoreError> {
         let mut conn = self.pool.get().await?;
         let txn = conn.transaction().await.map_err(backend)?;
+        // Every replica's writes queue here: the checks below and the write
+        // that follows see the same state.
         lock(&txn).await?;
         if let Some(existing) = read_version(&txn, &version.name, &version.version).await? {
             // Nothing changes: dropping the transaction rolls it back.
@@ -505,6 +589,21 @@ impl Store for PostgresStore {
                 PublishOutcome::Conflict(existing)
             });
         }
+        let bytes = entry_bytes(&version.entry)?;
+        let keys = usage_keys(&version.name);
+        if let Err(over) = budget.admit(&version.name, bytes, &read_usage(&txn, &keys).await?) {
+            // Nothing changes: dropping the transaction rolls it back.
+            return Ok(PublishOutcome::OverBudget(over));
+        }
+        let added =
+            i64::try_from(bytes).map_err(|_| StoreError::Corrupt("usage overflow".into()))?;
+        txn.execute(
+            "INSERT INTO entry_bytes (key, bytes) SELECT k, $2 FROM unnest($1::text[]) AS k
+             ON CONFLICT (key) DO UPDATE SET bytes = entry_bytes.bytes + EXCLUDED.bytes",
+            &[&keys.as_slice(), &added],
+        )
+        .await
+        .map_err(backend)?;
         let index = log_len(&txn).await?;
         let mut version = version.clone();
         version.status = Status::Active;
@@ -519,6 +618,11 @@ impl Store for PostgresStore {
         append_audit(&txn, audit).await?;
         txn.commit().await.map_err(backend)?;
         Ok(PublishOutcome::Created(stored))
+    }
+
+    async fn entry_usage(&self, name: &str) -> Result<EntryUsage, StoreError> {
+        let conn = self.pool.get().await?;
+        read_usage(&*conn, &usage_keys(name)).await
     }
 
     async fn set_status(

@@ -97,6 +97,156 @@ fn admin_commands_manage_namespaces_tokens_and_print_the_audit_log() {
     );
 }
 
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn admin_token_expiry_list_and_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = admin(
+        d,
+        &[
+            "namespace",
+            "create",
+            "io.github.acme",
+            "--signer-identity-regexp",
+            "https://github.com/acme/.+",
+            "--signer-issuer",
+            "https://token.actions.githubusercontent.com",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Bad `--expires` values are usage errors (exit 2) that say what is wrong.
+    for (when, why) in [
+        ("0d", "zero duration"),
+        ("2020-01-01T00:00:00Z", "not in the future"),
+        ("tomorrow", "is not a duration"),
+    ] {
+        let out = admin(
+            d,
+            &[
+                "token",
+                "create",
+                "--namespace",
+                "io.github.acme",
+                "--expires",
+                when,
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{when}: {}", stderr(&out));
+        assert!(stderr(&out).contains(why), "{when}: {}", stderr(&out));
+    }
+    let help = Command::new(BIN)
+        .args(["admin", "token", "create", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(
+        help.contains("--expires <WHEN>") && help.contains("[default: 90d]"),
+        "{help}"
+    );
+    // By default a token expires in 90 days; `never` and a timestamp are taken as given.
+    let out = admin(
+        d,
+        &[
+            "token",
+            "create",
+            "--namespace",
+            "io.github.acme",
+            "--description",
+            "ci",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("expires "), "{}", stderr(&out));
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let id = token[5..21].to_owned();
+    assert!(
+        admin(d, &["token", "create", "--admin", "--expires", "never"])
+            .status
+            .success()
+    );
+    assert!(
+        admin(
+            d,
+            &[
+                "token",
+                "create",
+                "--admin",
+                "--expires",
+                "2999-01-31T00:00:00Z"
+            ]
+        )
+        .status
+        .success()
+    );
+    let list = String::from_utf8(admin(d, &["token", "list"]).stdout).unwrap();
+    assert!(list.contains("never expires"), "{list}");
+    assert!(list.contains("expires 2999-01-31T00:00:00Z"), "{list}");
+    let listed: serde_json::Value =
+        serde_json::from_slice(&admin(d, &["token", "list", "--output", "json"]).stdout).unwrap();
+    let ours = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id.as_str())
+        .unwrap();
+    let expires: jiff::Timestamp = ours["expiresAt"].as_str().unwrap().parse().unwrap();
+    let in_89_days = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(24 * 89))
+        .unwrap();
+    assert!(expires > in_89_days, "{expires}");
+    assert_eq!(ours["expired"], false);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["expiresAt"].is_null())
+    );
+    // Rotation: a new token printed once, same scope and description; the old one revoked.
+    let out = admin(d, &["token", "rotate", &id, "--expires", "30d"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let new_token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(new_token.starts_with("mcpr_") && new_token != token);
+    assert!(
+        stderr(&out).contains(&format!("token {id} revoked")),
+        "{}",
+        stderr(&out)
+    );
+    let listed: serde_json::Value =
+        serde_json::from_slice(&admin(d, &["token", "list", "--output", "json"]).stdout).unwrap();
+    let find = |id: &str| {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert!(find(&id)["revokedAt"].is_string());
+    let new = find(&new_token[5..21]);
+    assert_eq!(new["scope"], find(&id)["scope"]);
+    assert_eq!(new["description"], "ci");
+    // A revoked or unknown token is not rotated.
+    for (bad, why) in [
+        (id.as_str(), "revoked"),
+        ("ffffffffffffffff", "does not exist"),
+    ] {
+        let out = admin(d, &["token", "rotate", bad]);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains(why), "{}", stderr(&out));
+    }
+    let out = admin(
+        d,
+        &["token", "rotate", &new_token[5..21], "--expires", "0m"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
 struct Server(Child);
 
 impl Drop for Server {

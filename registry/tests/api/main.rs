@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod log_guard;
 mod ops;
 mod store_suite;
 mod support;

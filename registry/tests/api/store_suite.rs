@@ -7,8 +7,8 @@ use mcp_registry::model::{
     AuditEvent, Lifecycle, Namespace, Outcome, Scope, Status, TokenRecord, VersionRecord,
 };
 use mcp_registry::store::{
-    self, Cursor, ListQuery, PublishOutcome, StatusChange, StatusOutcome, StoreConfig, StoreError,
-    VersionFilter, publish_leaf, status_leaf,
+    self, BudgetKind, Cursor, EntryBudget, EntryUsage, ListQuery, PublishOutcome, StatusChange,
+    StatusOutcome, StoreConfig, StoreError, VersionFilter, publish_leaf, status_leaf,
 };
 use mcp_registry::testing::acme_signer;
 
@@ -16,7 +16,7 @@ fn t(secs: i64) -> Timestamp {
     Timestamp::UNIX_EPOCH + (1_750_000_000 + secs).seconds()
 }
 
-fn record(name: &str, version: &str, content: &str, at: i64) -> VersionRecord {
+pub(crate) fn record(name: &str, version: &str, content: &str, at: i64) -> VersionRecord {
     let r = VersionRecord {
         name: name.into(),
         version: version.into(),
@@ -44,7 +44,7 @@ fn record(name: &str, version: &str, content: &str, at: i64) -> VersionRecord {
     }
 }
 
-fn event(action: &str, subject: &str) -> AuditEvent {
+pub(crate) fn event(action: &str, subject: &str) -> AuditEvent {
     AuditEvent {
         at: t(0),
         actor: "tests".into(),
@@ -57,7 +57,7 @@ fn event(action: &str, subject: &str) -> AuditEvent {
     }
 }
 
-fn change(name: &str, version: &str, action: Lifecycle, at: i64) -> StatusChange {
+pub(crate) fn change(name: &str, version: &str, action: Lifecycle, at: i64) -> StatusChange {
     StatusChange {
         name: name.into(),
         version: version.into(),
@@ -67,8 +67,12 @@ fn change(name: &str, version: &str, action: Lifecycle, at: i64) -> StatusChange
     }
 }
 
-async fn publish(s: &dyn store::Store, r: &VersionRecord) -> VersionRecord {
-    match s.publish(r, &event("publish", &r.name)).await.unwrap() {
+pub(crate) async fn publish(s: &dyn store::Store, r: &VersionRecord) -> VersionRecord {
+    match s
+        .publish(r, &event("publish", &r.name), &EntryBudget::default())
+        .await
+        .unwrap()
+    {
         PublishOutcome::Created(r) => r,
         other => panic!("not created: {other:?}"),
     }
@@ -119,6 +123,7 @@ async fn republish_is_unchanged_or_conflict_and_writes_nothing(cfg: StoreConfig)
         .publish(
             &record("io.github.acme/weather", "1.0.0", "a", 5),
             &event("publish", "x"),
+            &EntryBudget::default(),
         )
         .await
         .unwrap();
@@ -127,6 +132,7 @@ async fn republish_is_unchanged_or_conflict_and_writes_nothing(cfg: StoreConfig)
         .publish(
             &record("io.github.acme/weather", "1.0.0", "b", 5),
             &event("publish", "x"),
+            &EntryBudget::default(),
         )
         .await
         .unwrap();
@@ -459,6 +465,8 @@ async fn namespaces_and_tokens(cfg: StoreConfig) {
         description: "ci".into(),
         created_at: t(0),
         revoked_at: None,
+        // Both stores keep the expiry (tokens are stored as JSON).
+        expires_at: Some(t(90)),
     };
     s.create_token(&token, &event("token.create", &token.id))
         .await
@@ -724,6 +732,464 @@ async fn concurrent_signers_sign_each_version_once(cfg: StoreConfig) {
     assert_eq!(s.catalog_version().await.unwrap(), 1);
 }
 
+fn bytes(r: &VersionRecord) -> u64 {
+    r.entry.budget_bytes().unwrap()
+}
+
+/// A name in namespace `ns` whose server lands in shard `bin`.
+fn name_in_bin(ns: &str, bin: u8, skip: usize) -> String {
+    (0..)
+        .map(|i| format!("{ns}/s{i}"))
+        .filter(|n| mcp_trust::catalog::shard_of(n) == bin)
+        .nth(skip)
+        .unwrap()
+}
+
+async fn state_of(s: &dyn store::Store) -> (u64, u64, usize) {
+    (
+        s.log_size().await.unwrap(),
+        s.catalog_version().await.unwrap(),
+        s.audit(0, 1000).await.unwrap().len(),
+    )
+}
+
+/// Each budget refuses inside the write transaction, writes nothing when it
+/// does, and the usage counters hold what was granted.
+async fn budgets_refuse_before_writing_and_count_what_is_granted(cfg: StoreConfig) {
+    let s = store::open(&cfg).await.unwrap();
+    let n = "io.github.acme/weather";
+    let v1 = record(n, "1.0.0", "a", 0);
+    let b = bytes(&v1);
+    let budget = EntryBudget {
+        entry: b,
+        server: 2 * b,
+        namespace_shard: 3 * b + 10,
+        namespace: 3 * b + 10,
+        shard: 100 * b,
+    };
+    // Too large alone, whatever is stored.
+    let small = EntryBudget {
+        entry: b - 1,
+        ..budget
+    };
+    let PublishOutcome::OverBudget(over) =
+        s.publish(&v1, &event("publish", n), &small).await.unwrap()
+    else {
+        panic!("an entry over the entry budget was stored");
+    };
+    assert_eq!(
+        (over.kind, over.adding, over.limit),
+        (BudgetKind::Entry, b, b - 1)
+    );
+    assert_eq!(state_of(s.as_ref()).await, (0, 0, 0));
+    assert_eq!(s.entry_usage(n).await.unwrap(), EntryUsage::default());
+
+    // The server budget: two versions fit, the third does not.
+    for (v, c) in [("1.0.0", "a"), ("1.1.0", "b")] {
+        let r = record(n, v, c, 0);
+        assert!(matches!(
+            s.publish(&r, &event("publish", n), &budget).await.unwrap(),
+            PublishOutcome::Created(_)
+        ));
+    }
+    assert_eq!(
+        s.entry_usage(n).await.unwrap(),
+        EntryUsage {
+            server: 2 * b,
+            namespace: 2 * b,
+            shard: 2 * b,
+            namespace_shard: 2 * b,
+        }
+    );
+    let before = state_of(s.as_ref()).await;
+    let v3 = record(n, "1.2.0", "c", 0);
+    let PublishOutcome::OverBudget(over) =
+        s.publish(&v3, &event("publish", n), &budget).await.unwrap()
+    else {
+        panic!("a version over its server's budget was stored");
+    };
+    assert_eq!(
+        (
+            over.kind,
+            over.scope.as_str(),
+            over.used,
+            over.adding,
+            over.limit
+        ),
+        (BudgetKind::Server, n, 2 * b, b, 2 * b)
+    );
+    assert_eq!(state_of(s.as_ref()).await, before);
+    assert_eq!(s.version(n, "1.2.0").await.unwrap(), None);
+    assert_eq!(s.entry_usage(n).await.unwrap().server, 2 * b);
+    // An identical republish is still answered as such.
+    assert!(matches!(
+        s.publish(&record(n, "1.0.0", "a", 0), &event("publish", n), &budget)
+            .await
+            .unwrap(),
+        PublishOutcome::Unchanged(_)
+    ));
+
+    // The namespace budget, across servers.
+    let other = "io.github.acme/other";
+    let o1 = record(other, "1.0.0", "d", 0);
+    assert!(matches!(
+        s.publish(&o1, &event("publish", other), &budget)
+            .await
+            .unwrap(),
+        PublishOutcome::Created(_)
+    ));
+    let third = record("io.github.acme/third", "1.0.0", "e", 0);
+    let PublishOutcome::OverBudget(over) = s
+        .publish(&third, &event("publish", "x"), &budget)
+        .await
+        .unwrap()
+    else {
+        panic!("a version over its namespace's budget was stored");
+    };
+    assert_eq!(
+        (over.kind, over.scope.as_str(), over.used),
+        (BudgetKind::Namespace, "io.github.acme", 2 * b + bytes(&o1))
+    );
+    // Another namespace has its own budget.
+    let elsewhere = record("io.github.globex/third", "1.0.0", "e", 0);
+    assert!(matches!(
+        s.publish(&elsewhere, &event("publish", "x"), &budget)
+            .await
+            .unwrap(),
+        PublishOutcome::Created(_)
+    ));
+
+    // The shard budget, across namespaces: names ground into one bin.
+    let bin = 0x2a;
+    let names: Vec<String> = ["io.github.a", "io.github.b", "io.github.c"]
+        .iter()
+        .map(|ns| name_in_bin(ns, bin, 0))
+        .collect();
+    let records: Vec<VersionRecord> = names.iter().map(|n| record(n, "1.0.0", n, 0)).collect();
+    let two = bytes(&records[0]) + bytes(&records[1]);
+    let tight = EntryBudget {
+        shard: mcp_trust::catalog::SHARD_FRAME_BYTES + two,
+        ..budget
+    };
+    for r in &records[..2] {
+        assert!(matches!(
+            s.publish(r, &event("publish", "x"), &tight).await.unwrap(),
+            PublishOutcome::Created(_)
+        ));
+    }
+    let before = state_of(s.as_ref()).await;
+    let PublishOutcome::OverBudget(over) = s
+        .publish(&records[2], &event("publish", "x"), &tight)
+        .await
+        .unwrap()
+    else {
+        panic!("a version over its shard's budget was stored");
+    };
+    assert_eq!(
+        (over.kind, over.scope.as_str(), over.used),
+        (
+            BudgetKind::Shard,
+            "2a",
+            mcp_trust::catalog::SHARD_FRAME_BYTES + two
+        )
+    );
+    assert_eq!(state_of(s.as_ref()).await, before);
+    assert_eq!(s.entry_usage(&names[2]).await.unwrap().shard, two);
+    // Status changes never change what an entry is counted for.
+    s.set_status(
+        &change(&names[0], "1.0.0", Lifecycle::Revoke, 1),
+        &event("revoke", "x"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.entry_usage(&names[2]).await.unwrap().shard, two);
+
+    // A namespace's part of a shard: one namespace grinds names into one
+    // bin, far below its namespace budget and the shard's.
+    let bin = 0x17;
+    let ns = "io.github.grinder";
+    let ground: Vec<VersionRecord> = (0..3)
+        .map(|i| {
+            let n = name_in_bin(ns, bin, i);
+            record(&n, "1.0.0", &n, 0)
+        })
+        .collect();
+    let two = bytes(&ground[0]) + bytes(&ground[1]);
+    let per_bin = EntryBudget {
+        namespace_shard: two,
+        ..EntryBudget::default()
+    };
+    for r in &ground[..2] {
+        assert!(matches!(
+            s.publish(r, &event("publish", "x"), &per_bin)
+                .await
+                .unwrap(),
+            PublishOutcome::Created(_)
+        ));
+    }
+    let before = state_of(s.as_ref()).await;
+    let PublishOutcome::OverBudget(over) = s
+        .publish(&ground[2], &event("publish", "x"), &per_bin)
+        .await
+        .unwrap()
+    else {
+        panic!("a version over its namespace's part of a shard was stored");
+    };
+    assert_eq!(
+        (
+            over.kind,
+            over.scope.as_str(),
+            over.bin,
+            over.used,
+            over.limit
+        ),
+        (BudgetKind::NamespaceShard, ns, bin, two, two)
+    );
+    assert_eq!(state_of(s.as_ref()).await, before);
+    assert_eq!(s.version(&ground[2].name, "1.0.0").await.unwrap(), None);
+    let usage = s.entry_usage(&ground[2].name).await.unwrap();
+    assert_eq!((usage.namespace_shard, usage.namespace), (two, two));
+    // Another namespace in that bin, and the same namespace in another bin,
+    // have their own budgets.
+    for n in [
+        name_in_bin("io.github.neighbour", bin, 0),
+        name_in_bin(ns, bin + 1, 0),
+    ] {
+        assert!(matches!(
+            s.publish(
+                &record(&n, "1.0.0", &n, 0),
+                &event("publish", "x"),
+                &per_bin
+            )
+            .await
+            .unwrap(),
+            PublishOutcome::Created(_)
+        ));
+    }
+}
+
+/// Publishes racing for the last bytes of a budget: the store's write lock
+/// makes each see the others' bytes, so exactly as many fit as the budget holds.
+async fn concurrent_publishes_never_exceed_a_budget(cfg: StoreConfig) {
+    let s: std::sync::Arc<dyn store::Store> = store::open(&cfg).await.unwrap();
+    let n = "io.github.acme/weather";
+    let b = bytes(&record(n, "1.0.0", "a", 0));
+    let budget = EntryBudget {
+        server: 3 * b,
+        ..EntryBudget::default()
+    };
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let r = record(n, &format!("1.{i}.0"), &i.to_string(), 0);
+            assert_eq!(bytes(&r), b);
+            s.publish(&r, &event("publish", n), &budget).await.unwrap()
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            PublishOutcome::Created(_) => created += 1,
+            PublishOutcome::OverBudget(o) => assert_eq!(o.kind, BudgetKind::Server),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(created, 3);
+    assert_eq!(s.versions(n).await.unwrap().len(), 3);
+    assert_eq!(s.log_size().await.unwrap(), 3);
+    assert_eq!(s.entry_usage(n).await.unwrap().server, 3 * b);
+}
+
+/// A store written before the budgets existed counts what it holds when it
+/// is opened: `forget` removes the counters the way an older version's
+/// database lacks them.
+async fn existing_versions_are_counted_when_counting_starts(
+    cfg: StoreConfig,
+    forget: impl AsyncFnOnce(),
+) {
+    let names = ["io.github.acme/weather", "io.github.acme/other"];
+    let granted: u64 = {
+        let s = store::open(&cfg).await.unwrap();
+        let mut total = 0;
+        for (i, n) in names.iter().enumerate() {
+            total += bytes(&publish(s.as_ref(), &record(n, "1.0.0", &i.to_string(), 0)).await);
+        }
+        total
+    };
+    forget().await;
+    let s = store::open(&cfg).await.unwrap();
+    let usage = s.entry_usage(names[0]).await.unwrap();
+    assert_eq!(usage.namespace, granted);
+    let in_bin: u64 = names
+        .iter()
+        .filter(|n| mcp_trust::catalog::shard_of(n) == mcp_trust::catalog::shard_of(names[0]))
+        .map(|n| bytes(&record(n, "1.0.0", "0", 0)))
+        .sum();
+    assert_eq!(usage.namespace_shard, in_bin);
+    let budget = EntryBudget {
+        namespace: granted + 10,
+        ..EntryBudget::default()
+    };
+    assert!(matches!(
+        s.publish(
+            &record(names[0], "2.0.0", "x", 1),
+            &event("publish", "x"),
+            &budget
+        )
+        .await
+        .unwrap(),
+        PublishOutcome::OverBudget(_)
+    ));
+    // Counted once: opening again changes nothing.
+    drop(s);
+    let s = store::open(&cfg).await.unwrap();
+    assert_eq!(s.entry_usage(names[0]).await.unwrap(), usage);
+}
+
+#[test]
+fn embedded_existing_versions_are_counted_when_counting_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("registry.redb");
+    let cfg = StoreConfig::Embedded { path: path.clone() };
+    tokio::runtime::Runtime::new().unwrap().block_on(
+        existing_versions_are_counted_when_counting_starts(cfg, async || {
+            let db = redb::Database::open(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            let table: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("entry_bytes");
+            assert!(txn.delete_table(table).unwrap());
+            txn.commit().unwrap();
+        }),
+    );
+}
+
+#[test]
+fn postgres_existing_versions_are_counted_when_counting_starts() {
+    let url = pg::fresh_database();
+    let cfg = StoreConfig::Postgres {
+        url: url.clone(),
+        pool_size: 2,
+    };
+    tokio::runtime::Runtime::new().unwrap().block_on(
+        existing_versions_are_counted_when_counting_starts(cfg, async || {
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(conn);
+            client
+                .batch_execute(
+                    "DROP TABLE entry_bytes; DELETE FROM schema_migrations WHERE version IN (3, 4)",
+                )
+                .await
+                .unwrap();
+        }),
+    );
+}
+
+/// A store whose usage counters predate the counters of a namespace's part
+/// of a shard counts those (and only those) when it is opened: `forget`
+/// removes them the way an older version's database lacks them.
+async fn namespace_shard_counters_start_from_what_is_stored(
+    cfg: StoreConfig,
+    forget: impl AsyncFnOnce(),
+) {
+    let ns = "io.github.acme";
+    let names: Vec<String> = (0..3).map(|i| name_in_bin(ns, 0x33, i)).collect();
+    let usage = {
+        let s = store::open(&cfg).await.unwrap();
+        for (i, n) in names.iter().enumerate() {
+            publish(s.as_ref(), &record(n, "1.0.0", &i.to_string(), 0)).await;
+        }
+        s.entry_usage(&names[0]).await.unwrap()
+    };
+    let granted: u64 = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| bytes(&record(n, "1.0.0", &i.to_string(), 0)))
+        .sum();
+    assert_eq!(
+        (usage.namespace, usage.shard, usage.namespace_shard),
+        (granted, granted, granted)
+    );
+    forget().await;
+    for _ in 0..2 {
+        // Counted when opened, once: the other counters are not counted again.
+        let s = store::open(&cfg).await.unwrap();
+        assert_eq!(s.entry_usage(&names[0]).await.unwrap(), usage);
+        let tight = EntryBudget {
+            namespace_shard: granted + 10,
+            ..EntryBudget::default()
+        };
+        let PublishOutcome::OverBudget(over) = s
+            .publish(
+                &record(&names[0], "2.0.0", "x", 1),
+                &event("publish", "x"),
+                &tight,
+            )
+            .await
+            .unwrap()
+        else {
+            panic!("the namespace's part of the shard was not counted");
+        };
+        assert_eq!(over.kind, BudgetKind::NamespaceShard);
+    }
+}
+
+#[test]
+fn embedded_namespace_shard_counters_start_from_what_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("registry.redb");
+    let cfg = StoreConfig::Embedded { path: path.clone() };
+    tokio::runtime::Runtime::new().unwrap().block_on(
+        namespace_shard_counters_start_from_what_is_stored(cfg, async || {
+            let db = redb::Database::open(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            {
+                let table: redb::TableDefinition<&str, u64> =
+                    redb::TableDefinition::new("entry_bytes");
+                let mut t = txn.open_table(table).unwrap();
+                let keys: Vec<String> = redb::ReadableTable::iter(&t)
+                    .unwrap()
+                    .map(|e| e.unwrap().0.value().to_owned())
+                    .filter(|k| {
+                        k.starts_with(store::NAMESPACE_SHARD_USAGE)
+                            || k == "@counted-namespace-shard"
+                    })
+                    .collect();
+                assert_eq!(keys.len(), 2, "{keys:?}");
+                for k in keys {
+                    t.remove(k.as_str()).unwrap();
+                }
+            }
+            txn.commit().unwrap();
+        }),
+    );
+}
+
+#[test]
+fn postgres_namespace_shard_counters_start_from_what_is_stored() {
+    let url = pg::fresh_database();
+    let cfg = StoreConfig::Postgres {
+        url: url.clone(),
+        pool_size: 2,
+    };
+    tokio::runtime::Runtime::new().unwrap().block_on(
+        namespace_shard_counters_start_from_what_is_stored(cfg, async || {
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(conn);
+            client
+                .batch_execute(
+                    "DELETE FROM entry_bytes WHERE key LIKE 'namespace-shard:%';
+                     DELETE FROM schema_migrations WHERE version = 4",
+                )
+                .await
+                .unwrap();
+        }),
+    );
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod embedded {
@@ -761,6 +1227,8 @@ on_both_backends!(
     namespaces_and_tokens,
     audit_is_sequential_and_paginated,
     acknowledged_writes_survive_reopening,
+    budgets_refuse_before_writing_and_count_what_is_granted,
+    concurrent_publishes_never_exceed_a_budget,
 );
 
 /// The PostgreSQL schema refuses to rewrite history even to a caller with SQL access.

@@ -251,10 +251,17 @@ pub fn apply_all(
             }
         };
         if let Some(old) = shard.get(&entry.name, &entry.version) {
-            if old.manifest_sha256 != entry.manifest_sha256 || old.image != entry.image {
+            // Every field but the status is immutable (the publish record's
+            // `entrySha256` commits to them, and a gateway refuses an entry
+            // rewritten in any of them): a stored version whose signer,
+            // runtime hints or any other field was changed since it was
+            // signed is refused here rather than signed.
+            if old.immutable_sha256()? != entry.immutable_sha256()?
+                || old.log_index != entry.log_index
+            {
                 return Err(CatalogError::Entry(format!(
-                    "{} {} is already published with other content; a version is never replaced",
-                    entry.name, entry.version
+                    "{} {} is already published with other content (its entry differs from the one signed at log index {}); a version is never replaced",
+                    entry.name, entry.version, old.log_index
                 )));
             }
             if !old.status.may_become(entry.status) {
@@ -344,4 +351,95 @@ pub fn gzip(body: &[u8]) -> Result<Vec<u8>, CatalogError> {
     enc.write_all(body)
         .and_then(|()| enc.finish())
         .map_err(|e| CatalogError::Encode(format!("gzip: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::memory::synthetic_entry;
+    use crate::catalog::model::{KeylessSigner, Signer, Status};
+
+    /// A catalog holding `entry`, signed, and `apply_all` of `changed` on it.
+    fn reapply(entry: &Entry, changed: Entry) -> Result<(), CatalogError> {
+        let key = SigningKey::generate().unwrap();
+        let now: Timestamp = "2025-06-01T00:00:00Z".parse().unwrap();
+        let head = |size| LogHead {
+            origin: "example.com/log".into(),
+            tree_size: size,
+            root_hash: String::new(),
+        };
+        let shards = Catalog::from_entries([entry.clone()])
+            .unwrap()
+            .encode()
+            .unwrap();
+        let refs = shards.iter().map(|s| s.reference.clone()).collect();
+        let previous = index_payload(1, now, SignedDuration::from_hours(1), head(1), refs).unwrap();
+        let bin = entry.shard();
+        let bytes = &shards[bin as usize].bytes;
+        apply_all(
+            &previous,
+            &[(bin, bytes.as_slice())],
+            vec![changed],
+            head(2),
+            now,
+            SignedDuration::from_hours(1),
+            &key,
+        )
+        .map(|_| ())
+    }
+
+    #[test]
+    fn a_reapplied_entry_may_change_only_its_status() {
+        let e = synthetic_entry(7, "2025-05-01T00:00:00Z".parse().unwrap());
+        let yanked = Entry {
+            status: Status::Yanked,
+            ..e.clone()
+        };
+        reapply(&e, yanked).unwrap();
+        reapply(&e, e.clone()).unwrap();
+        let rewritten = [
+            Entry {
+                signer: Signer::Keyless(KeylessSigner {
+                    identity:
+                        "https://github.com/mallory/x/.github/workflows/r.yml@refs/heads/main"
+                            .into(),
+                    issuer: "https://token.actions.githubusercontent.com".into(),
+                }),
+                ..e.clone()
+            },
+            Entry {
+                runtime: crate::catalog::model::RuntimeHints {
+                    network: crate::manifest::Network::Egress(vec!["*".into()]),
+                    ..e.runtime.clone()
+                },
+                ..e.clone()
+            },
+            Entry {
+                tools_changed: !e.tools_changed,
+                ..e.clone()
+            },
+            Entry {
+                published_at: "2025-05-02T00:00:00Z".parse().unwrap(),
+                ..e.clone()
+            },
+            Entry {
+                log_index: e.log_index + 1,
+                ..e.clone()
+            },
+        ];
+        for changed in rewritten {
+            let err = reapply(&e, changed.clone()).unwrap_err().to_string();
+            assert!(
+                err.contains("already published with other content"),
+                "{changed:?}: {err}"
+            );
+        }
+        // Status only forward.
+        let revoked = Entry {
+            status: Status::Revoked,
+            ..e.clone()
+        };
+        let err = reapply(&revoked, e.clone()).unwrap_err().to_string();
+        assert!(err.contains("cannot become"), "{err}");
+    }
 }

@@ -432,7 +432,7 @@ impl KeyStatement {
 
 /// Signs a statement with the root key: a DSSE envelope.
 pub fn sign_statement(root: &SigningKey, statement: &KeyStatement) -> Result<Envelope, KeyError> {
-    let payload = serde_json_canonicalizer::to_vec(statement)
+    let payload = crate::canonical::to_vec(statement)
         .map_err(|e| KeyError::Malformed(format!("cannot encode the statement: {e}")))?;
     Ok(dsse::sign(KEY_STATEMENT_PAYLOAD_TYPE, &payload, root))
 }

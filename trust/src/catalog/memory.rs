@@ -60,7 +60,7 @@ impl MemoryRegistry {
         let mut later = Vec::new();
         for e in &mut entries {
             e.log_index = tree.size();
-            let record = publish_record(e);
+            let record = publish_record(e)?;
             tree.push_hash(record.leaf_hash()?);
             records.push(record);
             if e.status != Status::Active {
@@ -190,7 +190,7 @@ impl MemoryRegistry {
         }
         entry.status = Status::Active;
         entry.log_index = self.tree.size();
-        self.append(publish_record(&entry))?;
+        self.append(publish_record(&entry)?)?;
         self.apply(entry, now)
     }
 
@@ -334,16 +334,18 @@ impl MemoryRegistry {
     }
 }
 
-/// The publish record of an entry.
-pub fn publish_record(e: &Entry) -> LogRecord {
-    LogRecord::Publish {
+/// The publish record of an entry: its identifying fields, and the hash of
+/// the whole immutable entry.
+pub fn publish_record(e: &Entry) -> Result<LogRecord, CatalogError> {
+    Ok(LogRecord::Publish {
         name: e.name.clone(),
         version: e.version.clone(),
         manifest_sha256: e.manifest_sha256.clone(),
         image: e.image.clone(),
         tool_surface: e.tool_surface.clone(),
+        entry_sha256: e.immutable_sha256()?,
         at: e.published_at,
-    }
+    })
 }
 
 fn status_record(e: &Entry, status: Status, at: Timestamp) -> LogRecord {

@@ -99,28 +99,47 @@ impl MirrorFetcher {
         }))
     }
 
+    /// Reads one file of the mirror: opened once, a regular file, at most
+    /// `cap` bytes read whatever its size claims (a FIFO, a device or a file
+    /// growing while read cannot make the read unbounded).
     fn read(&self, path: &Path, cap: u64, what: &str) -> Result<Vec<u8>, FetchError> {
+        use std::io::Read;
         let url = path.display().to_string();
-        let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        let unreachable = |e: std::io::Error| FetchError::Unreachable {
+            url: url.clone(),
+            reason: e.to_string(),
+        };
+        let file = std::fs::File::open(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => FetchError::Status {
                 url: url.clone(),
                 status: 404,
             },
-            _ => FetchError::Unreachable {
-                url: url.clone(),
-                reason: e.to_string(),
-            },
+            _ => unreachable(e),
         })?;
+        let meta = file.metadata().map_err(unreachable)?;
+        if !meta.is_file() {
+            return Err(FetchError::Encoding {
+                what: what.to_owned(),
+                reason: format!("{url} is not a regular file"),
+            });
+        }
         if meta.len() > cap {
             return Err(FetchError::TooLarge {
                 what: what.to_owned(),
                 cap,
             });
         }
-        std::fs::read(path).map_err(|e| FetchError::Unreachable {
-            url,
-            reason: e.to_string(),
-        })
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        file.take(cap.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(unreachable)?;
+        if bytes.len() as u64 > cap {
+            return Err(FetchError::TooLarge {
+                what: what.to_owned(),
+                cap,
+            });
+        }
+        Ok(bytes)
     }
 
     fn log(&self) -> Result<&(Vec<LogRecord>, MemoryTree), FetchError> {

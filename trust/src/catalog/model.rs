@@ -16,6 +16,73 @@ pub const INDEX_PAYLOAD_TYPE: &str = "application/vnd.dev.mcp-trust.catalog-inde
 /// Number of shards (hashed bins).
 pub const SHARD_COUNT: usize = 256;
 
+// Publish budgets. A gateway refuses a shard over its cap
+// (`client::Limits::default().shard`, 8 MiB) and then cannot learn anything
+// from this catalog again, revocations included; an entry lists egress rules
+// and secret names, so a schema-valid manifest can make one of 70+ KiB. A
+// registry therefore refuses a publish that would take any of these past its
+// budget, measured with [`Entry::budget_bytes`] (the most bytes the entry
+// can ever take in its shard), before it stores anything. Versions are
+// immutable and never removed (a revocation must stay visible), so bytes
+// granted once are granted for good: the budgets bound what one publisher
+// can ever put in a shard.
+
+/// Most bytes one entry may take ([`Entry::budget_bytes`]). Real entries
+/// are under 1 KiB (`trust/tests/entry_budget.rs` measures them, with a
+/// 107-character signer identity): the manifests of
+/// `testdata/manifests/valid/` that carry the extension make 712 and 750
+/// bytes, the 249 container entries of Docker's MCP catalog imported with
+/// `mcp-verify import docker-catalog` 727–917 (median 758). 8 KiB is nearly
+/// nine times the largest: room for ~150 egress rules or secret names.
+pub const MAX_ENTRY_BYTES: u64 = 8 << 10;
+
+/// Most bytes all versions of one server may take together: 256 KiB, 32
+/// versions of the largest entry allowed, ~345 of a typical one (a weekly
+/// release for six and a half years). One server fills at most 1/24 of a
+/// shard. No more than [`MAX_NAMESPACE_SHARD_BYTES`]: a server lives in one
+/// shard, so a larger server budget could never be reached.
+pub const MAX_SERVER_ENTRY_BYTES: u64 = 256 << 10;
+
+/// Most bytes all versions of the servers of one namespace may take in one
+/// shard together: 256 KiB. Grinding server names until they hash into one
+/// bin costs nothing (one name in 256 lands there), so without this budget
+/// three namespaces at their [`MAX_NAMESPACE_ENTRY_BYTES`] could fill a
+/// [`MAX_SHARD_BYTES`] shard for good, and with it freeze every server
+/// whose name lands there. With it, filling a shard takes at least 24
+/// namespaces (6 MiB / 256 KiB), each of which an administrator bound to a
+/// signer. An honest namespace spreads over the bins: at its whole 2 MiB
+/// budget it holds ~8 KiB per shard on average.
+pub const MAX_NAMESPACE_SHARD_BYTES: u64 = 256 << 10;
+
+/// Most bytes all versions of all servers of one namespace may take
+/// together: 2 MiB, ~2,750 typical versions. Below [`MAX_SHARD_BYTES`], so
+/// one namespace can never fill a shard alone; one that grinds server names
+/// until they all hash into one bin is stopped sooner, by
+/// [`MAX_NAMESPACE_SHARD_BYTES`].
+pub const MAX_NAMESPACE_ENTRY_BYTES: u64 = 2 << 20;
+
+/// Most bytes a shard may hold ([`SHARD_FRAME_BYTES`] plus its entries'
+/// [`Entry::budget_bytes`]): 6 MiB, a quarter below the client's 8 MiB cap,
+/// so that no sequence of publishes, yanks and revocations can ever produce
+/// a shard a gateway refuses. The 100k-server benchmark's shards are
+/// ~0.27 MiB (docs/performance.md): this is 20 times that.
+pub const MAX_SHARD_BYTES: u64 = 6 << 20;
+
+/// Bytes of a shard besides its entries: `{"bin":255,"entries":[]}`.
+pub const SHARD_FRAME_BYTES: u64 = 24;
+
+const _: () = assert!(MAX_ENTRY_BYTES <= MAX_SERVER_ENTRY_BYTES);
+const _: () = assert!(MAX_SERVER_ENTRY_BYTES <= MAX_NAMESPACE_SHARD_BYTES);
+const _: () = assert!(MAX_NAMESPACE_SHARD_BYTES <= MAX_NAMESPACE_ENTRY_BYTES);
+const _: () = assert!(MAX_SERVER_ENTRY_BYTES <= MAX_NAMESPACE_ENTRY_BYTES);
+// Filling a shard takes at least 24 namespaces.
+const _: () = assert!(MAX_SHARD_BYTES / MAX_NAMESPACE_SHARD_BYTES >= 24);
+const _: () = assert!(MAX_NAMESPACE_ENTRY_BYTES < MAX_SHARD_BYTES);
+// The client's default shard cap (`client::Limits::default().shard`, not a
+// const); the unit test `shard_budget_is_below_the_client_cap` checks the
+// real value.
+const _: () = assert!(MAX_SHARD_BYTES < 8 << 20);
+
 /// Serde for [`Digest`] as its `sha256:<hex>` string.
 pub mod digest_serde {
     use crate::image::Digest;
@@ -45,7 +112,7 @@ pub fn shard_of(name: &str) -> u8 {
 /// SHA-256 of a manifest's RFC 8785 canonical JSON: what an entry pins, so
 /// that whitespace or key order in transit do not matter but every value does.
 pub fn manifest_digest(manifest: &serde_json::Value) -> Result<Digest, CatalogError> {
-    let bytes = serde_json_canonicalizer::to_vec(manifest)
+    let bytes = crate::canonical::to_vec(manifest)
         .map_err(|e| CatalogError::Encode(format!("cannot canonicalize the manifest: {e}")))?;
     Ok(Digest::of(&bytes))
 }
@@ -211,9 +278,49 @@ impl Entry {
         })
     }
 
+    /// SHA-256 of the RFC 8785 canonical JSON of everything about this
+    /// version that never changes: the entry without `status` (which moves
+    /// forward through yank and revoke records) and `logIndex` (which is the
+    /// publish record's own position). The publish record commits to it, so
+    /// the log binds every field a gateway enforces — signer, runtime hints,
+    /// tool surface, `toolsChanged`, time — and a registry cannot show one
+    /// gateway an entry that another does not see with identical checkpoints.
+    pub fn immutable_sha256(&self) -> Result<Digest, CatalogError> {
+        let mut value = serde_json::to_value(self).map_err(|e| {
+            CatalogError::Encode(format!("entry {} {}: {e}", self.name, self.version))
+        })?;
+        if let Some(fields) = value.as_object_mut() {
+            fields.remove("status");
+            fields.remove("logIndex");
+        }
+        let bytes = crate::canonical::to_vec(&value).map_err(|e| {
+            CatalogError::Encode(format!("entry {} {}: {e}", self.name, self.version))
+        })?;
+        Ok(Digest::of(&bytes))
+    }
+
     /// The shard this entry belongs in.
     pub fn shard(&self) -> u8 {
         shard_of(&self.name)
+    }
+
+    /// The most bytes this entry can ever take in its shard: its RFC 8785
+    /// canonical JSON with the longest status (`revoked`) and the longest
+    /// log index canonical JSON can hold (2^53 − 1, 16 digits:
+    /// [`crate::canonical::MAX_SAFE_INTEGER`]), plus the comma that separates it from the
+    /// next entry. Neither a status change nor the log index a store assigns
+    /// can make it take more, so a budget checked at publish holds for good.
+    /// What the publish budgets ([`MAX_ENTRY_BYTES`] and the others) count.
+    pub fn budget_bytes(&self) -> Result<u64, CatalogError> {
+        let worst = Entry {
+            status: Status::Revoked,
+            log_index: crate::canonical::MAX_SAFE_INTEGER,
+            ..self.clone()
+        };
+        let bytes = crate::canonical::to_vec(&worst).map_err(|e| {
+            CatalogError::Encode(format!("entry {} {}: {e}", self.name, self.version))
+        })?;
+        Ok(bytes.len() as u64 + 1)
     }
 
     /// Checks what the type cannot: a name with a namespace, a version, a pinned image.
@@ -260,7 +367,7 @@ impl Shard {
 
     /// Canonical bytes (RFC 8785).
     pub fn to_bytes(&self) -> Result<Vec<u8>, CatalogError> {
-        serde_json_canonicalizer::to_vec(self)
+        crate::canonical::to_vec(self)
             .map_err(|e| CatalogError::Encode(format!("shard {}: {e}", self.bin)))
     }
 
@@ -350,8 +457,7 @@ pub struct IndexPayload {
 impl IndexPayload {
     /// Canonical bytes (RFC 8785): what is signed.
     pub fn to_bytes(&self) -> Result<Vec<u8>, CatalogError> {
-        serde_json_canonicalizer::to_vec(self)
-            .map_err(|e| CatalogError::Encode(format!("index: {e}")))
+        crate::canonical::to_vec(self).map_err(|e| CatalogError::Encode(format!("index: {e}")))
     }
 
     /// Parses payload bytes and checks the shard count.
@@ -426,6 +532,58 @@ mod tests {
         let mut e = entry("a/b", "1");
         e.image = "ghcr.io/acme/x:latest".into();
         assert!(e.check().is_err());
+    }
+
+    #[test]
+    fn shard_budget_is_below_the_client_cap() {
+        let cap = crate::catalog::client::Limits::default().shard;
+        assert!(
+            MAX_SHARD_BYTES < cap,
+            "{MAX_SHARD_BYTES} >= client cap {cap}"
+        );
+        // Margin for what the budget does not count: none is needed (the
+        // bound below is exact), but a quarter keeps room for format growth.
+        assert!(MAX_SHARD_BYTES <= cap / 4 * 3);
+    }
+
+    #[test]
+    fn budget_bytes_bound_the_shard_whatever_the_status_and_log_index() {
+        let mut entries: Vec<Entry> = (0..20)
+            .map(|i| entry(&format!("io.github.acme/s{i}"), &format!("1.{i}.0")))
+            .collect();
+        let bin = entries[0].shard();
+        for e in &mut entries {
+            e.name = entries_name_in(bin, &e.name);
+        }
+        let budget: u64 = SHARD_FRAME_BYTES
+            + entries
+                .iter()
+                .map(|e| e.budget_bytes().unwrap())
+                .sum::<u64>();
+        let mut shard = Shard::empty(bin);
+        for e in entries.iter().cloned() {
+            shard.upsert(e);
+        }
+        let small = shard.to_bytes().unwrap().len() as u64;
+        assert!(small < budget);
+        for e in &mut shard.entries {
+            e.status = Status::Revoked;
+            e.log_index = crate::canonical::MAX_SAFE_INTEGER;
+        }
+        // Exact at the worst case, less the last entry's comma.
+        assert_eq!(shard.to_bytes().unwrap().len() as u64, budget - 1);
+        assert_eq!(
+            Shard::empty(255).to_bytes().unwrap().len() as u64,
+            SHARD_FRAME_BYTES
+        );
+    }
+
+    /// `name` with a suffix that puts it in `bin`.
+    fn entries_name_in(bin: u8, name: &str) -> String {
+        (0..)
+            .map(|i| format!("{name}-{i}"))
+            .find(|n| shard_of(n) == bin)
+            .unwrap()
     }
 
     #[test]

@@ -12,8 +12,30 @@ use crate::manifest::{
 };
 use serde_json::{Map, Value, json};
 
-/// Largest `server.yaml` or `tools.json` read, in bytes.
+/// Largest `tools.json` read, in bytes; the CLI also reads at most one byte
+/// more of `server.yaml`, whose own, smaller limit is [`MAX_SERVER_YAML_BYTES`].
 pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
+/// Largest `server.yaml` read, in bytes. The largest entry of Docker's
+/// catalog (`victoriametrics`, in `testdata/corpus/`) is 4,187 bytes, so
+/// 64 KiB is fifteen times the largest real file. The limit is also what
+/// bounds the YAML parser's worst case should a document get past the
+/// nesting pre-scan: the parser is quadratic in flow nesting, and 64 KiB of
+/// the worst pattern (`a: [` repeated) costs it about a second, against
+/// 13 minutes under the former 1 MiB (release build, measured).
+pub const MAX_SERVER_YAML_BYTES: usize = 64 * 1024;
+/// Deepest nesting of `server.yaml` read: flow collections (`[`, `{`) and
+/// block indentation levels open at once, counted by a linear scan before
+/// the document is parsed. Real entries nest at most 7 levels. The parser's
+/// work per token grows with the depth it is at, so without this limit a
+/// run of `[` costs it time quadratic in the run's length.
+pub const MAX_YAML_DEPTH: usize = 64;
+/// Most a parsed `server.yaml` may expand to, counting one per node plus
+/// one per byte of each string. Without aliases a document counts at most
+/// about 1.5 per byte of YAML (`{a,b,…}`), well under this; aliases
+/// (`*name`) repeat their anchor's node, so a few kilobytes could
+/// otherwise expand to gigabytes (measured: 50 KB of aliases to a
+/// 10,000-element anchor held 17 GB for 90 s).
+pub const MAX_YAML_EXPANSION: usize = 4 * MAX_SERVER_YAML_BYTES;
 /// Default namespace for imported servers (`<namespace>/<docker name>`).
 pub const DEFAULT_NAMESPACE: &str = "io.github.docker.mcp-registry";
 
@@ -44,31 +66,9 @@ impl Imported {
 
 /// Converts one `server.yaml` (and its `tools.json`, if any) into a manifest.
 pub fn import(server_yaml: &[u8], tools_json: Option<&[u8]>, namespace: &str) -> Imported {
-    if server_yaml.len() > MAX_INPUT_BYTES {
-        return Imported::rejected(
-            None,
-            Finding::error(
-                "import-too-large",
-                "",
-                format!(
-                    "server.yaml is {} bytes; at most {MAX_INPUT_BYTES} are read",
-                    server_yaml.len()
-                ),
-            ),
-        );
-    }
-    let doc: Value = match serde_norway::from_slice(server_yaml) {
+    let doc = match parse_server_yaml(server_yaml) {
         Ok(v) => v,
-        Err(e) => {
-            return Imported::rejected(
-                None,
-                Finding::error(
-                    "import-yaml-invalid",
-                    "",
-                    format!("server.yaml is not valid YAML: {e}"),
-                ),
-            );
-        }
+        Err(f) => return Imported::rejected(None, f),
     };
     let mut c = Converter {
         doc: &doc,
@@ -183,6 +183,51 @@ pub fn import(server_yaml: &[u8], tools_json: Option<&[u8]>, namespace: &str) ->
         manifest: Some(manifest),
         import_findings: c.findings,
         manifest_findings,
+    }
+}
+
+/// Reads `server.yaml` within [`MAX_SERVER_YAML_BYTES`], [`MAX_YAML_DEPTH`]
+/// and [`MAX_YAML_EXPANSION`], in time linear in its size.
+fn parse_server_yaml(bytes: &[u8]) -> Result<Value, Finding> {
+    if bytes.len() > MAX_SERVER_YAML_BYTES {
+        return Err(Finding::error(
+            "import-too-large",
+            "",
+            format!(
+                "server.yaml is {} bytes; at most {MAX_SERVER_YAML_BYTES} are read",
+                bytes.len()
+            ),
+        ));
+    }
+    let nesting = yaml_guard::nesting(bytes, MAX_YAML_DEPTH);
+    if let Some((line, column)) = nesting.over_at {
+        return Err(Finding::error(
+            "import-yaml-too-deep",
+            "",
+            format!(
+                "server.yaml nests {} levels deep; at most {MAX_YAML_DEPTH} are read (first exceeded at line {line}, column {column})",
+                nesting.max
+            ),
+        )
+        .hint("real catalog entries nest a few levels; flatten the document"));
+    }
+    let budget = yaml_guard::Budget::new(MAX_YAML_EXPANSION);
+    let de = serde_norway::Deserializer::from_slice(bytes);
+    match serde::de::DeserializeSeed::deserialize(yaml_guard::Node(&budget), de) {
+        Ok(v) => Ok(v),
+        Err(_) if budget.exhausted() => Err(Finding::error(
+            "import-yaml-expansion",
+            "",
+            format!(
+                "server.yaml expands to more than {MAX_YAML_EXPANSION} nodes and string bytes; aliases (`*name`) repeat what their anchor names"
+            ),
+        )
+        .hint("write the repeated parts out, or drop the aliases")),
+        Err(e) => Err(Finding::error(
+            "import-yaml-invalid",
+            "",
+            format!("server.yaml is not valid YAML: {e}"),
+        )),
     }
 }
 
@@ -528,6 +573,683 @@ fn split_volume(spec: &str) -> Vec<&str> {
     parts
 }
 
+/// Guards around the YAML parser: a linear pre-scan that measures nesting,
+/// and a reader that stops once aliases have expanded the document too far.
+mod yaml_guard {
+    use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Number, Value};
+    use std::cell::Cell;
+    use std::fmt;
+
+    /// How deep a document nests, found without parsing it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(super) struct Nesting {
+        /// The deepest nesting: flow collections plus block indentation
+        /// levels open at once.
+        pub(super) max: usize,
+        /// Line and column (from 1) where the nesting first went past the limit.
+        pub(super) over_at: Option<(usize, usize)>,
+    }
+
+    /// Measures nesting the way the parser (libyaml, in `serde_norway`)
+    /// tokenizes: this follows libyaml's scanner, token by token, wherever
+    /// it succeeds, so the depth found is the depth the parser would reach;
+    /// brackets inside quoted and block scalars, plain scalars (`it's [a`)
+    /// and comments do not count, and a quote or `#` inside a plain or
+    /// block scalar does not hide what follows. Where libyaml would stop
+    /// with an error the scan carries on, so it never sees less than the
+    /// parser. One pass, constant work per byte.
+    pub(super) fn nesting(src: &[u8], limit: usize) -> Nesting {
+        let mut s = Scanner {
+            src,
+            i: 0,
+            line: 0,
+            col: 0,
+            flow: 0,
+            indent: None,
+            indents: Vec::new(),
+            allowed: true,
+            key: None,
+            limit,
+            max: 0,
+            over_at: None,
+        };
+        s.run();
+        Nesting {
+            max: s.max,
+            over_at: s.over_at,
+        }
+    }
+
+    /// A possible simple key at flow level 0 (libyaml's `yaml_simple_key_t`).
+    #[derive(Clone, Copy)]
+    struct Key {
+        line: usize,
+        index: usize,
+        col: usize,
+    }
+
+    /// The part of libyaml's scanner state that decides where tokens start.
+    struct Scanner<'a> {
+        src: &'a [u8],
+        /// Byte offset.
+        i: usize,
+        line: usize,
+        /// Characters since the line's start, as libyaml counts columns.
+        col: usize,
+        /// Open flow collections.
+        flow: usize,
+        /// The block indentation column (`None` is libyaml's -1).
+        indent: Option<usize>,
+        /// Enclosing block indentation columns: one per open block level.
+        indents: Vec<Option<usize>>,
+        /// libyaml's `simple_key_allowed`.
+        allowed: bool,
+        key: Option<Key>,
+        limit: usize,
+        max: usize,
+        over_at: Option<(usize, usize)>,
+    }
+
+    impl Scanner<'_> {
+        fn at(&self, k: usize) -> u8 {
+            self.src.get(self.i + k).copied().unwrap_or(0)
+        }
+
+        fn is_z_at(&self, k: usize) -> bool {
+            self.i + k >= self.src.len()
+        }
+
+        /// Line breaks as libyaml knows them, NEL, LS and PS included.
+        fn is_break_at(&self, k: usize) -> bool {
+            match self.at(k) {
+                b'\r' | b'\n' => true,
+                0xC2 => self.at(k + 1) == 0x85,
+                0xE2 => self.at(k + 1) == 0x80 && matches!(self.at(k + 2), 0xA8 | 0xA9),
+                _ => false,
+            }
+        }
+
+        fn is_blank_at(&self, k: usize) -> bool {
+            !self.is_z_at(k) && matches!(self.at(k), b' ' | b'\t')
+        }
+
+        fn is_breakz_at(&self, k: usize) -> bool {
+            self.is_break_at(k) || self.is_z_at(k)
+        }
+
+        fn is_blankz_at(&self, k: usize) -> bool {
+            self.is_blank_at(k) || self.is_breakz_at(k)
+        }
+
+        fn starts_with(&self, s: &[u8]) -> bool {
+            self.src.get(self.i..).is_some_and(|r| r.starts_with(s))
+        }
+
+        /// Moves over one character.
+        fn skip(&mut self) {
+            let width = match self.at(0) {
+                b if b & 0xE0 == 0xC0 => 2,
+                b if b & 0xF0 == 0xE0 => 3,
+                b if b & 0xF8 == 0xF0 => 4,
+                _ => 1,
+            };
+            self.i = (self.i + width).min(self.src.len());
+            self.col += 1;
+        }
+
+        /// Moves over the line break here (CR LF is one).
+        fn skip_line(&mut self) {
+            let width = match self.at(0) {
+                b'\r' if self.at(1) == b'\n' => 2,
+                b'\r' | b'\n' => 1,
+                0xC2 => 2,
+                _ => 3,
+            };
+            self.i = (self.i + width).min(self.src.len());
+            self.line += 1;
+            self.col = 0;
+        }
+
+        fn depth_changed(&mut self) {
+            let depth = self.indents.len() + self.flow;
+            self.max = self.max.max(depth);
+            if depth > self.limit && self.over_at.is_none() {
+                self.over_at = Some((self.line + 1, self.col + 1));
+            }
+        }
+
+        fn roll(&mut self, col: usize) {
+            if self.flow == 0 && self.indent < Some(col) {
+                self.indents.push(self.indent);
+                self.indent = Some(col);
+                self.depth_changed();
+            }
+        }
+
+        fn unroll(&mut self, col: Option<usize>) {
+            if self.flow > 0 {
+                return;
+            }
+            while self.indent > col {
+                self.indent = self.indents.pop().flatten();
+            }
+        }
+
+        fn save_key(&mut self) {
+            if self.flow == 0 && self.allowed {
+                self.key = Some(Key {
+                    line: self.line,
+                    index: self.i,
+                    col: self.col,
+                });
+            }
+        }
+
+        fn remove_key(&mut self) {
+            if self.flow == 0 {
+                self.key = None;
+            }
+        }
+
+        fn document_indicator(&self) -> bool {
+            self.col == 0
+                && (self.starts_with(b"---") || self.starts_with(b"..."))
+                && self.is_blankz_at(3)
+        }
+
+        fn run(&mut self) {
+            loop {
+                self.skip_to_token();
+                // A simple key lasts one line and 1024 bytes.
+                if let Some(k) = self.key
+                    && (k.line < self.line || k.index + 1024 < self.i)
+                {
+                    self.key = None;
+                }
+                self.unroll(Some(self.col));
+                if self.is_z_at(0) {
+                    return;
+                }
+                let start = self.i;
+                let c = self.at(0);
+                if self.col == 0 && c == b'%' {
+                    self.unroll(None);
+                    self.remove_key();
+                    self.allowed = false;
+                    while !self.is_breakz_at(0) {
+                        self.skip();
+                    }
+                    if self.is_break_at(0) {
+                        self.skip_line();
+                    }
+                } else if self.document_indicator() {
+                    self.unroll(None);
+                    self.remove_key();
+                    self.allowed = false;
+                    for _ in 0..3 {
+                        self.skip();
+                    }
+                } else {
+                    self.token(c);
+                }
+                if self.i == start {
+                    // No token starts here: libyaml stops with an error; the scan moves on.
+                    self.skip();
+                }
+            }
+        }
+
+        /// libyaml's `yaml_parser_scan_to_next_token`.
+        fn skip_to_token(&mut self) {
+            loop {
+                if self.col == 0 && self.starts_with(b"\xEF\xBB\xBF") {
+                    self.skip();
+                }
+                while self.at(0) == b' '
+                    || ((self.flow > 0 || !self.allowed) && self.at(0) == b'\t')
+                {
+                    self.skip();
+                }
+                if self.at(0) == b'#' {
+                    while !self.is_breakz_at(0) {
+                        self.skip();
+                    }
+                }
+                if !self.is_break_at(0) {
+                    return;
+                }
+                self.skip_line();
+                if self.flow == 0 {
+                    self.allowed = true;
+                }
+            }
+        }
+
+        /// libyaml's `yaml_parser_fetch_next_token`, past document markers.
+        fn token(&mut self, c: u8) {
+            match c {
+                b'[' | b'{' => {
+                    self.save_key();
+                    self.flow += 1;
+                    self.depth_changed();
+                    self.allowed = true;
+                    self.skip();
+                }
+                b']' | b'}' => {
+                    self.remove_key();
+                    self.flow = self.flow.saturating_sub(1);
+                    self.allowed = false;
+                    self.skip();
+                }
+                b',' => {
+                    self.remove_key();
+                    self.allowed = true;
+                    self.skip();
+                }
+                b'-' if self.is_blankz_at(1) => {
+                    self.roll(self.col);
+                    self.remove_key();
+                    self.allowed = true;
+                    self.skip();
+                }
+                b'?' if self.flow > 0 || self.is_blankz_at(1) => {
+                    self.roll(self.col);
+                    self.remove_key();
+                    self.allowed = self.flow == 0;
+                    self.skip();
+                }
+                b':' if self.flow > 0 || self.is_blankz_at(1) => {
+                    if self.flow > 0 {
+                        self.allowed = false;
+                    } else if let Some(k) = self.key.take() {
+                        self.roll(k.col);
+                        self.allowed = false;
+                    } else {
+                        self.roll(self.col);
+                        self.allowed = true;
+                    }
+                    self.skip();
+                }
+                b'*' | b'&' => {
+                    self.save_key();
+                    self.allowed = false;
+                    self.skip();
+                    while self.at(0).is_ascii_alphanumeric() || matches!(self.at(0), b'_' | b'-') {
+                        self.skip();
+                    }
+                }
+                b'!' => {
+                    self.save_key();
+                    self.allowed = false;
+                    self.tag();
+                }
+                b'|' | b'>' if self.flow == 0 => {
+                    self.remove_key();
+                    self.allowed = true;
+                    self.block_scalar();
+                }
+                b'\'' | b'"' => {
+                    self.save_key();
+                    self.allowed = false;
+                    self.quoted(c);
+                }
+                _ if self.plain_starts() => {
+                    self.save_key();
+                    self.allowed = false;
+                    self.plain();
+                }
+                _ => {}
+            }
+        }
+
+        fn plain_starts(&self) -> bool {
+            let c = self.at(0);
+            !(self.is_blankz_at(0) || b"-?:,[]{}#&*!|>'\"%@`".contains(&c))
+                || (c == b'-' && !self.is_blank_at(1))
+                || (self.flow == 0 && matches!(c, b'?' | b':') && !self.is_blankz_at(1))
+        }
+
+        /// A tag ends at a blank or line break (or a `,` in a flow collection);
+        /// `!<…>` at its `>`. libyaml refuses any other end.
+        fn tag(&mut self) {
+            if self.at(1) == b'<' {
+                self.skip();
+                self.skip();
+                while !self.is_blankz_at(0) && self.at(0) != b'>' {
+                    self.skip();
+                }
+                if self.at(0) == b'>' {
+                    self.skip();
+                }
+            } else {
+                self.skip();
+                while !(self.is_blankz_at(0) || (self.flow > 0 && self.at(0) == b',')) {
+                    self.skip();
+                }
+            }
+        }
+
+        /// A single- (`''` escapes a quote) or double-quoted (`\` escapes)
+        /// scalar, across lines.
+        fn quoted(&mut self, quote: u8) {
+            self.skip();
+            while !self.is_z_at(0) {
+                let c = self.at(0);
+                if quote == b'\'' && c == b'\'' && self.at(1) == b'\'' {
+                    self.skip();
+                    self.skip();
+                } else if c == quote {
+                    self.skip();
+                    return;
+                } else if quote == b'"' && c == b'\\' {
+                    self.skip();
+                    if self.is_break_at(0) {
+                        self.skip_line();
+                    } else if !self.is_z_at(0) {
+                        self.skip();
+                    }
+                } else if self.is_break_at(0) {
+                    self.skip_line();
+                } else {
+                    self.skip();
+                }
+            }
+        }
+
+        /// libyaml's `yaml_parser_scan_plain_scalar`: it goes on over
+        /// blanks and onto lines indented deeper than the block, and ends at
+        /// `: `, ` #`, a document marker, or (in flow) `,[]{}`.
+        fn plain(&mut self) {
+            let mut leading_blanks = false;
+            loop {
+                if self.document_indicator() || self.at(0) == b'#' {
+                    break;
+                }
+                while !self.is_blankz_at(0) {
+                    let c = self.at(0);
+                    if self.flow > 0
+                        && c == b':'
+                        && matches!(self.at(1), b',' | b'?' | b'[' | b']' | b'{' | b'}')
+                    {
+                        // libyaml: "found unexpected ':'".
+                        return;
+                    }
+                    if (c == b':' && self.is_blankz_at(1))
+                        || (self.flow > 0 && matches!(c, b',' | b'[' | b']' | b'{' | b'}'))
+                    {
+                        break;
+                    }
+                    leading_blanks = false;
+                    self.skip();
+                }
+                if !(self.is_blank_at(0) || self.is_break_at(0)) {
+                    break;
+                }
+                while self.is_blank_at(0) || self.is_break_at(0) {
+                    if self.is_blank_at(0) {
+                        self.skip();
+                    } else {
+                        self.skip_line();
+                        leading_blanks = true;
+                    }
+                }
+                if self.flow == 0 && Some(self.col) <= self.indent {
+                    break;
+                }
+            }
+            if leading_blanks {
+                self.allowed = true;
+            }
+        }
+
+        /// libyaml's `yaml_parser_scan_block_scalar` (`|` or `>`): content
+        /// lines at the scalar's indentation, which is given or taken from
+        /// the first non-empty line.
+        fn block_scalar(&mut self) {
+            self.skip();
+            let mut increment = 0;
+            match self.at(0) {
+                b'+' | b'-' => {
+                    self.skip();
+                    if matches!(self.at(0), b'1'..=b'9') {
+                        increment = usize::from(self.at(0) - b'0');
+                        self.skip();
+                    }
+                }
+                d @ b'1'..=b'9' => {
+                    increment = usize::from(d - b'0');
+                    self.skip();
+                    if matches!(self.at(0), b'+' | b'-') {
+                        self.skip();
+                    }
+                }
+                _ => {}
+            }
+            while self.is_blank_at(0) {
+                self.skip();
+            }
+            if self.at(0) == b'#' {
+                while !self.is_breakz_at(0) {
+                    self.skip();
+                }
+            }
+            if !self.is_breakz_at(0) {
+                return;
+            }
+            if self.is_break_at(0) {
+                self.skip_line();
+            }
+            let mut indent = if increment > 0 {
+                self.indent.map_or(increment, |n| n + increment)
+            } else {
+                0
+            };
+            if !self.block_breaks(&mut indent) {
+                return;
+            }
+            while self.col == indent && !self.is_z_at(0) {
+                while !self.is_breakz_at(0) {
+                    self.skip();
+                }
+                if self.is_z_at(0) || !self.block_breaks_after_line(&mut indent) {
+                    return;
+                }
+            }
+        }
+
+        fn block_breaks_after_line(&mut self, indent: &mut usize) -> bool {
+            self.skip_line();
+            self.block_breaks(indent)
+        }
+
+        /// libyaml's `yaml_parser_scan_block_scalar_breaks`: empty lines and
+        /// indentation; fixes the indentation (0: not yet known). `false`
+        /// where libyaml refuses a tab in the indentation.
+        fn block_breaks(&mut self, indent: &mut usize) -> bool {
+            let mut max_indent = 0;
+            loop {
+                while (*indent == 0 || self.col < *indent) && self.at(0) == b' ' {
+                    self.skip();
+                }
+                max_indent = max_indent.max(self.col);
+                if (*indent == 0 || self.col < *indent) && self.at(0) == b'\t' {
+                    return false;
+                }
+                if !self.is_break_at(0) {
+                    break;
+                }
+                self.skip_line();
+            }
+            if *indent == 0 {
+                *indent = max_indent.max(self.indent.map_or(0, |n| n + 1)).max(1);
+            }
+            true
+        }
+    }
+
+    /// What is left of [`super::MAX_YAML_EXPANSION`] while reading.
+    #[derive(Debug)]
+    pub(super) struct Budget {
+        left: Cell<usize>,
+        exhausted: Cell<bool>,
+    }
+
+    impl Budget {
+        pub(super) fn new(units: usize) -> Budget {
+            Budget {
+                left: Cell::new(units),
+                exhausted: Cell::new(false),
+            }
+        }
+
+        /// Whether reading stopped because the budget ran out.
+        pub(super) fn exhausted(&self) -> bool {
+            self.exhausted.get()
+        }
+
+        fn spend<E: de::Error>(&self, units: usize) -> Result<(), E> {
+            match self.left.get().checked_sub(units) {
+                Some(left) => {
+                    self.left.set(left);
+                    Ok(())
+                }
+                None => {
+                    self.exhausted.set(true);
+                    Err(E::custom("the document expands past the import's limit"))
+                }
+            }
+        }
+    }
+
+    /// Reads one node into a JSON value as `serde_json::Value` does, paying
+    /// one unit per node and one per string byte, so alias expansion stops
+    /// when the budget is spent instead of when memory is.
+    #[derive(Debug, Clone, Copy)]
+    pub(super) struct Node<'b>(pub(super) &'b Budget);
+
+    impl<'de> DeserializeSeed<'de> for Node<'_> {
+        type Value = Value;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Node<'_> {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any valid JSON value")
+        }
+
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+            self.0.spend(1)?;
+            Ok(Value::Bool(v))
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+            self.0.spend(1)?;
+            Ok(Value::Number(v.into()))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+            self.0.spend(1)?;
+            Ok(Value::Number(v.into()))
+        }
+
+        fn visit_i128<E: de::Error>(self, v: i128) -> Result<Value, E> {
+            self.0.spend(1)?;
+            serde::Deserialize::deserialize(de::value::I128Deserializer::<E>::new(v))
+                .map(Value::Number)
+        }
+
+        fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
+            self.0.spend(1)?;
+            serde::Deserialize::deserialize(de::value::U128Deserializer::<E>::new(v))
+                .map(Value::Number)
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+            self.0.spend(1)?;
+            Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+            self.0.spend(1 + v.len())?;
+            Ok(Value::String(v.to_owned()))
+        }
+
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+            self.0.spend(1 + v.len())?;
+            Ok(Value::String(v))
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+            self.0.spend(1)?;
+            Ok(Value::Null)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+            self.0.spend(1)?;
+            Ok(Value::Null)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            self.deserialize(d)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            self.0.spend(1)?;
+            let mut out = Vec::new();
+            while let Some(v) = seq.next_element_seed(self)? {
+                out.push(v);
+            }
+            Ok(Value::Array(out))
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            self.0.spend(1)?;
+            let mut out = Map::new();
+            while let Some(k) = map.next_key_seed(KeyNode(self.0))? {
+                let v = map.next_value_seed(self)?;
+                out.insert(k, v);
+            }
+            Ok(Value::Object(out))
+        }
+    }
+
+    /// A mapping key: a string, as `serde_json::Value` requires.
+    #[derive(Debug, Clone, Copy)]
+    struct KeyNode<'b>(&'b Budget);
+
+    impl<'de> DeserializeSeed<'de> for KeyNode<'_> {
+        type Value = String;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for KeyNode<'_> {
+        type Value = String;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string key")
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            self.0.spend(1 + v.len())?;
+            Ok(v.to_owned())
+        }
+
+        fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+            self.0.spend(1 + v.len())?;
+            Ok(v)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,5 +1281,406 @@ mod tests {
             "limit": {"type": "integer", "description": "max"}
         }, "required": ["q"]})
         );
+    }
+
+    /// The code of the finding that rejected the document, if it was rejected.
+    fn rejected(yaml: &[u8]) -> Option<String> {
+        let i = import(yaml, None, DEFAULT_NAMESPACE);
+        i.manifest
+            .is_none()
+            .then(|| i.import_findings.first().map(|f| f.code.clone()))
+            .flatten()
+    }
+
+    fn too_deep(yaml: &[u8]) -> bool {
+        import(yaml, None, DEFAULT_NAMESPACE)
+            .import_findings
+            .iter()
+            .any(|f| f.code == "import-yaml-too-deep")
+    }
+
+    /// How deep the parser itself nests the document (a scalar is 0).
+    fn parsed_depth(yaml: &[u8]) -> Option<usize> {
+        fn depth(v: &serde_norway::Value) -> usize {
+            match v {
+                serde_norway::Value::Sequence(s) => 1 + s.iter().map(depth).max().unwrap_or(0),
+                serde_norway::Value::Mapping(m) => {
+                    1 + m
+                        .iter()
+                        .map(|(k, v)| depth(k).max(depth(v)))
+                        .max()
+                        .unwrap_or(0)
+                }
+                serde_norway::Value::Tagged(t) => depth(&t.value),
+                _ => 0,
+            }
+        }
+        serde_norway::from_slice::<serde_norway::Value>(yaml)
+            .ok()
+            .map(|v| depth(&v))
+    }
+
+    fn open_close(n: usize) -> String {
+        format!("{}{}", "[".repeat(n), "]".repeat(n))
+    }
+
+    #[test]
+    fn nesting_runs_filling_the_size_limit_are_refused_before_parsing() {
+        let cap = MAX_SERVER_YAML_BYTES;
+        let cases: [(&str, Vec<u8>, &str); 5] = [
+            ("[", vec![b'['; cap], "line 1, column 65)"),
+            ("{", vec![b'{'; cap], "line 1, column 65)"),
+            ("[{", b"[{".repeat(cap / 2), "line 1, column 65)"),
+            // The pattern the parser is slowest on: each level a one-pair mapping.
+            ("a: [", b"a: [".repeat(cap / 4), "line 1, column 256)"),
+            // Block nesting: every `- ` opens a sequence one level deeper.
+            ("- ", b"- ".repeat(cap / 2), "line 1, column 129)"),
+        ];
+        for (what, doc, at) in cases {
+            assert_eq!(doc.len(), cap, "{what}");
+            let i = import(&doc, None, DEFAULT_NAMESPACE);
+            assert!(i.manifest.is_none(), "{what}");
+            let f = &i.import_findings[0];
+            assert_eq!(f.code, "import-yaml-too-deep", "{what}: {}", f.message);
+            assert_eq!(f.path, "", "{what}");
+            assert!(f.message.contains("at most 64 are read"), "{}", f.message);
+            assert!(f.message.ends_with(at), "{what}: {}", f.message);
+        }
+        let f = &import(&vec![b'['; cap], None, DEFAULT_NAMESPACE).import_findings[0];
+        assert!(
+            f.message.starts_with("server.yaml nests 65536 levels deep"),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn nesting_at_the_limit_is_parsed() {
+        // Flow only: 64 levels parse (and the import then misses `name`), 65 do not.
+        assert_eq!(
+            rejected(open_close(MAX_YAML_DEPTH).as_bytes()).as_deref(),
+            Some("import-field-missing")
+        );
+        assert_eq!(
+            rejected(open_close(MAX_YAML_DEPTH + 1).as_bytes()).as_deref(),
+            Some("import-yaml-too-deep")
+        );
+        // Inside a real entry the top mapping and `about` are two of the 64.
+        let entry = |n: usize| {
+            format!(
+                "name: deep\nimage: mcp/deep\nabout:\n  extra: {}\n",
+                open_close(n)
+            )
+        };
+        let i = import(
+            entry(MAX_YAML_DEPTH - 2).as_bytes(),
+            None,
+            DEFAULT_NAMESPACE,
+        );
+        assert!(i.manifest.is_some(), "{:?}", i.import_findings);
+        assert!(too_deep(entry(MAX_YAML_DEPTH - 1).as_bytes()));
+        // Block mappings, one indentation level each.
+        let block = |n: usize| {
+            (0..n)
+                .map(|k| format!("{}k{k}:\n", " ".repeat(k)))
+                .collect::<String>()
+        };
+        assert_eq!(
+            rejected(block(MAX_YAML_DEPTH).as_bytes()).as_deref(),
+            Some("import-field-missing")
+        );
+        assert!(too_deep(block(MAX_YAML_DEPTH + 1).as_bytes()));
+        // A block sequence of flow collections: both kinds add up.
+        let mixed = format!("- - {}\n", open_close(MAX_YAML_DEPTH - 2));
+        assert_eq!(
+            rejected(mixed.as_bytes()).as_deref(),
+            Some("import-field-missing")
+        );
+        let mixed = format!("- - {}\n", open_close(MAX_YAML_DEPTH - 1));
+        assert!(too_deep(mixed.as_bytes()));
+    }
+
+    #[test]
+    fn brackets_that_yaml_reads_as_text_do_not_count() {
+        let b = "[{".repeat(500);
+        let docs = [
+            format!("name: \"{b}\"\nimage: x\n"),
+            format!("name: '{b}'\nimage: x\n"),
+            // Escaped quotes do not end the scalar.
+            format!("name: \"\\\" {b} \\\\\\\"\"\nimage: x\n"),
+            format!("name: 'it''s {b} '''\nimage: x\n"),
+            format!("name: \"a\n  {b}\n  c\"\nimage: x\n"),
+            format!("name: 'a\n\n  {b}'\nimage: x\n"),
+            // Comments, whole-line, trailing, and inside a flow collection.
+            format!("# {b}\nname: x\nimage: x\n"),
+            format!("name: x # {b}\nimage: x\n"),
+            format!("name: x\nimage: x\nk: [a, # {b}\n  b]\n"),
+            // Block scalars, with what would open a quote or a comment.
+            format!(
+                "name: x\nabout:\n  description: |\n    it's \"{b}\n\n     # {b}\n    {b}\nimage: x\n"
+            ),
+            format!("name: x\nabout:\n  description: >2-\n    {b}\n     '\nimage: x\n"),
+            // Plain scalars, over several lines.
+            format!("name: see {b}\nimage: x\n"),
+            format!("name: x\nabout:\n  description: see\n    {b}\n   {b}\nimage: x\n"),
+            format!("name: x\nimage: x\nk: a#{b}\n"),
+        ];
+        for doc in &docs {
+            let i = import(doc.as_bytes(), None, DEFAULT_NAMESPACE);
+            assert!(
+                i.manifest.is_some(),
+                "{doc:?}: {:?}",
+                i.import_findings.first()
+            );
+            // The parser agrees that the brackets are text.
+            assert!(parsed_depth(doc.as_bytes()).unwrap() <= 3, "{doc:?}");
+        }
+    }
+
+    #[test]
+    fn quotes_and_hashes_that_yaml_reads_as_text_hide_nothing() {
+        let deep = open_close(100);
+        let docs = [
+            // An apostrophe inside a plain scalar opens no quote.
+            format!("name: it's\nk: {deep}\n"),
+            format!("name: a 'b\nk: {deep}\n"),
+            // Nor does a quote on a plain scalar's continuation line.
+            format!("name: a\n  'b\nk: {deep}\n"),
+            format!("k: [a\n  'b, {deep}]\n"),
+            // Nor inside a block scalar.
+            format!("d: |\n  it's \"\nk: {deep}\n"),
+            format!("d: >\n  '\n\n  \"\nk: {deep}\n"),
+            // A block scalar ends at the first line indented less than its content.
+            format!("a:\n  d: |\n    text\n  k: {deep}\n"),
+            format!("a:\n  d: >-\n\n    text\n   \n  k: {deep}\n"),
+            format!("a:\n  d: |1\n    text\n  k: {deep}\n"),
+            format!("- |\n  text\n- {deep}\n"),
+            // Nor inside a tag.
+            format!("k: !a'b {deep}\n"),
+            // `#` in a quoted scalar, or after no blank, starts no comment.
+            format!("k: [\"a #\", {deep}]\n"),
+            format!("k: ['a #', {deep}]\n"),
+            format!("k: [a#b, {deep}]\n"),
+            format!("k: a#b\nj: {deep}\n"),
+            // A comment ends at any of YAML's line breaks.
+            format!("# c\u{2028}{deep}\n"),
+            format!("# c\u{85}{deep}\n"),
+            format!("# c\r{deep}\n"),
+            // Anchors, aliases, tags and document markers are tokens of their own.
+            format!("k: &a {deep}\n"),
+            format!("--- {deep}\n"),
+            format!("%YAML 1.1\n--- {deep}\n"),
+        ];
+        for doc in &docs {
+            assert!(too_deep(doc.as_bytes()), "{doc:?}");
+            // The parser agrees that the document nests 100 levels.
+            assert!(parsed_depth(doc.as_bytes()).unwrap() >= 100, "{doc:?}");
+        }
+    }
+
+    #[test]
+    fn nesting_scan_agrees_with_the_parser_on_generated_documents() {
+        // Fragments chosen to confuse a scanner (quotes, escapes, comments,
+        // block scalar headers, indentation, tags, line breaks YAML knows),
+        // with a run of 30 nested sequences put somewhere in each document:
+        // where the parser reads the run as structure, the scan must too.
+        const PIECES: &[&str] = &[
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            ": ",
+            ":",
+            "- ",
+            "-",
+            "? ",
+            "?",
+            "'",
+            "''",
+            "\"",
+            "\\\"",
+            "\\",
+            "#",
+            " #",
+            "# ",
+            "|",
+            ">",
+            "|-",
+            "|2",
+            ">+",
+            "\n",
+            "\n  ",
+            "\n    ",
+            "\n ",
+            " ",
+            "\t",
+            "a",
+            "b: ",
+            "*a",
+            "&a ",
+            "!t ",
+            "!",
+            "!<x>",
+            "---\n",
+            "...\n",
+            "%YAML 1.2\n",
+            "\u{2028}",
+            "\u{85}",
+            "\r\n",
+            "\r",
+            "x'y",
+            "k: ",
+            "\"\n",
+            "'\n",
+            "@",
+            "\u{feff}",
+            "é",
+        ];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % n as u64).unwrap()
+        };
+        let (mut parsed, mut deep) = (0, 0);
+        for _ in 0..40_000 {
+            let len = next(30);
+            let at = next(len + 1);
+            let mut doc = String::new();
+            for k in 0..=len {
+                if k == at {
+                    doc.push_str(&open_close(30));
+                }
+                if k < len {
+                    doc.push_str(PIECES[next(PIECES.len())]);
+                }
+            }
+            let scanned = yaml_guard::nesting(doc.as_bytes(), MAX_YAML_DEPTH).max;
+            if let Some(depth) = parsed_depth(doc.as_bytes()) {
+                parsed += 1;
+                deep += usize::from(depth >= 30);
+                // A block level or a `[` opens at most two parsed levels (an
+                // indentless sequence; a one-pair mapping as in `[a: b]`).
+                assert!(
+                    depth <= 2 * scanned + 1,
+                    "{doc:?}: parsed {depth} levels, scanned {scanned}"
+                );
+            }
+        }
+        assert!(parsed > 3000 && deep > 500, "{parsed} parsed, {deep} deep");
+    }
+
+    #[test]
+    fn the_real_catalog_nests_far_below_the_limit() {
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../testdata/corpus/docker-mcp-registry");
+        let mut deepest = 0;
+        let mut largest = 0;
+        for e in std::fs::read_dir(corpus).unwrap() {
+            let Ok(yaml) = std::fs::read(e.unwrap().path().join("server.yaml")) else {
+                continue;
+            };
+            deepest = deepest.max(yaml_guard::nesting(&yaml, MAX_YAML_DEPTH).max);
+            largest = largest.max(yaml.len());
+        }
+        assert!(deepest > 0 && deepest <= MAX_YAML_DEPTH / 4, "{deepest}");
+        assert!(
+            largest > 0 && largest <= MAX_SERVER_YAML_BYTES / 10,
+            "{largest}"
+        );
+    }
+
+    #[test]
+    fn aliases_cannot_multiply_the_document() {
+        // 3,000 aliases of a 3,000-element sequence: 15 KB that would expand
+        // to nine million nodes.
+        let wide = format!(
+            "a: &a [{}]\nb: [{}]\n",
+            "x,".repeat(3000),
+            "*a,".repeat(3000)
+        );
+        assert_eq!(
+            rejected(wide.as_bytes()).as_deref(),
+            Some("import-yaml-expansion")
+        );
+        // 10,000 aliases of a 30 KB string: 300 MB.
+        let long = format!(
+            "a: &a {}\nb: [{}]\n",
+            "x".repeat(30_000),
+            "*a,".repeat(10_000)
+        );
+        assert_eq!(
+            rejected(long.as_bytes()).as_deref(),
+            Some("import-yaml-expansion")
+        );
+        let i = import(long.as_bytes(), None, DEFAULT_NAMESPACE);
+        assert!(
+            i.import_findings[0].message.contains("262144"),
+            "{}",
+            i.import_findings[0].message
+        );
+        // Nested repetition: the parser's own repetition limit stops it first.
+        let mut laughs =
+            String::from("a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
+        for (name, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+            .iter()
+            .zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+        {
+            laughs.push_str(&format!(
+                "{name}: &{name} [{}]\n",
+                format!("*{prev},").repeat(9)
+            ));
+        }
+        let i = import(laughs.as_bytes(), None, DEFAULT_NAMESPACE);
+        assert!(i.manifest.is_none());
+        assert_eq!(i.import_findings[0].code, "import-yaml-invalid");
+        assert!(
+            i.import_findings[0]
+                .message
+                .contains("repetition limit exceeded"),
+            "{}",
+            i.import_findings[0].message
+        );
+        // Aliases that stay small are read as before.
+        let i = import(
+            b"name: x\nimage: mcp/x\nrun:\n  allowHosts: &h [a.com:443]\nextra: *h\n",
+            None,
+            DEFAULT_NAMESPACE,
+        );
+        let m = i.manifest.unwrap();
+        assert_eq!(
+            m["_meta"][EXTENSION_KEY]["network"],
+            json!({"egress": ["a.com:443"]})
+        );
+    }
+
+    #[test]
+    fn a_document_without_aliases_stays_within_the_expansion_budget() {
+        // The densest documents without aliases: one node (and one byte) per
+        // two bytes of input, or one null per byte and a half.
+        for doc in [
+            format!("[{}a]", "a,".repeat(MAX_SERVER_YAML_BYTES / 2 - 2)),
+            format!("{{{}a}}", "a,".repeat(MAX_SERVER_YAML_BYTES / 2 - 2)),
+            "- \n".repeat(MAX_SERVER_YAML_BYTES / 3),
+        ] {
+            assert!(doc.len() <= MAX_SERVER_YAML_BYTES);
+            assert_ne!(
+                rejected(doc.as_bytes()).as_deref(),
+                Some("import-yaml-expansion"),
+                "{}",
+                &doc[..20]
+            );
+        }
+    }
+
+    #[test]
+    fn size_is_checked_before_anything_else() {
+        let mut doc = b"name: x\nimage: mcp/x\nd: ".to_vec();
+        doc.resize(MAX_SERVER_YAML_BYTES, b'a');
+        assert!(import(&doc, None, DEFAULT_NAMESPACE).manifest.is_some());
+        doc.push(b'[');
+        assert_eq!(rejected(&doc).as_deref(), Some("import-too-large"));
     }
 }

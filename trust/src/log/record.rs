@@ -34,6 +34,11 @@ pub enum LogRecord {
         /// The tool-surface set digest.
         #[serde(with = "crate::catalog::model::digest_serde")]
         tool_surface: Digest,
+        /// SHA-256 of the whole immutable catalog entry
+        /// ([`crate::catalog::Entry::immutable_sha256`]): signer, runtime
+        /// hints, `toolsChanged` and every other field a gateway acts on.
+        #[serde(with = "crate::catalog::model::digest_serde")]
+        entry_sha256: Digest,
         /// When.
         at: Timestamp,
     },
@@ -77,7 +82,7 @@ pub enum LogRecord {
 impl LogRecord {
     /// The leaf bytes: RFC 8785 canonical JSON.
     pub fn canonical_bytes(&self) -> Result<Vec<u8>, LogError> {
-        serde_json_canonicalizer::to_vec(self)
+        crate::canonical::to_vec(self)
             .map_err(|e| LogError::RecordMalformed(format!("cannot canonicalize: {e}")))
     }
 
@@ -198,6 +203,7 @@ mod tests {
             manifest_sha256: Digest::of(b"m"),
             image: format!("ghcr.io/acme/weather@{}", Digest::of(b"i")),
             tool_surface: Digest::of(b"t"),
+            entry_sha256: Digest::of(b"e"),
             at: "2025-01-01T00:00:00Z".parse().unwrap(),
         }
     }
@@ -206,7 +212,7 @@ mod tests {
     fn record_is_canonical_json_with_its_kind() {
         let bytes = publish().canonical_bytes().unwrap();
         let text = String::from_utf8(bytes).unwrap();
-        assert!(text.starts_with("{\"at\":\"2025-01-01T00:00:00Z\",\"image\":"));
+        assert!(text.starts_with("{\"at\":\"2025-01-01T00:00:00Z\",\"entrySha256\":"));
         assert!(text.contains("\"kind\":\"publish\""));
         assert!(text.contains("\"manifestSha256\":\"sha256:"));
         let back: LogRecord = serde_json::from_str(&text).unwrap();

@@ -26,6 +26,12 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
     sigstore_merkle::hash_children(left, right)
 }
 
+fn leaf_key(h: &Hash) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    key.copy_from_slice(h.as_bytes());
+    key
+}
+
 /// The root of the empty tree: `SHA-256("")`.
 pub fn empty_root() -> Hash {
     sigstore_crypto::sha256(b"")
@@ -253,6 +259,10 @@ impl LeafHashes for LeafSlice<'_> {
 pub struct MemoryTree {
     /// `levels[l][i]` is the hash of the complete subtree of `2^l` leaves starting at `i << l`.
     levels: Vec<Vec<Hash>>,
+    /// The first index of each leaf hash: an inclusion proof asked for by leaf
+    /// hash (an unauthenticated request) costs a lookup, not a scan of the
+    /// log under the lock that signing needs.
+    first_index: std::collections::HashMap<[u8; 32], u64>,
 }
 
 impl MemoryTree {
@@ -268,6 +278,7 @@ impl MemoryTree {
         }
         self.levels[0].push(leaf);
         let index = self.levels[0].len() as u64 - 1;
+        self.first_index.entry(leaf_key(&leaf)).or_insert(index);
         let mut level = 0;
         while self.levels[level].len().is_multiple_of(2) {
             let nodes = &self.levels[level];
@@ -291,13 +302,9 @@ impl MemoryTree {
         self.levels.first().map_or(0, |l| l.len() as u64)
     }
 
-    /// The index of the first leaf with this hash (a linear search; a store keeps an index).
+    /// The index of the first leaf with this hash.
     pub fn index_of(&self, leaf: &Hash) -> Option<u64> {
-        self.levels
-            .first()?
-            .iter()
-            .position(|h| h == leaf)
-            .map(|i| i as u64)
+        self.first_index.get(&leaf_key(leaf)).copied()
     }
 
     /// The current root hash.
@@ -326,6 +333,18 @@ impl LeafHashes for MemoryTree {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_leaf_is_found_by_its_hash_at_its_first_index() {
+        let mut t = MemoryTree::new();
+        for i in 0..1000u32 {
+            t.push(&i.to_be_bytes());
+        }
+        t.push(&7u32.to_be_bytes());
+        assert_eq!(t.index_of(&leaf_hash(&7u32.to_be_bytes())), Some(7));
+        assert_eq!(t.index_of(&leaf_hash(&999u32.to_be_bytes())), Some(999));
+        assert_eq!(t.index_of(&leaf_hash(b"absent")), None);
+    }
+
     use super::*;
     use std::collections::HashMap;
 

@@ -29,6 +29,40 @@ pub struct EgressRule {
     pub port: Option<u16>,
 }
 
+/// What [`EgressRule::local_target`] says of a cloud metadata service.
+pub const METADATA: &str = "a cloud metadata service";
+
+fn local_v4(v4: Ipv4Addr) -> Option<&'static str> {
+    if v4.is_loopback() {
+        Some("the loopback address")
+    } else if v4.is_unspecified() {
+        Some("the unspecified address (this host)")
+    } else if v4.is_link_local()
+        || v4 == Ipv4Addr::new(100, 100, 100, 200)
+        || v4 == Ipv4Addr::new(168, 63, 129, 16)
+    {
+        // 169.254.0.0/16 holds every cloud's credential endpoints (EC2 and
+        // Azure IMDS at .169.254, ECS task credentials at .170.2, EKS Pod
+        // Identity at .170.23, ...): no server in a container needs it.
+        Some(METADATA)
+    } else {
+        None
+    }
+}
+
+/// The IPv4 address inside an IPv6 one that reaches it: IPv4-mapped
+/// (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`) or NAT64 (`64:ff9b::/96`).
+fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    let s = v6.segments();
+    let tail = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    let compatible = s[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified();
+    let nat64 = s[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
+    (compatible || nat64).then_some(tail)
+}
+
 impl EgressRule {
     /// Parses one allowlist entry; the error says what is wrong.
     pub fn parse(entry: &str) -> Result<EgressRule, String> {
@@ -71,6 +105,52 @@ impl EgressRule {
             HostPattern::Name(host.to_ascii_lowercase())
         };
         Ok(EgressRule { host, port })
+    }
+
+    /// What local destination this rule admits, when it names one: the
+    /// container's own loopback, the host or a neighbour on the link, or a
+    /// cloud metadata service (which hands out the node's credentials).
+    pub fn local_target(&self) -> Option<&'static str> {
+        match &self.host {
+            HostPattern::Ip(ip) => match ip.parse::<std::net::IpAddr>().ok()? {
+                std::net::IpAddr::V4(v4) => local_v4(v4),
+                std::net::IpAddr::V6(v6) => {
+                    if let Some(what) = embedded_v4(v6).and_then(local_v4) {
+                        Some(what)
+                    } else if v6.is_loopback() {
+                        Some("the loopback address")
+                    } else if v6.is_unspecified() {
+                        Some("the unspecified address (this host)")
+                    } else if matches!(v6.segments(), [0xfd00, 0xec2, ..] | [0xfd20, 0xce, ..]) {
+                        // EC2 and EKS (fd00:ec2::/32), Google Cloud (fd20:ce::/32).
+                        Some(METADATA)
+                    } else if (v6.segments()[0] & 0xffc0) == 0xfe80 {
+                        Some("a link-local address")
+                    } else {
+                        None
+                    }
+                }
+            },
+            HostPattern::Name(n) => {
+                if n == "localhost" || n.ends_with(".localhost") {
+                    Some("the loopback address")
+                } else if matches!(
+                    n.as_str(),
+                    "metadata"
+                        | "metadata.google.internal"
+                        | "instance-data"
+                        | "instance-data.ec2.internal"
+                ) {
+                    Some(METADATA)
+                } else {
+                    None
+                }
+            }
+            HostPattern::Subdomains(d) if d == "google.internal" || d == "ec2.internal" => {
+                Some(METADATA)
+            }
+            HostPattern::Subdomains(_) | HostPattern::Any => None,
+        }
     }
 
     /// True when this rule admits every host (`*:port` or `*`).
@@ -132,13 +212,21 @@ fn check_dns_name(name: &str) -> Result<(), String> {
                 && !l.starts_with('-')
                 && !l.ends_with('-')
         });
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
+    if !ok {
+        return Err(format!(
             "`{name}` is not a DNS name (letters, digits and '-' in dot-separated labels)"
-        ))
+        ));
     }
+    // No top-level domain is numeric, but resolvers (inet_aton) read
+    // `2852039166`, `0xa9fea9fe` or `169.254.43518` as IPv4 addresses, so
+    // such a "name" would be an address that no address rule checked.
+    let last = name.rsplit('.').next().unwrap_or(name);
+    if last.chars().all(|c| c.is_ascii_digit()) || last.to_ascii_lowercase().starts_with("0x") {
+        return Err(format!(
+            "`{name}` ends in a numeric label: resolvers read it as an IPv4 address in another notation; write the address in dotted-decimal form, or the host name"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

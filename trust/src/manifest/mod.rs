@@ -10,7 +10,7 @@ pub mod schema;
 pub mod validate;
 
 pub use model::*;
-pub use validate::{Report, ValidateOptions, validate, validate_value};
+pub use validate::{Report, ValidateOptions, check_unique_keys, validate, validate_value};
 
 /// A parsed manifest: the official part (unknown fields kept) and the typed extension.
 #[derive(Debug, Clone, PartialEq)]

@@ -462,6 +462,7 @@ pub fn parse_memory(s: &str) -> Option<u64> {
         "k" | "K" | "Ki" | "kb" | "KB" => 1 << 10,
         "m" | "M" | "Mi" | "mb" | "MB" => 1 << 20,
         "g" | "G" | "Gi" | "gb" | "GB" => 1 << 30,
+        "t" | "T" | "Ti" | "tb" | "TB" => 1 << 40,
         _ => return None,
     };
     n.checked_mul(mult)

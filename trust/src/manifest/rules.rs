@@ -141,6 +141,20 @@ fn check_extension(
     check_mounts(sec, ext, out);
     check_secrets(sec, ext, out);
     check_resources(sec, ext, out);
+    if let Some(uid) = sec.user
+        && uid > 2_147_483_647
+    {
+        out.push(
+            Finding::error(
+                "user-invalid",
+                format!("{ext}/user"),
+                format!(
+                    "uid {uid} is above 2147483647, which container runtimes and Kubernetes refuse"
+                ),
+            )
+            .hint("give the uid the image's user has"),
+        );
+    }
     if sec.user == Some(0) {
         out.push(
             Finding::error(
@@ -327,6 +341,25 @@ fn check_network(network: &Network, ext: &str, out: &mut Vec<Finding>) {
                 .hint("use `host`, `host:port`, `*.domain[:port]` or `*:port`"),
             ),
             Ok(rule) => {
+                if rule.local_target() == Some(super::egress::METADATA) {
+                    out.push(
+                        Finding::error(
+                            "egress-metadata",
+                            path.clone(),
+                            format!("`{rule}` is a cloud metadata service: it hands out the node's credentials and configuration to whoever asks from the node"),
+                        )
+                        .hint("no MCP server needs the metadata service; remove the entry"),
+                    );
+                } else if let Some(what) = rule.local_target() {
+                    out.push(
+                        Finding::warning(
+                            "egress-local",
+                            path.clone(),
+                            format!("`{rule}` is {what}: in a container that is the container itself, the host or the cloud's metadata service, not a service on the internet"),
+                        )
+                        .hint("a server that needs a service on the gateway's host should get it by name from the operator; metadata services hand out the node's credentials"),
+                    );
+                }
                 if rule.is_any_host() && rule.port.is_none() {
                     out.push(
                         Finding::warning(
@@ -357,47 +390,220 @@ fn check_network(network: &Network, ext: &str, out: &mut Vec<Finding>) {
     }
 }
 
-const SENSITIVE_HOST_PATHS: &[&str] = &[
-    "/",
+/// Host directories that neither a manifest nor an operator's `--mount` may
+/// bind into a server, nor anything under them: the system, every user's home,
+/// the runtime state and sockets of container engines and the kubelet, and the
+/// directory this project's profiles keep secrets in. Compared by path
+/// component and without regard to case (`/etc` and `/ETC` on a host that
+/// folds case, such as Docker Desktop's file sharing, are one directory).
+pub const SENSITIVE_HOST_ROOTS: &[&str] = &[
     "/etc",
-    "/proc",
-    "/sys",
-    "/dev",
-    "/boot",
     "/root",
     "/home",
-    "/var",
-    "/var/run",
-    "/run",
+    "/users",
     "/usr",
+    "/boot",
     "/bin",
     "/sbin",
     "/lib",
+    "/lib32",
     "/lib64",
+    "/libx32",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/run",
+    "/var/run",
+    "/run/user",
+    "/run/docker",
+    "/run/containerd",
+    "/run/crio",
+    "/run/podman",
+    "/run/mcp-trust",
+    crate::profile::DEFAULT_SECRET_DIR,
     "/var/lib/docker",
     "/var/lib/containers",
-    "/var/run/docker.sock",
-    "/run/docker.sock",
-    "/run/containerd",
-    "/run/podman",
-    "/var/run/crio",
+    "/var/lib/containerd",
+    "/var/lib/kubelet",
+    "/var/lib/rancher",
+    "/var/lib/cni",
+    "/var/lib/etcd",
+    "/var/lib/lxd",
+    "/var/lib/incus",
+    "/var/lib/libvirt",
+    "/var/log",
+    "/var/home",
+    "/var/roothome",
+    "/sysroot",
+    "/ostree",
+    "/mnt/wsl",
+    "/mnt/wslg",
+    "/var/lib/waagent",
+    "/var/lib/cloud",
+    "/var/lib/amazon",
+    "/var/lib/kubernetes",
+    "/var/lib/kube-proxy",
+    "/var/lib/tailscale",
+    "/var/lib/snapd",
+    "/var/lib/flatpak",
+    "/var/lib/systemd",
+    "/var/lib/private",
+    "/var/lib/lxcfs",
+    "/var/lib/machines",
+    "/var/lib/lxc",
+    "/var/lib/vz",
+    "/var/lib/nova",
+    "/var/lib/iwd",
+    "/var/lib/zerotier-one",
+    "/var/lib/tor",
+    "/var/lib/sss",
+    "/var/lib/samba",
+    "/var/lib/ldap",
+    "/var/kerberos",
+    "/var/lib/nomad",
+    "/var/lib/consul",
+    "/var/lib/vault",
+    "/var/lib/ceph",
+    "/var/lib/rook",
+    "/var/lib/longhorn",
+    "/var/lib/cri-o",
+    "/var/lib/pve-cluster",
+    "/var/lib/dpkg",
+    "/var/lib/rpm",
+    "/var/opt",
+    "/var/cache",
+    "/mnt/host",
+    "/mnt/mac",
+    "/var/lib/k0s",
+    "/var/lib/minikube",
+    "/var/lib/buildkit",
+    "/var/lib/nerdctl",
+    "/opt/cni",
+    "/var/spool",
+    "/var/backups",
+    "/tmp/.x11-unix",
+    "/tmp/.ice-unix",
+    "/nix",
+    "/host_mnt",
+    "/var/folders",
+    "/snap",
+    "/var/snap",
+    "/private",
+    "/system",
+    "/library",
 ];
 
-/// True when `host` is `/`, a system directory, or a container-engine socket or state directory.
+/// Host directories that may not be bound themselves (what is under them may):
+/// they hold every other service's data.
+pub const SENSITIVE_HOST_DIRS: &[&str] = &[
+    "/", "/var", "/var/lib", "/tmp", "/var/tmp", "/opt", "/srv", "/mnt", "/media", "/volumes",
+];
+
+/// Directories of a Windows drive mounted under WSL (`/mnt/c/...`): the
+/// user's profile, the system, installed programs. Files there are writable
+/// by every uid of the Linux side.
+const WINDOWS_DRIVE_DIRS: &[&str] = &[
+    "users",
+    "windows",
+    "programdata",
+    "program files",
+    "program files (x86)",
+];
+
+/// Directory names that hold credentials wherever they are: `~/.ssh`, cloud
+/// and cluster configuration, engine credentials.
+pub const CREDENTIAL_DIRS: &[&str] = &[
+    ".ssh",
+    ".gnupg",
+    ".aws",
+    ".azure",
+    ".kube",
+    ".docker",
+    ".gcloud",
+    ".netrc",
+    ".git-credentials",
+];
+
+/// True when `host` is or is under a sensitive root, is a shared system
+/// directory, passes through a credential directory, or names a socket.
 pub fn is_sensitive_host_path(host: &str) -> bool {
-    let norm = normalize_abs(host);
-    let norm = norm.as_deref().unwrap_or(host);
-    SENSITIVE_HOST_PATHS.contains(&norm)
-        || norm.ends_with("docker.sock")
-        || norm.ends_with("containerd.sock")
-        || norm.ends_with("podman.sock")
-        || norm.starts_with("/etc/")
-        || norm.starts_with("/proc/")
-        || norm.starts_with("/sys/")
-        || norm.starts_with("/dev/")
-        || norm.starts_with("/boot/")
-        || norm.starts_with("/root/")
-        || norm.contains("/.ssh")
+    sensitive_host_path(host).is_some()
+}
+
+/// Why `host` may not be bound into a server, or `None` when it may. `.`,
+/// `..` and repeated `/` are resolved first (lexically: `/data/../etc` is
+/// `/etc`), so no spelling walks around the list; symbolic links on the
+/// rendering host are resolved by the profile renderer.
+pub fn sensitive_host_path(host: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    let lower = host.to_lowercase();
+    for seg in lower.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    let norm = format!("/{}", parts.join("/"));
+    if SENSITIVE_HOST_DIRS.contains(&norm.as_str()) {
+        return Some(format!(
+            "`{norm}` holds every other service's data; bind a directory made for the server"
+        ));
+    }
+    if let Some(root) = SENSITIVE_HOST_ROOTS
+        .iter()
+        .find(|r| norm == **r || norm.starts_with(&format!("{r}/")))
+    {
+        return Some(format!(
+            "it is under `{root}`, which holds the host system, users' homes, or a container engine's state and sockets"
+        ));
+    }
+    let segments: Vec<&str> = norm.split('/').filter(|s| !s.is_empty()).collect();
+    let windows_drive = match segments.as_slice() {
+        ["mnt", drive, rest @ ..] | [drive, rest @ ..] => {
+            drive.len() == 1
+                && drive.chars().all(|c| c.is_ascii_alphabetic())
+                && (rest.is_empty() || WINDOWS_DRIVE_DIRS.contains(&rest[0]))
+        }
+        _ => false,
+    };
+    if let Some(drive) = segments
+        .iter()
+        .find(|s| s.len() == 1)
+        .filter(|_| windows_drive)
+    {
+        return Some(format!(
+            "it is a Windows drive under WSL (`/mnt/{drive}` or `/{drive}`), its system or its users' profiles"
+        ));
+    }
+    if let Some(dir) = segments
+        .iter()
+        .find(|s| [".x11-unix", ".ice-unix", "shared-sockets"].contains(s))
+    {
+        return Some(format!(
+            "it passes through `{dir}`, a directory of sockets of host services"
+        ));
+    }
+    if let Some(dir) = segments.iter().find(|s| CREDENTIAL_DIRS.contains(s)) {
+        return Some(format!(
+            "it passes through `{dir}`, which holds credentials"
+        ));
+    }
+    if let Some(last) = segments.last()
+        && (last.ends_with(".sock")
+            || last.ends_with(".socket")
+            || last.ends_with("_socket")
+            || last.ends_with("-socket")
+            || *last == "sock"
+            || *last == "socket")
+    {
+        return Some(format!(
+            "`{last}` is a socket name: a socket of a host service is a way out of the container"
+        ));
+    }
+    None
 }
 
 fn normalize_abs(p: &str) -> Option<String> {
@@ -414,9 +620,21 @@ fn normalize_abs(p: &str) -> Option<String> {
     Some(format!("/{}", parts.join("/")))
 }
 
+/// `$`, `{` and `}` in a path: Compose substitutes `$VAR` and `${VAR}` from
+/// the operator's environment, Docker's MCP gateway fills `{{…}}` from its
+/// configuration, so a path holding them is a template, not a path.
+pub fn path_template(p: &str) -> Option<&'static str> {
+    p.contains(['$', '{', '}']).then_some(
+        "it contains `$`, `{` or `}`, which Compose and Docker's MCP gateway read as variables or templates",
+    )
+}
+
 fn check_container_path(p: &str) -> Option<&'static str> {
     if !p.starts_with('/') {
         return Some("it is not absolute");
+    }
+    if let Some(why) = path_template(p) {
+        return Some(why);
     }
     if p.split('/').any(|s| s == "..") {
         return Some("it contains `..`");
@@ -429,6 +647,19 @@ fn check_container_path(p: &str) -> Option<&'static str> {
                 .any(|s| n == *s || n.starts_with(&format!("{s}/"))) =>
         {
             Some("it shadows a kernel filesystem")
+        }
+        // A volume over the image's programs, libraries or configuration
+        // would let a server plant files that outlive it (the engine copies
+        // the image's files into a new volume) or replace what the runtime
+        // reads (`/etc/passwd`, `/etc/ld.so.preload`, `/etc/resolv.conf`).
+        Some(n)
+            if [
+                "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc",
+            ]
+            .iter()
+            .any(|s| n == *s || n.starts_with(&format!("{s}/"))) =>
+        {
+            Some("it covers the image's programs, libraries or system configuration")
         }
         _ => None,
     }
@@ -460,7 +691,16 @@ fn check_mounts(sec: &SecurityExtension, ext: &str, out: &mut Vec<Finding>) {
             ));
         }
         if let Some(host) = &m.host_path {
-            if host.split('/').any(|s| s == "..") {
+            if let Some(why) = path_template(host) {
+                out.push(
+                    Finding::error(
+                        "mount-path-invalid",
+                        format!("{path}/hostPath"),
+                        format!("host path `{host}`: {why}"),
+                    )
+                    .hint("give the real path"),
+                );
+            } else if host.split('/').any(|s| s == "..") {
                 out.push(
                     Finding::error(
                         "mount-path-invalid",
@@ -469,10 +709,10 @@ fn check_mounts(sec: &SecurityExtension, ext: &str, out: &mut Vec<Finding>) {
                     )
                     .hint("give the real path"),
                 );
-            } else if is_sensitive_host_path(host) {
+            } else if let Some(why) = sensitive_host_path(host) {
                 out.push(
-                    Finding::error("mount-host-sensitive", format!("{path}/hostPath"), format!("host path `{host}` exposes the host system or the container engine"))
-                        .hint("mount a directory made for the server; never `/`, `/etc`, `/proc`, home directories or an engine socket"),
+                    Finding::error("mount-host-sensitive", format!("{path}/hostPath"), format!("host path `{host}` may not be mounted: {why}"))
+                        .hint("mount a directory made for the server (e.g. under /srv or /mnt); never a system directory, a home directory, an engine's state or socket (docs/profiles.md lists them)"),
                 );
             }
         }
@@ -490,6 +730,8 @@ fn valid_secret_name(n: &str) -> bool {
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
         && n.len() <= 128
+        // `NAME.env` is the host file of env-mode secret `NAME`.
+        && !n.to_ascii_lowercase().ends_with(".env")
 }
 
 fn check_secrets(sec: &SecurityExtension, ext: &str, out: &mut Vec<Finding>) {
@@ -502,19 +744,21 @@ fn check_secrets(sec: &SecurityExtension, ext: &str, out: &mut Vec<Finding>) {
                     "secret-name-invalid",
                     format!("{path}/name"),
                     format!(
-                        "secret name `{}` is not [A-Za-z_][A-Za-z0-9_.-]*",
+                        "secret name `{}` is not [A-Za-z_][A-Za-z0-9_.-]* (at most 128 characters, not ending in `.env`, which names env-mode secret files)",
                         s.name.escape_debug()
                     ),
                 )
                 .hint("secret names become file names and variable names; keep them plain"),
             );
         }
-        if let Some(first) = seen.insert(s.name.as_str(), i) {
+        // Compared without case: secret names become file names on hosts that
+        // fold case and Docker MCP catalog secret names, which are lowercase.
+        if let Some(first) = seen.insert(s.name.to_ascii_lowercase(), i) {
             out.push(Finding::error(
                 "secret-duplicate",
                 format!("{path}/name"),
                 format!(
-                    "secret `{}` is declared again (first at index {first})",
+                    "secret `{}` is declared again (first at index {first}; names are compared without regard to case)",
                     s.name
                 ),
             ));
@@ -602,7 +846,7 @@ fn check_resources(sec: &SecurityExtension, ext: &str, out: &mut Vec<Finding>) {
                     format!("{path}/memory"),
                     format!("memory `{m}` is not a size"),
                 )
-                .hint("bytes, or a number with k, m, g, Ki, Mi or Gi, e.g. `256Mi`"),
+                .hint("bytes, or a number with k, m, g, t, Ki, Mi, Gi or Ti (powers of 1024), e.g. `256Mi`"),
             ),
             Some(b) if !(4 << 20..=1 << 40).contains(&b) => out.push(
                 Finding::error(
@@ -670,6 +914,19 @@ fn check_package(
                     ));
                 }
             }
+            // Nothing pins the package: a tag can be moved to other bytes
+            // after anyone looked at it.
+            (Ok(r), None) if r.digest.is_none() && sec.is_none() => out.push(
+                Finding::error(
+                    "package-identifier-tag-only",
+                    format!("{path}/identifier"),
+                    format!(
+                        "package `{}` names a tag and no security extension pins its digest",
+                        p.identifier
+                    ),
+                )
+                .hint("pin the image by digest in the security extension's `image` (or in the identifier itself)"),
+            ),
             (Ok(_), None) => {}
         }
     } else {
@@ -699,6 +956,44 @@ fn check_package(
                 )
                 .hint("remove it: a server never needs to escape its sandbox"),
             );
+        }
+    }
+    // `$` in what reaches the server's command line or environment: Docker's
+    // MCP gateway expands `$VAR` there from its secrets (Go's os.Expand, which
+    // has no escape) and Kubernetes expands `$(VAR)`, so `$API_KEY` would put
+    // a secret on the command line or in another variable.
+    let expands = |field: String, text: &str, out: &mut Vec<Finding>| {
+        // `{name}` as the whole value is the official format's placeholder for
+        // user input (never rendered); any other brace is a template to
+        // Docker's MCP gateway, which also drops lone braces.
+        let braces = text.contains(['{', '}']) && !is_placeholder(text);
+        if text.contains('$') || braces {
+            out.push(
+                Finding::error(
+                    "package-value-expansion",
+                    field,
+                    format!("`{}` holds `$`, `{{` or `}}`, which gateways expand from their secrets, variables and configuration", text.escape_debug()),
+                )
+                .hint("write the value without `$` or braces (a whole-value `{name}` placeholder is fine); a server that needs a secret declares it under `secrets`"),
+            );
+        }
+    };
+    for (j, a) in p.package_arguments.iter().enumerate() {
+        for (field, v) in [
+            ("name", &a.name),
+            ("value", &a.value),
+            ("default", &a.default),
+        ] {
+            if let Some(v) = v {
+                expands(format!("{path}/packageArguments/{j}/{field}"), v, out);
+            }
+        }
+    }
+    for (j, ev) in p.environment_variables.iter().enumerate() {
+        for (field, v) in [("value", &ev.value), ("default", &ev.default)] {
+            if let Some(v) = v {
+                expands(format!("{path}/environmentVariables/{j}/{field}"), v, out);
+            }
         }
     }
     let secret_names: BTreeSet<&str> = sec
@@ -795,4 +1090,100 @@ fn dangerous_runtime_argument(a: &Argument, next: Option<&Argument>) -> Option<S
         }
         _ => None,
     }
+}
+
+/// Why `c` may not appear in a manifest string that can reach a rendered
+/// file, or `None`. Line and paragraph separators end a YAML comment or line
+/// as `\n` does in libyaml, PyYAML and Go's YAML; bidi controls make text read
+/// differently from how it parses; invisible characters make two names look
+/// alike; control characters end lines or fields in one format or another.
+pub fn refused_character(c: char, multiline: bool) -> Option<&'static str> {
+    match c {
+        '\t' => None,
+        '\n' | '\r' if multiline => None,
+        '\n' | '\r' => Some("a line break"),
+        '\u{85}' | '\u{2028}' | '\u{2029}' => Some("a line or paragraph separator"),
+        '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+            Some("a bidirectional control")
+        }
+        '\u{ad}' | '\u{180e}' | '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{feff}' => {
+            Some("an invisible character")
+        }
+        '\u{e0000}'..='\u{e007f}' => Some("a tag character (invisible)"),
+        c if c.is_control() => Some("a control character"),
+        _ => None,
+    }
+}
+
+/// Fields whose text may span lines: descriptions and PEM keys. Everything
+/// else is one line.
+const MULTILINE_FIELDS: &[&str] = &["description", "publicKey"];
+
+/// Every string value and object key of the manifest, except the tool
+/// surface (scanned by the tool scanner, which reports hidden text there),
+/// checked with [`refused_character`]: one finding per string.
+pub fn check_characters(value: &serde_json::Value, ext: &str) -> Vec<Finding> {
+    fn walk(
+        v: &serde_json::Value,
+        at: &mut String,
+        key: &str,
+        tools: &str,
+        out: &mut Vec<Finding>,
+    ) {
+        if at == tools {
+            return;
+        }
+        match v {
+            serde_json::Value::String(s) => {
+                check_one(s, at, MULTILINE_FIELDS.contains(&key), out);
+            }
+            serde_json::Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    let len = at.len();
+                    at.push_str(&format!("/{i}"));
+                    walk(x, at, key, tools, out);
+                    at.truncate(len);
+                }
+            }
+            serde_json::Value::Object(o) => {
+                for (k, x) in o {
+                    let len = at.len();
+                    at.push('/');
+                    at.push_str(&crate::finding::pointer_token(k));
+                    check_one(k, at, false, out);
+                    walk(x, at, k, tools, out);
+                    at.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    fn check_one(s: &str, at: &str, multiline: bool, out: &mut Vec<Finding>) {
+        if let Some((i, c, why)) = s
+            .chars()
+            .enumerate()
+            .find_map(|(i, c)| refused_character(c, multiline).map(|why| (i, c, why)))
+        {
+            out.push(
+                Finding::error(
+                    "text-character-refused",
+                    at.to_owned(),
+                    format!(
+                        "character {i} is U+{:04X}, {why}: it can change what a rendered profile does or what a reader sees",
+                        c as u32
+                    ),
+                )
+                .hint("remove it; names, paths, identities and values are plain text on one line"),
+            );
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        value,
+        &mut String::new(),
+        "",
+        &format!("{ext}/tools"),
+        &mut out,
+    );
+    out
 }

@@ -58,7 +58,73 @@ pub fn validate(bytes: &[u8], options: ValidateOptions) -> Report {
             );
         }
     };
+    if let Err(e) = check_unique_keys(bytes) {
+        return failed(
+            Finding::error("json-duplicate-key", "", format!("not one reading: {e}")).hint(
+                "JSON parsers disagree about repeated keys (first or last wins); give each key once",
+            ),
+        );
+    }
     validate_value(&value, options)
+}
+
+/// Refuses JSON in which an object repeats a key. Parsers disagree about
+/// which one counts (this project's keeps the last, others the first), so a
+/// document with a repeated key can mean one thing to the registry that
+/// hashed it and another to the gateway that runs it.
+pub fn check_unique_keys(bytes: &[u8]) -> Result<(), String> {
+    use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+    struct Unique;
+    impl<'de> DeserializeSeed<'de> for Unique {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Unique {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(Unique)?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if !seen.insert(key.clone()) {
+                    return Err(A::Error::custom(format!(
+                        "the key `{}` appears twice in one object",
+                        key.escape_debug()
+                    )));
+                }
+                map.next_value_seed(Unique)?;
+            }
+            Ok(())
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    Unique.deserialize(&mut de).map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())
 }
 
 /// Validates an already-parsed manifest document.
@@ -124,6 +190,17 @@ pub fn validate_value(value: &Value, options: ValidateOptions) -> Report {
         // A semantic finding says more than the schema's generic message about the same value.
         findings.retain(|f| !semantic.iter().any(|s| s.path == f.path));
         findings.extend(semantic);
+    }
+    findings.extend(rules::check_characters(value, &ext_pointer));
+    if let Some(at) = crate::canonical::unsafe_integer(value, &mut String::new()) {
+        findings.push(
+            Finding::error(
+                "number-not-exact",
+                at,
+                "an integer beyond ±2^53−1: canonical JSON (RFC 8785), JavaScript and Go's float64 cannot hold it exactly, so its hash and its meaning would depend on the reader",
+            )
+            .hint("write it as a string, or use a smaller number"),
+        );
     }
     finding::sort(&mut findings);
     findings.dedup();

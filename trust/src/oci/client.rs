@@ -574,7 +574,9 @@ impl OciClient {
             let resp = req.send().await.map_err(|e| transport_error(registry, e))?;
             let status = resp.status();
             if status == StatusCode::UNAUTHORIZED && attempt == 1 {
-                self.authenticate(registry, repo, resp.headers()).await?;
+                let answered_by = resp.url().clone();
+                self.authenticate(registry, repo, &answered_by, resp.headers())
+                    .await?;
                 continue;
             }
             if !status.is_success() {
@@ -622,6 +624,7 @@ impl OciClient {
         &self,
         registry: &str,
         repo: &str,
+        answered_by: &Url,
         headers: &HeaderMap,
     ) -> Result<(), OciError> {
         let auth_err = |reason: String| OciError::Auth {
@@ -632,7 +635,13 @@ impl OciClient {
             .get(WWW_AUTHENTICATE)
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| auth_err("401 without a WWW-Authenticate challenge".into()))?;
-        let creds = self.config.credentials.get(registry);
+        // Credentials configured for this registry answer a challenge from
+        // this registry only: not one from a host a redirect led to.
+        let creds = if authority(answered_by).as_deref() == Some(&registry.to_ascii_lowercase()) {
+            self.config.credentials.get(registry)
+        } else {
+            None
+        };
         let value = if let Some(params) = challenge
             .strip_prefix("Bearer ")
             .or_else(|| challenge.strip_prefix("bearer "))
@@ -654,9 +663,12 @@ impl OciClient {
                 }
                 q.append_pair("scope", &format!("repository:{repo}:pull"));
             }
+            // Credentials go to the token realm of their own registry only:
+            // the registry's own host, or Docker Hub's token service for Docker
+            // Hub. Any other realm gets an anonymous token request.
+            let realm_is_own = credentials_may_go_to(registry, &url);
             let mut req = self.http.get(url);
-            // Credentials go to the token realm of their own registry only.
-            if let Some((u, p)) = creds {
+            if let (Some((u, p)), true) = (creds, realm_is_own) {
                 req = req.basic_auth(u, Some(p));
             }
             let resp = req.send().await.map_err(|e| transport_error(registry, e))?;
@@ -694,6 +706,34 @@ impl OciClient {
 }
 
 const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
+
+/// `host[:port]` of a URL, lowercase, as registries are named.
+fn authority(url: &Url) -> Option<String> {
+    let host = url.host_str()?.to_ascii_lowercase();
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    })
+}
+
+/// Whether the credentials configured for `registry` may be sent to the
+/// token realm `realm`: only to the registry's own host, or from Docker Hub
+/// to its token service. A hostile registry or a redirect cannot name another
+/// host and collect them.
+fn credentials_may_go_to(registry: &str, realm: &Url) -> bool {
+    let registry = registry.to_ascii_lowercase();
+    let Some(realm_host) = authority(realm) else {
+        return false;
+    };
+    if realm.scheme() != "https" && realm_host != registry {
+        return false;
+    }
+    realm_host == registry
+        || (matches!(
+            registry.as_str(),
+            "docker.io" | "index.docker.io" | "registry-1.docker.io"
+        ) && realm_host == "auth.docker.io")
+}
 
 /// Checks a URL's host when it is an IP literal (names are checked when DNS
 /// answers). Redirects to blob storage go to other hosts: the allowlist names
@@ -843,6 +883,48 @@ mod tests {
         ] {
             assert!(is_public(a.parse().unwrap()), "{a}");
         }
+    }
+
+    #[test]
+    fn credentials_go_to_their_own_registrys_realm_only() {
+        let url = |u: &str| Url::parse(u).unwrap();
+        assert!(credentials_may_go_to(
+            "ghcr.io",
+            &url("https://ghcr.io/token?scope=x")
+        ));
+        assert!(credentials_may_go_to(
+            "GHCR.io",
+            &url("https://ghcr.io/token")
+        ));
+        assert!(credentials_may_go_to(
+            "localhost:5000",
+            &url("http://localhost:5000/token")
+        ));
+        assert!(credentials_may_go_to(
+            "registry-1.docker.io",
+            &url("https://auth.docker.io/token")
+        ));
+        for (registry, realm) in [
+            ("ghcr.io", "https://evil.example/token"),
+            ("ghcr.io", "https://ghcr.io.evil.example/token"),
+            ("ghcr.io", "https://ghcr.io:8443/token"),
+            ("localhost:5000", "http://localhost:5001/token"),
+            ("registry.example", "https://auth.docker.io/token"),
+            ("ghcr.io", "http://evil.example/token"),
+        ] {
+            assert!(
+                !credentials_may_go_to(registry, &url(realm)),
+                "{registry} -> {realm}"
+            );
+        }
+        assert_eq!(
+            authority(&url("https://GHCR.io/v2/")).as_deref(),
+            Some("ghcr.io")
+        );
+        assert_eq!(
+            authority(&url("http://localhost:5000/v2/")).as_deref(),
+            Some("localhost:5000")
+        );
     }
 
     #[test]

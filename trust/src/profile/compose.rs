@@ -5,11 +5,8 @@
 //! like docker, cannot express an egress allowlist: the service joins an
 //! internal network whose only exit is the gateway's egress proxy.
 
-use super::docker::{format_cpus, network_mode, secret_file_setup};
-use super::{
-    EGRESS_NETWORK, Format, INTERNAL_NETWORK, MountSource, ProfileError, RuntimeProfile,
-    SecretDelivery, comment_header,
-};
+use super::docker::{NetworkKind, format_cpus, network_mode, secret_file_setup};
+use super::{Format, MountSource, ProfileError, RuntimeProfile, SecretDelivery, comment_header};
 use crate::finding::Finding;
 use serde_json::{Map, Value, json};
 
@@ -43,11 +40,17 @@ pub(super) fn render(
     svc.insert("pids_limit".into(), json!(p.resources.pids));
 
     let mut top = Map::new();
-    let network = network_mode(p, "Compose", warnings);
+    let (network, kind) = network_mode(p, "Compose", warnings);
     let mut networks = Map::new();
-    if network == EGRESS_NETWORK || network == INTERNAL_NETWORK {
+    if kind == NetworkKind::Internal {
         svc.insert("networks".into(), json!([network]));
-        networks.insert(network.to_owned(), json!({ "internal": true }));
+        networks.insert(network.clone(), json!({ "internal": true }));
+    } else if kind == NetworkKind::Open {
+        svc.insert("networks".into(), json!([network]));
+        networks.insert(
+            network.clone(),
+            json!({ "driver_opts": { "com.docker.network.bridge.enable_icc": "false" } }),
+        );
     } else {
         svc.insert("network_mode".into(), json!(network));
     }
@@ -91,14 +94,18 @@ pub(super) fn render(
                 gid,
                 file_mode,
             } => {
+                // Top-level secrets are global to every file merged into
+                // one project: named by this server's identifier, never by
+                // the bare name another server could declare too.
+                let key = super::derive::identifier(&[&p.server.name, &s.name]);
                 svc_secrets.push(json!({
-                    "source": s.name,
+                    "source": key,
                     "target": path,
                     "uid": uid.to_string(),
                     "gid": gid.to_string(),
                     "mode": file_mode,
                 }));
-                top_secrets.insert(s.name.clone(), json!({ "file": host_file }));
+                top_secrets.insert(key, json!({ "file": host_file }));
             }
             SecretDelivery::Env { env_file, .. } => env_files.push(json!(env_file)),
         }
@@ -139,12 +146,23 @@ pub(super) fn render(
     if !networks.is_empty() {
         top.insert("networks".into(), Value::Object(networks));
     }
-    let doc = Value::Object(top);
-    let yaml = serde_norway::to_string(&doc).map_err(|e| ProfileError::Serialize {
-        format: Format::Compose,
-        reason: e.to_string(),
-    })?;
+    let mut doc = Value::Object(top);
+    escape_interpolation(&mut doc);
     let mut text = comment_header(p, Format::Compose.name(), warnings);
-    text.push_str(&yaml);
+    text.push_str(&super::yaml::to_string(&doc));
     Ok((text, doc))
+}
+
+/// Compose substitutes `$VAR` and `${VAR…}` in every value from the
+/// operator's shell environment and `.env` file: a publisher's `$GITHUB_TOKEN`
+/// would become the operator's token, `/${HOME-}` the operator's home. `$$`
+/// is Compose's literal `$`, so every `$` in a value is doubled and the
+/// server gets exactly the text its manifest declares.
+fn escape_interpolation(v: &mut Value) {
+    match v {
+        Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
+        Value::Array(a) => a.iter_mut().for_each(escape_interpolation),
+        Value::Object(o) => o.values_mut().for_each(escape_interpolation),
+        _ => {}
+    }
 }

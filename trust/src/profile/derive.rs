@@ -12,7 +12,7 @@ use super::{
 use crate::finding::{Finding, pointer_token};
 use crate::image::{Digest, PinnedImage};
 use crate::manifest::egress::EgressRule;
-use crate::manifest::rules::is_sensitive_host_path;
+use crate::manifest::rules::sensitive_host_path;
 use crate::manifest::{
     Access, DEFAULT_CPUS, DEFAULT_MEMORY_BYTES, DEFAULT_PIDS, DEFAULT_USER, Manifest, Network,
     Package, ProvenancePolicy, Report, SecretMode, SecurityExtension, ValidateOptions,
@@ -31,7 +31,21 @@ pub struct ProfileOptions {
     pub mount_sources: BTreeMap<String, String>,
     /// Catalog version the manifest was taken from, carried as a label.
     pub catalog_version: Option<u64>,
+    /// A uid the operator approved (`--allow-user UID`): a declared user up to
+    /// [`MAX_ACCOUNT_UID`] or equal to [`ProfileOptions::rendering_uid`] is
+    /// refused without it.
+    pub allowed_user: Option<u32>,
+    /// The uid of the user rendering the profile, when known: a server running
+    /// as that uid owns that user's files on every bind mount.
+    pub rendering_uid: Option<u32>,
 }
+
+/// Declared uids up to this one are the host's accounts: system accounts
+/// below 1000 (daemons, package owners) and people from 1000 (login.defs'
+/// `UID_MIN` to `UID_MAX`). A server running as one owns that account's
+/// files through any bind mount, whoever renders the profile (a gateway
+/// running as root included).
+pub const MAX_ACCOUNT_UID: u32 = 60000;
 
 impl RuntimeProfile {
     /// Validates manifest bytes and derives the profile; refused when validation finds errors.
@@ -141,6 +155,7 @@ fn derive(m: &Manifest, options: &ProfileOptions) -> Result<RuntimeProfile, Prof
             reason: "uid 0 is root".into(),
         });
     }
+    check_user(uid, options)?;
     let slug = slug(&m.server.name);
     let mut warnings = Vec::new();
     let package = m
@@ -165,7 +180,7 @@ fn derive(m: &Manifest, options: &ProfileOptions) -> Result<RuntimeProfile, Prof
     };
 
     let secrets = secrets(sec, &slug, uid, options, &mut warnings)?;
-    let mounts = mounts(sec, &slug, options, &mut warnings)?;
+    let mounts = mounts(sec, &m.server.name, options, &mut warnings)?;
     let (env, args) = match package {
         Some((i, p)) => package_config(i, p, sec, &mut warnings)?,
         None => (Vec::new(), Vec::new()),
@@ -296,7 +311,12 @@ fn check_mount_points(p: &RuntimeProfile) -> Result<(), ProfileError> {
             SecretDelivery::Env { .. } => None,
         });
     for (path, what, pointer) in tmpfs.chain(mounts).chain(secrets) {
-        let key = path.trim_end_matches('/').to_owned();
+        // `//tmp`, `/tmp/.` and `/tmp/` are all `/tmp` to the engine.
+        let parts: Vec<&str> = path
+            .split('/')
+            .filter(|s| !s.is_empty() && *s != ".")
+            .collect();
+        let key = format!("/{}", parts.join("/"));
         if let Some(first) = seen.insert(key, what.clone()) {
             return Err(ProfileError::Unrenderable {
                 path: pointer,
@@ -341,30 +361,61 @@ fn key_fingerprint(pem: &str) -> String {
     }
 }
 
-/// A DNS label from a server name: lowercase `[a-z0-9-]`, at most 63 characters
-/// (a hash suffix keeps truncated names distinct).
+/// Characters of the readable part of an identifier.
+const READABLE_PREFIX_LEN: usize = 30;
+
+/// The identifier of a server where only a DNS label fits: its Compose
+/// service, Kubernetes Pod, NetworkPolicy and Secret, its secret directory on
+/// the host, its Docker MCP catalog name. See [`identifier`].
 pub(crate) fn slug(name: &str) -> String {
-    let mut s = String::new();
-    for c in name.chars() {
+    identifier(&[name])
+}
+
+/// A DNS label (`[a-z0-9-]`, at most 63 characters) naming `parts` and
+/// nothing else: a readable prefix of at most 30 characters (the first
+/// part's text after its last `/`, then the other parts), then the first 128
+/// bits of SHA-256 over the exact parts, length-prefixed, in hex.
+///
+/// The readable prefix folds case, maps every other character to `-` and
+/// leaves the namespace out, so on its own it would give
+/// `io.github.acme-weather/_` and `io.github.acme/weather` one name, and with it one server the other's
+/// secret files, volumes and NetworkPolicy. The hash is what keeps distinct
+/// names apart (a collision needs about 2^64 work); the prefix is for people.
+pub(crate) fn identifier(parts: &[&str]) -> String {
+    // The server part of a name says most in few characters: the namespace
+    // is in the hash (and in every label), not in the prefix.
+    let mut shown: Vec<&str> = parts.to_vec();
+    if let Some(first) = shown.first_mut() {
+        *first = first.rsplit('/').next().unwrap_or(first);
+    }
+    let mut readable = String::new();
+    for c in shown.join("-").chars() {
         let c = c.to_ascii_lowercase();
         if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            s.push(c);
-        } else if !s.ends_with('-') {
-            s.push('-');
+            readable.push(c);
+        } else if !readable.ends_with('-') {
+            readable.push('-');
         }
     }
-    let s = s.trim_matches('-').to_owned();
-    let s = if s.is_empty() {
-        "mcp-server".to_owned()
-    } else {
-        s
-    };
-    if s.len() <= 63 {
-        return s;
+    let readable = readable.trim_start_matches('-');
+    let cut = readable
+        .char_indices()
+        .nth(READABLE_PREFIX_LEN)
+        .map_or(readable.len(), |(i, _)| i);
+    let prefix = readable[..cut].trim_end_matches('-');
+    let prefix = if prefix.is_empty() { "mcp" } else { prefix };
+    let mut input = Vec::new();
+    for part in parts {
+        input.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        input.extend_from_slice(part.as_bytes());
     }
-    let hash = Digest::of(name.as_bytes());
-    let keep = s[..54].trim_end_matches('-');
-    format!("{keep}-{}", &hash.hex()[..8])
+    let hash = Digest::of(&input);
+    format!("{prefix}-{}", &hash.hex()[..32])
+}
+
+/// Identifier of a server's mount: its named volume, or its Kubernetes PersistentVolumeClaim.
+pub(crate) fn mount_identifier(server: &str, container_path: &str) -> String {
+    identifier(&[server, container_path])
 }
 
 fn check_overrides(sec: &SecurityExtension, options: &ProfileOptions) -> Result<(), ProfileError> {
@@ -401,15 +452,88 @@ fn check_overrides(sec: &SecurityExtension, options: &ProfileOptions) -> Result<
             value: value.clone(),
             reason,
         })?;
-        if is_sensitive_host_path(host) {
+        if let Some(why) = host_mount_problem(host) {
             return Err(ProfileError::OverrideInvalid {
                 flag: "--mount",
                 value,
-                reason: "it exposes the host system or the container engine; mount a directory made for the server".into(),
+                reason: format!(
+                    "{why}; mount a directory made for the server (docs/profiles.md lists what is refused)"
+                ),
             });
         }
     }
     Ok(())
+}
+
+/// A declared uid that would own someone else's files on the host needs the operator's approval.
+fn check_user(uid: u32, options: &ProfileOptions) -> Result<(), ProfileError> {
+    if options.allowed_user == Some(uid) {
+        return Ok(());
+    }
+    let why = if uid == 65534 {
+        "it is 65534, `nobody`, the owner the kernel and NFS give files of unmapped users"
+            .to_owned()
+    } else if uid < 1000 {
+        "it is below 1000, the range of the host's system accounts".to_owned()
+    } else if uid <= MAX_ACCOUNT_UID {
+        format!("it is in 1000..={MAX_ACCOUNT_UID}, the range of the host's user accounts")
+    } else if options.rendering_uid == Some(uid) {
+        "it is the uid of the user rendering this profile".to_owned()
+    } else {
+        return Ok(());
+    };
+    Err(ProfileError::UserNeedsApproval { uid, why })
+}
+
+/// Why a host path may not be mounted: as written, or once the rendering
+/// host resolves its symbolic links (a `/srv/data` that links to `/etc`).
+fn host_mount_problem(host: &str) -> Option<String> {
+    if let Some(why) = sensitive_host_path(host) {
+        return Some(why);
+    }
+    let path = std::path::Path::new(host);
+    // The deepest existing ancestor is resolved; the rest is appended as written.
+    let mut existing = path;
+    let mut rest = Vec::new();
+    let real = loop {
+        match std::fs::canonicalize(existing) {
+            Ok(real) => break Some(real),
+            Err(_) => match (existing.parent(), existing.file_name()) {
+                (Some(parent), Some(name)) => {
+                    rest.push(name.to_owned());
+                    existing = parent;
+                }
+                _ => break None,
+            },
+        }
+    };
+    let mut real = real?;
+    for name in rest.iter().rev() {
+        real.push(name);
+    }
+    let real_str = real.to_str()?;
+    if real_str != host.trim_end_matches('/')
+        && let Some(why) = sensitive_host_path(real_str)
+    {
+        return Some(format!("it resolves to `{real_str}` on this host: {why}"));
+    }
+    sockets_in(&real)
+}
+
+/// A directory on the rendering host that holds a socket (of the first 4096
+/// entries): a host service listening there is a way out of the container,
+/// whatever the directory is called.
+fn sockets_in(dir: &std::path::Path) -> Option<String> {
+    use std::os::unix::fs::FileTypeExt;
+    let entries = std::fs::read_dir(dir).ok()?;
+    entries.take(4096).flatten().find_map(|e| {
+        e.file_type().ok().filter(|t| t.is_socket()).map(|_| {
+            format!(
+                "it holds the socket `{}` of a host service on this host",
+                e.path().display()
+            )
+        })
+    })
 }
 
 fn list_or_none<'a>(items: impl Iterator<Item = &'a str>) -> String {
@@ -425,6 +549,8 @@ fn list_or_none<'a>(items: impl Iterator<Item = &'a str>) -> String {
 fn path_problem(p: &str) -> Option<&'static str> {
     if p.chars().any(|c| c.is_control()) {
         Some("it contains a control character")
+    } else if let Some(why) = crate::manifest::rules::path_template(p) {
+        Some(why)
     } else if p.contains([',', ':', '"']) {
         Some("it contains `,`, `:` or `\"`, which mount specifications use as separators")
     } else {
@@ -504,7 +630,7 @@ fn secrets(
 
 fn mounts(
     sec: &SecurityExtension,
-    slug: &str,
+    server: &str,
     options: &ProfileOptions,
     warnings: &mut Vec<Finding>,
 ) -> Result<Vec<ProfileMount>, ProfileError> {
@@ -521,25 +647,28 @@ fn mounts(
                 reason: format!("container path `{}`: {why}", m.container_path),
             });
         }
-        let source = match options
-            .mount_sources
-            .get(&m.container_path)
-            .or(m.host_path.as_ref())
-        {
-            Some(host) => {
-                // Overrides were checked in `check_overrides`; this catches the manifest's suggestion.
-                if let Err(why) = check_host_path(host) {
-                    return Err(ProfileError::Unrenderable {
-                        path: ext(&format!("/filesystem/mounts/{i}/hostPath")),
-                        reason: format!(
-                            "{why} (`{host}`); give the directory with --mount {}=/absolute/path",
+        // Only the operator chooses host directories (`--mount`, checked in
+        // `check_overrides`). A manifest's `hostPath` is a suggestion: used as
+        // it is, any publisher could name another server's directory (read
+        // from its public manifest) and share it. Without `--mount` the mount
+        // is a named volume of this server's own.
+        let source = match options.mount_sources.get(&m.container_path) {
+            Some(host) => MountSource::HostPath(host.clone()),
+            None => {
+                if let Some(suggested) = &m.host_path {
+                    warnings.push(Finding::info(
+                        codes::HOST_SETUP,
+                        ext(&format!("/filesystem/mounts/{i}/hostPath")),
+                        format!(
+                            "the manifest suggests host directory `{}` for `{}`; a publisher does not choose host directories, so it is a volume of this server's own until you give one with --mount {}=/absolute/path",
+                            crate::profile::comment_safe(suggested),
+                            m.container_path,
                             m.container_path
                         ),
-                    });
+                    ));
                 }
-                MountSource::HostPath(host.clone())
+                MountSource::Volume(mount_identifier(server, &m.container_path))
             }
-            None => MountSource::Volume(volume_name(slug, &m.container_path)),
         };
         let read_only = m.access == Access::ReadOnly || all_tools_read_only;
         if m.access == Access::ReadWrite && read_only {
@@ -561,20 +690,6 @@ fn mounts(
         });
     }
     Ok(out)
-}
-
-/// Named volume for a mount without a host path: `<slug>-<path>`.
-fn volume_name(slug: &str, container_path: &str) -> String {
-    slug_join(slug, container_path)
-}
-
-pub(crate) fn slug_join(a: &str, b: &str) -> String {
-    let joined = format!("{a}-{}", self::slug(b));
-    if joined.len() <= 63 {
-        joined
-    } else {
-        self::slug(&joined)
-    }
 }
 
 /// `{name}` templates and values with a `{…}` inside need input from the user.
@@ -660,6 +775,10 @@ fn package_config(
                 continue;
             }
             ("named", Some(n), Some(v)) => args.extend([n.clone(), v.clone()]),
+            ("named", Some(n), None) if is_template(n) => {
+                warnings.push(input_required(path, &label));
+                continue;
+            }
             ("named", Some(n), None) if a.default.is_none() => args.push(n.clone()),
             ("positional", _, Some(v)) => args.push(v.clone()),
             _ => {

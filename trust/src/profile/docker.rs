@@ -7,8 +7,8 @@
 //! allowlist becomes an internal network whose only exit is the gateway's proxy.
 
 use super::{
-    EGRESS_NETWORK, Format, INTERNAL_NETWORK, MountSource, NetworkPolicy, RuntimeProfile,
-    SecretDelivery, codes, comment_header,
+    EGRESS_NETWORK, Format, INTERNAL_NETWORK, MountSource, NetworkPolicy, OPEN_NETWORK,
+    RuntimeProfile, SecretDelivery, codes, comment_header,
 };
 use crate::finding::Finding;
 use crate::manifest::egress::HostPattern;
@@ -30,11 +30,28 @@ pub fn shell_quote(word: &str) -> String {
 }
 
 /// Network name for `--network`, and the warnings that go with it.
+/// How a server's network is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NetworkKind {
+    /// The engine's own (`none`).
+    Engine,
+    /// An internal network of the server's own: no route out.
+    Internal,
+    /// A network of the server's own with a route out, inter-container traffic off.
+    Open,
+}
+
+/// The network a server joins: `none`, or a network of its own (internal,
+/// or open with inter-container traffic off when it may reach any host). One per server, never shared: servers on one
+/// network could reach each other's ports and call each other's tools past
+/// the gateway.
 pub(crate) fn network_mode(
     p: &RuntimeProfile,
     target: &str,
     warnings: &mut Vec<Finding>,
-) -> &'static str {
+) -> (String, NetworkKind) {
+    let internal = format!("{INTERNAL_NETWORK}-{}", p.server.slug);
+    let egress = format!("{EGRESS_NETWORK}-{}", p.server.slug);
     let create = |name: &str| {
         if target == "Compose" {
             "declared `internal: true` in this file".to_owned()
@@ -43,28 +60,43 @@ pub(crate) fn network_mode(
         }
     };
     match &p.network {
-        NetworkPolicy::None if p.transport.is_stdio() => "none",
+        NetworkPolicy::None if p.transport.is_stdio() => ("none".to_owned(), NetworkKind::Engine),
         NetworkPolicy::None => {
             warnings.push(Finding::info(
                 codes::HOST_SETUP,
                 RuntimeProfile::ext_pointer("/network"),
                 format!(
-                    "{target}: a {} server without egress still needs the gateway to reach it; it is attached to `{INTERNAL_NETWORK}`, an internal network with no route out ({}) that the gateway joins",
+                    "{target}: a {} server without egress still needs the gateway to reach it; it is attached to `{internal}`, an internal network of its own with no route out ({}) that the gateway joins",
                     match p.transport {
                         super::TransportKind::Sse => "sse",
                         _ => "streamable-http",
                     },
-                    create(INTERNAL_NETWORK)
+                    create(&internal)
                 ),
             ));
-            INTERNAL_NETWORK
+            (internal, NetworkKind::Internal)
         }
         NetworkPolicy::Egress { allow }
             if allow
                 .iter()
                 .any(|a| a.parsed.host == HostPattern::Any && a.parsed.port.is_none()) =>
         {
-            "bridge"
+            // Not the engine's default bridge, where every container reaches
+            // every other: a network of its own, containers isolated (ICC off).
+            let open = format!("{OPEN_NETWORK}-{}", p.server.slug);
+            warnings.push(Finding::info(
+                codes::HOST_SETUP,
+                RuntimeProfile::ext_pointer("/network"),
+                format!(
+                    "{target}: the server may reach any host; it is attached to `{open}`, a network of its own with inter-container traffic off ({}), not to the shared default bridge",
+                    if target == "Compose" {
+                        "declared in this file".to_owned()
+                    } else {
+                        format!("`docker network create -o com.docker.network.bridge.enable_icc=false {open}`")
+                    }
+                ),
+            ));
+            (open, NetworkKind::Open)
         }
         NetworkPolicy::Egress { allow } => {
             let list: Vec<&str> = allow.iter().map(|a| a.rule.as_str()).collect();
@@ -73,12 +105,12 @@ pub(crate) fn network_mode(
                 RuntimeProfile::ext_pointer("/network/egress"),
                 "an egress allowlist (a container gets no network or a full one)",
                 &format!(
-                    "the server is attached to `{EGRESS_NETWORK}`, an internal network with no route out ({}); the gateway must run an egress proxy on it admitting only {} and point the server at it (HTTPS_PROXY/HTTP_PROXY), or the server has no network at all",
-                    create(EGRESS_NETWORK),
+                    "the server is attached to `{egress}`, an internal network of its own with no route out ({}); the gateway must run an egress proxy on it admitting only {} and point the server at it (HTTPS_PROXY/HTTP_PROXY), or the server has no network at all",
+                    create(&egress),
                     list.join(", ")
                 ),
             ));
-            EGRESS_NETWORK
+            (egress, NetworkKind::Internal)
         }
     }
 }
@@ -129,7 +161,7 @@ fn argv_groups(p: &RuntimeProfile, warnings: &mut Vec<Finding>) -> Vec<Vec<Strin
     opt("--memory", p.resources.memory_bytes.to_string());
     opt("--memory-swap", p.resources.memory_bytes.to_string());
     opt("--pids-limit", p.resources.pids.to_string());
-    opt("--network", network_mode(p, "docker", warnings).to_owned());
+    opt("--network", network_mode(p, "docker", warnings).0);
     for m in &p.mounts {
         let mut spec = match &m.source {
             MountSource::HostPath(h) => format!("type=bind,source={h}"),

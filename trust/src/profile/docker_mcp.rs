@@ -145,10 +145,7 @@ pub(super) fn render(
         ));
     }
     let doc = Value::Object(doc);
-    let yaml = serde_norway::to_string(&doc).map_err(|e| ProfileError::Serialize {
-        format: Format::DockerMcp,
-        reason: e.to_string(),
-    })?;
+    let yaml = super::yaml::to_string(&doc);
     let mut text = comment_header(p, Format::DockerMcp.name(), warnings);
     for (k, v) in &p.labels {
         text.push_str(&format!(

@@ -6,7 +6,7 @@
 //! for an FQDN-aware engine or the gateway's egress proxy. Kubernetes has no
 //! per-Pod pids limit (the kubelet's `podPidsLimit` is node-wide).
 
-use super::derive::slug_join;
+use super::derive::mount_identifier;
 use super::{
     Format, KUBERNETES_SECRET_MODE, MountSource, NetworkPolicy, ProfileError, RuntimeProfile,
     SecretDelivery, codes, comment_header,
@@ -19,6 +19,14 @@ use serde_json::{Map, Value, json};
 pub const FQDN_ANNOTATION: &str = "dev.mcp-trust/egress-fqdn";
 /// Annotation carrying the pids limit Kubernetes cannot set per Pod.
 pub const PIDS_ANNOTATION: &str = "dev.mcp-trust/pids-limit";
+/// IPv4 ranges an any-host rule never admits: link-local (every cloud's
+/// metadata and credential endpoints) and the other metadata addresses.
+const METADATA_V4: [&str; 3] = ["169.254.0.0/16", "100.100.100.200/32", "168.63.129.16/32"];
+/// IPv6 ranges an any-host rule never admits: link-local, EC2/EKS and Google Cloud metadata.
+const METADATA_V6: [&str; 3] = ["fe80::/10", "fd00:ec2::/32", "fd20:ce::/32"];
+/// Label of the gateway's pods: the only ones an HTTP server's NetworkPolicy
+/// admits connections from.
+pub const GATEWAY_LABEL: &str = "dev.mcp-trust/gateway";
 /// Label selecting the server's Pod.
 const NAME_LABEL: &str = "app.kubernetes.io/name";
 
@@ -47,6 +55,13 @@ fn cpu_quantity(cpus: f64) -> String {
     }
 }
 
+/// The kubelet expands `$(VAR)` in a container's `command`, `args` and env
+/// `value`s from its other variables (a secret's included), and reads `$$`
+/// as `$`: every `$` is doubled so the server gets exactly the declared text.
+fn literal(s: &str) -> String {
+    s.replace('$', "$$")
+}
+
 fn secret_object(p: &RuntimeProfile) -> String {
     format!("{}-secrets", p.server.slug)
 }
@@ -61,12 +76,7 @@ pub(super) fn render(
     let mut text = comment_header(p, Format::Kubernetes.name(), warnings);
     for d in &docs {
         text.push_str("---\n");
-        text.push_str(
-            &serde_norway::to_string(d).map_err(|e| ProfileError::Serialize {
-                format: Format::Kubernetes,
-                reason: e.to_string(),
-            })?,
-        );
+        text.push_str(&super::yaml::to_string(d));
     }
     Ok((text, Value::Array(docs)))
 }
@@ -116,7 +126,7 @@ fn pod(p: &RuntimeProfile, warnings: &mut Vec<Finding>) -> Value {
         let claim = match &m.source {
             MountSource::Volume(v) => v.clone(),
             MountSource::HostPath(h) => {
-                let claim = slug_join(&p.server.slug, &m.container_path);
+                let claim = mount_identifier(&p.server.name, &m.container_path);
                 warnings.push(Finding::info(
                     codes::HOST_SETUP,
                     RuntimeProfile::ext_pointer(&format!("/filesystem/mounts/{i}")),
@@ -139,7 +149,7 @@ fn pod(p: &RuntimeProfile, warnings: &mut Vec<Finding>) -> Value {
     let secret_name = secret_object(p);
     let mut env = Vec::new();
     for e in &p.env {
-        env.push(json!({ "name": e.name, "value": e.value }));
+        env.push(json!({ "name": e.name, "value": literal(&e.value) }));
     }
     for (i, s) in p.secrets.iter().enumerate() {
         match &s.delivery {
@@ -212,7 +222,8 @@ fn pod(p: &RuntimeProfile, warnings: &mut Vec<Finding>) -> Value {
     container.insert("image".into(), json!(p.image.to_string()));
     container.insert("imagePullPolicy".into(), json!("IfNotPresent"));
     if !p.args.is_empty() {
-        container.insert("args".into(), json!(p.args));
+        let args: Vec<String> = p.args.iter().map(|a| literal(a)).collect();
+        container.insert("args".into(), json!(args));
     }
     if p.transport.is_stdio() {
         container.insert("stdin".into(), json!(true));
@@ -273,10 +284,17 @@ fn network_policy(p: &RuntimeProfile, warnings: &mut Vec<Finding>) -> Value {
             match &a.parsed.host {
                 HostPattern::Any => {
                     needs_dns = true;
-                    rules.push(match ports {
-                        Some(ports) => json!({ "ports": ports }),
-                        None => json!({}),
-                    });
+                    // Any host, but not the link-local and metadata ranges
+                    // that hand out the node's credentials (lint refuses
+                    // them by name; `*` must not admit them either).
+                    let mut r = json!({ "to": [
+                        { "ipBlock": { "cidr": "0.0.0.0/0", "except": METADATA_V4 } },
+                        { "ipBlock": { "cidr": "::/0", "except": METADATA_V6 } },
+                    ] });
+                    if let Some(ports) = ports {
+                        r["ports"] = ports;
+                    }
+                    rules.push(r);
                 }
                 HostPattern::Ip(ip) => {
                     let cidr = if ip.contains(':') {
@@ -326,11 +344,23 @@ fn network_policy(p: &RuntimeProfile, warnings: &mut Vec<Finding>) -> Value {
         "podSelector".into(),
         json!({ "matchLabels": { NAME_LABEL: p.server.slug } }),
     );
+    spec.insert("policyTypes".into(), json!(["Ingress", "Egress"]));
     if p.transport.is_stdio() {
-        spec.insert("policyTypes".into(), json!(["Ingress", "Egress"]));
         spec.insert("ingress".into(), json!([]));
     } else {
-        spec.insert("policyTypes".into(), json!(["Egress"]));
+        // Only the gateway may connect: other servers' pods (one of them
+        // hostile) must not reach this server's tools past it.
+        warnings.push(Finding::info(
+            codes::HOST_SETUP,
+            RuntimeProfile::ext_pointer("/network"),
+            format!(
+                "Kubernetes: only pods labelled `{GATEWAY_LABEL}: \"true\"` in this namespace may connect to the server; label the gateway's pods so"
+            ),
+        ));
+        spec.insert(
+            "ingress".into(),
+            json!([{ "from": [{ "podSelector": { "matchLabels": { GATEWAY_LABEL: "true" } } }] }]),
+        );
     }
     spec.insert("egress".into(), Value::Array(egress));
     json!({

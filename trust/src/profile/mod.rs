@@ -12,8 +12,9 @@ mod docker;
 mod docker_mcp;
 mod kubernetes;
 mod toolhive;
+mod yaml;
 
-pub use derive::ProfileOptions;
+pub use derive::{MAX_ACCOUNT_UID, ProfileOptions};
 pub use docker::shell_quote;
 
 use crate::finding::Finding;
@@ -44,6 +45,9 @@ pub const EGRESS_NETWORK: &str = "mcp-egress";
 /// Network an HTTP-transport server without egress is attached to: internal,
 /// shared with the gateway only, so the gateway can reach the server.
 pub const INTERNAL_NETWORK: &str = "mcp-internal";
+/// Network a docker or Compose server that may reach any host is attached
+/// to (suffixed with its identifier): its own, inter-container traffic off.
+pub const OPEN_NETWORK: &str = "mcp-open";
 /// Label/annotation key prefix owned by this project.
 pub const LABEL_PREFIX: &str = "dev.mcp-trust/";
 
@@ -114,6 +118,17 @@ pub enum ProfileError {
         value: String,
         /// What is wrong and how to fix it.
         reason: String,
+    },
+    /// The declared uid would own files of the host's system accounts or of the
+    /// rendering user; the operator must approve it with `--allow-user UID`.
+    #[error(
+        "the manifest runs the server as uid {uid}, and {why}: through a bind mount it would own that account's files; pass --allow-user {uid} if that is intended"
+    )]
+    UserNeedsApproval {
+        /// The declared uid.
+        uid: u32,
+        /// Why it needs approval.
+        why: String,
     },
     /// A manifest value that validation accepts but no target can carry safely.
     #[error("cannot render {path}: {reason}")]
@@ -520,28 +535,33 @@ pub(crate) fn comment_header(
         "# Runtime profile for {} {} ({target}), derived from its manifest by mcp-verify.\n# Image pinned by digest: {}\n",
         comment_safe(&profile.server.name),
         comment_safe(&profile.server.version),
-        profile.image
+        comment_safe(&profile.image.to_string())
     );
     for w in warnings {
         out.push_str(&format!(
             "# {}: {} [{}]\n",
             w.severity,
             comment_safe(&w.message),
-            w.code
+            comment_safe(&w.code)
         ));
     }
     out
 }
 
-/// Text safe inside one `#` comment line: a newline would end the comment and
-/// turn the rest into shell commands or YAML, so control characters are escaped.
+/// Text safe inside one `#` comment line, in every format that has comments.
+/// A comment ends at a line break, and what counts as one differs: a shell
+/// stops at `\n`, YAML 1.1 parsers (libyaml, PyYAML, Go's yaml) also at
+/// U+0085, U+2028 and U+2029, and the rest of the line is then read as YAML.
+/// So every character outside printable ASCII is written as its `\u{…}`
+/// escape: the comment stays one line to any parser, and invisible or
+/// right-to-left characters cannot make it read differently than it parses.
 pub(crate) fn comment_safe(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if c.is_control() {
-            out.extend(c.escape_unicode());
-        } else {
+        if c == ' ' || c.is_ascii_graphic() {
             out.push(c);
+        } else {
+            out.extend(c.escape_unicode());
         }
     }
     out

@@ -90,10 +90,10 @@ fn image_is_rendered_by_digest_and_tag_is_dropped() {
 #[test]
 fn declared_user_and_limits_are_used() {
     let mut doc = weather();
-    ext(&mut doc)["user"] = json!(1000);
+    ext(&mut doc)["user"] = json!(61000);
     let p = profile_of(&doc).unwrap();
     let a = argv(&p);
-    assert!(has_pair(&a, "--user", "1000:1000"));
+    assert!(has_pair(&a, "--user", "61000:61000"));
     assert!(has_pair(&a, "--cpus", "0.5"));
     assert!(has_pair(&a, "--memory", &(128u64 << 20).to_string()));
     assert!(has_pair(&a, "--memory-swap", &(128u64 << 20).to_string()));
@@ -134,6 +134,8 @@ fn refuses_manifest_with_error_findings() {
 fn refuses_manifest_without_extension() {
     let mut doc = weather();
     doc["_meta"] = json!({});
+    // Without the extension only the identifier can pin the image.
+    doc["packages"][0]["identifier"] = json!(format!("ghcr.io/acme/weather@{DIGEST}"));
     let bytes = serde_json::to_vec(&doc).unwrap();
     assert!(matches!(
         RuntimeProfile::from_manifest_bytes(&bytes, &ProfileOptions::default()),
@@ -160,10 +162,15 @@ fn mounts_are_read_only_unless_declared_read_write() {
     assert!(!p.mounts[0].read_only);
     assert!(p.mounts[1].read_only);
     let a = argv(&p);
-    assert!(a.contains(&"type=volume,source=io-github-acme-weather-data,target=/data".to_owned()));
-    assert!(a.contains(
-        &"type=volume,source=io-github-acme-weather-config,target=/config,readonly".to_owned()
-    ));
+    let volume = |path: &str| derive::mount_identifier("io.github.acme/weather", path);
+    assert!(a.contains(&format!(
+        "type=volume,source={},target=/data",
+        volume("/data")
+    )));
+    assert!(a.contains(&format!(
+        "type=volume,source={},target=/config,readonly",
+        volume("/config")
+    )));
 }
 
 #[test]
@@ -198,28 +205,31 @@ fn file_secret_is_a_read_only_file_owned_by_the_server_user() {
         s.delivery,
         SecretDelivery::File {
             path: "/run/secrets/ACME_WEATHER_API_KEY".into(),
-            host_file: "/run/mcp-trust/secrets/io-github-acme-weather/ACME_WEATHER_API_KEY".into(),
+            host_file: format!(
+                "/run/mcp-trust/secrets/{}/ACME_WEATHER_API_KEY",
+                derive::slug("io.github.acme/weather")
+            ),
             uid: 65532,
             gid: 65532,
             file_mode: 0o400,
         }
     );
     let a = argv(&p);
-    assert!(a.contains(&"type=bind,source=/run/mcp-trust/secrets/io-github-acme-weather/ACME_WEATHER_API_KEY,target=/run/secrets/ACME_WEATHER_API_KEY,readonly".to_owned()));
+    assert!(a.contains(&format!("type=bind,source=/run/mcp-trust/secrets/{}/ACME_WEATHER_API_KEY,target=/run/secrets/ACME_WEATHER_API_KEY,readonly", derive::slug("io.github.acme/weather"))));
     assert!(!a.iter().any(|w| w.starts_with("ACME_WEATHER_API_KEY=")));
 }
 
 #[test]
 fn secret_override_and_declared_path_are_used() {
     let mut doc = weather();
-    ext(&mut doc)["secrets"][0]["path"] = json!("/etc/weather/key");
+    ext(&mut doc)["secrets"][0]["path"] = json!("/config/weather/key");
     let options = ProfileOptions {
         secret_files: [("ACME_WEATHER_API_KEY".into(), "/srv/keys/weather".into())].into(),
         ..Default::default()
     };
     let p = profile_with(&doc, &options).unwrap();
     assert!(argv(&p).contains(
-        &"type=bind,source=/srv/keys/weather,target=/etc/weather/key,readonly".to_owned()
+        &"type=bind,source=/srv/keys/weather,target=/config/weather/key,readonly".to_owned()
     ));
 }
 
@@ -234,7 +244,10 @@ fn env_mode_secret_is_a_reference_the_gateway_fills_never_a_value() {
     assert!(has_pair(
         &a,
         "--env-file",
-        "/run/mcp-trust/secrets/io-github-acme-weather/ACME_WEATHER_API_KEY.env"
+        &format!(
+            "/run/mcp-trust/secrets/{}/ACME_WEATHER_API_KEY.env",
+            derive::slug("io.github.acme/weather")
+        )
     ));
     assert!(!a.iter().any(|w| w.contains("WEATHER_KEY")));
     let k = p.render(Format::Kubernetes).unwrap().document;
@@ -242,7 +255,7 @@ fn env_mode_secret_is_a_reference_the_gateway_fills_never_a_value() {
     assert_eq!(env["name"], "WEATHER_KEY");
     assert_eq!(
         env["valueFrom"]["secretKeyRef"],
-        json!({ "name": "io-github-acme-weather-secrets", "key": "ACME_WEATHER_API_KEY" })
+        json!({ "name": format!("{}-secrets", derive::slug("io.github.acme/weather")), "key": "ACME_WEATHER_API_KEY" })
     );
     assert!(env.get("value").is_none());
 }
@@ -342,7 +355,11 @@ fn stdio_attaches_stdin_and_http_does_not() {
     let p = profile_of(&doc).unwrap();
     let a = argv(&p);
     assert!(!a.contains(&"-i".to_owned()));
-    assert!(has_pair(&a, "--network", INTERNAL_NETWORK));
+    assert!(has_pair(
+        &a,
+        "--network",
+        &format!("{INTERNAL_NETWORK}-{}", p.server.slug)
+    ));
 }
 
 #[test]
@@ -368,7 +385,11 @@ fn docker_cannot_express_an_allowlist_and_says_so() {
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    assert!(a.windows(2).any(|w| w == ["--network", EGRESS_NETWORK]));
+    let own = format!(
+        "{EGRESS_NETWORK}-{}",
+        derive::slug("io.github.acme/weather")
+    );
+    assert!(a.windows(2).any(|w| w[0] == "--network" && w[1] == own));
 }
 
 #[test]
@@ -376,7 +397,14 @@ fn open_network_is_a_full_network_not_a_proxy() {
     let mut doc = weather();
     ext(&mut doc)["network"] = json!({ "egress": ["*"] });
     let p = profile_of(&doc).unwrap();
-    assert!(has_pair(&argv(&p), "--network", "bridge"));
+    // A full network, but of its own: not the shared default bridge.
+    let own = format!("{OPEN_NETWORK}-{}", p.server.slug);
+    assert!(has_pair(&argv(&p), "--network", &own));
+    let c = p.render(Format::Compose).unwrap().document;
+    assert_eq!(
+        c["networks"][own.as_str()]["driver_opts"]["com.docker.network.bridge.enable_icc"],
+        "false"
+    );
     let t = p.render(Format::Toolhive).unwrap().document;
     assert_eq!(t["network"]["outbound"]["insecure_allow_all"], true);
 }
@@ -440,7 +468,14 @@ fn kubernetes_host_names_go_to_the_fqdn_annotation() {
         "to": [{ "ipBlock": { "cidr": "10.1.2.3/32" } }],
         "ports": [{ "protocol": "TCP", "port": 5432 }],
     })));
-    assert!(egress.contains(&json!({ "ports": [{ "protocol": "TCP", "port": 8081 }] })));
+    // Any host on a port, but never the link-local and metadata ranges.
+    assert!(egress.contains(&json!({
+        "to": [
+            { "ipBlock": { "cidr": "0.0.0.0/0", "except": ["169.254.0.0/16", "100.100.100.200/32", "168.63.129.16/32"] } },
+            { "ipBlock": { "cidr": "::/0", "except": ["fe80::/10", "fd00:ec2::/32", "fd20:ce::/32"] } },
+        ],
+        "ports": [{ "protocol": "TCP", "port": 8081 }],
+    })));
     assert!(
         !serde_json::to_string(egress)
             .unwrap()
@@ -477,14 +512,18 @@ fn compose_secret_has_uid_and_mode() {
         .render(Format::Compose)
         .unwrap()
         .document;
-    let svc = &d["services"]["io-github-acme-weather"];
+    let svc = &d["services"][derive::slug("io.github.acme/weather")];
     assert_eq!(
         svc["secrets"][0],
-        json!({ "source": "ACME_WEATHER_API_KEY", "target": "/run/secrets/ACME_WEATHER_API_KEY", "uid": "65532", "gid": "65532", "mode": 0o400 })
+        json!({ "source": derive::identifier(&["io.github.acme/weather", "ACME_WEATHER_API_KEY"]), "target": "/run/secrets/ACME_WEATHER_API_KEY", "uid": "65532", "gid": "65532", "mode": 0o400 })
     );
     assert_eq!(svc["read_only"], true);
-    assert_eq!(svc["networks"], json!([EGRESS_NETWORK]));
-    assert_eq!(d["networks"][EGRESS_NETWORK]["internal"], true);
+    let own = format!(
+        "{EGRESS_NETWORK}-{}",
+        derive::slug("io.github.acme/weather")
+    );
+    assert_eq!(svc["networks"], json!([own]));
+    assert_eq!(d["networks"][own.as_str()]["internal"], true);
 }
 
 #[test]
@@ -499,7 +538,7 @@ fn docker_mcp_entry_is_pinned_and_env_secrets_only_by_name() {
     assert_eq!(d["image"], format!("ghcr.io/acme/weather@{DIGEST}"));
     assert_eq!(
         d["config"]["secrets"][0],
-        json!({ "name": "io-github-acme-weather.acme_weather_api_key", "env": "ACME_WEATHER_API_KEY", "example": "<ACME_WEATHER_API_KEY>" })
+        json!({ "name": format!("{}.acme_weather_api_key", derive::slug("io.github.acme/weather")), "env": "ACME_WEATHER_API_KEY", "example": "<ACME_WEATHER_API_KEY>" })
     );
     assert_eq!(
         d["run"]["allowHosts"],
@@ -611,13 +650,20 @@ fn docker_text_runs_exactly_the_argv_even_with_hostile_values() {
     let dir = tempfile::tempdir().unwrap();
     let marker = dir.path().join("pwned");
     let mut doc = weather();
-    // The manifest validator refuses control characters in `version`; the
-    // free-text values that remain (environment values) carry the payload.
-    doc["packages"][0]["environmentVariables"] = json!([
-        { "name": "NOTE", "value": "$(touch x)'; `id` \\" },
-        { "name": "NOTE2", "value": format!("1.4.2\ntouch\t{}", marker.display()) }
-    ]);
-    let r = profile_of(&doc).unwrap().render(Format::Docker).unwrap();
+    // The manifest validator refuses line breaks and control characters in
+    // every rendered field; the renderer must hold on its own, so the
+    // payload is put into a derived profile directly.
+    doc["packages"][0]["environmentVariables"] = json!([]);
+    let mut p = profile_of(&doc).unwrap();
+    p.env.push(EnvVar {
+        name: "NOTE".into(),
+        value: "$(touch x)'; `id` \\".into(),
+    });
+    p.env.push(EnvVar {
+        name: "NOTE2".into(),
+        value: format!("1.4.2\ntouch\t{}", marker.display()),
+    });
+    let r = p.render(Format::Docker).unwrap();
     let script = format!(
         "docker() {{ for a; do printf '%s\\0' \"$a\"; done; }}\n{}",
         r.text
@@ -692,11 +738,12 @@ fn shell_quote_round_trips_through_sh() {
 }
 
 #[test]
-fn slug_is_a_dns_label() {
-    assert_eq!(
-        derive::slug("io.github.acme/weather"),
-        "io-github-acme-weather"
-    );
+fn slug_is_a_dns_label_with_a_readable_prefix_and_a_128_bit_hash() {
+    let s = derive::slug("io.github.acme/weather");
+    let (prefix, hash) = s.rsplit_once('-').unwrap();
+    assert_eq!(prefix, "weather");
+    assert_eq!(hash.len(), 32);
+    assert!(hash.chars().all(|c| c.is_ascii_hexdigit()));
     let long = format!("io.github.acme/{}", "x".repeat(100));
     let s = derive::slug(&long);
     assert!(s.len() <= 63);
@@ -705,6 +752,20 @@ fn slug_is_a_dns_label() {
         derive::slug(&format!("io.github.acme/{}", "x".repeat(101)))
     );
     assert!(!s.ends_with('-'));
+    // Names a readable slug alone would fold together.
+    assert_ne!(
+        derive::slug("io.github.acme-weather/_"),
+        derive::slug("io.github.acme/weather")
+    );
+    assert_ne!(
+        derive::slug("io.github.acme/Weather"),
+        derive::slug("io.github.acme/weather")
+    );
+    // Parts are length-prefixed: moving a character between them is another identifier.
+    assert_ne!(
+        derive::identifier(&["a/b", "c"]),
+        derive::identifier(&["a/", "bc"])
+    );
 }
 
 #[test]
@@ -744,17 +805,19 @@ fn rejects_two_things_mounted_at_one_path() {
 }
 
 #[test]
-fn relative_suggested_host_path_needs_an_override() {
+fn a_suggested_host_path_is_never_used_without_the_operator() {
     let mut doc = minimal();
     ext(&mut doc)["filesystem"] =
-        json!({ "mounts": [{ "containerPath": "/data", "hostPath": "data" }] });
-    match profile_of(&doc) {
-        Err(ProfileError::Unrenderable { path, reason }) => {
-            assert!(path.ends_with("/filesystem/mounts/0/hostPath"));
-            assert!(reason.contains("--mount /data="), "{reason}");
-        }
-        other => panic!("{other:?}"),
-    }
+        json!({ "mounts": [{ "containerPath": "/data", "hostPath": "/srv/mcp/notes" }] });
+    // Another server's directory, read from its public manifest: a volume of
+    // this server's own instead, and the suggestion in a note.
+    let p = profile_of(&doc).unwrap();
+    assert!(matches!(&p.mounts[0].source, MountSource::Volume(_)));
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.code == codes::HOST_SETUP && w.message.contains("/srv/mcp/notes"))
+    );
     let options = ProfileOptions {
         mount_sources: [("/data".into(), "/srv/data".into())].into(),
         ..Default::default()

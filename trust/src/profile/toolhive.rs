@@ -137,7 +137,13 @@ pub(super) fn render(
                 path, host_file, ..
             } => read.push(format!("{host_file}:{path}")),
             SecretDelivery::Env { variable, .. } => {
-                env_secrets.push(format!("--secret {},target={variable}", s.name));
+                // ToolHive's secret store is global: the entry is named by this
+                // server's identifier, so another server declaring the same
+                // name cannot be handed this one's value.
+                env_secrets.push(format!(
+                    "--secret {},target={variable}",
+                    super::derive::identifier(&[&p.server.name, &s.name])
+                ));
             }
         }
     }

@@ -43,7 +43,7 @@ pub fn canonical_value(tool: &Tool) -> Value {
 
 /// RFC 8785 canonical bytes of one tool's pinned fields.
 pub fn canonical_bytes(tool: &Tool) -> Result<Vec<u8>, ToolsError> {
-    serde_json_canonicalizer::to_vec(&canonical_value(tool)).map_err(|e| ToolsError::Canonicalize {
+    crate::canonical::to_vec(&canonical_value(tool)).map_err(|e| ToolsError::Canonicalize {
         tool: tool.name.clone(),
         reason: e.to_string(),
     })
@@ -71,11 +71,10 @@ pub fn surface_digest(tools: &[Tool]) -> Result<SurfaceDigest, ToolsError> {
         .collect::<Result<Vec<_>, ToolsError>>()?;
     let mut sorted: Vec<&str> = per_tool.iter().map(|(_, d)| d.as_str()).collect();
     sorted.sort_unstable();
-    let bytes =
-        serde_json_canonicalizer::to_vec(&sorted).map_err(|e| ToolsError::Canonicalize {
-            tool: "(set)".into(),
-            reason: e.to_string(),
-        })?;
+    let bytes = crate::canonical::to_vec(&sorted).map_err(|e| ToolsError::Canonicalize {
+        tool: "(set)".into(),
+        reason: e.to_string(),
+    })?;
     Ok(SurfaceDigest {
         tools: per_tool,
         set: Digest::of(&bytes),

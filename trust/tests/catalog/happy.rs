@@ -45,7 +45,13 @@ fn incremental_pull_after_one_publish_fetches_one_shard_and_reports_it() {
         (c.change, c.name.as_str(), c.reapproval_needed),
         (ChangeKind::Added, new.name.as_str(), false)
     );
-    assert_eq!(gw.state.versions(&new.name).unwrap().len(), 1);
+    assert_eq!(
+        gw.state
+            .versions(&new.name, at(2), jiff::SignedDuration::from_mins(5))
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]

@@ -155,6 +155,8 @@ fn check<F: Fetcher>(
 ) -> anyhow::Result<Exit> {
     let root = read_public_key(&trust.keys).context("the pinned root key")?;
     let state_dir = trust.state.as_ref().map(StateDir::open).transpose()?;
+    // One pull at a time per state directory, from load to commit.
+    let _lock = state_dir.as_ref().map(StateDir::lock).transpose()?;
     let previous = match &state_dir {
         Some(s) => s.load()?,
         None => None,

@@ -40,9 +40,17 @@ fn key_and_path(flag: &str, value: &str) -> anyhow::Result<(String, String)> {
     Ok((key.to_owned(), abs))
 }
 
+/// The uid this process runs as: the owner of `/proc/self` (Linux), else unknown.
+fn rendering_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+}
+
 fn options(args: &ProfileArgs) -> anyhow::Result<ProfileOptions> {
     let mut o = ProfileOptions {
         catalog_version: args.catalog_version,
+        allowed_user: args.allow_user,
+        rendering_uid: rendering_uid(),
         ..Default::default()
     };
     for s in &args.secrets {
@@ -83,7 +91,7 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<Exit> {
         None => RuntimeProfile::from_report(&report, &options),
     };
     let profile = match derived {
-        Err(e @ ProfileError::CatalogEntry { .. }) => {
+        Err(e @ (ProfileError::CatalogEntry { .. } | ProfileError::UserNeedsApproval { .. })) => {
             if json_out {
                 println!(
                     "{}",

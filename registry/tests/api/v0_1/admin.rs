@@ -97,3 +97,48 @@ fn admin_routes_refuse_namespace_tokens_and_bad_input() {
     )
     .assert_problem(404, "not-found");
 }
+
+#[test]
+fn admin_route_tokens_expire_after_90_days_unless_told_otherwise() {
+    let s = TestServer::start(|_| {});
+    let url = format!("{}/v0.1/admin/tokens", s.base);
+    let days_from_now = |d: i64| {
+        jiff::Timestamp::now()
+            .checked_add(jiff::SignedDuration::from_hours(24 * d))
+            .unwrap()
+    };
+    let before = days_from_now(90);
+    let t = post_json(
+        &url,
+        Some(&s.admin_token),
+        &json!({"namespace": "io.github.acme"}),
+    );
+    assert_eq!(t.status, 201, "{}", t.text);
+    let expires: jiff::Timestamp = t.body["expiresAt"].as_str().unwrap().parse().unwrap();
+    assert!(
+        expires
+            >= before
+                .checked_sub(jiff::SignedDuration::from_secs(1))
+                .unwrap()
+            && expires <= days_from_now(90),
+        "{expires}"
+    );
+    let id = t.body["id"].as_str().unwrap();
+    let stored = s.block_on(s.store.token(id)).unwrap().unwrap();
+    assert!(stored.expires_at.is_some());
+    let never = post_json(
+        &url,
+        Some(&s.admin_token),
+        &json!({"admin": true, "expires": "never"}),
+    );
+    assert_eq!(never.status, 201, "{}", never.text);
+    assert!(never.body["expiresAt"].is_null());
+    for bad in ["0d", "2020-01-01T00:00:00Z", "soon"] {
+        let a = post_json(
+            &url,
+            Some(&s.admin_token),
+            &json!({"namespace": "io.github.acme", "expires": bad}),
+        );
+        a.assert_problem(400, "admin-request-invalid");
+    }
+}

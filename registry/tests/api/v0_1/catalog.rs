@@ -99,7 +99,11 @@ fn a_gateway_verifies_every_change_the_registry_signs() {
     for v in ["1.0.0", "1.1.0"] {
         let entry = gw
             .state
-            .versions(NAME)
+            .versions(
+                NAME,
+                jiff::Timestamp::now(),
+                mcp_trust::catalog::client::DEFAULT_SKEW,
+            )
             .unwrap()
             .into_iter()
             .find(|e| e.version == v)
@@ -132,7 +136,11 @@ fn a_gateway_verifies_every_change_the_registry_signs() {
     );
     let v2 = gw
         .state
-        .versions(NAME)
+        .versions(
+            NAME,
+            jiff::Timestamp::now(),
+            mcp_trust::catalog::client::DEFAULT_SKEW,
+        )
         .unwrap()
         .into_iter()
         .find(|e| e.version == "2.0.0")

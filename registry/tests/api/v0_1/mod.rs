@@ -2,6 +2,7 @@
 
 mod admin;
 mod audit;
+mod budget;
 mod catalog;
 mod publish;
 mod publish_sigstore;

@@ -103,6 +103,167 @@ fn rejects_unknown_malformed_and_revoked_tokens_with_401() {
     post_json(&publish_url(&s), Some(&s.acme_token), &m).assert_problem(401, "unauthorized");
 }
 
+fn hours_from_now(h: i64) -> jiff::Timestamp {
+    jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(h))
+        .unwrap()
+}
+
+#[test]
+fn an_expired_token_is_refused_with_401_token_expired_and_stores_nothing() {
+    let s = TestServer::start(|_| {});
+    let expired_at = hours_from_now(-1);
+    let token = s.acme_token_expiring(Some(expired_at));
+    let audit_before = s.block_on(s.store.audit(0, 1000)).unwrap().len();
+    let a = post_json(&publish_url(&s), Some(&token), &signed(&s, "1.0.0"));
+    a.assert_problem(401, "token-expired");
+    assert_eq!(a.header("www-authenticate"), Some("Bearer"));
+    let detail = a.body["detail"].as_str().unwrap();
+    assert_eq!(
+        detail,
+        format!(
+            "the token expired at {}; ask the registry operator for a new one (`mcp-registry admin token rotate`)",
+            mcp_registry::time::format(expired_at)
+        )
+    );
+    assert_eq!(s.verifier.calls(), 0);
+    assert!(
+        s.block_on(s.store.version(NAME, "1.0.0"))
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        s.block_on(s.store.audit(0, 1000)).unwrap().len(),
+        audit_before,
+        "an unauthenticated attempt writes nothing"
+    );
+    // Without the right secret nothing is said about the token's expiry.
+    let forged = format!("{}x", &token[..token.len() - 1]);
+    let f = post_json(&publish_url(&s), Some(&forged), &signed(&s, "1.0.0"));
+    f.assert_problem(401, "unauthorized");
+    assert!(!f.text.contains("expired"), "{}", f.text);
+}
+
+#[test]
+fn a_token_valid_until_later_publishes() {
+    let s = TestServer::start(|_| {});
+    let token = s.acme_token_expiring(Some(hours_from_now(1)));
+    let a = post_json(&publish_url(&s), Some(&token), &signed(&s, "1.0.0"));
+    assert_eq!(a.status, 201, "{}", a.text);
+}
+
+#[test]
+fn a_token_expiring_during_verification_stores_nothing() {
+    let s = TestServer::start(|_| {});
+    let m = signed(&s, "1.0.0");
+    let expires_at = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_secs(2))
+        .unwrap();
+    let token = s.acme_token_expiring(Some(expires_at));
+    s.verifier.set_delay(std::time::Duration::from_millis(4000));
+    let a = post_json(&publish_url(&s), Some(&token), &m);
+    a.assert_problem(401, "token-expired");
+    assert!(
+        a.text.contains(&format!(
+            "expired at {} while this publish was being verified; nothing was stored",
+            mcp_registry::time::format(expires_at)
+        )),
+        "{}",
+        a.text
+    );
+    assert_eq!(s.verifier.calls(), 1, "it was valid when the publish began");
+    assert!(
+        s.block_on(s.store.version(NAME, "1.0.0"))
+            .unwrap()
+            .is_none()
+    );
+    let last = s.block_on(s.store.audit(0, 1000)).unwrap().pop().unwrap();
+    assert_eq!(
+        (
+            last.event.action.as_str(),
+            last.event.outcome,
+            last.event.codes
+        ),
+        (
+            "publish",
+            Outcome::Rejected,
+            vec!["token-expired".to_owned()]
+        )
+    );
+}
+
+#[test]
+fn rotation_refuses_the_old_token_at_once_and_the_new_one_publishes() {
+    use mcp_registry::admin::{self, AdminError, CLI_ACTOR};
+    use mcp_registry::auth::Expiry;
+    let s = TestServer::start(|_| {});
+    let old_id = s.acme_token[5..21].to_owned();
+    let (issued, revoked) = s
+        .block_on(admin::rotate_token(
+            s.store.as_ref(),
+            &old_id,
+            Expiry::After(jiff::SignedDuration::from_hours(24)),
+            CLI_ACTOR,
+            None,
+        ))
+        .unwrap();
+    assert_eq!(revoked.id, old_id);
+    assert!(revoked.revoked_at.is_some());
+    assert_eq!(issued.record.scope, revoked.scope);
+    assert_eq!(issued.record.description, revoked.description);
+    let expires = issued.record.expires_at.unwrap();
+    assert!(expires > hours_from_now(23) && expires <= hours_from_now(24));
+    post_json(&publish_url(&s), Some(&s.acme_token), &signed(&s, "1.0.0"))
+        .assert_problem(401, "unauthorized");
+    let a = post_json(&publish_url(&s), Some(&issued.token), &signed(&s, "1.0.0"));
+    assert_eq!(a.status, 201, "{}", a.text);
+    // Each half has its audit record, naming the other token.
+    let audit = s.block_on(s.store.audit(0, 1000)).unwrap();
+    let create = audit
+        .iter()
+        .find(|r| r.event.action == "token.create" && r.event.subject == issued.record.id)
+        .unwrap();
+    assert!(
+        create
+            .event
+            .detail
+            .contains(&format!("rotation of token {old_id}")),
+        "{}",
+        create.event.detail
+    );
+    let revoke = audit
+        .iter()
+        .find(|r| r.event.action == "token.revoke" && r.event.subject == old_id)
+        .unwrap();
+    assert!(
+        revoke.event.detail.contains(&issued.record.id),
+        "{}",
+        revoke.event.detail
+    );
+    // A revoked or unknown token is not rotated, and nothing is created.
+    let tokens = s.block_on(s.store.tokens()).unwrap().len();
+    for (id, expected) in [
+        (old_id.as_str(), "revoked"),
+        ("ffffffffffffffff", "does not exist"),
+    ] {
+        let e = s
+            .block_on(admin::rotate_token(
+                s.store.as_ref(),
+                id,
+                Expiry::Never,
+                CLI_ACTOR,
+                None,
+            ))
+            .unwrap_err();
+        assert!(
+            matches!(e, AdminError::Invalid(_) | AdminError::NotFound(_)),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains(expected), "{e}");
+    }
+    assert_eq!(s.block_on(s.store.tokens()).unwrap().len(), tokens);
+}
+
 #[test]
 fn a_version_differing_only_by_build_metadata_is_refused_as_existing() {
     let s = TestServer::start(|_| {});
@@ -721,6 +882,43 @@ fn shadowing_is_checked_against_servers_published_through_another_replica() {
 }
 
 #[test]
+fn a_publish_verified_while_an_imitated_server_landed_is_refused() {
+    let replicas = crate::support::postgres::Replicas::new();
+    let replica = || {
+        replicas.start(|c| {
+            c.scan_policy
+                .set("tool-shadow-name", mcp_trust::tools::scan::Level::Error);
+        })
+    };
+    let (a, b) = (replica(), replica());
+    // b checks the copy's tools (nothing to imitate yet), then verifies its
+    // image for two seconds; meanwhile a publishes the original.
+    b.verifier.set_delay(std::time::Duration::from_secs(2));
+    let second = forecast_copy(&b, "1.0.0");
+    let url = publish_url(&b);
+    let token = b.acme_token.clone();
+    let late = std::thread::spawn(move || post_json(&url, Some(&token), &second));
+    while b.verifier.calls() == 0 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    publish_forecaster(&a);
+    let answer = late.join().unwrap();
+    answer.assert_problem(422, "tools-refused");
+    assert_eq!(answer.finding_codes(), ["tool-shadow-name"]);
+    // Nothing of the copy was stored.
+    let listed = get(
+        &format!("{}/v0.1/servers?search=weather-copy", b.base),
+        None,
+    );
+    assert_eq!(
+        listed.body["servers"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        listed.text
+    );
+}
+
+#[test]
 fn tool_index_is_rebuilt_from_the_store_on_start() {
     let dir = tempfile::tempdir().unwrap();
     let store = mcp_registry::store::StoreConfig::Embedded {
@@ -744,4 +942,39 @@ fn tool_index_is_rebuilt_from_the_store_on_start() {
     );
     let second = forecast_copy(&s, "2.0.0");
     post_json(&publish_url(&s), Some(&s.acme_token), &second).assert_problem(422, "tools-refused");
+}
+
+#[test]
+fn a_provenance_attestation_signed_outside_the_namespace_is_refused() {
+    let s = TestServer::start(|_| {});
+    // The image signature is the namespace's; the provenance attestation that
+    // passed the manifest's own (looser) policy was signed by someone else's workflow.
+    let d = digest("attested-elsewhere");
+    let mut signer = acme_signer();
+    let mut attester = acme_signer();
+    attester.identity =
+        "https://github.com/evil/builder/.github/workflows/build.yml@refs/heads/main".into();
+    attester.source_repository_id = Some("666".into());
+    signer.attestation_signers = vec![attester];
+    s.verifier.sign(&d, signer);
+    let a = post_json(
+        &publish_url(&s),
+        Some(&s.acme_token),
+        &manifest(NAME, "1.0.0", ALLOWED_HOST, &d),
+    );
+    a.assert_problem(422, "provenance-signer-outside-namespace");
+    assert!(a.text.contains("evil/builder"), "{}", a.text);
+    let listed = get(&format!("{}/v0.1/servers", s.base), None);
+    assert_eq!(listed.body["servers"].as_array().map(Vec::len), Some(0));
+    // An attestation signed inside the binding publishes.
+    let d = digest("attested-here");
+    let mut signer = acme_signer();
+    signer.attestation_signers = vec![acme_signer()];
+    s.verifier.sign(&d, signer);
+    let a = post_json(
+        &publish_url(&s),
+        Some(&s.acme_token),
+        &manifest(NAME, "1.0.0", ALLOWED_HOST, &d),
+    );
+    assert_eq!(a.status, 201, "{}", a.text);
 }

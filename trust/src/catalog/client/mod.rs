@@ -28,7 +28,7 @@ pub mod state;
 
 pub use fetch::{FetchError, Fetched, Fetcher, Limits, Resource};
 pub use http::HttpFetcher;
-pub use state::{Counts, KeySeen, LocalShards, NoShards, State, StateDir};
+pub use state::{Counts, KeySeen, LocalShards, NoShards, State, StateDir, StateLock};
 
 use crate::catalog::dsse::{self, DsseError, Envelope};
 use crate::catalog::keys::{KeyError, PublicKey, Role, TrustedKeys, verify_key_set};
@@ -84,6 +84,24 @@ pub enum ClientError {
         seen: String,
         /// The key served.
         got: String,
+    },
+    /// The log records a key rotation newer than the key statements served.
+    #[error(
+        "the log records {role} key serial {logged} ({logged_keyid}) at index {index}, but the key statements served name serial {served} ({served_keyid}): the registry serves a retired key"
+    )]
+    KeyBehindLog {
+        /// The role.
+        role: Role,
+        /// The log record's index.
+        index: u64,
+        /// The serial the log records.
+        logged: u64,
+        /// The key id the log records.
+        logged_keyid: String,
+        /// The serial served.
+        served: u64,
+        /// The key id served.
+        served_keyid: String,
     },
     /// The index is not a DSSE envelope holding an index payload.
     #[error("the catalog index is malformed: {0}")]
@@ -215,6 +233,18 @@ pub enum ClientError {
         /// Size of the bytes.
         got_size: u64,
     },
+    /// The signed index names a shard larger than this client reads.
+    #[error(
+        "shard {bin}: the signed index names {size} bytes, over this client's {cap}-byte cap; the registry publishes a catalog gateways cannot read (its publish budgets should prevent this): report it to the registry's operator"
+    )]
+    ShardOversized {
+        /// The bin.
+        bin: u8,
+        /// Size the index names.
+        size: u64,
+        /// The client's cap.
+        cap: u64,
+    },
     /// A shard matches its hash but is not a valid shard for its bin.
     #[error("shard {bin} is invalid: {reason}")]
     ShardMalformed {
@@ -285,7 +315,8 @@ impl ClientError {
             ClientError::Fetch { .. } => "fetch",
             ClientError::Keys(_)
             | ClientError::KeyRollback { .. }
-            | ClientError::KeySerialReused { .. } => "keys",
+            | ClientError::KeySerialReused { .. }
+            | ClientError::KeyBehindLog { .. } => "keys",
             ClientError::IndexMalformed(_) | ClientError::IndexSignature(_) => "index",
             ClientError::Expired { .. } | ClientError::IssuedInFuture { .. } => "freshness",
             ClientError::Rollback { .. } | ClientError::VersionReused { .. } => "rollback",
@@ -295,7 +326,9 @@ impl ClientError {
             | ClientError::SplitView { .. }
             | ClientError::Inconsistent(_) => "log-consistency",
             ClientError::Entries { .. } | ClientError::NotLogged { .. } => "log-entries",
-            ClientError::ShardMismatch { .. } | ClientError::ShardMalformed { .. } => "shard",
+            ClientError::ShardMismatch { .. }
+            | ClientError::ShardMalformed { .. }
+            | ClientError::ShardOversized { .. } => "shard",
             ClientError::EntryRemoved { .. }
             | ClientError::EntryRewritten { .. }
             | ClientError::StatusRegressed { .. } => "history",
@@ -521,8 +554,22 @@ impl<F: Fetcher> Client<F> {
             }
         };
 
+        // The signed index names a shard no client may read: that is the
+        // catalog's fault (a registry without publish budgets), not the
+        // network's, and retrying will not help. Checked before any fetch.
+        for (bin, reference) in index.shards.iter().enumerate() {
+            if reference.size > self.options.limits.shard {
+                return Err(ClientError::ShardOversized {
+                    bin: bin as u8,
+                    size: reference.size,
+                    cap: self.options.limits.shard,
+                });
+            }
+        }
+
         // 4. Log.
         let records = self.catch_up_log(previous, &checkpoint, &mut counter)?;
+        check_logged_keys(&records, &keys)?;
 
         // 5. Shards.
         let previous_index = previous.map(State::index_payload).transpose()?;
@@ -545,6 +592,15 @@ impl<F: Fetcher> Client<F> {
                 let bin = bin as u8;
                 let before = previous_index.as_ref().map(|p| &p.shards[bin as usize]);
                 if before == Some(reference) {
+                    // Unchanged, and verified when it was accepted; a local
+                    // copy that is missing or damaged since is fetched again.
+                    if local.shard(&reference.sha256).is_none() {
+                        shards_fetched += 1;
+                        let b = self
+                            .get_body(&Resource::Shard(reference.sha256.clone()), &mut counter)?;
+                        check_shard_bytes(bin, reference, &b)?;
+                        new_shards.push((reference.sha256.clone(), b));
+                    }
                     continue;
                 }
                 changed_bins.push(bin);
@@ -614,7 +670,9 @@ impl<F: Fetcher> Client<F> {
             index_sha256: Digest::of(&envelope_payload),
             index: index_text,
             index_etag,
-            expires: index.expires,
+            // An index is only as fresh as the key that signed it: a thief
+            // holding the catalog key could sign one that "expires" in 9999.
+            expires: index.expires.min(keys.catalog.statement.expires),
             catalog_key: KeySeen {
                 serial: keys.catalog.statement.serial,
                 keyid: keys.catalog.statement.keyid.clone(),
@@ -684,7 +742,23 @@ impl<F: Fetcher> Client<F> {
                 skew_seconds: skew.as_secs(),
             });
         }
-        if let Some(prev) = previous {
+        if index.catalog_version > crate::canonical::MAX_SAFE_INTEGER {
+            return Err(ClientError::IndexMalformed(format!(
+                "catalogVersion {} is beyond 2^53−1: no honest registry reaches it, and canonical JSON cannot write it exactly",
+                index.catalog_version
+            )));
+        }
+        // The version floor belongs to the catalog key that signed it (TUF
+        // 5.3.11): once the root delegates to a newer catalog key (a new
+        // serial naming another key), versions signed by the old one no
+        // longer bind, so a fast-forward signed with a stolen key does not
+        // outlive the key's rotation. A new statement for the same key keeps
+        // the floor.
+        let same_key = previous.is_some_and(|prev| {
+            prev.catalog_key.serial == keys.catalog.statement.serial
+                || prev.catalog_key.keyid == keys.catalog.statement.keyid
+        });
+        if let Some(prev) = previous.filter(|_| same_key) {
             let got = Digest::of(&payload);
             if index.catalog_version < prev.catalog_version {
                 return Err(ClientError::Rollback {
@@ -891,6 +965,36 @@ fn check_key_serials(prev: &State, keys: &TrustedKeys) -> Result<(), ClientError
     Ok(())
 }
 
+/// The log records every key rotation: key statements older than a logged
+/// rotation are a registry serving a retired key (a freeze until the old
+/// statement expires), refused now rather than when it expires. Serials never
+/// go backwards between pulls, so checking each pull's new records suffices.
+fn check_logged_keys(records: &[(u64, LogRecord)], keys: &TrustedKeys) -> Result<(), ClientError> {
+    for (index, r) in records {
+        let LogRecord::Key {
+            role,
+            serial,
+            keyid,
+            ..
+        } = r
+        else {
+            continue;
+        };
+        let served = &keys.get(*role).statement;
+        if *serial > served.serial || (*serial == served.serial && *keyid != served.keyid) {
+            return Err(ClientError::KeyBehindLog {
+                role: *role,
+                index: *index,
+                logged: *serial,
+                logged_keyid: keyid.clone(),
+                served: served.serial,
+                served_keyid: served.keyid.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn check_shard_bytes(bin: u8, reference: &ShardRef, bytes: &[u8]) -> Result<(), ClientError> {
     let got = Digest::of(bytes);
     if got != reference.sha256 || bytes.len() as u64 != reference.size {
@@ -1063,7 +1167,18 @@ fn check_against_log(
             status: Status::Active,
         });
         match r {
-            LogRecord::Publish { .. } => slot.publish = Some((*i, r)),
+            LogRecord::Publish { name, version, .. } => {
+                if let Some((first, _)) = slot.publish {
+                    return Err(ClientError::NotLogged {
+                        name: name.clone(),
+                        version: version.clone(),
+                        reason: format!(
+                            "the log publishes it twice (records {first} and {i}); a version is published once"
+                        ),
+                    });
+                }
+                slot.publish = Some((*i, r));
+            }
             LogRecord::Yank { .. } => slot.status = slot.status.max(Status::Yanked),
             LogRecord::Revoke { .. } => slot.status = Status::Revoked,
             LogRecord::Key { .. } => {}
@@ -1098,6 +1213,11 @@ fn check_against_log(
             Some(_) => {}
         }
     }
+    let added: std::collections::BTreeSet<(&str, &str)> = changed
+        .iter()
+        .filter(|(_, added)| *added)
+        .map(|(e, _)| (e.name.as_str(), e.version.as_str()))
+        .collect();
     for ((name, version), l) in &logged {
         let bin = crate::catalog::model::shard_of(name) as usize;
         let entry = shards[bin]
@@ -1108,24 +1228,45 @@ fn check_against_log(
                 version: (*version).to_owned(),
                 reason: "the log records a change the catalog does not show".into(),
             })?;
+        if let Some((index, _)) = l.publish
+            && !added.contains(&(*name, *version))
+        {
+            return Err(not_logged(
+                entry,
+                format!(
+                    "the log publishes it again at record {index}, but it was already listed; a version is published once"
+                ),
+            ));
+        }
         if let Some((
             index,
             LogRecord::Publish {
                 manifest_sha256,
                 image,
                 tool_surface,
+                entry_sha256,
+                at,
                 ..
             },
         )) = l.publish
         {
+            let whole = entry.immutable_sha256().map_err(|e| {
+                not_logged(entry, format!("its immutable fields cannot be hashed: {e}"))
+            })?;
             let field = if entry.manifest_sha256 != *manifest_sha256 {
                 Some("manifestSha256")
             } else if entry.image != *image {
                 Some("image")
             } else if entry.tool_surface != *tool_surface {
                 Some("toolSurface")
+            } else if entry.published_at != *at {
+                Some("publishedAt")
             } else if entry.log_index != index {
                 Some("logIndex")
+            } else if whole != *entry_sha256 {
+                // The named fields agree: the signer, runtime hints or
+                // `toolsChanged` differ from what the log committed to.
+                Some("signer, runtime or toolsChanged (the entry's hash)")
             } else {
                 None
             };
@@ -1165,6 +1306,9 @@ pub fn verify_manifest(
     };
     let value: serde_json::Value =
         serde_json::from_slice(manifest_json).map_err(|e| err(format!("not JSON: {e}")))?;
+    // A repeated key would let this parser and another read two manifests
+    // from bytes that hash to the one the catalog pins.
+    crate::manifest::check_unique_keys(manifest_json).map_err(err)?;
     let got = manifest_digest(&value).map_err(|e| err(e.to_string()))?;
     if got != entry.manifest_sha256 {
         return Err(err(format!(
@@ -1201,6 +1345,13 @@ pub fn verify_manifest(
         return Err(err(format!(
             "its tool surface is {}, the catalog pins {}",
             rebuilt.tool_surface, entry.tool_surface
+        )));
+    }
+    if rebuilt.runtime != entry.runtime {
+        return Err(err(format!(
+            "it declares runtime {}, the catalog lists {}",
+            serde_json::to_string(&rebuilt.runtime).unwrap_or_default(),
+            serde_json::to_string(&entry.runtime).unwrap_or_default()
         )));
     }
     Ok(manifest)

@@ -231,13 +231,46 @@ impl StateDir {
         Ok(())
     }
 
-    /// Every version of `name` in the accepted catalog.
-    pub fn versions(&self, name: &str) -> Result<Vec<Entry>, ClientError> {
+    /// Takes the directory's lock: one pull at a time loads, verifies and
+    /// commits, so two pulls cannot commit out of order (the later-verified
+    /// older catalog over the newer one). Held until the guard is dropped;
+    /// waits when another process holds it.
+    pub fn lock(&self) -> Result<StateLock, ClientError> {
+        let path = self.dir.join("lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| ClientError::State(format!("cannot open {}: {e}", path.display())))?;
+        file.lock()
+            .map_err(|e| ClientError::State(format!("cannot lock {}: {e}", path.display())))?;
+        Ok(StateLock { _file: file })
+    }
+
+    /// Every version of `name` in the accepted catalog, as of `now`. An
+    /// accepted index that has expired (beyond `skew`) is refused here as in a
+    /// pull: a gateway that can no longer pull must not go on installing from
+    /// what it saw last (freeze).
+    pub fn versions(
+        &self,
+        name: &str,
+        now: Timestamp,
+        skew: jiff::SignedDuration,
+    ) -> Result<Vec<Entry>, ClientError> {
         let Some(state) = self.load()? else {
             return Err(ClientError::State(
                 "no catalog has been pulled into this state directory yet".into(),
             ));
         };
+        if now > state.expires.saturating_add(skew).unwrap_or(state.expires) {
+            return Err(ClientError::Expired {
+                version: state.catalog_version,
+                expires: state.expires,
+                now,
+                skew_seconds: skew.as_secs(),
+            });
+        }
         let index = state.index_payload()?;
         let bin = shard_of(name);
         let reference = &index.shards[bin as usize];
@@ -255,6 +288,12 @@ impl StateDir {
             .filter(|e| e.name == name)
             .collect())
     }
+}
+
+/// The lock of a state directory ([`StateDir::lock`]); released when dropped.
+#[derive(Debug)]
+pub struct StateLock {
+    _file: std::fs::File,
 }
 
 impl LocalShards for StateDir {
@@ -275,8 +314,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ClientError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut f = std::fs::File::create(&tmp).map_err(|e| err("create a temporary file for", e))?;
+    // Unique per process, thread and call, and never an existing file.
+    static SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = dir.join(format!(
+        ".{name}.{}.{nanos}.{}.tmp",
+        std::process::id(),
+        SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(|e| err("create a temporary file for", e))?;
     f.write_all(bytes)
         .and_then(|()| f.sync_all())
         .map_err(|e| err("write", e))?;
