@@ -571,16 +571,26 @@ fn secrets_of_two_servers_with_one_name_stay_apart_in_compose_and_toolhive() {
 #[test]
 fn a_directory_holding_a_socket_is_never_mounted() {
     let dir = tempfile::tempdir().unwrap();
-    let _listener = std::os::unix::net::UnixListener::bind(dir.path().join("agent")).unwrap();
-    let options = ProfileOptions {
-        mount_sources: [("/data".to_owned(), dir.path().to_str().unwrap().to_owned())].into(),
-        ..Default::default()
-    };
-    match profile(&rich(), &options) {
-        Err(ProfileError::OverrideInvalid { reason, .. }) => {
-            assert!(reason.contains("socket"), "{reason}")
+    let nested = dir.path().join("nested/sub");
+    std::fs::create_dir_all(&nested).unwrap();
+    let _listener = std::os::unix::net::UnixListener::bind(dir.path().join("api")).unwrap();
+    let _deeper = std::os::unix::net::UnixListener::bind(nested.join("d.sock")).unwrap();
+    // The directory, a directory two levels above a socket, and the socket itself.
+    for host in [
+        dir.path().to_path_buf(),
+        dir.path().join("nested"),
+        dir.path().join("api"),
+    ] {
+        let options = ProfileOptions {
+            mount_sources: [("/data".to_owned(), host.to_str().unwrap().to_owned())].into(),
+            ..Default::default()
+        };
+        match profile(&rich(), &options) {
+            Err(ProfileError::OverrideInvalid { reason, .. }) => {
+                assert!(reason.contains("socket"), "{reason}")
+            }
+            other => panic!("{}: {other:?}", host.display()),
         }
-        other => panic!("{other:?}"),
     }
 }
 
@@ -1005,6 +1015,9 @@ fn egress_to_loopback_and_link_local_addresses_is_warned() {
         "169.254.10.1",
         "[fd20:ce::254]:80",
         "[fd00:ec2::23]:80",
+        "[fd00:a9fe:a9fe::1]:80",
+        "[fd00:42::42]:80",
+        "[fe80::a9fe:a9fe]",
     ] {
         let mut doc = rich();
         ext(&mut doc)["network"] = json!({ "egress": [entry] });

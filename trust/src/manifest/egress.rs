@@ -121,8 +121,15 @@ impl EgressRule {
                         Some("the loopback address")
                     } else if v6.is_unspecified() {
                         Some("the unspecified address (this host)")
-                    } else if matches!(v6.segments(), [0xfd00, 0xec2, ..] | [0xfd20, 0xce, ..]) {
-                        // EC2 and EKS (fd00:ec2::/32), Google Cloud (fd20:ce::/32).
+                    } else if matches!(
+                        v6.segments(),
+                        [0xfd00, 0xec2, ..] | [0xfd20, 0xce, ..] | [0xfd00, 0xa9fe, 0xa9fe, ..]
+                    ) || v6 == Ipv6Addr::new(0xfd00, 0x42, 0, 0, 0, 0, 0, 0x42)
+                        || v6 == Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0xa9fe, 0xa9fe)
+                    {
+                        // EC2 and EKS (fd00:ec2::/32), Google Cloud (fd20:ce::/32),
+                        // Akamai/Linode (fd00:a9fe:a9fe::/48, fe80::a9fe:a9fe),
+                        // Scaleway (fd00:42::42).
                         Some(METADATA)
                     } else if (v6.segments()[0] & 0xffc0) == 0xfe80 {
                         Some("a link-local address")

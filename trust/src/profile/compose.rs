@@ -5,7 +5,7 @@
 //! like docker, cannot express an egress allowlist: the service joins an
 //! internal network whose only exit is the gateway's egress proxy.
 
-use super::docker::{NetworkKind, format_cpus, network_mode, secret_file_setup};
+use super::docker::{NO_HOST_ADDRESS, NetworkKind, format_cpus, network_mode, secret_file_setup};
 use super::{Format, MountSource, ProfileError, RuntimeProfile, SecretDelivery, comment_header};
 use crate::finding::Finding;
 use serde_json::{Map, Value, json};
@@ -44,7 +44,10 @@ pub(super) fn render(
     let mut networks = Map::new();
     if kind == NetworkKind::Internal {
         svc.insert("networks".into(), json!([network]));
-        networks.insert(network.clone(), json!({ "internal": true }));
+        networks.insert(
+            network.clone(),
+            json!({ "internal": true, "driver_opts": { NO_HOST_ADDRESS: "true" } }),
+        );
     } else if kind == NetworkKind::Open {
         svc.insert("networks".into(), json!([network]));
         networks.insert(

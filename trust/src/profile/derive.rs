@@ -517,23 +517,46 @@ fn host_mount_problem(host: &str) -> Option<String> {
     {
         return Some(format!("it resolves to `{real_str}` on this host: {why}"));
     }
-    sockets_in(&real)
+    // Where it exists, it is a directory or a regular file: never a socket,
+    // a device or a FIFO, whatever it is called.
+    if let Ok(meta) = std::fs::metadata(&real)
+        && !meta.is_dir()
+        && !meta.is_file()
+    {
+        return Some(format!(
+            "`{real_str}` on this host is neither a directory nor a regular file (a socket, a device or a FIFO)"
+        ));
+    }
+    let mut budget = 4096;
+    sockets_in(&real, 3, &mut budget)
 }
 
-/// A directory on the rendering host that holds a socket (of the first 4096
-/// entries): a host service listening there is a way out of the container,
-/// whatever the directory is called.
-fn sockets_in(dir: &std::path::Path) -> Option<String> {
+/// A socket in a directory on the rendering host, `depth` levels down, of at
+/// most `budget` entries: a host service listening there is a way out of the
+/// container, whatever the directory is called.
+fn sockets_in(dir: &std::path::Path, depth: u32, budget: &mut usize) -> Option<String> {
     use std::os::unix::fs::FileTypeExt;
     let entries = std::fs::read_dir(dir).ok()?;
-    entries.take(4096).flatten().find_map(|e| {
-        e.file_type().ok().filter(|t| t.is_socket()).map(|_| {
-            format!(
+    for e in entries.flatten() {
+        if *budget == 0 {
+            return None;
+        }
+        *budget -= 1;
+        let Ok(t) = e.file_type() else { continue };
+        if t.is_socket() {
+            return Some(format!(
                 "it holds the socket `{}` of a host service on this host",
                 e.path().display()
-            )
-        })
-    })
+            ));
+        }
+        if t.is_dir()
+            && depth > 1
+            && let Some(found) = sockets_in(&e.path(), depth - 1, budget)
+        {
+            return Some(found);
+        }
+    }
+    None
 }
 
 fn list_or_none<'a>(items: impl Iterator<Item = &'a str>) -> String {

@@ -30,6 +30,12 @@ pub fn shell_quote(word: &str) -> String {
 }
 
 /// Network name for `--network`, and the warnings that go with it.
+/// Bridge option that leaves the host without an address on the network: an
+/// internal network otherwise still reaches every host service listening on
+/// all addresses, and other containers' published ports, through the
+/// bridge's own address.
+pub(crate) const NO_HOST_ADDRESS: &str = "com.docker.network.bridge.inhibit_ipv4";
+
 /// How a server's network is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NetworkKind {
@@ -56,7 +62,7 @@ pub(crate) fn network_mode(
         if target == "Compose" {
             "declared `internal: true` in this file".to_owned()
         } else {
-            format!("`docker network create --internal {name}`")
+            format!("`docker network create --internal -o {NO_HOST_ADDRESS}=true {name}`")
         }
     };
     match &p.network {
@@ -66,7 +72,7 @@ pub(crate) fn network_mode(
                 codes::HOST_SETUP,
                 RuntimeProfile::ext_pointer("/network"),
                 format!(
-                    "{target}: a {} server without egress still needs the gateway to reach it; it is attached to `{internal}`, an internal network of its own with no route out ({}) that the gateway joins",
+                    "{target}: a {} server without egress still needs the gateway to reach it; it is attached to `{internal}`, an internal network of its own with no route out and no address of the host ({}) that the gateway joins",
                     match p.transport {
                         super::TransportKind::Sse => "sse",
                         _ => "streamable-http",
@@ -105,7 +111,7 @@ pub(crate) fn network_mode(
                 RuntimeProfile::ext_pointer("/network/egress"),
                 "an egress allowlist (a container gets no network or a full one)",
                 &format!(
-                    "the server is attached to `{egress}`, an internal network of its own with no route out ({}); the gateway must run an egress proxy on it admitting only {} and point the server at it (HTTPS_PROXY/HTTP_PROXY), or the server has no network at all",
+                    "the server is attached to `{egress}`, an internal network of its own with no route out and no address of the host ({}); the gateway must run an egress proxy on it admitting only {} and point the server at it (HTTPS_PROXY/HTTP_PROXY), or the server has no network at all",
                     create(&egress),
                     list.join(", ")
                 ),

@@ -22,8 +22,15 @@ pub const PIDS_ANNOTATION: &str = "dev.mcp-trust/pids-limit";
 /// IPv4 ranges an any-host rule never admits: link-local (every cloud's
 /// metadata and credential endpoints) and the other metadata addresses.
 const METADATA_V4: [&str; 3] = ["169.254.0.0/16", "100.100.100.200/32", "168.63.129.16/32"];
-/// IPv6 ranges an any-host rule never admits: link-local, EC2/EKS and Google Cloud metadata.
-const METADATA_V6: [&str; 3] = ["fe80::/10", "fd00:ec2::/32", "fd20:ce::/32"];
+/// IPv6 ranges an any-host rule never admits: link-local, and the metadata
+/// services of EC2/EKS, Google Cloud, Akamai/Linode and Scaleway.
+const METADATA_V6: [&str; 5] = [
+    "fe80::/10",
+    "fd00:ec2::/32",
+    "fd20:ce::/32",
+    "fd00:a9fe:a9fe::/48",
+    "fd00:42::42/128",
+];
 /// Label of the gateway's pods: the only ones an HTTP server's NetworkPolicy
 /// admits connections from.
 pub const GATEWAY_LABEL: &str = "dev.mcp-trust/gateway";

@@ -472,7 +472,7 @@ fn kubernetes_host_names_go_to_the_fqdn_annotation() {
     assert!(egress.contains(&json!({
         "to": [
             { "ipBlock": { "cidr": "0.0.0.0/0", "except": ["169.254.0.0/16", "100.100.100.200/32", "168.63.129.16/32"] } },
-            { "ipBlock": { "cidr": "::/0", "except": ["fe80::/10", "fd00:ec2::/32", "fd20:ce::/32"] } },
+            { "ipBlock": { "cidr": "::/0", "except": ["fe80::/10", "fd00:ec2::/32", "fd20:ce::/32", "fd00:a9fe:a9fe::/48", "fd00:42::42/128"] } },
         ],
         "ports": [{ "protocol": "TCP", "port": 8081 }],
     })));
