@@ -595,6 +595,87 @@ fn a_directory_holding_a_socket_is_never_mounted() {
 }
 
 #[test]
+fn a_secret_file_from_the_operator_is_one_regular_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let _listener = std::os::unix::net::UnixListener::bind(dir.path().join("x.sock")).unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", dir.path().join("envlink")).unwrap();
+    for file in [
+        dir.path().to_str().unwrap().to_owned(),
+        dir.path().join("x.sock").to_str().unwrap().to_owned(),
+        "/dev/mem".to_owned(),
+        "/proc/self/environ".to_owned(),
+        "//proc/self/environ".to_owned(),
+        "/./sys/kernel/notes".to_owned(),
+        "/var/run/docker.sock".to_owned(),
+        "/run/containerd/containerd.sock.ttrpc".to_owned(),
+        dir.path().join("envlink").to_str().unwrap().to_owned(),
+    ] {
+        let options = ProfileOptions {
+            secret_files: [("TOKEN".to_owned(), file.clone())].into(),
+            ..Default::default()
+        };
+        assert!(
+            matches!(
+                profile(&rich(), &options),
+                Err(ProfileError::OverrideInvalid {
+                    flag: "--secret",
+                    ..
+                })
+            ),
+            "{file}"
+        );
+    }
+    // A regular file, or one the gateway will write later, is fine.
+    let token = dir.path().join("token");
+    std::fs::write(&token, "x").unwrap();
+    for file in [token, dir.path().join("later")] {
+        let options = ProfileOptions {
+            secret_files: [("TOKEN".to_owned(), file.to_str().unwrap().to_owned())].into(),
+            ..Default::default()
+        };
+        profile(&rich(), &options).unwrap();
+    }
+}
+
+#[test]
+fn volumes_start_empty_never_a_copy_of_the_image() {
+    let p = profile(&rich(), &ProfileOptions::default()).unwrap();
+    let docker = p.render(Format::Docker).unwrap().document;
+    let argv: Vec<&str> = docker
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let volumes: Vec<&str> = argv
+        .windows(2)
+        .filter(|w| w[0] == "-v")
+        .map(|w| w[1])
+        .collect();
+    assert!(!volumes.is_empty(), "{argv:?}");
+    assert!(volumes.iter().all(|v| v.ends_with("nocopy")), "{volumes:?}");
+    assert!(
+        !argv.iter().any(|a| a.starts_with("type=volume")),
+        "{argv:?}"
+    );
+    let compose = p.render(Format::Compose).unwrap().document;
+    let svc = compose["services"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap();
+    assert!(
+        svc["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["type"] == "volume")
+            .all(|v| v["volume"]["nocopy"] == true)
+    );
+}
+
+#[test]
 fn servers_never_share_a_network() {
     let mut a = rich();
     let mut b = rich();

@@ -76,6 +76,7 @@ pub(super) fn render(
                     "source": name,
                     "target": m.container_path,
                     "read_only": m.read_only,
+                    "volume": { "nocopy": true },
                 })
             }
         };

@@ -432,6 +432,13 @@ fn check_overrides(sec: &SecurityExtension, options: &ProfileOptions) -> Result<
             value: format!("{name}={file}"),
             reason,
         })?;
+        if let Some(reason) = secret_file_problem(file) {
+            return Err(ProfileError::OverrideInvalid {
+                flag: "--secret",
+                value: format!("{name}={file}"),
+                reason,
+            });
+        }
     }
     let declared_mounts: BTreeSet<&str> = sec
         .filesystem
@@ -485,33 +492,99 @@ fn check_user(uid: u32, options: &ProfileOptions) -> Result<(), ProfileError> {
     Err(ProfileError::UserNeedsApproval { uid, why })
 }
 
+/// Why a host file may not be bound as a secret: a secret is one file. A
+/// directory would hand over all it holds, and a socket, device or FIFO is a
+/// way to a host service; read-only does not stop `connect()` on a socket.
+/// Checked as written, lexically normalised and after the rendering host
+/// resolves symbolic links; a file that does not exist yet (the gateway
+/// writes it later) must not be in a kernel filesystem or carry a socket name.
+/// Other directories (`/etc`, a home) are the operator's choice for secrets.
+fn secret_file_problem(file: &str) -> Option<String> {
+    // As written, lexically normalised (`//proc`, `/./proc`), and once the
+    // rendering host resolves symbolic links.
+    let mut spellings = vec![lexical(file)];
+    if let Some(real) = resolved(file) {
+        spellings.push(lexical(&real));
+    }
+    for path in &spellings {
+        if ["/proc", "/sys", "/dev"]
+            .iter()
+            .any(|r| path == r || path.starts_with(&format!("{r}/")))
+        {
+            return Some(format!(
+                "`{path}` is in a kernel filesystem (/proc, /sys, /dev), not a file of secrets"
+            ));
+        }
+        let last = path.rsplit('/').next().unwrap_or_default();
+        if last.ends_with(".sock")
+            || last.ends_with(".socket")
+            || last.ends_with("_socket")
+            || last.ends_with("-socket")
+            || last.contains(".sock.")
+            || last == "sock"
+            || last == "socket"
+        {
+            return Some(format!(
+                "`{path}` is named like a socket; a secret is a regular file"
+            ));
+        }
+    }
+    match std::fs::metadata(file) {
+        Ok(meta) if !meta.is_file() => Some(format!(
+            "`{file}` on this host is not a regular file (a directory, socket, device or FIFO); a secret is one file"
+        )),
+        _ => None,
+    }
+}
+
+/// `p` with empty and `.` components dropped and `..` applied, lowercase.
+fn lexical(p: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    format!("/{}", parts.join("/")).to_ascii_lowercase()
+}
+
+/// `host` with symbolic links resolved on this host, up to its deepest
+/// existing ancestor (the rest appended as written).
+fn resolved(host: &str) -> Option<String> {
+    let path = std::path::Path::new(host);
+    let mut existing = path;
+    let mut rest = Vec::new();
+    let mut real = loop {
+        match std::fs::canonicalize(existing) {
+            Ok(real) => break real,
+            Err(_) => match (existing.parent(), existing.file_name()) {
+                (Some(parent), Some(name)) => {
+                    rest.push(name.to_owned());
+                    existing = parent;
+                }
+                _ => return None,
+            },
+        }
+    };
+    for name in rest.iter().rev() {
+        real.push(name);
+    }
+    real.to_str().map(str::to_owned)
+}
+
 /// Why a host path may not be mounted: as written, or once the rendering
 /// host resolves its symbolic links (a `/srv/data` that links to `/etc`).
 fn host_mount_problem(host: &str) -> Option<String> {
     if let Some(why) = sensitive_host_path(host) {
         return Some(why);
     }
-    let path = std::path::Path::new(host);
-    // The deepest existing ancestor is resolved; the rest is appended as written.
-    let mut existing = path;
-    let mut rest = Vec::new();
-    let real = loop {
-        match std::fs::canonicalize(existing) {
-            Ok(real) => break Some(real),
-            Err(_) => match (existing.parent(), existing.file_name()) {
-                (Some(parent), Some(name)) => {
-                    rest.push(name.to_owned());
-                    existing = parent;
-                }
-                _ => break None,
-            },
-        }
-    };
-    let mut real = real?;
-    for name in rest.iter().rev() {
-        real.push(name);
-    }
-    let real_str = real.to_str()?;
+    let real_str = resolved(host)?;
+    let real = std::path::PathBuf::from(&real_str);
+    let real_str = real_str.as_str();
     if real_str != host.trim_end_matches('/')
         && let Some(why) = sensitive_host_path(real_str)
     {

@@ -169,15 +169,27 @@ fn argv_groups(p: &RuntimeProfile, warnings: &mut Vec<Finding>) -> Vec<Vec<Strin
     opt("--pids-limit", p.resources.pids.to_string());
     opt("--network", network_mode(p, "docker", warnings).0);
     for m in &p.mounts {
-        let mut spec = match &m.source {
-            MountSource::HostPath(h) => format!("type=bind,source={h}"),
-            MountSource::Volume(v) => format!("type=volume,source={v}"),
-        };
-        spec.push_str(&format!(",target={}", m.container_path));
-        if m.read_only {
-            spec.push_str(",readonly");
+        match &m.source {
+            MountSource::HostPath(h) => {
+                let mut spec = format!("type=bind,source={h},target={}", m.container_path);
+                if m.read_only {
+                    spec.push_str(",readonly");
+                }
+                opt("--mount", spec);
+            }
+            // `nocopy`: a new volume starts empty instead of a copy of the
+            // image's directory, so it only ever holds what a server wrote.
+            // `-v` because podman's `--mount type=volume` has no such option;
+            // the name and path cannot hold `:` or `,`.
+            MountSource::Volume(v) => opt(
+                "-v",
+                format!(
+                    "{v}:{}:{}nocopy",
+                    m.container_path,
+                    if m.read_only { "ro," } else { "" }
+                ),
+            ),
         }
-        opt("--mount", spec);
     }
     for s in &p.secrets {
         match &s.delivery {

@@ -42,11 +42,22 @@ pub(super) fn render(
     }
     let mut volumes = Vec::new();
     for m in &p.mounts {
-        let source = match &m.source {
-            MountSource::HostPath(h) | MountSource::Volume(h) => h,
+        let spec = match &m.source {
+            MountSource::HostPath(h) => {
+                format!(
+                    "{h}:{}{}",
+                    m.container_path,
+                    if m.read_only { ":ro" } else { "" }
+                )
+            }
+            // A volume of the server's own starts empty, never a copy of the image's directory.
+            MountSource::Volume(v) => format!(
+                "{v}:{}:{}nocopy",
+                m.container_path,
+                if m.read_only { "ro," } else { "" }
+            ),
         };
-        let ro = if m.read_only { ":ro" } else { "" };
-        volumes.push(format!("{source}:{}{ro}", m.container_path));
+        volumes.push(spec);
     }
     let mut secrets = Vec::new();
     for (i, s) in p.secrets.iter().enumerate() {

@@ -163,14 +163,16 @@ fn mounts_are_read_only_unless_declared_read_write() {
     assert!(p.mounts[1].read_only);
     let a = argv(&p);
     let volume = |path: &str| derive::mount_identifier("io.github.acme/weather", path);
-    assert!(a.contains(&format!(
-        "type=volume,source={},target=/data",
-        volume("/data")
-    )));
-    assert!(a.contains(&format!(
-        "type=volume,source={},target=/config,readonly",
-        volume("/config")
-    )));
+    assert!(has_pair(
+        &a,
+        "-v",
+        &format!("{}:/data:nocopy", volume("/data"))
+    ));
+    assert!(has_pair(
+        &a,
+        "-v",
+        &format!("{}:/config:ro,nocopy", volume("/config"))
+    ));
 }
 
 #[test]
