@@ -1137,6 +1137,19 @@ fn the_state_directory_admits_one_pull_at_a_time() {
     ));
     drop(held);
     other.try_lock().unwrap();
+    // A second pull waits, then fails naming the lock, rather than hanging forever.
+    let err = gw
+        .state
+        .lock_within(std::time::Duration::from_millis(300))
+        .unwrap_err();
+    assert!(
+        matches!(&err, ClientError::State(why) if why.contains("another pull holds")),
+        "{err}"
+    );
+    drop(other);
+    gw.state
+        .lock_within(std::time::Duration::from_millis(300))
+        .unwrap();
 }
 
 #[test]

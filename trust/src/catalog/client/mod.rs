@@ -498,7 +498,26 @@ impl<F: Fetcher> Client<F> {
 
     /// Fetches and verifies the catalog against `previous` (the last accepted
     /// state, `None` for a first pull) and the shards held in `local`.
+    ///
+    /// Key statements are fetched before the index and the log, so a key
+    /// rotation that lands between the two requests looks like a retired key
+    /// (`KeyBehindLog`) or an unknown one (`IndexSignature(UnknownKey)`):
+    /// those two are tried once more from the start before they are reported.
     pub fn pull(
+        &self,
+        previous: Option<&State>,
+        local: &dyn LocalShards,
+    ) -> Result<Pulled, ClientError> {
+        match self.pull_once(previous, local) {
+            Err(ClientError::KeyBehindLog { .. })
+            | Err(ClientError::IndexSignature(DsseError::UnknownKey { .. })) => {
+                self.pull_once(previous, local)
+            }
+            other => other,
+        }
+    }
+
+    fn pull_once(
         &self,
         previous: Option<&State>,
         local: &dyn LocalShards,

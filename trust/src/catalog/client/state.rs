@@ -21,6 +21,8 @@ use std::path::{Path, PathBuf};
 
 /// Format number of `state.json`.
 pub const STATE_FORMAT: u32 = 1;
+/// How long [`StateDir::lock`] waits for another pull to finish.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 /// Largest `state.json` read.
 const MAX_STATE_BYTES: u64 = 1 << 20;
 
@@ -234,8 +236,14 @@ impl StateDir {
     /// Takes the directory's lock: one pull at a time loads, verifies and
     /// commits, so two pulls cannot commit out of order (the later-verified
     /// older catalog over the newer one). Held until the guard is dropped;
-    /// waits when another process holds it.
+    /// waits up to [`LOCK_WAIT`] for another process to release it, then
+    /// fails naming the lock file (a hung pull must not pile others up).
     pub fn lock(&self) -> Result<StateLock, ClientError> {
+        self.lock_within(LOCK_WAIT)
+    }
+
+    /// [`StateDir::lock`], waiting at most `wait`.
+    pub fn lock_within(&self, wait: std::time::Duration) -> Result<StateLock, ClientError> {
         let path = self.dir.join("lock");
         let file = std::fs::OpenOptions::new()
             .create(true)
@@ -243,9 +251,28 @@ impl StateDir {
             .write(true)
             .open(&path)
             .map_err(|e| ClientError::State(format!("cannot open {}: {e}", path.display())))?;
-        file.lock()
-            .map_err(|e| ClientError::State(format!("cannot lock {}: {e}", path.display())))?;
-        Ok(StateLock { _file: file })
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(StateLock { _file: file }),
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(ClientError::State(format!(
+                        "another pull holds {} (waited {} s); if no pull is running, a process that holds it is hung",
+                        path.display(),
+                        wait.as_secs()
+                    )));
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(ClientError::State(format!(
+                        "cannot lock {}: {e}",
+                        path.display()
+                    )));
+                }
+            }
+        }
     }
 
     /// Every version of `name` in the accepted catalog, as of `now`. An
