@@ -524,6 +524,35 @@ pub const CREDENTIAL_DIRS: &[&str] = &[
     ".git-credentials",
 ];
 
+/// `p` lowercase, absolute, with empty and `.` components dropped and `..`
+/// applied: `/SRV/./x//../etc` is `/etc`.
+pub fn lexical_path(p: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    let lower = p.to_lowercase();
+    for seg in lower.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// A file name (lowercase) that names a socket: `*.sock`, `*.socket`,
+/// `*_socket`, `*-socket`, `sock`, `socket`, or `*.sock.*` (`containerd.sock.ttrpc`).
+pub fn is_socket_name(name: &str) -> bool {
+    name.ends_with(".sock")
+        || name.ends_with(".socket")
+        || name.ends_with("_socket")
+        || name.ends_with("-socket")
+        || name.contains(".sock.")
+        || name == "sock"
+        || name == "socket"
+}
+
 /// True when `host` is or is under a sensitive root, is a shared system
 /// directory, passes through a credential directory, or names a socket.
 pub fn is_sensitive_host_path(host: &str) -> bool {
@@ -535,18 +564,7 @@ pub fn is_sensitive_host_path(host: &str) -> bool {
 /// `/etc`), so no spelling walks around the list; symbolic links on the
 /// rendering host are resolved by the profile renderer.
 pub fn sensitive_host_path(host: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    let lower = host.to_lowercase();
-    for seg in lower.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            s => parts.push(s),
-        }
-    }
-    let norm = format!("/{}", parts.join("/"));
+    let norm = lexical_path(host);
     if SENSITIVE_HOST_DIRS.contains(&norm.as_str()) {
         return Some(format!(
             "`{norm}` holds every other service's data; bind a directory made for the server"
@@ -592,12 +610,7 @@ pub fn sensitive_host_path(host: &str) -> Option<String> {
         ));
     }
     if let Some(last) = segments.last()
-        && (last.ends_with(".sock")
-            || last.ends_with(".socket")
-            || last.ends_with("_socket")
-            || last.ends_with("-socket")
-            || *last == "sock"
-            || *last == "socket")
+        && is_socket_name(last)
     {
         return Some(format!(
             "`{last}` is a socket name: a socket of a host service is a way out of the container"

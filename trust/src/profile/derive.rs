@@ -12,7 +12,7 @@ use super::{
 use crate::finding::{Finding, pointer_token};
 use crate::image::{Digest, PinnedImage};
 use crate::manifest::egress::EgressRule;
-use crate::manifest::rules::sensitive_host_path;
+use crate::manifest::rules::{is_socket_name, lexical_path, sensitive_host_path};
 use crate::manifest::{
     Access, DEFAULT_CPUS, DEFAULT_MEMORY_BYTES, DEFAULT_PIDS, DEFAULT_USER, Manifest, Network,
     Package, ProvenancePolicy, Report, SecretMode, SecurityExtension, ValidateOptions,
@@ -502,9 +502,9 @@ fn check_user(uid: u32, options: &ProfileOptions) -> Result<(), ProfileError> {
 fn secret_file_problem(file: &str) -> Option<String> {
     // As written, lexically normalised (`//proc`, `/./proc`), and once the
     // rendering host resolves symbolic links.
-    let mut spellings = vec![lexical(file)];
+    let mut spellings = vec![lexical_path(file)];
     if let Some(real) = resolved(file) {
-        spellings.push(lexical(&real));
+        spellings.push(lexical_path(&real));
     }
     for path in &spellings {
         if ["/proc", "/sys", "/dev"]
@@ -515,15 +515,7 @@ fn secret_file_problem(file: &str) -> Option<String> {
                 "`{path}` is in a kernel filesystem (/proc, /sys, /dev), not a file of secrets"
             ));
         }
-        let last = path.rsplit('/').next().unwrap_or_default();
-        if last.ends_with(".sock")
-            || last.ends_with(".socket")
-            || last.ends_with("_socket")
-            || last.ends_with("-socket")
-            || last.contains(".sock.")
-            || last == "sock"
-            || last == "socket"
-        {
+        if is_socket_name(path.rsplit('/').next().unwrap_or_default()) {
             return Some(format!(
                 "`{path}` is named like a socket; a secret is a regular file"
             ));
@@ -535,21 +527,6 @@ fn secret_file_problem(file: &str) -> Option<String> {
         )),
         _ => None,
     }
-}
-
-/// `p` with empty and `.` components dropped and `..` applied, lowercase.
-fn lexical(p: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            s => parts.push(s),
-        }
-    }
-    format!("/{}", parts.join("/")).to_ascii_lowercase()
 }
 
 /// `host` with symbolic links resolved on this host, up to its deepest
