@@ -120,14 +120,7 @@ pub fn check_pending(held: &[KeyStatement], pending: &Pending) -> Result<(), Str
         };
         let slot = logged.entry((name.clone(), version.clone())).or_default();
         match &record {
-            LogRecord::Publish {
-                manifest_sha256,
-                image,
-                tool_surface,
-                entry_sha256,
-                at,
-                ..
-            } => {
+            LogRecord::Publish { .. } => {
                 if let Some(first) = slot.publish {
                     return fail(format!(
                         "{name} {version} is published a second time (first at log leaf {first}); a version is published once"
@@ -143,26 +136,10 @@ pub fn check_pending(held: &[KeyStatement], pending: &Pending) -> Result<(), Str
                 let Some(entry) = stored.get(&(name.as_str(), version.as_str())) else {
                     return fail(format!("{name} {version} is published but not stored"));
                 };
-                let whole = entry
-                    .immutable_sha256()
-                    .map_err(|e| format!("log leaf {index}: {e}"))?;
-                let differs = if entry.log_index != index {
-                    Some(format!("logIndex {}", entry.log_index))
-                } else if entry.manifest_sha256 != *manifest_sha256 {
-                    Some(format!("manifestSha256 {}", entry.manifest_sha256))
-                } else if entry.image != *image {
-                    Some(format!("image {}", entry.image))
-                } else if entry.tool_surface != *tool_surface {
-                    Some(format!("toolSurface {}", entry.tool_surface))
-                } else if entry.published_at != *at {
-                    Some(format!("publishedAt {}", entry.published_at))
-                } else if whole != *entry_sha256 {
-                    Some(format!(
-                        "entrySha256 {whole} (its signer, runtime hints or toolsChanged), the record says {entry_sha256}"
-                    ))
-                } else {
-                    None
-                };
+                let differs = record
+                    .publish_differs(entry, index)
+                    .map_err(|e| format!("log leaf {index}: {e}"))?
+                    .map(|(field, value)| format!("{field} {value}"));
                 if let Some(field) = differs {
                     return fail(format!(
                         "the publish record of {name} {version} does not match the stored version, whose entry has {field}"

@@ -170,48 +170,27 @@ impl Metrics {
                 h.count
             );
         }
-        let _ = writeln!(
-            out,
-            "# HELP mcp_registry_publishes_total Publish attempts by outcome."
+        counter_family(
+            &mut out,
+            "mcp_registry_publishes_total",
+            "Publish attempts by outcome.",
+            "outcome",
+            &inner.publishes,
         );
-        let _ = writeln!(out, "# TYPE mcp_registry_publishes_total counter");
-        for (outcome, n) in &inner.publishes {
-            let _ = writeln!(
-                out,
-                "mcp_registry_publishes_total{{outcome=\"{}\"}} {n}",
-                escape(outcome)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP mcp_registry_verification_failures_total Image verification failures by stage."
+        counter_family(
+            &mut out,
+            "mcp_registry_verification_failures_total",
+            "Image verification failures by stage.",
+            "stage",
+            &inner.verification_failures,
         );
-        let _ = writeln!(
-            out,
-            "# TYPE mcp_registry_verification_failures_total counter"
+        counter_family(
+            &mut out,
+            "mcp_registry_publish_budget_refusals_total",
+            "Publishes refused by a catalog budget, by problem code.",
+            "code",
+            &inner.budget_refusals,
         );
-        for (stage, n) in &inner.verification_failures {
-            let _ = writeln!(
-                out,
-                "mcp_registry_verification_failures_total{{stage=\"{}\"}} {n}",
-                escape(stage)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP mcp_registry_publish_budget_refusals_total Publishes refused by a catalog budget, by problem code."
-        );
-        let _ = writeln!(
-            out,
-            "# TYPE mcp_registry_publish_budget_refusals_total counter"
-        );
-        for (code, n) in &inner.budget_refusals {
-            let _ = writeln!(
-                out,
-                "mcp_registry_publish_budget_refusals_total{{code=\"{}\"}} {n}",
-                escape(code)
-            );
-        }
         if let Some(bytes) = gauges.largest_shard_bytes {
             let _ = writeln!(
                 out,
@@ -231,6 +210,21 @@ impl Metrics {
             gauges.shard_budget_bytes
         );
         out
+    }
+}
+
+/// One counter family with one label: its HELP and TYPE lines, then a line a value.
+fn counter_family(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    label: &str,
+    counts: &BTreeMap<String, u64>,
+) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} counter");
+    for (value, n) in counts {
+        let _ = writeln!(out, "{name}{{{label}=\"{}\"}} {n}", escape(value));
     }
 }
 

@@ -91,6 +91,45 @@ impl LogRecord {
         Ok(leaf_hash(&self.canonical_bytes()?))
     }
 
+    /// For a publish record: the first field in which `entry`, listed at log
+    /// index `index`, differs from what this record commits to — its name in
+    /// the record and the entry's value — or `None` when they agree (and for
+    /// any other kind of record). `entrySha256` covers what the other fields do
+    /// not: the signer, the runtime hints and `toolsChanged`.
+    pub fn publish_differs(
+        &self,
+        entry: &crate::catalog::Entry,
+        index: u64,
+    ) -> Result<Option<(&'static str, String)>, crate::catalog::CatalogError> {
+        let LogRecord::Publish {
+            manifest_sha256,
+            image,
+            tool_surface,
+            entry_sha256,
+            at,
+            ..
+        } = self
+        else {
+            return Ok(None);
+        };
+        let whole = entry.immutable_sha256()?;
+        Ok(if entry.manifest_sha256 != *manifest_sha256 {
+            Some(("manifestSha256", entry.manifest_sha256.to_string()))
+        } else if entry.image != *image {
+            Some(("image", entry.image.clone()))
+        } else if entry.tool_surface != *tool_surface {
+            Some(("toolSurface", entry.tool_surface.to_string()))
+        } else if entry.published_at != *at {
+            Some(("publishedAt", entry.published_at.to_string()))
+        } else if entry.log_index != index {
+            Some(("logIndex", entry.log_index.to_string()))
+        } else if whole != *entry_sha256 {
+            Some(("entrySha256", whole.to_string()))
+        } else {
+            None
+        })
+    }
+
     /// `(name, version)` for records about a server version.
     pub fn server_version(&self) -> Option<(&str, &str)> {
         match self {

@@ -420,7 +420,9 @@ pub const SENSITIVE_HOST_ROOTS: &[&str] = &[
     "/run/crio",
     "/run/podman",
     "/run/mcp-trust",
-    crate::profile::DEFAULT_SECRET_DIR,
+    // Where profiles keep secret files (`profile::DEFAULT_SECRET_DIR`; a
+    // profile test checks the two agree).
+    "/run/mcp-trust/secrets",
     "/var/lib/docker",
     "/var/lib/containers",
     "/var/lib/containerd",

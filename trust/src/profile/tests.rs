@@ -830,3 +830,11 @@ fn a_suggested_host_path_is_never_used_without_the_operator() {
         MountSource::HostPath("/srv/data".into())
     );
 }
+
+#[test]
+fn the_secrets_root_is_a_sensitive_host_path() {
+    assert!(crate::manifest::rules::SENSITIVE_HOST_ROOTS.contains(&DEFAULT_SECRET_DIR));
+    assert!(crate::manifest::rules::is_sensitive_host_path(&format!(
+        "{DEFAULT_SECRET_DIR}/other-server/TOKEN"
+    )));
+}

@@ -1257,39 +1257,17 @@ fn check_against_log(
                 ),
             ));
         }
-        if let Some((
-            index,
-            LogRecord::Publish {
-                manifest_sha256,
-                image,
-                tool_surface,
-                entry_sha256,
-                at,
-                ..
-            },
-        )) = l.publish
-        {
-            let whole = entry.immutable_sha256().map_err(|e| {
+        if let Some((index, record)) = l.publish {
+            let differs = record.publish_differs(entry, index).map_err(|e| {
                 not_logged(entry, format!("its immutable fields cannot be hashed: {e}"))
             })?;
-            let field = if entry.manifest_sha256 != *manifest_sha256 {
-                Some("manifestSha256")
-            } else if entry.image != *image {
-                Some("image")
-            } else if entry.tool_surface != *tool_surface {
-                Some("toolSurface")
-            } else if entry.published_at != *at {
-                Some("publishedAt")
-            } else if entry.log_index != index {
-                Some("logIndex")
-            } else if whole != *entry_sha256 {
-                // The named fields agree: the signer, runtime hints or
+            if let Some((field, _)) = differs {
+                // Past the named fields, the signer, runtime hints or
                 // `toolsChanged` differ from what the log committed to.
-                Some("signer, runtime or toolsChanged (the entry's hash)")
-            } else {
-                None
-            };
-            if let Some(field) = field {
+                let field = match field {
+                    "entrySha256" => "signer, runtime or toolsChanged (the entry's hash)",
+                    other => other,
+                };
                 return Err(not_logged(
                     entry,
                     format!("its {field} differs from the publish record at log index {index}"),
