@@ -194,6 +194,31 @@ pub fn verify(record: &TokenRecord, secret: &str, now: Timestamp) -> Result<(), 
     }
 }
 
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The token's id (audit records name it).
+    pub token_id: String,
+    /// What it may do.
+    pub scope: Scope,
+}
+
+impl Principal {
+    /// True when the token's namespace owns `server_name`.
+    pub fn owns(&self, server_name: &str) -> bool {
+        matches!(&self.scope, Scope::Namespace(ns) if crate::namespace::of_server(server_name) == Some(ns.as_str()))
+    }
+}
+
+/// What a caller that presented an expired token's right secret is told;
+/// `meanwhile` is appended after the time.
+pub fn expired_detail(at: Timestamp, meanwhile: &str) -> String {
+    format!(
+        "the token expired at {}{meanwhile}; ask the registry operator for a new one (`mcp-registry admin token rotate`)",
+        crate::time::format(at)
+    )
+}
+
 /// When the token expired, if it has by `now` (a token is expired from its `expires_at` on).
 pub fn expired_at(record: &TokenRecord, now: Timestamp) -> Option<Timestamp> {
     record.expires_at.filter(|&at| now >= at)

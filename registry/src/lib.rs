@@ -1,8 +1,10 @@
 //! `mcp-registry`: the signed MCP catalog registry. A request enters at
-//! [`router`], is handled in [`handlers`] (one file per resource), manifests
-//! are checked by `mcp_trust::manifest`, images are verified through
-//! [`verify::ImageVerifier`], and bytes hit disk only in [`store`]. The
-//! binary (`main.rs`) reads [`config`] and starts [`server`].
+//! [`router`] and is read and rendered in [`handlers`] (one file per
+//! resource); a publish or a status change is decided in [`publish`] (the
+//! steps in one documented order: manifests checked by `mcp_trust::manifest`,
+//! images verified through [`verify::ImageVerifier`]); bytes hit disk only in
+//! [`store`]; [`catalog`] signs what the store committed. The binary
+//! (`main.rs`) reads [`config`] and starts [`server`].
 
 pub mod admin;
 pub mod auth;
@@ -17,6 +19,7 @@ pub mod metrics;
 pub mod model;
 pub mod namespace;
 pub mod observe;
+pub mod publish;
 pub mod rate_limit;
 pub mod router;
 pub mod server;

@@ -104,6 +104,7 @@ async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
     reload_keys_on_hangup(catalog.clone(), config.catalog_keys.dir.clone());
     let state = AppState::new(&config, store, verifier, catalog);
     let indexed = state
+        .publisher
         .load_tool_index()
         .await
         .context("cannot index the catalog's tools")?;

@@ -316,7 +316,7 @@ impl TestServer {
         });
         let state = AppState::new(&config, store.clone(), verifier, catalog.clone());
         runtime
-            .block_on(state.load_tool_index())
+            .block_on(state.publisher.load_tool_index())
             .unwrap_or_else(|e| panic!("tool index: {e}"));
         let options = ServerOptions {
             header_timeout: config.limits.header_timeout,

@@ -12,10 +12,10 @@ pub mod servers;
 pub mod status;
 
 use crate::auth;
+pub use crate::auth::Principal;
 use crate::config::Limits;
 use crate::error::ApiError;
 use crate::model::{Scope, VersionRecord};
-use crate::namespace;
 use crate::state::AppState;
 use crate::time;
 use axum::body::{Body, Bytes};
@@ -35,15 +35,7 @@ pub const STATUS_META: &str = "dev.mcp-trust/status";
 
 const INVALID_TOKEN: &str = "the bearer token is unknown, malformed or revoked";
 
-/// An authenticated caller.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    /// The token's id (audit records name it).
-    pub token_id: String,
-    /// What it may do.
-    pub scope: Scope,
-}
-
+/// The HTTP edge's view of a caller's rights.
 impl Principal {
     /// 403 unless this is an admin token.
     pub fn require_admin(&self) -> Result<(), ApiError> {
@@ -54,11 +46,6 @@ impl Principal {
                 "this route needs an admin token",
             )),
         }
-    }
-
-    /// True when the token's namespace owns `server_name`.
-    pub fn owns(&self, server_name: &str) -> bool {
-        matches!(&self.scope, Scope::Namespace(ns) if namespace::of_server(server_name) == Some(ns.as_str()))
     }
 }
 
@@ -110,11 +97,68 @@ pub fn token_expired(at: jiff::Timestamp, meanwhile: &str) -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         "token-expired",
-        format!(
-            "the token expired at {}{meanwhile}; ask the registry operator for a new one (`mcp-registry admin token rotate`)",
-            time::format(at)
-        ),
+        auth::expired_detail(at, meanwhile),
     )
+}
+
+/// Renders a refused publish or status change: its status code, problem
+/// code, detail and findings, and counts it in the metrics. An internal
+/// failure is logged in full and answered generically.
+pub fn refused(state: &AppState, rejection: crate::publish::Rejection) -> ApiError {
+    use crate::publish::Rejection as R;
+    use crate::verify::VerifyFailure;
+    let code = rejection.code();
+    match &rejection {
+        R::Verification { failure, .. } => state.metrics.verification_failure(match failure {
+            VerifyFailure::Rejected { stage, .. } => stage.as_str(),
+            VerifyFailure::Unreachable { .. } => "registry-unreachable",
+            VerifyFailure::Unavailable { .. } => "unavailable",
+        }),
+        R::VerificationTimeout { .. } => state.metrics.verification_failure("timeout"),
+        R::OverBudget(_) => state.metrics.budget_refusal(code),
+        R::Internal(detail) => return ApiError::internal(detail),
+        _ => {}
+    }
+    let status = match &rejection {
+        R::TokenRevoked | R::TokenExpired(_) => StatusCode::UNAUTHORIZED,
+        R::AdminToken
+        | R::OutsideNamespace { .. }
+        | R::NamespaceUnknown(_)
+        | R::StatusForbidden { .. } => StatusCode::FORBIDDEN,
+        R::ReasonInvalid { .. } => StatusCode::BAD_REQUEST,
+        R::VersionNotFound { .. } => StatusCode::NOT_FOUND,
+        R::VersionExists { .. }
+        | R::BuildMetadataTwin { .. }
+        | R::NamespaceChanged(_)
+        | R::TransitionRefused { .. } => StatusCode::CONFLICT,
+        R::OverBudget(o) if o.kind == crate::store::BudgetKind::Entry => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        R::OverBudget(_) => StatusCode::CONFLICT,
+        R::RegistryUnresolvable(_) => StatusCode::BAD_GATEWAY,
+        R::VerificationBusy { .. } => StatusCode::TOO_MANY_REQUESTS,
+        R::Verification { failure, .. } => match failure {
+            VerifyFailure::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            VerifyFailure::Unreachable { .. } => StatusCode::BAD_GATEWAY,
+            VerifyFailure::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        },
+        R::VerificationTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+        R::ManifestInvalid { .. }
+        | R::ImageNotPinned { .. }
+        | R::ToolsRefused { .. }
+        | R::ToolsShadowedMeanwhile { .. }
+        | R::RegistryRefused(_)
+        | R::SignerOutsideNamespace { .. }
+        | R::ProvenanceSignerOutsideNamespace { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        R::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let mut error =
+        ApiError::new(status, code, rejection.to_string()).with_findings(rejection.findings());
+    error.stage = rejection.stage().map(str::to_owned);
+    if let R::VerificationBusy { .. } = rejection {
+        error.retry_after = Some(std::time::Duration::from_secs(5));
+    }
+    error
 }
 
 /// Reads a request body: at most `max_body_bytes` (413 above) within `body_timeout` (408).

@@ -1,15 +1,14 @@
-//! Lifecycle of a published version: yank by the owning namespace (or an
-//! admin), revoke by an admin only; each needs a reason, is audited, appends
-//! a log leaf and wakes the catalog signer. Statuses only move forward: the
-//! unyank route answers why a yank is final. Nothing is ever deleted.
+//! `POST …/yank`, `…/unyank`, `…/revoke`: reads the path and the `reason`,
+//! hands them to the publish service
+//! ([`crate::publish::Publisher::change_status`], where the rules live:
+//! who may, which transitions, what is logged and audited) and renders the
+//! version as it now is.
 
-use super::{Principal, parse_json, read_body, server_entry};
+use super::{Principal, parse_json, read_body, refused, server_entry};
 use crate::error::ApiError;
-use crate::model::{AuditEvent, Lifecycle, Outcome, Scope};
+use crate::model::Lifecycle;
 use crate::observe::ClientIp;
 use crate::state::AppState;
-use crate::store::{StatusChange, StatusOutcome};
-use crate::time;
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -17,9 +16,6 @@ use axum::http::HeaderMap;
 use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::Value;
-
-/// Longest reason accepted (the official `statusMessage` limit).
-pub const MAX_REASON_LEN: usize = 500;
 
 /// Body of a lifecycle request.
 #[derive(Debug, Deserialize)]
@@ -94,80 +90,22 @@ async fn change(
 ) -> Result<Json<Value>, ApiError> {
     let Path((name, version)) =
         path.map_err(|e| ApiError::bad_request("path-invalid", e.body_text()))?;
-    let allowed = match action {
-        Lifecycle::Revoke => principal.scope == Scope::Admin,
-        Lifecycle::Yank | Lifecycle::Unyank => {
-            principal.scope == Scope::Admin || principal.owns(&name)
-        }
-    };
-    if !allowed {
-        return Err(ApiError::forbidden(
-            if action == Lifecycle::Revoke {
-                "admin-required"
-            } else {
-                "namespace-forbidden"
-            },
-            format!(
-                "this token may not {} `{name}` {version}{}",
-                action.as_str(),
-                if action == Lifecycle::Revoke {
-                    ": revocation needs an admin token"
-                } else {
-                    ""
-                }
-            ),
-        ));
+    // The token's right is judged before the body is read.
+    if let Err(rejection) = state
+        .publisher
+        .may_change_status(&principal, &name, &version, action)
+    {
+        return Err(refused(&state, rejection));
     }
     let bytes = read_body(&headers, body, &state.limits).await?;
     let ReasonBody { reason } = parse_json(&bytes)?;
-    let reason = reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > MAX_REASON_LEN {
-        return Err(ApiError::bad_request(
-            "reason-invalid",
-            format!("give a `reason` of 1 to {MAX_REASON_LEN} characters"),
-        ));
-    }
-    let at = time::now();
-    let mut event = AuditEvent {
-        at,
-        actor: principal.token_id.clone(),
-        action: action.as_str().to_owned(),
-        subject: format!("{name}@{version}"),
-        outcome: Outcome::Accepted,
-        codes: Vec::new(),
-        detail: reason.clone(),
-        client_ip: client_ip.map(|ip| ip.to_string()),
-    };
-    let change = StatusChange {
-        name: name.clone(),
-        version: version.clone(),
-        action,
-        reason,
-        at,
-    };
-    let store = state.store.clone();
-    let audit = event.clone();
-    let outcome = tokio::spawn(async move { store.set_status(&change, &audit).await })
+    let client_ip = client_ip.map(|ip| ip.to_string());
+    match state
+        .publisher
+        .change_status(&principal, client_ip, &name, &version, action, &reason)
         .await
-        .map_err(ApiError::internal)??;
-    match outcome {
-        StatusOutcome::Changed(record) => {
-            state.catalog.changed();
-            Ok(Json(server_entry(&record)))
-        }
-        StatusOutcome::NotFound => Err(ApiError::not_found(format!(
-            "no version `{version}` of a server named `{name}`"
-        ))),
-        StatusOutcome::Refused { reason, .. } => {
-            event.outcome = Outcome::Rejected;
-            event.codes = vec!["status-transition-invalid".into()];
-            if let Err(e) = state.store.append_audit(&event).await {
-                tracing::error!(error = %e, "could not append audit record");
-            }
-            Err(ApiError::conflict(
-                "status-transition-invalid",
-                format!("cannot {} `{name}` {version}: {reason}", action.as_str()),
-            ))
-        }
+    {
+        Ok(record) => Ok(Json(server_entry(&record))),
+        Err(rejection) => Err(refused(&state, rejection)),
     }
 }

@@ -1,0 +1,628 @@
+//! The publish service: the only way a version enters the registry, and the
+//! only way its status changes. A handler reads the request, calls
+//! [`Publisher::publish`] or [`Publisher::change_status`], and renders what
+//! comes back; the order of the steps lives here, once.
+//!
+//! A publish runs these steps, in this order, and stops at the first that
+//! refuses ([`Rejection`] names it):
+//!
+//! 1. the token must be a namespace token;
+//! 2. the manifest is validated (every finding at once) and the token's
+//!    namespace must own the server name;
+//! 3. the tool surface is scanned: poisoning rules, then shadowing against
+//!    every other listed server ([`tools`]);
+//! 4. the image must be pinned by digest; the namespace is read;
+//! 5. an identical republish answers "unchanged", a different one with the
+//!    same version (or one differing only by build metadata) is refused;
+//! 6. the catalog budgets are checked on a lower bound of the entry, before
+//!    any network access;
+//! 7. the image's OCI registry must pass the host policy;
+//! 8. the image is verified (at most half the verification slots per
+//!    namespace, within the verification deadline) and its verified signer,
+//!    and each provenance attestation's, must be inside the namespace's
+//!    binding;
+//! 9. the token (not revoked or expired meanwhile) and the namespace are
+//!    read again: verification takes seconds;
+//! 10. the catalog entry is built from the manifest and the verified signer;
+//! 11. under the tool index's write lock, shadowing is checked again against
+//!     servers stored meanwhile;
+//! 12. the store writes the version, its log leaf, its audit record and its
+//!     budget usage in one transaction, re-checking the budgets and the
+//!     version's absence in it ([`Store::publish`]);
+//! 13. the catalog signer is woken: the catalog is signed **after** the
+//!     commit, in its own transaction ([`crate::catalog`]), so a publish is
+//!     acknowledged once it is durable and is in the next signed catalog.
+//!
+//! Every attempt by an authenticated caller is audited, with the codes of a
+//! rejection; an accepted publish's audit record is written in the same
+//! transaction as the version.
+
+pub mod rejection;
+mod status;
+pub mod tools;
+
+pub use rejection::Rejection;
+pub use status::MAX_REASON_LEN;
+
+use crate::auth::Principal;
+use crate::catalog::CatalogService;
+use crate::config::Limits;
+use crate::host_policy::{HostPolicy, HostRejection};
+use crate::model::{AuditEvent, Outcome, Scope, Status, VersionRecord};
+use crate::namespace::{self, Binding};
+use crate::store::{PublishOutcome, Store};
+use crate::time;
+use crate::verify::{ImageVerifier, VerifiedSigner};
+use mcp_trust::catalog::model::KeylessSigner;
+use mcp_trust::catalog::{Entry, Signer as CatalogSigner};
+use mcp_trust::finding::pointer_token;
+use mcp_trust::image::{Digest, PinnedImage};
+use mcp_trust::manifest::{EXTENSION_KEY, Manifest, ProvenancePolicy, ValidateOptions, validate};
+use mcp_trust::tools::ScanPolicy;
+use mcp_trust::{Finding, Severity};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{RwLock, Semaphore};
+use tools::ToolIndex;
+
+/// A publish that was accepted.
+#[derive(Debug)]
+pub struct Published {
+    /// Stored now (`false`: the identical version was already stored).
+    pub created: bool,
+    /// The version as stored.
+    pub record: VersionRecord,
+    /// Warning findings of the manifest and its tools.
+    pub warnings: Vec<Finding>,
+}
+
+/// Publishes versions and changes their status (see the module doc for the order).
+#[derive(Debug)]
+pub struct Publisher {
+    store: Arc<dyn Store>,
+    verifier: Arc<dyn ImageVerifier>,
+    hosts: HostPolicy,
+    scan_policy: ScanPolicy,
+    limits: Arc<Limits>,
+    catalog: Arc<CatalogService>,
+    /// Every listed server's tools, for the shadowing check.
+    tool_index: RwLock<ToolIndex>,
+    /// Caps verifications running at once.
+    verify_slots: Semaphore,
+    /// Verifications in flight by namespace: one namespace holds at most
+    /// half the slots, so one publisher cannot starve the others.
+    verifying: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+/// A verification counted against its namespace's share of the slots;
+/// released on drop.
+#[derive(Debug)]
+struct VerifyPermit {
+    verifying: Arc<Mutex<HashMap<String, usize>>>,
+    namespace: String,
+}
+
+impl Drop for VerifyPermit {
+    fn drop(&mut self) {
+        let mut verifying = self
+            .verifying
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = verifying.get_mut(&self.namespace) {
+            *n -= 1;
+            if *n == 0 {
+                verifying.remove(&self.namespace);
+            }
+        }
+    }
+}
+
+/// A manifest that passed validation, with what the later steps need.
+struct Checked {
+    manifest: Manifest,
+    image: PinnedImage,
+    warnings: Vec<Finding>,
+}
+
+impl Publisher {
+    /// A publisher over `store`, verifying with `verifier`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        verifier: Arc<dyn ImageVerifier>,
+        hosts: HostPolicy,
+        scan_policy: ScanPolicy,
+        limits: Arc<Limits>,
+        catalog: Arc<CatalogService>,
+    ) -> Publisher {
+        Publisher {
+            verify_slots: Semaphore::new(limits.verify_concurrency.max(1)),
+            store,
+            verifier,
+            hosts,
+            scan_policy,
+            limits,
+            catalog,
+            tool_index: RwLock::default(),
+            verifying: Arc::default(),
+        }
+    }
+
+    /// The host policy (its allowlist is shown by the admin routes).
+    pub fn hosts(&self) -> &HostPolicy {
+        &self.hosts
+    }
+
+    /// Indexes the tools of every server's latest active version, so a
+    /// publish is checked for shadowing against the whole catalog; returns
+    /// how many servers were indexed.
+    pub async fn load_tool_index(&self) -> Result<usize, crate::store::StoreError> {
+        self.tool_index.write().await.load(&*self.store).await
+    }
+
+    /// Most verifications one namespace may have in flight: half the slots
+    /// (at least one).
+    pub fn verifications_per_namespace(&self) -> usize {
+        (self.limits.verify_concurrency / 2).max(1)
+    }
+
+    fn verify_permit(&self, namespace: &str) -> Option<VerifyPermit> {
+        let mut verifying = self
+            .verifying
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = verifying.entry(namespace.to_owned()).or_default();
+        if *n >= self.verifications_per_namespace() {
+            return None;
+        }
+        *n += 1;
+        Some(VerifyPermit {
+            verifying: self.verifying.clone(),
+            namespace: namespace.to_owned(),
+        })
+    }
+
+    /// Publishes the manifest `bytes` for `principal`, and audits the
+    /// attempt whatever its outcome.
+    pub async fn publish(
+        &self,
+        principal: &Principal,
+        client_ip: Option<String>,
+        bytes: &[u8],
+    ) -> Result<Published, Rejection> {
+        let mut subject = None;
+        let result = self
+            .run(principal, client_ip.clone(), bytes, &mut subject)
+            .await;
+        match &result {
+            Ok(published) if !published.created => {
+                self.audit(
+                    principal,
+                    subject.as_deref(),
+                    Outcome::Accepted,
+                    Vec::new(),
+                    "unchanged: identical republish".into(),
+                    client_ip,
+                )
+                .await;
+            }
+            Ok(_) => {}
+            Err(rejection) => {
+                self.audit(
+                    principal,
+                    subject.as_deref(),
+                    Outcome::Rejected,
+                    rejection.audit_codes(),
+                    rejection.to_string(),
+                    client_ip,
+                )
+                .await;
+            }
+        }
+        result
+    }
+
+    /// Audits a publish whose body could not be read (too large, too slow).
+    pub async fn audit_unread(
+        &self,
+        principal: &Principal,
+        client_ip: Option<String>,
+        codes: Vec<String>,
+        detail: String,
+    ) {
+        self.audit(principal, None, Outcome::Rejected, codes, detail, client_ip)
+            .await;
+    }
+
+    async fn audit(
+        &self,
+        principal: &Principal,
+        subject: Option<&str>,
+        outcome: Outcome,
+        codes: Vec<String>,
+        detail: String,
+        client_ip: Option<String>,
+    ) {
+        let event = AuditEvent {
+            at: time::now(),
+            actor: principal.token_id.clone(),
+            action: "publish".into(),
+            subject: subject.unwrap_or("(unparsed manifest)").to_owned(),
+            outcome,
+            codes,
+            detail,
+            client_ip,
+        };
+        if let Err(e) = self.store.append_audit(&event).await {
+            tracing::error!(error = %e, ?event, "could not append audit record");
+        }
+    }
+
+    /// The steps of the module doc, in order; `subject` is set once the
+    /// manifest names its server and version.
+    async fn run(
+        &self,
+        principal: &Principal,
+        client_ip: Option<String>,
+        bytes: &[u8],
+        subject: &mut Option<String>,
+    ) -> Result<Published, Rejection> {
+        // 1. A namespace token.
+        let Scope::Namespace(ns_name) = &principal.scope else {
+            return Err(Rejection::AdminToken);
+        };
+        // 2–4. The manifest, its namespace, its tools, its image.
+        let Checked {
+            manifest,
+            image,
+            warnings,
+        } = self.check_manifest(ns_name, bytes, subject).await?;
+        let Some(security) = manifest.security.as_ref() else {
+            return Err(Rejection::internal(
+                "validation with require_extension passed a manifest without extension",
+            ));
+        };
+        let image_path = format!("/_meta/{}/image", pointer_token(EXTENSION_KEY));
+        let (name, version) = (&manifest.server.name, &manifest.server.version);
+        let namespace = self
+            .store
+            .namespace(ns_name)
+            .await?
+            .ok_or_else(|| Rejection::NamespaceUnknown(ns_name.clone()))?;
+        let binding = Binding::new(&namespace).map_err(Rejection::internal)?;
+        let manifest_bytes_sha256 = Digest::of(bytes).hex().to_owned();
+
+        // 5. Versions are immutable. The stored versions are read once, here;
+        // the store checks the version's absence again in its transaction.
+        let stored = self.store.versions(name).await?;
+        if let Some(existing) = stored.iter().find(|v| &v.version == version) {
+            return if existing.manifest_sha256 == manifest_bytes_sha256 {
+                Ok(Published {
+                    created: false,
+                    record: existing.clone(),
+                    warnings,
+                })
+            } else {
+                Err(version_exists(existing))
+            };
+        }
+        // Build metadata (`+…`) does not order versions: `1.0.0+b` beside
+        // `1.0.0` would be a second, different 1.0.0.
+        let precedence = |v: &str| v.split_once('+').map_or(v, |(core, _)| core).to_owned();
+        if let Some(twin) = stored
+            .iter()
+            .find(|v| precedence(&v.version) == precedence(version))
+        {
+            return Err(Rejection::BuildMetadataTwin {
+                version: version.clone(),
+                stored: twin.version.clone(),
+            });
+        }
+
+        // 6. The catalog budgets, before any network access or verification:
+        // the entry with an empty signer and the shortest timestamp is a lower
+        // bound of the one stored, checked against what is granted now.
+        let lower_bound = Entry::from_manifest(
+            &manifest,
+            keyless("", ""),
+            true,
+            jiff::Timestamp::UNIX_EPOCH,
+            0,
+        )
+        .and_then(|e| e.budget_bytes())
+        .map_err(Rejection::internal)?;
+        let usage = self.store.entry_usage(name).await?;
+        self.limits
+            .budget
+            .admit(name, lower_bound, &usage)
+            .map_err(Rejection::OverBudget)?;
+
+        // 7. The image's OCI registry.
+        match self.hosts.check(&image, &image_path).await {
+            Ok(_) => {}
+            Err(HostRejection::Refused(finding)) => {
+                return Err(Rejection::RegistryRefused(finding));
+            }
+            Err(HostRejection::Unresolvable(message)) => {
+                return Err(Rejection::RegistryUnresolvable(message));
+            }
+        }
+
+        // 8. The image, and who signed it.
+        let policy = security
+            .provenance
+            .clone()
+            .unwrap_or_else(|| ProvenancePolicy {
+                certificate_identity_regexp: Some(namespace.signer_identity_regexp.clone()),
+                certificate_oidc_issuer: Some(namespace.signer_issuer.clone()),
+                ..ProvenancePolicy::default()
+            });
+        let _permit = self
+            .verify_permit(ns_name)
+            .ok_or_else(|| Rejection::VerificationBusy {
+                namespace: ns_name.clone(),
+                limit: self.verifications_per_namespace(),
+            })?;
+        let signer = self.verify(&image, &policy, &image_path).await?;
+        check_binding(&binding, ns_name, &signer)?;
+
+        // 9. Verification takes seconds, up to the verify timeout: read the
+        // token and the namespace again, so that a token revoked or expired
+        // or a binding changed meanwhile stops this publish instead of
+        // landing it.
+        let token = self
+            .store
+            .token(&principal.token_id)
+            .await?
+            .filter(|t| t.revoked_at.is_none())
+            .ok_or(Rejection::TokenRevoked)?;
+        if let Some(at) = crate::auth::expired_at(&token, time::now()) {
+            return Err(Rejection::TokenExpired(at));
+        }
+        if self.store.namespace(ns_name).await?.as_ref() != Some(&namespace) {
+            return Err(Rejection::NamespaceChanged(ns_name.clone()));
+        }
+
+        // 10. The catalog entry. The tool surface changed from the version
+        // published before this one: gateways must ask again before running it.
+        let now = time::now();
+        let entry = Entry::from_manifest(
+            &manifest,
+            keyless(&signer.identity, &signer.issuer),
+            false,
+            now,
+            0,
+        )
+        .map_err(Rejection::internal)?;
+        // Read after verification, like the token and the namespace: a
+        // version of this server stored meanwhile is the one compared with.
+        let previous = self.store.versions(name).await?;
+        let entry = Entry {
+            tools_changed: previous
+                .first()
+                .is_some_and(|p| p.entry.tool_surface != entry.tool_surface),
+            ..entry
+        };
+        let detail = format!(
+            "image {image} signed by {} ({})",
+            signer.identity, signer.issuer
+        );
+        let record = VersionRecord {
+            name: name.clone(),
+            version: version.clone(),
+            manifest: String::from_utf8(bytes.to_vec()).map_err(Rejection::internal)?,
+            manifest_sha256: manifest_bytes_sha256,
+            image: image.to_string(),
+            signer,
+            publisher: principal.token_id.clone(),
+            status: Status::Active,
+            status_reason: None,
+            status_changed_at: None,
+            published_at: now,
+            updated_at: now,
+            is_latest: false,
+            entry,
+        };
+        // Warnings (manifest and tool surface) are recorded with the accepted publish.
+        let event = AuditEvent {
+            at: now,
+            actor: principal.token_id.clone(),
+            action: "publish".into(),
+            subject: subject.clone().unwrap_or_default(),
+            outcome: Outcome::Accepted,
+            codes: warnings.iter().map(|f| f.code.clone()).collect(),
+            detail,
+            client_ip,
+        };
+
+        // 11. Shadowing again, now under the tool index's write lock held
+        // until the version is stored and indexed: two publishes verified at
+        // the same time (each checked before the other was stored) cannot
+        // both land tools that imitate each other's.
+        let mut tool_index = self.tool_index.write().await;
+        tool_index.refresh(&*self.store).await?;
+        let shadows = tools::shadowing(&tool_index, name, &security.tools, &self.scan_policy);
+        if shadows.iter().any(|f| f.severity == Severity::Error) {
+            return Err(Rejection::ToolsShadowedMeanwhile { findings: shadows });
+        }
+
+        // 12. One transaction, on its own task: a client that disconnects
+        // cannot cancel the write half-way.
+        let (store, budget) = (self.store.clone(), self.limits.budget);
+        let outcome = tokio::spawn(async move { store.publish(&record, &event, &budget).await })
+            .await
+            .map_err(Rejection::internal)??;
+        match outcome {
+            PublishOutcome::Created(record) => {
+                tracing::info!(name = %record.name, version = %record.version, image = %record.image, "published");
+                tool_index.index.insert(&record.name, &security.tools);
+                // 13. The catalog is signed after the commit.
+                self.catalog.changed();
+                Ok(Published {
+                    created: true,
+                    record,
+                    warnings,
+                })
+            }
+            PublishOutcome::Unchanged(record) => Ok(Published {
+                created: false,
+                record,
+                warnings,
+            }),
+            PublishOutcome::Conflict(existing) => Err(version_exists(&existing)),
+            PublishOutcome::OverBudget(over) => Err(Rejection::OverBudget(over)),
+        }
+    }
+
+    /// Steps 2–4: validation, the namespace's ownership of the name, the
+    /// tool surface, the pinned image.
+    async fn check_manifest(
+        &self,
+        ns_name: &str,
+        bytes: &[u8],
+        subject: &mut Option<String>,
+    ) -> Result<Checked, Rejection> {
+        let report = validate(
+            bytes,
+            ValidateOptions {
+                require_extension: true,
+            },
+        );
+        if let Some(m) = &report.manifest {
+            *subject = Some(format!("{}@{}", m.server.name, m.server.version));
+            if namespace::of_server(&m.server.name) != Some(ns_name) {
+                return Err(Rejection::OutsideNamespace {
+                    namespace: ns_name.to_owned(),
+                    server: m.server.name.clone(),
+                });
+            }
+        }
+        let errors = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
+        let (Some(manifest), 0) = (report.manifest, errors) else {
+            return Err(Rejection::ManifestInvalid {
+                errors: errors.max(1),
+                findings: report.findings,
+            });
+        };
+        let mut warnings = report.findings;
+        let Some(security) = manifest.security.as_ref() else {
+            return Err(Rejection::internal(
+                "validation with require_extension passed a manifest without extension",
+            ));
+        };
+        // The tool surface: poisoning rules, then shadowing against every
+        // other listed server (versions other replicas published since the
+        // last check count too); errors (per the scan policy) block,
+        // warnings travel with the answer.
+        let mut tool_findings = tools::poisoning(&security.tools, &self.scan_policy);
+        {
+            let mut index = self.tool_index.write().await;
+            index.refresh(&*self.store).await?;
+            let index = index.downgrade();
+            tool_findings.extend(tools::shadowing(
+                &index,
+                &manifest.server.name,
+                &security.tools,
+                &self.scan_policy,
+            ));
+        }
+        if tool_findings.iter().any(|f| f.severity == Severity::Error) {
+            return Err(Rejection::ToolsRefused {
+                findings: tool_findings,
+            });
+        }
+        warnings.extend(tool_findings);
+        let image = PinnedImage::parse(&security.image).map_err(|e| Rejection::ImageNotPinned {
+            finding: Finding::error(
+                "image-reference-invalid",
+                format!("/_meta/{}/image", pointer_token(EXTENSION_KEY)),
+                e.to_string(),
+            ),
+        })?;
+        Ok(Checked {
+            manifest,
+            image,
+            warnings,
+        })
+    }
+
+    /// Runs the verifier under the concurrency cap and the verification deadline.
+    async fn verify(
+        &self,
+        image: &PinnedImage,
+        policy: &ProvenancePolicy,
+        image_path: &str,
+    ) -> Result<VerifiedSigner, Rejection> {
+        let deadline = self.limits.verify_timeout;
+        let run = async {
+            let _slot = self
+                .verify_slots
+                .acquire()
+                .await
+                .map_err(Rejection::internal)?;
+            self.verifier
+                .verify(image, policy)
+                .await
+                .map_err(|failure| Rejection::Verification {
+                    image: Box::new(image.clone()),
+                    failure,
+                    path: image_path.to_owned(),
+                })
+        };
+        match tokio::time::timeout(deadline, run).await {
+            Ok(result) => result,
+            Err(_) => Err(Rejection::VerificationTimeout {
+                image: Box::new(image.clone()),
+                seconds: deadline.as_secs(),
+            }),
+        }
+    }
+}
+
+/// The image's verified signer and each provenance attestation's must be
+/// inside the namespace's binding: the manifest's own policy may be looser.
+fn check_binding(
+    binding: &Binding,
+    namespace: &str,
+    signer: &VerifiedSigner,
+) -> Result<(), Rejection> {
+    let outside = binding.check(signer);
+    if !outside.is_empty() {
+        return Err(Rejection::SignerOutsideNamespace {
+            namespace: namespace.to_owned(),
+            identity: signer.identity.clone(),
+            issuer: signer.issuer.clone(),
+            findings: outside,
+        });
+    }
+    for attester in &signer.attestation_signers {
+        let outside = binding.check(attester);
+        if !outside.is_empty() {
+            return Err(Rejection::ProvenanceSignerOutsideNamespace {
+                namespace: namespace.to_owned(),
+                identity: attester.identity.clone(),
+                issuer: attester.issuer.clone(),
+                findings: outside,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn keyless(identity: &str, issuer: &str) -> CatalogSigner {
+    CatalogSigner::Keyless(KeylessSigner {
+        identity: identity.to_owned(),
+        issuer: issuer.to_owned(),
+    })
+}
+
+fn version_exists(existing: &VersionRecord) -> Rejection {
+    Rejection::VersionExists {
+        name: existing.name.clone(),
+        version: existing.version.clone(),
+        stored_bytes_sha256: existing.manifest_sha256.clone(),
+    }
+}
