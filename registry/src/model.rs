@@ -23,82 +23,71 @@ pub fn official_status(status: Status) -> &'static str {
     }
 }
 
-/// A change of lifecycle status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lifecycle {
-    /// Owner hides an active version from new installs.
-    Yank,
-    /// Refused: a yank is final ([`UNYANK_REFUSED`]); kept so the route answers why.
-    Unyank,
-    /// Administrator withdraws a version for good.
-    Revoke,
-}
+/// A change of lifecycle status, and why a yank cannot be undone: the
+/// catalog's own transitions, so the registry and the in-memory publisher
+/// cannot disagree on them.
+pub use mcp_trust::catalog::model::{Lifecycle, UNYANK_REFUSED};
 
-impl Lifecycle {
-    /// The action name used in audit records and log leaves.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lifecycle::Yank => "yank",
-            Lifecycle::Unyank => "unyank",
-            Lifecycle::Revoke => "revoke",
-        }
-    }
-
-    /// The status after this change, or why it cannot apply to `from`.
-    pub fn apply(self, from: Status) -> Result<Status, String> {
-        match (self, from) {
-            (Lifecycle::Yank, Status::Active) => Ok(Status::Yanked),
-            (Lifecycle::Unyank, Status::Yanked) => Err(UNYANK_REFUSED.into()),
-            (Lifecycle::Revoke, Status::Active | Status::Yanked) => Ok(Status::Revoked),
-            (Lifecycle::Revoke, Status::Revoked) => Err("the version is already revoked".into()),
-            (_, Status::Revoked) => Err("the version is revoked; revocation is final".into()),
-            (Lifecycle::Yank, Status::Yanked) => Err("the version is already yanked".into()),
-            (Lifecycle::Unyank, Status::Active) => Err("the version is not yanked".into()),
-        }
-    }
-}
-
-/// Why a yank cannot be undone.
-pub const UNYANK_REFUSED: &str = "a yank is final: the signed catalog only moves a version forward (active → yanked → revoked), so that no replayed or forged catalog can bring a withdrawn version back; publish a new version instead";
-
-/// One published version of a server, as stored (immutable except for its status).
+/// One published version of a server, as stored: the catalog entry the
+/// signed catalog lists for it (name, version, image, status, signer,
+/// publication time: one copy, never repeated here), wrapped with what only
+/// the registry keeps. Immutable except for its status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionRecord {
-    /// Server name, `namespace/name`.
-    pub name: String,
-    /// Version string as published.
-    pub version: String,
+    /// What the signed catalog lists for it; the store sets its `logIndex`
+    /// and moves its `status`.
+    pub entry: Entry,
     /// The manifest exactly as published (UTF-8 JSON).
     pub manifest: String,
-    /// SHA-256 of the manifest bytes, lowercase hex.
-    pub manifest_sha256: String,
-    /// The verified image, `registry/repository@sha256:…`.
-    pub image: String,
-    /// Who signed the image, as verified.
+    /// SHA-256 (lowercase hex) of the manifest bytes exactly as published:
+    /// what makes a republish identical. Not the entry's `manifest_sha256`,
+    /// which hashes the manifest's canonical form.
+    #[serde(alias = "manifestSha256")]
+    pub manifest_bytes_sha256: String,
+    /// Who signed the image, as verified, with the Fulcio claims the
+    /// namespace binding checked (the entry keeps identity and issuer).
     pub signer: VerifiedSigner,
     /// Id of the token that published it.
     pub publisher: String,
-    /// Lifecycle status.
-    pub status: Status,
     /// Why the status last changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,
     /// When the status last changed.
     #[serde(default, with = "rfc3339_opt", skip_serializing_if = "Option::is_none")]
     pub status_changed_at: Option<Timestamp>,
-    /// When it was published (and verified).
-    #[serde(with = "rfc3339")]
-    pub published_at: Timestamp,
     /// When it last changed in any way.
     #[serde(with = "rfc3339")]
     pub updated_at: Timestamp,
     /// Whether it is the latest active version of its server.
     pub is_latest: bool,
-    /// What the signed catalog lists for it; the store sets its `logIndex`
-    /// and keeps its `status` equal to [`VersionRecord::status`].
-    pub entry: Entry,
+}
+
+impl VersionRecord {
+    /// Makes this the version a store writes at log index `index`: active,
+    /// its entry listed at the index of its publish record. Both stores
+    /// call it inside the transaction that appends that record.
+    pub fn logged_at(&mut self, index: u64) {
+        self.entry.status = Status::Active;
+        self.entry.log_index = index;
+    }
+
+    /// Applies a lifecycle change (at `at`, for `reason`): the status the
+    /// version moves to, or why it cannot. Both stores call it inside the
+    /// transaction that writes the change.
+    pub fn apply(
+        &mut self,
+        action: Lifecycle,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<Status, String> {
+        let status = action.apply(self.entry.status)?;
+        self.entry.status = status;
+        self.status_reason = Some(reason.to_owned());
+        self.status_changed_at = Some(at);
+        self.updated_at = at;
+        Ok(status)
+    }
 }
 
 /// A namespace (`io.github.acme`) and the signer its servers must be signed by.
@@ -219,24 +208,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn revocation_is_final() {
-        for action in [Lifecycle::Yank, Lifecycle::Unyank, Lifecycle::Revoke] {
-            assert!(action.apply(Status::Revoked).is_err(), "{action:?}");
-        }
-    }
-
-    #[test]
-    fn yank_is_final() {
-        assert_eq!(Lifecycle::Yank.apply(Status::Active), Ok(Status::Yanked));
-        assert_eq!(
-            Lifecycle::Unyank.apply(Status::Yanked),
-            Err(UNYANK_REFUSED.to_owned())
-        );
-        assert!(Lifecycle::Yank.apply(Status::Yanked).is_err());
-        assert!(Lifecycle::Unyank.apply(Status::Active).is_err());
-    }
-
-    #[test]
     fn token_records_stored_before_expiry_existed_read_as_never_expiring() {
         let old = r#"{"id":"00112233445566ff","secretSha256":"ab","scope":"admin","createdAt":"2025-01-01T00:00:00Z"}"#;
         let record: TokenRecord = serde_json::from_str(old).unwrap();
@@ -253,6 +224,51 @@ mod tests {
         assert_eq!(
             serde_json::from_str::<TokenRecord>(&json).unwrap(),
             expiring
+        );
+    }
+
+    #[test]
+    fn records_stored_before_they_wrapped_their_entry_read_the_same() {
+        let at: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap();
+        let record = VersionRecord {
+            entry: mcp_trust::catalog::memory::synthetic_entry(7, at),
+            manifest: "{}".into(),
+            manifest_bytes_sha256: "ab".repeat(32),
+            signer: VerifiedSigner {
+                identity: "https://example.com/ci".into(),
+                issuer: "https://issuer.example".into(),
+                source_repository_uri: None,
+                source_repository_id: Some("1".into()),
+                source_repository_owner_id: None,
+                attestation_signers: Vec::new(),
+            },
+            publisher: "0011223344556677".into(),
+            status_reason: None,
+            status_changed_at: None,
+            updated_at: at,
+            is_latest: true,
+        };
+        let mut old = serde_json::to_value(&record).unwrap();
+        let fields = old.as_object_mut().unwrap();
+        let hash = fields.remove("manifestBytesSha256").unwrap();
+        fields.insert("manifestSha256".into(), hash);
+        for (key, value) in [
+            ("name", record.entry.name.as_str()),
+            ("version", "1.0.0"),
+            ("image", record.entry.image.as_str()),
+            ("status", "active"),
+            ("publishedAt", "2025-01-01T00:00:00Z"),
+        ] {
+            fields.insert(key.into(), value.into());
+        }
+        assert_eq!(
+            serde_json::from_value::<VersionRecord>(old).unwrap(),
+            record
+        );
+        let new = serde_json::to_value(&record).unwrap();
+        assert!(
+            new.get("manifestSha256").is_none() && new.get("name").is_none(),
+            "{new}"
         );
     }
 

@@ -455,7 +455,7 @@ pub fn bench_version(
     name: &str,
     version: &str,
 ) -> anyhow::Result<(crate::model::VersionRecord, crate::model::AuditEvent)> {
-    use crate::model::{AuditEvent, Outcome, Status, VersionRecord};
+    use crate::model::{AuditEvent, Outcome};
     let template = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../testdata/manifests/valid/weather.server.json"),
@@ -465,18 +465,15 @@ pub fn bench_version(
     m["version"] = version.into();
     let manifest = m.to_string();
     let now = jiff::Timestamp::now();
-    let record = VersionRecord {
-        name: name.to_owned(),
-        version: version.to_owned(),
-        manifest_sha256: mcp_trust::image::Digest::of(manifest.as_bytes())
-            .hex()
-            .to_owned(),
+    let record = version_record(
+        name,
+        version,
         manifest,
-        image: format!(
+        format!(
             "ghcr.io/bench/server@{}",
             mcp_trust::image::Digest::of(name.as_bytes())
         ),
-        signer: VerifiedSigner {
+        VerifiedSigner {
             identity:
                 "https://github.com/bench/server/.github/workflows/release.yml@refs/heads/main"
                     .into(),
@@ -486,19 +483,9 @@ pub fn bench_version(
             source_repository_owner_id: Some("2".into()),
             attestation_signers: Vec::new(),
         },
-        publisher: "bench".into(),
-        status: Status::Active,
-        status_reason: None,
-        status_changed_at: None,
-        published_at: now,
-        updated_at: now,
-        is_latest: false,
-        entry: placeholder_entry(),
-    };
-    let record = VersionRecord {
-        entry: catalog_entry(&record),
-        ..record
-    };
+        "bench",
+        now,
+    );
     let audit = AuditEvent {
         at: now,
         actor: "bench".into(),
@@ -512,38 +499,42 @@ pub fn bench_version(
     Ok((record, audit))
 }
 
-/// An entry to be replaced with [`catalog_entry`] once the record is built.
-pub fn placeholder_entry() -> mcp_trust::catalog::Entry {
-    mcp_trust::catalog::memory::synthetic_entry(0, jiff::Timestamp::UNIX_EPOCH)
-}
-
-/// The catalog entry the publish route would store for `record`: from its
-/// manifest when that carries the security extension (the image, signer and
-/// publication time taken from the record), otherwise a minimal one.
-pub fn catalog_entry(record: &crate::model::VersionRecord) -> mcp_trust::catalog::Entry {
+/// A version as the publish route would store it (before the store sets
+/// its log index): its catalog entry from the manifest when that carries
+/// the security extension (with `image`, the signer's identity and `at`),
+/// otherwise a minimal one; the manifest bytes' hash; active.
+pub fn version_record(
+    name: &str,
+    version: &str,
+    manifest: String,
+    image: String,
+    signer: VerifiedSigner,
+    publisher: &str,
+    at: jiff::Timestamp,
+) -> crate::model::VersionRecord {
     use mcp_trust::catalog::model::{KeylessSigner, RuntimeHints, Signer};
     use mcp_trust::catalog::{Entry, Status};
-    let signer = Signer::Keyless(KeylessSigner {
-        identity: record.signer.identity.clone(),
-        issuer: record.signer.issuer.clone(),
+    let catalog_signer = Signer::Keyless(KeylessSigner {
+        identity: signer.identity.clone(),
+        issuer: signer.issuer.clone(),
     });
-    let report = mcp_trust::manifest::validate(record.manifest.as_bytes(), Default::default());
+    let report = mcp_trust::manifest::validate(manifest.as_bytes(), Default::default());
     let from_manifest = report
         .manifest
         .as_ref()
-        .and_then(|m| Entry::from_manifest(m, signer.clone(), false, record.published_at, 0).ok());
-    match from_manifest {
+        .and_then(|m| Entry::from_manifest(m, catalog_signer.clone(), false, at, 0).ok());
+    let entry = match from_manifest {
         Some(e) => Entry {
-            image: record.image.clone(),
+            image: image.clone(),
             ..e
         },
         None => Entry {
-            name: record.name.clone(),
-            version: record.version.clone(),
+            name: name.to_owned(),
+            version: version.to_owned(),
             status: Status::Active,
-            manifest_sha256: mcp_trust::image::Digest::of(record.manifest.as_bytes()),
-            image: record.image.clone(),
-            signer,
+            manifest_sha256: mcp_trust::image::Digest::of(manifest.as_bytes()),
+            image,
+            signer: catalog_signer,
             tool_surface: mcp_trust::image::Digest::of(b"[]"),
             tools_changed: false,
             runtime: RuntimeHints {
@@ -551,8 +542,21 @@ pub fn catalog_entry(record: &crate::model::VersionRecord) -> mcp_trust::catalog
                 read_only: false,
                 secrets: Vec::new(),
             },
-            published_at: record.published_at,
+            published_at: at,
             log_index: 0,
         },
+    };
+    crate::model::VersionRecord {
+        entry,
+        manifest_bytes_sha256: mcp_trust::image::Digest::of(manifest.as_bytes())
+            .hex()
+            .to_owned(),
+        manifest,
+        signer,
+        publisher: publisher.to_owned(),
+        status_reason: None,
+        status_changed_at: None,
+        updated_at: at,
+        is_latest: false,
     }
 }

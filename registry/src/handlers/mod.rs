@@ -217,12 +217,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 /// A version in the official `ServerResponse` shape, with this registry's `_meta` keys.
 pub fn server_entry(record: &VersionRecord) -> Value {
     let server: Value = serde_json::from_str(&record.manifest).unwrap_or_else(|e| {
-        tracing::error!(name = %record.name, version = %record.version, error = %e, "stored manifest is not JSON");
+        tracing::error!(name = %record.entry.name, version = %record.entry.version, error = %e, "stored manifest is not JSON");
         Value::Null
     });
     let mut official = json!({
-        "status": crate::model::official_status(record.status),
-        "publishedAt": time::format(record.published_at),
+        "status": crate::model::official_status(record.entry.status),
+        "publishedAt": time::format(record.entry.published_at),
         "updatedAt": time::format(record.updated_at),
         "isLatest": record.is_latest,
     });
@@ -232,7 +232,7 @@ pub fn server_entry(record: &VersionRecord) -> Value {
     if let Some(at) = record.status_changed_at {
         official["statusChangedAt"] = json!(time::format(at));
     }
-    let mut status = json!({ "status": record.status.as_str() });
+    let mut status = json!({ "status": record.entry.status.as_str() });
     if let Some(reason) = &record.status_reason {
         status["reason"] = json!(reason);
     }
@@ -246,10 +246,11 @@ pub fn server_entry(record: &VersionRecord) -> Value {
             STATUS_META: status,
             VERIFICATION_META: {
                 "verified": true,
-                "image": record.image,
-                "manifestSha256": record.manifest_sha256,
+                "image": record.entry.image,
+                "manifestSha256": record.entry.manifest_sha256.as_str(),
+                "manifestBytesSha256": record.manifest_bytes_sha256,
                 "signer": record.signer,
-                "verifiedAt": time::format(record.published_at),
+                "verifiedAt": time::format(record.entry.published_at),
             },
         },
     })

@@ -60,8 +60,8 @@ pub async fn publish(
     };
     let location = format!(
         "/v0.1/servers/{}/versions/{}",
-        encode_segment(&published.record.name),
-        encode_segment(&published.record.version)
+        encode_segment(&published.record.entry.name),
+        encode_segment(&published.record.entry.version)
     );
     Ok((status, [(header::LOCATION, location)], Json(body)).into_response())
 }

@@ -48,7 +48,7 @@ use crate::auth::Principal;
 use crate::catalog::CatalogService;
 use crate::config::Limits;
 use crate::host_policy::{HostPolicy, HostRejection};
-use crate::model::{AuditEvent, Outcome, Scope, Status, VersionRecord};
+use crate::model::{AuditEvent, Outcome, Scope, VersionRecord};
 use crate::namespace::{self, Binding};
 use crate::store::{PublishOutcome, Store};
 use crate::time;
@@ -294,8 +294,8 @@ impl Publisher {
         // 5. Versions are immutable. The stored versions are read once, here;
         // the store checks the version's absence again in its transaction.
         let stored = self.store.versions(name).await?;
-        if let Some(existing) = stored.iter().find(|v| &v.version == version) {
-            return if existing.manifest_sha256 == manifest_bytes_sha256 {
+        if let Some(existing) = stored.iter().find(|v| &v.entry.version == version) {
+            return if existing.manifest_bytes_sha256 == manifest_bytes_sha256 {
                 Ok(Published {
                     created: false,
                     record: existing.clone(),
@@ -310,11 +310,11 @@ impl Publisher {
         let precedence = |v: &str| v.split_once('+').map_or(v, |(core, _)| core).to_owned();
         if let Some(twin) = stored
             .iter()
-            .find(|v| precedence(&v.version) == precedence(version))
+            .find(|v| precedence(&v.entry.version) == precedence(version))
         {
             return Err(Rejection::BuildMetadataTwin {
                 version: version.clone(),
-                stored: twin.version.clone(),
+                stored: twin.entry.version.clone(),
             });
         }
 
@@ -407,17 +407,12 @@ impl Publisher {
             signer.identity, signer.issuer
         );
         let record = VersionRecord {
-            name: name.clone(),
-            version: version.clone(),
             manifest: String::from_utf8(bytes.to_vec()).map_err(Rejection::internal)?,
-            manifest_sha256: manifest_bytes_sha256,
-            image: image.to_string(),
+            manifest_bytes_sha256,
             signer,
             publisher: principal.token_id.clone(),
-            status: Status::Active,
             status_reason: None,
             status_changed_at: None,
-            published_at: now,
             updated_at: now,
             is_latest: false,
             entry,
@@ -453,8 +448,8 @@ impl Publisher {
             .map_err(Rejection::internal)??;
         match outcome {
             PublishOutcome::Created(record) => {
-                tracing::info!(name = %record.name, version = %record.version, image = %record.image, "published");
-                tool_index.index.insert(&record.name, &security.tools);
+                tracing::info!(name = %record.entry.name, version = %record.entry.version, image = %record.entry.image, "published");
+                tool_index.index.insert(&record.entry.name, &security.tools);
                 // 13. The catalog is signed after the commit.
                 self.catalog.changed();
                 Ok(Published {
@@ -621,8 +616,8 @@ fn keyless(identity: &str, issuer: &str) -> CatalogSigner {
 
 fn version_exists(existing: &VersionRecord) -> Rejection {
     Rejection::VersionExists {
-        name: existing.name.clone(),
-        version: existing.version.clone(),
-        stored_bytes_sha256: existing.manifest_sha256.clone(),
+        name: existing.entry.name.clone(),
+        version: existing.entry.version.clone(),
+        stored_bytes_sha256: existing.manifest_bytes_sha256.clone(),
     }
 }

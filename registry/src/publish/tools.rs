@@ -27,7 +27,7 @@ impl ToolIndex {
         let report = mcp_trust::manifest::validate(record.manifest.as_bytes(), Default::default());
         match report.manifest.and_then(|m| m.security) {
             Some(security) => {
-                self.index.insert(&record.name, &security.tools);
+                self.index.insert(&record.entry.name, &security.tools);
                 true
             }
             None => false,

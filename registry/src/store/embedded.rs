@@ -10,7 +10,7 @@ use super::{
     VersionFilter, check_signing, choose_latest, entry_bytes, matches, publish_leaf, status_leaf,
     usage_keys, usage_of, versions_named,
 };
-use crate::model::{AuditEvent, AuditRecord, Namespace, Status, TokenRecord, VersionRecord};
+use crate::model::{AuditEvent, AuditRecord, Namespace, TokenRecord, VersionRecord};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use redb::{
@@ -264,16 +264,19 @@ fn versions_of<T: ReadableTable<(&'static str, &'static str), &'static [u8]>>(
 fn recompute_latest(txn: &WriteTransaction, name: &str) -> Result<(), StoreError> {
     let mut versions = txn.open_table(VERSIONS).map_err(backend)?;
     let all = versions_of(&versions, name)?;
-    let latest = choose_latest(
-        all.iter()
-            .map(|r| (r.version.as_str(), r.published_at, r.status)),
-    );
+    let latest = choose_latest(all.iter().map(|r| {
+        (
+            r.entry.version.as_str(),
+            r.entry.published_at,
+            r.entry.status,
+        )
+    }));
     for mut r in all {
-        let is_latest = latest.as_deref() == Some(r.version.as_str());
+        let is_latest = latest.as_deref() == Some(r.entry.version.as_str());
         if r.is_latest != is_latest {
             r.is_latest = is_latest;
             versions
-                .insert((name, r.version.as_str()), encode(&r)?.as_slice())
+                .insert((name, r.entry.version.as_str()), encode(&r)?.as_slice())
                 .map_err(backend)?;
         }
     }
@@ -396,20 +399,22 @@ impl Store for EmbeddedStore {
             // redb allows one write transaction at a time: every check below
             // and the write that follows see the same state.
             let txn = begin_write(db)?;
-            if let Some(existing) = read_version(&txn, &record.name, &record.version)? {
+            if let Some(existing) = read_version(&txn, &record.entry.name, &record.entry.version)? {
                 // Nothing changes: the transaction is dropped (aborted).
-                return Ok(if existing.manifest_sha256 == record.manifest_sha256 {
-                    PublishOutcome::Unchanged(existing)
-                } else {
-                    PublishOutcome::Conflict(existing)
-                });
+                return Ok(
+                    if existing.manifest_bytes_sha256 == record.manifest_bytes_sha256 {
+                        PublishOutcome::Unchanged(existing)
+                    } else {
+                        PublishOutcome::Conflict(existing)
+                    },
+                );
             }
             let bytes = entry_bytes(&record.entry)?;
-            let keys = usage_keys(&record.name);
+            let keys = usage_keys(&record.entry.name);
             {
                 let mut table = txn.open_table(ENTRY_BYTES).map_err(backend)?;
                 let usage = read_usage(&table, &keys)?;
-                if let Err(over) = budget.admit(&record.name, bytes, &usage) {
+                if let Err(over) = budget.admit(&record.entry.name, bytes, &usage) {
                     // Nothing changes: the transaction is dropped (aborted).
                     return Ok(PublishOutcome::OverBudget(over));
                 }
@@ -421,22 +426,21 @@ impl Store for EmbeddedStore {
             }
             let mut record = record;
             let index = log_len(&txn)?;
-            record.status = Status::Active;
-            record.entry.status = Status::Active;
-            record.entry.log_index = index;
+            record.logged_at(index);
             {
                 let mut table = txn.open_table(VERSIONS).map_err(backend)?;
                 table
                     .insert(
-                        (record.name.as_str(), record.version.as_str()),
+                        (record.entry.name.as_str(), record.entry.version.as_str()),
                         encode(&record)?.as_slice(),
                     )
                     .map_err(backend)?;
             }
-            recompute_latest(&txn, &record.name)?;
-            let stored = read_version(&txn, &record.name, &record.version)?.ok_or_else(|| {
-                StoreError::Corrupt("version vanished inside its transaction".into())
-            })?;
+            recompute_latest(&txn, &record.entry.name)?;
+            let stored = read_version(&txn, &record.entry.name, &record.entry.version)?
+                .ok_or_else(|| {
+                    StoreError::Corrupt("version vanished inside its transaction".into())
+                })?;
             append_log(&txn, index, &publish_leaf(&stored.entry)?)?;
             append_audit(&txn, &audit)?;
             txn.commit().map_err(backend)?;
@@ -466,7 +470,7 @@ impl Store for EmbeddedStore {
             let Some(mut record) = read_version(&txn, &change.name, &change.version)? else {
                 return Ok(StatusOutcome::NotFound);
             };
-            let status = match change.action.apply(record.status) {
+            let status = match record.apply(change.action, &change.reason, change.at) {
                 Ok(s) => s,
                 Err(reason) => {
                     return Ok(StatusOutcome::Refused {
@@ -475,24 +479,20 @@ impl Store for EmbeddedStore {
                     });
                 }
             };
-            record.status = status;
-            record.entry.status = status;
-            record.status_reason = Some(change.reason.clone());
-            record.status_changed_at = Some(change.at);
-            record.updated_at = change.at;
             {
                 let mut table = txn.open_table(VERSIONS).map_err(backend)?;
                 table
                     .insert(
-                        (record.name.as_str(), record.version.as_str()),
+                        (record.entry.name.as_str(), record.entry.version.as_str()),
                         encode(&record)?.as_slice(),
                     )
                     .map_err(backend)?;
             }
-            recompute_latest(&txn, &record.name)?;
-            let stored = read_version(&txn, &record.name, &record.version)?.ok_or_else(|| {
-                StoreError::Corrupt("version vanished inside its transaction".into())
-            })?;
+            recompute_latest(&txn, &record.entry.name)?;
+            let stored = read_version(&txn, &record.entry.name, &record.entry.version)?
+                .ok_or_else(|| {
+                    StoreError::Corrupt("version vanished inside its transaction".into())
+                })?;
             let index = log_len(&txn)?;
             append_log(&txn, index, &status_leaf(&change, status)?)?;
             append_audit(&txn, &audit)?;
@@ -547,9 +547,10 @@ impl Store for EmbeddedStore {
             let table = txn.open_table(VERSIONS).map_err(backend)?;
             let mut all = versions_of(&table, &name)?;
             all.sort_by(|a, b| {
-                b.published_at
-                    .cmp(&a.published_at)
-                    .then_with(|| b.version.cmp(&a.version))
+                b.entry
+                    .published_at
+                    .cmp(&a.entry.published_at)
+                    .then_with(|| b.entry.version.cmp(&a.entry.version))
             });
             Ok(all)
         })
@@ -616,8 +617,8 @@ impl Store for EmbeddedStore {
             let next = if items.len() > query.limit {
                 items.truncate(query.limit);
                 items.last().map(|r| Cursor {
-                    name: r.name.clone(),
-                    version: r.version.clone(),
+                    name: r.entry.name.clone(),
+                    version: r.entry.version.clone(),
                 })
             } else {
                 None

@@ -597,7 +597,7 @@ pub async fn open(config: &StoreConfig) -> Result<Arc<dyn Store>, StoreError> {
 /// The transparency-log leaf of a publish: the RFC 8785 bytes of the
 /// catalog's publish record for `entry` (whose `logIndex` is this leaf's).
 pub fn publish_leaf(entry: &Entry) -> Result<Vec<u8>, StoreError> {
-    mcp_trust::catalog::memory::publish_record(entry)
+    LogRecord::publish_of(entry)
         .map_err(|e| StoreError::Corrupt(e.to_string()))?
         .canonical_bytes()
         .map_err(|e| StoreError::Corrupt(e.to_string()))
@@ -605,28 +605,9 @@ pub fn publish_leaf(entry: &Entry) -> Result<Vec<u8>, StoreError> {
 
 /// The transparency-log leaf of a yank or revocation.
 pub fn status_leaf(change: &StatusChange, status: Status) -> Result<Vec<u8>, StoreError> {
-    let (name, version) = (change.name.clone(), change.version.clone());
     let reason = (!change.reason.is_empty()).then(|| change.reason.clone());
-    let record = match status {
-        Status::Revoked => LogRecord::Revoke {
-            name,
-            version,
-            reason,
-            at: change.at,
-        },
-        Status::Yanked => LogRecord::Yank {
-            name,
-            version,
-            reason,
-            at: change.at,
-        },
-        Status::Active => {
-            return Err(StoreError::Corrupt(
-                "no log record makes a version active again".into(),
-            ));
-        }
-    };
-    record
+    LogRecord::status_of(&change.name, &change.version, status, reason, change.at)
+        .ok_or_else(|| StoreError::Corrupt("no log record makes a version active again".into()))?
         .canonical_bytes()
         .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -735,12 +716,12 @@ pub fn matches(query: &ListQuery, record: &VersionRecord) -> bool {
     query
         .search
         .as_ref()
-        .is_none_or(|s| record.name.to_lowercase().contains(&s.to_lowercase()))
+        .is_none_or(|s| record.entry.name.to_lowercase().contains(&s.to_lowercase()))
         && query.updated_since.is_none_or(|t| record.updated_at >= t)
         && match &query.version {
             VersionFilter::All => true,
             VersionFilter::Latest => record.is_latest,
-            VersionFilter::Exact(v) => &record.version == v,
+            VersionFilter::Exact(v) => &record.entry.version == v,
         }
 }
 

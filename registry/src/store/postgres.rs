@@ -14,7 +14,7 @@ use super::{
     VersionFilter, check_signing, choose_latest, entry_bytes, publish_leaf, status_leaf,
     usage_keys, usage_of, versions_named,
 };
-use crate::model::{AuditEvent, AuditRecord, Namespace, Status, TokenRecord, VersionRecord};
+use crate::model::{AuditEvent, AuditRecord, Namespace, TokenRecord, VersionRecord};
 use crate::time::to_micros;
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -106,6 +106,14 @@ CREATE TABLE entry_bytes (
         NAMESPACE_SHARD_MIGRATION,
         r#"
 COMMENT ON TABLE entry_bytes IS 'catalog bytes granted per server, namespace, shard and namespace in a shard';
+"#,
+    ),
+    (
+        5,
+        // The SHA-256 of the manifest bytes as published, named apart from
+        // the catalog entry's hash of the manifest's canonical form.
+        r#"
+ALTER TABLE versions RENAME COLUMN manifest_sha256 TO manifest_bytes_sha256;
 "#,
     ),
 ];
@@ -419,18 +427,18 @@ async fn read_version<C: tokio_postgres::GenericClient>(
 
 async fn write_version(txn: &Transaction<'_>, r: &VersionRecord) -> Result<(), StoreError> {
     txn.execute(
-        "INSERT INTO versions (name, version, manifest_sha256, status, is_latest, published_at, updated_at, record)
+        "INSERT INTO versions (name, version, manifest_bytes_sha256, status, is_latest, published_at, updated_at, record)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (name, version) DO UPDATE SET
              status = EXCLUDED.status, is_latest = EXCLUDED.is_latest,
              updated_at = EXCLUDED.updated_at, record = EXCLUDED.record",
         &[
-            &r.name,
-            &r.version,
-            &r.manifest_sha256,
-            &r.status.as_str(),
+            &r.entry.name,
+            &r.entry.version,
+            &r.manifest_bytes_sha256,
+            &r.entry.status.as_str(),
             &r.is_latest,
-            &to_micros(r.published_at),
+            &to_micros(r.entry.published_at),
             &to_micros(r.updated_at),
             &encode(r)?,
         ],
@@ -443,12 +451,15 @@ async fn write_version(txn: &Transaction<'_>, r: &VersionRecord) -> Result<(), S
 async fn recompute_latest(txn: &Transaction<'_>, name: &str) -> Result<(), StoreError> {
     let all: Vec<VersionRecord> =
         records(txn, "SELECT record FROM versions WHERE name = $1", &[&name]).await?;
-    let latest = choose_latest(
-        all.iter()
-            .map(|r| (r.version.as_str(), r.published_at, r.status)),
-    );
+    let latest = choose_latest(all.iter().map(|r| {
+        (
+            r.entry.version.as_str(),
+            r.entry.published_at,
+            r.entry.status,
+        )
+    }));
     for mut r in all {
-        let is_latest = latest.as_deref() == Some(r.version.as_str());
+        let is_latest = latest.as_deref() == Some(r.entry.version.as_str());
         if r.is_latest != is_latest {
             r.is_latest = is_latest;
             write_version(txn, &r).await?;
@@ -581,17 +592,22 @@ impl Store for PostgresStore {
         // Every replica's writes queue here: the checks below and the write
         // that follows see the same state.
         lock(&txn).await?;
-        if let Some(existing) = read_version(&txn, &version.name, &version.version).await? {
+        if let Some(existing) =
+            read_version(&txn, &version.entry.name, &version.entry.version).await?
+        {
             // Nothing changes: dropping the transaction rolls it back.
-            return Ok(if existing.manifest_sha256 == version.manifest_sha256 {
-                PublishOutcome::Unchanged(existing)
-            } else {
-                PublishOutcome::Conflict(existing)
-            });
+            return Ok(
+                if existing.manifest_bytes_sha256 == version.manifest_bytes_sha256 {
+                    PublishOutcome::Unchanged(existing)
+                } else {
+                    PublishOutcome::Conflict(existing)
+                },
+            );
         }
         let bytes = entry_bytes(&version.entry)?;
-        let keys = usage_keys(&version.name);
-        if let Err(over) = budget.admit(&version.name, bytes, &read_usage(&txn, &keys).await?) {
+        let keys = usage_keys(&version.entry.name);
+        if let Err(over) = budget.admit(&version.entry.name, bytes, &read_usage(&txn, &keys).await?)
+        {
             // Nothing changes: dropping the transaction rolls it back.
             return Ok(PublishOutcome::OverBudget(over));
         }
@@ -606,12 +622,10 @@ impl Store for PostgresStore {
         .map_err(backend)?;
         let index = log_len(&txn).await?;
         let mut version = version.clone();
-        version.status = Status::Active;
-        version.entry.status = Status::Active;
-        version.entry.log_index = index;
+        version.logged_at(index);
         write_version(&txn, &version).await?;
-        recompute_latest(&txn, &version.name).await?;
-        let stored = read_version(&txn, &version.name, &version.version)
+        recompute_latest(&txn, &version.entry.name).await?;
+        let stored = read_version(&txn, &version.entry.name, &version.entry.version)
             .await?
             .ok_or_else(|| StoreError::Corrupt("version vanished inside its transaction".into()))?;
         append_log(&txn, index, &publish_leaf(&stored.entry)?).await?;
@@ -636,7 +650,7 @@ impl Store for PostgresStore {
         let Some(mut record) = read_version(&txn, &change.name, &change.version).await? else {
             return Ok(StatusOutcome::NotFound);
         };
-        let status = match change.action.apply(record.status) {
+        let status = match record.apply(change.action, &change.reason, change.at) {
             Ok(s) => s,
             Err(reason) => {
                 return Ok(StatusOutcome::Refused {
@@ -645,14 +659,9 @@ impl Store for PostgresStore {
                 });
             }
         };
-        record.status = status;
-        record.entry.status = status;
-        record.status_reason = Some(change.reason.clone());
-        record.status_changed_at = Some(change.at);
-        record.updated_at = change.at;
         write_version(&txn, &record).await?;
-        recompute_latest(&txn, &record.name).await?;
-        let stored = read_version(&txn, &record.name, &record.version)
+        recompute_latest(&txn, &record.entry.name).await?;
+        let stored = read_version(&txn, &record.entry.name, &record.entry.version)
             .await?
             .ok_or_else(|| StoreError::Corrupt("version vanished inside its transaction".into()))?;
         let index = log_len(&txn).await?;
@@ -732,8 +741,8 @@ impl Store for PostgresStore {
         let next = if items.len() > query.limit {
             items.truncate(query.limit);
             items.last().map(|r| Cursor {
-                name: r.name.clone(),
-                version: r.version.clone(),
+                name: r.entry.name.clone(),
+                version: r.entry.version.clone(),
             })
         } else {
             None

@@ -74,8 +74,11 @@ impl Db {
                     let table: redb::TableDefinition<(&str, &str), &[u8]> =
                         redb::TableDefinition::new("versions");
                     let mut t = txn.open_table(table).unwrap();
-                    t.insert((r.name.as_str(), r.version.as_str()), json.as_bytes())
-                        .unwrap();
+                    t.insert(
+                        (r.entry.name.as_str(), r.entry.version.as_str()),
+                        json.as_bytes(),
+                    )
+                    .unwrap();
                 }
                 txn.commit().unwrap();
             }
@@ -84,7 +87,7 @@ impl Db {
                     .await
                     .execute(
                         "UPDATE versions SET record = $3 WHERE name = $1 AND version = $2",
-                        &[&r.name, &r.version, &json],
+                        &[&r.entry.name, &r.entry.version, &json],
                     )
                     .await
                     .unwrap();
@@ -252,11 +255,10 @@ async fn the_signer_refuses_a_publish_record_of_another_image(db: Db) {
         db,
         async |s| {
             let mut c = publish(s, &record(A, "2.0.0", "c", 2)).await;
-            c.image = format!(
+            c.entry.image = format!(
                 "127.0.0.1:5000/acme/weather@{}",
                 mcp_registry::testing::digest("other")
             );
-            c.entry.image = c.image.clone();
             vec![Direct::Row(Box::new(c))]
         },
         "whose entry has image 127.0.0.1:5000/acme/weather@",
@@ -282,7 +284,6 @@ async fn the_signer_refuses_to_reapply_a_signed_version_whose_row_was_rewritten(
             else {
                 panic!("yank refused");
             };
-            a.status = yanked.status;
             a.entry.status = yanked.entry.status;
             a.updated_at = yanked.updated_at;
             vec![Direct::Row(Box::new(a))]

@@ -17,31 +17,23 @@ fn t(secs: i64) -> Timestamp {
 }
 
 pub(crate) fn record(name: &str, version: &str, content: &str, at: i64) -> VersionRecord {
-    let r = VersionRecord {
-        name: name.into(),
-        version: version.into(),
-        manifest: format!("{{\"name\":\"{name}\",\"version\":\"{version}\",\"c\":\"{content}\"}}"),
-        manifest_sha256: mcp_trust::image::Digest::of(content.as_bytes())
-            .hex()
-            .to_owned(),
-        image: format!(
+    let mut r = mcp_registry::testing::version_record(
+        name,
+        version,
+        format!("{{\"name\":\"{name}\",\"version\":\"{version}\",\"c\":\"{content}\"}}"),
+        format!(
             "127.0.0.1:5000/acme/weather@{}",
             mcp_registry::testing::digest(version)
         ),
-        signer: acme_signer(),
-        publisher: "0123456789abcdef".into(),
-        status: Status::Active,
-        status_reason: None,
-        status_changed_at: None,
-        published_at: t(at),
-        updated_at: t(at),
-        is_latest: false,
-        entry: mcp_registry::testing::placeholder_entry(),
-    };
-    VersionRecord {
-        entry: mcp_registry::testing::catalog_entry(&r),
-        ..r
-    }
+        acme_signer(),
+        "0123456789abcdef",
+        t(at),
+    );
+    // Two records with the same content are identical republishes.
+    r.manifest_bytes_sha256 = mcp_trust::image::Digest::of(content.as_bytes())
+        .hex()
+        .to_owned();
+    r
 }
 
 pub(crate) fn event(action: &str, subject: &str) -> AuditEvent {
@@ -69,7 +61,7 @@ pub(crate) fn change(name: &str, version: &str, action: Lifecycle, at: i64) -> S
 
 pub(crate) async fn publish(s: &dyn store::Store, r: &VersionRecord) -> VersionRecord {
     match s
-        .publish(r, &event("publish", &r.name), &EntryBudget::default())
+        .publish(r, &event("publish", &r.entry.name), &EntryBudget::default())
         .await
         .unwrap()
     {
@@ -202,7 +194,10 @@ async fn latest_follows_semver_and_status(cfg: StoreConfig) {
     publish(s.as_ref(), &record(n, "1.10.0", "a", 0)).await;
     publish(s.as_ref(), &record(n, "1.9.0", "b", 1)).await;
     publish(s.as_ref(), &record(n, "2.0.0-rc.1", "c", 2)).await;
-    assert_eq!(s.latest(n).await.unwrap().unwrap().version, "2.0.0-rc.1");
+    assert_eq!(
+        s.latest(n).await.unwrap().unwrap().entry.version,
+        "2.0.0-rc.1"
+    );
     let StatusOutcome::Changed(yanked) = s
         .set_status(
             &change(n, "2.0.0-rc.1", Lifecycle::Yank, 10),
@@ -213,16 +208,19 @@ async fn latest_follows_semver_and_status(cfg: StoreConfig) {
     else {
         panic!("yank refused");
     };
-    assert_eq!((yanked.status, yanked.is_latest), (Status::Yanked, false));
+    assert_eq!(
+        (yanked.entry.status, yanked.is_latest),
+        (Status::Yanked, false)
+    );
     assert_eq!(yanked.status_reason.as_deref(), Some("yank for tests"));
     assert_eq!(yanked.updated_at, t(10));
-    assert_eq!(s.latest(n).await.unwrap().unwrap().version, "1.10.0");
+    assert_eq!(s.latest(n).await.unwrap().unwrap().entry.version, "1.10.0");
     let latest_flags: Vec<(String, bool)> = s
         .versions(n)
         .await
         .unwrap()
         .into_iter()
-        .map(|r| (r.version, r.is_latest))
+        .map(|r| (r.entry.version, r.is_latest))
         .collect();
     assert_eq!(
         latest_flags,
@@ -242,7 +240,7 @@ async fn latest_follows_semver_and_status(cfg: StoreConfig) {
         .unwrap(),
         StatusOutcome::Refused { .. }
     ));
-    assert_eq!(s.latest(n).await.unwrap().unwrap().version, "1.10.0");
+    assert_eq!(s.latest(n).await.unwrap().unwrap().entry.version, "1.10.0");
     assert_eq!(
         s.version(n, "2.0.0-rc.1")
             .await
@@ -286,7 +284,7 @@ async fn lifecycle_changes_are_checked_and_revocation_is_final(cfg: StoreConfig)
         panic!("revoke refused");
     };
     assert_eq!(
-        (revoked.status, revoked.is_latest),
+        (revoked.entry.status, revoked.is_latest),
         (Status::Revoked, false)
     );
     for action in [Lifecycle::Yank, Lifecycle::Unyank, Lifecycle::Revoke] {
@@ -299,7 +297,7 @@ async fn lifecycle_changes_are_checked_and_revocation_is_final(cfg: StoreConfig)
     }
     // Still there, with its status; each accepted change wrote a leaf.
     assert_eq!(
-        s.version(n, "1.0.0").await.unwrap().unwrap().status,
+        s.version(n, "1.0.0").await.unwrap().unwrap().entry.status,
         Status::Revoked
     );
     assert_eq!(s.latest(n).await.unwrap(), None);
@@ -347,7 +345,7 @@ async fn list_pages_with_cursor_and_filters(cfg: StoreConfig) {
         seen.extend(
             page.items
                 .iter()
-                .map(|r| format!("{}@{}", r.name, r.version)),
+                .map(|r| format!("{}@{}", r.entry.name, r.entry.version)),
         );
         match page.next {
             Some(next) => cursor = Some(next),
@@ -389,7 +387,7 @@ async fn list_pages_with_cursor_and_filters(cfg: StoreConfig) {
         search
             .items
             .iter()
-            .map(|r| r.name.as_str())
+            .map(|r| r.entry.name.as_str())
             .collect::<Vec<_>>(),
         ["io.github.other/Weather_x"]
     );
@@ -946,8 +944,11 @@ async fn budgets_refuse_before_writing_and_count_what_is_granted(cfg: StoreConfi
         (BudgetKind::NamespaceShard, ns, bin, two, two)
     );
     assert_eq!(state_of(s.as_ref()).await, before);
-    assert_eq!(s.version(&ground[2].name, "1.0.0").await.unwrap(), None);
-    let usage = s.entry_usage(&ground[2].name).await.unwrap();
+    assert_eq!(
+        s.version(&ground[2].entry.name, "1.0.0").await.unwrap(),
+        None
+    );
+    let usage = s.entry_usage(&ground[2].entry.name).await.unwrap();
     assert_eq!((usage.namespace_shard, usage.namespace), (two, two));
     // Another namespace in that bin, and the same namespace in another bin,
     // have their own budgets.

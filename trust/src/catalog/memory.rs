@@ -1,15 +1,17 @@
-//! A whole catalog publisher in memory: keys, entries, log and checkpoint,
-//! with the same steps a registry takes on each change (append the log
-//! record, sign a checkpoint, rewrite one shard, re-sign the index). Tests,
-//! benchmarks and tools use it to produce real signed catalogs; a registry
-//! follows the same sequence against its own store.
+//! A whole catalog publisher in memory, for tests, benchmarks and tools:
+//! keys, entries, log and checkpoint, with the same steps a registry takes
+//! on each change (append the log record, sign a checkpoint, rewrite one
+//! shard, re-sign the index), built from the same parts — the log records
+//! of [`LogRecord::publish_of`] and [`LogRecord::status_of`], the transitions
+//! of [`Lifecycle`], the shard and index builders of [`super::build`]. No
+//! production code depends on it.
 
 use super::CatalogError;
 use super::build::{self, Catalog, EncodedShard, SignedIndex};
 use super::dsse::Envelope;
 use super::keys::{KeySet, KeyStatement, PublicKey, Role, SigningKey, sign_statement};
 use super::mirror::Mirror;
-use super::model::{Entry, LogHead, Status};
+use super::model::{Entry, Lifecycle, LogHead, Status};
 use crate::log::{self, Checkpoint, LogRecord, MemoryTree};
 use jiff::{SignedDuration, Timestamp};
 
@@ -60,11 +62,13 @@ impl MemoryRegistry {
         let mut later = Vec::new();
         for e in &mut entries {
             e.log_index = tree.size();
-            let record = publish_record(e)?;
+            let record = LogRecord::publish_of(e)?;
             tree.push_hash(record.leaf_hash()?);
             records.push(record);
-            if e.status != Status::Active {
-                later.push(status_record(e, e.status, e.published_at));
+            if let Some(record) =
+                LogRecord::status_of(&e.name, &e.version, e.status, None, e.published_at)
+            {
+                later.push(record);
             }
         }
         for record in later {
@@ -190,7 +194,7 @@ impl MemoryRegistry {
         }
         entry.status = Status::Active;
         entry.log_index = self.tree.size();
-        self.append(publish_record(&entry)?)?;
+        self.append(LogRecord::publish_of(&entry)?)?;
         self.apply(entry, now)
     }
 
@@ -208,15 +212,18 @@ impl MemoryRegistry {
             .get(name, version)
             .cloned()
             .ok_or_else(|| CatalogError::Entry(format!("{name} {version} is not published")))?;
-        if !entry.status.may_become(status) || status == Status::Active {
-            return Err(CatalogError::Entry(format!(
-                "{name} {version} is {} and cannot become {}",
-                entry.status.as_str(),
-                status.as_str()
-            )));
-        }
+        let record = Lifecycle::to(status)
+            .and_then(|change| change.apply(entry.status).ok())
+            .and_then(|status| LogRecord::status_of(name, version, status, None, now))
+            .ok_or_else(|| {
+                CatalogError::Entry(format!(
+                    "{name} {version} is {} and cannot become {}",
+                    entry.status.as_str(),
+                    status.as_str()
+                ))
+            })?;
         entry.status = status;
-        self.append(status_record(&entry, status, now))?;
+        self.append(record)?;
         self.apply(entry, now)
     }
 
@@ -331,38 +338,6 @@ impl MemoryRegistry {
             checkpoint: self.checkpoint.clone().into_bytes(),
             records: self.records.clone(),
         }
-    }
-}
-
-/// The publish record of an entry: its identifying fields, and the hash of
-/// the whole immutable entry.
-pub fn publish_record(e: &Entry) -> Result<LogRecord, CatalogError> {
-    Ok(LogRecord::Publish {
-        name: e.name.clone(),
-        version: e.version.clone(),
-        manifest_sha256: e.manifest_sha256.clone(),
-        image: e.image.clone(),
-        tool_surface: e.tool_surface.clone(),
-        entry_sha256: e.immutable_sha256()?,
-        at: e.published_at,
-    })
-}
-
-fn status_record(e: &Entry, status: Status, at: Timestamp) -> LogRecord {
-    let (name, version) = (e.name.clone(), e.version.clone());
-    match status {
-        Status::Revoked => LogRecord::Revoke {
-            name,
-            version,
-            reason: None,
-            at,
-        },
-        _ => LogRecord::Yank {
-            name,
-            version,
-            reason: None,
-            at,
-        },
     }
 }
 

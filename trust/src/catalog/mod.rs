@@ -23,9 +23,10 @@ pub use build::{
 };
 pub use keys::{KeyStatement, PublicKey, Role, SigningKey, TrustedKeys};
 pub use model::{
-    Entry, INDEX_PAYLOAD_TYPE, IndexPayload, LogHead, MAX_ENTRY_BYTES, MAX_NAMESPACE_ENTRY_BYTES,
-    MAX_NAMESPACE_SHARD_BYTES, MAX_SERVER_ENTRY_BYTES, MAX_SHARD_BYTES, RuntimeHints, SHARD_COUNT,
-    SHARD_FRAME_BYTES, Shard, ShardRef, Signer, Status, manifest_digest, shard_of,
+    Entry, INDEX_PAYLOAD_TYPE, IndexPayload, Lifecycle, LogHead, MAX_ENTRY_BYTES,
+    MAX_NAMESPACE_ENTRY_BYTES, MAX_NAMESPACE_SHARD_BYTES, MAX_SERVER_ENTRY_BYTES, MAX_SHARD_BYTES,
+    RuntimeHints, SHARD_COUNT, SHARD_FRAME_BYTES, Shard, ShardRef, Signer, Status, manifest_digest,
+    shard_of,
 };
 
 use crate::image::Digest;

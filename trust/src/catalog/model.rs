@@ -162,6 +162,56 @@ impl std::fmt::Display for Status {
     }
 }
 
+/// A change of lifecycle status, as a registry applies it. The one place
+/// the transitions are decided: the registry's stores and the in-memory
+/// publisher both call [`Lifecycle::apply`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lifecycle {
+    /// Owner hides an active version from new installs.
+    Yank,
+    /// Refused: a yank is final ([`UNYANK_REFUSED`]); kept so a registry can answer why.
+    Unyank,
+    /// Administrator withdraws a version for good.
+    Revoke,
+}
+
+/// Why a yank cannot be undone.
+pub const UNYANK_REFUSED: &str = "a yank is final: the signed catalog only moves a version forward (active → yanked → revoked), so that no replayed or forged catalog can bring a withdrawn version back; publish a new version instead";
+
+impl Lifecycle {
+    /// The change that makes a version `status`, if one does.
+    pub fn to(status: Status) -> Option<Lifecycle> {
+        match status {
+            Status::Active => None,
+            Status::Yanked => Some(Lifecycle::Yank),
+            Status::Revoked => Some(Lifecycle::Revoke),
+        }
+    }
+
+    /// The action name used in audit records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lifecycle::Yank => "yank",
+            Lifecycle::Unyank => "unyank",
+            Lifecycle::Revoke => "revoke",
+        }
+    }
+
+    /// The status after this change, or why it cannot apply to `from`.
+    pub fn apply(self, from: Status) -> Result<Status, String> {
+        match (self, from) {
+            (Lifecycle::Yank, Status::Active) => Ok(Status::Yanked),
+            (Lifecycle::Unyank, Status::Yanked) => Err(UNYANK_REFUSED.into()),
+            (Lifecycle::Revoke, Status::Active | Status::Yanked) => Ok(Status::Revoked),
+            (Lifecycle::Revoke, Status::Revoked) => Err("the version is already revoked".into()),
+            (_, Status::Revoked) => Err("the version is revoked; revocation is final".into()),
+            (Lifecycle::Yank, Status::Yanked) => Err("the version is already yanked".into()),
+            (Lifecycle::Unyank, Status::Active) => Err("the version is not yanked".into()),
+        }
+    }
+}
+
 /// Who signed the image, as the registry verified it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -479,6 +529,24 @@ impl IndexPayload {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn revocation_is_final() {
+        for action in [Lifecycle::Yank, Lifecycle::Unyank, Lifecycle::Revoke] {
+            assert!(action.apply(Status::Revoked).is_err(), "{action:?}");
+        }
+    }
+
+    #[test]
+    fn yank_is_final() {
+        assert_eq!(Lifecycle::Yank.apply(Status::Active), Ok(Status::Yanked));
+        assert_eq!(
+            Lifecycle::Unyank.apply(Status::Yanked),
+            Err(UNYANK_REFUSED.to_owned())
+        );
+        assert!(Lifecycle::Yank.apply(Status::Yanked).is_err());
+        assert!(Lifecycle::Unyank.apply(Status::Active).is_err());
+    }
 
     pub(crate) fn entry(name: &str, version: &str) -> Entry {
         Entry {

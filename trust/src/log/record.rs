@@ -80,6 +80,53 @@ pub enum LogRecord {
 }
 
 impl LogRecord {
+    /// The publish record of a catalog entry: its identifying fields, and
+    /// the hash of the whole immutable entry (whose `logIndex` is this
+    /// record's position). Every publisher of a catalog — the registry's
+    /// stores and the in-memory one — builds it here.
+    pub fn publish_of(
+        e: &crate::catalog::Entry,
+    ) -> Result<LogRecord, crate::catalog::CatalogError> {
+        Ok(LogRecord::Publish {
+            name: e.name.clone(),
+            version: e.version.clone(),
+            manifest_sha256: e.manifest_sha256.clone(),
+            image: e.image.clone(),
+            tool_surface: e.tool_surface.clone(),
+            entry_sha256: e.immutable_sha256()?,
+            at: e.published_at,
+        })
+    }
+
+    /// The record of a version that became `status` at `at`, with an
+    /// optional reason; `None` for [`Status::Active`], which no record makes
+    /// a version again (statuses only move forward).
+    pub fn status_of(
+        name: &str,
+        version: &str,
+        status: crate::catalog::Status,
+        reason: Option<String>,
+        at: Timestamp,
+    ) -> Option<LogRecord> {
+        use crate::catalog::Status;
+        let (name, version) = (name.to_owned(), version.to_owned());
+        match status {
+            Status::Active => None,
+            Status::Yanked => Some(LogRecord::Yank {
+                name,
+                version,
+                reason,
+                at,
+            }),
+            Status::Revoked => Some(LogRecord::Revoke {
+                name,
+                version,
+                reason,
+                at,
+            }),
+        }
+    }
+
     /// The leaf bytes: RFC 8785 canonical JSON.
     pub fn canonical_bytes(&self) -> Result<Vec<u8>, LogError> {
         crate::canonical::to_vec(self)

@@ -613,7 +613,7 @@ fn pull_with_extra_publish(
     entry: &mcp_trust::catalog::Entry,
 ) -> ClientError {
     let mut records = reg.records().to_vec();
-    records.push(mcp_trust::catalog::memory::publish_record(entry).unwrap());
+    records.push(mcp_trust::log::LogRecord::publish_of(entry).unwrap());
     let mirror = forged(reg, records, 2, None, at(1), reg.catalog_key());
     match gw {
         Some(gw) => gw.pull(&mirror, at(2), &root(reg)).unwrap_err(),
@@ -700,7 +700,7 @@ fn split_view_a_new_checkpoint_not_consistent_with_the_old_is_refused() {
     if let LogRecord::Publish { at, .. } = &mut other[2] {
         *at = t0() + SignedDuration::from_secs(1);
     }
-    other.push(mcp_trust::catalog::memory::publish_record(&entry(8_000)).unwrap());
+    other.push(mcp_trust::log::LogRecord::publish_of(&entry(8_000)).unwrap());
     let mirror = forged(&reg, other, 2, None, at(1), reg.catalog_key());
     let err = gw.pull(&mirror, at(2), &root(&reg)).unwrap_err();
     assert!(
