@@ -512,12 +512,9 @@ pub fn version_record(
     publisher: &str,
     at: jiff::Timestamp,
 ) -> crate::model::VersionRecord {
-    use mcp_trust::catalog::model::{KeylessSigner, RuntimeHints, Signer};
+    use mcp_trust::catalog::model::RuntimeHints;
     use mcp_trust::catalog::{Entry, Status};
-    let catalog_signer = Signer::Keyless(KeylessSigner {
-        identity: signer.identity.clone(),
-        issuer: signer.issuer.clone(),
-    });
+    let catalog_signer = signer.identity();
     let report = mcp_trust::manifest::validate(manifest.as_bytes(), Default::default());
     let from_manifest = report
         .manifest

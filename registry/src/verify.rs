@@ -7,31 +7,10 @@
 use async_trait::async_trait;
 use mcp_trust::image::PinnedImage;
 use mcp_trust::manifest::ProvenancePolicy;
-use serde::{Deserialize, Serialize};
 
-/// Who signed an image, as established by verification (certificate and Fulcio extensions).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct VerifiedSigner {
-    /// Certificate identity (SAN), e.g. a workflow URI.
-    pub identity: String,
-    /// OIDC issuer of the certificate.
-    pub issuer: String,
-    /// Fulcio source repository URI (OID 1.3.6.1.4.1.57264.1.12), when present.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_repository_uri: Option<String>,
-    /// Fulcio source repository identifier (OID 1.3.6.1.4.1.57264.1.15), when present.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_repository_id: Option<String>,
-    /// Fulcio source repository owner identifier (OID 1.3.6.1.4.1.57264.1.17), when present.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_repository_owner_id: Option<String>,
-    /// The signers of the SLSA provenance attestations that passed, when the
-    /// policy required provenance: each must be inside the namespace's
-    /// binding too, or a publisher could accept provenance from any workflow.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub attestation_signers: Vec<VerifiedSigner>,
-}
+/// Who signed an image, as established by verification (certificate and
+/// Fulcio extensions): `mcp_trust`'s type, made there from the certificate.
+pub use mcp_trust::signature::VerifiedSigner;
 
 /// Why an image did not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -142,23 +121,12 @@ impl ImageVerifier for SigstoreVerifier {
                         message: "the image is signed with a key, but namespaces bind keyless (certificate) signers".into(),
                     });
                 };
-                let signer_of = |cert: &mcp_trust::signature::CertificateSigner| VerifiedSigner {
-                    identity: cert.identity.clone(),
-                    issuer: cert.issuer.clone(),
-                    source_repository_uri: cert.claims.source_repository_uri.clone(),
-                    source_repository_id: cert.claims.source_repository_identifier.clone(),
-                    source_repository_owner_id: cert
-                        .claims
-                        .source_repository_owner_identifier
-                        .clone(),
-                    attestation_signers: Vec::new(),
-                };
-                let mut signer = signer_of(cert);
+                let mut signer = VerifiedSigner::from_certificate(cert);
                 signer.attestation_signers = report
                     .provenance
                     .iter()
                     .filter_map(|p| p.verified.certificate())
-                    .map(signer_of)
+                    .map(VerifiedSigner::from_certificate)
                     .collect();
                 Ok(signer)
             }

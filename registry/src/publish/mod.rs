@@ -53,11 +53,11 @@ use crate::namespace::{self, Binding};
 use crate::store::{PublishOutcome, Store};
 use crate::time;
 use crate::verify::{ImageVerifier, VerifiedSigner};
-use mcp_trust::catalog::model::KeylessSigner;
-use mcp_trust::catalog::{Entry, Signer as CatalogSigner};
+use mcp_trust::catalog::Entry;
 use mcp_trust::finding::pointer_token;
 use mcp_trust::image::{Digest, PinnedImage};
 use mcp_trust::manifest::{EXTENSION_KEY, Manifest, ProvenancePolicy, ValidateOptions, validate};
+use mcp_trust::signature::{KeylessSigner, SignerIdentity};
 use mcp_trust::tools::ScanPolicy;
 use mcp_trust::{Finding, Severity};
 use std::collections::HashMap;
@@ -323,7 +323,10 @@ impl Publisher {
         // bound of the one stored, checked against what is granted now.
         let lower_bound = Entry::from_manifest(
             &manifest,
-            keyless("", ""),
+            SignerIdentity::Keyless(KeylessSigner {
+                identity: String::new(),
+                issuer: String::new(),
+            }),
             true,
             jiff::Timestamp::UNIX_EPOCH,
             0,
@@ -385,14 +388,8 @@ impl Publisher {
         // 10. The catalog entry. The tool surface changed from the version
         // published before this one: gateways must ask again before running it.
         let now = time::now();
-        let entry = Entry::from_manifest(
-            &manifest,
-            keyless(&signer.identity, &signer.issuer),
-            false,
-            now,
-            0,
-        )
-        .map_err(Rejection::internal)?;
+        let entry = Entry::from_manifest(&manifest, signer.identity(), false, now, 0)
+            .map_err(Rejection::internal)?;
         // Read after verification, like the token and the namespace: a
         // version of this server stored meanwhile is the one compared with.
         let previous = self.store.versions(name).await?;
@@ -605,13 +602,6 @@ fn check_binding(
         }
     }
     Ok(())
-}
-
-fn keyless(identity: &str, issuer: &str) -> CatalogSigner {
-    CatalogSigner::Keyless(KeylessSigner {
-        identity: identity.to_owned(),
-        issuer: issuer.to_owned(),
-    })
 }
 
 fn version_exists(existing: &VersionRecord) -> Rejection {

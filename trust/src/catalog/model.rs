@@ -83,26 +83,8 @@ const _: () = assert!(MAX_NAMESPACE_ENTRY_BYTES < MAX_SHARD_BYTES);
 // real value.
 const _: () = assert!(MAX_SHARD_BYTES < 8 << 20);
 
-/// Serde for [`Digest`] as its `sha256:<hex>` string.
-pub mod digest_serde {
-    use crate::image::Digest;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    /// Writes `sha256:<hex>`.
-    pub fn serialize<S: Serializer>(d: &Digest, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(d.as_str())
-    }
-
-    /// Reads `sha256:<64 lowercase hex>`, refusing anything else.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Digest, D::Error> {
-        let s = String::deserialize(d)?;
-        Digest::parse(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "`{s}` is not `sha256:` followed by 64 lowercase hex digits"
-            ))
-        })
-    }
-}
+/// Serde for [`Digest`] as its `sha256:<hex>` string (kept here for the paths that name it).
+pub use crate::image::digest_serde;
 
 /// The shard (bin) of a server: the first byte of SHA-256 of its name.
 pub fn shard_of(name: &str) -> u8 {
@@ -212,34 +194,9 @@ impl Lifecycle {
     }
 }
 
-/// Who signed the image, as the registry verified it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Signer {
-    /// A keyless (Fulcio) certificate identity.
-    Keyless(KeylessSigner),
-    /// A public key.
-    Key(KeySigner),
-}
-
-/// A certificate identity and its OIDC issuer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KeylessSigner {
-    /// Certificate SAN, e.g. a workflow URI.
-    pub identity: String,
-    /// OIDC issuer.
-    pub issuer: String,
-}
-
-/// A signing key's fingerprint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct KeySigner {
-    /// `sha256:<hex>` of the DER SubjectPublicKeyInfo.
-    #[serde(with = "digest_serde")]
-    pub key_fingerprint: Digest,
-}
+/// Who signed the image, as the registry verified it: the catalog's name
+/// for [`crate::signature::SignerIdentity`], defined once there.
+pub use crate::signature::{KeySigner, KeylessSigner, SignerIdentity as Signer};
 
 /// What a gateway needs to know before it fetches the manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,12 +18,14 @@
 
 mod consistency;
 mod error;
+mod identity;
 mod policy;
 mod trust_root;
 mod verified;
 
 pub use consistency::MAX_TIMESTAMPS;
 pub use error::{Stage, VerifyError};
+pub use identity::{KeySigner, KeylessSigner, SignerIdentity, VerifiedSigner};
 pub use policy::{AnchoredRegex, Matcher, Policy, PolicyError, PublicKeyPolicy, anchored_regex};
 pub use trust_root::{MAX_TRUST_ROOT_BYTES, TrustRoot, TrustRootSource};
 pub use verified::{
