@@ -5,10 +5,10 @@
 //! commands against it, or use the admin HTTP routes).
 
 use super::{
-    Cursor, EntryBudget, EntryUsage, ListQuery, NAMESPACE_SHARD_USAGE, Page, Pending,
-    PublishOutcome, SignFn, SignedCatalog, StatusChange, StatusOutcome, Store, StoreError,
-    VersionFilter, check_signing, choose_latest, entry_bytes, matches, publish_leaf, status_leaf,
-    usage_keys, usage_of, versions_named,
+    EntryBudget, EntryUsage, ListQuery, NAMESPACE_SHARD_USAGE, Page, Pending, PublishOutcome,
+    SignFn, SignedCatalog, StatusChange, StatusOutcome, Store, StoreError, VersionFilter,
+    already_stored, apply_change, check_signing, entry_bytes, matches, publish_leaf,
+    relabel_latest, status_leaf, usage_keys, usage_of, versions_named,
 };
 use crate::model::{AuditEvent, AuditRecord, Namespace, TokenRecord, VersionRecord};
 use async_trait::async_trait;
@@ -263,22 +263,11 @@ fn versions_of<T: ReadableTable<(&'static str, &'static str), &'static [u8]>>(
 /// Recomputes `isLatest` for every version of `name` and the LATEST index.
 fn recompute_latest(txn: &WriteTransaction, name: &str) -> Result<(), StoreError> {
     let mut versions = txn.open_table(VERSIONS).map_err(backend)?;
-    let all = versions_of(&versions, name)?;
-    let latest = choose_latest(all.iter().map(|r| {
-        (
-            r.entry.version.as_str(),
-            r.entry.published_at,
-            r.entry.status,
-        )
-    }));
-    for mut r in all {
-        let is_latest = latest.as_deref() == Some(r.entry.version.as_str());
-        if r.is_latest != is_latest {
-            r.is_latest = is_latest;
-            versions
-                .insert((name, r.entry.version.as_str()), encode(&r)?.as_slice())
-                .map_err(backend)?;
-        }
+    let (latest, changed) = relabel_latest(versions_of(&versions, name)?);
+    for r in changed {
+        versions
+            .insert((name, r.entry.version.as_str()), encode(&r)?.as_slice())
+            .map_err(backend)?;
     }
     let mut index = txn.open_table(LATEST).map_err(backend)?;
     match &latest {
@@ -401,13 +390,7 @@ impl Store for EmbeddedStore {
             let txn = begin_write(db)?;
             if let Some(existing) = read_version(&txn, &record.entry.name, &record.entry.version)? {
                 // Nothing changes: the transaction is dropped (aborted).
-                return Ok(
-                    if existing.manifest_bytes_sha256 == record.manifest_bytes_sha256 {
-                        PublishOutcome::Unchanged(existing)
-                    } else {
-                        PublishOutcome::Conflict(existing)
-                    },
-                );
+                return Ok(already_stored(existing, &record));
             }
             let bytes = entry_bytes(&record.entry)?;
             let keys = usage_keys(&record.entry.name);
@@ -467,17 +450,12 @@ impl Store for EmbeddedStore {
         let (change, audit) = (change.clone(), audit.clone());
         self.run(move |db| {
             let txn = begin_write(db)?;
-            let Some(mut record) = read_version(&txn, &change.name, &change.version)? else {
+            let Some(record) = read_version(&txn, &change.name, &change.version)? else {
                 return Ok(StatusOutcome::NotFound);
             };
-            let status = match record.apply(change.action, &change.reason, change.at) {
-                Ok(s) => s,
-                Err(reason) => {
-                    return Ok(StatusOutcome::Refused {
-                        current: record,
-                        reason,
-                    });
-                }
+            let (record, status) = match apply_change(record, &change) {
+                Ok(applied) => applied,
+                Err(refused) => return Ok(*refused),
             };
             {
                 let mut table = txn.open_table(VERSIONS).map_err(backend)?;
@@ -614,16 +592,7 @@ impl Store for EmbeddedStore {
                     }
                 }
             }
-            let next = if items.len() > query.limit {
-                items.truncate(query.limit);
-                items.last().map(|r| Cursor {
-                    name: r.entry.name.clone(),
-                    version: r.entry.version.clone(),
-                })
-            } else {
-                None
-            };
-            Ok(Page { items, next })
+            Ok(Page::of(items, query.limit))
         })
         .await
     }

@@ -379,6 +379,23 @@ pub struct Page {
     pub next: Option<Cursor>,
 }
 
+impl Page {
+    /// A page of at most `limit` items from a read of up to `limit + 1`
+    /// (one more tells whether a next page exists).
+    pub fn of(mut items: Vec<VersionRecord>, limit: usize) -> Page {
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|r| Cursor {
+                name: r.entry.name.clone(),
+                version: r.entry.version.clone(),
+            })
+        } else {
+            None
+        };
+        Page { items, next }
+    }
+}
+
 /// Persistent state of the registry. Implementations must make each method that
 /// changes published state atomic and durable before it returns.
 #[async_trait]
@@ -610,6 +627,56 @@ pub fn status_leaf(change: &StatusChange, status: Status) -> Result<Vec<u8>, Sto
         .ok_or_else(|| StoreError::Corrupt("no log record makes a version active again".into()))?
         .canonical_bytes()
         .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// What a publish of `new` answers when its version is stored already as
+/// `existing`: unchanged when the manifest bytes are identical, a conflict
+/// otherwise. Nothing is written either way.
+pub fn already_stored(existing: VersionRecord, new: &VersionRecord) -> PublishOutcome {
+    if existing.manifest_bytes_sha256 == new.manifest_bytes_sha256 {
+        PublishOutcome::Unchanged(existing)
+    } else {
+        PublishOutcome::Conflict(existing)
+    }
+}
+
+/// Applies `change` to the stored `record`: the record and its new status,
+/// or the refusal to answer (nothing is written then).
+pub fn apply_change(
+    mut record: VersionRecord,
+    change: &StatusChange,
+) -> Result<(VersionRecord, Status), Box<StatusOutcome>> {
+    match record.apply(change.action, &change.reason, change.at) {
+        Ok(status) => Ok((record, status)),
+        Err(reason) => Err(Box::new(StatusOutcome::Refused {
+            current: record,
+            reason,
+        })),
+    }
+}
+
+/// The latest version among all of one server's (see [`choose_latest`]),
+/// and the records whose `isLatest` flag that changes, flag already set:
+/// what a store rewrites after any change to the server's versions.
+pub fn relabel_latest(all: Vec<VersionRecord>) -> (Option<String>, Vec<VersionRecord>) {
+    let latest = choose_latest(all.iter().map(|r| {
+        (
+            r.entry.version.as_str(),
+            r.entry.published_at,
+            r.entry.status,
+        )
+    }));
+    let changed = all
+        .into_iter()
+        .filter_map(|mut r| {
+            let is_latest = latest.as_deref() == Some(r.entry.version.as_str());
+            (r.is_latest != is_latest).then(|| {
+                r.is_latest = is_latest;
+                r
+            })
+        })
+        .collect();
+    (latest, changed)
 }
 
 /// Which of a server's versions is latest: the highest semantic version among

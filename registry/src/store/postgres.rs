@@ -9,10 +9,10 @@
 //! local socket or a private network.
 
 use super::{
-    Cursor, EntryBudget, EntryUsage, ListQuery, NAMESPACE_SHARD_USAGE, Page, Pending,
-    PublishOutcome, SignFn, SignedCatalog, StatusChange, StatusOutcome, Store, StoreError,
-    VersionFilter, check_signing, choose_latest, entry_bytes, publish_leaf, status_leaf,
-    usage_keys, usage_of, versions_named,
+    EntryBudget, EntryUsage, ListQuery, NAMESPACE_SHARD_USAGE, Page, Pending, PublishOutcome,
+    SignFn, SignedCatalog, StatusChange, StatusOutcome, Store, StoreError, VersionFilter,
+    already_stored, apply_change, check_signing, entry_bytes, publish_leaf, relabel_latest,
+    status_leaf, usage_keys, usage_of, versions_named,
 };
 use crate::model::{AuditEvent, AuditRecord, Namespace, TokenRecord, VersionRecord};
 use crate::time::to_micros;
@@ -451,19 +451,8 @@ async fn write_version(txn: &Transaction<'_>, r: &VersionRecord) -> Result<(), S
 async fn recompute_latest(txn: &Transaction<'_>, name: &str) -> Result<(), StoreError> {
     let all: Vec<VersionRecord> =
         records(txn, "SELECT record FROM versions WHERE name = $1", &[&name]).await?;
-    let latest = choose_latest(all.iter().map(|r| {
-        (
-            r.entry.version.as_str(),
-            r.entry.published_at,
-            r.entry.status,
-        )
-    }));
-    for mut r in all {
-        let is_latest = latest.as_deref() == Some(r.entry.version.as_str());
-        if r.is_latest != is_latest {
-            r.is_latest = is_latest;
-            write_version(txn, &r).await?;
-        }
+    for r in relabel_latest(all).1 {
+        write_version(txn, &r).await?;
     }
     Ok(())
 }
@@ -596,13 +585,7 @@ impl Store for PostgresStore {
             read_version(&txn, &version.entry.name, &version.entry.version).await?
         {
             // Nothing changes: dropping the transaction rolls it back.
-            return Ok(
-                if existing.manifest_bytes_sha256 == version.manifest_bytes_sha256 {
-                    PublishOutcome::Unchanged(existing)
-                } else {
-                    PublishOutcome::Conflict(existing)
-                },
-            );
+            return Ok(already_stored(existing, version));
         }
         let bytes = entry_bytes(&version.entry)?;
         let keys = usage_keys(&version.entry.name);
@@ -647,17 +630,12 @@ impl Store for PostgresStore {
         let mut conn = self.pool.get().await?;
         let txn = conn.transaction().await.map_err(backend)?;
         lock(&txn).await?;
-        let Some(mut record) = read_version(&txn, &change.name, &change.version).await? else {
+        let Some(record) = read_version(&txn, &change.name, &change.version).await? else {
             return Ok(StatusOutcome::NotFound);
         };
-        let status = match record.apply(change.action, &change.reason, change.at) {
-            Ok(s) => s,
-            Err(reason) => {
-                return Ok(StatusOutcome::Refused {
-                    current: record,
-                    reason,
-                });
-            }
+        let (record, status) = match apply_change(record, change) {
+            Ok(applied) => applied,
+            Err(refused) => return Ok(*refused),
         };
         write_version(&txn, &record).await?;
         recompute_latest(&txn, &record.entry.name).await?;
@@ -737,17 +715,8 @@ impl Store for PostgresStore {
         params.push(&limit);
         sql.push_str(&format!(" ORDER BY name, version LIMIT ${}", params.len()));
         let conn = self.pool.get().await?;
-        let mut items: Vec<VersionRecord> = records(&*conn, &sql, &params).await?;
-        let next = if items.len() > query.limit {
-            items.truncate(query.limit);
-            items.last().map(|r| Cursor {
-                name: r.entry.name.clone(),
-                version: r.entry.version.clone(),
-            })
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        let items: Vec<VersionRecord> = records(&*conn, &sql, &params).await?;
+        Ok(Page::of(items, query.limit))
     }
 
     async fn append_audit(&self, event: &AuditEvent) -> Result<u64, StoreError> {
