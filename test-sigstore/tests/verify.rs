@@ -63,6 +63,37 @@ fn verify_image(sigstore: &TestSigstore, json: &str) -> Result<VerificationResul
     verifier(sigstore).verify(digest(IMAGE_DIGEST), &bundle(json), &github_policy())
 }
 
+/// The error a refused bundle must end in: its pattern as written, and a
+/// test of it.
+#[derive(Clone, Copy)]
+struct Expected {
+    pattern: &'static str,
+    matches: fn(&Error) -> bool,
+}
+
+/// An [`Expected`] from a pattern over `&Error`, guard included.
+macro_rules! refused_with {
+    ($($pattern:tt)+) => {
+        Expected {
+            pattern: stringify!($($pattern)+),
+            matches: |err| matches!(err, $($pattern)+),
+        }
+    };
+}
+
+/// Asserts that the bundle of `case` was refused with `expected`.
+#[track_caller]
+fn assert_refused(case: &str, result: Result<VerificationResult, Error>, expected: &Expected) {
+    match result {
+        Ok(_) => panic!("case {case}: verified, expected {}", expected.pattern),
+        Err(err) => assert!(
+            (expected.matches)(&err),
+            "case {case}: got {err} ({err:?}), expected {}",
+            expected.pattern
+        ),
+    }
+}
+
 /// A signed blob bundle whose identity has one knob turned.
 fn blob_signed_by(identity: &Identity) -> (TestSigstore, String) {
     let mut sigstore = TestSigstore::new();
@@ -161,47 +192,36 @@ mod trusted_root {
     }
 
     #[test]
-    fn authority_window_ending_before_signing_time_rejects_the_certificate() {
-        let mut sigstore = TestSigstore::new();
-        let json = sigstore.sign_blob(BLOB, &github_identity());
-        let windows = TrustWindows {
-            ca: TrustWindow::new("2025-01-01T00:00:00Z", Some("2025-12-31T23:59:59Z")),
-            ..TrustWindows::default()
-        };
-        let root = TrustedRoot::from_json(&sigstore.trusted_root_json_with(&windows)).unwrap();
-        let err = Verifier::new(&root)
-            .unwrap()
-            .verify(BLOB, &bundle(&json), &github_policy())
-            .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::Certificate(CertificateError::NoValidAuthority { .. })
+    fn authority_window_excluding_the_signing_time_refuses_at_that_authority() {
+        let cases = [
+            (
+                "CA window ending before the signing time rejects the certificate",
+                TrustWindows {
+                    ca: TrustWindow::new("2025-01-01T00:00:00Z", Some("2025-12-31T23:59:59Z")),
+                    ..TrustWindows::default()
+                },
+                refused_with!(Error::Certificate(
+                    CertificateError::NoValidAuthority { .. }
+                )),
             ),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn log_key_window_starting_after_integration_rejects_the_set() {
-        let mut sigstore = TestSigstore::new();
-        let json = sigstore.sign_blob(BLOB, &github_identity());
-        let windows = TrustWindows {
-            tlog: TrustWindow::new("2026-06-01T00:00:00Z", None),
-            ..TrustWindows::default()
-        };
-        let root = TrustedRoot::from_json(&sigstore.trusted_root_json_with(&windows)).unwrap();
-        let err = Verifier::new(&root)
-            .unwrap()
-            .verify(BLOB, &bundle(&json), &github_policy())
-            .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::TransparencyLog(TransparencyLogError::InclusionPromise(_))
+            (
+                "log key window starting after integration rejects the SET",
+                TrustWindows {
+                    tlog: TrustWindow::new("2026-06-01T00:00:00Z", None),
+                    ..TrustWindows::default()
+                },
+                refused_with!(Error::TransparencyLog(
+                    TransparencyLogError::InclusionPromise(_)
+                )),
             ),
-            "{err}"
-        );
+        ];
+        for (case, windows, expected) in cases {
+            let (sigstore, json) = blob_signed_by(&github_identity());
+            let root = TrustedRoot::from_json(&sigstore.trusted_root_json_with(&windows)).unwrap();
+            let verifier = Verifier::new(&root).unwrap();
+            let result = verifier.verify(BLOB, &bundle(&json), &github_policy());
+            assert_refused(case, result, &expected);
+        }
     }
 }
 
@@ -335,109 +355,74 @@ mod identity_knobs {
     use super::*;
 
     #[test]
-    fn other_san_is_an_identity_mismatch() {
-        let identity = github_identity().with_san(San::Uri(
-            "https://github.com/evil/fork/.github/workflows/release.yml@refs/heads/main".into(),
-        ));
-        let (sigstore, json) = blob_signed_by(&identity);
-        let err = verify_blob(&sigstore, &json).unwrap_err();
-        assert!(matches!(err, Error::IdentityMismatch { .. }), "{err}");
-    }
-
-    #[test]
-    fn other_issuer_is_an_issuer_mismatch() {
-        let identity = github_identity().with_issuer("https://token.actions.evil.example");
-        let (sigstore, json) = blob_signed_by(&identity);
-        let err = verify_blob(&sigstore, &json).unwrap_err();
-        assert!(matches!(err, Error::IssuerMismatch { .. }), "{err}");
-    }
-
-    #[test]
-    fn absent_issuer_is_an_issuer_mismatch() {
-        let identity = github_identity().with_issuer_encoding(IssuerEncoding::Absent);
-        let (sigstore, json) = blob_signed_by(&identity);
-        let err = verify_blob(&sigstore, &json).unwrap_err();
-        assert!(
-            matches!(err, Error::IssuerMismatch { actual: None, .. }),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn expired_certificate_fails_chain_validation_at_integrated_time() {
-        let identity = github_identity().with_validity(CertValidity::Expired);
-        let (sigstore, json) = blob_signed_by(&identity);
-        let err = verify_blob(&sigstore, &json).unwrap_err();
-        assert!(
-            matches!(err, Error::Certificate(CertificateError::ChainInvalid(ref m)) if m.contains("Expired")),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn not_yet_valid_certificate_fails_chain_validation_at_integrated_time() {
-        let identity = github_identity().with_validity(CertValidity::NotYetValid);
-        let (sigstore, json) = blob_signed_by(&identity);
-        let err = verify_blob(&sigstore, &json).unwrap_err();
-        assert!(
-            matches!(err, Error::Certificate(CertificateError::ChainInvalid(ref m)) if m.contains("NotValidYet")),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn certificate_from_untrusted_ca_with_same_names_fails_the_chain() {
-        let identity = github_identity().issued_by(Authority::Untrusted);
-        let (sigstore, json) = blob_signed_by(&identity);
-        let err = verify_blob(&sigstore, &json).unwrap_err();
-        assert!(
-            matches!(err, Error::Certificate(CertificateError::ChainInvalid(_))),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn certificate_without_code_signing_eku_fails_the_chain() {
-        let identity = github_identity().without_code_signing();
-        let (sigstore, json) = blob_signed_by(&identity);
-        let err = verify_blob(&sigstore, &json).unwrap_err();
-        assert!(
-            matches!(err, Error::Certificate(CertificateError::ChainInvalid(_))),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn missing_sct_fails_sct_verification() {
-        let identity = github_identity().with_sct(Sct::Missing);
-        let (sigstore, json) = blob_signed_by(&identity);
-        let err = verify_blob(&sigstore, &json).unwrap_err();
-        assert!(
-            matches!(err, Error::Certificate(CertificateError::Sct(ref m)) if m.contains("missing SCT")),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn sct_from_unknown_ct_log_fails_sct_verification() {
-        let identity = github_identity().with_sct(Sct::UnknownLog);
-        let (sigstore, json) = blob_signed_by(&identity);
-        let err = verify_blob(&sigstore, &json).unwrap_err();
-        assert!(
-            matches!(err, Error::Certificate(CertificateError::Sct(ref m)) if m.contains("key not found")),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn sct_over_another_precertificate_fails_sct_verification() {
-        let identity = github_identity().with_sct(Sct::BadSignature);
-        let (sigstore, json) = blob_signed_by(&identity);
-        let err = verify_blob(&sigstore, &json).unwrap_err();
-        assert!(
-            matches!(err, Error::Certificate(CertificateError::Sct(ref m)) if m.contains("signature verification failed")),
-            "{err}"
-        );
+    fn each_knob_is_refused_at_the_stage_it_targets() {
+        type Knob = fn(Identity) -> Identity;
+        let cases: [(&str, Knob, Expected); 11] = [
+            (
+                "other SAN is an identity mismatch",
+                |id| {
+                    id.with_san(San::Uri(
+                        "https://github.com/evil/fork/.github/workflows/release.yml@refs/heads/main"
+                            .into(),
+                    ))
+                },
+                refused_with!(Error::IdentityMismatch { .. }),
+            ),
+            (
+                "other issuer is an issuer mismatch",
+                |id| id.with_issuer("https://token.actions.evil.example"),
+                refused_with!(Error::IssuerMismatch { .. }),
+            ),
+            (
+                "absent issuer is an issuer mismatch",
+                |id| id.with_issuer_encoding(IssuerEncoding::Absent),
+                refused_with!(Error::IssuerMismatch { actual: None, .. }),
+            ),
+            (
+                "expired certificate fails chain validation at integrated time",
+                |id| id.with_validity(CertValidity::Expired),
+                refused_with!(Error::Certificate(CertificateError::ChainInvalid(m)) if m.contains("Expired")),
+            ),
+            (
+                "not yet valid certificate fails chain validation at integrated time",
+                |id| id.with_validity(CertValidity::NotYetValid),
+                refused_with!(Error::Certificate(CertificateError::ChainInvalid(m)) if m.contains("NotValidYet")),
+            ),
+            (
+                "certificate from untrusted CA with same names fails the chain",
+                |id| id.issued_by(Authority::Untrusted),
+                refused_with!(Error::Certificate(CertificateError::ChainInvalid(_))),
+            ),
+            (
+                "certificate without code signing EKU fails the chain",
+                |id| id.without_code_signing(),
+                refused_with!(Error::Certificate(CertificateError::ChainInvalid(_))),
+            ),
+            (
+                "missing SCT fails SCT verification",
+                |id| id.with_sct(Sct::Missing),
+                refused_with!(Error::Certificate(CertificateError::Sct(m)) if m.contains("missing SCT")),
+            ),
+            (
+                "SCT from unknown CT log fails SCT verification",
+                |id| id.with_sct(Sct::UnknownLog),
+                refused_with!(Error::Certificate(CertificateError::Sct(m)) if m.contains("key not found")),
+            ),
+            (
+                "SCT over another precertificate fails SCT verification",
+                |id| id.with_sct(Sct::BadSignature),
+                refused_with!(Error::Certificate(CertificateError::Sct(m)) if m.contains("signature verification failed")),
+            ),
+            (
+                "entry in untrusted log fails the inclusion promise",
+                |id| id.logged_by(Authority::Untrusted),
+                refused_with!(Error::TransparencyLog(TransparencyLogError::InclusionPromise(m)) if m.contains("No log key")),
+            ),
+        ];
+        for (case, knob, expected) in cases {
+            let (sigstore, json) = blob_signed_by(&knob(github_identity()));
+            assert_refused(case, verify_blob(&sigstore, &json), &expected);
+        }
     }
 
     #[test]
@@ -451,25 +436,14 @@ mod identity_knobs {
     }
 
     #[test]
-    fn entry_in_untrusted_log_fails_the_inclusion_promise() {
-        let identity = github_identity().logged_by(Authority::Untrusted);
-        let (sigstore, json) = blob_signed_by(&identity);
-        let err = verify_blob(&sigstore, &json).unwrap_err();
-        assert!(
-            matches!(err, Error::TransparencyLog(TransparencyLogError::InclusionPromise(ref m)) if m.contains("No log key")),
-            "{err}"
-        );
-    }
-
-    #[test]
     fn signing_time_in_the_future_fails_the_integrated_time_check() {
         let mut sigstore = TestSigstore::new();
         sigstore.set_signing_time("2099-01-01T00:00:00Z".parse().unwrap());
         let json = sigstore.sign_blob(BLOB, &github_identity());
-        let err = verify_blob(&sigstore, &json).unwrap_err();
-        assert!(
-            matches!(err, Error::TransparencyLog(TransparencyLogError::IntegratedTime(ref m)) if m.contains("future")),
-            "{err}"
+        assert_refused(
+            "signing time in the future",
+            verify_blob(&sigstore, &json),
+            &refused_with!(Error::TransparencyLog(TransparencyLogError::IntegratedTime(m)) if m.contains("future")),
         );
     }
 
@@ -576,14 +550,6 @@ mod dsse {
             predicate["runDetails"]["builder"]["id"],
             "https://github.com/actions/runner/github-hosted"
         );
-    }
-
-    #[test]
-    fn tampered_statement_fails_the_dsse_signature() {
-        let mut sigstore = TestSigstore::new();
-        let json = sigstore.sign_image_dsse(IMAGE_DIGEST, &github_identity());
-        let err = verify_image(&sigstore, &tamper(&json, Tamper::DssePayload)).unwrap_err();
-        assert!(matches!(err, Error::SignatureInvalid(_)), "{err}");
     }
 
     #[test]
@@ -739,9 +705,27 @@ mod key {
 mod tampering {
     use super::*;
 
-    fn tampered_blob(what: Tamper) -> Error {
-        let (sigstore, json) = blob_signed_by(&github_identity());
-        verify_blob(&sigstore, &tamper(&json, what)).unwrap_err()
+    /// What a bundle signs before it is tampered with.
+    #[derive(Debug, Clone, Copy)]
+    enum Signed {
+        /// A message signature over [`BLOB`].
+        Blob,
+        /// A cosign v3 DSSE statement over [`IMAGE_DIGEST`].
+        Image,
+    }
+
+    fn verify_tampered(signed: Signed, what: Tamper) -> Result<VerificationResult, Error> {
+        let mut sigstore = TestSigstore::new();
+        match signed {
+            Signed::Blob => {
+                let json = sigstore.sign_blob(BLOB, &github_identity());
+                verify_blob(&sigstore, &tamper(&json, what))
+            }
+            Signed::Image => {
+                let json = sigstore.sign_image_dsse(IMAGE_DIGEST, &github_identity());
+                verify_image(&sigstore, &tamper(&json, what))
+            }
+        }
     }
 
     #[test]
@@ -754,101 +738,108 @@ mod tampering {
     }
 
     #[test]
-    fn signature_fails_signature_verification() {
-        let err = tampered_blob(Tamper::Signature);
-        assert!(matches!(err, Error::SignatureInvalid(_)), "{err}");
-    }
-
-    #[test]
-    fn dsse_signature_fails_signature_verification() {
-        let mut sigstore = TestSigstore::new();
-        let json = sigstore.sign_image_dsse(IMAGE_DIGEST, &github_identity());
-        let err = verify_image(&sigstore, &tamper(&json, Tamper::Signature)).unwrap_err();
-        assert!(matches!(err, Error::SignatureInvalid(_)), "{err}");
-    }
-
-    #[test]
-    fn message_digest_is_an_artifact_mismatch() {
-        let err = tampered_blob(Tamper::MessageDigest);
-        assert!(matches!(err, Error::ArtifactMismatch(_)), "{err}");
-    }
-
-    #[test]
-    fn certificate_fails_the_chain() {
-        let err = tampered_blob(Tamper::Certificate);
-        assert!(
-            matches!(err, Error::Certificate(CertificateError::ChainInvalid(_))),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn set_integrated_time_log_index_and_body_fail_the_inclusion_promise() {
-        for what in [
-            Tamper::SignedEntryTimestamp,
-            Tamper::IntegratedTime,
-            Tamper::LogIndex,
-            Tamper::Body,
-        ] {
-            let err = tampered_blob(what);
-            assert!(
-                matches!(
-                    err,
-                    Error::TransparencyLog(TransparencyLogError::InclusionPromise(_))
-                ),
-                "{what:?}: {err}"
-            );
-        }
-    }
-
-    #[test]
-    fn proof_hash_fails_the_inclusion_proof() {
-        let err = tampered_blob(Tamper::InclusionProofHash);
-        assert!(
-            matches!(
-                err,
-                Error::TransparencyLog(TransparencyLogError::InclusionProof(_))
+    fn each_corruption_fails_at_the_stage_it_targets() {
+        use Signed::{Blob, Image};
+        let inclusion_promise = refused_with!(Error::TransparencyLog(
+            TransparencyLogError::InclusionPromise(_)
+        ));
+        let cases = [
+            (
+                "message signature fails signature verification",
+                Blob,
+                Tamper::Signature,
+                refused_with!(Error::SignatureInvalid(_)),
             ),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn proof_root_hash_differing_from_checkpoint_fails_bundle_validation() {
-        let err = tampered_blob(Tamper::RootHash);
-        assert!(
-            matches!(err, Error::Bundle(ref e) if e.to_string().contains("checkpoint root hash")),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn checkpoint_signature_fails_the_checkpoint() {
-        let err = tampered_blob(Tamper::CheckpointSignature);
-        assert!(
-            matches!(err, Error::TransparencyLog(TransparencyLogError::Checkpoint(ref m)) if m.contains("No valid")),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn dropped_inclusion_proof_or_entries_fail_bundle_validation() {
-        for what in [Tamper::DropInclusionProof, Tamper::DropTlogEntries] {
-            let err = tampered_blob(what);
-            assert!(matches!(err, Error::Bundle(_)), "{what:?}: {err}");
-        }
-    }
-
-    #[test]
-    fn dropped_set_leaves_no_verified_timestamp() {
-        let err = tampered_blob(Tamper::DropInclusionPromise);
-        assert!(
-            matches!(
-                err,
-                Error::Timestamp(TimestampError::NoVerifiedTimestamp(_))
+            (
+                "DSSE signature fails signature verification",
+                Image,
+                Tamper::Signature,
+                refused_with!(Error::SignatureInvalid(_)),
             ),
-            "{err}"
-        );
+            (
+                "DSSE statement fails the DSSE signature",
+                Image,
+                Tamper::DssePayload,
+                refused_with!(Error::SignatureInvalid(_)),
+            ),
+            (
+                "message digest is an artifact mismatch",
+                Blob,
+                Tamper::MessageDigest,
+                refused_with!(Error::ArtifactMismatch(_)),
+            ),
+            (
+                "certificate fails the chain",
+                Blob,
+                Tamper::Certificate,
+                refused_with!(Error::Certificate(CertificateError::ChainInvalid(_))),
+            ),
+            (
+                "SET fails the inclusion promise",
+                Blob,
+                Tamper::SignedEntryTimestamp,
+                inclusion_promise,
+            ),
+            (
+                "integrated time fails the inclusion promise",
+                Blob,
+                Tamper::IntegratedTime,
+                inclusion_promise,
+            ),
+            (
+                "log index fails the inclusion promise",
+                Blob,
+                Tamper::LogIndex,
+                inclusion_promise,
+            ),
+            (
+                "canonicalized body fails the inclusion promise",
+                Blob,
+                Tamper::Body,
+                inclusion_promise,
+            ),
+            (
+                "proof hash fails the inclusion proof",
+                Blob,
+                Tamper::InclusionProofHash,
+                refused_with!(Error::TransparencyLog(
+                    TransparencyLogError::InclusionProof(_)
+                )),
+            ),
+            (
+                "proof root hash differing from the checkpoint fails bundle validation",
+                Blob,
+                Tamper::RootHash,
+                refused_with!(Error::Bundle(e) if e.to_string().contains("checkpoint root hash")),
+            ),
+            (
+                "checkpoint signature fails the checkpoint",
+                Blob,
+                Tamper::CheckpointSignature,
+                refused_with!(Error::TransparencyLog(TransparencyLogError::Checkpoint(m)) if m.contains("No valid")),
+            ),
+            (
+                "dropped inclusion proof fails bundle validation",
+                Blob,
+                Tamper::DropInclusionProof,
+                refused_with!(Error::Bundle(_)),
+            ),
+            (
+                "dropped log entries fail bundle validation",
+                Blob,
+                Tamper::DropTlogEntries,
+                refused_with!(Error::Bundle(_)),
+            ),
+            (
+                "dropped SET leaves no verified timestamp",
+                Blob,
+                Tamper::DropInclusionPromise,
+                refused_with!(Error::Timestamp(TimestampError::NoVerifiedTimestamp(_))),
+            ),
+        ];
+        for (case, signed, what, expected) in cases {
+            assert_refused(case, verify_tampered(signed, what), &expected);
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use mcp_trust::verification::{ImageError, ImagePolicy, ImageReport, ItemStage, v
 use serde_json::Value;
 use test_oci::{Misbehaviour, Pushed, TestRegistry};
 use test_sigstore::{
-    Authority, CertValidity, GitHubWorkflow, Identity, SlsaFacts, TestKey, TestSigstore,
+    Authority, CertValidity, GitHubWorkflow, Identity, LegacySig, SlsaFacts, TestKey, TestSigstore,
 };
 use test_sigstore::{Tamper, tamper};
 
@@ -34,11 +34,7 @@ impl World {
         let image = reg.pusher().image(REPO, "1.0.0", "weather-1").await;
         let sigstore = TestSigstore::new();
         let root = TrustRoot::from_json(sigstore.trusted_root_json().as_bytes()).unwrap();
-        let workflow = GitHubWorkflow::new(
-            "acme/weather",
-            ".github/workflows/release.yml",
-            "refs/tags/v1.0.0",
-        );
+        let workflow = release_workflow("acme/weather");
         World {
             reg,
             sigstore,
@@ -52,6 +48,11 @@ impl World {
         Identity::github(&self.workflow)
     }
 
+    /// What the release workflow's provenance states.
+    fn provenance_facts(&self) -> SlsaFacts {
+        SlsaFacts::github(&format!("registry.test/{REPO}"), &self.workflow)
+    }
+
     fn policy(&self) -> ImagePolicy {
         ImagePolicy {
             signer: Policy::keyless(
@@ -59,6 +60,18 @@ impl World {
                 Matcher::exact(ISSUER, "identity").unwrap(),
             ),
             provenance: None,
+        }
+    }
+
+    /// [`Self::policy`] that also requires provenance from the release tag.
+    fn policy_with_provenance(&self) -> ImagePolicy {
+        ImagePolicy {
+            provenance: Some(SlsaRequirements {
+                source_repository: Some("https://github.com/acme/weather".into()),
+                source_ref: Some("refs/tags/v1.0.0".into()),
+                builder_id: None,
+            }),
+            ..self.policy()
         }
     }
 
@@ -72,6 +85,30 @@ impl World {
             ..Default::default()
         })
         .unwrap()
+    }
+
+    /// A cosign v3 signature of the image by `identity`.
+    fn dsse_by(&mut self, identity: &Identity) -> String {
+        self.sigstore.sign_image_dsse(&self.image.digest, identity)
+    }
+
+    /// A cosign v3 signature of the image by the release workflow, with `what` corrupted.
+    fn tampered(&mut self, what: Tamper) -> Attached {
+        Attached::Bundle(tamper(&self.dsse_by(&self.identity()), what))
+    }
+
+    /// A legacy cosign signature of `digest` by the release workflow.
+    fn legacy_for(&mut self, digest: &str) -> LegacySig {
+        let identity = self.identity();
+        self.sigstore
+            .legacy_cosign_sig(&format!("registry.test/{REPO}"), digest, &identity)
+    }
+
+    async fn attach(&self, item: &Attached) {
+        match item {
+            Attached::Bundle(bundle) => self.push_bundle(bundle).await,
+            Attached::Legacy(sig) => self.push_legacy(sig).await,
+        }
     }
 
     async fn push_bundle(&self, bundle: &str) {
@@ -108,12 +145,22 @@ impl World {
     }
 
     async fn signed(&mut self) {
-        let identity = self.identity();
-        let bundle = self
-            .sigstore
-            .sign_image_dsse(&self.image.digest.clone(), &identity);
+        let bundle = self.dsse_by(&self.identity());
         self.push_bundle(&bundle).await;
     }
+}
+
+/// The release workflow's `v1.0.0` tag in `repo`.
+fn release_workflow(repo: &str) -> GitHubWorkflow {
+    GitHubWorkflow::new(repo, ".github/workflows/release.yml", "refs/tags/v1.0.0")
+}
+
+/// What a case attaches to the image as a signature.
+enum Attached {
+    /// A Sigstore bundle, pushed as a referrer.
+    Bundle(String),
+    /// A legacy cosign `.sig` layer.
+    Legacy(LegacySig),
 }
 
 /// The stages of everything refused, in order.
@@ -126,13 +173,15 @@ fn refused_stages(err: &ImageError) -> Vec<ItemStage> {
         .collect()
 }
 
-fn expect_refused(result: Result<ImageReport, ImageError>, stage: ItemStage) {
+/// Asserts that `case` found no valid signature and refused one item, at `stage`.
+#[track_caller]
+fn expect_refused(case: &str, result: Result<ImageReport, ImageError>, stage: ItemStage) {
     match result {
-        Ok(r) => panic!("verified when it must not: {r:#?}"),
+        Ok(r) => panic!("case {case}: verified when it must not: {r:#?}"),
         Err(e @ ImageError::NoValidSignature { .. }) => {
-            assert_eq!(refused_stages(&e), vec![stage], "{e}")
+            assert_eq!(refused_stages(&e), vec![stage], "case {case}: {e}")
         }
-        Err(e) => panic!("unexpected error {e}"),
+        Err(e) => panic!("case {case}: unexpected error {e}"),
     }
 }
 
@@ -183,12 +232,7 @@ async fn cosign_v3_signature_verifies_through_the_tag_schema() {
 #[tokio::test(flavor = "multi_thread")]
 async fn legacy_cosign_signature_verifies() {
     let mut w = World::new().await;
-    let identity = w.identity();
-    let sig = w.sigstore.legacy_cosign_sig(
-        &format!("registry.test/{REPO}"),
-        &w.image.digest.clone(),
-        &identity,
-    );
+    let sig = w.legacy_for(&w.image.digest.clone());
     w.push_legacy(&sig).await;
     let report = w.verify(&w.policy()).await.unwrap();
     assert_eq!(report.signatures.len(), 1);
@@ -224,26 +268,23 @@ async fn key_signed_image_verifies_with_its_key() {
         signer: Policy::public_key_pem(&other.public_key_pem()).unwrap(),
         provenance: None,
     };
-    expect_refused(w.verify(&policy).await, ItemStage::Bundle(Stage::Signature));
+    expect_refused(
+        "image signed with another key",
+        w.verify(&policy).await,
+        ItemStage::Bundle(Stage::Signature),
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn required_provenance_verifies_and_is_cross_checked() {
     let mut w = World::new().await;
     w.signed().await;
-    let identity = w.identity();
-    let facts = SlsaFacts::github(&format!("registry.test/{REPO}"), &w.workflow);
+    let (identity, facts) = (w.identity(), w.provenance_facts());
     let att = w
         .sigstore
         .sign_provenance(&w.image.digest.clone(), &identity, &facts);
     w.push_bundle(&att).await;
-    let mut policy = w.policy();
-    policy.provenance = Some(SlsaRequirements {
-        source_repository: Some("https://github.com/acme/weather".into()),
-        source_ref: Some("refs/tags/v1.0.0".into()),
-        builder_id: None,
-    });
-    let report = w.verify(&policy).await.unwrap();
+    let report = w.verify(&w.policy_with_provenance()).await.unwrap();
     assert_eq!(report.provenance.len(), 1);
     assert_eq!(
         report.provenance[0].facts.source_commit.as_deref(),
@@ -262,27 +303,152 @@ async fn unsigned_image_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn provenance_without_a_signature_is_unsigned() {
-    let mut w = World::new().await;
-    let identity = w.identity();
-    let facts = SlsaFacts::github(&format!("registry.test/{REPO}"), &w.workflow);
-    let att = w
-        .sigstore
-        .sign_provenance(&w.image.digest.clone(), &identity, &facts);
-    w.push_bundle(&att).await;
-    expect_refused(w.verify(&w.policy()).await, ItemStage::NotASignature);
+async fn each_forged_or_foreign_signature_is_refused_at_its_stage() {
+    type Signs = fn(&mut World) -> Attached;
+    let cases: [(&str, Signs, ItemStage); 13] = [
+        (
+            "provenance without a signature is unsigned",
+            |w| {
+                let (identity, facts) = (w.identity(), w.provenance_facts());
+                Attached::Bundle(
+                    w.sigstore
+                        .sign_provenance(&w.image.digest, &identity, &facts),
+                )
+            },
+            ItemStage::NotASignature,
+        ),
+        (
+            // A blob signature whose artifact happens to be the digest string: not a cosign statement.
+            "message signature over the digest is not an image signature",
+            |w| {
+                let identity = w.identity();
+                Attached::Bundle(w.sigstore.sign_blob(w.image.bytes.as_slice(), &identity))
+            },
+            ItemStage::NotASignature,
+        ),
+        (
+            "certificate expired at the log time",
+            |w| Attached::Bundle(w.dsse_by(&w.identity().with_validity(CertValidity::Expired))),
+            ItemStage::Bundle(Stage::CertificateChain),
+        ),
+        (
+            "chain to an untrusted root",
+            |w| Attached::Bundle(w.dsse_by(&w.identity().issued_by(Authority::Untrusted))),
+            ItemStage::Bundle(Stage::CertificateChain),
+        ),
+        (
+            "log not in the trusted root",
+            |w| Attached::Bundle(w.dsse_by(&w.identity().logged_by(Authority::Untrusted))),
+            ItemStage::Bundle(Stage::TransparencyLog),
+        ),
+        (
+            "flipped bit in the signature",
+            |w| w.tampered(Tamper::Signature),
+            ItemStage::Bundle(Stage::Signature),
+        ),
+        (
+            "flipped bit in the DSSE payload",
+            |w| w.tampered(Tamper::DssePayload),
+            ItemStage::Bundle(Stage::Signature),
+        ),
+        (
+            "flipped bit in the certificate",
+            |w| w.tampered(Tamper::Certificate),
+            ItemStage::Bundle(Stage::CertificateChain),
+        ),
+        (
+            "flipped bit in the SET",
+            |w| w.tampered(Tamper::SignedEntryTimestamp),
+            ItemStage::Bundle(Stage::TransparencyLog),
+        ),
+        (
+            "flipped bit in the inclusion proof",
+            |w| w.tampered(Tamper::InclusionProofHash),
+            ItemStage::Bundle(Stage::TransparencyLog),
+        ),
+        (
+            "flipped bit in the checkpoint signature",
+            |w| w.tampered(Tamper::CheckpointSignature),
+            ItemStage::Bundle(Stage::Checkpoint),
+        ),
+        (
+            "legacy signature naming another digest",
+            |w| Attached::Legacy(w.legacy_for(&format!("sha256:{}", "1".repeat(64)))),
+            ItemStage::Payload,
+        ),
+        (
+            "legacy signature with a flipped bit",
+            |w| {
+                let mut sig = w.legacy_for(&w.image.digest.clone());
+                let mut raw = base64_decode(&sig.signature);
+                let last = raw.len() - 5;
+                raw[last] ^= 1;
+                sig.signature = base64_encode(&raw);
+                Attached::Legacy(sig)
+            },
+            ItemStage::Bundle(Stage::Signature),
+        ),
+    ];
+    for (case, attached, stage) in cases {
+        let mut w = World::new().await;
+        let item = attached(&mut w);
+        w.attach(&item).await;
+        expect_refused(case, w.verify(&w.policy()).await, stage);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn message_signature_over_the_digest_is_not_an_image_signature() {
-    let mut w = World::new().await;
-    let identity = w.identity();
-    // A blob signature whose artifact happens to be the digest string: not a cosign statement.
-    let bundle = w
-        .sigstore
-        .sign_blob(w.image.bytes.clone().as_slice(), &identity);
-    w.push_bundle(&bundle).await;
-    expect_refused(w.verify(&w.policy()).await, ItemStage::NotASignature);
+async fn a_policy_naming_another_signer_is_refused_at_the_identity_policy() {
+    let exact = |value: &str| Matcher::exact(value, "identity").unwrap();
+    let regex = |re: &str| Matcher::regex(re).unwrap();
+    let ours = release_workflow("acme/weather").workflow_uri();
+    // (case, repository whose release workflow signs, identity, issuer)
+    let cases = [
+        (
+            "wrong identity",
+            "acme/weather",
+            exact("https://github.com/acme/other/.github/workflows/release.yml@refs/tags/v1.0.0"),
+            exact(ISSUER),
+        ),
+        (
+            "wrong issuer",
+            "acme/weather",
+            exact(&ours),
+            exact("https://token.actions.githubusercontent.com.evil"),
+        ),
+        (
+            "identity regexp matching only a prefix of acme/weather-evil",
+            "acme/weather-evil",
+            regex(r"https://github\.com/acme/weather"),
+            exact(ISSUER),
+        ),
+        (
+            "identity regexp whose first alternative matches only unanchored",
+            "acme/weather-evil",
+            regex(r"https://github\.com/acme/weather/.*|nothing"),
+            exact(ISSUER),
+        ),
+        (
+            "identity regexp whose last alternative matches only unanchored",
+            "acme/weather-evil",
+            regex(r"nothing|https://github\.com/acme/weather"),
+            exact(ISSUER),
+        ),
+    ];
+    for (case, signer, identity, issuer) in cases {
+        let mut w = World::new().await;
+        w.workflow = release_workflow(signer);
+        w.signed().await;
+        let policy = ImagePolicy {
+            signer: Policy::keyless(identity, issuer),
+            provenance: None,
+        };
+        expect_refused(
+            case,
+            w.verify(&policy).await,
+            ItemStage::Bundle(Stage::IdentityPolicy),
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -293,6 +459,7 @@ async fn signature_for_another_digest_is_refused() {
     let bundle = w.sigstore.sign_image_dsse(&other.digest, &identity);
     w.push_bundle(&bundle).await; // attached to our image, signs the other one
     expect_refused(
+        "signature for another digest",
         w.verify(&w.policy()).await,
         ItemStage::Bundle(Stage::Artifact),
     );
@@ -331,191 +498,10 @@ async fn registry_serving_other_bytes_for_the_digest_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn wrong_identity_is_refused() {
-    let mut w = World::new().await;
-    w.signed().await;
-    let policy = ImagePolicy {
-        signer: Policy::keyless(
-            Matcher::exact(
-                "https://github.com/acme/other/.github/workflows/release.yml@refs/tags/v1.0.0",
-                "identity",
-            )
-            .unwrap(),
-            Matcher::exact(ISSUER, "identity").unwrap(),
-        ),
-        provenance: None,
-    };
-    expect_refused(
-        w.verify(&policy).await,
-        ItemStage::Bundle(Stage::IdentityPolicy),
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn identity_regexp_that_only_matches_unanchored_is_refused() {
-    let mut w = World::new().await;
-    // Signed by acme/weather-evil; the policy names acme/weather.
-    w.workflow = GitHubWorkflow::new(
-        "acme/weather-evil",
-        ".github/workflows/release.yml",
-        "refs/tags/v1.0.0",
-    );
-    w.signed().await;
-    for re in [
-        r"https://github\.com/acme/weather",
-        r"https://github\.com/acme/weather/.*|nothing",
-        r"nothing|https://github\.com/acme/weather",
-    ] {
-        let policy = ImagePolicy {
-            signer: Policy::keyless(
-                Matcher::regex(re).unwrap(),
-                Matcher::exact(ISSUER, "identity").unwrap(),
-            ),
-            provenance: None,
-        };
-        expect_refused(
-            w.verify(&policy).await,
-            ItemStage::Bundle(Stage::IdentityPolicy),
-        );
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn wrong_issuer_is_refused() {
-    let mut w = World::new().await;
-    w.signed().await;
-    let policy = ImagePolicy {
-        signer: Policy::keyless(
-            Matcher::exact(&w.workflow.workflow_uri(), "identity").unwrap(),
-            Matcher::exact(
-                "https://token.actions.githubusercontent.com.evil",
-                "identity",
-            )
-            .unwrap(),
-        ),
-        provenance: None,
-    };
-    expect_refused(
-        w.verify(&policy).await,
-        ItemStage::Bundle(Stage::IdentityPolicy),
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn certificate_expired_at_the_log_time_is_refused() {
-    let mut w = World::new().await;
-    let identity = w.identity().with_validity(CertValidity::Expired);
-    let bundle = w
-        .sigstore
-        .sign_image_dsse(&w.image.digest.clone(), &identity);
-    w.push_bundle(&bundle).await;
-    expect_refused(
-        w.verify(&w.policy()).await,
-        ItemStage::Bundle(Stage::CertificateChain),
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn chain_to_an_untrusted_root_is_refused() {
-    let mut w = World::new().await;
-    let identity = w.identity().issued_by(Authority::Untrusted);
-    let bundle = w
-        .sigstore
-        .sign_image_dsse(&w.image.digest.clone(), &identity);
-    w.push_bundle(&bundle).await;
-    expect_refused(
-        w.verify(&w.policy()).await,
-        ItemStage::Bundle(Stage::CertificateChain),
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn log_not_in_the_trusted_root_is_refused() {
-    let mut w = World::new().await;
-    let identity = w.identity().logged_by(Authority::Untrusted);
-    let bundle = w
-        .sigstore
-        .sign_image_dsse(&w.image.digest.clone(), &identity);
-    w.push_bundle(&bundle).await;
-    expect_refused(
-        w.verify(&w.policy()).await,
-        ItemStage::Bundle(Stage::TransparencyLog),
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn one_flipped_bit_anywhere_is_refused_at_its_stage() {
-    for (t, stage) in [
-        (Tamper::Signature, Stage::Signature),
-        (Tamper::DssePayload, Stage::Signature),
-        (Tamper::Certificate, Stage::CertificateChain),
-        (Tamper::SignedEntryTimestamp, Stage::TransparencyLog),
-        (Tamper::InclusionProofHash, Stage::TransparencyLog),
-        (Tamper::CheckpointSignature, Stage::Checkpoint),
-    ] {
-        let mut w = World::new().await;
-        let identity = w.identity();
-        let bundle = w
-            .sigstore
-            .sign_image_dsse(&w.image.digest.clone(), &identity);
-        w.push_bundle(&tamper(&bundle, t)).await;
-        let result = w.verify(&w.policy()).await;
-        match result {
-            Err(e @ ImageError::NoValidSignature { .. }) => {
-                let stages = refused_stages(&e);
-                assert_eq!(stages.len(), 1, "{t:?}");
-                assert!(
-                    matches!(stages[0], ItemStage::Bundle(_)),
-                    "{t:?}: {stages:?}"
-                );
-                assert_eq!(stages[0], ItemStage::Bundle(stage), "{t:?}");
-            }
-            other => panic!("{t:?}: {other:?}"),
-        }
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn legacy_signature_naming_another_digest_is_refused() {
-    let mut w = World::new().await;
-    let identity = w.identity();
-    let other = format!("sha256:{}", "1".repeat(64));
-    let sig = w
-        .sigstore
-        .legacy_cosign_sig(&format!("registry.test/{REPO}"), &other, &identity);
-    w.push_legacy(&sig).await;
-    expect_refused(w.verify(&w.policy()).await, ItemStage::Payload);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn legacy_signature_with_a_flipped_bit_is_refused() {
-    let mut w = World::new().await;
-    let identity = w.identity();
-    let mut sig = w.sigstore.legacy_cosign_sig(
-        &format!("registry.test/{REPO}"),
-        &w.image.digest.clone(),
-        &identity,
-    );
-    let mut raw = base64_decode(&sig.signature);
-    let last = raw.len() - 5;
-    raw[last] ^= 1;
-    sig.signature = base64_encode(&raw);
-    w.push_legacy(&sig).await;
-    expect_refused(
-        w.verify(&w.policy()).await,
-        ItemStage::Bundle(Stage::Signature),
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn legacy_signature_borrowing_another_artifacts_log_entry_is_refused() {
     let mut w = World::new().await;
     let identity = w.identity();
-    let genuine = w.sigstore.legacy_cosign_sig(
-        &format!("registry.test/{REPO}"),
-        &w.image.digest.clone(),
-        &identity,
-    );
+    let genuine = w.legacy_for(&w.image.digest.clone());
     let other = w.sigstore.legacy_cosign_sig(
         "registry.test/acme/other",
         &format!("sha256:{}", "2".repeat(64)),
@@ -552,7 +538,11 @@ async fn legacy_attestation_is_unsupported_never_verified() {
             &att,
         )
         .await;
-    expect_refused(w.verify(&w.policy()).await, ItemStage::Unsupported);
+    expect_refused(
+        "legacy attestation alone",
+        w.verify(&w.policy()).await,
+        ItemStage::Unsupported,
+    );
     w.signed().await;
     let report = w.verify(&w.policy()).await.unwrap();
     assert_eq!(report.refused.len(), 1);
@@ -562,10 +552,7 @@ async fn legacy_attestation_is_unsupported_never_verified() {
 #[tokio::test(flavor = "multi_thread")]
 async fn one_good_signature_among_forgeries_passes_and_the_rest_are_reported() {
     let mut w = World::new().await;
-    let identity = w.identity();
-    let bundle = w
-        .sigstore
-        .sign_image_dsse(&w.image.digest.clone(), &identity);
+    let bundle = w.dsse_by(&w.identity());
     w.push_bundle(&tamper(&bundle, Tamper::Signature)).await;
     w.signed().await;
     let report = w.verify(&w.policy()).await.unwrap();
@@ -574,51 +561,46 @@ async fn one_good_signature_among_forgeries_passes_and_the_rest_are_reported() {
     assert_eq!(report.refused[0].stage, ItemStage::Bundle(Stage::Signature));
 }
 
-async fn provenance_case(w: &mut World, facts: SlsaFacts, subject: &str) -> ImageError {
-    w.signed().await;
-    let identity = w.identity();
-    let att = w.sigstore.sign_provenance(subject, &identity, &facts);
-    w.push_bundle(&att).await;
-    let mut policy = w.policy();
-    policy.provenance = Some(SlsaRequirements {
-        source_repository: Some("https://github.com/acme/weather".into()),
-        source_ref: Some("refs/tags/v1.0.0".into()),
-        builder_id: None,
-    });
-    w.verify(&policy).await.unwrap_err()
-}
-
 #[tokio::test(flavor = "multi_thread")]
-async fn provenance_subject_mismatch_is_refused() {
-    let mut w = World::new().await;
-    let facts = SlsaFacts::github(&format!("registry.test/{REPO}"), &w.workflow);
-    let err = provenance_case(&mut w, facts, &format!("sha256:{}", "3".repeat(64))).await;
-    assert!(matches!(err, ImageError::NoValidProvenance { .. }), "{err}");
-    assert_eq!(
-        refused_stages(&err),
-        vec![ItemStage::Bundle(Stage::Artifact)]
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn provenance_from_another_repository_is_refused() {
-    let mut w = World::new().await;
-    let mut facts = SlsaFacts::github(&format!("registry.test/{REPO}"), &w.workflow);
-    facts.repository_uri = "https://github.com/acme/weather-fork".into();
-    let digest = w.image.digest.clone();
-    let err = provenance_case(&mut w, facts, &digest).await;
-    assert!(matches!(err, ImageError::NoValidProvenance { .. }), "{err}");
-    assert_eq!(refused_stages(&err), vec![ItemStage::Provenance]);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn provenance_from_another_ref_is_refused() {
-    let mut w = World::new().await;
-    let mut facts = SlsaFacts::github(&format!("registry.test/{REPO}"), &w.workflow);
-    facts.git_ref = "refs/heads/main".into();
-    let digest = w.image.digest.clone();
-    let err = provenance_case(&mut w, facts, &digest).await;
-    assert_eq!(refused_stages(&err), vec![ItemStage::Provenance]);
+async fn provenance_not_meeting_the_requirements_is_refused_at_its_stage() {
+    // `None`: the provenance names the image's own digest.
+    type Edit = fn(&mut SlsaFacts);
+    let cases: [(&str, Edit, Option<&str>, ItemStage); 3] = [
+        (
+            "provenance subject mismatch",
+            |_| {},
+            Some("sha256:3333333333333333333333333333333333333333333333333333333333333333"),
+            ItemStage::Bundle(Stage::Artifact),
+        ),
+        (
+            "provenance from another repository",
+            |facts| facts.repository_uri = "https://github.com/acme/weather-fork".into(),
+            None,
+            ItemStage::Provenance,
+        ),
+        (
+            "provenance from another ref",
+            |facts| facts.git_ref = "refs/heads/main".into(),
+            None,
+            ItemStage::Provenance,
+        ),
+    ];
+    for (case, edit, subject, stage) in cases {
+        let mut w = World::new().await;
+        w.signed().await;
+        let mut facts = w.provenance_facts();
+        edit(&mut facts);
+        let subject = subject.map_or_else(|| w.image.digest.clone(), str::to_owned);
+        let identity = w.identity();
+        let att = w.sigstore.sign_provenance(&subject, &identity, &facts);
+        w.push_bundle(&att).await;
+        let err = w.verify(&w.policy_with_provenance()).await.unwrap_err();
+        assert!(
+            matches!(err, ImageError::NoValidProvenance { .. }),
+            "case {case}: {err}"
+        );
+        assert_eq!(refused_stages(&err), vec![stage], "case {case}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

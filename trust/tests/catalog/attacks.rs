@@ -1,29 +1,557 @@
-//! Every attack on the catalog a gateway must refuse, one test each, named
-//! after the attack and asserting the exact error.
+//! Every attack on the catalog a gateway must refuse, each named after the
+//! attack and asserting the exact error and the stage that refused it.
 
 use super::happy::weather_entry;
 use super::support::*;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 use mcp_trust::catalog::client::{ClientError, Resource};
 use mcp_trust::catalog::dsse::DsseError;
 use mcp_trust::catalog::keys::{KeyError, KeySet, KeyStatement, sign_statement};
+use mcp_trust::catalog::memory::MemoryRegistry;
+use mcp_trust::catalog::mirror::Mirror;
 use mcp_trust::catalog::{Role, Shard, SigningKey, Status, shard_of};
-use mcp_trust::log::LogRecord;
+use mcp_trust::log::{LogError, LogRecord};
+use serde_json::Value;
 
-fn root(reg: &mcp_trust::catalog::memory::MemoryRegistry) -> mcp_trust::catalog::PublicKey {
+fn root(reg: &MemoryRegistry) -> mcp_trust::catalog::PublicKey {
     reg.root_public_key()
 }
 
-/// A gateway that has accepted `reg` as it is now.
-fn gateway_at(reg: &mcp_trust::catalog::memory::MemoryRegistry) -> Gateway {
-    let gw = Gateway::new();
-    gw.pull(&reg.mirror(), t0(), &root(reg)).unwrap();
-    gw
+/// The version `reg` signs next.
+fn next_version(reg: &MemoryRegistry) -> u64 {
+    reg.index().payload.catalog_version + 1
+}
+
+/// What a thief holding the online keys serves as `reg`'s next version:
+/// `reg`'s log, and the shard that holds `name` edited.
+fn shard_edited(reg: &MemoryRegistry, name: &str, edit: impl FnOnce(&mut Shard)) -> Mirror {
+    forged(
+        reg,
+        reg.records().to_vec(),
+        next_version(reg),
+        Some(vec![shard_with(reg, name, edit)]),
+        at(1),
+        reg.catalog_key(),
+    )
+}
+
+/// The shard of `reg` that holds `name`, edited: its bin and its bytes.
+fn shard_with(reg: &MemoryRegistry, name: &str, edit: impl FnOnce(&mut Shard)) -> (u8, Vec<u8>) {
+    let bin = shard_of(name);
+    let mut shard = Shard::parse(&reg.shards()[bin as usize].bytes, bin).unwrap();
+    edit(&mut shard);
+    (bin, shard.to_bytes().unwrap())
+}
+
+/// What a thief holding the online keys serves as `reg`'s next version:
+/// `reg`'s catalog, over its log's records edited.
+fn log_edited(reg: &MemoryRegistry, edit: impl FnOnce(&mut Vec<LogRecord>)) -> Mirror {
+    let mut records = reg.records().to_vec();
+    edit(&mut records);
+    forged(
+        reg,
+        records,
+        next_version(reg),
+        None,
+        at(1),
+        reg.catalog_key(),
+    )
+}
+
+/// `reg`'s mirror with the JSON of its index envelope edited, as anyone on
+/// the path can.
+fn envelope_edited(reg: &MemoryRegistry, edit: impl FnOnce(&mut Value)) -> Mirror {
+    let mut mirror = reg.mirror();
+    let mut env: Value = serde_json::from_slice(&mirror.index).unwrap();
+    edit(&mut env);
+    mirror.index = serde_json::to_vec(&env).unwrap();
+    mirror
+}
+
+/// The payload of `mirror`'s signed index.
+fn index_payload(mirror: &Mirror) -> Value {
+    let envelope = mcp_trust::catalog::dsse::Envelope::from_bytes(&mirror.index).unwrap();
+    serde_json::from_slice(&envelope.payload_bytes().unwrap()).unwrap()
+}
+
+/// `bytes` signed as an index with `reg`'s catalog key: what a key thief
+/// signs, whatever the registry's own signer would refuse.
+fn index_signed(reg: &MemoryRegistry, bytes: &[u8]) -> Vec<u8> {
+    mcp_trust::catalog::dsse::sign(
+        mcp_trust::catalog::INDEX_PAYLOAD_TYPE,
+        bytes,
+        reg.catalog_key(),
+    )
+    .to_bytes()
+}
+
+/// `reg`'s next version listing a server its log never recorded.
+fn entry_not_in_the_log(reg: &mut MemoryRegistry) -> Mirror {
+    let secret = entry(5_000);
+    shard_edited(reg, &secret.name.clone(), |s| s.upsert(secret))
+}
+
+/// The entry `reg` lists for synthetic server `i`, as published.
+fn listed(reg: &MemoryRegistry, i: u64) -> mcp_trust::catalog::Entry {
+    let e = entry(i);
+    reg.catalog()
+        .shard(shard_of(&e.name))
+        .get(&e.name, &e.version)
+        .unwrap()
+        .clone()
+}
+
+/// Who pulls what a case serves.
+#[derive(Debug, Clone, Copy)]
+enum Puller {
+    /// A gateway that accepted the registry as it was.
+    Gateway,
+    /// A client with no previous state.
+    First,
+}
+
+// --- what a thief holding the online keys, or anyone on the path, serves -----------
+
+/// What a case serves, made from a registry of 30 servers.
+type Serves = fn(&mut MemoryRegistry) -> Mirror;
+
+/// Serves each case's forgery to its puller at `at(2)`; asserts the exact refusal.
+#[track_caller]
+fn assert_each_refused<const N: usize>(cases: [(&str, Puller, Serves, Refusal); N]) {
+    for (case, puller, serve, refusal) in cases {
+        let mut reg = registry(30);
+        let mirror = serve(&mut reg);
+        let result = match puller {
+            Puller::Gateway => Gateway::accepted(&reg).pull(&mirror, at(2), &root(&reg)),
+            Puller::First => fresh_pull(&mirror, at(2), &root(&reg)),
+        };
+        refusal.assert(case, result);
+    }
+}
+
+/// Signatures and keys: what the pinned root does not vouch for, and what a
+/// thief holding the catalog key signs that no honest registry would.
+#[test]
+fn each_forged_index_key_statement_or_checkpoint_is_refused() {
+    assert_each_refused([
+        (
+            "tampered index payload",
+            Puller::First,
+            |reg| {
+                envelope_edited(reg, |env| {
+                    let payload = B64.decode(env["payload"].as_str().unwrap()).unwrap();
+                    let text = String::from_utf8(payload)
+                        .unwrap()
+                        .replace("\"catalogVersion\":1", "\"catalogVersion\":9");
+                    env["payload"] = B64.encode(text).into();
+                })
+            },
+            refused!(
+                "index",
+                ClientError::IndexSignature(DsseError::BadSignature { .. })
+            ),
+        ),
+        (
+            "tampered index signature",
+            Puller::First,
+            |reg| {
+                envelope_edited(reg, |env| {
+                    let mut sig = B64
+                        .decode(env["signatures"][0]["sig"].as_str().unwrap())
+                        .unwrap();
+                    sig[10] ^= 1;
+                    env["signatures"][0]["sig"] = B64.encode(sig).into();
+                })
+            },
+            refused!(
+                "index",
+                ClientError::IndexSignature(DsseError::BadSignature { .. })
+            ),
+        ),
+        (
+            "index signed by an unknown key",
+            Puller::First,
+            |reg| {
+                let stranger = SigningKey::generate().unwrap();
+                forged(reg, reg.records().to_vec(), 2, None, at(1), &stranger)
+            },
+            refused!(
+                "index",
+                ClientError::IndexSignature(DsseError::UnknownKey { .. })
+            ),
+        ),
+        (
+            "index payload with an unknown field",
+            Puller::First,
+            |reg| {
+                let mut payload = serde_json::to_value(&reg.index().payload).unwrap();
+                payload["mirrors"] = serde_json::json!(["https://evil.example"]);
+                let mut mirror = reg.mirror();
+                mirror.index =
+                    index_signed(reg, &serde_json_canonicalizer::to_vec(&payload).unwrap());
+                mirror
+            },
+            refused!("index", ClientError::IndexMalformed(r) if r.contains("unknown field")),
+        ),
+        (
+            "a catalog version beyond 2^53",
+            Puller::First,
+            |reg| {
+                let mut mirror = forged(
+                    reg,
+                    reg.records().to_vec(),
+                    2,
+                    None,
+                    at(1),
+                    reg.catalog_key(),
+                );
+                // The registry's own signer refuses such a version; a key thief signs raw bytes.
+                let mut payload = index_payload(&mirror);
+                payload["catalogVersion"] = serde_json::json!((1u64 << 62) + 1);
+                mirror.index = index_signed(reg, &serde_json::to_vec(&payload).unwrap());
+                mirror
+            },
+            refused!("index", ClientError::IndexMalformed(why) if why.contains("2^53")),
+        ),
+        (
+            "key statement not signed by the root",
+            Puller::First,
+            |reg| {
+                let attacker = SigningKey::generate().unwrap();
+                let statement = KeyStatement::new(
+                    Role::Catalog,
+                    9,
+                    &attacker.public_key(),
+                    None,
+                    t0(),
+                    SignedDuration::from_hours(24),
+                )
+                .unwrap();
+                let mut set = reg.key_set();
+                set.statements[0] = sign_statement(&attacker, &statement).unwrap();
+                let mut mirror = forged(reg, reg.records().to_vec(), 2, None, t0(), &attacker);
+                mirror.keys = KeySet {
+                    statements: set.statements,
+                }
+                .to_bytes();
+                mirror
+            },
+            refused!(
+                "keys",
+                ClientError::Keys(KeyError::NotSignedByRoot {
+                    index: 0,
+                    reason: DsseError::UnknownKey { .. },
+                    ..
+                })
+            ),
+        ),
+        (
+            "checkpoint signed by another key",
+            Puller::First,
+            |reg| {
+                let cp = mcp_trust::log::Checkpoint {
+                    origin: ORIGIN.into(),
+                    size: reg.tree().size(),
+                    root: reg.tree().root(),
+                    extensions: vec![],
+                };
+                let stranger = SigningKey::generate().unwrap();
+                let mut mirror = reg.mirror();
+                mirror.checkpoint = mcp_trust::log::note::sign(&cp, ORIGIN, &stranger)
+                    .unwrap()
+                    .into_bytes();
+                mirror
+            },
+            refused!(
+                "checkpoint",
+                ClientError::Checkpoint(LogError::NoteUnknownKey { .. })
+            ),
+        ),
+    ]);
+}
+
+/// Replay and history: a version or an entry the gateway accepted, served again changed.
+#[test]
+fn each_rewrite_of_the_catalogs_history_is_refused() {
+    assert_each_refused([
+        (
+            // Version 1 again, signed with the real catalog key, other content.
+            "same version with different bytes",
+            Puller::Gateway,
+            |reg| {
+                forged(
+                    reg,
+                    reg.records().to_vec(),
+                    1,
+                    None,
+                    at(1),
+                    reg.catalog_key(),
+                )
+            },
+            refused!("rollback", ClientError::VersionReused { version: 1, .. }),
+        ),
+        (
+            "entry removed from the catalog",
+            Puller::Gateway,
+            |reg| {
+                let victim = entry(3).name;
+                shard_edited(reg, &victim, |s| s.entries.retain(|e| e.name != victim))
+            },
+            refused!("history", ClientError::EntryRemoved { name, .. } if *name == entry(3).name),
+        ),
+        (
+            "revoked version made active again",
+            Puller::Gateway,
+            |reg| {
+                let victim = entry(3);
+                reg.set_status(&victim.name, &victim.version, Status::Revoked, t0())
+                    .unwrap();
+                shard_edited(reg, &victim.name, |s| {
+                    for e in &mut s.entries {
+                        if e.name == victim.name {
+                            e.status = Status::Active;
+                        }
+                    }
+                })
+            },
+            refused!(
+                "history",
+                ClientError::StatusRegressed {
+                    from: "revoked",
+                    to: "active",
+                    ..
+                }
+            ),
+        ),
+        (
+            "published entry rewritten",
+            Puller::Gateway,
+            |reg| {
+                let victim = entry(3).name;
+                shard_edited(reg, &victim, |s| {
+                    for e in &mut s.entries {
+                        if e.name == victim {
+                            e.image =
+                                format!("ghcr.io/evil/x@{}", mcp_trust::image::Digest::of(b"evil"));
+                        }
+                    }
+                })
+            },
+            refused!(
+                "history",
+                ClientError::EntryRewritten { field: "image", .. }
+            ),
+        ),
+    ]);
+}
+
+/// Mix-and-match: a catalog and a log that do not tell the same story.
+#[test]
+fn each_mismatch_between_the_catalog_and_its_log_is_refused() {
+    assert_each_refused([
+        (
+            "catalog entry missing from the log",
+            Puller::Gateway,
+            entry_not_in_the_log,
+            refused!("log-entries", ClientError::NotLogged { name, .. } if *name == entry(5_000).name),
+        ),
+        (
+            "catalog entry missing from the log, on a first pull",
+            Puller::First,
+            entry_not_in_the_log,
+            refused!("log-entries", ClientError::NotLogged { name, .. } if *name == entry(5_000).name),
+        ),
+        (
+            "log record missing from the catalog",
+            Puller::Gateway,
+            |reg| {
+                log_edited(reg, |r| {
+                    r.push(LogRecord::publish_of(&entry(6_000)).unwrap())
+                })
+            },
+            refused!("log-entries", ClientError::NotLogged { reason, .. } if reason.contains("does not show")),
+        ),
+        (
+            "revocation logged but hidden from the catalog",
+            Puller::Gateway,
+            |reg| {
+                let victim = entry(3);
+                log_edited(reg, |r| {
+                    r.push(LogRecord::Revoke {
+                        name: victim.name,
+                        version: victim.version,
+                        reason: None,
+                        at: at(1),
+                    })
+                })
+            },
+            refused!("log-entries", ClientError::NotLogged { name, .. } if *name == entry(3).name),
+        ),
+        (
+            "a version published twice in the log, on a first pull",
+            Puller::First,
+            |reg| {
+                let mut twice = listed(reg, 3);
+                twice.log_index = reg.records().len() as u64;
+                log_edited(reg, |r| r.push(LogRecord::publish_of(&twice).unwrap()))
+            },
+            refused!(
+                "log-entries",
+                ClientError::NotLogged { name, reason, .. }
+                    if *name == entry(3).name && reason.contains("publishes it twice")
+            ),
+        ),
+        (
+            "a version published again after a pull",
+            Puller::Gateway,
+            |reg| {
+                let again = listed(reg, 3);
+                log_edited(reg, |r| r.push(LogRecord::publish_of(&again).unwrap()))
+            },
+            refused!("log-entries", ClientError::NotLogged { name, .. } if *name == entry(3).name),
+        ),
+        (
+            "index and checkpoint of different states",
+            Puller::First,
+            |reg| {
+                let mut mirror = reg.mirror();
+                reg.publish(entry(7_000), at(1)).unwrap();
+                mirror.checkpoint = reg.checkpoint().as_bytes().to_vec();
+                mirror.records = reg.records().to_vec();
+                mirror
+            },
+            refused!(
+                "checkpoint",
+                ClientError::CheckpointMismatch {
+                    size: 31,
+                    index_size: 30,
+                    ..
+                }
+            ),
+        ),
+    ]);
+}
+
+/// Split view and log history: a log that is not the one the gateway saw grow.
+#[test]
+fn each_split_view_or_rewrite_of_the_log_is_refused() {
+    assert_each_refused([
+        (
+            "split view: two checkpoints of one size with different roots",
+            Puller::Gateway,
+            |reg| {
+                log_edited(reg, |r| {
+                    if let LogRecord::Publish { at, .. } = &mut r[29] {
+                        *at = t0() + SignedDuration::from_secs(1);
+                    }
+                })
+            },
+            refused!("log-consistency", ClientError::SplitView { size: 30, .. }),
+        ),
+        (
+            "split view: a new checkpoint not consistent with the old",
+            Puller::Gateway,
+            |reg| {
+                log_edited(reg, |r| {
+                    if let LogRecord::Publish { at, .. } = &mut r[2] {
+                        *at = t0() + SignedDuration::from_secs(1);
+                    }
+                    r.push(LogRecord::publish_of(&entry(8_000)).unwrap());
+                })
+            },
+            refused!(
+                "log-consistency",
+                ClientError::Inconsistent(LogError::ConsistencyProof {
+                    old: 30,
+                    new: 31,
+                    ..
+                })
+            ),
+        ),
+        (
+            "log that shrank",
+            Puller::Gateway,
+            |reg| log_edited(reg, |r| r.truncate(29)),
+            refused!(
+                "log-consistency",
+                ClientError::LogShrank { seen: 30, got: 29 }
+            ),
+        ),
+        (
+            "log records that do not recompute the root, on a first pull",
+            Puller::First,
+            |reg| {
+                let mut mirror = reg.mirror();
+                if let LogRecord::Publish { at, .. } = &mut mirror.records[11] {
+                    *at = t0() + SignedDuration::from_secs(1);
+                }
+                mirror
+            },
+            refused!(
+                "log-entries",
+                ClientError::Entries { start: 0, end: 30, reason } if reason.contains("hash to root")
+            ),
+        ),
+    ]);
 }
 
 // --- rollback, freeze, replay -------------------------------------------------
+
+#[test]
+fn a_first_pull_accepts_an_index_only_within_its_validity_give_or_take_five_minutes() {
+    // Valid 24h from t0; the tolerance is 5 minutes.
+    let expiry = t0() + SignedDuration::from_hours(24);
+    let cases: [(&str, Timestamp, Option<Refusal>); 4] = [
+        (
+            "this host's clock 4 minutes behind the registry's is tolerated",
+            at(-4),
+            None,
+        ),
+        (
+            "4 minutes after expiry is tolerated",
+            expiry + SignedDuration::from_mins(4),
+            None,
+        ),
+        (
+            "this host's clock 6 minutes behind the registry's",
+            at(-6),
+            Some(refused!(
+                "freshness",
+                ClientError::IssuedInFuture {
+                    version: 1,
+                    skew_seconds: 300,
+                    ..
+                }
+            )),
+        ),
+        (
+            "freeze: an index 6 minutes past its expiry",
+            expiry + SignedDuration::from_mins(6),
+            Some(refused!(
+                "freshness",
+                ClientError::Expired {
+                    version: 1,
+                    skew_seconds: 300,
+                    ..
+                }
+            )),
+        ),
+    ];
+    let reg = registry(5);
+    for (case, now, refusal) in cases {
+        let result = fresh_pull(&reg.mirror(), now, &root(&reg));
+        match refusal {
+            None => {
+                if let Err(err) = result {
+                    panic!("case {case}: refused: {err}");
+                }
+            }
+            Some(refusal) => refusal.assert(case, result),
+        }
+    }
+}
 
 #[test]
 fn rollback_to_an_older_signed_index_is_refused() {
@@ -41,29 +569,9 @@ fn rollback_to_an_older_signed_index_is_refused() {
 }
 
 #[test]
-fn freeze_an_expired_index_is_refused() {
-    let reg = registry(5);
-    // Valid 24h; the tolerance is 5 minutes.
-    let late = t0() + SignedDuration::from_hours(24) + SignedDuration::from_mins(6);
-    let err = fresh_pull(&reg.mirror(), late, &root(&reg)).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ClientError::Expired {
-                version: 1,
-                skew_seconds: 300,
-                ..
-            }
-        ),
-        "{err}"
-    );
-    assert_eq!(err.stage(), "freshness");
-}
-
-#[test]
 fn freeze_a_server_that_stops_resigning_is_refused_after_expiry() {
     let reg = registry(5);
-    let gw = gateway_at(&reg);
+    let gw = Gateway::accepted(&reg);
     // The same, once-valid version served again a day later.
     let late = t0() + SignedDuration::from_hours(25);
     let err = gw.pull(&reg.mirror(), late, &root(&reg)).unwrap_err();
@@ -73,146 +581,7 @@ fn freeze_a_server_that_stops_resigning_is_refused_after_expiry() {
     );
 }
 
-#[test]
-fn same_version_with_different_bytes_is_refused() {
-    let reg = registry(20);
-    let gw = gateway_at(&reg);
-    // Version 1 again, signed with the real catalog key, other content.
-    let replay = forged(
-        &reg,
-        reg.records().to_vec(),
-        1,
-        None,
-        at(1),
-        reg.catalog_key(),
-    );
-    let err = gw.pull(&replay, at(2), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(err, ClientError::VersionReused { version: 1, .. }),
-        "{err}"
-    );
-}
-
-// --- clock skew -----------------------------------------------------------------
-
-#[test]
-fn clock_skew_within_five_minutes_is_tolerated() {
-    let reg = registry(5);
-    // This host's clock is 4 minutes behind the registry's.
-    fresh_pull(&reg.mirror(), at(-4), &root(&reg)).unwrap();
-    // 4 minutes after expiry.
-    let expiry = t0() + SignedDuration::from_hours(24);
-    fresh_pull(
-        &reg.mirror(),
-        expiry + SignedDuration::from_mins(4),
-        &root(&reg),
-    )
-    .unwrap();
-}
-
-#[test]
-fn clock_skew_beyond_five_minutes_is_refused() {
-    let reg = registry(5);
-    let err = fresh_pull(&reg.mirror(), at(-6), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ClientError::IssuedInFuture {
-                version: 1,
-                skew_seconds: 300,
-                ..
-            }
-        ),
-        "{err}"
-    );
-    let expiry = t0() + SignedDuration::from_hours(24);
-    let err = fresh_pull(
-        &reg.mirror(),
-        expiry + SignedDuration::from_mins(6),
-        &root(&reg),
-    )
-    .unwrap_err();
-    assert!(matches!(err, ClientError::Expired { .. }), "{err}");
-}
-
 // --- signatures and keys ----------------------------------------------------------
-
-#[test]
-fn tampered_index_payload_is_refused() {
-    let reg = registry(5);
-    let mut mirror = reg.mirror();
-    let mut env: serde_json::Value = serde_json::from_slice(&mirror.index).unwrap();
-    let payload = B64.decode(env["payload"].as_str().unwrap()).unwrap();
-    let text = String::from_utf8(payload)
-        .unwrap()
-        .replace("\"catalogVersion\":1", "\"catalogVersion\":9");
-    env["payload"] = B64.encode(text).into();
-    mirror.index = serde_json::to_vec(&env).unwrap();
-    let err = fresh_pull(&mirror, t0(), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ClientError::IndexSignature(DsseError::BadSignature { .. })
-        ),
-        "{err}"
-    );
-}
-
-#[test]
-fn tampered_index_signature_is_refused() {
-    let reg = registry(5);
-    let mut mirror = reg.mirror();
-    let mut env: serde_json::Value = serde_json::from_slice(&mirror.index).unwrap();
-    let mut sig = B64
-        .decode(env["signatures"][0]["sig"].as_str().unwrap())
-        .unwrap();
-    sig[10] ^= 1;
-    env["signatures"][0]["sig"] = B64.encode(sig).into();
-    mirror.index = serde_json::to_vec(&env).unwrap();
-    let err = fresh_pull(&mirror, t0(), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ClientError::IndexSignature(DsseError::BadSignature { .. })
-        ),
-        "{err}"
-    );
-}
-
-#[test]
-fn index_signed_by_an_unknown_key_is_refused() {
-    let reg = registry(5);
-    let stranger = SigningKey::generate().unwrap();
-    let mirror = forged(&reg, reg.records().to_vec(), 2, None, t0(), &stranger);
-    let err = fresh_pull(&mirror, t0(), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ClientError::IndexSignature(DsseError::UnknownKey { .. })
-        ),
-        "{err}"
-    );
-}
-
-#[test]
-fn index_payload_with_an_unknown_field_is_refused() {
-    let reg = registry(5);
-    let mut payload = serde_json::to_value(&reg.index().payload).unwrap();
-    payload["mirrors"] = serde_json::json!(["https://evil.example"]);
-    let bytes = serde_json_canonicalizer::to_vec(&payload).unwrap();
-    let env = mcp_trust::catalog::dsse::sign(
-        mcp_trust::catalog::INDEX_PAYLOAD_TYPE,
-        &bytes,
-        reg.catalog_key(),
-    );
-    let mut mirror = reg.mirror();
-    mirror.index = env.to_bytes();
-    let err = fresh_pull(&mirror, t0(), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(&err, ClientError::IndexMalformed(r) if r.contains("unknown field")),
-        "{err}"
-    );
-}
 
 #[test]
 fn online_key_past_its_expiry_is_refused() {
@@ -234,40 +603,6 @@ fn online_key_past_its_expiry_is_refused() {
 }
 
 #[test]
-fn key_statement_not_signed_by_the_root_is_refused() {
-    let reg = registry(5);
-    let attacker = SigningKey::generate().unwrap();
-    let statement = KeyStatement::new(
-        Role::Catalog,
-        9,
-        &attacker.public_key(),
-        None,
-        t0(),
-        SignedDuration::from_hours(24),
-    )
-    .unwrap();
-    let mut set = reg.key_set();
-    set.statements[0] = sign_statement(&attacker, &statement).unwrap();
-    let mut mirror = forged(&reg, reg.records().to_vec(), 2, None, t0(), &attacker);
-    mirror.keys = KeySet {
-        statements: set.statements,
-    }
-    .to_bytes();
-    let err = fresh_pull(&mirror, t0(), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ClientError::Keys(KeyError::NotSignedByRoot {
-                index: 0,
-                reason: DsseError::UnknownKey { .. },
-                ..
-            })
-        ),
-        "{err}"
-    );
-}
-
-#[test]
 fn a_client_pinned_to_another_root_refuses_the_catalog() {
     let reg = registry(5);
     let other_root = SigningKey::generate().unwrap().public_key();
@@ -278,69 +613,85 @@ fn a_client_pinned_to_another_root_refuses_the_catalog() {
     );
 }
 
-#[test]
-fn stolen_catalog_key_after_rotation_is_refused() {
-    let mut reg = registry(10);
-    let gw = gateway_at(&reg);
-    let stolen = reg.rotate(Role::Catalog, at(1)).unwrap();
-    // The thief signs a newer index with the old key; the registry serves the new statements.
-    let mirror = forged(&reg, reg.records().to_vec(), 10, None, at(2), &stolen);
-    let err = gw.pull(&mirror, at(3), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ClientError::IndexSignature(DsseError::UnknownKey { .. })
-        ),
-        "{err}"
-    );
+/// When the gateway last pulled, around a rotation of the catalog key.
+#[derive(Debug, Clone, Copy)]
+enum LastPull {
+    BeforeRotation,
+    AfterRotation,
+}
+
+/// The key statements a thief serves with an index signed by the stolen key.
+#[derive(Debug, Clone, Copy)]
+enum Statements {
+    /// What the registry serves now, naming the new key.
+    Current,
+    /// The old statement, still unexpired, naming the stolen key.
+    Superseded,
 }
 
 #[test]
-fn key_rollback_to_a_superseded_statement_is_refused() {
-    let mut reg = registry(10);
-    let old_keys = reg.key_set();
-    let stolen = reg.rotate(Role::Catalog, at(1)).unwrap();
-    let gw = Gateway::new();
-    gw.pull(&reg.mirror(), at(2), &root(&reg)).unwrap();
-    // The thief serves the old, still unexpired statement with an index signed by the old key.
-    let mut mirror = forged(&reg, reg.records().to_vec(), 10, None, at(3), &stolen);
-    mirror.keys = old_keys.to_bytes();
-    let err = gw.pull(&mirror, at(4), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ClientError::KeyRollback {
-                role: Role::Catalog,
-                seen: 2,
-                got: 1
-            }
+fn a_catalog_key_stolen_and_then_rotated_signs_nothing_that_is_accepted() {
+    // (case, when the gateway last pulled, the statements served, the
+    // version the thief signs, the refusal)
+    let cases = [
+        (
+            "a newer index signed with the old key",
+            LastPull::BeforeRotation,
+            Statements::Current,
+            10,
+            refused!(
+                "index",
+                ClientError::IndexSignature(DsseError::UnknownKey { .. })
+            ),
         ),
-        "{err}"
-    );
-}
-
-#[test]
-fn checkpoint_signed_by_another_key_is_refused() {
-    let reg = registry(5);
-    let mut mirror = reg.mirror();
-    let cp = mcp_trust::log::Checkpoint {
-        origin: ORIGIN.into(),
-        size: reg.tree().size(),
-        root: reg.tree().root(),
-        extensions: vec![],
-    };
-    let stranger = SigningKey::generate().unwrap();
-    mirror.checkpoint = mcp_trust::log::note::sign(&cp, ORIGIN, &stranger)
-        .unwrap()
-        .into_bytes();
-    let err = fresh_pull(&mirror, t0(), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ClientError::Checkpoint(mcp_trust::log::LogError::NoteUnknownKey { .. })
+        (
+            "key rollback to a superseded statement",
+            LastPull::AfterRotation,
+            Statements::Superseded,
+            10,
+            refused!(
+                "keys",
+                ClientError::KeyRollback {
+                    role: Role::Catalog,
+                    seen: 2,
+                    got: 1
+                }
+            ),
         ),
-        "{err}"
-    );
+        (
+            // Over a log that already records the rotation.
+            "key statements behind a logged rotation",
+            LastPull::BeforeRotation,
+            Statements::Superseded,
+            50,
+            refused!(
+                "keys",
+                ClientError::KeyBehindLog {
+                    role: Role::Catalog,
+                    logged: 2,
+                    served: 1,
+                    ..
+                }
+            ),
+        ),
+    ];
+    for (case, last_pull, statements, version, refusal) in cases {
+        let mut reg = registry(10);
+        let old_keys = reg.key_set();
+        let gw = Gateway::new();
+        if let LastPull::BeforeRotation = last_pull {
+            gw.pull_registry(&reg, t0()).unwrap();
+        }
+        let stolen = reg.rotate(Role::Catalog, at(1)).unwrap();
+        if let LastPull::AfterRotation = last_pull {
+            gw.pull_registry(&reg, at(2)).unwrap();
+        }
+        let mut mirror = forged(&reg, reg.records().to_vec(), version, None, at(3), &stolen);
+        if let Statements::Superseded = statements {
+            mirror.keys = old_keys.to_bytes();
+        }
+        refusal.assert(case, gw.pull(&mirror, at(4), &root(&reg)));
+    }
 }
 
 // --- shards and manifests -------------------------------------------------------------
@@ -348,8 +699,7 @@ fn checkpoint_signed_by_another_key_is_refused() {
 #[test]
 fn shard_whose_bytes_do_not_match_the_index_is_refused() {
     let reg = registry(50);
-    let served = tempfile::tempdir().unwrap();
-    reg.mirror().write(served.path()).unwrap();
+    let served = served(&reg.mirror());
     let shard = &reg.shards()[7];
     let path = served
         .path()
@@ -369,7 +719,7 @@ fn shard_whose_bytes_do_not_match_the_index_is_refused() {
 #[test]
 fn shard_swapped_for_another_bins_shard_is_refused() {
     let reg = registry(50);
-    let gw = gateway_at(&reg);
+    let gw = Gateway::accepted(&reg);
     let mut reg = reg;
     reg.publish(entry(1_000), at(1)).unwrap();
     let bin = shard_of(&entry(1_000).name);
@@ -459,344 +809,77 @@ fn a_manifest_with_an_integer_beyond_two_to_the_53_is_refused() {
     assert!(mcp_trust::catalog::manifest_digest(&doc).is_err());
 }
 
-// --- history --------------------------------------------------------------------------
-
-fn shard_without(
-    reg: &mcp_trust::catalog::memory::MemoryRegistry,
-    bin: u8,
-    edit: impl FnOnce(&mut Shard),
-) -> Vec<u8> {
-    let mut shard = Shard::parse(&reg.shards()[bin as usize].bytes, bin).unwrap();
-    edit(&mut shard);
-    shard.to_bytes().unwrap()
-}
+// --- catalog against log, log history --------------------------------------------------
 
 #[test]
-fn entry_removed_from_the_catalog_is_refused() {
-    let reg = registry(30);
-    let gw = gateway_at(&reg);
-    let victim = entry(3);
-    let bin = shard_of(&victim.name);
-    let bytes = shard_without(&reg, bin, |s| s.entries.retain(|e| e.name != victim.name));
-    let mirror = forged(
-        &reg,
-        reg.records().to_vec(),
-        2,
-        Some(vec![(bin, bytes)]),
-        at(1),
-        reg.catalog_key(),
-    );
-    let err = gw.pull(&mirror, at(2), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(&err, ClientError::EntryRemoved { name, .. } if *name == victim.name),
-        "{err}"
-    );
-    assert_eq!(err.stage(), "history");
-}
-
-#[test]
-fn revoked_version_made_active_again_is_refused() {
+fn a_version_published_again_is_named_as_such_when_its_shard_changed_for_another_reason() {
     let mut reg = registry(30);
-    let victim = entry(3);
-    reg.set_status(&victim.name, &victim.version, Status::Revoked, t0())
-        .unwrap();
-    let gw = gateway_at(&reg);
-    let bin = shard_of(&victim.name);
-    let bytes = shard_without(&reg, bin, |s| {
-        for e in &mut s.entries {
-            if e.name == victim.name {
-                e.status = Status::Active;
-            }
-        }
-    });
-    let mirror = forged(
-        &reg,
-        reg.records().to_vec(),
-        3,
-        Some(vec![(bin, bytes)]),
-        at(1),
-        reg.catalog_key(),
-    );
-    let err = gw.pull(&mirror, at(2), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ClientError::StatusRegressed {
-                from: "revoked",
-                to: "active",
-                ..
-            }
-        ),
-        "{err}"
-    );
-}
-
-#[test]
-fn published_entry_rewritten_is_refused() {
-    let reg = registry(30);
-    let gw = gateway_at(&reg);
-    let victim = entry(3);
-    let bin = shard_of(&victim.name);
-    let bytes = shard_without(&reg, bin, |s| {
-        for e in &mut s.entries {
-            if e.name == victim.name {
-                e.image = format!("ghcr.io/evil/x@{}", mcp_trust::image::Digest::of(b"evil"));
-            }
-        }
-    });
-    let mirror = forged(
-        &reg,
-        reg.records().to_vec(),
-        2,
-        Some(vec![(bin, bytes)]),
-        at(1),
-        reg.catalog_key(),
-    );
-    let err = gw.pull(&mirror, at(2), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(err, ClientError::EntryRewritten { field: "image", .. }),
-        "{err}"
-    );
-}
-
-// --- mix-and-match: catalog against log -----------------------------------------------
-
-#[test]
-fn catalog_entry_missing_from_the_log_is_refused() {
-    let reg = registry(30);
-    let gw = gateway_at(&reg);
-    let secret = entry(5_000);
-    let bin = shard_of(&secret.name);
-    let bytes = shard_without(&reg, bin, |s| s.upsert(secret.clone()));
-    let mirror = forged(
-        &reg,
-        reg.records().to_vec(),
-        2,
-        Some(vec![(bin, bytes)]),
-        at(1),
-        reg.catalog_key(),
-    );
-    let err = gw.pull(&mirror, at(2), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(&err, ClientError::NotLogged { name, .. } if *name == secret.name),
-        "{err}"
-    );
-    assert_eq!(err.stage(), "log-entries");
-}
-
-#[test]
-fn catalog_entry_missing_from_the_log_is_refused_on_a_first_pull() {
-    let reg = registry(30);
-    let secret = entry(5_000);
-    let bin = shard_of(&secret.name);
-    let bytes = shard_without(&reg, bin, |s| s.upsert(secret.clone()));
-    let mirror = forged(
-        &reg,
-        reg.records().to_vec(),
-        2,
-        Some(vec![(bin, bytes)]),
-        t0(),
-        reg.catalog_key(),
-    );
-    let err = fresh_pull(&mirror, t0(), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(&err, ClientError::NotLogged { name, .. } if *name == secret.name),
-        "{err}"
-    );
-}
-
-/// `reg` as it is, with one more publish record of `entry` in its log (the
-/// catalog unchanged), pulled by `gw` (or by a fresh gateway): the error.
-fn pull_with_extra_publish(
-    reg: &mcp_trust::catalog::memory::MemoryRegistry,
-    gw: Option<&Gateway>,
-    entry: &mcp_trust::catalog::Entry,
-) -> ClientError {
-    let mut records = reg.records().to_vec();
-    records.push(mcp_trust::log::LogRecord::publish_of(entry).unwrap());
-    let mirror = forged(reg, records, 2, None, at(1), reg.catalog_key());
-    match gw {
-        Some(gw) => gw.pull(&mirror, at(2), &root(reg)).unwrap_err(),
-        None => fresh_pull(&mirror, at(2), &root(reg)).unwrap_err(),
+    let gw = Gateway::accepted(&reg);
+    let again = listed(&reg, 3);
+    let mut i = 9_000;
+    while shard_of(&entry(i).name) != shard_of(&again.name) {
+        i += 1;
     }
-}
-
-#[test]
-fn log_record_missing_from_the_catalog_is_refused() {
-    let reg = registry(30);
-    let gw = gateway_at(&reg);
-    let err = pull_with_extra_publish(&reg, Some(&gw), &entry(6_000));
-    assert!(
-        matches!(&err, ClientError::NotLogged { reason, .. } if reason.contains("does not show")),
-        "{err}"
-    );
-}
-
-#[test]
-fn revocation_logged_but_hidden_from_the_catalog_is_refused() {
-    let reg = registry(30);
-    let gw = gateway_at(&reg);
-    let victim = entry(3);
+    reg.publish(entry(i), at(1)).unwrap();
     let mut records = reg.records().to_vec();
-    records.push(LogRecord::Revoke {
-        name: victim.name.clone(),
-        version: victim.version.clone(),
-        reason: None,
-        at: at(1),
-    });
+    records.push(LogRecord::publish_of(&again).unwrap());
     let mirror = forged(&reg, records, 2, None, at(1), reg.catalog_key());
     let err = gw.pull(&mirror, at(2), &root(&reg)).unwrap_err();
     assert!(
-        matches!(&err, ClientError::NotLogged { name, .. } if *name == victim.name),
+        matches!(&err, ClientError::NotLogged { reason, .. } if reason.contains("already listed")),
         "{err}"
     );
 }
 
 #[test]
-fn index_and_checkpoint_of_different_states_are_refused() {
-    let mut reg = registry(30);
-    let mut mirror = reg.mirror();
-    reg.publish(entry(7_000), at(1)).unwrap();
-    mirror.checkpoint = reg.checkpoint().as_bytes().to_vec();
-    mirror.records = reg.records().to_vec();
-    let err = fresh_pull(&mirror, at(2), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ClientError::CheckpointMismatch {
-                size: 31,
-                index_size: 30,
-                ..
-            }
+fn new_log_records_altered_in_transit_are_refused() {
+    // (case, registry size, servers published after the gateway's pull,
+    // what the page of records has replaced in transit, the error)
+    let cases = [
+        (
+            // An honest proof, but one of the new records is swapped in transit.
+            "a new record that does not match the proven tree",
+            30,
+            9_000..9_005,
+            ["mcp-server-9002", "mcp-server-9999"],
+            refused!(
+                "log-entries",
+                ClientError::Entries {
+                    start: 30,
+                    end: 35,
+                    ..
+                }
+            ),
         ),
-        "{err}"
-    );
-}
-
-// --- split view and log history ---------------------------------------------------------
-
-#[test]
-fn split_view_two_checkpoints_of_one_size_with_different_roots_is_refused() {
-    let reg = registry(30);
-    let gw = gateway_at(&reg);
-    let mut other = reg.records().to_vec();
-    if let LogRecord::Publish { at, .. } = &mut other[29] {
-        *at = t0() + SignedDuration::from_secs(1);
-    }
-    let mirror = forged(&reg, other, 2, None, at(1), reg.catalog_key());
-    let err = gw.pull(&mirror, at(2), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(err, ClientError::SplitView { size: 30, .. }),
-        "{err}"
-    );
-    assert_eq!(err.stage(), "log-consistency");
-}
-
-#[test]
-fn split_view_a_new_checkpoint_not_consistent_with_the_old_is_refused() {
-    let reg = registry(30);
-    let gw = gateway_at(&reg);
-    let mut other = reg.records().to_vec();
-    if let LogRecord::Publish { at, .. } = &mut other[2] {
-        *at = t0() + SignedDuration::from_secs(1);
-    }
-    other.push(mcp_trust::log::LogRecord::publish_of(&entry(8_000)).unwrap());
-    let mirror = forged(&reg, other, 2, None, at(1), reg.catalog_key());
-    let err = gw.pull(&mirror, at(2), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ClientError::Inconsistent(mcp_trust::log::LogError::ConsistencyProof {
-                old: 30,
-                new: 31,
-                ..
-            })
+        (
+            "a page of records that starts elsewhere",
+            10,
+            9_100..9_101,
+            ["\"start\":10", "\"start\":9"],
+            refused!("log-entries", ClientError::Entries { reason, .. } if reason.contains("starts at 9")),
         ),
-        "{err}"
-    );
-}
-
-#[test]
-fn log_that_shrank_is_refused() {
-    let reg = registry(30);
-    let gw = gateway_at(&reg);
-    let fewer = reg.records()[..29].to_vec();
-    let mirror = forged(&reg, fewer, 2, None, at(1), reg.catalog_key());
-    let err = gw.pull(&mirror, at(2), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(err, ClientError::LogShrank { seen: 30, got: 29 }),
-        "{err}"
-    );
-}
-
-#[test]
-fn log_records_that_do_not_recompute_the_root_are_refused_on_a_first_pull() {
-    let reg = registry(30);
-    let mut mirror = reg.mirror();
-    if let LogRecord::Publish { at, .. } = &mut mirror.records[11] {
-        *at = t0() + SignedDuration::from_secs(1);
-    }
-    let err = fresh_pull(&mirror, t0(), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(&err, ClientError::Entries { start: 0, end: 30, reason } if reason.contains("hash to root")),
-        "{err}"
-    );
-}
-
-#[test]
-fn new_log_records_that_do_not_match_the_proven_tree_are_refused() {
-    let mut reg = registry(30);
-    let gw = gateway_at(&reg);
-    for i in 0..5 {
-        reg.publish(entry(9_000 + i), at(1)).unwrap();
-    }
-    // An honest proof, but one of the new records is swapped in transit.
-    let err = gw
-        .pull_tampered(&reg.mirror(), at(2), &root(&reg), |r, body| match r {
+    ];
+    for (case, size, published, [from, to], refusal) in cases {
+        let mut reg = registry(size);
+        let gw = Gateway::accepted(&reg);
+        for i in published {
+            reg.publish(entry(i), at(1)).unwrap();
+        }
+        let result = gw.pull_tampered(&reg.mirror(), at(2), &root(&reg), |r, body| match r {
             Resource::Entries { .. } => String::from_utf8(body)
                 .unwrap()
-                .replace("mcp-server-9002", "mcp-server-9999")
+                .replace(from, to)
                 .into_bytes(),
             _ => body,
-        })
-        .unwrap_err();
-    assert!(
-        matches!(
-            &err,
-            ClientError::Entries {
-                start: 30,
-                end: 35,
-                ..
-            }
-        ),
-        "{err}"
-    );
-}
-
-#[test]
-fn a_page_of_log_records_that_starts_elsewhere_is_refused() {
-    let mut reg = registry(10);
-    let gw = gateway_at(&reg);
-    reg.publish(entry(9_100), at(1)).unwrap();
-    let err = gw
-        .pull_tampered(&reg.mirror(), at(2), &root(&reg), |r, body| match r {
-            Resource::Entries { .. } => String::from_utf8(body)
-                .unwrap()
-                .replace("\"start\":10", "\"start\":9")
-                .into_bytes(),
-            _ => body,
-        })
-        .unwrap_err();
-    assert!(
-        matches!(&err, ClientError::Entries { reason, .. } if reason.contains("starts at 9")),
-        "{err}"
-    );
+        });
+        refusal.assert(case, result);
+    }
 }
 
 #[test]
 fn nothing_is_persisted_when_a_pull_fails() {
     let mut reg = registry(10);
-    let gw = gateway_at(&reg);
+    let gw = Gateway::accepted(&reg);
     let before = gw.last().unwrap();
     reg.publish(entry(9_200), at(1)).unwrap();
     let mut mirror = reg.mirror();
@@ -807,16 +890,65 @@ fn nothing_is_persisted_when_a_pull_fails() {
 
 // --- what the log binds ------------------------------------------------------------
 
+#[test]
+fn a_split_view_of_any_field_of_a_new_entry_is_refused() {
+    // (case, how the entry shown to one gateway differs, what the refusal names)
+    type Differs = fn(&mut mcp_trust::catalog::Entry);
+    let cases: [(&str, Differs, &str); 6] = [
+        (
+            "egress",
+            |e| e.runtime.network = mcp_trust::manifest::Network::Egress(vec!["*".into()]),
+            "the entry's hash",
+        ),
+        (
+            "read-only hint",
+            |e| e.runtime.read_only = !e.runtime.read_only,
+            "the entry's hash",
+        ),
+        (
+            "an extra secret",
+            |e| e.runtime.secrets.push("AWS_SECRET".into()),
+            "the entry's hash",
+        ),
+        (
+            "signer",
+            |e| {
+                e.signer =
+                    mcp_trust::catalog::Signer::Keyless(mcp_trust::catalog::model::KeylessSigner {
+                        identity:
+                            "https://github.com/evil/x/.github/workflows/release.yml@refs/heads/main"
+                                .into(),
+                        issuer: "https://token.actions.githubusercontent.com".into(),
+                    })
+            },
+            "the entry's hash",
+        ),
+        (
+            "a hidden tool change",
+            |e| e.tools_changed = !e.tools_changed,
+            "the entry's hash",
+        ),
+        ("publish time", |e| e.published_at = at(-600), "publishedAt"),
+    ];
+    for (case, tamper, names) in cases {
+        let err = split_entry(tamper);
+        assert!(
+            matches!(&err, ClientError::NotLogged { reason, .. } if reason.contains(names)),
+            "case {case}: {err}"
+        );
+        assert_eq!(err.stage(), "log-entries", "case {case}: {err}");
+    }
+}
+
 /// A registry that shows one gateway the honest catalog and another a
 /// catalog whose new entry differs in `tamper`, both with the same log.
 fn split_entry(tamper: impl FnOnce(&mut mcp_trust::catalog::Entry)) -> ClientError {
     let mut reg = registry(30);
-    let gw = gateway_at(&reg);
-    let other = gateway_at(&reg);
+    let gw = Gateway::accepted(&reg);
+    let other = Gateway::accepted(&reg);
     let new = entry(7_000);
     reg.publish(new.clone(), at(1)).unwrap();
-    let bin = shard_of(&new.name);
-    let bytes = shard_without(&reg, bin, |s| {
+    let shard = shard_with(&reg, &new.name, |s| {
         let mut e = s.get(&new.name, &new.version).unwrap().clone();
         tamper(&mut e);
         s.upsert(e);
@@ -826,7 +958,7 @@ fn split_entry(tamper: impl FnOnce(&mut mcp_trust::catalog::Entry)) -> ClientErr
         &reg,
         reg.records().to_vec(),
         2,
-        Some(vec![(bin, bytes)]),
+        Some(vec![shard]),
         at(1),
         reg.catalog_key(),
     );
@@ -837,110 +969,12 @@ fn split_entry(tamper: impl FnOnce(&mut mcp_trust::catalog::Entry)) -> ClientErr
     gw.pull(&mirror, at(2), &root(&reg)).unwrap_err()
 }
 
-fn assert_unbound(err: ClientError) {
-    assert!(
-        matches!(&err, ClientError::NotLogged { reason, .. } if reason.contains("the entry's hash")),
-        "{err}"
-    );
-    assert_eq!(err.stage(), "log-entries");
-}
-
-#[test]
-fn split_view_of_an_entrys_egress_is_refused() {
-    assert_unbound(split_entry(|e| {
-        e.runtime.network = mcp_trust::manifest::Network::Egress(vec!["*".into()])
-    }));
-}
-
-#[test]
-fn split_view_of_an_entrys_read_only_hint_is_refused() {
-    assert_unbound(split_entry(|e| e.runtime.read_only = !e.runtime.read_only));
-}
-
-#[test]
-fn split_view_with_an_extra_secret_is_refused() {
-    assert_unbound(split_entry(|e| e.runtime.secrets.push("AWS_SECRET".into())));
-}
-
-#[test]
-fn split_view_of_an_entrys_signer_is_refused() {
-    assert_unbound(split_entry(|e| {
-        e.signer = mcp_trust::catalog::Signer::Keyless(mcp_trust::catalog::model::KeylessSigner {
-            identity: "https://github.com/evil/x/.github/workflows/release.yml@refs/heads/main"
-                .into(),
-            issuer: "https://token.actions.githubusercontent.com".into(),
-        })
-    }));
-}
-
-#[test]
-fn split_view_hiding_a_tool_change_is_refused() {
-    assert_unbound(split_entry(|e| e.tools_changed = !e.tools_changed));
-}
-
-#[test]
-fn split_view_of_the_publish_time_is_refused() {
-    let err = split_entry(|e| e.published_at = at(-600));
-    assert!(
-        matches!(&err, ClientError::NotLogged { reason, .. } if reason.contains("publishedAt")),
-        "{err}"
-    );
-}
-
-/// The entry `reg` lists for synthetic server `i`, as published.
-fn listed(reg: &mcp_trust::catalog::memory::MemoryRegistry, i: u64) -> mcp_trust::catalog::Entry {
-    let e = entry(i);
-    reg.catalog()
-        .shard(shard_of(&e.name))
-        .get(&e.name, &e.version)
-        .unwrap()
-        .clone()
-}
-
-#[test]
-fn a_version_published_twice_in_the_log_is_refused_on_a_first_pull() {
-    let reg = registry(30);
-    let mut twice = listed(&reg, 3);
-    twice.log_index = reg.records().len() as u64;
-    let err = pull_with_extra_publish(&reg, None, &twice);
-    assert!(
-        matches!(&err, ClientError::NotLogged { name, reason, .. }
-            if *name == twice.name && reason.contains("publishes it twice")),
-        "{err}"
-    );
-}
-
-#[test]
-fn a_version_published_again_after_a_pull_is_refused() {
-    let reg = registry(30);
-    let gw = gateway_at(&reg);
-    let again = listed(&reg, 3);
-    let err = pull_with_extra_publish(&reg, Some(&gw), &again);
-    assert!(
-        matches!(&err, ClientError::NotLogged { name, .. } if *name == again.name),
-        "{err}"
-    );
-    // When its shard changed for another reason, the second publish is named as such.
-    let mut reg = registry(30);
-    let gw = gateway_at(&reg);
-    let mut i = 9_000;
-    while shard_of(&entry(i).name) != shard_of(&again.name) {
-        i += 1;
-    }
-    reg.publish(entry(i), at(1)).unwrap();
-    let err = pull_with_extra_publish(&reg, Some(&gw), &again);
-    assert!(
-        matches!(&err, ClientError::NotLogged { reason, .. } if reason.contains("already listed")),
-        "{err}"
-    );
-}
-
 // --- one publisher freezing every gateway -----------------------------------------
 
 #[test]
 fn an_index_naming_a_shard_over_the_client_cap_is_a_catalog_error_not_a_network_one() {
     let reg = registry(10);
-    let gw = gateway_at(&reg);
+    let gw = Gateway::accepted(&reg);
     let bin = shard_of(&entry(1).name);
     let cap = mcp_trust::catalog::client::Limits::default().shard;
     let huge = vec![b' '; cap as usize + 1];
@@ -969,7 +1003,7 @@ fn an_index_naming_a_shard_over_the_client_cap_is_a_catalog_error_not_a_network_
 #[test]
 fn a_fast_forward_signed_with_a_stolen_key_does_not_outlive_its_rotation() {
     let mut reg = registry(10);
-    let gw = gateway_at(&reg);
+    let gw = Gateway::accepted(&reg);
     // While the catalog key is stolen and not yet rotated, the thief signs a
     // version far ahead of the registry's; the gateway cannot tell.
     let ahead = 1u64 << 52;
@@ -1017,69 +1051,12 @@ fn a_fast_forward_signed_with_a_stolen_key_does_not_outlive_its_rotation() {
     );
 }
 
-#[test]
-fn a_catalog_version_beyond_two_to_the_53_is_refused() {
-    let reg = registry(5);
-    let mut mirror = forged(
-        &reg,
-        reg.records().to_vec(),
-        2,
-        None,
-        at(1),
-        reg.catalog_key(),
-    );
-    // The registry's own signer refuses such a version; a key thief signs raw bytes.
-    let envelope = mcp_trust::catalog::dsse::Envelope::from_bytes(&mirror.index).unwrap();
-    let mut payload: serde_json::Value =
-        serde_json::from_slice(&envelope.payload_bytes().unwrap()).unwrap();
-    payload["catalogVersion"] = serde_json::json!((1u64 << 62) + 1);
-    let bytes = serde_json::to_vec(&payload).unwrap();
-    mirror.index = mcp_trust::catalog::dsse::sign(
-        mcp_trust::catalog::INDEX_PAYLOAD_TYPE,
-        &bytes,
-        reg.catalog_key(),
-    )
-    .to_bytes();
-    let err = fresh_pull(&mirror, at(2), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(&err, ClientError::IndexMalformed(why) if why.contains("2^53")),
-        "{err}"
-    );
-}
-
-#[test]
-fn key_statements_behind_a_logged_rotation_are_refused() {
-    let mut reg = registry(10);
-    let gw = gateway_at(&reg);
-    let old_keys = reg.key_set();
-    let stolen = reg.rotate(Role::Catalog, at(1)).unwrap();
-    // The thief keeps serving the old, unexpired statement and signs with the
-    // old key, over a log that already records the rotation.
-    let mut mirror = forged(&reg, reg.records().to_vec(), 50, None, at(2), &stolen);
-    mirror.keys = old_keys.to_bytes();
-    let err = gw.pull(&mirror, at(3), &root(&reg)).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ClientError::KeyBehindLog {
-                role: Role::Catalog,
-                logged: 2,
-                served: 1,
-                ..
-            }
-        ),
-        "{err}"
-    );
-    assert_eq!(err.stage(), "keys");
-}
-
 // --- the gateway's own files ---------------------------------------------------------
 
 #[test]
 fn a_mirror_file_that_is_not_a_regular_file_is_refused_not_read_forever() {
     let reg = registry(3);
-    let served = tempfile::tempdir().unwrap();
-    reg.mirror().write(served.path()).unwrap();
+    let served = served(&reg.mirror());
     // A symbolic link to an endless device where the index should be.
     let index = served.path().join("index.json");
     std::fs::remove_file(&index).unwrap();
@@ -1155,7 +1132,7 @@ fn the_state_directory_admits_one_pull_at_a_time() {
 #[test]
 fn versions_from_an_expired_catalog_are_refused() {
     let reg = registry(5);
-    let gw = gateway_at(&reg);
+    let gw = Gateway::accepted(&reg);
     let name = entry(1).name;
     let skew = SignedDuration::from_mins(5);
     assert_eq!(gw.state.versions(&name, at(60), skew).unwrap().len(), 1);
@@ -1167,7 +1144,7 @@ fn versions_from_an_expired_catalog_are_refused() {
 #[test]
 fn a_damaged_local_shard_of_an_unchanged_bin_is_repaired_by_the_next_pull() {
     let mut reg = registry(30);
-    let gw = gateway_at(&reg);
+    let gw = Gateway::accepted(&reg);
     let victim = entry(4);
     let bin = shard_of(&victim.name);
     let digest = reg.index().payload.shards[bin as usize].sha256.clone();
@@ -1202,7 +1179,7 @@ fn a_damaged_local_shard_of_an_unchanged_bin_is_repaired_by_the_next_pull() {
 #[test]
 fn an_index_outliving_its_catalog_key_expires_with_the_key() {
     let reg = registry(5);
-    let gw = gateway_at(&reg);
+    let gw = Gateway::accepted(&reg);
     // A thief holding the catalog key signs an index that "expires" in 9999.
     let mut mirror = forged(
         &reg,
@@ -1212,17 +1189,9 @@ fn an_index_outliving_its_catalog_key_expires_with_the_key() {
         at(1),
         reg.catalog_key(),
     );
-    let envelope = mcp_trust::catalog::dsse::Envelope::from_bytes(&mirror.index).unwrap();
-    let mut payload: serde_json::Value =
-        serde_json::from_slice(&envelope.payload_bytes().unwrap()).unwrap();
+    let mut payload = index_payload(&mirror);
     payload["expires"] = serde_json::json!("9999-01-01T00:00:00Z");
-    let bytes = mcp_trust::canonical::to_vec(&payload).unwrap();
-    mirror.index = mcp_trust::catalog::dsse::sign(
-        mcp_trust::catalog::INDEX_PAYLOAD_TYPE,
-        &bytes,
-        reg.catalog_key(),
-    )
-    .to_bytes();
+    mirror.index = index_signed(&reg, &mcp_trust::canonical::to_vec(&payload).unwrap());
     gw.pull(&mirror, at(2), &root(&reg)).unwrap();
     let state = gw.last().unwrap();
     assert!(

@@ -276,11 +276,13 @@ impl Body for Generated {
     }
 }
 
-fn fetch_error(err: ClientError) -> (String, FetchError) {
-    assert!(err.is_fetch(), "{err}");
+/// The resource named and the error of `case`, which must have failed to fetch.
+#[track_caller]
+fn fetch_error(case: &str, err: ClientError) -> (String, FetchError) {
+    assert!(err.is_fetch(), "case {case}: {err}");
     match err {
         ClientError::Fetch { resource, source } => (resource, source),
-        other => panic!("not a fetch error: {other}"),
+        other => panic!("case {case}: not a fetch error: {other}"),
     }
 }
 
@@ -335,135 +337,86 @@ fn pull_over_http_uses_gzip_and_conditional_get() {
 }
 
 #[test]
-fn endless_shard_response_is_cut_at_the_cap() {
-    let reg = registry(20);
-    let server = Server::start(&reg.mirror());
-    server.misbehave("/shards/", Misbehaviour::Endless);
-    let limits = Limits::default();
-    let err = server
-        .client(t0(), reg.root_public_key(), limits)
-        .pull(None, &mcp_trust::catalog::client::NoShards)
-        .unwrap_err();
-    let (_, source) = fetch_error(err);
-    assert!(
-        matches!(source, FetchError::TooLarge { cap, .. } if cap == limits.shard),
-        "{source}"
-    );
-}
-
-#[test]
-fn oversized_declared_length_is_refused_before_reading() {
+fn each_misbehaving_response_is_a_fetch_error_that_names_the_resource() {
     let reg = registry(5);
-    let server = Server::start(&reg.mirror());
-    server.misbehave(
-        "/v0.1/catalog/keys",
-        Misbehaviour::Lie {
-            declared: 1 << 30,
-            sent: 10,
-        },
-    );
-    let err = server
-        .client(t0(), reg.root_public_key(), Limits::default())
-        .pull(None, &mcp_trust::catalog::client::NoShards)
-        .unwrap_err();
-    let (resource, source) = fetch_error(err);
-    assert_eq!(resource, "key statements");
-    assert!(
-        matches!(source, FetchError::TooLarge { cap: 65536, .. }),
-        "{source}"
-    );
-}
-
-#[test]
-fn truncated_index_response_is_refused() {
-    let reg = registry(5);
-    let server = Server::start(&reg.mirror());
-    let len = reg.index().bytes.len();
-    server.misbehave(
-        "=/v0.1/catalog",
-        Misbehaviour::Lie {
-            declared: len as u64,
-            sent: len / 2,
-        },
-    );
-    let err = server
-        .client(t0(), reg.root_public_key(), Limits::default())
-        .pull(None, &mcp_trust::catalog::client::NoShards);
-    let (resource, source) = fetch_error(err.unwrap_err());
-    assert_eq!(resource, "catalog index");
-    assert!(matches!(source, FetchError::Truncated { .. }), "{source}");
-}
-
-#[test]
-fn truncated_checkpoint_response_is_refused() {
-    let reg = registry(5);
-    let server = Server::start(&reg.mirror());
-    server.misbehave(
-        "/log/checkpoint",
-        Misbehaviour::Lie {
-            declared: 400,
-            sent: 20,
-        },
-    );
-    let err = server
-        .client(t0(), reg.root_public_key(), Limits::default())
-        .pull(None, &mcp_trust::catalog::client::NoShards)
-        .unwrap_err();
-    let (resource, source) = fetch_error(err);
-    assert_eq!(resource, "log checkpoint");
-    assert!(matches!(source, FetchError::Truncated { .. }), "{source}");
-}
-
-#[test]
-fn gzip_bomb_is_refused_at_the_cap() {
-    let reg = registry(5);
-    let server = Server::start(&reg.mirror());
-    server.misbehave("/log/checkpoint", Misbehaviour::GzipBomb(8 << 20));
-    let err = server
-        .client(t0(), reg.root_public_key(), Limits::default())
-        .pull(None, &mcp_trust::catalog::client::NoShards)
-        .unwrap_err();
-    let (_, source) = fetch_error(err);
-    assert!(
-        matches!(source, FetchError::TooLarge { cap: 16384, .. }),
-        "{source}"
-    );
-}
-
-#[test]
-fn a_byte_a_second_hits_the_deadline() {
-    let reg = registry(5);
-    let server = Server::start(&reg.mirror());
-    server.misbehave("/log/checkpoint", Misbehaviour::Slow);
-    let limits = Limits {
+    let index_len = reg.index().bytes.len();
+    let slow = Limits {
         deadline: Duration::from_secs(1),
         ..Limits::default()
     };
-    let err = server
-        .client(t0(), reg.root_public_key(), limits)
-        .pull(None, &mcp_trust::catalog::client::NoShards)
-        .unwrap_err();
-    let (_, source) = fetch_error(err);
-    assert!(
-        matches!(source, FetchError::Deadline { seconds: 1, .. }),
-        "{source}"
-    );
-}
-
-#[test]
-fn server_error_is_a_fetch_error_not_a_verdict() {
-    let reg = registry(5);
-    let server = Server::start(&reg.mirror());
-    server.misbehave("/log/entries", Misbehaviour::Status(503));
-    let err = server
-        .client(t0(), reg.root_public_key(), Limits::default())
-        .pull(None, &mcp_trust::catalog::client::NoShards)
-        .unwrap_err();
-    let (_, source) = fetch_error(err);
-    assert!(
-        matches!(source, FetchError::Status { status: 503, .. }),
-        "{source}"
-    );
+    // (case, the path it misbehaves on, how, the client's limits, the
+    // resource named and the error)
+    type Failed = Expected<(String, FetchError)>;
+    let cases: [(&str, &str, Misbehaviour, Limits, Failed); 7] = [
+        (
+            "endless shard response is cut at the cap",
+            "/shards/",
+            Misbehaviour::Endless,
+            Limits::default(),
+            expected!((r, FetchError::TooLarge { cap, .. })
+                if r.starts_with("shard ") && *cap == Limits::default().shard),
+        ),
+        (
+            "oversized declared length is refused before reading",
+            "/v0.1/catalog/keys",
+            Misbehaviour::Lie {
+                declared: 1 << 30,
+                sent: 10,
+            },
+            Limits::default(),
+            expected!((r, FetchError::TooLarge { cap: 65536, .. }) if r == "key statements"),
+        ),
+        (
+            "truncated index response",
+            "=/v0.1/catalog",
+            Misbehaviour::Lie {
+                declared: index_len as u64,
+                sent: index_len / 2,
+            },
+            Limits::default(),
+            expected!((r, FetchError::Truncated { .. }) if r == "catalog index"),
+        ),
+        (
+            "truncated checkpoint response",
+            "/log/checkpoint",
+            Misbehaviour::Lie {
+                declared: 400,
+                sent: 20,
+            },
+            Limits::default(),
+            expected!((r, FetchError::Truncated { .. }) if r == "log checkpoint"),
+        ),
+        (
+            "gzip bomb is refused at the cap",
+            "/log/checkpoint",
+            Misbehaviour::GzipBomb(8 << 20),
+            Limits::default(),
+            expected!((r, FetchError::TooLarge { cap: 16384, .. }) if r == "log checkpoint"),
+        ),
+        (
+            "a byte a second hits the deadline",
+            "/log/checkpoint",
+            Misbehaviour::Slow,
+            slow,
+            expected!((r, FetchError::Deadline { seconds: 1, .. }) if r == "log checkpoint"),
+        ),
+        (
+            "server error is a fetch error, not a verdict",
+            "/log/entries",
+            Misbehaviour::Status(503),
+            Limits::default(),
+            expected!((r, FetchError::Status { status: 503, .. }) if r.starts_with("log entries ")),
+        ),
+    ];
+    for (case, path, how, limits, expected) in cases {
+        let server = Server::start(&reg.mirror());
+        server.misbehave(path, how);
+        let result = server
+            .client(t0(), reg.root_public_key(), limits)
+            .pull(None, &mcp_trust::catalog::client::NoShards)
+            .map_err(|err| fetch_error(case, err));
+        expected.assert(case, result);
+    }
 }
 
 #[test]
@@ -475,6 +428,7 @@ fn unreachable_registry_is_a_fetch_error() {
     let fetcher = HttpFetcher::new(&base, Duration::from_secs(5)).unwrap();
     let client = Client::new(fetcher, reg.root_public_key(), options(t0()));
     let (_, source) = fetch_error(
+        "unreachable registry",
         client
             .pull(None, &mcp_trust::catalog::client::NoShards)
             .unwrap_err(),

@@ -36,6 +36,65 @@ pub fn entry(i: u64) -> Entry {
     synthetic_entry(i, t0())
 }
 
+/// The error a case must end in: its pattern as written, and a test of it.
+pub struct Expected<E> {
+    pub pattern: &'static str,
+    pub matches: fn(&E) -> bool,
+}
+
+/// An [`Expected`] from a pattern over a reference to the error, guard included.
+macro_rules! expected {
+    ($($pattern:tt)+) => {
+        $crate::support::Expected {
+            pattern: stringify!($($pattern)+),
+            matches: |err| matches!(err, $($pattern)+),
+        }
+    };
+}
+pub(crate) use expected;
+
+impl<E: std::fmt::Debug> Expected<E> {
+    /// Asserts that `case` ended in this error.
+    #[track_caller]
+    pub fn assert<T>(&self, case: &str, result: Result<T, E>) -> E {
+        let Err(err) = result else {
+            panic!("case {case}: succeeded, expected {}", self.pattern)
+        };
+        assert!(
+            (self.matches)(&err),
+            "case {case}: got {err:?}, expected {}",
+            self.pattern
+        );
+        err
+    }
+}
+
+/// A pull refused at `stage` with the error `expected`.
+pub struct Refusal {
+    pub stage: &'static str,
+    pub expected: Expected<ClientError>,
+}
+
+/// A [`Refusal`] at a stage, with a pattern over `&ClientError`.
+macro_rules! refused {
+    ($stage:literal, $($pattern:tt)+) => {
+        $crate::support::Refusal {
+            stage: $stage,
+            expected: $crate::support::expected!($($pattern)+),
+        }
+    };
+}
+pub(crate) use refused;
+
+impl Refusal {
+    /// Asserts that the pull of `case` was refused with this error, at this stage.
+    #[track_caller]
+    pub fn assert(&self, case: &str, result: Result<Pulled, ClientError>) {
+        let err = self.expected.assert(case, result);
+        assert_eq!(err.stage(), self.stage, "case {case}: the stage of {err}");
+    }
+}
+
 /// A client's state directory with what it has accepted so far.
 pub struct Gateway {
     pub _dir: tempfile::TempDir,
@@ -49,6 +108,22 @@ impl Gateway {
         Gateway { _dir: dir, state }
     }
 
+    /// A gateway that has accepted `reg` as it is, at `t0`.
+    pub fn accepted(reg: &MemoryRegistry) -> Self {
+        let gw = Gateway::new();
+        gw.pull_registry(reg, t0()).unwrap();
+        gw
+    }
+
+    /// Pulls what `reg` serves now, at `now`, and commits on success.
+    pub fn pull_registry(
+        &self,
+        reg: &MemoryRegistry,
+        now: Timestamp,
+    ) -> Result<Pulled, ClientError> {
+        self.pull(&reg.mirror(), now, &reg.root_public_key())
+    }
+
     pub fn last(&self) -> Option<State> {
         self.state.load().unwrap()
     }
@@ -60,9 +135,7 @@ impl Gateway {
         now: Timestamp,
         root: &mcp_trust::catalog::PublicKey,
     ) -> Result<Pulled, ClientError> {
-        let served = tempfile::tempdir().unwrap();
-        mirror.write(served.path()).unwrap();
-        self.pull_dir(served.path(), now, root)
+        self.pull_dir(served(mirror).path(), now, root)
     }
 
     /// Pulls the mirror directory `dir` at `now` and commits on success.
@@ -72,12 +145,29 @@ impl Gateway {
         now: Timestamp,
         root: &mcp_trust::catalog::PublicKey,
     ) -> Result<Pulled, ClientError> {
-        let client = Client::new(MirrorFetcher::new(dir, 1000), *root, options(now));
+        self.pull_through(MirrorFetcher::new(dir, 1000), now, root)
+    }
+
+    /// Pulls through `fetcher` at `now` and commits on success.
+    fn pull_through(
+        &self,
+        fetcher: impl Fetcher,
+        now: Timestamp,
+        root: &mcp_trust::catalog::PublicKey,
+    ) -> Result<Pulled, ClientError> {
+        let client = Client::new(fetcher, *root, options(now));
         let previous = self.last();
         let pulled = client.pull(previous.as_ref(), &self.state)?;
         self.state.commit(&pulled).unwrap();
         Ok(pulled)
     }
+}
+
+/// A directory serving `mirror`, removed when dropped.
+pub fn served(mirror: &Mirror) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    mirror.write(dir.path()).unwrap();
+    dir
 }
 
 pub fn options(now: Timestamp) -> Options {
@@ -93,8 +183,7 @@ pub fn fresh_pull(
     now: Timestamp,
     root: &mcp_trust::catalog::PublicKey,
 ) -> Result<Pulled, ClientError> {
-    let served = tempfile::tempdir().unwrap();
-    mirror.write(served.path()).unwrap();
+    let served = served(mirror);
     let client = Client::new(MirrorFetcher::new(served.path(), 1000), *root, options(now));
     client.pull(None, &NoShards)
 }
@@ -182,16 +271,11 @@ impl Gateway {
         root: &mcp_trust::catalog::PublicKey,
         rewrite: F,
     ) -> Result<Pulled, ClientError> {
-        let served = tempfile::tempdir().unwrap();
-        mirror.write(served.path()).unwrap();
+        let served = served(mirror);
         let fetcher = Tamper {
             inner: MirrorFetcher::new(served.path(), 1000),
             rewrite,
         };
-        let client = Client::new(fetcher, *root, options(now));
-        let previous = self.last();
-        let pulled = client.pull(previous.as_ref(), &self.state)?;
-        self.state.commit(&pulled).unwrap();
-        Ok(pulled)
+        self.pull_through(fetcher, now, root)
     }
 }
