@@ -13,9 +13,9 @@ use pin_project_lite::pin_project;
 use std::cell::Cell;
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::LazyLock;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 use tower::Service;
@@ -25,32 +25,38 @@ use tracing::instrument::{Instrument, Instrumented};
 /// Header carrying the request id in and out.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The client address as the server believes it (see [`AppState::client_ip`]).
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub Option<IpAddr>);
+pub use crate::state::ClientIp;
 
 /// Routes that probes and scrapers call; never rate limited.
 const UNLIMITED: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 
-/// The route template a path matches, as metrics name it: the same table
-/// the router is built from, so the two cannot disagree.
-fn route_of(path: &str) -> &'static str {
-    static ROUTES: LazyLock<matchit::Router<&'static str>> = LazyLock::new(|| {
-        let mut routes = matchit::Router::new();
-        for (_, path) in crate::router::routes() {
+/// The route templates of the router, to name a path as metrics do.
+#[derive(Debug)]
+struct RouteNames(matchit::Router<&'static str>);
+
+impl RouteNames {
+    /// From the route table the router is built from, so the two cannot disagree.
+    fn new(routes: &[(&'static str, &'static str)]) -> RouteNames {
+        let mut names = matchit::Router::new();
+        for (_, path) in routes {
             // The same path under two methods is inserted once.
-            let _ = routes.insert(path, path);
+            let _ = names.insert(*path, *path);
         }
-        routes
-    });
-    ROUTES.at(path).map_or("(unmatched)", |m| *m.value)
+        RouteNames(names)
+    }
+
+    /// The route template `path` matches.
+    fn of(&self, path: &str) -> &'static str {
+        self.0.at(path).map_or("(unmatched)", |m| *m.value)
+    }
 }
 
 /// The middleware every request passes through, around the whole router:
 /// request id, client IP, per-IP rate limit, span, access log and metrics.
 /// A hand-written service rather than `axum::middleware::from_fn`, which
 /// boxes a future and clones the inner service on every request; the route
-/// template for metrics comes from [`route_of`], so no layer inside the
+/// template for metrics comes from the route table given to
+/// [`Observe::new`], so no layer inside the
 /// router is needed either. The catalog routes gateways poll answer in a few
 /// microseconds, so the stack around them is most of their cost: a `GET` of
 /// a [`SnapshotRoute`] is answered here, without the router.
@@ -58,15 +64,17 @@ fn route_of(path: &str) -> &'static str {
 pub struct Observe<S> {
     inner: S,
     state: AppState,
+    routes: Arc<RouteNames>,
     peer: Option<SocketAddr>,
 }
 
 impl<S> Observe<S> {
-    /// Wraps `inner`.
-    pub fn new(inner: S, state: AppState) -> Observe<S> {
+    /// Wraps `inner`, which serves `routes` (method, path template).
+    pub fn new(inner: S, state: AppState, routes: &[(&'static str, &'static str)]) -> Observe<S> {
         Observe {
             inner,
             state,
+            routes: Arc::new(RouteNames::new(routes)),
             peer: None,
         }
     }
@@ -79,6 +87,7 @@ impl<S> Observe<S> {
         Observe {
             inner: self.inner.clone(),
             state: self.state.clone(),
+            routes: self.routes.clone(),
             peer: Some(peer),
         }
     }
@@ -135,7 +144,7 @@ where
                 .err(),
             _ => None,
         };
-        let matched = route_of(path);
+        let matched = self.routes.of(path);
         let snapshot_route = (method == Method::GET)
             .then(|| SnapshotRoute::of(matched))
             .flatten();

@@ -95,5 +95,5 @@ pub fn router(state: AppState) -> App {
     let router = router
         .fallback(|| async { ApiError::not_found("no such route; see /openapi.json") })
         .with_state(state.clone());
-    Observe::new(router, state)
+    Observe::new(router, state, &routes())
 }

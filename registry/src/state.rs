@@ -13,6 +13,12 @@ use axum::http::{HeaderMap, HeaderValue};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+/// The client address as the server believes it (see
+/// [`AppState::client_ip`]), set on each request by `observe` for the
+/// handlers to read.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<IpAddr>);
+
 /// Shared state of the server. Cloning it is one reference count: axum
 /// clones the state several times per request (middleware, extractors, the
 /// route's handler), so a clone per field would cost a dozen contended

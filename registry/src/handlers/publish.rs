@@ -6,8 +6,8 @@
 
 use super::{Principal, read_body, refused, server_entry};
 use crate::error::ApiError;
-use crate::observe::ClientIp;
 use crate::state::AppState;
+use crate::state::ClientIp;
 use axum::Extension;
 use axum::Json;
 use axum::body::Body;

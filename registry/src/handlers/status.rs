@@ -7,8 +7,8 @@
 use super::{Principal, parse_json, read_body, refused, server_entry};
 use crate::error::ApiError;
 use crate::model::Lifecycle;
-use crate::observe::ClientIp;
 use crate::state::AppState;
+use crate::state::ClientIp;
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};

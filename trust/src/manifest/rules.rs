@@ -3,7 +3,6 @@
 //! are applied before any rule looks at a tool.
 
 use super::egress::EgressRule;
-use super::validate::ValidateOptions;
 use super::{
     Access, Argument, EXTENSION_KEY, Manifest, Network, Package, SecretMode, SecurityExtension,
     parse_memory,
@@ -13,7 +12,7 @@ use crate::image::{ImageRef, ImageRefError, PinnedImage};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Runs every semantic rule over a parsed manifest.
-pub fn check(m: &Manifest, ext: &str, options: ValidateOptions) -> Vec<Finding> {
+pub fn check(m: &Manifest, ext: &str, require_extension: bool) -> Vec<Finding> {
     let mut out = Vec::new();
     check_name(&m.server.name, &mut out);
     check_version("/version", &m.server.version, &mut out);
@@ -22,7 +21,7 @@ pub fn check(m: &Manifest, ext: &str, options: ValidateOptions) -> Vec<Finding> 
         None => {
             let f = Finding::new(
                 "extension-missing",
-                if options.require_extension {
+                if require_extension {
                     crate::finding::Severity::Error
                 } else {
                     crate::finding::Severity::Warning

@@ -186,7 +186,7 @@ pub fn validate_value(value: &Value, options: ValidateOptions) -> Report {
     };
 
     if let Some(m) = &manifest {
-        let semantic = rules::check(m, &ext_pointer, options);
+        let semantic = rules::check(m, &ext_pointer, options.require_extension);
         // A semantic finding says more than the schema's generic message about the same value.
         findings.retain(|f| !semantic.iter().any(|s| s.path == f.path));
         findings.extend(semantic);

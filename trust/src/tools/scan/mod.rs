@@ -14,6 +14,7 @@
 //! such as "token" appears in many honest descriptions.
 
 mod annotations;
+mod chars;
 mod hidden;
 mod injection;
 mod sinks;
@@ -396,7 +397,7 @@ pub(crate) fn excerpt(s: &str, max: usize) -> String {
             out.push('…');
             break;
         }
-        if c.is_control() || unicode::is_hidden(c) {
+        if c.is_control() || chars::is_hidden(c) {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);

@@ -69,7 +69,7 @@ pub fn fold(s: &str, identifier: bool) -> String {
     let mut space = false;
     let mut prev_lower = false;
     for c in s.nfkc() {
-        if super::unicode::is_hidden(c) || (c.is_control() && !c.is_whitespace()) {
+        if super::chars::is_hidden(c) || (c.is_control() && !c.is_whitespace()) {
             continue;
         }
         let sep = c.is_whitespace() || (identifier && matches!(c, '_' | '-' | '.'));
