@@ -1,22 +1,25 @@
-//! Which OCI registries the registry will fetch from. Checked before any
-//! verification: the image's registry host must be on the configured
-//! allowlist, and every address it resolves to must be public — private,
-//! loopback, link-local, shared, multicast and reserved ranges are refused
-//! (loopback only when explicitly allowed, for tests), so a publisher cannot
-//! point the registry at its own internal network.
+//! Which OCI registries the registry will fetch from, checked when a version
+//! is published, before any verification: the image's registry host must be
+//! on the configured allowlist, and every address it resolves to must be
+//! public, so a publisher cannot point the registry at its own internal
+//! network. Both rules are `mcp_trust::network`'s [`network::HostPolicy`],
+//! the same policy the OCI client applies to every connection, DNS answer
+//! and redirect when it fetches signatures; this module resolves the name
+//! and turns a refusal into a finding. Loopback addresses pass only when
+//! explicitly allowed (`--allow-loopback-registries`, for tests).
 
 use mcp_trust::Finding;
 use mcp_trust::image::PinnedImage;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use mcp_trust::network;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Allowlist of OCI registry hosts and address rules.
+/// The publish-time check of an image's registry host.
 #[derive(Debug, Clone, Default)]
 pub struct HostPolicy {
-    allowed: Vec<String>,
-    allow_loopback: bool,
+    policy: network::HostPolicy,
 }
 
 /// Why an image's registry may not be contacted.
@@ -29,20 +32,12 @@ pub enum HostRejection {
 }
 
 impl HostPolicy {
-    /// A policy allowing exactly these `host[:port]` entries (compared case-insensitively).
+    /// Allows exactly these `host[:port]` entries (compared case-insensitively)
+    /// at public addresses, and at loopback ones when `allow_loopback`.
     pub fn new(allowed: impl IntoIterator<Item = String>, allow_loopback: bool) -> HostPolicy {
         HostPolicy {
-            allowed: allowed
-                .into_iter()
-                .map(|h| h.to_ascii_lowercase())
-                .collect(),
-            allow_loopback,
+            policy: network::HostPolicy::public_only(allowed, allow_loopback),
         }
-    }
-
-    /// The allowlisted hosts.
-    pub fn allowed(&self) -> &[String] {
-        &self.allowed
     }
 
     /// Checks the image's registry host; on success returns the addresses it resolved to.
@@ -52,14 +47,16 @@ impl HostPolicy {
         path: &str,
     ) -> Result<Vec<SocketAddr>, HostRejection> {
         let host = image.registry.to_ascii_lowercase();
-        if !self.allowed.contains(&host) {
+        if !self.policy.allows_host(&host) {
+            let allowed = self.policy.allowed_hosts.iter().flatten();
+            let allowed = allowed.map(String::as_str).collect::<Vec<_>>();
             return Err(HostRejection::Refused(
                 Finding::error(
                     "image-registry-not-allowed",
                     path,
                     format!(
                         "the image is hosted on `{host}`, which is not one of this registry's allowed OCI registries ({})",
-                        if self.allowed.is_empty() { "none configured".to_owned() } else { self.allowed.join(", ") }
+                        if allowed.is_empty() { "none configured".to_owned() } else { allowed.join(", ") }
                     ),
                 )
                 .hint("push the image to an allowed registry, or ask the operator to allow this one"),
@@ -86,23 +83,23 @@ impl HostPolicy {
             )));
         }
         for addr in &addrs {
-            if let Some(range) = self.forbidden_range(addr.ip()) {
-                return Err(HostRejection::Refused(
-                    Finding::error(
-                        "image-registry-private-address",
-                        path,
-                        format!("the image's registry `{host}` resolves to {} ({range}); the registry never fetches from non-public addresses", addr.ip()),
-                    )
-                    .hint("host the image on a public OCI registry"),
-                ));
-            }
+            self.check_address(&host, addr.ip(), path)?;
         }
         Ok(addrs)
     }
 
-    fn forbidden_range(&self, ip: IpAddr) -> Option<&'static str> {
-        let range = classify(ip)?;
-        (!(range == "loopback" && self.allow_loopback)).then_some(range)
+    /// Checks one address the registry host `host` resolved to.
+    pub fn check_address(&self, host: &str, ip: IpAddr, path: &str) -> Result<(), HostRejection> {
+        self.policy.check_addr(ip).map_err(|why| {
+            HostRejection::Refused(
+                Finding::error(
+                    "image-registry-private-address",
+                    path,
+                    format!("the image's registry `{host}` resolves to a non-public address: {why}; the registry never fetches from non-public addresses"),
+                )
+                .hint("host the image on a public OCI registry"),
+            )
+        })
     }
 }
 
@@ -113,100 +110,74 @@ fn split_host_port(host: &str) -> (&str, u16) {
     }
 }
 
-/// The name of the non-public range `ip` is in, or `None` for a public address.
-pub fn classify(ip: IpAddr) -> Option<&'static str> {
-    match ip {
-        IpAddr::V4(v4) => classify_v4(v4),
-        IpAddr::V6(v6) => classify_v6(v6),
-    }
-}
-
-fn classify_v4(ip: Ipv4Addr) -> Option<&'static str> {
-    let [a, b, c, _] = ip.octets();
-    Some(match (a, b, c) {
-        (0, _, _) => "unspecified (0.0.0.0/8)",
-        (127, _, _) => "loopback",
-        (10, _, _) => "private (10.0.0.0/8)",
-        (172, 16..=31, _) => "private (172.16.0.0/12)",
-        (192, 168, _) => "private (192.168.0.0/16)",
-        (169, 254, _) => "link-local (169.254.0.0/16)",
-        (100, 64..=127, _) => "shared address space (100.64.0.0/10)",
-        (192, 0, 0) => "IETF protocol assignments (192.0.0.0/24)",
-        (192, 0, 2) | (198, 51, 100) | (203, 0, 113) => "documentation",
-        (198, 18..=19, _) => "benchmarking (198.18.0.0/15)",
-        (224..=239, _, _) => "multicast",
-        (240..=255, _, _) => "reserved (240.0.0.0/4)",
-        _ => return None,
-    })
-}
-
-fn classify_v6(ip: Ipv6Addr) -> Option<&'static str> {
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return classify_v4(v4);
-    }
-    let s = ip.segments();
-    if ip.is_loopback() {
-        return Some("loopback");
-    }
-    Some(match s[0] {
-        0 if ip.is_unspecified() => "unspecified (::)",
-        0 => "IPv4-compatible or reserved (::/8)",
-        // NAT64: judge the IPv4 address it embeds.
-        0x64 if s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] => {
-            let [a, b] = s[6].to_be_bytes();
-            let [c, d] = s[7].to_be_bytes();
-            return classify_v4(Ipv4Addr::new(a, b, c, d));
-        }
-        0x2001 if s[1] == 0x0db8 => "documentation (2001:db8::/32)",
-        0x2002 => "6to4 (2002::/16)",
-        x if x & 0xfe00 == 0xfc00 => "unique local (fc00::/7)",
-        x if x & 0xffc0 == 0xfe80 => "link-local (fe80::/10)",
-        x if x & 0xffc0 == 0xfec0 => "site-local (fec0::/10)",
-        x if x & 0xff00 == 0xff00 => "multicast (ff00::/8)",
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn refuses_non_public_addresses() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "172.31.255.255",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "224.0.0.1",
-            "255.255.255.255",
-            "::1",
-            "::",
-            "fd00::1",
-            "fe80::1",
-            "::ffff:10.0.0.1",
-            "::ffff:127.0.0.1",
-            "64:ff9b::a00:1",
-            "ff02::1",
-        ] {
-            assert!(classify(ip.parse().unwrap()).is_some(), "{ip}");
+    /// The addresses of `testdata/network/addresses.txt`, and the first, last,
+    /// middle and neighbouring addresses of every special-purpose block.
+    fn addresses() -> Vec<IpAddr> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../testdata/network/addresses.txt"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let listed = text
+            .lines()
+            .filter_map(|l| l.split('#').next()?.split_whitespace().next());
+        let mut out: Vec<IpAddr> = listed.map(|a| a.parse().unwrap()).collect();
+        let int = |ip: IpAddr| match ip {
+            IpAddr::V4(a) => u128::from(u32::from(a)),
+            IpAddr::V6(a) => u128::from(a),
+        };
+        for range in network::ranges::IPV4.iter().chain(network::ranges::IPV6) {
+            let (first, last) = (int(range.network), int(range.last()));
+            let middle = first / 2 + last / 2;
+            let (below, above) = (first.wrapping_sub(1), last.wrapping_add(1));
+            for n in [
+                below,
+                first,
+                first + 1,
+                middle,
+                last.saturating_sub(1),
+                last,
+                above,
+            ] {
+                out.push(match range.network {
+                    IpAddr::V4(_) => IpAddr::V4((n as u32).into()),
+                    IpAddr::V6(_) => IpAddr::V6(n.into()),
+                });
+            }
         }
+        out
     }
 
-    #[test]
-    fn accepts_public_addresses() {
-        for ip in [
-            "140.82.112.34",
-            "8.8.8.8",
-            "172.32.0.1",
-            "2606:50c0:8000::154",
-            "64:ff9b::808:808",
-        ] {
-            assert_eq!(classify(ip.parse().unwrap()), None, "{ip}");
+    #[tokio::test]
+    async fn the_pre_check_and_the_oci_client_judge_every_address_alike() {
+        for allow_loopback in [false, true] {
+            let oci_client = mcp_trust::oci::HostPolicy::public_only([], allow_loopback);
+            for ip in addresses() {
+                let literal = match ip {
+                    IpAddr::V4(_) => format!("{ip}:5000"),
+                    IpAddr::V6(_) => format!("[{ip}]:5000"),
+                };
+                let pre_check = HostPolicy::new([literal.clone()], allow_loopback);
+                let ours = pre_check.check_address(&literal, ip, "/x");
+                let theirs = oci_client.check_addr(ip);
+                match (&ours, &theirs) {
+                    (Ok(()), Ok(())) => {}
+                    (Err(HostRejection::Refused(f)), Err(why)) => {
+                        assert_eq!(f.code, "image-registry-private-address");
+                        assert!(f.message.contains(&why.to_string()), "{}", f.message);
+                    }
+                    _ => panic!("{ip}: pre-check {ours:?}, OCI client {theirs:?}"),
+                }
+                // The whole pre-check, for the addresses an image reference can name.
+                if ip.is_ipv4() {
+                    let whole = pre_check.check(&image(&literal), "/x").await;
+                    assert_eq!(whole.is_ok(), theirs.is_ok(), "{ip}: {whole:?}");
+                }
+            }
         }
     }
 

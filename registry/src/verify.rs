@@ -50,8 +50,9 @@ pub trait ImageVerifier: Send + Sync + std::fmt::Debug {
 
 /// The real verifier: discovers the image's signatures in its registry and
 /// verifies them with `mcp_trust::verification` under the manifest's policy.
-/// Every connection goes through the OCI client's host policy: only allowed
-/// registries, and (unless loopback is allowed for tests) only public
+/// Every connection goes through the OCI client's host policy, the same
+/// `mcp_trust::network::HostPolicy` as the publish-time pre-check: only
+/// allowed registries, and (unless loopback is allowed for tests) only public
 /// addresses, checked on every DNS answer and every redirect, so a name that
 /// re-resolves to a private address between the publish-time check and the
 /// fetch is still refused.
@@ -85,11 +86,7 @@ impl SigstoreVerifier {
             },
             insecure_hosts: insecure.iter().cloned().collect(),
             credentials: mcp_trust::oci::Credentials::anonymous(),
-            host_policy: HostPolicy {
-                allowed_hosts: Some(allowed.iter().cloned().collect()),
-                public_addresses_only: true,
-                allow_loopback,
-            },
+            host_policy: HostPolicy::public_only(allowed.iter().cloned(), allow_loopback),
         })?;
         Ok(SigstoreVerifier { client, trust_root })
     }

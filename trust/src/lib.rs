@@ -1,7 +1,8 @@
 //! Domain logic for the MCP trust layer: manifests and their findings, image
-//! references, Sigstore verification, tool surfaces, the signed catalog,
-//! the transparency log and runtime profiles. No HTTP server, CLI or
-//! database code lives here; the binaries parse input, call this, and render.
+//! references, the network policy for registry connections, Sigstore
+//! verification, tool surfaces, the signed catalog, the transparency log and
+//! runtime profiles. No HTTP server, CLI or database code lives here; the
+//! binaries parse input, call this, and render.
 
 pub mod canonical;
 pub mod catalog;
@@ -10,6 +11,7 @@ pub mod image;
 pub mod import;
 pub mod log;
 pub mod manifest;
+pub mod network;
 pub mod oci;
 pub mod profile;
 pub mod provenance;

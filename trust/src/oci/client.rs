@@ -4,6 +4,8 @@
 //! to every address DNS returns and to every redirect.
 
 use crate::image::Digest;
+pub use crate::network::HostPolicy;
+use crate::network::NonPublic;
 use base64::Engine;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, HeaderMap, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode, Url};
@@ -36,93 +38,6 @@ impl Default for Limits {
             blob_bytes: 16 << 20,
             signatures: 64,
             operation_deadline: Duration::from_secs(30),
-        }
-    }
-}
-
-/// Which hosts and addresses may be contacted. The CLI allows every public
-/// and private address (a CI runner may use an internal registry); the
-/// registry server refuses private, loopback and link-local addresses and
-/// hosts outside its allowlist.
-#[derive(Debug, Clone, Default)]
-pub struct HostPolicy {
-    /// When set, only these registry hosts (`host` or `host:port`) may be contacted.
-    pub allowed_hosts: Option<BTreeSet<String>>,
-    /// Refuse private, loopback, link-local, multicast and unspecified addresses.
-    pub public_addresses_only: bool,
-    /// Loopback addresses allowed even with `public_addresses_only` (tests).
-    pub allow_loopback: bool,
-}
-
-impl HostPolicy {
-    /// Checks a host name (with port) against the allowlist.
-    pub fn check_host(&self, host: &str) -> Result<(), String> {
-        match &self.allowed_hosts {
-            Some(allowed) if !allowed.contains(host) => {
-                Err(format!("registry host `{host}` is not on the allowlist"))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Checks one resolved address.
-    pub fn check_addr(&self, ip: IpAddr) -> Result<(), String> {
-        if !self.public_addresses_only || is_public(ip) || (self.allow_loopback && ip.is_loopback())
-        {
-            Ok(())
-        } else {
-            Err(format!("address {ip} is private, loopback or link-local"))
-        }
-    }
-}
-
-/// True for globally routable unicast addresses.
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || v4.is_unspecified()
-                || v4.is_multicast()
-                || o[0] == 0
-                || (o[0] == 100 && (64..128).contains(&o[1])) // CGNAT
-                || (o[0] == 198 && (o[1] == 18 || o[1] == 19)) // benchmarking
-                || o[0] >= 240)
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            let s = v6.segments();
-            // An IPv4 address carried inside an IPv6 one is judged as IPv4:
-            // NAT64 (64:ff9b::/96), 6to4 (2002::/16) and the deprecated
-            // IPv4-compatible form (::a.b.c.d).
-            let embedded = |hi: u16, lo: u16| {
-                is_public(IpAddr::V4(std::net::Ipv4Addr::from(
-                    (u32::from(hi) << 16) | u32::from(lo),
-                )))
-            };
-            if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
-                return embedded(s[6], s[7]);
-            }
-            if s[0] == 0x2002 {
-                return embedded(s[1], s[2]);
-            }
-            if s[..6] == [0, 0, 0, 0, 0, 0] && !v6.is_loopback() && !v6.is_unspecified() {
-                return embedded(s[6], s[7]);
-            }
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00 // unique local
-                || (s[0] & 0xffc0) == 0xfe80 // link local
-                || (s[0] & 0xffc0) == 0xfec0 // site local (deprecated)
-                || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) // local-use NAT64 64:ff9b:1::/48
-                || (s[0] == 0x2001 && s[1] == 0x0db8)) // documentation
         }
     }
 }
@@ -307,6 +222,19 @@ struct PolicyResolver {
     policy: HostPolicy,
 }
 
+/// Why the host policy refused a connection. It travels through reqwest's
+/// error chain (from the resolver and the redirect policy), where
+/// [`transport_error`] finds it and reports a refusal, not an unreachable host.
+#[derive(Debug, Error)]
+enum Refused {
+    #[error("URL without host")]
+    NoHost,
+    #[error(transparent)]
+    Address(#[from] NonPublic),
+    #[error("{host} resolves to no allowed address: {first}")]
+    Resolved { host: String, first: NonPublic },
+}
+
 impl reqwest::dns::Resolve for PolicyResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let policy = self.policy.clone();
@@ -314,17 +242,20 @@ impl reqwest::dns::Resolve for PolicyResolver {
         Box::pin(async move {
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let allowed: Vec<SocketAddr> = addrs
-                .iter()
-                .copied()
-                .filter(|a| policy.check_addr(a.ip()).is_ok())
-                .collect();
+            let mut refused = None;
+            let mut allowed = Vec::with_capacity(addrs.len());
+            for addr in addrs {
+                match policy.check_addr(addr.ip()) {
+                    Ok(()) => allowed.push(addr),
+                    Err(why) => refused = refused.or(Some(why)),
+                }
+            }
             if allowed.is_empty() {
-                let reason = match addrs.first() {
-                    Some(a) => policy.check_addr(a.ip()).err().unwrap_or_default(),
-                    None => "no address".to_owned(),
+                let err: Box<dyn std::error::Error + Send + Sync> = match refused {
+                    Some(first) => Box::new(Refused::Resolved { host, first }),
+                    None => format!("{host}: no address").into(),
                 };
-                return Err(format!("{host}: {reason}").into());
+                return Err(err);
             }
             Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
         })
@@ -550,16 +481,15 @@ impl OciClient {
             what: what.to_owned(),
             reason: e.to_string(),
         })?;
-        self.config
-            .host_policy
-            .check_host(registry)
-            .map_err(|reason| OciError::HostRefused {
+        if !self.config.host_policy.allows_host(registry) {
+            return Err(OciError::HostRefused {
                 host: registry.to_owned(),
-                reason,
-            })?;
-        check_url(&self.config.host_policy, &parsed).map_err(|reason| OciError::HostRefused {
+                reason: format!("registry host `{registry}` is not on the allowlist"),
+            });
+        }
+        check_url(&self.config.host_policy, &parsed).map_err(|e| OciError::HostRefused {
             host: registry.to_owned(),
-            reason,
+            reason: e.to_string(),
         })?;
         let mut attempt = 0;
         loop {
@@ -652,9 +582,9 @@ impl OciClient {
                 .ok_or_else(|| auth_err("Bearer challenge without realm".into()))?;
             let mut url = Url::parse(realm)
                 .map_err(|e| auth_err(format!("realm `{realm}` is not a URL: {e}")))?;
-            check_url(&self.config.host_policy, &url).map_err(|reason| OciError::HostRefused {
+            check_url(&self.config.host_policy, &url).map_err(|e| OciError::HostRefused {
                 host: url.host_str().unwrap_or("").to_owned(),
-                reason,
+                reason: e.to_string(),
             })?;
             {
                 let mut q = url.query_pairs_mut();
@@ -738,8 +668,8 @@ fn credentials_may_go_to(registry: &str, realm: &Url) -> bool {
 /// Checks a URL's host when it is an IP literal (names are checked when DNS
 /// answers). Redirects to blob storage go to other hosts: the allowlist names
 /// registries, while addresses are checked for every connection.
-fn check_url(policy: &HostPolicy, url: &Url) -> Result<(), String> {
-    let host = url.host_str().ok_or("URL without host")?;
+fn check_url(policy: &HostPolicy, url: &Url) -> Result<(), Refused> {
+    let host = url.host_str().ok_or(Refused::NoHost)?;
     if let Ok(ip) = host
         .trim_start_matches('[')
         .trim_end_matches(']')
@@ -787,13 +717,15 @@ async fn read_capped(
 
 fn transport_error(registry: &str, e: reqwest::Error) -> OciError {
     let mut reason = e.to_string();
+    let mut refused = false;
     let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
         reason.push_str(": ");
         reason.push_str(&s.to_string());
+        refused |= s.is::<Refused>();
         source = s.source();
     }
-    if reason.contains("private, loopback or link-local") {
+    if refused {
         return OciError::HostRefused {
             host: registry.to_owned(),
             reason,
@@ -849,39 +781,85 @@ mod tests {
     }
 
     #[test]
-    fn private_and_special_addresses_are_not_public() {
-        for a in [
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "127.0.0.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fe80::1",
-            "fd00::1",
-            "::ffff:10.0.0.1",
-            "224.0.0.1",
-            // IPv4 inside IPv6: NAT64, 6to4, IPv4-compatible; site local.
-            "64:ff9b::a9fe:a9fe",
-            "64:ff9b::10.0.0.1",
-            "64:ff9b:1::1",
-            "2002:0a00:0001::",
-            "2002:a9fe:a9fe::1",
-            "::10.0.0.1",
-            "::169.254.169.254",
-            "fec0::1",
-        ] {
-            assert!(!is_public(a.parse().unwrap()), "{a}");
+    fn url_literals_are_judged_as_the_network_policy_judges_them() {
+        let policy = HostPolicy::public_only([], false);
+        for case in crate::network::tests::address_cases() {
+            let url = match case.ip {
+                IpAddr::V4(ip) => format!("https://{ip}:5000/v2/"),
+                IpAddr::V6(ip) => format!("https://[{ip}]:5000/v2/"),
+            };
+            let verdict = check_url(&policy, &Url::parse(&url).unwrap()).map_err(|e| e.to_string());
+            let expected = policy.check_addr(case.ip).map_err(|e| e.to_string());
+            assert_eq!(verdict, expected, "{url}");
+            assert_eq!(verdict.is_ok(), case.expected.is_none(), "{url}");
         }
-        for a in [
-            "140.82.112.3",
-            "2606:4700::1111",
-            "64:ff9b::8c52:7003",
-            "2002:8c52:7003::1",
+    }
+
+    #[tokio::test]
+    async fn names_resolving_to_refused_addresses_are_refused_not_unreachable() {
+        let client = OciClient::new(ClientConfig {
+            host_policy: HostPolicy::public_only(["localhost:9".to_owned()], false),
+            ..Default::default()
+        })
+        .unwrap();
+        let digest = Digest::of(b"x");
+        let err = client
+            .manifest_by_digest("localhost:9", "acme/weather", &digest)
+            .await
+            .unwrap_err();
+        let OciError::HostRefused { reason, .. } = &err else {
+            panic!("{err}");
+        };
+        assert!(reason.contains("(loopback, RFC "), "{reason}");
+    }
+
+    #[tokio::test]
+    async fn redirects_to_refused_addresses_are_refused() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let registry = listener.local_addr().unwrap().to_string();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                let mut buf = [0u8; 4096];
+                let n = conn.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).to_string();
+                let location = if head.contains(" /v2/acme/mapped/") {
+                    format!("http://[::ffff:127.0.0.1]:{port}/")
+                } else {
+                    "http://192.0.0.8/".to_owned()
+                };
+                let answer = format!(
+                    "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+                let _ = conn.write_all(answer.as_bytes()).await;
+            }
+        });
+        let client = OciClient::new(ClientConfig {
+            insecure_hosts: [registry.clone()].into(),
+            host_policy: HostPolicy::public_only([registry.clone()], true),
+            ..Default::default()
+        })
+        .unwrap();
+        let digest = Digest::of(b"x");
+        for (repo, named) in [
+            (
+                "acme/protocol",
+                "192.0.0.8 is in 192.0.0.0/24 (IETF protocol assignments, RFC 6890)",
+            ),
+            (
+                "acme/mapped",
+                "carries 127.0.0.1 (IPv4-mapped), which is in 127.0.0.0/8 (loopback",
+            ),
         ] {
-            assert!(is_public(a.parse().unwrap()), "{a}");
+            let err = client
+                .manifest_by_digest(&registry, repo, &digest)
+                .await
+                .unwrap_err();
+            let OciError::HostRefused { reason, .. } = &err else {
+                panic!("{repo}: {err}");
+            };
+            assert!(reason.contains(named), "{repo}: {reason}");
         }
     }
 

@@ -8,7 +8,8 @@
 //! and offers no hook for a DNS or redirect policy, so this module speaks the
 //! small part of the distribution API it needs (token auth, GET manifest,
 //! referrers, blob) itself, over one `reqwest` client whose every
-//! connection goes through [`HostPolicy`].
+//! connection goes through the network policy's [`HostPolicy`]
+//! (`crate::network`).
 //!
 //! Only the exact pinned digest is looked at: an image index is never
 //! walked to its platform manifests, nor a platform manifest to its index.
