@@ -2,11 +2,12 @@
 //! required), then `POST /v0.1/publish` with a bearer token, and render the
 //! registry's answer — its findings exactly as `manifest lint` renders them.
 
-use crate::cli::{OutputFormat, PublishArgs};
-use crate::commands::lint::FileReport;
+use crate::cli::output::OutputFormat;
+use crate::cli::publish::PublishArgs;
 use crate::config;
 use crate::exit::{Exit, Unreachable};
 use crate::output;
+use crate::report::FileReport;
 use anyhow::Context;
 use mcp_trust::finding::has_errors;
 use mcp_trust::manifest::{ValidateOptions, validate};
