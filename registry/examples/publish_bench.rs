@@ -24,28 +24,37 @@ struct Run {
     p99: Duration,
 }
 
-fn publish_all(server: &TestServer, bodies: &[serde_json::Value], concurrency: usize) -> Run {
+fn publish_all(
+    runtime: &tokio::runtime::Runtime,
+    server: &TestServer,
+    bodies: &[serde_json::Value],
+    concurrency: usize,
+) -> Run {
     let url = format!("{}/v0.1/publish", server.base);
+    let authorization = format!("Bearer {}", server.acme_token);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let latencies = std::sync::Mutex::new(Vec::new());
     let started = Instant::now();
     std::thread::scope(|scope| {
         for _ in 0..concurrency {
             scope.spawn(|| {
-                let agent = ureq::Agent::new_with_defaults();
+                let client = reqwest::Client::new();
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(body) = bodies.get(i) else { break };
                     let t = Instant::now();
-                    let resp = agent
-                        .post(&url)
-                        .header("authorization", &format!("Bearer {}", server.acme_token))
-                        .config()
-                        .http_status_as_error(false)
-                        .build()
-                        .send_json(body)
-                        .unwrap();
-                    assert_eq!(resp.status().as_u16(), 201, "publish {i} refused");
+                    let status = runtime.block_on(async {
+                        client
+                            .post(&url)
+                            .header("authorization", &authorization)
+                            .header("content-type", "application/json")
+                            .body(body.to_string())
+                            .send()
+                            .await
+                            .unwrap()
+                            .status()
+                    });
+                    assert_eq!(status.as_u16(), 201, "publish {i} refused");
                     latencies.lock().unwrap().push(t.elapsed());
                 }
             });
@@ -147,7 +156,7 @@ fn main() {
             |c| c.allowed_registries.push(host.clone()),
             Some(verifier.clone() as Arc<dyn mcp_registry::verify::ImageVerifier>),
         );
-        let run = publish_all(&server, &sets[set], concurrency);
+        let run = publish_all(&runtime, &server, &sets[set], concurrency);
         drop(server);
         // Baseline: the same store size, a verifier with no network or crypto.
         let dir2 = tempfile::tempdir().unwrap();
@@ -177,7 +186,7 @@ fn main() {
                 m
             })
             .collect();
-        let base = publish_all(&baseline_server, &baseline_bodies, concurrency);
+        let base = publish_all(&runtime, &baseline_server, &baseline_bodies, concurrency);
         println!(
             "  {stored:>7} stored servers (loaded in {:.0} s): {:.0} publishes/s, p50 {}, p99 {}   | baseline without verification: {:.0}/s, p50 {}, p99 {}",
             loaded.as_secs_f64(),

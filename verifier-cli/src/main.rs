@@ -1,12 +1,16 @@
 //! `mcp-verify`: verifies MCP server images, manifests and catalogs, and
-//! renders least-privilege runtime profiles. Parsing lives in `cli`, each
-//! command in `commands/`, and exit codes are decided in one place here.
+//! renders least-privilege runtime profiles. Every flag is defined in `cli/`,
+//! what each command does is in `commands/`, and exit codes are decided in
+//! one place here.
 
 mod cli;
 mod commands;
 mod config;
 mod exit;
+mod input;
 mod output;
+mod report;
+mod signer;
 
 use clap::Parser;
 

@@ -1,52 +1,15 @@
 //! `mcp-verify import docker-catalog`: convert Docker MCP catalog entries.
 
-use crate::cli::{DockerCatalogArgs, OutputFormat};
+use crate::cli::import::DockerCatalogArgs;
+use crate::cli::output::OutputFormat;
 use crate::exit::Exit;
 use crate::output;
+use crate::report::{EntryReport, ImportSummary};
 use anyhow::{Context, bail};
 use mcp_trust::finding::has_errors;
 use mcp_trust::import::docker_catalog::{Imported, MAX_INPUT_BYTES, import};
-use serde::Serialize;
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-
-/// One converted (or rejected) catalog entry, as reported.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EntryReport {
-    /// The server.yaml read.
-    pub source: String,
-    /// Docker's name for the server.
-    pub name: Option<String>,
-    /// Where the manifest was written, with `--out-dir`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub written_to: Option<String>,
-    /// Whether a manifest was produced.
-    pub converted: bool,
-    /// What the conversion could not carry over (paths into server.yaml).
-    pub import_findings: Vec<mcp_trust::Finding>,
-    /// Validation of the produced manifest (paths into the manifest).
-    pub manifest_findings: Vec<mcp_trust::Finding>,
-    /// The manifest, in JSON output only when not written to a file.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub manifest: Option<serde_json::Value>,
-}
-
-/// Totals over all entries.
-#[derive(Debug, Default, Serialize)]
-pub struct Summary {
-    /// Entries read.
-    pub entries: usize,
-    /// Entries converted into a manifest.
-    pub converted: usize,
-    /// Entries rejected.
-    pub rejected: usize,
-    /// Converted manifests without error findings.
-    pub clean: usize,
-    /// How often each finding code occurred (import and manifest findings).
-    pub by_code: BTreeMap<String, usize>,
-}
 
 /// Runs the import over every server.yaml under the path.
 pub fn docker_catalog(args: &DockerCatalogArgs) -> anyhow::Result<Exit> {
@@ -55,7 +18,7 @@ pub fn docker_catalog(args: &DockerCatalogArgs) -> anyhow::Result<Exit> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let mut reports = Vec::new();
-    let mut summary = Summary::default();
+    let mut summary = ImportSummary::default();
     for yaml_path in sources {
         let yaml = read_capped(&yaml_path)?;
         let tools_path = yaml_path.with_file_name("tools.json");

@@ -1,16 +1,19 @@
-//! One module per command; `run` dispatches.
+//! What each command does, one file per command group (its grammar is the
+//! file of the same name under `cli/`); `run` dispatches.
 
 pub mod catalog;
 pub mod import;
-pub mod lint;
+pub mod manifest;
 pub mod profile;
-
-use crate::cli::{Cli, Command, ImportCommand, ManifestCommand, ToolsCommand};
 pub mod publish;
 pub mod tools;
 pub mod verify;
 pub mod verify_bundle;
 
+use crate::cli::import::ImportCommand;
+use crate::cli::manifest::ManifestCommand;
+use crate::cli::tools::ToolsCommand;
+use crate::cli::{Cli, Command};
 use crate::exit::Exit;
 
 /// Runs the parsed command line.
@@ -25,7 +28,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     };
     match command {
         Command::Verify(args) => verify::run(&args),
-        Command::Manifest(ManifestCommand::Lint(args)) => lint::run(&args),
+        Command::Manifest(ManifestCommand::Lint(args)) => manifest::lint(&args),
         Command::Import(ImportCommand::DockerCatalog(args)) => import::docker_catalog(&args),
         Command::Profile(args) => profile::run(&args),
         Command::Tools(ToolsCommand::Check(args)) => tools::check(&args),

@@ -2,9 +2,11 @@
 //! render it for one target. The document goes to stdout untouched so it can
 //! be piped; warnings go to stderr.
 
-use crate::cli::{OutputFormat, ProfileArgs, ProfileFormat};
+use crate::cli::output::OutputFormat;
+use crate::cli::profile::{ProfileArgs, ProfileFormat};
 use crate::exit::Exit;
 use crate::output;
+use crate::report::FileReport;
 use anyhow::{Context, bail};
 use mcp_trust::Severity;
 use mcp_trust::manifest::{ValidateOptions, validate};
@@ -123,7 +125,7 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<Exit> {
             } else {
                 eprint!(
                     "{}",
-                    output::human::lint(&[crate::commands::lint::FileReport {
+                    output::human::lint(&[FileReport {
                         file: file.clone(),
                         findings,
                     }])

@@ -2,14 +2,16 @@
 //! required), then `POST /v0.1/publish` with a bearer token, and render the
 //! registry's answer — its findings exactly as `manifest lint` renders them.
 
-use crate::cli::{OutputFormat, PublishArgs};
-use crate::commands::lint::FileReport;
+use crate::cli::output::OutputFormat;
+use crate::cli::publish::PublishArgs;
 use crate::config;
 use crate::exit::{Exit, Unreachable};
 use crate::output;
+use crate::report::FileReport;
 use anyhow::Context;
 use mcp_trust::finding::has_errors;
 use mcp_trust::manifest::{ValidateOptions, validate};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -17,6 +19,8 @@ use std::time::Duration;
 const TIMEOUT: Duration = Duration::from_secs(300);
 /// Largest answer read from the registry.
 const MAX_ANSWER_BYTES: u64 = 4 * 1024 * 1024;
+/// Most redirects followed before giving up.
+const MAX_REDIRECTS: usize = 10;
 
 /// Lints, publishes and reports.
 pub fn run(args: &PublishArgs) -> anyhow::Result<Exit> {
@@ -41,24 +45,10 @@ pub fn run(args: &PublishArgs) -> anyhow::Result<Exit> {
     }
     let token = config::registry_token(args.token_file.as_deref())?;
     let url = format!("{}/v0.1/publish", args.registry.trim_end_matches('/'));
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(TIMEOUT))
-        .build()
-        .into();
-    let mut response = agent
-        .post(&url)
-        .header("Authorization", &format!("Bearer {token}"))
-        .header("Content-Type", "application/json")
-        .send(&bytes[..])
-        .map_err(|e| Unreachable(format!("cannot reach the registry at {url}: {e}")))?;
-    let status = response.status().as_u16();
-    let text = response
-        .body_mut()
-        .with_config()
-        .limit(MAX_ANSWER_BYTES)
-        .read_to_string()
-        .map_err(|e| Unreachable(format!("the registry's answer could not be read: {e}")))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (status, text) = runtime.block_on(send(&url, &token, bytes))?;
     let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     let findings: Vec<mcp_trust::Finding> = body
         .get("findings")
@@ -110,6 +100,71 @@ pub fn run(args: &PublishArgs) -> anyhow::Result<Exit> {
         400 => Exit::Usage,
         _ => Exit::Failed,
     })
+}
+
+/// POSTs the manifest and reads the registry's answer, whatever its status:
+/// its status and its body, at most `MAX_ANSWER_BYTES` of UTF-8. A registry
+/// that cannot be reached, or whose answer cannot be read whole within the
+/// time allowed, is `Unreachable`.
+async fn send(url: &str, token: &str, manifest: Vec<u8>) -> anyhow::Result<(u16, String)> {
+    // Certificates are checked against the system's trust store, as for every
+    // other connection mcp-verify makes (catalog pull, OCI registries).
+    let http = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .redirect(redirects())
+        .referer(false)
+        .user_agent(concat!("mcp-verify/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .context("cannot set up the HTTP client")?;
+    let mut response = http
+        .post(url)
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .header(CONTENT_TYPE, "application/json")
+        .body(manifest)
+        .send()
+        .await
+        .map_err(|e| Unreachable(format!("cannot reach the registry at {url}: {}", chain(e))))?;
+    let status = response.status().as_u16();
+    let unreadable =
+        |reason: String| Unreachable(format!("the registry's answer could not be read: {reason}"));
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| unreadable(chain(e)))? {
+        if (body.len() + chunk.len()) as u64 > MAX_ANSWER_BYTES {
+            return Err(unreadable(format!("it is larger than {MAX_ANSWER_BYTES} bytes")).into());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let text = String::from_utf8(body).map_err(|e| unreadable(e.to_string()))?;
+    Ok((status, text))
+}
+
+/// Redirects as a POST takes them: a 301, 302 or 303 is followed as a GET
+/// without the manifest (the token only to the same scheme, host and port);
+/// a 307 or 308, which would send the manifest again elsewhere, is an error.
+fn redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if matches!(attempt.status().as_u16(), 307 | 308) {
+            attempt.error("a redirect that would send the manifest again is not followed")
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+/// An HTTP error with its causes, which say what actually failed; the URL is
+/// left out, as the message names it already.
+fn chain(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
 }
 
 fn render(

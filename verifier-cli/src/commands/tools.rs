@@ -3,10 +3,11 @@
 //! metadata for poisoning. The work is in `mcp_trust::tools`; this reads
 //! files, renders, and decides exit codes.
 
-use crate::cli::{OutputFormat, ToolsCheckArgs, ToolsPinArgs, ToolsScanArgs};
-use crate::commands::lint::FileReport;
+use crate::cli::output::OutputFormat;
+use crate::cli::tools::{ToolsCheckArgs, ToolsPinArgs, ToolsScanArgs};
 use crate::exit::Exit;
 use crate::output;
+use crate::report::{FileReport, ToolsCheckReport};
 use anyhow::{Context, bail};
 use mcp_trust::finding::{has_errors, pointer_token};
 use mcp_trust::manifest::{EXTENSION_KEY, ValidateOptions, validate};
@@ -14,7 +15,6 @@ use mcp_trust::tools::listing::{Listing, ToolSource, parse_tools_file};
 use mcp_trust::tools::pin::pinned_value;
 use mcp_trust::tools::scan::{RULES, scan_listing};
 use mcp_trust::tools::{ScanPolicy, diff, surface_digest};
-use serde::Serialize;
 use serde_json::Value;
 use std::path::Path;
 
@@ -26,28 +26,6 @@ fn read_listing(path: &Path) -> anyhow::Result<Listing> {
     let bytes = read(path)?;
     parse_tools_file(&bytes)
         .with_context(|| format!("cannot read a tool list from {}", path.display()))
-}
-
-/// What `tools check` found.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CheckReport {
-    /// The manifest as given.
-    pub manifest: String,
-    /// The live listing as given.
-    pub tools_list: String,
-    /// Tools pinned.
-    pub pinned_tools: usize,
-    /// Tools listed live.
-    pub live_tools: usize,
-    /// Set digest of the pin.
-    pub pinned_digest: String,
-    /// Set digest of the live surface.
-    pub live_digest: String,
-    /// True when the live surface equals the pin.
-    pub matches: bool,
-    /// Every difference, as findings.
-    pub findings: Vec<mcp_trust::Finding>,
 }
 
 /// `tools check --manifest M --tools-list L`.
@@ -80,7 +58,7 @@ pub fn check(args: &ToolsCheckArgs) -> anyhow::Result<Exit> {
     mcp_trust::finding::sort(&mut findings);
     let pinned_digest = surface_digest(&security.tools)?.set;
     let live_digest = surface_digest(&live.tools)?.set;
-    let report = CheckReport {
+    let report = ToolsCheckReport {
         manifest: args.manifest.display().to_string(),
         tools_list: args.tools_list.display().to_string(),
         pinned_tools: security.tools.len(),

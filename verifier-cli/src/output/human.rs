@@ -1,7 +1,7 @@
 //! Human output: one block per file, one line per finding with its JSON
 //! path, then the message and the fix indented below it.
 
-use crate::commands::lint::FileReport;
+use crate::report::{EntryReport, FileReport, ImportSummary, ToolsCheckReport};
 use mcp_trust::Severity;
 use std::fmt::Write;
 
@@ -42,10 +42,7 @@ pub fn lint(reports: &[FileReport]) -> String {
 }
 
 /// Renders import results: one line per entry, findings indented, then totals by code.
-pub fn import(
-    reports: &[crate::commands::import::EntryReport],
-    summary: &crate::commands::import::Summary,
-) -> String {
+pub fn import(reports: &[EntryReport], summary: &ImportSummary) -> String {
     let mut out = String::new();
     for r in reports {
         let name = r.name.as_deref().unwrap_or("(unnamed)");
@@ -188,7 +185,7 @@ pub fn profile_warnings(
 }
 
 /// Renders a `tools check` result: one line per difference, then both digests.
-pub fn tools_check(r: &crate::commands::tools::CheckReport) -> String {
+pub fn tools_check(r: &ToolsCheckReport) -> String {
     let mut out = String::new();
     if r.matches {
         let _ = writeln!(

@@ -5,6 +5,7 @@
 pub mod postgres;
 
 use serde_json::Value;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// An answer: status, headers we look at, body as JSON (or `Null`).
@@ -58,16 +59,48 @@ impl Answer {
     }
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
+/// The client every request of these tests goes through, and the runtime it
+/// runs on. The helpers below block, like the tests that call them; the
+/// runtime has worker threads so that tests making requests from several
+/// threads at once keep them in flight at once.
+struct Http {
+    runtime: tokio::runtime::Runtime,
+    client: reqwest::Client,
 }
 
-fn answer(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
-    let mut response = response.unwrap_or_else(|e| panic!("request failed: {e}"));
+fn http() -> &'static Http {
+    static HTTP: OnceLock<Http> = OnceLock::new();
+    HTTP.get_or_init(|| Http {
+        runtime: tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime for the test client"),
+        // Every status is an answer, a redirect is shown rather than followed,
+        // and each request has a connection of its own.
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("the test HTTP client"),
+    })
+}
+
+/// Sends a request built on the shared client and reads the whole answer.
+fn send(build: impl FnOnce(&reqwest::Client) -> reqwest::RequestBuilder) -> Answer {
+    let http = http();
+    let request = build(&http.client);
+    http.runtime.block_on(async {
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("request failed: {e}"));
+        answer(response).await
+    })
+}
+
+async fn answer(response: reqwest::Response) -> Answer {
     let header = |name: &str| {
         response
             .headers()
@@ -89,12 +122,13 @@ fn answer(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> An
             )
         })
         .collect();
-    let text = response
-        .body_mut()
-        .with_config()
-        .limit(64 * 1024 * 1024)
-        .read_to_string()
-        .unwrap_or_default();
+    // A body that is not UTF-8 (a gzip one) or over 64 MiB reads as "".
+    let text = match response.bytes().await {
+        Ok(bytes) if bytes.len() <= 64 * 1024 * 1024 => {
+            String::from_utf8(bytes.to_vec()).unwrap_or_default()
+        }
+        _ => String::new(),
+    };
     Answer {
         status,
         content_type,
@@ -108,41 +142,44 @@ fn answer(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> An
 
 /// GET, optionally with a bearer token.
 pub fn get(url: &str, token: Option<&str>) -> Answer {
-    let mut req = agent().get(url);
-    if let Some(t) = token {
-        req = req.header("Authorization", &format!("Bearer {t}"));
-    }
-    answer(req.call())
+    send(|c| {
+        let mut req = c.get(url);
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        req
+    })
 }
 
 /// GET with extra headers.
 pub fn get_with(url: &str, headers: &[(&str, &str)]) -> Answer {
-    let mut req = agent().get(url);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    answer(req.call())
+    send(|c| with_headers(c.get(url), headers))
 }
 
 /// HEAD with extra headers.
 pub fn head_with(url: &str, headers: &[(&str, &str)]) -> Answer {
-    let mut req = agent().head(url);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    answer(req.call())
+    send(|c| with_headers(c.head(url), headers))
 }
 
 /// POST raw bytes with extra headers, optionally with a bearer token.
 pub fn post_with(url: &str, token: Option<&str>, headers: &[(&str, &str)], body: &[u8]) -> Answer {
-    let mut req = agent().post(url).header("Content-Type", "application/json");
-    if let Some(t) = token {
-        req = req.header("Authorization", &format!("Bearer {t}"));
-    }
+    send(|c| {
+        let mut req = c.post(url).header("Content-Type", "application/json");
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        with_headers(req, headers).body(body.to_vec())
+    })
+}
+
+fn with_headers(
+    mut req: reqwest::RequestBuilder,
+    headers: &[(&str, &str)],
+) -> reqwest::RequestBuilder {
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    answer(req.send(body))
+    req
 }
 
 /// POST raw bytes.

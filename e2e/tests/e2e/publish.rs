@@ -1,13 +1,10 @@
 //! `mcp-verify publish` against a real registry server (with its deterministic
 //! test verifier): local lint first, then the registry's answer and exit code.
 
-#![allow(clippy::unwrap_used)]
-
+use mcp_e2e::mcp_verify;
 use mcp_registry::testing::{ALLOWED_HOST, TestServer, acme_signer, digest, manifest};
 use mcp_registry::verify::VerifyFailure;
 use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_mcp-verify");
 
 fn publish(s: &TestServer, manifest: &serde_json::Value, extra: &[&str]) -> (Output, String) {
     let dir = tempfile::tempdir().unwrap();
@@ -15,7 +12,7 @@ fn publish(s: &TestServer, manifest: &serde_json::Value, extra: &[&str]) -> (Out
     std::fs::write(&file, manifest.to_string()).unwrap();
     let token = dir.path().join("token");
     std::fs::write(&token, format!("{}\n", s.acme_token)).unwrap();
-    let out = Command::new(BIN)
+    let out = Command::new(mcp_verify())
         .arg("publish")
         .arg(&file)
         .args(["--registry", &s.base, "--token-file"])
@@ -111,7 +108,7 @@ fn unreachable_upstream_exits_3_and_missing_token_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("server.json");
     std::fs::write(&file, m.to_string()).unwrap();
-    let out = Command::new(BIN)
+    let out = Command::new(mcp_verify())
         .arg("publish")
         .arg(&file)
         .args(["--registry", &s.base])
@@ -120,7 +117,7 @@ fn unreachable_upstream_exits_3_and_missing_token_exits_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("MCP_REGISTRY_TOKEN"));
-    let closed = Command::new(BIN)
+    let closed = Command::new(mcp_verify())
         .arg("publish")
         .arg(&file)
         .args(["--registry", "http://127.0.0.1:9"])

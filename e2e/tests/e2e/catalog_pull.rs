@@ -1,13 +1,10 @@
 //! `mcp-verify catalog pull` against the real registry server: what a
 //! gateway runs, pinned to the registry's root key, over HTTP.
 
-#![allow(clippy::unwrap_used)]
-
+use mcp_e2e::mcp_verify;
 use mcp_registry::testing::{ALLOWED_HOST, TestServer, acme_signer, digest, manifest};
 use std::path::Path;
 use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_mcp-verify");
 
 fn publish(s: &TestServer, dir: &Path, version: &str) {
     let d = digest(version);
@@ -20,7 +17,7 @@ fn publish(s: &TestServer, dir: &Path, version: &str) {
     .unwrap();
     let token = dir.join("token");
     std::fs::write(&token, &s.acme_token).unwrap();
-    let out = Command::new(BIN)
+    let out = Command::new(mcp_verify())
         .arg("publish")
         .arg(&file)
         .args(["--registry", &s.base, "--token-file"])
@@ -40,7 +37,7 @@ fn text(out: &Output) -> String {
 }
 
 fn pull(s: &TestServer, root: &Path, state: &Path, extra: &[&str]) -> Output {
-    Command::new(BIN)
+    Command::new(mcp_verify())
         .args(["catalog", "pull", &s.base, "--keys"])
         .arg(root)
         .arg("--state")

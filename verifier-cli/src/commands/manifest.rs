@@ -1,24 +1,16 @@
 //! `mcp-verify manifest lint`: validate manifests and print every finding.
 
-use crate::cli::{LintArgs, OutputFormat};
+use crate::cli::manifest::LintArgs;
+use crate::cli::output::OutputFormat;
 use crate::exit::Exit;
 use crate::output;
+use crate::report::FileReport;
 use anyhow::Context;
 use mcp_trust::finding::has_errors;
 use mcp_trust::manifest::{ValidateOptions, validate};
-use serde::Serialize;
-
-/// Findings for one file, as printed.
-#[derive(Debug, Serialize)]
-pub struct FileReport {
-    /// The file as given on the command line.
-    pub file: String,
-    /// Every finding, sorted by path.
-    pub findings: Vec<mcp_trust::Finding>,
-}
 
 /// Lints every file; unreadable files are a usage error (exit 2) after all readable ones are reported.
-pub fn run(args: &LintArgs) -> anyhow::Result<Exit> {
+pub fn lint(args: &LintArgs) -> anyhow::Result<Exit> {
     let options = ValidateOptions {
         require_extension: args.require_extension,
     };

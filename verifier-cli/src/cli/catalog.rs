@@ -1,0 +1,91 @@
+//! The grammar of `mcp-verify catalog pull|verify`, with the long help that
+//! lists every check a catalog passes.
+
+use super::output::OutputArgs;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+/// `mcp-verify catalog …`
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Fetch the signed catalog from a registry, verify it, and remember it.
+    #[command(long_about = PULL_ABOUT, after_help = EXAMPLES)]
+    Pull(PullArgs),
+    /// Verify a directory holding one catalog snapshot, offline.
+    #[command(long_about = VERIFY_ABOUT, after_help = EXAMPLES)]
+    Verify(VerifyDirArgs),
+}
+
+/// The long help of `catalog pull`: every check, in order, and the exit codes.
+pub const PULL_ABOUT: &str = "\
+Fetch the signed catalog from a registry and verify it against the pinned root key.
+
+Checked, in order: the key statements are signed by the root key and unexpired; the index \
+is signed by the catalog key they delegate, not expired, not issued in the future (both \
+within --skew), its version is not lower than the last one accepted and the same version has \
+the same bytes; the checkpoint is signed by the checkpoint key and matches the index; the log \
+is consistent with the last checkpoint seen (consistency proof) and the new log records \
+recompute the new tree; every changed shard matches the hash and size the index names; no \
+entry disappeared or changed its published content, statuses only move forward, and every \
+change appears in the log.
+
+With --state DIR the accepted catalog is remembered there (state.json and the shards) and \
+the next pull fetches only what changed; without it every pull starts from nothing and \
+nothing is written. Exit codes: 0 verified; 1 verification failed (the failing check is \
+named); 2 usage error or unreadable state or key; 3 the registry could not be reached or \
+sent an incomplete or oversized response.";
+
+/// The long help of `catalog verify`.
+pub const VERIFY_ABOUT: &str = "\
+Verify a directory holding one catalog snapshot (keys.json, index.json, shards/, \
+checkpoint, log/entries.json; see docs/catalog.md), offline, with every check `pull` makes.
+
+With --state DIR the snapshot is also checked against the catalog accepted there (rollback, \
+freeze, split view); the state is read, never written. Exit codes as for `pull`.";
+
+/// Examples shown after the flags of `catalog pull` and `catalog verify`.
+pub const EXAMPLES: &str = "Examples:
+  mcp-verify catalog pull https://registry.example.com --keys root.pub --state /var/lib/gateway/catalog
+  mcp-verify catalog pull https://registry.example.com --keys root.pub --state ./state --output json
+  mcp-verify catalog verify ./snapshot --keys root.pub";
+
+/// Flags shared by `pull` and `verify`.
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// The registry's root public key (PEM), pinned out of band.
+    #[arg(long = "keys", value_name = "ROOT_PUB")]
+    pub keys: PathBuf,
+    /// Directory where the last accepted catalog is remembered.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Clock-skew tolerance in seconds, applied to every expiry and issue time.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub skew: u32,
+}
+
+/// Arguments of `catalog pull`.
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// Base URL of the registry (`https://host[:port]`); paths under /v0.1/ are added.
+    #[arg(value_name = "URL")]
+    pub url: String,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Deadline for each request, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Arguments of `catalog verify`.
+#[derive(Debug, Args)]
+pub struct VerifyDirArgs {
+    /// The snapshot directory.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}

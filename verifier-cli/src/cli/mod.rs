@@ -1,0 +1,77 @@
+//! The command-line grammar of `mcp-verify`, every flag in one place: the
+//! top-level command here, one file per command group beside it, and the
+//! options several commands share (`output`, `signer`) in files of their own.
+//! Only argument shapes and help text live in this module; what a command
+//! does is in `commands/`, which imports its arguments from here.
+
+pub mod catalog;
+pub mod import;
+pub mod manifest;
+pub mod output;
+pub mod profile;
+pub mod publish;
+pub mod signer;
+pub mod tools;
+pub mod verify;
+pub mod verify_bundle;
+
+use clap::{Parser, Subcommand};
+
+/// Verify MCP server images, manifests and catalogs; render least-privilege runtime profiles.
+///
+/// `mcp-verify IMAGE@sha256:<digest> [policy flags]` verifies an image (the same as
+/// `mcp-verify verify …`; see `mcp-verify verify --help`).
+///
+/// Exit codes: 0 verified or clean, 1 verification or policy failed (or findings at
+/// error severity), 2 usage error or unreadable input, 3 network or registry unreachable.
+#[derive(Debug, Parser)]
+#[command(
+    name = "mcp-verify",
+    version,
+    propagate_version = true,
+    max_term_width = 100,
+    args_conflicts_with_subcommands = true,
+    after_help = verify::EXAMPLES
+)]
+pub struct Cli {
+    /// What to do; without a subcommand, verify IMAGE.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// `mcp-verify IMAGE@sha256:…`: the arguments of `verify`.
+    #[command(flatten)]
+    pub verify: verify::VerifyArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Verify an image pinned by digest against its Sigstore signatures (and SLSA provenance).
+    #[command(long_about = verify::LONG_ABOUT, after_help = verify::EXAMPLES)]
+    Verify(verify::VerifyArgs),
+    /// Check server.json manifests: JSON Schema and semantic rules, every finding at once.
+    #[command(subcommand)]
+    Manifest(manifest::ManifestCommand),
+    /// Convert other catalogs into manifests.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Render the least-privilege runtime profile of a server for docker, Compose,
+    /// Kubernetes, ToolHive or Docker's MCP catalog.
+    #[command(long_about = profile::LONG_ABOUT, after_long_help = profile::EXAMPLES)]
+    Profile(profile::ProfileArgs),
+    /// Pin, check and scan MCP tool surfaces: rug pulls, tool poisoning, hidden text.
+    #[command(subcommand)]
+    Tools(tools::ToolsCommand),
+    /// Verify one Sigstore bundle for an artifact file or a sha256: digest, offline.
+    #[command(long_about = verify_bundle::LONG_ABOUT, after_help = verify_bundle::EXAMPLES)]
+    VerifyBundle(verify_bundle::VerifyBundleArgs),
+    /// Lint a manifest locally, then publish it to an mcp-registry (`POST /v0.1/publish`).
+    ///
+    /// The token comes from --token-file or MCP_REGISTRY_TOKEN. Exit 0 when published (or
+    /// already published with the same bytes), 1 when refused, 2 on a usage error, 3 when
+    /// the registry or the image's registry cannot be reached.
+    Publish(publish::PublishArgs),
+    /// Fetch and verify a registry's signed catalog and transparency log: rollback,
+    /// freeze, mix-and-match and split view are refused.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
+}

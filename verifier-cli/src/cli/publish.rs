@@ -1,0 +1,21 @@
+//! The grammar of `mcp-verify publish`.
+
+use super::output::OutputArgs;
+use clap::Args;
+use std::path::PathBuf;
+
+/// Arguments of `publish`.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The server.json to publish.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Base URL of the registry, e.g. https://registry.example.
+    #[arg(long, value_name = "URL")]
+    pub registry: String,
+    /// File holding the publish token (otherwise MCP_REGISTRY_TOKEN).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
