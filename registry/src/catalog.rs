@@ -18,12 +18,10 @@ use axum::http::HeaderValue;
 use bytes::Bytes;
 use jiff::{SignedDuration, Timestamp};
 use mcp_trust::catalog::build::{self, JSON, NOTE};
-use mcp_trust::catalog::dsse::Envelope;
-use mcp_trust::catalog::keys::{
-    self, KeyError, PublicKey, Role, SigningKey, TrustedKeys, read_private_key, read_public_key,
-    verify_key_set,
-};
+use mcp_trust::catalog::keys::{KeyStatement, TrustedKeys, verify_key_set};
 use mcp_trust::catalog::{Catalog, IndexPayload, LogHead, SHARD_COUNT};
+use mcp_trust::dsse::Envelope;
+use mcp_trust::keys::{KeyError, PublicKey, Role, SigningKey, read_private_key, read_public_key};
 use mcp_trust::log::{self, Checkpoint, LeafHashes, LogRecord, MemoryTree};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -59,7 +57,7 @@ pub struct CatalogKeys {
     statements: Vec<u8>,
     /// The root-signed statements in `statements` (what a `key` record in
     /// the log must name).
-    held: Vec<keys::KeyStatement>,
+    held: Vec<KeyStatement>,
     trusted: TrustedKeys,
     catalog: SigningKey,
     checkpoint: SigningKey,

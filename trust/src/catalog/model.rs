@@ -6,7 +6,7 @@
 //! content always has one hash.
 
 use super::CatalogError;
-use crate::image::{Digest, PinnedImage};
+use crate::image::{Digest, PinnedImage, digest_serde};
 use crate::manifest::{Manifest, Network};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -82,27 +82,6 @@ const _: () = assert!(MAX_NAMESPACE_ENTRY_BYTES < MAX_SHARD_BYTES);
 // const); the unit test `shard_budget_is_below_the_client_cap` checks the
 // real value.
 const _: () = assert!(MAX_SHARD_BYTES < 8 << 20);
-
-/// Serde for [`Digest`] as its `sha256:<hex>` string.
-pub mod digest_serde {
-    use crate::image::Digest;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    /// Writes `sha256:<hex>`.
-    pub fn serialize<S: Serializer>(d: &Digest, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(d.as_str())
-    }
-
-    /// Reads `sha256:<64 lowercase hex>`, refusing anything else.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Digest, D::Error> {
-        let s = String::deserialize(d)?;
-        Digest::parse(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "`{s}` is not `sha256:` followed by 64 lowercase hex digits"
-            ))
-        })
-    }
-}
 
 /// The shard (bin) of a server: the first byte of SHA-256 of its name.
 pub fn shard_of(name: &str) -> u8 {

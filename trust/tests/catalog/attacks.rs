@@ -7,12 +7,13 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use jiff::SignedDuration;
 use mcp_trust::catalog::client::{ClientError, Resource};
-use mcp_trust::catalog::dsse::DsseError;
-use mcp_trust::catalog::keys::{KeyError, KeySet, KeyStatement, sign_statement};
-use mcp_trust::catalog::{Role, Shard, SigningKey, Status, shard_of};
+use mcp_trust::catalog::keys::{KeySet, KeySetError, KeyStatement, sign_statement};
+use mcp_trust::catalog::{Shard, Status, shard_of};
+use mcp_trust::dsse::DsseError;
+use mcp_trust::keys::{Role, SigningKey};
 use mcp_trust::log::LogRecord;
 
-fn root(reg: &mcp_trust::catalog::memory::MemoryRegistry) -> mcp_trust::catalog::PublicKey {
+fn root(reg: &mcp_trust::catalog::memory::MemoryRegistry) -> mcp_trust::keys::PublicKey {
     reg.root_public_key()
 }
 
@@ -200,7 +201,7 @@ fn index_payload_with_an_unknown_field_is_refused() {
     let mut payload = serde_json::to_value(&reg.index().payload).unwrap();
     payload["mirrors"] = serde_json::json!(["https://evil.example"]);
     let bytes = serde_json_canonicalizer::to_vec(&payload).unwrap();
-    let env = mcp_trust::catalog::dsse::sign(
+    let env = mcp_trust::dsse::sign(
         mcp_trust::catalog::INDEX_PAYLOAD_TYPE,
         &bytes,
         reg.catalog_key(),
@@ -223,7 +224,7 @@ fn online_key_past_its_expiry_is_refused() {
     assert!(
         matches!(
             err,
-            ClientError::Keys(KeyError::Expired {
+            ClientError::Keys(KeySetError::Expired {
                 role: Role::Catalog,
                 ..
             })
@@ -257,7 +258,7 @@ fn key_statement_not_signed_by_the_root_is_refused() {
     assert!(
         matches!(
             err,
-            ClientError::Keys(KeyError::NotSignedByRoot {
+            ClientError::Keys(KeySetError::NotSignedByRoot {
                 index: 0,
                 reason: DsseError::UnknownKey { .. },
                 ..
@@ -273,7 +274,7 @@ fn a_client_pinned_to_another_root_refuses_the_catalog() {
     let other_root = SigningKey::generate().unwrap().public_key();
     let err = fresh_pull(&reg.mirror(), t0(), &other_root).unwrap_err();
     assert!(
-        matches!(err, ClientError::Keys(KeyError::NotSignedByRoot { .. })),
+        matches!(err, ClientError::Keys(KeySetError::NotSignedByRoot { .. })),
         "{err}"
     );
 }
@@ -1029,12 +1030,12 @@ fn a_catalog_version_beyond_two_to_the_53_is_refused() {
         reg.catalog_key(),
     );
     // The registry's own signer refuses such a version; a key thief signs raw bytes.
-    let envelope = mcp_trust::catalog::dsse::Envelope::from_bytes(&mirror.index).unwrap();
+    let envelope = mcp_trust::dsse::Envelope::from_bytes(&mirror.index).unwrap();
     let mut payload: serde_json::Value =
         serde_json::from_slice(&envelope.payload_bytes().unwrap()).unwrap();
     payload["catalogVersion"] = serde_json::json!((1u64 << 62) + 1);
     let bytes = serde_json::to_vec(&payload).unwrap();
-    mirror.index = mcp_trust::catalog::dsse::sign(
+    mirror.index = mcp_trust::dsse::sign(
         mcp_trust::catalog::INDEX_PAYLOAD_TYPE,
         &bytes,
         reg.catalog_key(),
@@ -1212,12 +1213,12 @@ fn an_index_outliving_its_catalog_key_expires_with_the_key() {
         at(1),
         reg.catalog_key(),
     );
-    let envelope = mcp_trust::catalog::dsse::Envelope::from_bytes(&mirror.index).unwrap();
+    let envelope = mcp_trust::dsse::Envelope::from_bytes(&mirror.index).unwrap();
     let mut payload: serde_json::Value =
         serde_json::from_slice(&envelope.payload_bytes().unwrap()).unwrap();
     payload["expires"] = serde_json::json!("9999-01-01T00:00:00Z");
     let bytes = mcp_trust::canonical::to_vec(&payload).unwrap();
-    mirror.index = mcp_trust::catalog::dsse::sign(
+    mirror.index = mcp_trust::dsse::sign(
         mcp_trust::catalog::INDEX_PAYLOAD_TYPE,
         &bytes,
         reg.catalog_key(),

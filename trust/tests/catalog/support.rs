@@ -9,7 +9,8 @@ use mcp_trust::catalog::client::{
 };
 use mcp_trust::catalog::memory::{MemoryRegistry, synthetic_entry};
 use mcp_trust::catalog::mirror::{Mirror, MirrorFetcher};
-use mcp_trust::catalog::{Entry, LogHead, SigningKey};
+use mcp_trust::catalog::{Entry, LogHead};
+use mcp_trust::keys::SigningKey;
 use mcp_trust::log::{self, Checkpoint, LogRecord, MemoryTree};
 use std::path::Path;
 
@@ -58,7 +59,7 @@ impl Gateway {
         &self,
         mirror: &Mirror,
         now: Timestamp,
-        root: &mcp_trust::catalog::PublicKey,
+        root: &mcp_trust::keys::PublicKey,
     ) -> Result<Pulled, ClientError> {
         let served = tempfile::tempdir().unwrap();
         mirror.write(served.path()).unwrap();
@@ -70,7 +71,7 @@ impl Gateway {
         &self,
         dir: &Path,
         now: Timestamp,
-        root: &mcp_trust::catalog::PublicKey,
+        root: &mcp_trust::keys::PublicKey,
     ) -> Result<Pulled, ClientError> {
         let client = Client::new(MirrorFetcher::new(dir, 1000), *root, options(now));
         let previous = self.last();
@@ -91,7 +92,7 @@ pub fn options(now: Timestamp) -> Options {
 pub fn fresh_pull(
     mirror: &Mirror,
     now: Timestamp,
-    root: &mcp_trust::catalog::PublicKey,
+    root: &mcp_trust::keys::PublicKey,
 ) -> Result<Pulled, ClientError> {
     let served = tempfile::tempdir().unwrap();
     mirror.write(served.path()).unwrap();
@@ -179,7 +180,7 @@ impl Gateway {
         &self,
         mirror: &Mirror,
         now: Timestamp,
-        root: &mcp_trust::catalog::PublicKey,
+        root: &mcp_trust::keys::PublicKey,
         rewrite: F,
     ) -> Result<Pulled, ClientError> {
         let served = tempfile::tempdir().unwrap();

@@ -30,12 +30,13 @@ pub use fetch::{FetchError, Fetched, Fetcher, Limits, Resource};
 pub use http::HttpFetcher;
 pub use state::{Counts, KeySeen, LocalShards, NoShards, State, StateDir, StateLock};
 
-use crate::catalog::dsse::{self, DsseError, Envelope};
-use crate::catalog::keys::{KeyError, PublicKey, Role, TrustedKeys, verify_key_set};
+use crate::catalog::keys::{KeySetError, TrustedKeys, verify_key_set};
 use crate::catalog::model::{
     Entry, INDEX_PAYLOAD_TYPE, IndexPayload, SHARD_COUNT, Shard, ShardRef, Status, manifest_digest,
 };
+use crate::dsse::{self, DsseError, Envelope};
 use crate::image::Digest;
+use crate::keys::{PublicKey, Role};
 use crate::log::{
     self, Checkpoint, ConsistencyBody, EntriesPage, Hash, LeafSlice, LogError, LogRecord,
 };
@@ -60,7 +61,7 @@ pub enum ClientError {
     },
     /// The key statements do not verify against the pinned root key.
     #[error("key statements: {0}")]
-    Keys(#[from] KeyError),
+    Keys(#[from] KeySetError),
     /// A role's key statement serial is lower than one already followed.
     #[error(
         "the {role} key statement has serial {got}, but serial {seen} was already seen: key rollback"
