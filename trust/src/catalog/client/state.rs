@@ -8,7 +8,7 @@
 //! `state.json` replaces the old one atomically (write, fsync, rename, fsync
 //! the directory), so a crash leaves either the old state or the new one.
 
-use super::ClientError;
+use super::error::ClientError;
 use crate::catalog::model::{Entry, IndexPayload, LogHead, Shard, Status, shard_of};
 use crate::dsse::Envelope;
 use crate::image::Digest;
