@@ -8,8 +8,9 @@
 use crate::store_suite::{change, event, publish, record};
 use crate::support::postgres as pg;
 use jiff::Timestamp;
-use mcp_registry::catalog::{CatalogKeys, CatalogOptions, CatalogService};
+use mcp_registry::config::CatalogOptions;
 use mcp_registry::model::{Lifecycle, VersionRecord};
+use mcp_registry::signer::{CatalogKeys, CatalogService};
 use mcp_registry::store::{self, SignedCatalog, Store, StoreConfig, StoreError, publish_leaf};
 use mcp_trust::catalog::model::{KeylessSigner, Signer};
 use mcp_trust::keys::Role;

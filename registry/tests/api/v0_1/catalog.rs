@@ -4,7 +4,8 @@
 
 use crate::support::{get, get_with, head_with, post_json};
 use jiff::{SignedDuration, Timestamp};
-use mcp_registry::catalog::{CatalogKeys, CatalogOptions, CatalogService};
+use mcp_registry::config::CatalogOptions;
+use mcp_registry::signer::{CatalogKeys, CatalogService};
 use mcp_registry::store::{self, StoreConfig, StoreError};
 use mcp_registry::testing::{ALLOWED_HOST, TestServer, acme_signer, digest, manifest};
 use mcp_trust::catalog::client::{
