@@ -7,7 +7,8 @@
 //! (p50, p99, max) with the commit alone as the baseline.
 
 use jiff::Timestamp;
-use mcp_registry::catalog::{CatalogKeys, CatalogOptions, CatalogService};
+use mcp_registry::config::CatalogOptions;
+use mcp_registry::signer::{CatalogKeys, CatalogService};
 use mcp_registry::store::{self, PublishOutcome, StoreConfig};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -5,6 +5,7 @@
 
 use crate::store::StoreConfig;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use jiff::SignedDuration;
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -317,6 +318,33 @@ pub struct CatalogKeyConfig {
     pub create_if_missing: bool,
 }
 
+/// Default directory of the catalog keys under the data directory.
+pub fn default_keys_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("catalog-keys")
+}
+
+/// Timing of the catalog's signer: validity, refresh and polling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogOptions {
+    /// How long a signed index is valid.
+    pub validity: SignedDuration,
+    /// Re-sign an unchanged index once it is this old.
+    pub refresh_every: SignedDuration,
+    /// How often to look for changes signed elsewhere (other replicas) and
+    /// for a due refresh; a change made here is signed at once.
+    pub poll: Duration,
+}
+
+impl Default for CatalogOptions {
+    fn default() -> Self {
+        CatalogOptions {
+            validity: SignedDuration::from_hours(24),
+            refresh_every: SignedDuration::from_hours(1),
+            poll: Duration::from_secs(2),
+        }
+    }
+}
+
 /// A trusted proxy: an address and prefix length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cidr {
@@ -372,7 +400,7 @@ pub struct ServeConfig {
     /// Catalog keys.
     pub catalog_keys: CatalogKeyConfig,
     /// Catalog validity, refresh and polling.
-    pub catalog: crate::catalog::CatalogOptions,
+    pub catalog: CatalogOptions,
     /// Allowed OCI registry hosts.
     pub allowed_registries: Vec<String>,
     /// Whether loopback registries are allowed (tests).
@@ -395,10 +423,10 @@ impl ServeConfig {
             store,
             trusted_root: None,
             catalog_keys: CatalogKeyConfig {
-                dir: crate::catalog::default_keys_dir(data_dir),
+                dir: default_keys_dir(data_dir),
                 create_if_missing: true,
             },
-            catalog: crate::catalog::CatalogOptions::default(),
+            catalog: CatalogOptions::default(),
             allowed_registries: Vec::new(),
             allow_loopback_registries: false,
             insecure_registries: Vec::new(),

@@ -9,9 +9,10 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 use jiff::{SignedDuration, Timestamp};
-use mcp_trust::catalog::keys::{
-    self, KeySet, KeyStatement, Role, SigningKey, read_private_key, read_public_key,
-    sign_statement, verify_key_set, write_private_key, write_public_key,
+use mcp_trust::catalog::keys::{KeySet, KeySetError, KeyStatement, sign_statement, verify_key_set};
+use mcp_trust::keys::{
+    KeyError, Role, SigningKey, read_private_key, read_public_key, write_private_key,
+    write_public_key,
 };
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -84,9 +85,12 @@ pub struct ShowArgs {
 /// Why a key command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum KeysError {
-    /// A key or statement could not be made, read or verified.
+    /// A key could not be made, read or written.
     #[error(transparent)]
-    Key(#[from] keys::KeyError),
+    Key(#[from] KeyError),
+    /// A key statement could not be made or verified.
+    #[error(transparent)]
+    KeySet(#[from] KeySetError),
     /// A file could not be written or read.
     #[error("{path}: {reason}")]
     File {

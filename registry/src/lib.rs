@@ -3,12 +3,11 @@
 //! resource); a publish or a status change is decided in [`publish`] (the
 //! steps in one documented order: manifests checked by `mcp_trust::manifest`,
 //! images verified through [`verify::ImageVerifier`]); bytes hit disk only in
-//! [`store`]; [`catalog`] signs what the store committed. The binary
+//! [`store`]; [`signer`] signs what the store committed. The binary
 //! (`main.rs`) reads [`config`] and starts [`server`].
 
 pub mod admin;
 pub mod auth;
-pub mod catalog;
 pub mod config;
 pub mod error;
 pub mod handlers;
@@ -23,6 +22,7 @@ pub mod publish;
 pub mod rate_limit;
 pub mod router;
 pub mod server;
+pub mod signer;
 pub mod state;
 pub mod store;
 #[cfg(feature = "test-support")]

@@ -13,8 +13,9 @@
 //! the leaf and what is wrong with it.
 
 use crate::store::Pending;
-use mcp_trust::catalog::keys::{KEY_STATEMENT_PAYLOAD_TYPE, KeySet, KeyStatement, PublicKey};
+use mcp_trust::catalog::keys::{KEY_STATEMENT_PAYLOAD_TYPE, KeySet, KeyStatement};
 use mcp_trust::catalog::{Entry, Shard, Status};
+use mcp_trust::keys::PublicKey;
 use mcp_trust::log::LogRecord;
 use std::collections::{BTreeMap, HashMap};
 
@@ -25,11 +26,10 @@ pub fn statements_in(root: &PublicKey, keys: &[u8]) -> Result<Vec<KeyStatement>,
     set.statements
         .iter()
         .map(|envelope| {
-            let payload =
-                mcp_trust::catalog::dsse::open(envelope, KEY_STATEMENT_PAYLOAD_TYPE, root)
-                    .map_err(|e| {
-                        format!("a key statement is not signed by this server's root key: {e}")
-                    })?;
+            let payload = mcp_trust::dsse::open(envelope, KEY_STATEMENT_PAYLOAD_TYPE, root)
+                .map_err(|e| {
+                    format!("a key statement is not signed by this server's root key: {e}")
+                })?;
             serde_json::from_slice(&payload).map_err(|e| e.to_string())
         })
         .collect()

@@ -6,7 +6,7 @@ use mcp_registry::config::{self, Command};
 use mcp_registry::server::{self, ServerOptions};
 use mcp_registry::state::AppState;
 use mcp_registry::verify::{ImageVerifier, SigstoreVerifier};
-use mcp_registry::{admin, catalog, router, store};
+use mcp_registry::{admin, router, signer, store};
 use mcp_trust::signature::TrustRoot;
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
@@ -91,7 +91,7 @@ async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
         )
         .context("cannot start the image verifier")?,
     );
-    let (catalog, notice) = catalog::from_config(&config, store.clone())?;
+    let (catalog, notice) = signer::from_config(&config, store.clone())?;
     if let Some(notice) = notice {
         eprintln!("notice: {notice}");
     }
@@ -126,7 +126,7 @@ async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
 
 /// On SIGHUP, loads the catalog keys again (after a rotation copied into the
 /// key directory); a refused reload keeps the keys in use.
-fn reload_keys_on_hangup(catalog: Arc<catalog::CatalogService>, dir: std::path::PathBuf) {
+fn reload_keys_on_hangup(catalog: Arc<signer::CatalogService>, dir: std::path::PathBuf) {
     #[cfg(unix)]
     tokio::spawn(async move {
         use tokio::signal::unix::{SignalKind, signal};

@@ -1,12 +1,12 @@
 //! What every handler shares: the store, the publish service, limits, rate
 //! limiters, metrics and the catalog.
 
-use crate::catalog::CatalogService;
 use crate::config::{Cidr, Limits, ServeConfig};
 use crate::host_policy::HostPolicy;
 use crate::metrics::Metrics;
 use crate::publish::Publisher;
 use crate::rate_limit::RateLimiter;
+use crate::signer::CatalogService;
 use crate::store::Store;
 use crate::verify::ImageVerifier;
 use axum::http::{HeaderMap, HeaderValue};

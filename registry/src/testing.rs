@@ -209,7 +209,7 @@ pub struct TestServer {
     /// The server's store, for checking what was written.
     pub store: Arc<dyn Store>,
     /// The server's catalog (keys, what is served; sign at a chosen time).
-    pub catalog: Arc<crate::catalog::CatalogService>,
+    pub catalog: Arc<crate::signer::CatalogService>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     done: Option<tokio::sync::oneshot::Receiver<()>>,
     runtime: Option<tokio::runtime::Runtime>,
@@ -304,7 +304,7 @@ impl TestServer {
             .local_addr()
             .unwrap_or_else(|e| panic!("addr: {e}"));
         let (catalog, _) = runtime
-            .block_on(async { crate::catalog::from_config(&config, store.clone()) })
+            .block_on(async { crate::signer::from_config(&config, store.clone()) })
             .unwrap_or_else(|e| panic!("catalog: {e}"));
         // The first signing happens before the server answers, so tests
         // start from catalog version 1 with the two key records logged.
@@ -348,7 +348,7 @@ impl TestServer {
     }
 
     /// Waits (up to 10 s) until the served catalog covers `tree_size` log leaves.
-    pub fn wait_for_catalog(&self, tree_size: u64) -> Arc<crate::catalog::Snapshot> {
+    pub fn wait_for_catalog(&self, tree_size: u64) -> Arc<crate::signer::Snapshot> {
         let started = std::time::Instant::now();
         loop {
             if let Some(s) = self.catalog.snapshot()

@@ -83,6 +83,27 @@ impl fmt::Display for Digest {
     }
 }
 
+/// Serde for [`Digest`] as its `sha256:<hex>` string.
+pub mod digest_serde {
+    use super::Digest;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes `sha256:<hex>`.
+    pub fn serialize<S: Serializer>(d: &Digest, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(d.as_str())
+    }
+
+    /// Reads `sha256:<64 lowercase hex>`, refusing anything else.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Digest, D::Error> {
+        let s = String::deserialize(d)?;
+        Digest::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{s}` is not `sha256:` followed by 64 lowercase hex digits"
+            ))
+        })
+    }
+}
+
 /// A parsed image reference, pinned or not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageRef {
@@ -371,26 +392,5 @@ mod tests {
         ] {
             assert!(ImageRef::parse(bad).is_err(), "{bad}");
         }
-    }
-}
-
-/// Serde for [`Digest`] as its `sha256:<hex>` string.
-pub mod digest_serde {
-    use super::Digest;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    /// Writes `sha256:<hex>`.
-    pub fn serialize<S: Serializer>(d: &Digest, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(d.as_str())
-    }
-
-    /// Reads `sha256:<64 lowercase hex>`, refusing anything else.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Digest, D::Error> {
-        let s = String::deserialize(d)?;
-        Digest::parse(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "`{s}` is not `sha256:` followed by 64 lowercase hex digits"
-            ))
-        })
     }
 }

@@ -78,7 +78,7 @@ fn pull_verifies_the_registry_catalog_and_reports_each_publish() {
     let other = dir.path().join("other.pub");
     std::fs::write(
         &other,
-        mcp_trust::catalog::keys::SigningKey::generate()
+        mcp_trust::keys::SigningKey::generate()
             .unwrap()
             .public_key()
             .to_pem(),

@@ -4,8 +4,8 @@
 //! `If-None-Match` → 304; no authentication. The format of each body is in
 //! docs/api.md.
 
-use crate::catalog::{Body, Snapshot};
 use crate::error::ApiError;
+use crate::signer::{Body, Snapshot};
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};

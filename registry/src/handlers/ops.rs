@@ -1,8 +1,8 @@
 //! Operations: liveness, readiness (the store answers), Prometheus metrics and
 //! the OpenAPI document describing every route.
 
-use crate::catalog::Snapshot;
 use crate::error::ApiError;
+use crate::signer::Snapshot;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;

@@ -30,7 +30,7 @@
 //!     budget usage in one transaction, re-checking the budgets and the
 //!     version's absence in it ([`Store::publish`]);
 //! 13. the catalog signer is woken: the catalog is signed **after** the
-//!     commit, in its own transaction ([`crate::catalog`]), so a publish is
+//!     commit, in its own transaction ([`crate::signer`]), so a publish is
 //!     acknowledged once it is durable and is in the next signed catalog.
 //!
 //! Every attempt by an authenticated caller is audited, with the codes of a
@@ -45,11 +45,11 @@ pub use rejection::Rejection;
 pub use status::MAX_REASON_LEN;
 
 use crate::auth::Principal;
-use crate::catalog::CatalogService;
 use crate::config::Limits;
 use crate::host_policy::{HostPolicy, HostRejection};
 use crate::model::{AuditEvent, Outcome, Scope, VersionRecord};
 use crate::namespace::{self, Binding};
+use crate::signer::CatalogService;
 use crate::store::{PublishOutcome, Store};
 use crate::time;
 use crate::verify::{ImageVerifier, VerifiedSigner};

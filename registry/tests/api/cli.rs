@@ -331,8 +331,8 @@ fn shipped_server_verifies_before_storing_and_creates_its_catalog_keys() {
         );
         std::thread::sleep(Duration::from_millis(50));
     };
-    let envelope = mcp_trust::catalog::dsse::Envelope::from_bytes(index.text.as_bytes()).unwrap();
-    mcp_trust::catalog::dsse::open(
+    let envelope = mcp_trust::dsse::Envelope::from_bytes(index.text.as_bytes()).unwrap();
+    mcp_trust::dsse::open(
         &envelope,
         mcp_trust::catalog::INDEX_PAYLOAD_TYPE,
         &first_keys.catalog.key,
@@ -380,9 +380,8 @@ fn shipped_server_verifies_before_storing_and_creates_its_catalog_keys() {
     let started = Instant::now();
     loop {
         let index = get(&format!("{base}/v0.1/catalog"), None);
-        let envelope =
-            mcp_trust::catalog::dsse::Envelope::from_bytes(index.text.as_bytes()).unwrap();
-        if mcp_trust::catalog::dsse::open(
+        let envelope = mcp_trust::dsse::Envelope::from_bytes(index.text.as_bytes()).unwrap();
+        if mcp_trust::dsse::open(
             &envelope,
             mcp_trust::catalog::INDEX_PAYLOAD_TYPE,
             &rotated.catalog.key,
@@ -414,7 +413,7 @@ fn keys(args: &[&str]) -> std::process::Output {
 }
 
 fn key_set(dir: &std::path::Path) -> mcp_trust::catalog::TrustedKeys {
-    let root = mcp_trust::catalog::keys::read_public_key(&dir.join("root.pub")).unwrap();
+    let root = mcp_trust::keys::read_public_key(&dir.join("root.pub")).unwrap();
     let bytes = std::fs::read(dir.join("keys.json")).unwrap();
     mcp_trust::catalog::keys::verify_key_set(
         &root,

@@ -8,11 +8,12 @@
 use crate::store_suite::{change, event, publish, record};
 use crate::support::postgres as pg;
 use jiff::Timestamp;
-use mcp_registry::catalog::{CatalogKeys, CatalogOptions, CatalogService};
+use mcp_registry::config::CatalogOptions;
 use mcp_registry::model::{Lifecycle, VersionRecord};
+use mcp_registry::signer::{CatalogKeys, CatalogService};
 use mcp_registry::store::{self, SignedCatalog, Store, StoreConfig, StoreError, publish_leaf};
-use mcp_trust::catalog::keys::Role;
 use mcp_trust::catalog::model::{KeylessSigner, Signer};
+use mcp_trust::keys::Role;
 use mcp_trust::log::LogRecord;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -547,7 +547,7 @@ async fn acknowledged_writes_survive_reopening(cfg: StoreConfig) {
 
 fn key_leaf() -> Vec<u8> {
     mcp_trust::log::LogRecord::Key {
-        role: mcp_trust::catalog::keys::Role::Catalog,
+        role: mcp_trust::keys::Role::Catalog,
         serial: 2,
         keyid: "00".repeat(32),
         at: t(0),

@@ -6,12 +6,12 @@
 //! atomically is the caller's job.
 
 use super::CatalogError;
-use super::dsse::{self, Envelope};
-use super::keys::SigningKey;
 use super::model::{
     Entry, INDEX_PAYLOAD_TYPE, IndexPayload, LogHead, SHARD_COUNT, Shard, ShardRef,
 };
+use crate::dsse::{self, Envelope};
 use crate::image::Digest;
+use crate::keys::SigningKey;
 use jiff::{SignedDuration, Timestamp};
 use std::io::Write;
 

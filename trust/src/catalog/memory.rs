@@ -8,10 +8,11 @@
 
 use super::CatalogError;
 use super::build::{self, Catalog, EncodedShard, SignedIndex};
-use super::dsse::Envelope;
-use super::keys::{KeySet, KeyStatement, PublicKey, Role, SigningKey, sign_statement};
+use super::keys::{KeySet, KeyStatement, sign_statement};
 use super::mirror::Mirror;
 use super::model::{Entry, Lifecycle, LogHead, Status};
+use crate::dsse::Envelope;
+use crate::keys::{PublicKey, Role, SigningKey};
 use crate::log::{self, Checkpoint, LogRecord, MemoryTree};
 use jiff::{SignedDuration, Timestamp};
 

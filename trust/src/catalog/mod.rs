@@ -3,7 +3,9 @@
 //! index, signed by the online catalog key inside a DSSE envelope, names the
 //! log state it is consistent with and the hash of each of 256 shards
 //! (TUF's hashed bins); the shards hold the entries. An offline root key
-//! delegates the online keys ([`keys`]).
+//! delegates the online keys ([`keys`]); the keys themselves and the DSSE
+//! envelope sit below, in [`crate::keys`] and [`crate::dsse`], shared with
+//! the log. The log records of catalog events are built here ([`record`]).
 //!
 //! [`build`] is the registry's side (encode, sign, serve); [`client`] is the
 //! gateway's side (fetch, verify against the pinned root, remember what was
@@ -12,16 +14,16 @@
 
 pub mod build;
 pub mod client;
-pub mod dsse;
 pub mod keys;
 pub mod memory;
 pub mod mirror;
 pub mod model;
+pub mod record;
 
 pub use build::{
     Catalog, EncodedShard, Served, SignedIndex, apply, apply_all, refresh, sign_index,
 };
-pub use keys::{KeyStatement, PublicKey, Role, SigningKey, TrustedKeys};
+pub use keys::{KeyStatement, TrustedKeys};
 pub use model::{
     Entry, INDEX_PAYLOAD_TYPE, IndexPayload, Lifecycle, LogHead, MAX_ENTRY_BYTES,
     MAX_NAMESPACE_ENTRY_BYTES, MAX_NAMESPACE_SHARD_BYTES, MAX_SERVER_ENTRY_BYTES, MAX_SHARD_BYTES,
@@ -59,9 +61,12 @@ pub enum CatalogError {
         /// Why.
         reason: String,
     },
-    /// A key operation failed.
+    /// A key could not be made or read.
     #[error(transparent)]
-    Key(#[from] keys::KeyError),
+    Key(#[from] crate::keys::KeyError),
+    /// A key statement could not be made or trusted.
+    #[error(transparent)]
+    KeySet(#[from] keys::KeySetError),
     /// A log operation failed.
     #[error(transparent)]
     Log(#[from] crate::log::LogError),

@@ -6,7 +6,7 @@
 //! content always has one hash.
 
 use super::CatalogError;
-use crate::image::{Digest, PinnedImage};
+use crate::image::{Digest, PinnedImage, digest_serde};
 use crate::manifest::{Manifest, Network};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -82,9 +82,6 @@ const _: () = assert!(MAX_NAMESPACE_ENTRY_BYTES < MAX_SHARD_BYTES);
 // const); the unit test `shard_budget_is_below_the_client_cap` checks the
 // real value.
 const _: () = assert!(MAX_SHARD_BYTES < 8 << 20);
-
-/// Serde for [`Digest`] as its `sha256:<hex>` string (kept here for the paths that name it).
-pub use crate::image::digest_serde;
 
 /// The shard (bin) of a server: the first byte of SHA-256 of its name.
 pub fn shard_of(name: &str) -> u8 {

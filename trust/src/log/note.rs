@@ -10,7 +10,7 @@
 
 use super::LogError;
 use super::tree::Hash;
-use crate::catalog::keys::{PublicKey, SigningKey};
+use crate::keys::{PublicKey, SigningKey};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 

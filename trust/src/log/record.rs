@@ -3,11 +3,16 @@
 //! the RFC 8785 canonical JSON of a record, so anyone who holds a record can
 //! recompute its leaf hash, and a record cannot carry fields this project
 //! does not know (the shape is closed).
+//!
+//! The log knows nothing of the catalog: the records of catalog events are
+//! built from catalog entries, and checked against them, by the catalog
+//! ([`LogRecord::publish_of`], [`LogRecord::status_of`],
+//! [`LogRecord::publish_differs`]).
 
 use super::LogError;
 use super::tree::{Hash, LeafHashes, leaf_hash};
-use crate::catalog::keys::Role;
-use crate::image::Digest;
+use crate::image::{Digest, digest_serde};
+use crate::keys::Role;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -27,17 +32,17 @@ pub enum LogRecord {
         /// Version.
         version: String,
         /// SHA-256 of the manifest's RFC 8785 canonical JSON.
-        #[serde(with = "crate::catalog::model::digest_serde")]
+        #[serde(with = "digest_serde")]
         manifest_sha256: Digest,
         /// The pinned image, `repository@sha256:…`.
         image: String,
         /// The tool-surface set digest.
-        #[serde(with = "crate::catalog::model::digest_serde")]
+        #[serde(with = "digest_serde")]
         tool_surface: Digest,
-        /// SHA-256 of the whole immutable catalog entry
-        /// ([`crate::catalog::Entry::immutable_sha256`]): signer, runtime
-        /// hints, `toolsChanged` and every other field a gateway acts on.
-        #[serde(with = "crate::catalog::model::digest_serde")]
+        /// SHA-256 of the whole immutable catalog entry (its
+        /// `immutable_sha256`): signer, runtime hints, `toolsChanged` and
+        /// every other field a gateway acts on.
+        #[serde(with = "digest_serde")]
         entry_sha256: Digest,
         /// When.
         at: Timestamp,
@@ -80,53 +85,6 @@ pub enum LogRecord {
 }
 
 impl LogRecord {
-    /// The publish record of a catalog entry: its identifying fields, and
-    /// the hash of the whole immutable entry (whose `logIndex` is this
-    /// record's position). Every publisher of a catalog — the registry's
-    /// stores and the in-memory one — builds it here.
-    pub fn publish_of(
-        e: &crate::catalog::Entry,
-    ) -> Result<LogRecord, crate::catalog::CatalogError> {
-        Ok(LogRecord::Publish {
-            name: e.name.clone(),
-            version: e.version.clone(),
-            manifest_sha256: e.manifest_sha256.clone(),
-            image: e.image.clone(),
-            tool_surface: e.tool_surface.clone(),
-            entry_sha256: e.immutable_sha256()?,
-            at: e.published_at,
-        })
-    }
-
-    /// The record of a version that became `status` at `at`, with an
-    /// optional reason; `None` for [`Status::Active`], which no record makes
-    /// a version again (statuses only move forward).
-    pub fn status_of(
-        name: &str,
-        version: &str,
-        status: crate::catalog::Status,
-        reason: Option<String>,
-        at: Timestamp,
-    ) -> Option<LogRecord> {
-        use crate::catalog::Status;
-        let (name, version) = (name.to_owned(), version.to_owned());
-        match status {
-            Status::Active => None,
-            Status::Yanked => Some(LogRecord::Yank {
-                name,
-                version,
-                reason,
-                at,
-            }),
-            Status::Revoked => Some(LogRecord::Revoke {
-                name,
-                version,
-                reason,
-                at,
-            }),
-        }
-    }
-
     /// The leaf bytes: RFC 8785 canonical JSON.
     pub fn canonical_bytes(&self) -> Result<Vec<u8>, LogError> {
         crate::canonical::to_vec(self)
@@ -136,45 +94,6 @@ impl LogRecord {
     /// The leaf hash of this record.
     pub fn leaf_hash(&self) -> Result<Hash, LogError> {
         Ok(leaf_hash(&self.canonical_bytes()?))
-    }
-
-    /// For a publish record: the first field in which `entry`, listed at log
-    /// index `index`, differs from what this record commits to — its name in
-    /// the record and the entry's value — or `None` when they agree (and for
-    /// any other kind of record). `entrySha256` covers what the other fields do
-    /// not: the signer, the runtime hints and `toolsChanged`.
-    pub fn publish_differs(
-        &self,
-        entry: &crate::catalog::Entry,
-        index: u64,
-    ) -> Result<Option<(&'static str, String)>, crate::catalog::CatalogError> {
-        let LogRecord::Publish {
-            manifest_sha256,
-            image,
-            tool_surface,
-            entry_sha256,
-            at,
-            ..
-        } = self
-        else {
-            return Ok(None);
-        };
-        let whole = entry.immutable_sha256()?;
-        Ok(if entry.manifest_sha256 != *manifest_sha256 {
-            Some(("manifestSha256", entry.manifest_sha256.to_string()))
-        } else if entry.image != *image {
-            Some(("image", entry.image.clone()))
-        } else if entry.tool_surface != *tool_surface {
-            Some(("toolSurface", entry.tool_surface.to_string()))
-        } else if entry.published_at != *at {
-            Some(("publishedAt", entry.published_at.to_string()))
-        } else if entry.log_index != index {
-            Some(("logIndex", entry.log_index.to_string()))
-        } else if whole != *entry_sha256 {
-            Some(("entrySha256", whole.to_string()))
-        } else {
-            None
-        })
     }
 
     /// `(name, version)` for records about a server version.

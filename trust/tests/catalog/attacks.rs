@@ -7,15 +7,16 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use jiff::{SignedDuration, Timestamp};
 use mcp_trust::catalog::client::{ClientError, Resource};
-use mcp_trust::catalog::dsse::DsseError;
-use mcp_trust::catalog::keys::{KeyError, KeySet, KeyStatement, sign_statement};
+use mcp_trust::catalog::keys::{KeySet, KeySetError, KeyStatement, sign_statement};
 use mcp_trust::catalog::memory::MemoryRegistry;
 use mcp_trust::catalog::mirror::Mirror;
-use mcp_trust::catalog::{Role, Shard, SigningKey, Status, shard_of};
+use mcp_trust::catalog::{Shard, Status, shard_of};
+use mcp_trust::dsse::DsseError;
+use mcp_trust::keys::{Role, SigningKey};
 use mcp_trust::log::{LogError, LogRecord};
 use serde_json::Value;
 
-fn root(reg: &MemoryRegistry) -> mcp_trust::catalog::PublicKey {
+fn root(reg: &MemoryRegistry) -> mcp_trust::keys::PublicKey {
     reg.root_public_key()
 }
 
@@ -72,14 +73,14 @@ fn envelope_edited(reg: &MemoryRegistry, edit: impl FnOnce(&mut Value)) -> Mirro
 
 /// The payload of `mirror`'s signed index.
 fn index_payload(mirror: &Mirror) -> Value {
-    let envelope = mcp_trust::catalog::dsse::Envelope::from_bytes(&mirror.index).unwrap();
+    let envelope = mcp_trust::dsse::Envelope::from_bytes(&mirror.index).unwrap();
     serde_json::from_slice(&envelope.payload_bytes().unwrap()).unwrap()
 }
 
 /// `bytes` signed as an index with `reg`'s catalog key: what a key thief
 /// signs, whatever the registry's own signer would refuse.
 fn index_signed(reg: &MemoryRegistry, bytes: &[u8]) -> Vec<u8> {
-    mcp_trust::catalog::dsse::sign(
+    mcp_trust::dsse::sign(
         mcp_trust::catalog::INDEX_PAYLOAD_TYPE,
         bytes,
         reg.catalog_key(),
@@ -240,7 +241,7 @@ fn each_forged_index_key_statement_or_checkpoint_is_refused() {
             },
             refused!(
                 "keys",
-                ClientError::Keys(KeyError::NotSignedByRoot {
+                ClientError::Keys(KeySetError::NotSignedByRoot {
                     index: 0,
                     reason: DsseError::UnknownKey { .. },
                     ..
@@ -592,7 +593,7 @@ fn online_key_past_its_expiry_is_refused() {
     assert!(
         matches!(
             err,
-            ClientError::Keys(KeyError::Expired {
+            ClientError::Keys(KeySetError::Expired {
                 role: Role::Catalog,
                 ..
             })
@@ -608,7 +609,7 @@ fn a_client_pinned_to_another_root_refuses_the_catalog() {
     let other_root = SigningKey::generate().unwrap().public_key();
     let err = fresh_pull(&reg.mirror(), t0(), &other_root).unwrap_err();
     assert!(
-        matches!(err, ClientError::Keys(KeyError::NotSignedByRoot { .. })),
+        matches!(err, ClientError::Keys(KeySetError::NotSignedByRoot { .. })),
         "{err}"
     );
 }

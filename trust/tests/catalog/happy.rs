@@ -2,10 +2,10 @@
 //! pulls after each kind of change, key rotation, refresh.
 
 use super::support::*;
-use mcp_trust::catalog::Role;
 use mcp_trust::catalog::Status;
 use mcp_trust::catalog::client::ChangeKind;
 use mcp_trust::catalog::memory::MemoryRegistry;
+use mcp_trust::keys::Role;
 
 #[test]
 fn first_pull_verifies_every_shard_and_the_whole_log() {

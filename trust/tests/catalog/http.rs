@@ -110,7 +110,7 @@ impl Server {
     fn client(
         &self,
         now: jiff::Timestamp,
-        root: mcp_trust::catalog::PublicKey,
+        root: mcp_trust::keys::PublicKey,
         limits: Limits,
     ) -> Client<HttpFetcher> {
         let fetcher = HttpFetcher::new(&self.base, limits.deadline).unwrap();

@@ -3,7 +3,7 @@
 
 use super::support::*;
 use jsonschema::{Registry, Validator};
-use mcp_trust::catalog::dsse::Envelope;
+use mcp_trust::dsse::Envelope;
 use mcp_trust::log::{ConsistencyBody, EntriesPage, InclusionBody};
 use serde_json::Value;
 
@@ -68,8 +68,7 @@ fn every_served_body_validates_against_its_schema_and_unknown_fields_do_not() {
         at(1),
     )
     .unwrap();
-    reg.rotate(mcp_trust::catalog::Role::Catalog, at(2))
-        .unwrap();
+    reg.rotate(mcp_trust::keys::Role::Catalog, at(2)).unwrap();
 
     let index = validator("catalog-index.schema.json", None);
     let payload = serde_json::to_value(&reg.index().payload).unwrap();

@@ -9,7 +9,8 @@ use mcp_trust::catalog::client::{
 };
 use mcp_trust::catalog::memory::{MemoryRegistry, synthetic_entry};
 use mcp_trust::catalog::mirror::{Mirror, MirrorFetcher};
-use mcp_trust::catalog::{Entry, LogHead, SigningKey};
+use mcp_trust::catalog::{Entry, LogHead};
+use mcp_trust::keys::SigningKey;
 use mcp_trust::log::{self, Checkpoint, LogRecord, MemoryTree};
 use std::path::Path;
 
@@ -133,7 +134,7 @@ impl Gateway {
         &self,
         mirror: &Mirror,
         now: Timestamp,
-        root: &mcp_trust::catalog::PublicKey,
+        root: &mcp_trust::keys::PublicKey,
     ) -> Result<Pulled, ClientError> {
         self.pull_dir(served(mirror).path(), now, root)
     }
@@ -143,7 +144,7 @@ impl Gateway {
         &self,
         dir: &Path,
         now: Timestamp,
-        root: &mcp_trust::catalog::PublicKey,
+        root: &mcp_trust::keys::PublicKey,
     ) -> Result<Pulled, ClientError> {
         self.pull_through(MirrorFetcher::new(dir, 1000), now, root)
     }
@@ -153,7 +154,7 @@ impl Gateway {
         &self,
         fetcher: impl Fetcher,
         now: Timestamp,
-        root: &mcp_trust::catalog::PublicKey,
+        root: &mcp_trust::keys::PublicKey,
     ) -> Result<Pulled, ClientError> {
         let client = Client::new(fetcher, *root, options(now));
         let previous = self.last();
@@ -181,7 +182,7 @@ pub fn options(now: Timestamp) -> Options {
 pub fn fresh_pull(
     mirror: &Mirror,
     now: Timestamp,
-    root: &mcp_trust::catalog::PublicKey,
+    root: &mcp_trust::keys::PublicKey,
 ) -> Result<Pulled, ClientError> {
     let served = served(mirror);
     let client = Client::new(MirrorFetcher::new(served.path(), 1000), *root, options(now));
@@ -268,7 +269,7 @@ impl Gateway {
         &self,
         mirror: &Mirror,
         now: Timestamp,
-        root: &mcp_trust::catalog::PublicKey,
+        root: &mcp_trust::keys::PublicKey,
         rewrite: F,
     ) -> Result<Pulled, ClientError> {
         let served = served(mirror);

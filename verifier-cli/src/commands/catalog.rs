@@ -14,8 +14,8 @@ use jiff::SignedDuration;
 use mcp_trust::catalog::client::{
     Client, ClientError, Fetcher, HttpFetcher, Limits, NoShards, Options, Pulled, StateDir,
 };
-use mcp_trust::catalog::keys::read_public_key;
 use mcp_trust::catalog::mirror::MirrorFetcher;
+use mcp_trust::keys::read_public_key;
 
 /// Runs `catalog …`.
 pub fn run(command: &CatalogCommand) -> anyhow::Result<Exit> {

@@ -4,13 +4,15 @@
 
 use crate::support::{get, get_with, head_with, post_json};
 use jiff::{SignedDuration, Timestamp};
-use mcp_registry::catalog::{CatalogKeys, CatalogOptions, CatalogService};
+use mcp_registry::config::CatalogOptions;
+use mcp_registry::signer::{CatalogKeys, CatalogService};
 use mcp_registry::store::{self, StoreConfig, StoreError};
 use mcp_registry::testing::{ALLOWED_HOST, TestServer, acme_signer, digest, manifest};
 use mcp_trust::catalog::client::{
     ChangeKind, Client, HttpFetcher, Options, StateDir, verify_manifest,
 };
-use mcp_trust::catalog::keys::{Role, verify_key_set};
+use mcp_trust::catalog::keys::verify_key_set;
+use mcp_trust::keys::Role;
 use mcp_trust::log::{Checkpoint, InclusionBody, LogRecord};
 use serde_json::json;
 use std::time::Duration;
@@ -192,7 +194,7 @@ fn catalog_routes_serve_precompressed_bodies_etags_and_precise_errors() {
     assert_eq!(refused.header("content-encoding"), None);
 
     // Shards: immutable, by content hash; the index names them.
-    let envelope = mcp_trust::catalog::dsse::Envelope::from_bytes(plain.text.as_bytes()).unwrap();
+    let envelope = mcp_trust::dsse::Envelope::from_bytes(plain.text.as_bytes()).unwrap();
     let keys = verify_key_set(
         s.catalog.keys().root(),
         get(&format!("{base}/v0.1/catalog/keys"), None)
@@ -202,7 +204,7 @@ fn catalog_routes_serve_precompressed_bodies_etags_and_precise_errors() {
         SignedDuration::ZERO,
     )
     .unwrap();
-    let payload = mcp_trust::catalog::dsse::open(
+    let payload = mcp_trust::dsse::open(
         &envelope,
         mcp_trust::catalog::INDEX_PAYLOAD_TYPE,
         &keys.get(Role::Catalog).key,
@@ -308,7 +310,7 @@ fn catalog_routes_serve_precompressed_bodies_etags_and_precise_errors() {
     // A publish rewrites the shard; a client mid-pull still gets the old one.
     publish(&s, "1.1.0", "get_forecast");
     let newer = s.wait_for_catalog(4);
-    let new_index = mcp_trust::catalog::dsse::Envelope::from_bytes(&newer.index.identity).unwrap();
+    let new_index = mcp_trust::dsse::Envelope::from_bytes(&newer.index.identity).unwrap();
     let new_payload =
         mcp_trust::catalog::IndexPayload::parse(&new_index.payload_bytes().unwrap()).unwrap();
     assert_ne!(
@@ -545,8 +547,8 @@ fn a_running_registry_takes_rotated_keys_on_reload_and_refuses_wrong_ones() {
     )
     .unwrap();
     assert_eq!(served.catalog.statement.serial, 2);
-    let envelope = mcp_trust::catalog::dsse::Envelope::from_bytes(&after.index.identity).unwrap();
-    mcp_trust::catalog::dsse::open(
+    let envelope = mcp_trust::dsse::Envelope::from_bytes(&after.index.identity).unwrap();
+    mcp_trust::dsse::open(
         &envelope,
         mcp_trust::catalog::INDEX_PAYLOAD_TYPE,
         &served.catalog.key,

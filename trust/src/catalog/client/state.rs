@@ -8,11 +8,11 @@
 //! `state.json` replaces the old one atomically (write, fsync, rename, fsync
 //! the directory), so a crash leaves either the old state or the new one.
 
-use super::ClientError;
-use crate::catalog::dsse::Envelope;
-use crate::catalog::keys::Role;
+use super::error::ClientError;
 use crate::catalog::model::{Entry, IndexPayload, LogHead, Shard, Status, shard_of};
+use crate::dsse::Envelope;
 use crate::image::Digest;
+use crate::keys::Role;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -45,7 +45,7 @@ pub struct State {
     /// Version of the accepted index.
     pub catalog_version: u64,
     /// SHA-256 of its payload bytes.
-    #[serde(with = "crate::catalog::model::digest_serde")]
+    #[serde(with = "crate::image::digest_serde")]
     pub index_sha256: Digest,
     /// The accepted index envelope, verbatim.
     pub index: String,

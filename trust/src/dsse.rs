@@ -1,9 +1,11 @@
 //! DSSE envelopes (Dead Simple Signing Envelope) signed with Ed25519: the
 //! wrapper of the catalog index and of key statements. The envelope is a
 //! closed JSON object; the signature covers the pre-authentication encoding
-//! of the payload type and payload, so neither can be swapped.
+//! of the payload type and payload, so neither can be swapped. It sits below
+//! the catalog, with the keys it signs with, so that anything that signs a
+//! statement can use it.
 
-use super::keys::{PublicKey, SigningKey};
+use crate::keys::{PublicKey, SigningKey};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,204 @@
+//! What the registry serves of the catalog: an in-memory snapshot of one
+//! stored signing — index, checkpoint, key statements and shards — with
+//! precompressed bodies and strong ETags, so the catalog and log endpoints
+//! answer without touching the store. Shards an index replaced stay
+//! servable a while, for gateways in the middle of a pull.
+
+use crate::store::{SignedCatalog, Store, StoreError};
+use axum::http::HeaderValue;
+use bytes::Bytes;
+use jiff::Timestamp;
+use mcp_trust::catalog::build::{self, JSON, NOTE};
+use mcp_trust::catalog::{IndexPayload, SHARD_COUNT};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a shard stays servable after the index stops naming it.
+pub const SHARD_GRACE: Duration = Duration::from_secs(300);
+/// Most replaced shards kept servable.
+const MAX_RETIRED_SHARDS: usize = 4096;
+
+/// A body ready to serve: identity and gzip bytes with their strong ETags.
+#[derive(Debug, Clone)]
+pub struct Body {
+    /// The bytes.
+    pub identity: Bytes,
+    /// The bytes, gzip-compressed.
+    pub gzip: Bytes,
+    /// `"<hex sha256>"`.
+    pub etag: HeaderValue,
+    /// `"<hex sha256>.gz"`.
+    pub gzip_etag: HeaderValue,
+    /// `Content-Type`.
+    pub content_type: &'static str,
+}
+
+impl Body {
+    fn new(bytes: Vec<u8>, content_type: &'static str) -> Result<Body, StoreError> {
+        let served =
+            build::served(bytes, content_type).map_err(|e| StoreError::Signing(e.to_string()))?;
+        let header = |s: &str| {
+            HeaderValue::from_str(s).map_err(|e| StoreError::Corrupt(format!("ETag: {e}")))
+        };
+        Ok(Body {
+            etag: header(&served.etag)?,
+            gzip_etag: header(&served.gzip_etag)?,
+            identity: Bytes::from(served.body),
+            gzip: Bytes::from(served.gzip),
+            content_type: served.content_type,
+        })
+    }
+}
+
+/// What is served, from one stored signing.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// `catalogVersion`.
+    pub version: u64,
+    /// Log size of the index and checkpoint.
+    pub tree_size: u64,
+    /// When the index was signed.
+    pub issued_at: Timestamp,
+    /// When it expires.
+    pub expires: Timestamp,
+    /// `/v0.1/catalog`.
+    pub index: Body,
+    /// `/v0.1/log/checkpoint`.
+    pub checkpoint: Body,
+    /// `/v0.1/catalog/keys`.
+    pub keys: Body,
+    /// Shards by hex SHA-256: this index's, and those of indexes replaced
+    /// less than [`SHARD_GRACE`] ago (a client mid-pull still finds them).
+    shards: HashMap<String, Arc<Body>>,
+    current: Vec<String>,
+    /// Shards no longer named by the index, with when they stopped being named.
+    retired: Vec<(std::time::Instant, String)>,
+    /// Bytes of the largest shard the index names.
+    largest_shard: u64,
+}
+
+impl Snapshot {
+    /// The shard with this hex SHA-256, if this index names it or one replaced
+    /// less than [`SHARD_GRACE`] ago did.
+    pub fn shard(&self, hex: &str) -> Option<&Arc<Body>> {
+        self.shards.get(hex)
+    }
+
+    /// The hex SHA-256 of each shard the index names, in bin order.
+    pub fn current_shards(&self) -> impl Iterator<Item = &str> {
+        self.current.iter().map(String::as_str)
+    }
+
+    /// Bytes of the largest shard the index names (what the shard budget
+    /// keeps below the gateways' cap).
+    pub fn largest_shard_bytes(&self) -> u64 {
+        self.largest_shard
+    }
+}
+
+/// The shards one snapshot serves.
+pub(super) struct ServedShards {
+    by_hex: HashMap<String, Arc<Body>>,
+    current: Vec<String>,
+    retired: Vec<(std::time::Instant, String)>,
+    largest: u64,
+}
+
+/// Reads the shards `payload` (the index of catalog `version`) names: those
+/// `old` serves are reused, the others are read from `store` and must have
+/// the hash the index names. Shards `old` served that the index no longer
+/// names stay servable for [`SHARD_GRACE`].
+pub(super) async fn read_shards(
+    store: &dyn Store,
+    version: u64,
+    payload: &IndexPayload,
+    old: Option<&Snapshot>,
+) -> Result<ServedShards, StoreError> {
+    let mut shards: HashMap<String, Arc<Body>> = HashMap::with_capacity(SHARD_COUNT * 2);
+    let mut current = Vec::with_capacity(SHARD_COUNT);
+    let largest_shard = payload.shards.iter().map(|r| r.size).max().unwrap_or(0);
+    if largest_shard > mcp_trust::catalog::MAX_SHARD_BYTES {
+        // Only versions stored before the budgets existed can do this.
+        tracing::warn!(
+            largest_shard,
+            budget = mcp_trust::catalog::MAX_SHARD_BYTES,
+            "a catalog shard is over the shard budget; gateways refuse shards over 8 MiB"
+        );
+    }
+    for (bin, reference) in payload.shards.iter().enumerate() {
+        let hex = reference.sha256.hex().to_owned();
+        let reused = old.and_then(|o| o.shards.get(&hex).cloned());
+        let body = match reused {
+            Some(b) => b,
+            None => {
+                let bin = u8::try_from(bin)
+                    .map_err(|_| StoreError::Corrupt("more than 256 shards".into()))?;
+                let bytes = store.catalog_shard(bin).await?.ok_or_else(|| {
+                    StoreError::Corrupt(format!("shard {bin} of catalog {} is not stored", version))
+                })?;
+                let got = mcp_trust::image::Digest::of(&bytes);
+                if got != reference.sha256 {
+                    // Signed by another replica since: the next sync serves that.
+                    return Err(StoreError::Corrupt(format!(
+                        "stored shard {bin} is {got}, catalog {} names {}",
+                        version, reference.sha256
+                    )));
+                }
+                Arc::new(Body::new(bytes, JSON)?)
+            }
+        };
+        shards.insert(hex.clone(), body);
+        current.push(hex);
+    }
+    // Keep recently replaced shards servable, newest first, bounded in
+    // time and number.
+    let mut retired = Vec::new();
+    if let Some(o) = old {
+        let now = std::time::Instant::now();
+        let replaced = o.current.iter().map(|hex| (now, hex.clone()));
+        let earlier = o.retired.iter().cloned();
+        for (at, hex) in replaced.chain(earlier) {
+            if now.duration_since(at) >= SHARD_GRACE || retired.len() >= MAX_RETIRED_SHARDS {
+                break;
+            }
+            if shards.contains_key(&hex) {
+                continue;
+            }
+            if let Some(b) = o.shards.get(&hex) {
+                shards.insert(hex.clone(), b.clone());
+                retired.push((at, hex));
+            }
+        }
+    }
+    Ok(ServedShards {
+        by_hex: shards,
+        current,
+        retired,
+        largest: largest_shard,
+    })
+}
+
+impl Snapshot {
+    /// What is served of `signed`, whose index payload is `payload`, with
+    /// the shards read for it.
+    pub(super) fn new(
+        signed: SignedCatalog,
+        payload: &IndexPayload,
+        shards: ServedShards,
+    ) -> Result<Snapshot, StoreError> {
+        Ok(Snapshot {
+            version: signed.version,
+            tree_size: signed.tree_size,
+            issued_at: payload.issued_at,
+            expires: payload.expires,
+            index: Body::new(signed.index.into_bytes(), JSON)?,
+            checkpoint: Body::new(signed.checkpoint.into_bytes(), NOTE)?,
+            keys: Body::new(signed.keys.into_bytes(), JSON)?,
+            shards: shards.by_hex,
+            current: shards.current,
+            retired: shards.retired,
+            largest_shard: shards.largest,
+        })
+    }
+}
