@@ -1,5 +1,6 @@
-//! `POST /v0.1/publish`: reads the body (at most `max_body_bytes`, within
-//! the body timeout), hands it to the publish service
+//! `POST /v0.1/publish`: admits the token (a namespace token publishes),
+//! reads the body (at most `max_body_bytes`, within the body timeout),
+//! hands it to the publish service
 //! ([`crate::publish::Publisher::publish`], where the steps and their order
 //! live), and renders the answer: 201 with `Location` for a new version,
 //! 200 for an identical republish, a problem with findings otherwise.
@@ -25,6 +26,11 @@ pub async fn publish(
 ) -> Result<Response, ApiError> {
     let principal = principal.inspect_err(|e| state.metrics.publish(e.code))?;
     let client_ip = client_ip.map(|ip| ip.to_string());
+    if let Err(rejection) = state.publisher.admit(&principal, client_ip.clone()).await {
+        let e = refused(&state, rejection);
+        state.metrics.publish(e.code);
+        return Err(e);
+    }
     let bytes = match read_body(&headers, body, &state.limits).await {
         Ok(bytes) => bytes,
         Err(e) => {

@@ -221,6 +221,29 @@ impl Publisher {
         result
     }
 
+    /// Step 1 on its own, before the body is read: only a namespace token
+    /// publishes. A refusal is audited.
+    pub async fn admit(
+        &self,
+        principal: &Principal,
+        client_ip: Option<String>,
+    ) -> Result<(), Rejection> {
+        if let Scope::Namespace(_) = principal.scope {
+            return Ok(());
+        }
+        let rejection = Rejection::AdminToken;
+        self.audit(
+            principal,
+            None,
+            Outcome::Rejected,
+            rejection.audit_codes(),
+            rejection.to_string(),
+            client_ip,
+        )
+        .await;
+        Err(rejection)
+    }
+
     /// Audits a publish whose body could not be read (too large, too slow).
     pub async fn audit_unread(
         &self,
