@@ -604,25 +604,32 @@ fn check_binding(
     namespace: &str,
     signer: &VerifiedSigner,
 ) -> Result<(), Rejection> {
-    let outside = binding.check(signer);
-    if !outside.is_empty() {
-        return Err(Rejection::SignerOutsideNamespace {
-            namespace: namespace.to_owned(),
-            identity: signer.identity.clone(),
-            issuer: signer.issuer.clone(),
-            findings: outside,
-        });
-    }
-    for attester in &signer.attestation_signers {
-        let outside = binding.check(attester);
-        if !outside.is_empty() {
-            return Err(Rejection::ProvenanceSignerOutsideNamespace {
-                namespace: namespace.to_owned(),
-                identity: attester.identity.clone(),
-                issuer: attester.issuer.clone(),
-                findings: outside,
-            });
+    let attesters = signer.attestation_signers.iter().map(|a| (a, true));
+    for (who, attester) in std::iter::once((signer, false)).chain(attesters) {
+        let findings = binding.check(who);
+        if findings.is_empty() {
+            continue;
         }
+        let (namespace, identity, issuer) = (
+            namespace.to_owned(),
+            who.identity.clone(),
+            who.issuer.clone(),
+        );
+        return Err(if attester {
+            Rejection::ProvenanceSignerOutsideNamespace {
+                namespace,
+                identity,
+                issuer,
+                findings,
+            }
+        } else {
+            Rejection::SignerOutsideNamespace {
+                namespace,
+                identity,
+                issuer,
+                findings,
+            }
+        });
     }
     Ok(())
 }
