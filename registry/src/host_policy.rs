@@ -209,6 +209,79 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn allowlisted_hosts_in_numeric_ipv4_spellings_are_judged_by_the_address_they_resolve_to()
+    {
+        let mut parsed = 0;
+        for host in [
+            "2130706433:5000",
+            "0x7f.1:5000",
+            "017700000001:5000",
+            "127.1:5000",
+            "2852039166:5000",
+            "0xa9fea9fe:5000",
+            "10.1:5000",
+        ] {
+            let policy = HostPolicy::new([host.to_owned()], false);
+            let Ok(image) =
+                PinnedImage::parse(&format!("{host}/acme/weather@sha256:{}", "a".repeat(64)))
+            else {
+                continue;
+            };
+            parsed += 1;
+            match policy.check(&image, "/x").await {
+                Err(HostRejection::Refused(f)) => {
+                    assert_eq!(f.code, "image-registry-private-address", "{host}")
+                }
+                Err(HostRejection::Unresolvable(_)) => {}
+                Ok(addrs) => panic!("{host} allowed at {addrs:?}"),
+            }
+        }
+        assert!(
+            parsed > 0,
+            "no numeric spelling parsed as an image reference"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_host_outside_the_allowlist_is_refused_before_it_is_resolved() {
+        let policy = HostPolicy::new(["ghcr.io".to_owned()], false);
+        for host in [
+            "GHCR.IO.",
+            "ghcr.io:443",
+            "ghcr.io.attacker.example",
+            "localhost",
+        ] {
+            let Ok(image) =
+                PinnedImage::parse(&format!("{host}/acme/weather@sha256:{}", "a".repeat(64)))
+            else {
+                continue;
+            };
+            let Err(HostRejection::Refused(f)) = policy.check(&image, "/x").await else {
+                panic!("{host} passed the allowlist");
+            };
+            assert_eq!(f.code, "image-registry-not-allowed", "{host}");
+        }
+    }
+
+    #[test]
+    fn image_references_naming_ipv6_literals_zones_or_userinfo_never_reach_the_network() {
+        for host in [
+            "[::1]:5000",
+            "[fd00:ec2::254]",
+            "[::ffff:169.254.169.254]:5000",
+            "[fe80::1%eth0]:5000",
+            "user@ghcr.io",
+            "ghcr.io@169.254.169.254",
+        ] {
+            let reference = format!("{host}/acme/weather@sha256:{}", "a".repeat(64));
+            assert!(
+                PinnedImage::parse(&reference).is_err(),
+                "{reference} parsed"
+            );
+        }
+    }
+
+    #[tokio::test]
     async fn loopback_only_when_configured() {
         let policy = HostPolicy::new(["127.0.0.1:5000".to_owned()], true);
         assert!(policy.check(&image("127.0.0.1:5000"), "/x").await.is_ok());

@@ -204,7 +204,7 @@ impl Done {
         let elapsed = self.started.elapsed();
         self.state.metrics.request(
             self.route,
-            self.method.as_str(),
+            method_label(&self.method),
             status,
             elapsed.as_secs_f64(),
         );
@@ -295,6 +295,24 @@ fn seed() -> u64 {
     // On RNG failure the ids are still unique within the thread.
     let _ = SystemRandom::new().fill(&mut bytes);
     u64::from_le_bytes(bytes)
+}
+
+/// The method as a metrics label: a standard method by name, any other
+/// (HTTP lets a client make one up per request) as `other`, so that no
+/// client can add label values without bound.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "other",
+    }
 }
 
 #[cfg(test)]

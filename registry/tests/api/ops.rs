@@ -176,3 +176,34 @@ fn shutdown_lets_an_in_flight_publish_finish() {
         "still accepting after shutdown"
     );
 }
+
+#[test]
+fn request_metrics_do_not_take_a_label_per_made_up_method() {
+    let s = TestServer::start(|_| {});
+    for i in 0..40 {
+        let mut conn = std::net::TcpStream::connect(s.addr).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        write!(
+            conn,
+            "MADEUP{i} /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        let _ = conn.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1 "), "{answer}");
+    }
+    let metrics = get(&format!("{}/metrics", s.base), None).text;
+    let labels = metrics
+        .lines()
+        .filter(|l| l.contains("method=\"MADEUP"))
+        .count();
+    assert_eq!(labels, 0, "made-up methods are metric labels:\n{metrics}");
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("mcp_registry_http_requests_total")
+                && l.contains("method=\"other\"")
+                && l.contains("route=\"/healthz\"")),
+        "{metrics}"
+    );
+}

@@ -251,3 +251,73 @@ fn allowed_hosts_are_compared_without_case() {
     assert!(!policy.allows_host("localhost:5001"));
     assert!(!policy.allows_host("ghcr.io.evil.example"));
 }
+
+#[test]
+fn cloud_metadata_addresses_are_refused_in_every_form_even_with_loopback_allowed() {
+    for policy in [
+        HostPolicy::public_only([], false),
+        HostPolicy::public_only([], true),
+    ] {
+        for ip in [
+            "169.254.169.254",
+            "169.254.170.2",
+            "100.100.100.200",
+            "::ffff:169.254.169.254",
+            "::ffff:a9fe:a9fe",
+            "0:0:0:0:0:FFFF:A9FE:A9FE",
+            "64:ff9b::169.254.169.254",
+            "64:ff9b:1::a9fe:a9fe",
+            "::169.254.169.254",
+            "2002:a9fe:a9fe::",
+            "2002:a9fe:a9fe:ffff:ffff:ffff:ffff:ffff",
+            "2001:0:a9fe:a9fe::1",
+            "2001:0:808:808::5601:5601",
+            "fd00:ec2::254",
+            "fd00:ec2::23",
+            "fe80::a9fe:a9fe",
+            "::ffff:0:a9fe:a9fe",
+        ] {
+            let parsed: IpAddr = ip.parse().unwrap();
+            assert!(policy.check_addr(parsed).is_err(), "{ip} was allowed");
+        }
+    }
+}
+
+#[test]
+fn loopback_in_teredo_and_local_nat64_forms_stays_refused_where_loopback_is_allowed() {
+    let tests = HostPolicy::public_only([], true);
+    for ip in [
+        "2001:0:7f00:1::1",
+        "2001:0:808:808::80ff:fffe",
+        "64:ff9b:1::7f00:1",
+        "::ffff:7f00:1",
+        "::7f00:1",
+        "0:0:0:0:0:0:0:1",
+    ] {
+        let parsed: IpAddr = ip.parse().unwrap();
+        if parsed == IpAddr::V6(Ipv6Addr::LOCALHOST) {
+            assert_eq!(tests.check_addr(parsed), Ok(()), "{ip}");
+            continue;
+        }
+        assert!(tests.check_addr(parsed).is_err(), "{ip} was allowed");
+    }
+}
+
+#[test]
+fn an_allowlist_entry_matches_only_its_exact_spelling() {
+    let policy = HostPolicy::public_only(["ghcr.io".to_owned()], false);
+    for host in [
+        "ghcr.io.",
+        "ghcr.io:443",
+        "ghcr.io:5000",
+        "user@ghcr.io",
+        "ghcr.io@10.0.0.1",
+        "ghcr.io/../10.0.0.1",
+        "xn--ghcr-io",
+        "ghcr\u{2024}io",
+        "ghcr.io\0",
+        " ghcr.io",
+    ] {
+        assert!(!policy.allows_host(host), "{host:?} was allowed");
+    }
+}

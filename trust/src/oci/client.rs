@@ -795,6 +795,102 @@ mod tests {
         }
     }
 
+    #[test]
+    fn url_hosts_in_every_ipv4_and_ipv6_spelling_are_judged_as_the_address_they_name() {
+        let policy = HostPolicy::public_only([], false);
+        for url in [
+            "https://2130706433/v2/",
+            "https://0x7f.1/v2/",
+            "https://0x7F000001/v2/",
+            "https://017700000001/v2/",
+            "https://127.1/v2/",
+            "https://127.0.0.1./v2/",
+            "https://2852039166/v2/",
+            "https://0xa9.0xfe.0xa9.0xfe/v2/",
+            "https://0251.0376.0251.0376/v2/",
+            "https://169.254.169.254.:443/v2/",
+            "https://user:secret@10.0.0.1/v2/",
+            "https://[::ffff:7f00:1]/v2/",
+            "https://[0:0:0:0:0:FFFF:169.254.169.254]/v2/",
+            "https://[FD00:EC2::254]:5000/v2/",
+            "https://[64:ff9b::a9fe:a9fe]/v2/",
+            "https://[2002:a9fe:a9fe::1]/v2/",
+            "HTTPS://0X7F.0.0.1/v2/",
+        ] {
+            let parsed = Url::parse(url).unwrap();
+            assert!(
+                check_url(&policy, &parsed).is_err(),
+                "{url} (host {:?}) was allowed",
+                parsed.host_str()
+            );
+        }
+        // A scoped literal (zone id) is not a URL the client can be sent to at all.
+        for url in ["https://[fe80::1%25eth0]/v2/", "https://[fe80::1%eth0]/v2/"] {
+            assert!(Url::parse(url).is_err(), "{url} parsed");
+        }
+    }
+
+    #[tokio::test]
+    async fn redirects_and_token_realms_naming_metadata_addresses_in_any_spelling_are_refused() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let registry = listener.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                let mut buf = [0u8; 4096];
+                let n = conn.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).to_string();
+                let path = head.split_whitespace().nth(1).unwrap_or("").to_owned();
+                let target = path
+                    .strip_prefix("/v2/acme/")
+                    .and_then(|rest| rest.split('/').next())
+                    .unwrap_or("")
+                    .to_owned();
+                let host = match target.as_str() {
+                    "decimal" | "realm-decimal" => "2852039166",
+                    "hex" => "0xa9fea9fe",
+                    "octal" => "0251.0376.0251.0376",
+                    "dot" => "169.254.169.254.",
+                    "ula" | "realm-ula" => "[fd00:ec2::254]",
+                    _ => "[::ffff:a9fe:a9fe]",
+                };
+                let answer = if target.starts_with("realm-") {
+                    format!(
+                        "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"http://{host}/token\",service=\"x\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    )
+                } else {
+                    format!(
+                        "HTTP/1.1 302 Found\r\nLocation: http://{host}/latest/meta-data/\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    )
+                };
+                let _ = conn.write_all(answer.as_bytes()).await;
+            }
+        });
+        let client = OciClient::new(ClientConfig {
+            insecure_hosts: [registry.clone()].into(),
+            host_policy: HostPolicy::public_only([registry.clone()], true),
+            ..Default::default()
+        })
+        .unwrap();
+        let digest = Digest::of(b"x");
+        for repo in [
+            "decimal",
+            "hex",
+            "octal",
+            "dot",
+            "ula",
+            "mapped",
+            "realm-decimal",
+            "realm-ula",
+        ] {
+            let err = client
+                .manifest_by_digest(&registry, &format!("acme/{repo}"), &digest)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, OciError::HostRefused { .. }), "{repo}: {err}");
+        }
+    }
+
     #[tokio::test]
     async fn names_resolving_to_refused_addresses_are_refused_not_unreachable() {
         let client = OciClient::new(ClientConfig {

@@ -200,3 +200,104 @@ fn render(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A server answering every request with `answer(request head)`, keeping the heads.
+    async fn server(
+        answer: impl Fn(&str) -> String + Send + Sync + 'static,
+    ) -> (String, Arc<Mutex<Vec<String>>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let heads = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                let mut buf = vec![0u8; 64 * 1024];
+                let n = conn.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).to_lowercase();
+                heads.lock().unwrap().push(head.clone());
+                let _ = conn.write_all(answer(&head).as_bytes()).await;
+            }
+        });
+        (format!("127.0.0.1:{port}"), seen)
+    }
+
+    fn redirect(status: u16, location: &str) -> String {
+        format!(
+            "HTTP/1.1 {status} Moved\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+    }
+
+    const OK: &str = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+
+    #[tokio::test]
+    async fn the_token_never_follows_a_redirect_to_another_origin() {
+        let (elsewhere, elsewhere_seen) = server(|_| OK.to_owned()).await;
+        let port = elsewhere.rsplit(':').next().unwrap().to_owned();
+        for target in [
+            format!("http://{elsewhere}/landing"),
+            format!("http://localhost:{port}/landing"),
+        ] {
+            let (registry, _) = server(move |_| redirect(302, &target)).await;
+            let (status, _) = send(
+                &format!("http://{registry}/v0.1/publish"),
+                "mcpr_secret",
+                b"{\"manifest\": true}".to_vec(),
+            )
+            .await
+            .unwrap();
+            assert_eq!(status, 200);
+        }
+        let heads = elsewhere_seen.lock().unwrap();
+        assert_eq!(heads.len(), 2);
+        for head in heads.iter() {
+            assert!(head.starts_with("get /landing"), "{head}");
+            assert!(!head.contains("authorization"), "{head}");
+            assert!(!head.contains("mcpr_secret"), "{head}");
+            assert!(!head.contains("manifest"), "{head}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_redirect_that_would_resend_the_manifest_is_not_followed() {
+        let (elsewhere, elsewhere_seen) = server(|_| OK.to_owned()).await;
+        for status in [307, 308] {
+            let target = format!("http://{elsewhere}/landing");
+            let (registry, _) = server(move |_| redirect(status, &target)).await;
+            let err = send(
+                &format!("http://{registry}/v0.1/publish"),
+                "mcpr_secret",
+                b"{}".to_vec(),
+            )
+            .await
+            .unwrap_err();
+            assert!(err.downcast_ref::<Unreachable>().is_some(), "{err}");
+        }
+        assert!(elsewhere_seen.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_answer_over_the_cap_is_not_read_whole() {
+        let (registry, _) = server(|_| {
+            let body = "x".repeat(MAX_ANSWER_BYTES as usize + 1);
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+        })
+        .await;
+        let err = send(
+            &format!("http://{registry}/v0.1/publish"),
+            "mcpr_secret",
+            b"{}".to_vec(),
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("larger than"), "{err}");
+    }
+}

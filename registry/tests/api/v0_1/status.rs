@@ -210,3 +210,126 @@ fn lifecycle_needs_token_ownership_and_reason() {
     post_json(&other, Some(&s.acme_token), &json!({"reason": "x"}))
         .assert_problem(403, "namespace-forbidden");
 }
+
+#[test]
+#[ignore = "open: only refused transitions are audited, not forbidden, reason-invalid or not-found"]
+fn refused_status_changes_are_audited_with_their_codes() {
+    let s = two_versions();
+    let other = format!(
+        "{}/v0.1/servers/io.github.other%2Fweather/versions/1.0.0/yank",
+        s.base
+    );
+    post_json(&other, Some(&s.acme_token), &json!({"reason": "x"}))
+        .assert_problem(403, "namespace-forbidden");
+    post_json(
+        &url(&s, "1.0.0", "revoke"),
+        Some(&s.acme_token),
+        &json!({"reason": "x"}),
+    )
+    .assert_problem(403, "admin-required");
+    post_json(
+        &url(&s, "1.0.0", "yank"),
+        Some(&s.acme_token),
+        &json!({"reason": " "}),
+    )
+    .assert_problem(400, "reason-invalid");
+    post_json(
+        &url(&s, "9.9.9", "yank"),
+        Some(&s.acme_token),
+        &json!({"reason": "x"}),
+    )
+    .assert_problem(404, "not-found");
+    post_json(
+        &url(&s, "1.0.0", "unyank"),
+        Some(&s.acme_token),
+        &json!({"reason": "x"}),
+    )
+    .assert_problem(409, "status-transition-invalid");
+    let audit = get(
+        &format!("{}/v0.1/audit?limit=100", s.base),
+        Some(&s.admin_token),
+    );
+    assert_eq!(audit.status, 200, "{}", audit.text);
+    let rejected: Vec<(String, String, String)> = audit.body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["outcome"] == "rejected")
+        .map(|r| {
+            (
+                r["action"].as_str().unwrap().to_owned(),
+                r["subject"].as_str().unwrap().to_owned(),
+                r["codes"][0].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rejected,
+        [
+            (
+                "yank".to_owned(),
+                "io.github.other/weather@1.0.0".to_owned(),
+                "namespace-forbidden".to_owned()
+            ),
+            (
+                "revoke".to_owned(),
+                "io.github.acme/weather@1.0.0".to_owned(),
+                "admin-required".to_owned()
+            ),
+            (
+                "yank".to_owned(),
+                "io.github.acme/weather@1.0.0".to_owned(),
+                "reason-invalid".to_owned()
+            ),
+            (
+                "yank".to_owned(),
+                "io.github.acme/weather@9.9.9".to_owned(),
+                "not-found".to_owned()
+            ),
+            (
+                "unyank".to_owned(),
+                "io.github.acme/weather@1.0.0".to_owned(),
+                "status-transition-invalid".to_owned()
+            ),
+        ],
+        "every refused status change by an authenticated caller is audited"
+    );
+}
+
+#[test]
+fn a_namespace_token_cannot_touch_a_look_alike_namespace() {
+    let s = two_versions();
+    for name in [
+        "IO.GITHUB.ACME%2Fweather",
+        "io.github.acme.evil%2Fweather",
+        "io.github%2Facme%2Fweather",
+        "io.github.acm%2Fweather",
+    ] {
+        let u = format!("{}/v0.1/servers/{name}/versions/1.0.0/yank", s.base);
+        let a = post_json(&u, Some(&s.acme_token), &json!({"reason": "x"}));
+        assert!(
+            a.status == 403 || a.status == 404,
+            "{name}: {} {}",
+            a.status,
+            a.text
+        );
+        assert_ne!(a.status, 200, "{name}");
+    }
+    // Revoked stays revoked whoever asks, and nothing moves a version back to active.
+    let admin = |version: &str, action: &str| {
+        post_json(
+            &url(&s, version, action),
+            Some(&s.admin_token),
+            &json!({"reason": "x"}),
+        )
+    };
+    assert_eq!(admin("1.0.0", "yank").status, 200);
+    admin("1.0.0", "unyank").assert_problem(409, "status-transition-invalid");
+    assert_eq!(admin("1.0.0", "revoke").status, 200);
+    for action in ["unyank", "yank", "revoke"] {
+        admin("1.0.0", action).assert_problem(409, "status-transition-invalid");
+    }
+    let v = get(url(&s, "1.0.0", "").trim_end_matches('/'), None);
+    assert_eq!(v.status, 200, "{}", v.text);
+    assert_eq!(v.body["_meta"]["dev.mcp-trust/status"]["status"], "revoked");
+}
