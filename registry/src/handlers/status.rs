@@ -90,16 +90,17 @@ async fn change(
 ) -> Result<Json<Value>, ApiError> {
     let Path((name, version)) =
         path.map_err(|e| ApiError::bad_request("path-invalid", e.body_text()))?;
-    // The token's right is judged before the body is read.
+    // The token's right is judged (and a refusal audited) before the body is read.
+    let client_ip = client_ip.map(|ip| ip.to_string());
     if let Err(rejection) = state
         .publisher
-        .may_change_status(&principal, &name, &version, action)
+        .admit_status_change(&principal, client_ip.clone(), &name, &version, action)
+        .await
     {
         return Err(refused(&state, rejection));
     }
     let bytes = read_body(&headers, body, &state.limits).await?;
     let ReasonBody { reason } = parse_json(&bytes)?;
-    let client_ip = client_ip.map(|ip| ip.to_string());
     match state
         .publisher
         .change_status(&principal, client_ip, &name, &version, action, &reason)

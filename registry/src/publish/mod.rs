@@ -316,29 +316,20 @@ impl Publisher {
 
         // 5. Versions are immutable. The stored versions are read once, here;
         // the store checks the version's absence again in its transaction.
-        let stored = self.store.versions(name).await?;
-        if let Some(existing) = stored.iter().find(|v| &v.entry.version == version) {
-            return if existing.manifest_bytes_sha256 == manifest_bytes_sha256 {
-                Ok(Published {
+        match crate::store::already_stored(
+            &self.store.versions(name).await?,
+            version,
+            &manifest_bytes_sha256,
+        ) {
+            None => {}
+            Some(PublishOutcome::Unchanged(existing)) => {
+                return Ok(Published {
                     created: false,
-                    record: existing.clone(),
+                    record: existing,
                     warnings,
-                })
-            } else {
-                Err(version_exists(existing))
-            };
-        }
-        // Build metadata (`+…`) does not order versions: `1.0.0+b` beside
-        // `1.0.0` would be a second, different 1.0.0.
-        let precedence = |v: &str| v.split_once('+').map_or(v, |(core, _)| core).to_owned();
-        if let Some(twin) = stored
-            .iter()
-            .find(|v| precedence(&v.entry.version) == precedence(version))
-        {
-            return Err(Rejection::BuildMetadataTwin {
-                version: version.clone(),
-                stored: twin.entry.version.clone(),
-            });
+                });
+            }
+            Some(other) => return Err(refusal(other, version)),
         }
 
         // 6. The catalog budgets, before any network access or verification:
@@ -483,8 +474,7 @@ impl Publisher {
                 record,
                 warnings,
             }),
-            PublishOutcome::Conflict(existing) => Err(version_exists(&existing)),
-            PublishOutcome::OverBudget(over) => Err(Rejection::OverBudget(over)),
+            other => Err(refusal(other, version)),
         }
     }
 
@@ -634,10 +624,21 @@ fn check_binding(
     Ok(())
 }
 
-fn version_exists(existing: &VersionRecord) -> Rejection {
-    Rejection::VersionExists {
-        name: existing.entry.name.clone(),
-        version: existing.entry.version.clone(),
-        stored_bytes_sha256: existing.manifest_bytes_sha256.clone(),
+/// The refusal of a publish of `version` that a store's answer means.
+fn refusal(outcome: PublishOutcome, version: &str) -> Rejection {
+    match outcome {
+        PublishOutcome::Twin(stored) => Rejection::BuildMetadataTwin {
+            version: version.to_owned(),
+            stored: stored.entry.version,
+        },
+        PublishOutcome::OverBudget(over) => Rejection::OverBudget(over),
+        PublishOutcome::Conflict(existing) => Rejection::VersionExists {
+            name: existing.entry.name,
+            version: existing.entry.version,
+            stored_bytes_sha256: existing.manifest_bytes_sha256,
+        },
+        PublishOutcome::Created(_) | PublishOutcome::Unchanged(_) => {
+            Rejection::internal("a stored version was taken for a refusal")
+        }
     }
 }

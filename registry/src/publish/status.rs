@@ -2,7 +2,8 @@
 //! an admin), revoke by an admin only; each needs a reason, is audited,
 //! appends a log leaf and wakes the catalog signer. Statuses only move
 //! forward: an unyank is refused with why a yank is final. Nothing is ever
-//! deleted.
+//! deleted. Every attempt by an authenticated caller is audited, refusals
+//! with their codes.
 
 use super::{Publisher, Rejection};
 use crate::auth::Principal;
@@ -41,11 +42,73 @@ impl Publisher {
         })
     }
 
+    /// [`Publisher::may_change_status`], with a refusal audited: what the
+    /// HTTP edge asks before it reads the body.
+    pub async fn admit_status_change(
+        &self,
+        principal: &Principal,
+        client_ip: Option<String>,
+        name: &str,
+        version: &str,
+        action: Lifecycle,
+    ) -> Result<(), Rejection> {
+        let result = self.may_change_status(principal, name, version, action);
+        if let Err(rejection) = &result {
+            self.audit_status_refusal(principal, client_ip, name, version, action, rejection)
+                .await;
+        }
+        result
+    }
+
     /// Applies `action` to `name` `version` for `principal`, with `reason`:
     /// the token's right, the reason, then the store's transaction (the
     /// transition, its log leaf and its audit record); the catalog signer
-    /// is woken after the commit. A refused transition is audited too.
+    /// is woken after the commit. Every refusal is audited too, with its
+    /// codes.
     pub async fn change_status(
+        &self,
+        principal: &Principal,
+        client_ip: Option<String>,
+        name: &str,
+        version: &str,
+        action: Lifecycle,
+        reason: &str,
+    ) -> Result<VersionRecord, Rejection> {
+        let result = self
+            .apply_status(principal, client_ip.clone(), name, version, action, reason)
+            .await;
+        if let Err(rejection) = &result {
+            self.audit_status_refusal(principal, client_ip, name, version, action, rejection)
+                .await;
+        }
+        result
+    }
+
+    async fn audit_status_refusal(
+        &self,
+        principal: &Principal,
+        client_ip: Option<String>,
+        name: &str,
+        version: &str,
+        action: Lifecycle,
+        rejection: &Rejection,
+    ) {
+        let event = AuditEvent {
+            at: time::now(),
+            actor: principal.token_id.clone(),
+            action: action.as_str().to_owned(),
+            subject: format!("{name}@{version}"),
+            outcome: Outcome::Rejected,
+            codes: rejection.audit_codes(),
+            detail: rejection.to_string(),
+            client_ip,
+        };
+        if let Err(e) = self.store.append_audit(&event).await {
+            tracing::error!(error = %e, ?event, "could not append audit record");
+        }
+    }
+
+    async fn apply_status(
         &self,
         principal: &Principal,
         client_ip: Option<String>,
@@ -62,7 +125,7 @@ impl Publisher {
             });
         }
         let at = time::now();
-        let mut event = AuditEvent {
+        let event = AuditEvent {
             at,
             actor: principal.token_id.clone(),
             action: action.as_str().to_owned(),
@@ -81,8 +144,7 @@ impl Publisher {
         };
         // On its own task: a client that disconnects cannot cancel the write half-way.
         let store = self.store.clone();
-        let audit = event.clone();
-        let outcome = tokio::spawn(async move { store.set_status(&change, &audit).await })
+        let outcome = tokio::spawn(async move { store.set_status(&change, &event).await })
             .await
             .map_err(Rejection::internal)??;
         match outcome {
@@ -94,20 +156,12 @@ impl Publisher {
                 name: name.to_owned(),
                 version: version.to_owned(),
             }),
-            StatusOutcome::Refused { reason, .. } => {
-                let rejection = Rejection::TransitionRefused {
-                    action: action.as_str(),
-                    name: name.to_owned(),
-                    version: version.to_owned(),
-                    reason,
-                };
-                event.outcome = Outcome::Rejected;
-                event.codes = rejection.audit_codes();
-                if let Err(e) = self.store.append_audit(&event).await {
-                    tracing::error!(error = %e, "could not append audit record");
-                }
-                Err(rejection)
-            }
+            StatusOutcome::Refused { reason, .. } => Err(Rejection::TransitionRefused {
+                action: action.as_str(),
+                name: name.to_owned(),
+                version: version.to_owned(),
+                reason,
+            }),
         }
     }
 }

@@ -388,9 +388,14 @@ impl Store for EmbeddedStore {
             // redb allows one write transaction at a time: every check below
             // and the write that follows see the same state.
             let txn = begin_write(db)?;
-            if let Some(existing) = read_version(&txn, &record.entry.name, &record.entry.version)? {
+            let stored = {
+                let versions = txn.open_table(VERSIONS).map_err(backend)?;
+                versions_of(&versions, &record.entry.name)?
+            };
+            let (version, hash) = (&record.entry.version, &record.manifest_bytes_sha256);
+            if let Some(outcome) = already_stored(&stored, version, hash) {
                 // Nothing changes: the transaction is dropped (aborted).
-                return Ok(already_stored(existing, &record));
+                return Ok(outcome);
             }
             let bytes = entry_bytes(&record.entry)?;
             let keys = usage_keys(&record.entry.name);

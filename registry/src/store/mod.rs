@@ -48,6 +48,8 @@ pub enum PublishOutcome {
     Unchanged(VersionRecord),
     /// The same version with other bytes is stored; nothing changed.
     Conflict(VersionRecord),
+    /// A version that differs only by build metadata is stored; nothing changed.
+    Twin(VersionRecord),
     /// The version's catalog entry does not fit a budget; nothing changed.
     OverBudget(OverBudget),
 }
@@ -629,15 +631,31 @@ pub fn status_leaf(change: &StatusChange, status: Status) -> Result<Vec<u8>, Sto
         .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-/// What a publish of `new` answers when its version is stored already as
-/// `existing`: unchanged when the manifest bytes are identical, a conflict
-/// otherwise. Nothing is written either way.
-pub fn already_stored(existing: VersionRecord, new: &VersionRecord) -> PublishOutcome {
-    if existing.manifest_bytes_sha256 == new.manifest_bytes_sha256 {
-        PublishOutcome::Unchanged(existing)
-    } else {
-        PublishOutcome::Conflict(existing)
+/// What a publish of `version` (its manifest bytes hashing to
+/// `bytes_sha256`) answers given the server's `stored` versions, or `None`
+/// when it may be stored: unchanged when the same version has identical
+/// bytes, a conflict when it has other bytes, a twin when a stored version
+/// differs from it only by build metadata (`1.0.0+b` beside `1.0.0` would
+/// be a second, different 1.0.0: build metadata does not order versions).
+/// The publish service asks before verifying; each store asks again in the
+/// transaction that would write the version.
+pub fn already_stored(
+    stored: &[VersionRecord],
+    version: &str,
+    bytes_sha256: &str,
+) -> Option<PublishOutcome> {
+    let core = |v: &str| v.split_once('+').map_or(v, |(core, _)| core).to_owned();
+    if let Some(existing) = stored.iter().find(|v| v.entry.version == version) {
+        return Some(if existing.manifest_bytes_sha256 == bytes_sha256 {
+            PublishOutcome::Unchanged(existing.clone())
+        } else {
+            PublishOutcome::Conflict(existing.clone())
+        });
     }
+    stored
+        .iter()
+        .find(|v| core(&v.entry.version) == core(version))
+        .map(|twin| PublishOutcome::Twin(twin.clone()))
 }
 
 /// Applies `change` to the stored `record`: the record and its new status,

@@ -581,11 +581,16 @@ impl Store for PostgresStore {
         // Every replica's writes queue here: the checks below and the write
         // that follows see the same state.
         lock(&txn).await?;
-        if let Some(existing) =
-            read_version(&txn, &version.entry.name, &version.entry.version).await?
-        {
+        let stored: Vec<VersionRecord> = records(
+            &txn,
+            "SELECT record FROM versions WHERE name = $1",
+            &[&version.entry.name],
+        )
+        .await?;
+        let hash = &version.manifest_bytes_sha256;
+        if let Some(outcome) = already_stored(&stored, &version.entry.version, hash) {
             // Nothing changes: dropping the transaction rolls it back.
-            return Ok(already_stored(existing, version));
+            return Ok(outcome);
         }
         let bytes = entry_bytes(&version.entry)?;
         let keys = usage_keys(&version.entry.name);

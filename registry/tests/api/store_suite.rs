@@ -128,7 +128,19 @@ async fn republish_is_unchanged_or_conflict_and_writes_nothing(cfg: StoreConfig)
         )
         .await
         .unwrap();
-    assert_eq!(other, PublishOutcome::Conflict(first));
+    assert_eq!(other, PublishOutcome::Conflict(first.clone()));
+    // Build metadata does not order versions: `1.0.0+b` beside `1.0.0`
+    // would be a second 1.0.0, refused in the transaction whatever was
+    // checked before it.
+    let twin = s
+        .publish(
+            &record("io.github.acme/weather", "1.0.0+build.2", "c", 5),
+            &event("publish", "x"),
+            &EntryBudget::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(twin, PublishOutcome::Twin(first));
     let after = (
         s.log_size().await.unwrap(),
         s.catalog_version().await.unwrap(),

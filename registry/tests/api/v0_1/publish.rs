@@ -1015,7 +1015,6 @@ fn the_same_version_published_twice_at_once_with_other_bytes_is_stored_once() {
 }
 
 #[test]
-#[ignore = "open: the store transaction re-checks the exact version only, not build-metadata twins"]
 fn a_build_metadata_twin_published_at_the_same_time_is_refused() {
     let s = TestServer::start(|c| c.limits.verify_concurrency = 4);
     let first = signed(&s, "1.0.0");

@@ -212,7 +212,6 @@ fn lifecycle_needs_token_ownership_and_reason() {
 }
 
 #[test]
-#[ignore = "open: only refused transitions are audited, not forbidden, reason-invalid or not-found"]
 fn refused_status_changes_are_audited_with_their_codes() {
     let s = two_versions();
     let other = format!(
