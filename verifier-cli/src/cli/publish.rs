@@ -10,7 +10,8 @@ pub struct PublishArgs {
     /// The server.json to publish.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// Base URL of the registry, e.g. https://registry.example.
+    /// Base URL of the registry, e.g. https://registry.example (plain http only
+    /// to a loopback address: the token is never sent in cleartext).
     #[arg(long, value_name = "URL")]
     pub registry: String,
     /// File holding the publish token (otherwise MCP_REGISTRY_TOKEN).

@@ -43,6 +43,7 @@ pub fn run(args: &PublishArgs) -> anyhow::Result<Exit> {
         );
         return Ok(Exit::Failed);
     }
+    check_transport(&args.registry)?;
     let token = config::registry_token(args.token_file.as_deref())?;
     let url = format!("{}/v0.1/publish", args.registry.trim_end_matches('/'));
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -100,6 +101,31 @@ pub fn run(args: &PublishArgs) -> anyhow::Result<Exit> {
         400 => Exit::Usage,
         _ => Exit::Failed,
     })
+}
+
+/// The publish token travels in the request: over `https`, or over plain
+/// `http` only to a loopback address (a registry on this machine, as in
+/// tests and the demo), never in cleartext across a network.
+fn check_transport(registry: &str) -> anyhow::Result<()> {
+    let url = reqwest::Url::parse(registry)
+        .with_context(|| format!("--registry `{registry}` is not a URL"))?;
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => anyhow::bail!(
+            "refusing to send the publish token in cleartext to {registry}: use https:// (plain http only reaches a registry on a loopback address)"
+        ),
+        other => anyhow::bail!(
+            "--registry `{registry}`: the scheme must be https (or http to a loopback address), not `{other}`"
+        ),
+    }
 }
 
 /// POSTs the manifest and reads the registry's answer, whatever its status:
@@ -299,5 +325,27 @@ mod tests {
         .await
         .unwrap_err();
         assert!(err.to_string().contains("larger than"), "{err}");
+    }
+
+    #[test]
+    fn the_token_travels_over_https_or_to_a_loopback_address_only() {
+        for ok in [
+            "https://registry.example",
+            "http://127.0.0.1:8080",
+            "http://[::1]:8080",
+            "http://localhost:8080/",
+        ] {
+            assert!(check_transport(ok).is_ok(), "{ok}");
+        }
+        for (bad, says) in [
+            ("http://registry.example", "cleartext"),
+            ("http://10.0.0.1:8080", "cleartext"),
+            ("http://127.0.0.1.example.com", "cleartext"),
+            ("ftp://registry.example", "scheme must be https"),
+            ("registry.example", "not a URL"),
+        ] {
+            let err = format!("{:#}", check_transport(bad).unwrap_err());
+            assert!(err.contains(says), "{bad}: {err}");
+        }
     }
 }
