@@ -233,6 +233,8 @@ enum Refused {
     Address(#[from] NonPublic),
     #[error("{host} resolves to no allowed address: {first}")]
     Resolved { host: String, first: NonPublic },
+    #[error("a redirect from https to plain http ({to}) is refused")]
+    Downgrade { to: String },
 }
 
 impl reqwest::dns::Resolve for PolicyResolver {
@@ -267,6 +269,7 @@ impl OciClient {
     pub fn new(config: ClientConfig) -> Result<Self, OciError> {
         let policy = config.host_policy.clone();
         let redirect_policy = policy.clone();
+        let insecure_hosts = config.insecure_hosts.clone();
         let public_only = policy.public_addresses_only;
         let builder = reqwest::Client::builder();
         // Through a proxy the proxy resolves the names, out of the address
@@ -282,6 +285,11 @@ impl OciClient {
             .redirect(reqwest::redirect::Policy::custom(move |attempt| {
                 if attempt.previous().len() >= 5 {
                     return attempt.error("more than 5 redirects");
+                }
+                if let Err(e) =
+                    no_downgrade(attempt.previous().last(), attempt.url(), &insecure_hosts)
+                {
+                    return attempt.error(e);
                 }
                 match check_url(&redirect_policy, attempt.url()) {
                     Ok(()) => attempt.follow(),
@@ -668,6 +676,28 @@ fn credentials_may_go_to(registry: &str, realm: &Url) -> bool {
 /// Checks a URL's host when it is an IP literal (names are checked when DNS
 /// answers). Redirects to blob storage go to other hosts: the allowlist names
 /// registries, while addresses are checked for every connection.
+/// A registry reached over TLS cannot redirect the client to plain http,
+/// where anyone on the path answers: only a host configured as insecure
+/// (`host` or `host:port`) is reached without TLS.
+fn no_downgrade(
+    previous: Option<&Url>,
+    next: &Url,
+    insecure_hosts: &BTreeSet<String>,
+) -> Result<(), Refused> {
+    let from_tls = previous.is_some_and(|p| p.scheme() == "https");
+    if !from_tls || next.scheme() != "http" {
+        return Ok(());
+    }
+    let host = next.host_str().unwrap_or_default();
+    let with_port = next.port().map(|port| format!("{host}:{port}"));
+    if insecure_hosts.contains(host) || with_port.is_some_and(|h| insecure_hosts.contains(&h)) {
+        return Ok(());
+    }
+    Err(Refused::Downgrade {
+        to: next.to_string(),
+    })
+}
+
 fn check_url(policy: &HostPolicy, url: &Url) -> Result<(), Refused> {
     let host = url.host_str().ok_or(Refused::NoHost)?;
     if let Ok(ip) = host
@@ -907,6 +937,37 @@ mod tests {
             panic!("{err}");
         };
         assert!(reason.contains("(loopback, RFC "), "{reason}");
+    }
+
+    #[test]
+    fn a_redirect_from_https_to_plain_http_is_refused_unless_the_host_is_insecure() {
+        let url = |u: &str| Url::parse(u).unwrap();
+        let insecure: BTreeSet<String> = ["mirror.internal:5000".to_owned()].into();
+        let tls = url("https://ghcr.io/v2/a/manifests/sha256:00");
+        for (previous, next, allowed) in [
+            (
+                Some(&tls),
+                "https://pkg-containers.githubusercontent.com/x",
+                true,
+            ),
+            (
+                Some(&tls),
+                "http://pkg-containers.githubusercontent.com/x",
+                false,
+            ),
+            (Some(&tls), "http://ghcr.io/v2/a/manifests/sha256:00", false),
+            (Some(&tls), "http://mirror.internal:5000/x", true),
+            (Some(&tls), "http://mirror.internal:5001/x", false),
+            (None, "http://mirror.internal:5000/x", true),
+        ] {
+            let got = no_downgrade(previous, &url(next), &insecure);
+            assert_eq!(got.is_ok(), allowed, "{next}: {got:?}");
+        }
+        let err = no_downgrade(Some(&tls), &url("http://evil.example/x"), &insecure).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a redirect from https to plain http (http://evil.example/x) is refused"
+        );
     }
 
     #[tokio::test]
