@@ -399,20 +399,12 @@ impl Publisher {
             return Err(Rejection::NamespaceChanged(ns_name.clone()));
         }
 
-        // 10. The catalog entry. The tool surface changed from the version
-        // published before this one: gateways must ask again before running it.
+        // 10. The catalog entry. Whether its tool surface changed from the
+        // version logged before it (gateways must ask again before running
+        // it) is decided by the store, in the transaction that writes it.
         let now = time::now();
         let entry = Entry::from_manifest(&manifest, signer.identity(), false, now, 0)
             .map_err(Rejection::internal)?;
-        // Read after verification, like the token and the namespace: a
-        // version of this server stored meanwhile is the one compared with.
-        let previous = self.store.versions(name).await?;
-        let entry = Entry {
-            tools_changed: previous
-                .first()
-                .is_some_and(|p| p.entry.tool_surface != entry.tool_surface),
-            ..entry
-        };
         let detail = format!(
             "image {image} signed by {} ({})",
             signer.identity, signer.issuer

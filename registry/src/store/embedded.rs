@@ -7,8 +7,8 @@
 use super::{
     EntryBudget, EntryUsage, ListQuery, NAMESPACE_SHARD_USAGE, Page, Pending, PublishOutcome,
     SignFn, SignedCatalog, StatusChange, StatusOutcome, Store, StoreError, VersionFilter,
-    already_stored, apply_change, check_signing, entry_bytes, matches, publish_leaf,
-    relabel_latest, status_leaf, usage_keys, usage_of, versions_named,
+    already_stored, apply_change, check_signing, entry_bytes, mark_tools_changed, matches,
+    publish_leaf, relabel_latest, status_leaf, usage_keys, usage_of, versions_named,
 };
 use crate::model::{AuditEvent, AuditRecord, Namespace, TokenRecord, VersionRecord};
 use async_trait::async_trait;
@@ -397,6 +397,8 @@ impl Store for EmbeddedStore {
                 // Nothing changes: the transaction is dropped (aborted).
                 return Ok(outcome);
             }
+            let mut record = record;
+            mark_tools_changed(&mut record, &stored);
             let bytes = entry_bytes(&record.entry)?;
             let keys = usage_keys(&record.entry.name);
             {
@@ -412,7 +414,6 @@ impl Store for EmbeddedStore {
                         .map_err(backend)?;
                 }
             }
-            let mut record = record;
             let index = log_len(&txn)?;
             record.logged_at(index);
             {

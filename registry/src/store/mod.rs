@@ -658,6 +658,17 @@ pub fn already_stored(
         .map(|twin| PublishOutcome::Twin(twin.clone()))
 }
 
+/// Sets `record`'s `toolsChanged`: whether its tool surface differs from
+/// that of the server's version logged last among `stored` (the version a
+/// gateway compares it with). Each store calls it in the transaction that
+/// writes the version, so a version stored meanwhile by another replica is
+/// the one compared with; the log leaf then binds the answer.
+pub fn mark_tools_changed(record: &mut VersionRecord, stored: &[VersionRecord]) {
+    let previous = stored.iter().max_by_key(|v| v.entry.log_index);
+    record.entry.tools_changed =
+        previous.is_some_and(|p| p.entry.tool_surface != record.entry.tool_surface);
+}
+
 /// Applies `change` to the stored `record`: the record and its new status,
 /// or the refusal to answer (nothing is written then).
 pub fn apply_change(

@@ -11,8 +11,8 @@
 use super::{
     EntryBudget, EntryUsage, ListQuery, NAMESPACE_SHARD_USAGE, Page, Pending, PublishOutcome,
     SignFn, SignedCatalog, StatusChange, StatusOutcome, Store, StoreError, VersionFilter,
-    already_stored, apply_change, check_signing, entry_bytes, publish_leaf, relabel_latest,
-    status_leaf, usage_keys, usage_of, versions_named,
+    already_stored, apply_change, check_signing, entry_bytes, mark_tools_changed, publish_leaf,
+    relabel_latest, status_leaf, usage_keys, usage_of, versions_named,
 };
 use crate::model::{AuditEvent, AuditRecord, Namespace, TokenRecord, VersionRecord};
 use crate::time::to_micros;
@@ -592,6 +592,8 @@ impl Store for PostgresStore {
             // Nothing changes: dropping the transaction rolls it back.
             return Ok(outcome);
         }
+        let mut version = version.clone();
+        mark_tools_changed(&mut version, &stored);
         let bytes = entry_bytes(&version.entry)?;
         let keys = usage_keys(&version.entry.name);
         if let Err(over) = budget.admit(&version.entry.name, bytes, &read_usage(&txn, &keys).await?)
@@ -609,7 +611,6 @@ impl Store for PostgresStore {
         .await
         .map_err(backend)?;
         let index = log_len(&txn).await?;
-        let mut version = version.clone();
         version.logged_at(index);
         write_version(&txn, &version).await?;
         recompute_latest(&txn, &version.entry.name).await?;

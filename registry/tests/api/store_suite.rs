@@ -99,6 +99,28 @@ async fn publish_then_read_back(cfg: StoreConfig) {
     s.ping().await.unwrap();
 }
 
+/// `toolsChanged` is decided in the transaction, against the version
+/// logged last, whatever the caller set.
+async fn tools_changed_compares_with_the_version_logged_last(cfg: StoreConfig) {
+    let s = store::open(&cfg).await.unwrap();
+    let name = "io.github.acme/weather";
+    let with_surface = |version: &str, at: i64, surface: &[u8], claimed: bool| {
+        let mut r = record(name, version, version, at);
+        r.entry.tool_surface = mcp_trust::image::Digest::of(surface);
+        r.entry.tools_changed = claimed;
+        r
+    };
+    let first = publish(s.as_ref(), &with_surface("1.0.0", 0, b"a", true)).await;
+    assert!(!first.entry.tools_changed, "nothing before it");
+    let changed = publish(s.as_ref(), &with_surface("2.0.0", 1, b"b", false)).await;
+    assert!(changed.entry.tools_changed, "a -> b");
+    // Back to the first surface: changed from the version logged last.
+    let back = publish(s.as_ref(), &with_surface("3.0.0", 2, b"a", false)).await;
+    assert!(back.entry.tools_changed, "b -> a");
+    let same = publish(s.as_ref(), &with_surface("3.1.0", 3, b"a", true)).await;
+    assert!(!same.entry.tools_changed, "a -> a");
+}
+
 async fn republish_is_unchanged_or_conflict_and_writes_nothing(cfg: StoreConfig) {
     let s = store::open(&cfg).await.unwrap();
     let first = publish(
@@ -1230,6 +1252,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     publish_then_read_back,
     republish_is_unchanged_or_conflict_and_writes_nothing,
+    tools_changed_compares_with_the_version_logged_last,
     publish_writes_version_leaf_and_audit,
     latest_follows_semver_and_status,
     sign_catalog_writes_one_version_with_its_leaves_and_shards,
