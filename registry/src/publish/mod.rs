@@ -21,11 +21,12 @@
 //!    namespace, within the verification deadline) and its verified signer,
 //!    and each provenance attestation's, must be inside the namespace's
 //!    binding;
-//! 9. the token (not revoked or expired meanwhile) and the namespace are
-//!    read again: verification takes seconds;
-//! 10. the catalog entry is built from the manifest and the verified signer;
-//! 11. under the tool index's write lock, shadowing is checked again against
+//! 9. the catalog entry is built from the manifest and the verified signer;
+//! 10. under the tool index's write lock, shadowing is checked again against
 //!     servers stored meanwhile;
+//! 11. still under that lock, the token (not revoked or expired meanwhile)
+//!     and the namespace are read again, last before the write:
+//!     verification takes seconds, and the lock waits for other publishes;
 //! 12. the store writes the version, its log leaf, its audit record and its
 //!     budget usage in one transaction, re-checking the budgets and the
 //!     version's absence in it ([`Store::publish`]);
@@ -382,24 +383,7 @@ impl Publisher {
         let signer = self.verify(&image, &policy, &image_path).await?;
         check_binding(&binding, ns_name, &signer)?;
 
-        // 9. Verification takes seconds, up to the verify timeout: read the
-        // token and the namespace again, so that a token revoked or expired
-        // or a binding changed meanwhile stops this publish instead of
-        // landing it.
-        let token = self
-            .store
-            .token(&principal.token_id)
-            .await?
-            .filter(|t| t.revoked_at.is_none())
-            .ok_or(Rejection::TokenRevoked)?;
-        if let Some(at) = crate::auth::expired_at(&token, time::now()) {
-            return Err(Rejection::TokenExpired(at));
-        }
-        if self.store.namespace(ns_name).await?.as_ref() != Some(&namespace) {
-            return Err(Rejection::NamespaceChanged(ns_name.clone()));
-        }
-
-        // 10. The catalog entry. Whether its tool surface changed from the
+        // 9. The catalog entry. Whether its tool surface changed from the
         // version logged before it (gateways must ask again before running
         // it) is decided by the store, in the transaction that writes it.
         let now = time::now();
@@ -432,7 +416,7 @@ impl Publisher {
             client_ip,
         };
 
-        // 11. Shadowing again, now under the tool index's write lock held
+        // 10. Shadowing again, now under the tool index's write lock held
         // until the version is stored and indexed: two publishes verified at
         // the same time (each checked before the other was stored) cannot
         // both land tools that imitate each other's.
@@ -441,6 +425,24 @@ impl Publisher {
         let shadows = tools::shadowing(&tool_index, name, &security.tools, &self.scan_policy);
         if shadows.iter().any(|f| f.severity == Severity::Error) {
             return Err(Rejection::ToolsShadowedMeanwhile { findings: shadows });
+        }
+
+        // 11. Verification takes seconds, up to the verify timeout, and the
+        // tool index's lock waits for other publishes: read the token and
+        // the namespace again, last before the write, so that a token
+        // revoked or expired or a binding changed meanwhile stops this
+        // publish instead of landing it.
+        let token = self
+            .store
+            .token(&principal.token_id)
+            .await?
+            .filter(|t| t.revoked_at.is_none())
+            .ok_or(Rejection::TokenRevoked)?;
+        if let Some(at) = crate::auth::expired_at(&token, time::now()) {
+            return Err(Rejection::TokenExpired(at));
+        }
+        if self.store.namespace(ns_name).await?.as_ref() != Some(&namespace) {
+            return Err(Rejection::NamespaceChanged(ns_name.clone()));
         }
 
         // 12. One transaction, on its own task: a client that disconnects
