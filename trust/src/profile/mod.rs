@@ -441,6 +441,18 @@ impl Format {
             Format::Json => "json",
         }
     }
+
+    /// What the format is, in one line (the command line's help shows it).
+    pub fn description(self) -> &'static str {
+        match self {
+            Format::Docker => "`docker run` arguments (podman accepts them too), shell-quoted",
+            Format::Compose => "A Compose file with one service",
+            Format::Kubernetes => "A Pod with a hardened securityContext, and its NetworkPolicy",
+            Format::Toolhive => "A ToolHive permission profile (`thv run --permission-profile`)",
+            Format::DockerMcp => "An entry of Docker's MCP catalog (server.yaml), pinned by digest",
+            Format::Json => "The neutral runtime profile (schemas/runtime-profile.v1.schema.json)",
+        }
+    }
 }
 
 impl fmt::Display for Format {

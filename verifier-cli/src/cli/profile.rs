@@ -2,8 +2,11 @@
 //! every profile has and the targets it renders for.
 
 use super::output::OutputArgs;
+use clap::builder::PossibleValue;
 use clap::{Args, ValueEnum};
+use mcp_trust::profile::Format;
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
 /// The long help of `profile`: what a profile always holds, where warnings go.
 pub const LONG_ABOUT: &str = "\
@@ -44,21 +47,27 @@ Examples:
   # the docker argv as a JSON array, with the warnings, for a program to run
   mcp-verify profile server.json --format docker --output json | jq -c .document";
 
-/// Target of `profile --format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ProfileFormat {
-    /// `docker run` arguments (podman accepts them too), shell-quoted.
-    Docker,
-    /// A Compose file with one service.
-    Compose,
-    /// A Pod with a hardened securityContext, and its NetworkPolicy.
-    Kubernetes,
-    /// A ToolHive permission profile (`thv run --permission-profile`).
-    Toolhive,
-    /// An entry of Docker's MCP catalog (server.yaml), pinned by digest.
-    DockerMcp,
-    /// The neutral runtime profile (schemas/runtime-profile.v1.schema.json).
-    Json,
+/// Target of `profile --format`: `mcp_trust::profile::Format`, with its
+/// names and descriptions, as a command-line value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProfileFormat(pub Format);
+
+impl ValueEnum for ProfileFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: LazyLock<Vec<ProfileFormat>> =
+            LazyLock::new(|| Format::ALL.into_iter().map(ProfileFormat).collect());
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.0.name()).help(self.0.description()))
+    }
+}
+
+impl std::fmt::Display for ProfileFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// Arguments of `profile`.
@@ -68,7 +77,7 @@ pub struct ProfileArgs {
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     /// What to render.
-    #[arg(long, value_enum, default_value_t = ProfileFormat::Json)]
+    #[arg(long, value_enum, default_value_t = ProfileFormat(Format::Json))]
     pub format: ProfileFormat,
     /// Host file holding a declared secret (for an env-mode secret: an env file with
     /// `VARIABLE=value`). Default: /run/mcp-trust/secrets/<server>/NAME[.env]. Repeatable.

@@ -3,27 +3,16 @@
 //! be piped; warnings go to stderr.
 
 use crate::cli::output::OutputFormat;
-use crate::cli::profile::{ProfileArgs, ProfileFormat};
+use crate::cli::profile::ProfileArgs;
 use crate::exit::Exit;
 use crate::output;
 use crate::report::FileReport;
 use anyhow::{Context, bail};
 use mcp_trust::Severity;
 use mcp_trust::manifest::{ValidateOptions, validate};
-use mcp_trust::profile::{Format, ProfileError, ProfileOptions, RuntimeProfile};
+use mcp_trust::profile::{ProfileError, ProfileOptions, RuntimeProfile};
 use serde_json::json;
 use std::path::Path;
-
-fn format(f: ProfileFormat) -> Format {
-    match f {
-        ProfileFormat::Docker => Format::Docker,
-        ProfileFormat::Compose => Format::Compose,
-        ProfileFormat::Kubernetes => Format::Kubernetes,
-        ProfileFormat::Toolhive => Format::Toolhive,
-        ProfileFormat::DockerMcp => Format::DockerMcp,
-        ProfileFormat::Json => Format::Json,
-    }
-}
 
 /// Splits `KEY=PATH` and makes the path absolute (relative to the working directory).
 fn key_and_path(flag: &str, value: &str) -> anyhow::Result<(String, String)> {
@@ -137,7 +126,7 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<Exit> {
         Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot render {file}"))),
     };
     let rendered = profile
-        .render(format(args.format))
+        .render(args.format.0)
         .with_context(|| format!("cannot render {file}"))?;
     let lint_warnings = report
         .findings
