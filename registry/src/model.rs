@@ -235,8 +235,10 @@ mod tests {
             manifest: "{}".into(),
             manifest_bytes_sha256: "ab".repeat(32),
             signer: VerifiedSigner {
-                identity: "https://example.com/ci".into(),
-                issuer: "https://issuer.example".into(),
+                keyless: mcp_trust::signature::KeylessSigner {
+                    identity: "https://example.com/ci".into(),
+                    issuer: "https://issuer.example".into(),
+                },
                 source_repository_uri: None,
                 source_repository_id: Some("1".into()),
                 source_repository_owner_id: None,

@@ -89,27 +89,27 @@ impl Binding {
     /// Every way the verified signer falls outside the binding (empty when it is inside).
     pub fn check(&self, signer: &VerifiedSigner) -> Vec<Finding> {
         let mut out = Vec::new();
-        if !self.identity.is_match(&signer.identity) {
+        if !self.identity.is_match(&signer.keyless.identity) {
             out.push(
                 Finding::error(
                     "signer-identity-outside-namespace",
                     "",
                     format!(
                         "the image was signed by `{}`, which does not match the namespace's signer identity `^(?:{})$`",
-                        signer.identity, self.identity_source
+                        signer.keyless.identity, self.identity_source
                     ),
                 )
                 .hint("sign with the namespace's workflow, or ask an administrator to change the namespace binding"),
             );
         }
-        if signer.issuer != self.issuer {
+        if signer.keyless.issuer != self.issuer {
             out.push(
                 Finding::error(
                     "signer-issuer-outside-namespace",
                     "",
                     format!(
                         "the signing certificate was issued for OIDC issuer `{}`; the namespace requires `{}`",
-                        signer.issuer, self.issuer
+                        signer.keyless.issuer, self.issuer
                     ),
                 )
                 .hint("sign through the namespace's identity provider"),
@@ -167,8 +167,10 @@ mod tests {
 
     fn signer(identity: &str) -> VerifiedSigner {
         VerifiedSigner {
-            identity: identity.into(),
-            issuer: "https://token.actions.githubusercontent.com".into(),
+            keyless: mcp_trust::signature::KeylessSigner {
+                identity: identity.into(),
+                issuer: "https://token.actions.githubusercontent.com".into(),
+            },
             source_repository_uri: None,
             source_repository_id: Some("123".into()),
             source_repository_owner_id: Some("42".into()),
@@ -211,7 +213,7 @@ mod tests {
     fn rejects_other_issuer_and_recreated_repository() {
         let b = Binding::new(&acme()).unwrap();
         let mut s = signer("https://github.com/acme/weather");
-        s.issuer = "https://accounts.google.com".into();
+        s.keyless.issuer = "https://accounts.google.com".into();
         s.source_repository_id = Some("999".into());
         s.source_repository_owner_id = None;
         assert_eq!(

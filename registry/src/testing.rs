@@ -46,8 +46,10 @@ pub fn acme_identity() -> String {
 /// A signer inside the `io.github.acme` binding.
 pub fn acme_signer() -> VerifiedSigner {
     VerifiedSigner {
-        identity: acme_identity(),
-        issuer: ISSUER.to_owned(),
+        keyless: mcp_trust::signature::KeylessSigner {
+            identity: acme_identity(),
+            issuer: ISSUER.to_owned(),
+        },
         source_repository_uri: Some("https://github.com/acme/weather".into()),
         source_repository_id: Some("123456".into()),
         source_repository_owner_id: Some("4242".into()),
@@ -137,7 +139,7 @@ impl ImageVerifier for TestVerifier {
             }
         };
         if !matches_policy(
-            &signer.identity,
+            &signer.keyless.identity,
             &policy.certificate_identity,
             &policy.certificate_identity_regexp,
         ) {
@@ -145,12 +147,12 @@ impl ImageVerifier for TestVerifier {
                 "identity-policy",
                 format!(
                     "certificate identity `{}` is not the one the policy requires",
-                    signer.identity
+                    signer.keyless.identity
                 ),
             ));
         }
         if !matches_policy(
-            &signer.issuer,
+            &signer.keyless.issuer,
             &policy.certificate_oidc_issuer,
             &policy.certificate_oidc_issuer_regexp,
         ) {
@@ -158,7 +160,7 @@ impl ImageVerifier for TestVerifier {
                 "identity-policy",
                 format!(
                     "OIDC issuer `{}` is not the one the policy requires",
-                    signer.issuer
+                    signer.keyless.issuer
                 ),
             ));
         }
@@ -474,10 +476,12 @@ pub fn bench_version(
             mcp_trust::image::Digest::of(name.as_bytes())
         ),
         VerifiedSigner {
-            identity:
-                "https://github.com/bench/server/.github/workflows/release.yml@refs/heads/main"
-                    .into(),
-            issuer: ISSUER.into(),
+            keyless: mcp_trust::signature::KeylessSigner {
+                identity:
+                    "https://github.com/bench/server/.github/workflows/release.yml@refs/heads/main"
+                        .into(),
+                issuer: ISSUER.into(),
+            },
             source_repository_uri: None,
             source_repository_id: Some("1".into()),
             source_repository_owner_id: Some("2".into()),

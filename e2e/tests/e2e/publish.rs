@@ -52,11 +52,12 @@ fn renders_server_findings_like_the_linter_and_exits_1() {
     let s = TestServer::start(|_| {});
     let d = digest("evil");
     let mut evil = acme_signer();
-    evil.identity = "https://github.com/evil/x/.github/workflows/r.yml@refs/heads/main".into();
+    evil.keyless.identity =
+        "https://github.com/evil/x/.github/workflows/r.yml@refs/heads/main".into();
     s.verifier.sign(&d, evil.clone());
     let mut m = manifest("io.github.acme/weather", "1.0.0", ALLOWED_HOST, &d);
     m["_meta"]["dev.mcp-trust/security"]["provenance"]["certificateIdentity"] =
-        evil.identity.into();
+        evil.keyless.identity.into();
     let (out, stdout) = publish(&s, &m, &[]);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(

@@ -391,7 +391,7 @@ impl Publisher {
             .map_err(Rejection::internal)?;
         let detail = format!(
             "image {image} signed by {} ({})",
-            signer.identity, signer.issuer
+            signer.keyless.identity, signer.keyless.issuer
         );
         let record = VersionRecord {
             manifest: String::from_utf8(bytes.to_vec()).map_err(Rejection::internal)?,
@@ -596,8 +596,8 @@ fn check_binding(
         }
         let (namespace, identity, issuer) = (
             namespace.to_owned(),
-            who.identity.clone(),
-            who.issuer.clone(),
+            who.keyless.identity.clone(),
+            who.keyless.issuer.clone(),
         );
         return Err(if attester {
             Rejection::ProvenanceSignerOutsideNamespace {

@@ -61,10 +61,10 @@ impl Signer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifiedSigner {
-    /// Certificate identity (SAN), e.g. a workflow URI.
-    pub identity: String,
-    /// OIDC issuer of the certificate.
-    pub issuer: String,
+    /// The certificate identity (SAN, e.g. a workflow URI) and its OIDC
+    /// issuer: what a catalog entry lists.
+    #[serde(flatten)]
+    pub keyless: KeylessSigner,
     /// Fulcio source repository URI (OID 1.3.6.1.4.1.57264.1.12), when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_repository_uri: Option<String>,
@@ -85,8 +85,10 @@ impl VerifiedSigner {
     /// The signer of a verified certificate (no attestation signers yet).
     pub fn from_certificate(cert: &CertificateSigner) -> VerifiedSigner {
         VerifiedSigner {
-            identity: cert.identity.clone(),
-            issuer: cert.issuer.clone(),
+            keyless: KeylessSigner {
+                identity: cert.identity.clone(),
+                issuer: cert.issuer.clone(),
+            },
             source_repository_uri: cert.claims.source_repository_uri.clone(),
             source_repository_id: cert.claims.source_repository_identifier.clone(),
             source_repository_owner_id: cert.claims.source_repository_owner_identifier.clone(),
@@ -96,9 +98,21 @@ impl VerifiedSigner {
 
     /// The identity a catalog entry lists for this signer.
     pub fn identity(&self) -> SignerIdentity {
-        SignerIdentity::Keyless(KeylessSigner {
-            identity: self.identity.clone(),
-            issuer: self.issuer.clone(),
-        })
+        SignerIdentity::Keyless(self.keyless.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_verified_signer_reads_and_writes_its_identity_flat_and_refuses_nothing_it_wrote() {
+        let json = r#"{"identity":"https://ci.example/w","issuer":"https://issuer.example","sourceRepositoryId":"1","attestationSigners":[{"identity":"a","issuer":"b"}]}"#;
+        let signer: VerifiedSigner = serde_json::from_str(json).unwrap();
+        assert_eq!(signer.keyless.identity, "https://ci.example/w");
+        assert_eq!(signer.source_repository_id.as_deref(), Some("1"));
+        assert_eq!(signer.attestation_signers[0].keyless.issuer, "b");
+        assert_eq!(serde_json::to_string(&signer).unwrap(), json);
     }
 }

@@ -39,11 +39,12 @@ fn admin_creates_namespace_and_token_that_can_publish() {
     assert!(token.starts_with("mcpr_"));
     let d = digest("globex");
     let mut signer = acme_signer();
-    signer.identity = "https://github.com/globex/x/.github/workflows/r.yml@refs/heads/main".into();
+    signer.keyless.identity =
+        "https://github.com/globex/x/.github/workflows/r.yml@refs/heads/main".into();
     s.verifier.sign(&d, signer.clone());
     let mut m = manifest("io.github.globex/x", "1.0.0", ALLOWED_HOST, &d);
     m["_meta"]["dev.mcp-trust/security"]["provenance"]["certificateIdentity"] =
-        signer.identity.into();
+        signer.keyless.identity.into();
     assert_eq!(
         post_json(&format!("{}/v0.1/publish", s.base), Some(&token), &m).status,
         201

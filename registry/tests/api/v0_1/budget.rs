@@ -102,7 +102,7 @@ fn entry_bytes(m: &Value) -> u64 {
         mcp_trust::manifest::ValidateOptions::default(),
     );
     let signer = Signer::Keyless(KeylessSigner {
-        identity: acme_signer().identity,
+        identity: acme_signer().keyless.identity,
         issuer: ISSUER.into(),
     });
     let at = "2025-01-01T00:00:00.123456789Z".parse().unwrap();
@@ -227,7 +227,7 @@ fn an_entry_over_the_entry_budget_is_refused_before_verification() {
     // write transaction, and still nothing stored.
     let m = signed(&s, name, "1.100.0", most);
     let mut long = acme_signer();
-    long.identity = format!(
+    long.keyless.identity = format!(
         "https://github.com/acme/{}/.github/workflows/release.yml@refs/heads/main",
         "w".repeat(300)
     );
@@ -236,7 +236,7 @@ fn an_entry_over_the_entry_budget_is_refused_before_verification() {
     let mut with_long_signer = m.clone();
     let ext = &mut with_long_signer["_meta"]["dev.mcp-trust/security"];
     ext["image"] = format!("{ALLOWED_HOST}/acme/weather:1.100.0@{d}").into();
-    ext["provenance"]["certificateIdentity"] = long.identity.into();
+    ext["provenance"]["certificateIdentity"] = long.keyless.identity.into();
     let a = post_json(&publish_url(&s), Some(&s.acme_token), &with_long_signer);
     assert_eq!(s.verifier.calls(), 1, "{}", a.text);
     a.assert_problem(422, "entry-too-large");

@@ -41,7 +41,7 @@ fn accepts_signed_manifest_and_stores_it_with_leaf_and_audit() {
     );
     assert_eq!(
         meta["dev.mcp-trust/verification"]["signer"]["identity"],
-        acme_signer().identity
+        acme_signer().keyless.identity
     );
     assert_eq!(
         meta["dev.mcp-trust/verification"]["image"],
@@ -540,12 +540,12 @@ fn rejects_signer_outside_namespace_binding_with_422() {
     // verification passes, the namespace binding does not.
     let d = digest("evil");
     let mut evil = acme_signer();
-    evil.identity =
+    evil.keyless.identity =
         "https://github.com/evil/weather/.github/workflows/release.yml@refs/heads/main".into();
     s.verifier.sign(&d, evil.clone());
     let mut m = manifest(NAME, "1.0.0", ALLOWED_HOST, &d);
     m["_meta"]["dev.mcp-trust/security"]["provenance"]["certificateIdentity"] =
-        evil.identity.clone().into();
+        evil.keyless.identity.clone().into();
     let a = post_json(&publish_url(&s), Some(&s.acme_token), &m);
     a.assert_problem(422, "signer-outside-namespace");
     assert_eq!(a.finding_codes(), ["signer-identity-outside-namespace"]);
@@ -952,7 +952,7 @@ fn a_provenance_attestation_signed_outside_the_namespace_is_refused() {
     let d = digest("attested-elsewhere");
     let mut signer = acme_signer();
     let mut attester = acme_signer();
-    attester.identity =
+    attester.keyless.identity =
         "https://github.com/evil/builder/.github/workflows/build.yml@refs/heads/main".into();
     attester.source_repository_id = Some("666".into());
     signer.attestation_signers = vec![attester];
