@@ -37,6 +37,25 @@ pub enum Command {
     /// Administer namespaces, tokens and the audit log directly in the store.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Print the completion script of a shell (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  mcp-registry completions bash > /etc/bash_completion.d/mcp-registry\n  mcp-registry completions zsh > \"${fpath[1]}/_mcp-registry\""
+    )]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into a directory.
+    #[command(
+        after_help = "Examples:\n  mcp-registry man | man -l -\n  mcp-registry man --dir /usr/local/share/man/man1"
+    )]
+    Man {
+        /// Write one page per command (mcp-registry.1, mcp-registry-serve.1, …) into this
+        /// directory instead of printing the top-level page.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Flags of `serve`; each has an `MCP_REGISTRY_*` variable and a config-file key.

@@ -2,6 +2,7 @@
 //! command. Everything else lives in the library.
 
 use anyhow::Context;
+use clap::CommandFactory;
 use mcp_registry::config::{self, Command};
 use mcp_registry::server::{self, ServerOptions};
 use mcp_registry::state::AppState;
@@ -40,6 +41,16 @@ fn main() -> std::process::ExitCode {
 
 async fn run(cli: config::Cli, env: config::Environment) -> anyhow::Result<()> {
     match &cli.command {
+        Command::Completions { shell } => {
+            let mut command = config::Cli::command();
+            clap_complete::generate(*shell, &mut command, "mcp-registry", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man { dir: Some(dir) } => clap_mangen::generate_to(config::Cli::command(), dir)
+            .with_context(|| format!("cannot write the manual pages into {}", dir.display())),
+        Command::Man { dir: None } => clap_mangen::Man::new(config::Cli::command())
+            .render(&mut std::io::stdout())
+            .context("cannot write the manual page"),
         Command::Serve(args) => {
             let config = config::serve(&cli, args, env)?;
             serve(config).await

@@ -524,3 +524,50 @@ fn admin_keys_rotate_refuses_another_root_and_a_readable_root_key() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("mode 0644"));
 }
+
+#[test]
+fn completions_and_manual_pages_cover_every_command() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(BIN).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for (shell, marker) in [
+        ("bash", "complete -F _mcp__registry"),
+        ("zsh", "#compdef mcp-registry"),
+        ("fish", "complete -c mcp-registry"),
+    ] {
+        let script = run(&["completions", shell]);
+        assert!(script.contains(marker), "{shell}: no `{marker}`");
+        for command in [
+            "serve",
+            "admin",
+            "namespace",
+            "token",
+            "keys",
+            "completions",
+            "man",
+        ] {
+            assert!(
+                script.contains(command),
+                "{shell}: `{command}` is not completed"
+            );
+        }
+    }
+    let page = run(&["man"]);
+    assert!(page.contains(".TH mcp-registry 1"), "{page}");
+    let dir = tempfile::tempdir().unwrap();
+    run(&["man", "--dir", dir.path().to_str().unwrap()]);
+    for file in [
+        "mcp-registry.1",
+        "mcp-registry-serve.1",
+        "mcp-registry-admin.1",
+    ] {
+        assert!(dir.path().join(file).is_file(), "{file} not written");
+    }
+    let serve = std::fs::read_to_string(dir.path().join("mcp-registry-serve.1")).unwrap();
+    assert!(
+        serve.contains("\\-\\-allowed\\-registry"),
+        "serve's page lacks its flags"
+    );
+}

@@ -10,6 +10,7 @@ pub mod manifest;
 pub mod output;
 pub mod profile;
 pub mod publish;
+pub mod shell;
 pub mod signer;
 pub mod tools;
 pub mod verify;
@@ -74,4 +75,10 @@ pub enum Command {
     /// freeze, mix-and-match and split view are refused.
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
+    /// Print the completion script of a shell (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = shell::EXAMPLES)]
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command into a directory.
+    #[command(after_help = shell::EXAMPLES)]
+    Man(shell::ManArgs),
 }

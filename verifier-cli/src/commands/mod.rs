@@ -6,6 +6,7 @@ pub mod import;
 pub mod manifest;
 pub mod profile;
 pub mod publish;
+pub mod shell;
 pub mod tools;
 pub mod verify;
 pub mod verify_bundle;
@@ -37,5 +38,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::VerifyBundle(args) => verify_bundle::run(&args),
         Command::Publish(args) => publish::run(&args),
         Command::Catalog(command) => catalog::run(&command),
+        Command::Completions(args) => shell::completions(&args),
+        Command::Man(args) => shell::man(&args),
     }
 }
