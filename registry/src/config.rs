@@ -819,7 +819,7 @@ mod tests {
         let mut cli = Cli::parse_from(args);
         let serve = match std::mem::replace(&mut cli.command, Command::Serve(Box::default())) {
             Command::Serve(a) => *a,
-            Command::Admin(_) => panic!("not serve"),
+            _ => panic!("not serve"),
         };
         (cli, serve)
     }

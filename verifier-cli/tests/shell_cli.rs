@@ -2,6 +2,7 @@
 //! grammar as the command itself, so every command is completed and
 //! documented.
 
+#![allow(clippy::unwrap_used)]
 use std::process::Command;
 
 const COMMANDS: [&str; 10] = [
