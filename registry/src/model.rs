@@ -192,6 +192,34 @@ pub struct AuditEvent {
     pub client_ip: Option<String>,
 }
 
+impl AuditEvent {
+    /// `actor`'s accepted `action` on `subject`, now, with no codes or
+    /// detail yet (fill them in with struct update syntax).
+    pub fn of(actor: &str, action: &str, subject: String, client_ip: Option<String>) -> AuditEvent {
+        AuditEvent {
+            at: crate::time::now(),
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            subject,
+            outcome: Outcome::Accepted,
+            codes: Vec::new(),
+            detail: String::new(),
+            client_ip,
+        }
+    }
+
+    /// The same attempt, refused with these codes and this detail.
+    #[must_use]
+    pub fn rejected(self, codes: Vec<String>, detail: String) -> AuditEvent {
+        AuditEvent {
+            outcome: Outcome::Rejected,
+            codes,
+            detail,
+            ..self
+        }
+    }
+}
+
 /// A stored audit event with its sequence number (1, 2, 3, … with no gaps).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

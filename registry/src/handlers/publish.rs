@@ -7,6 +7,7 @@
 
 use super::{Principal, read_body, refused, server_entry};
 use crate::error::ApiError;
+use crate::publish::Published;
 use crate::state::AppState;
 use crate::state::ClientIp;
 use axum::Extension;
@@ -15,6 +16,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use std::net::IpAddr;
 
 /// `POST /v0.1/publish`
 pub async fn publish(
@@ -25,36 +27,13 @@ pub async fn publish(
     body: Body,
 ) -> Result<Response, ApiError> {
     let principal = principal.inspect_err(|e| state.metrics.publish(e.code))?;
-    let client_ip = client_ip.map(|ip| ip.to_string());
-    if let Err(rejection) = state.publisher.admit(&principal, client_ip.clone()).await {
-        let e = refused(&state, rejection);
-        state.metrics.publish(e.code);
-        return Err(e);
-    }
-    let bytes = match read_body(&headers, body, &state.limits).await {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            state.metrics.publish(e.code);
-            state
-                .publisher
-                .audit_unread(&principal, client_ip, e.audit_codes(), e.detail.clone())
-                .await;
-            return Err(e);
-        }
-    };
-    let published = match state.publisher.publish(&principal, client_ip, &bytes).await {
-        Ok(published) => published,
-        Err(rejection) => {
-            let e = refused(&state, rejection);
-            state.metrics.publish(e.code);
-            return Err(e);
-        }
-    };
-    state.metrics.publish(if published.created {
-        "created"
-    } else {
-        "unchanged"
+    let outcome = accept(&state, &principal, client_ip, &headers, body).await;
+    state.metrics.publish(match &outcome {
+        Ok(published) if published.created => "created",
+        Ok(_) => "unchanged",
+        Err(e) => e.code,
     });
+    let published = outcome?;
     let mut body = server_entry(&published.record);
     if !published.warnings.is_empty() {
         body["findings"] = serde_json::to_value(&published.warnings).unwrap_or_default();
@@ -70,6 +49,37 @@ pub async fn publish(
         encode_segment(&published.record.entry.version)
     );
     Ok((status, [(header::LOCATION, location)], Json(body)).into_response())
+}
+
+/// Admits the token, reads the body and publishes it; a body that cannot
+/// be read is audited here, every other refusal by the service.
+async fn accept(
+    state: &AppState,
+    principal: &Principal,
+    client_ip: Option<IpAddr>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Published, ApiError> {
+    let client_ip = client_ip.map(|ip| ip.to_string());
+    let publisher = &state.publisher;
+    publisher
+        .admit(principal, client_ip.clone())
+        .await
+        .map_err(|rejection| refused(state, rejection))?;
+    let bytes = match read_body(headers, body, &state.limits).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let (codes, detail) = (e.audit_codes(), e.detail.clone());
+            publisher
+                .audit_unread(principal, client_ip, codes, detail)
+                .await;
+            return Err(e);
+        }
+    };
+    publisher
+        .publish(principal, client_ip, &bytes)
+        .await
+        .map_err(|rejection| refused(state, rejection))
 }
 
 /// Percent-encodes one URL path segment (`/` becomes `%2F`).

@@ -48,7 +48,7 @@ pub use status::MAX_REASON_LEN;
 use crate::auth::Principal;
 use crate::config::Limits;
 use crate::host_policy::{HostPolicy, HostRejection};
-use crate::model::{AuditEvent, Outcome, Scope, VersionRecord};
+use crate::model::{AuditEvent, Scope, VersionRecord};
 use crate::namespace::{self, Binding};
 use crate::signer::CatalogService;
 use crate::store::{PublishOutcome, Store};
@@ -148,11 +148,6 @@ impl Publisher {
         }
     }
 
-    /// The host policy (its allowlist is shown by the admin routes).
-    pub fn hosts(&self) -> &HostPolicy {
-        &self.hosts
-    }
-
     /// Indexes the tools of every server's latest active version, so a
     /// publish is checked for shadowing against the whole catalog; returns
     /// how many servers were indexed.
@@ -194,29 +189,19 @@ impl Publisher {
         let result = self
             .run(principal, client_ip.clone(), bytes, &mut subject)
             .await;
+        let event = || publish_event(principal, subject.as_deref(), client_ip.clone());
         match &result {
             Ok(published) if !published.created => {
-                self.audit(
-                    principal,
-                    subject.as_deref(),
-                    Outcome::Accepted,
-                    Vec::new(),
-                    "unchanged: identical republish".into(),
-                    client_ip,
-                )
+                self.record(&AuditEvent {
+                    detail: "unchanged: identical republish".into(),
+                    ..event()
+                })
                 .await;
             }
             Ok(_) => {}
             Err(rejection) => {
-                self.audit(
-                    principal,
-                    subject.as_deref(),
-                    Outcome::Rejected,
-                    rejection.audit_codes(),
-                    rejection.to_string(),
-                    client_ip,
-                )
-                .await;
+                self.record(&event().rejected(rejection.audit_codes(), rejection.to_string()))
+                    .await;
             }
         }
         result
@@ -233,15 +218,9 @@ impl Publisher {
             return Ok(());
         }
         let rejection = Rejection::AdminToken;
-        self.audit(
-            principal,
-            None,
-            Outcome::Rejected,
-            rejection.audit_codes(),
-            rejection.to_string(),
-            client_ip,
-        )
-        .await;
+        let event = publish_event(principal, None, client_ip);
+        self.record(&event.rejected(rejection.audit_codes(), rejection.to_string()))
+            .await;
         Err(rejection)
     }
 
@@ -253,30 +232,14 @@ impl Publisher {
         codes: Vec<String>,
         detail: String,
     ) {
-        self.audit(principal, None, Outcome::Rejected, codes, detail, client_ip)
-            .await;
+        let event = publish_event(principal, None, client_ip);
+        self.record(&event.rejected(codes, detail)).await;
     }
 
-    async fn audit(
-        &self,
-        principal: &Principal,
-        subject: Option<&str>,
-        outcome: Outcome,
-        codes: Vec<String>,
-        detail: String,
-        client_ip: Option<String>,
-    ) {
-        let event = AuditEvent {
-            at: time::now(),
-            actor: principal.token_id.clone(),
-            action: "publish".into(),
-            subject: subject.unwrap_or("(unparsed manifest)").to_owned(),
-            outcome,
-            codes,
-            detail,
-            client_ip,
-        };
-        if let Err(e) = self.store.append_audit(&event).await {
+    /// Appends `event` to the audit log. A failure is logged in full and
+    /// does not change the answer: the attempt itself already happened.
+    async fn record(&self, event: &AuditEvent) {
+        if let Err(e) = self.store.append_audit(event).await {
             tracing::error!(error = %e, ?event, "could not append audit record");
         }
     }
@@ -407,13 +370,9 @@ impl Publisher {
         // Warnings (manifest and tool surface) are recorded with the accepted publish.
         let event = AuditEvent {
             at: now,
-            actor: principal.token_id.clone(),
-            action: "publish".into(),
-            subject: subject.clone().unwrap_or_default(),
-            outcome: Outcome::Accepted,
             codes: warnings.iter().map(|f| f.code.clone()).collect(),
             detail,
-            client_ip,
+            ..publish_event(principal, subject.as_deref(), client_ip)
         };
 
         // 10. Shadowing again, now under the tool index's write lock held
@@ -579,6 +538,17 @@ impl Publisher {
             }),
         }
     }
+}
+
+/// The audit record of `principal`'s publish of `subject` (`name@version`,
+/// or `(unparsed manifest)` before the manifest names one), accepted.
+fn publish_event(
+    principal: &Principal,
+    subject: Option<&str>,
+    client_ip: Option<String>,
+) -> AuditEvent {
+    let subject = subject.unwrap_or("(unparsed manifest)").to_owned();
+    AuditEvent::of(&principal.token_id, "publish", subject, client_ip)
 }
 
 /// The image's verified signer and each provenance attestation's must be

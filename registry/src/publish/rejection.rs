@@ -300,15 +300,15 @@ impl Rejection {
 
     /// The codes the audit log records: the error findings' codes, or the problem code.
     pub fn audit_codes(&self) -> Vec<String> {
-        let mut codes: Vec<String> = self
-            .findings()
-            .iter()
-            .filter(|f| f.severity == mcp_trust::Severity::Error)
-            .map(|f| f.code.clone())
-            .collect();
-        if self.findings().is_empty() {
-            codes.push(self.code().to_owned());
+        let findings = self.findings();
+        if findings.is_empty() {
+            return vec![self.code().to_owned()];
         }
+        let mut codes: Vec<String> = findings
+            .into_iter()
+            .filter(|f| f.severity == mcp_trust::Severity::Error)
+            .map(|f| f.code)
+            .collect();
         codes.dedup();
         codes
     }

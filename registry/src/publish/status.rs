@@ -7,7 +7,7 @@
 
 use super::{Publisher, Rejection};
 use crate::auth::Principal;
-use crate::model::{AuditEvent, Lifecycle, Outcome, Scope, VersionRecord};
+use crate::model::{AuditEvent, Lifecycle, Scope, VersionRecord};
 use crate::store::{StatusChange, StatusOutcome};
 use crate::time;
 
@@ -54,7 +54,8 @@ impl Publisher {
     ) -> Result<(), Rejection> {
         let result = self.may_change_status(principal, name, version, action);
         if let Err(rejection) = &result {
-            self.audit_status_refusal(principal, client_ip, name, version, action, rejection)
+            let event = status_event(principal, action, name, version, client_ip);
+            self.record(&event.rejected(rejection.audit_codes(), rejection.to_string()))
                 .await;
         }
         result
@@ -78,34 +79,11 @@ impl Publisher {
             .apply_status(principal, client_ip.clone(), name, version, action, reason)
             .await;
         if let Err(rejection) = &result {
-            self.audit_status_refusal(principal, client_ip, name, version, action, rejection)
+            let event = status_event(principal, action, name, version, client_ip);
+            self.record(&event.rejected(rejection.audit_codes(), rejection.to_string()))
                 .await;
         }
         result
-    }
-
-    async fn audit_status_refusal(
-        &self,
-        principal: &Principal,
-        client_ip: Option<String>,
-        name: &str,
-        version: &str,
-        action: Lifecycle,
-        rejection: &Rejection,
-    ) {
-        let event = AuditEvent {
-            at: time::now(),
-            actor: principal.token_id.clone(),
-            action: action.as_str().to_owned(),
-            subject: format!("{name}@{version}"),
-            outcome: Outcome::Rejected,
-            codes: rejection.audit_codes(),
-            detail: rejection.to_string(),
-            client_ip,
-        };
-        if let Err(e) = self.store.append_audit(&event).await {
-            tracing::error!(error = %e, ?event, "could not append audit record");
-        }
     }
 
     async fn apply_status(
@@ -127,13 +105,8 @@ impl Publisher {
         let at = time::now();
         let event = AuditEvent {
             at,
-            actor: principal.token_id.clone(),
-            action: action.as_str().to_owned(),
-            subject: format!("{name}@{version}"),
-            outcome: Outcome::Accepted,
-            codes: Vec::new(),
             detail: reason.clone(),
-            client_ip,
+            ..status_event(principal, action, name, version, client_ip)
         };
         let change = StatusChange {
             name: name.to_owned(),
@@ -164,4 +137,16 @@ impl Publisher {
             }),
         }
     }
+}
+
+/// The audit record of `principal`'s `action` on `name` `version`, accepted.
+fn status_event(
+    principal: &Principal,
+    action: Lifecycle,
+    name: &str,
+    version: &str,
+    client_ip: Option<String>,
+) -> AuditEvent {
+    let subject = format!("{name}@{version}");
+    AuditEvent::of(&principal.token_id, action.as_str(), subject, client_ip)
 }

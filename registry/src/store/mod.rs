@@ -644,7 +644,9 @@ pub fn already_stored(
     version: &str,
     bytes_sha256: &str,
 ) -> Option<PublishOutcome> {
-    let core = |v: &str| v.split_once('+').map_or(v, |(core, _)| core).to_owned();
+    fn core(v: &str) -> &str {
+        v.split_once('+').map_or(v, |(core, _)| core)
+    }
     if let Some(existing) = stored.iter().find(|v| v.entry.version == version) {
         return Some(if existing.manifest_bytes_sha256 == bytes_sha256 {
             PublishOutcome::Unchanged(existing.clone())
