@@ -860,40 +860,22 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn redirects_and_token_realms_naming_metadata_addresses_in_any_spelling_are_refused() {
+    /// A loopback registry answering each request with `answer(request head,
+    /// its own port)`, and a client allowed to reach it (and only it) over
+    /// plain http.
+    async fn answering_registry(
+        answer: impl Fn(&str, u16) -> String + Send + 'static,
+    ) -> (String, OciClient) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let registry = listener.local_addr().unwrap().to_string();
+        let port = listener.local_addr().unwrap().port();
         tokio::spawn(async move {
             while let Ok((mut conn, _)) = listener.accept().await {
                 let mut buf = [0u8; 4096];
                 let n = conn.read(&mut buf).await.unwrap_or(0);
                 let head = String::from_utf8_lossy(&buf[..n]).to_string();
-                let path = head.split_whitespace().nth(1).unwrap_or("").to_owned();
-                let target = path
-                    .strip_prefix("/v2/acme/")
-                    .and_then(|rest| rest.split('/').next())
-                    .unwrap_or("")
-                    .to_owned();
-                let host = match target.as_str() {
-                    "decimal" | "realm-decimal" => "2852039166",
-                    "hex" => "0xa9fea9fe",
-                    "octal" => "0251.0376.0251.0376",
-                    "dot" => "169.254.169.254.",
-                    "ula" | "realm-ula" => "[fd00:ec2::254]",
-                    _ => "[::ffff:a9fe:a9fe]",
-                };
-                let answer = if target.starts_with("realm-") {
-                    format!(
-                        "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"http://{host}/token\",service=\"x\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    )
-                } else {
-                    format!(
-                        "HTTP/1.1 302 Found\r\nLocation: http://{host}/latest/meta-data/\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    )
-                };
-                let _ = conn.write_all(answer.as_bytes()).await;
+                let _ = conn.write_all(answer(&head, port).as_bytes()).await;
             }
         });
         let client = OciClient::new(ClientConfig {
@@ -902,6 +884,37 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
+        (registry, client)
+    }
+
+    #[tokio::test]
+    async fn redirects_and_token_realms_naming_metadata_addresses_in_any_spelling_are_refused() {
+        let (registry, client) = answering_registry(|head, _| {
+            let path = head.split_whitespace().nth(1).unwrap_or("").to_owned();
+            let target = path
+                .strip_prefix("/v2/acme/")
+                .and_then(|rest| rest.split('/').next())
+                .unwrap_or("")
+                .to_owned();
+            let host = match target.as_str() {
+                "decimal" | "realm-decimal" => "2852039166",
+                "hex" => "0xa9fea9fe",
+                "octal" => "0251.0376.0251.0376",
+                "dot" => "169.254.169.254.",
+                "ula" | "realm-ula" => "[fd00:ec2::254]",
+                _ => "[::ffff:a9fe:a9fe]",
+            };
+            if target.starts_with("realm-") {
+                format!(
+                    "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"http://{host}/token\",service=\"x\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+            } else {
+                format!(
+                    "HTTP/1.1 302 Found\r\nLocation: http://{host}/latest/meta-data/\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+            }
+        })
+        .await;
         let digest = Digest::of(b"x");
         for repo in [
             "decimal",
@@ -972,32 +985,17 @@ mod tests {
 
     #[tokio::test]
     async fn redirects_to_refused_addresses_are_refused() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let registry = listener.local_addr().unwrap().to_string();
-        let port = listener.local_addr().unwrap().port();
-        tokio::spawn(async move {
-            while let Ok((mut conn, _)) = listener.accept().await {
-                let mut buf = [0u8; 4096];
-                let n = conn.read(&mut buf).await.unwrap_or(0);
-                let head = String::from_utf8_lossy(&buf[..n]).to_string();
-                let location = if head.contains(" /v2/acme/mapped/") {
-                    format!("http://[::ffff:127.0.0.1]:{port}/")
-                } else {
-                    "http://192.0.0.8/".to_owned()
-                };
-                let answer = format!(
-                    "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                );
-                let _ = conn.write_all(answer.as_bytes()).await;
-            }
-        });
-        let client = OciClient::new(ClientConfig {
-            insecure_hosts: [registry.clone()].into(),
-            host_policy: HostPolicy::public_only([registry.clone()], true),
-            ..Default::default()
+        let (registry, client) = answering_registry(|head, port| {
+            let location = if head.contains(" /v2/acme/mapped/") {
+                format!("http://[::ffff:127.0.0.1]:{port}/")
+            } else {
+                "http://192.0.0.8/".to_owned()
+            };
+            format!(
+                "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )
         })
-        .unwrap();
+        .await;
         let digest = Digest::of(b"x");
         for (repo, named) in [
             (

@@ -214,36 +214,38 @@ fn lifecycle_needs_token_ownership_and_reason() {
 #[test]
 fn refused_status_changes_are_audited_with_their_codes() {
     let s = two_versions();
-    let other = format!(
-        "{}/v0.1/servers/io.github.other%2Fweather/versions/1.0.0/yank",
-        s.base
-    );
-    post_json(&other, Some(&s.acme_token), &json!({"reason": "x"}))
-        .assert_problem(403, "namespace-forbidden");
-    post_json(
-        &url(&s, "1.0.0", "revoke"),
-        Some(&s.acme_token),
-        &json!({"reason": "x"}),
-    )
-    .assert_problem(403, "admin-required");
-    post_json(
-        &url(&s, "1.0.0", "yank"),
-        Some(&s.acme_token),
-        &json!({"reason": " "}),
-    )
-    .assert_problem(400, "reason-invalid");
-    post_json(
-        &url(&s, "9.9.9", "yank"),
-        Some(&s.acme_token),
-        &json!({"reason": "x"}),
-    )
-    .assert_problem(404, "not-found");
-    post_json(
-        &url(&s, "1.0.0", "unyank"),
-        Some(&s.acme_token),
-        &json!({"reason": "x"}),
-    )
-    .assert_problem(409, "status-transition-invalid");
+    let acme = "io.github.acme/weather";
+    // (server, version, action, reason, status, code): each refused.
+    let cases = [
+        (
+            "io.github.other/weather",
+            "1.0.0",
+            "yank",
+            "x",
+            403,
+            "namespace-forbidden",
+        ),
+        (acme, "1.0.0", "revoke", "x", 403, "admin-required"),
+        (acme, "1.0.0", "yank", " ", 400, "reason-invalid"),
+        (acme, "9.9.9", "yank", "x", 404, "not-found"),
+        (
+            acme,
+            "1.0.0",
+            "unyank",
+            "x",
+            409,
+            "status-transition-invalid",
+        ),
+    ];
+    for (server, version, action, reason, status, code) in cases {
+        let url = format!(
+            "{}/v0.1/servers/{}/versions/{version}/{action}",
+            s.base,
+            server.replace('/', "%2F")
+        );
+        post_json(&url, Some(&s.acme_token), &json!({ "reason": reason }))
+            .assert_problem(status, code);
+    }
     let audit = get(
         &format!("{}/v0.1/audit?limit=100", s.base),
         Some(&s.admin_token),
@@ -262,35 +264,18 @@ fn refused_status_changes_are_audited_with_their_codes() {
             )
         })
         .collect();
+    let expected: Vec<(String, String, String)> = cases
+        .iter()
+        .map(|(server, version, action, _, _, code)| {
+            (
+                action.to_string(),
+                format!("{server}@{version}"),
+                code.to_string(),
+            )
+        })
+        .collect();
     assert_eq!(
-        rejected,
-        [
-            (
-                "yank".to_owned(),
-                "io.github.other/weather@1.0.0".to_owned(),
-                "namespace-forbidden".to_owned()
-            ),
-            (
-                "revoke".to_owned(),
-                "io.github.acme/weather@1.0.0".to_owned(),
-                "admin-required".to_owned()
-            ),
-            (
-                "yank".to_owned(),
-                "io.github.acme/weather@1.0.0".to_owned(),
-                "reason-invalid".to_owned()
-            ),
-            (
-                "yank".to_owned(),
-                "io.github.acme/weather@9.9.9".to_owned(),
-                "not-found".to_owned()
-            ),
-            (
-                "unyank".to_owned(),
-                "io.github.acme/weather@1.0.0".to_owned(),
-                "status-transition-invalid".to_owned()
-            ),
-        ],
+        rejected, expected,
         "every refused status change by an authenticated caller is audited"
     );
 }
