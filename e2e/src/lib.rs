@@ -38,7 +38,12 @@ fn build() -> PathBuf {
         Some(name) => name,
         None => panic!("no profile directory in {}", exe.display()),
     };
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+    // Cargo sets CARGO_MANIFEST_DIR when it runs a test: the checkout under
+    // test, even when this library was compiled from another checkout that
+    // shares the target directory.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    let workspace = manifest_dir.join("../Cargo.toml");
     let out = Command::new(env!("CARGO"))
         .args(["build", "--quiet", "--locked", "--package", "mcp-verify"])
         .args(["--bin", "mcp-verify", "--profile", profile])
