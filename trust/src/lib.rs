@@ -12,6 +12,7 @@ pub mod canonical;
 pub mod catalog;
 pub mod dsse;
 pub mod finding;
+pub mod guard;
 pub mod image;
 pub mod import;
 pub mod keys;

@@ -3,16 +3,30 @@
 
 /// What a command's result means to the shell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
 pub enum Exit {
     /// Verified, or clean.
-    Ok = 0,
+    Ok,
     /// Verification or policy failed, or findings at error severity.
-    Failed = 1,
+    Failed,
     /// Usage error or unreadable input.
-    Usage = 2,
+    Usage,
     /// A network peer (OCI registry, catalog server) could not be reached.
-    Unreachable = 3,
+    Unreachable,
+    /// `run` and `guard` once the server started: the server's own exit status.
+    Server(u8),
+}
+
+impl Exit {
+    /// The process exit status.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Ok => 0,
+            Exit::Failed => 1,
+            Exit::Usage => 2,
+            Exit::Unreachable => 3,
+            Exit::Server(code) => code,
+        }
+    }
 }
 
 /// An error that maps to "unreachable" (exit 3) rather than "bad input" (exit 2).

@@ -20,5 +20,5 @@ fn main() -> std::process::ExitCode {
         Ok(outcome) => outcome,
         Err(err) => exit::report_error(&err),
     };
-    std::process::ExitCode::from(code as u8)
+    std::process::ExitCode::from(code.code())
 }

@@ -10,6 +10,7 @@ pub mod manifest;
 pub mod output;
 pub mod profile;
 pub mod publish;
+pub mod run;
 pub mod shell;
 pub mod signer;
 pub mod tools;
@@ -75,6 +76,13 @@ pub enum Command {
     /// freeze, mix-and-match and split view are refused.
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
+    /// Verify an image, run it under its least-privilege profile, and guard its tool
+    /// surface on every message (stdio: use it as an MCP client's server command).
+    #[command(long_about = run::RUN_ABOUT, after_help = run::RUN_EXAMPLES)]
+    Run(Box<run::RunArgs>),
+    /// Run a server that is not a container behind the tool-surface guard (stdio).
+    #[command(long_about = run::GUARD_ABOUT, after_help = run::GUARD_EXAMPLES)]
+    Guard(run::GuardArgs),
     /// Print the completion script of a shell (bash, zsh, fish, elvish, powershell).
     #[command(after_help = shell::EXAMPLES)]
     Completions(shell::CompletionsArgs),

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// Who must have signed, and the trust root to check it against: the
 /// cosign / sigstore-conformance flag names, shared by `verify-bundle` and `verify`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct SignerArgs {
     /// Use the embedded Sigstore staging trusted root instead of public-good.
     #[arg(long, conflicts_with = "trusted_root")]

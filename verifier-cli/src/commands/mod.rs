@@ -2,10 +2,12 @@
 //! file of the same name under `cli/`); `run` dispatches.
 
 pub mod catalog;
+pub mod guard;
 pub mod import;
 pub mod manifest;
 pub mod profile;
 pub mod publish;
+pub mod run;
 pub mod shell;
 pub mod tools;
 pub mod verify;
@@ -38,6 +40,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::VerifyBundle(args) => verify_bundle::run(&args),
         Command::Publish(args) => publish::run(&args),
         Command::Catalog(command) => catalog::run(&command),
+        Command::Run(args) => run::run(&args),
+        Command::Guard(args) => guard::run(&args),
         Command::Completions(args) => shell::completions(&args),
         Command::Man(args) => shell::man(&args),
     }

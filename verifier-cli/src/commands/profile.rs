@@ -15,7 +15,7 @@ use serde_json::json;
 use std::path::Path;
 
 /// Splits `KEY=PATH` and makes the path absolute (relative to the working directory).
-fn key_and_path(flag: &str, value: &str) -> anyhow::Result<(String, String)> {
+pub fn key_and_path(flag: &str, value: &str) -> anyhow::Result<(String, String)> {
     let Some((key, path)) = value.split_once('=') else {
         bail!("{flag} {value}: expected {flag} KEY=PATH");
     };
@@ -32,7 +32,7 @@ fn key_and_path(flag: &str, value: &str) -> anyhow::Result<(String, String)> {
 }
 
 /// The uid this process runs as: the owner of `/proc/self` (Linux), else unknown.
-fn rendering_uid() -> Option<u32> {
+pub fn rendering_uid() -> Option<u32> {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata("/proc/self").ok().map(|m| m.uid())
 }

@@ -22,7 +22,7 @@ fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-fn read_listing(path: &Path) -> anyhow::Result<Listing> {
+pub fn read_listing(path: &Path) -> anyhow::Result<Listing> {
     let bytes = read(path)?;
     parse_tools_file(&bytes)
         .with_context(|| format!("cannot read a tool list from {}", path.display()))
@@ -169,20 +169,23 @@ fn write_pin(path: &Path, block: &[Value]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The scan policy in `path` (checked against the rule codes), or the default.
+pub fn scan_policy(path: Option<&Path>) -> anyhow::Result<ScanPolicy> {
+    let Some(p) = path else {
+        return Ok(ScanPolicy::default());
+    };
+    let policy: ScanPolicy = serde_json::from_slice(&read(p)?)
+        .with_context(|| format!("{} is not a scan policy", p.display()))?;
+    let known: Vec<&str> = RULES.iter().map(|r| r.code).collect();
+    policy
+        .check(&known)
+        .with_context(|| format!("in {}", p.display()))?;
+    Ok(policy)
+}
+
 /// `tools scan FILE [--policy P]`.
 pub fn scan(args: &ToolsScanArgs) -> anyhow::Result<Exit> {
-    let policy = match &args.policy {
-        None => ScanPolicy::default(),
-        Some(p) => {
-            let policy: ScanPolicy = serde_json::from_slice(&read(p)?)
-                .with_context(|| format!("{} is not a scan policy", p.display()))?;
-            let known: Vec<&str> = RULES.iter().map(|r| r.code).collect();
-            policy
-                .check(&known)
-                .with_context(|| format!("in {}", p.display()))?;
-            policy
-        }
-    };
+    let policy = scan_policy(args.policy.as_deref())?;
     let listing = read_listing(&args.file)?;
     let findings = scan_listing(&listing, &policy);
     let failed = has_errors(&findings);

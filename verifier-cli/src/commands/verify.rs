@@ -20,6 +20,33 @@ use std::time::Duration;
 
 /// Runs the verification.
 pub fn run(args: &VerifyArgs) -> anyhow::Result<Exit> {
+    let (image, outcome) = check(args)?;
+    match args.output.output {
+        OutputFormat::Human => match &outcome {
+            Ok(report) => print!("{}", output::human::image_verified(report)),
+            Err(e) => eprint!("{}", output::human::image_refused(&image, e)),
+        },
+        OutputFormat::Json => println!(
+            "{}",
+            output::json::to_string(&json_report(&image, &outcome))?
+        ),
+    }
+    Ok(if outcome.is_ok() {
+        Exit::Ok
+    } else {
+        Exit::Failed
+    })
+}
+
+/// Verifies the image `args` name under their policy: the pinned image and
+/// the outcome, or an error when the inputs are unusable or the registry
+/// cannot be reached (an [`Unreachable`] in the chain).
+pub fn check(
+    args: &VerifyArgs,
+) -> anyhow::Result<(
+    PinnedImage,
+    Result<mcp_trust::verification::ImageReport, ImageError>,
+)> {
     let manifest = match &args.manifest {
         Some(path) => {
             let bytes = read_capped(
@@ -83,21 +110,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<Exit> {
     {
         return Err(Unreachable(e.to_string())).context(format!("cannot verify {image}"));
     }
-    match args.output.output {
-        OutputFormat::Human => match &outcome {
-            Ok(report) => print!("{}", output::human::image_verified(report)),
-            Err(e) => eprint!("{}", output::human::image_refused(&image, e)),
-        },
-        OutputFormat::Json => println!(
-            "{}",
-            output::json::to_string(&json_report(&image, &outcome))?
-        ),
-    }
-    Ok(if outcome.is_ok() {
-        Exit::Ok
-    } else {
-        Exit::Failed
-    })
+    Ok((image, outcome))
 }
 
 fn json_report(

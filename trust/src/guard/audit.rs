@@ -1,0 +1,138 @@
+//! The audit trail of a guarded server: one JSON line per `tools/call`
+//! (answered, refused, or left unanswered when the server stopped), in the
+//! shape `schemas/guard-audit.v1.schema.json` describes. Argument values are
+//! kept only when asked for; their SHA-256 (over RFC 8785 canonical JSON) is
+//! always there, so two calls with the same arguments can be matched without
+//! the log holding what they were.
+
+use crate::image::Digest;
+use serde::Serialize;
+use serde_json::Value;
+use std::io::Write;
+use std::path::Path;
+use std::time::SystemTime;
+
+/// Format number of a record.
+pub const AUDIT_FORMAT: u32 = 1;
+
+/// The server a session guards, as the audit names it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerIdentity {
+    /// The server's name (from its manifest), or the command for `guard`.
+    pub name: String,
+    /// Its version, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The image digest it runs from, when it is a container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_digest: Option<String>,
+}
+
+/// How a call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuditOutcome {
+    /// The server answered with a result.
+    Ok,
+    /// The server answered with a result marked `isError`.
+    ToolError,
+    /// The server answered with a JSON-RPC error.
+    Error,
+    /// The guard answered; the server never saw the call.
+    Refused,
+    /// The server stopped before answering.
+    NoAnswer,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRecord {
+    /// [`AUDIT_FORMAT`].
+    pub format: u32,
+    /// When the call arrived (RFC 3339, UTC).
+    pub time: String,
+    /// The server.
+    pub server: ServerIdentity,
+    /// The tool called.
+    pub tool: String,
+    /// The JSON-RPC id of the call.
+    pub request_id: Value,
+    /// `sha256:<hex>` of the arguments' canonical JSON (`null` when absent).
+    pub arguments_sha256: String,
+    /// The arguments, only with `--audit-arguments`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<Value>,
+    /// How it ended.
+    pub outcome: AuditOutcome,
+    /// Why it was refused, or the error the server returned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Milliseconds from the call to its answer.
+    pub duration_ms: f64,
+}
+
+impl AuditRecord {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        server: &ServerIdentity,
+        tool: &str,
+        request_id: &Value,
+        arguments_sha256: Digest,
+        arguments: Option<Value>,
+        outcome: AuditOutcome,
+        detail: Option<String>,
+        at: SystemTime,
+        duration_ms: f64,
+    ) -> Self {
+        let time = jiff::Timestamp::try_from(at)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        AuditRecord {
+            format: AUDIT_FORMAT,
+            time,
+            server: server.clone(),
+            tool: tool.to_owned(),
+            request_id: request_id.clone(),
+            arguments_sha256: arguments_sha256.to_string(),
+            arguments,
+            outcome,
+            detail,
+            duration_ms: (duration_ms * 1000.0).round() / 1000.0,
+        }
+    }
+}
+
+/// An append-only audit file.
+#[derive(Debug)]
+pub struct AuditLog {
+    file: std::fs::File,
+}
+
+impl AuditLog {
+    /// Opens (creating, mode 0600) `path` for appending.
+    pub fn open(path: &Path) -> std::io::Result<Self> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        Ok(AuditLog { file })
+    }
+
+    /// Appends the records, one line each, in a single write, and flushes them.
+    pub fn append(&mut self, records: &[AuditRecord]) -> std::io::Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut buf = Vec::new();
+        for r in records {
+            serde_json::to_writer(&mut buf, r)?;
+            buf.push(b'\n');
+        }
+        self.file.write_all(&buf)?;
+        self.file.flush()
+    }
+}

@@ -1,0 +1,1046 @@
+//! The enforcement point between an MCP client and a server on the stdio
+//! transport: every message passes through a [`Session`], which decides what
+//! reaches the other side. What it enforces:
+//!
+//! - **The approved tool surface.** Every `tools/list` answer is checked tool
+//!   by tool against the pinned surface ([`crate::tools::pin`]): a tool that is
+//!   not pinned, or whose pinned fields changed, is withheld from the client and
+//!   reported. Under [`OnDrift::Block`] any such drift also refuses every call
+//!   until restart; under [`OnDrift::Hide`] only the drifted tools are gone.
+//! - **Poisoned text.** Every tool the server lists is scanned with the tool
+//!   rules ([`crate::tools::scan`]); a tool with a finding at error severity is
+//!   withheld. The server's `initialize` instructions are scanned the same way
+//!   and dropped on an error.
+//! - **Calls.** A `tools/call` for a tool outside the approved surface (or
+//!   outside the operator's allow list) is answered with a JSON-RPC error by
+//!   the guard; the server never sees it.
+//! - **The transport itself.** Messages are one JSON-RPC object per line and
+//!   at most [`Policy::max_message_bytes`]. What the client sends that is not
+//!   JSON or not JSON-RPC is answered with the error the JSON-RPC
+//!   specification names and not forwarded; what the server sends that is not
+//!   is dropped and reported; a response the client is not waiting for (an
+//!   answer to a refused call, an id never sent) is dropped. Every message is
+//!   forwarded as the guard re-serialised it, so what was checked is exactly
+//!   what the other side reads (no repeated key read one way here and another
+//!   way there).
+//! - **Audit.** Every call, answered or refused, becomes one [`AuditRecord`],
+//!   which the driver writes before the answer is forwarded.
+//!
+//! The [`Session`] is pure: it takes one line and returns what to send where,
+//! what to report and what to audit. [`stdio`] drives it between two pipes.
+
+pub mod audit;
+pub mod stdio;
+
+pub use audit::{AuditOutcome, AuditRecord, ServerIdentity};
+
+use crate::finding::{Finding, Severity};
+use crate::image::Digest;
+use crate::manifest::Tool;
+use crate::tools::listing::tool_from_value;
+use crate::tools::pin::{pinned_value, tool_digest};
+use crate::tools::{ScanPolicy, scan};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::{Instant, SystemTime};
+
+/// The default cap on one message, in bytes (4 MiB).
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 << 20;
+
+/// JSON-RPC: invalid JSON.
+pub const PARSE_ERROR: i64 = -32700;
+/// JSON-RPC: not a valid request object.
+pub const INVALID_REQUEST: i64 = -32600;
+/// JSON-RPC: invalid method parameters (MCP answers an unknown tool with it).
+pub const INVALID_PARAMS: i64 = -32602;
+/// Implementation-defined: the guard refused a call the parameters allow.
+pub const CALL_REFUSED: i64 = -32001;
+
+/// What happens when the server's tool surface differs from the pin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnDrift {
+    /// Withhold the drifted tools and refuse every call until restart.
+    #[default]
+    Block,
+    /// Withhold the drifted tools only.
+    Hide,
+}
+
+/// What the guard enforces.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// The approved tool surface (a manifest's pinned tools, or a pin file).
+    pub pinned: Vec<Tool>,
+    /// When set, only these tools may be listed and called.
+    pub allow_tools: Option<BTreeSet<String>>,
+    /// Reaction to drift.
+    pub on_drift: OnDrift,
+    /// Severities of the tool rules.
+    pub scan: ScanPolicy,
+    /// Largest message accepted from either side, in bytes.
+    pub max_message_bytes: usize,
+}
+
+impl Policy {
+    /// A policy approving `pinned`, with the defaults for everything else.
+    pub fn new(pinned: Vec<Tool>) -> Self {
+        Policy {
+            pinned,
+            allow_tools: None,
+            on_drift: OnDrift::Block,
+            scan: ScanPolicy::default(),
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+        }
+    }
+}
+
+/// Why the policy could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// Two pinned tools share a name.
+    #[error("the pinned surface lists tool `{0}` twice")]
+    DuplicatePin(String),
+    /// A pinned tool cannot be hashed.
+    #[error("{0}")]
+    Tool(#[from] crate::tools::ToolsError),
+    /// `--allow-tools` names a tool the pin does not hold.
+    #[error(
+        "the allow list names `{0}`, which is not in the pinned surface (pinned: {1}); a tool must be pinned before it can be allowed"
+    )]
+    UnknownAllowed(String, String),
+}
+
+/// Why a tool the server listed is kept from the client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "reason")]
+pub enum Withheld {
+    /// Not in the pinned surface.
+    NotPinned,
+    /// Pinned, but its pinned fields changed.
+    Changed {
+        /// Digest of the pinned form.
+        pinned: String,
+        /// Digest of what the server listed.
+        live: String,
+        /// The fields that differ.
+        fields: Vec<String>,
+    },
+    /// The scan found something at error severity.
+    Poisoned {
+        /// The findings at error severity.
+        findings: Vec<Finding>,
+    },
+    /// Listed twice in one answer.
+    Duplicate,
+    /// Not a valid tool object.
+    Malformed {
+        /// What is wrong.
+        detail: String,
+    },
+    /// Pinned, but outside the operator's allow list.
+    NotAllowed,
+}
+
+impl Withheld {
+    fn is_drift(&self) -> bool {
+        matches!(
+            self,
+            Withheld::NotPinned | Withheld::Changed { .. } | Withheld::Duplicate
+        )
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Withheld::NotPinned => "it is not in the pinned surface".into(),
+            Withheld::Changed { fields, .. } => {
+                format!("it differs from its pin in {}", fields.join(", "))
+            }
+            Withheld::Poisoned { findings } => format!(
+                "the scan found {}",
+                findings
+                    .iter()
+                    .map(|f| f.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Withheld::Duplicate => "it is listed more than once".into(),
+            Withheld::Malformed { detail } => format!("it is not a valid tool: {detail}"),
+            Withheld::NotAllowed => "it is not in the allow list".into(),
+        }
+    }
+}
+
+/// Something the guard did or saw that the operator should know.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "event")]
+pub enum Event {
+    /// A listed tool was kept from the client.
+    ToolWithheld {
+        /// The tool's name as listed.
+        tool: String,
+        /// Why.
+        #[serde(flatten)]
+        why: Withheld,
+    },
+    /// Drift was seen under [`OnDrift::Block`]: every call is refused from now on.
+    CallsBlocked {
+        /// Which tools drifted.
+        tools: Vec<String>,
+    },
+    /// A full listing (no further pages) lacks pinned tools.
+    ToolsMissing {
+        /// The pinned tools not listed.
+        tools: Vec<String>,
+    },
+    /// A listed tool has findings below error severity (reported once per tool version).
+    ToolFindings {
+        /// The tool.
+        tool: String,
+        /// The findings.
+        findings: Vec<Finding>,
+    },
+    /// A call was answered by the guard instead of the server.
+    CallRefused {
+        /// The tool asked for (empty when the request named none).
+        tool: String,
+        /// Why.
+        reason: String,
+    },
+    /// The server's `initialize` instructions were dropped.
+    InstructionsWithheld {
+        /// The findings at error severity.
+        findings: Vec<Finding>,
+    },
+    /// A client message was answered with a JSON-RPC error and not forwarded.
+    ClientMessageRefused {
+        /// Why.
+        reason: String,
+    },
+    /// A server message was not forwarded.
+    ServerMessageDropped {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Event {
+    /// One line for a person.
+    pub fn describe(&self) -> String {
+        match self {
+            Event::ToolWithheld { tool, why } => {
+                format!("withheld tool `{tool}`: {}", why.describe())
+            }
+            Event::CallsBlocked { tools } => format!(
+                "the tool surface drifted from the pin ({}); every call is refused until the server is restarted with an approved surface",
+                tools.join(", ")
+            ),
+            Event::ToolsMissing { tools } => {
+                format!(
+                    "pinned tools not listed by the server: {}",
+                    tools.join(", ")
+                )
+            }
+            Event::ToolFindings { tool, findings } => format!(
+                "tool `{tool}`: {}",
+                findings
+                    .iter()
+                    .map(|f| format!("{} {}: {}", f.severity, f.code, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            Event::CallRefused { tool, reason } => format!("refused call of `{tool}`: {reason}"),
+            Event::InstructionsWithheld { findings } => format!(
+                "dropped the server's initialize instructions: the scan found {}",
+                findings
+                    .iter()
+                    .map(|f| f.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Event::ClientMessageRefused { reason } => {
+                format!("refused a client message: {reason}")
+            }
+            Event::ServerMessageDropped { reason } => {
+                format!("dropped a server message: {reason}")
+            }
+        }
+    }
+}
+
+/// What one message turns into.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Bytes (one JSON-RPC message, no newline) for the server.
+    pub to_server: Vec<Vec<u8>>,
+    /// Bytes (one JSON-RPC message, no newline) for the client.
+    pub to_client: Vec<Vec<u8>>,
+    /// What to report.
+    pub events: Vec<Event>,
+    /// What to audit, before anything in `to_client` is sent.
+    pub audit: Vec<AuditRecord>,
+}
+
+/// A request of the client the server has not answered yet.
+#[derive(Debug)]
+enum Pending {
+    Initialize,
+    ToolsList,
+    Call {
+        tool: String,
+        arguments_sha256: Digest,
+        arguments: Option<Value>,
+        at: SystemTime,
+        started: Instant,
+    },
+    Other,
+}
+
+/// One client–server conversation under a [`Policy`].
+#[derive(Debug)]
+pub struct Session {
+    policy: Policy,
+    server: ServerIdentity,
+    /// Pinned tools by name: their digest.
+    pinned: BTreeMap<String, Digest>,
+    /// Tools of the latest listing kept from the client, by name.
+    withheld: BTreeMap<String, Withheld>,
+    /// Pinned names listed since the last listing without a cursor.
+    listed: BTreeSet<String>,
+    /// Set once drift is seen under [`OnDrift::Block`] (or the audit failed).
+    blocked: Option<String>,
+    /// Client requests forwarded and not yet answered, by the JSON text of their id.
+    pending: HashMap<String, Pending>,
+    /// `(tool, digest)` whose lesser findings were already reported.
+    reported: BTreeSet<(String, String)>,
+    /// Keep argument values in audit records.
+    audit_arguments: bool,
+}
+
+/// Largest number of client requests awaiting an answer at once.
+pub const MAX_PENDING: usize = 10_000;
+
+impl Session {
+    /// A session enforcing `policy` for the server `server`.
+    pub fn new(
+        policy: Policy,
+        server: ServerIdentity,
+        audit_arguments: bool,
+    ) -> Result<Self, PolicyError> {
+        let mut pinned = BTreeMap::new();
+        for tool in &policy.pinned {
+            if pinned
+                .insert(tool.name.clone(), tool_digest(tool)?)
+                .is_some()
+            {
+                return Err(PolicyError::DuplicatePin(tool.name.clone()));
+            }
+        }
+        if let Some(allow) = &policy.allow_tools
+            && let Some(unknown) = allow.iter().find(|a| !pinned.contains_key(*a))
+        {
+            return Err(PolicyError::UnknownAllowed(
+                unknown.clone(),
+                pinned.keys().cloned().collect::<Vec<_>>().join(", "),
+            ));
+        }
+        Ok(Session {
+            policy,
+            server,
+            pinned,
+            withheld: BTreeMap::new(),
+            listed: BTreeSet::new(),
+            blocked: None,
+            pending: HashMap::new(),
+            reported: BTreeSet::new(),
+            audit_arguments,
+        })
+    }
+
+    /// The largest message either side may send.
+    pub fn max_message_bytes(&self) -> usize {
+        self.policy.max_message_bytes
+    }
+
+    /// Why every call is refused, once that is so.
+    pub fn blocked(&self) -> Option<&str> {
+        self.blocked.as_deref()
+    }
+
+    /// Refuses every call from now on (e.g. the audit log cannot be written).
+    pub fn block(&mut self, reason: impl Into<String>) {
+        self.blocked.get_or_insert_with(|| reason.into());
+    }
+
+    /// The tools a client may call now.
+    pub fn callable(&self) -> Vec<&str> {
+        self.pinned
+            .keys()
+            .filter(|n| self.may_call(n).is_ok())
+            .map(String::as_str)
+            .collect()
+    }
+
+    fn may_call(&self, tool: &str) -> Result<(), String> {
+        if let Some(reason) = &self.blocked {
+            return Err(reason.clone());
+        }
+        if !self.pinned.contains_key(tool) {
+            return Err(format!("tool `{tool}` is not in the approved tool surface"));
+        }
+        if let Some(why) = self.withheld.get(tool) {
+            return Err(format!("tool `{tool}` is withheld: {}", why.describe()));
+        }
+        if let Some(allow) = &self.policy.allow_tools
+            && !allow.contains(tool)
+        {
+            return Err(format!("tool `{tool}` is not in the allow list"));
+        }
+        Ok(())
+    }
+
+    /// A line from the client was longer than the cap: answered, not forwarded.
+    pub fn client_oversized(&mut self, size: usize) -> Outcome {
+        let reason = format!(
+            "the message is {size} bytes or more; at most {} are accepted",
+            self.policy.max_message_bytes
+        );
+        let mut out = Outcome::default();
+        out.to_client
+            .push(error_response(&Value::Null, INVALID_REQUEST, &reason, None));
+        out.events.push(Event::ClientMessageRefused { reason });
+        out
+    }
+
+    /// A line from the server was longer than the cap: dropped.
+    pub fn server_oversized(&mut self, size: usize) -> Outcome {
+        let mut out = Outcome::default();
+        out.events.push(Event::ServerMessageDropped {
+            reason: format!(
+                "the message is {size} bytes or more; at most {} are accepted",
+                self.policy.max_message_bytes
+            ),
+        });
+        out
+    }
+
+    /// One line (one message, newline removed) from the client.
+    pub fn from_client(&mut self, line: &[u8]) -> Outcome {
+        let mut out = Outcome::default();
+        let value: Value = match serde_json::from_slice(line) {
+            Ok(v) => v,
+            Err(e) => {
+                let reason = format!("not JSON: {e}");
+                out.to_client
+                    .push(error_response(&Value::Null, PARSE_ERROR, &reason, None));
+                out.events.push(Event::ClientMessageRefused { reason });
+                return out;
+            }
+        };
+        match value {
+            Value::Array(items) if !items.is_empty() => {
+                // Batches were removed from MCP (2025-06-18); each member is
+                // handled alone, so nothing in a batch escapes a check.
+                for item in items {
+                    let one = self.client_message(item);
+                    out.merge(one);
+                }
+            }
+            other => {
+                let one = self.client_message(other);
+                out.merge(one);
+            }
+        }
+        out
+    }
+
+    fn client_message(&mut self, value: Value) -> Outcome {
+        let mut out = Outcome::default();
+        let kind = match classify(&value) {
+            Ok(k) => k,
+            Err(reason) => {
+                let id = value
+                    .get("id")
+                    .filter(|i| valid_id(i))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                out.to_client
+                    .push(error_response(&id, INVALID_REQUEST, &reason, None));
+                out.events.push(Event::ClientMessageRefused { reason });
+                return out;
+            }
+        };
+        match kind {
+            Kind::Request { id, method } => {
+                let key = id.to_string();
+                if self.pending.contains_key(&key) {
+                    let reason = format!("request id {key} is already awaiting an answer");
+                    out.to_client
+                        .push(error_response(&id, INVALID_REQUEST, &reason, None));
+                    out.events.push(Event::ClientMessageRefused { reason });
+                    return out;
+                }
+                if self.pending.len() >= MAX_PENDING {
+                    let reason = format!("{MAX_PENDING} requests are already awaiting an answer");
+                    out.to_client
+                        .push(error_response(&id, INVALID_REQUEST, &reason, None));
+                    out.events.push(Event::ClientMessageRefused { reason });
+                    return out;
+                }
+                let pending = match method.as_str() {
+                    "initialize" => Pending::Initialize,
+                    "tools/list" => {
+                        if value
+                            .get("params")
+                            .and_then(|p| p.get("cursor"))
+                            .is_none_or(Value::is_null)
+                        {
+                            self.listed.clear();
+                        }
+                        Pending::ToolsList
+                    }
+                    "tools/call" => match self.call(&id, &value, &mut out) {
+                        Some(p) => p,
+                        None => return out,
+                    },
+                    _ => Pending::Other,
+                };
+                self.pending.insert(key, pending);
+                out.to_server.push(to_bytes(&value));
+            }
+            Kind::Notification | Kind::Response { .. } => out.to_server.push(to_bytes(&value)),
+        }
+        out
+    }
+
+    /// Checks a `tools/call`; `None` when the guard answered it itself.
+    fn call(&mut self, id: &Value, value: &Value, out: &mut Outcome) -> Option<Pending> {
+        let params = value.get("params");
+        let Some(tool) = params.and_then(|p| p.get("name")).and_then(Value::as_str) else {
+            let reason = "tools/call needs `params.name`, the tool's name as a string".to_owned();
+            out.to_client
+                .push(error_response(id, INVALID_PARAMS, &reason, None));
+            out.events.push(Event::CallRefused {
+                tool: String::new(),
+                reason,
+            });
+            return None;
+        };
+        let arguments = params
+            .and_then(|p| p.get("arguments"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let arguments_sha256 = Digest::of(
+            &crate::canonical::to_vec(&arguments)
+                .unwrap_or_else(|_| serde_json::to_vec(&arguments).unwrap_or_default()),
+        );
+        let kept = self.audit_arguments.then(|| arguments.clone());
+        if let Err(reason) = self.may_call(tool) {
+            let code = if self.pinned.contains_key(tool) {
+                CALL_REFUSED
+            } else {
+                INVALID_PARAMS
+            };
+            out.to_client.push(error_response(
+                id,
+                code,
+                &format!("refused by mcp-verify: {reason}"),
+                Some(json!({"tool": tool})),
+            ));
+            out.audit.push(AuditRecord::new(
+                &self.server,
+                tool,
+                id,
+                arguments_sha256,
+                kept,
+                AuditOutcome::Refused,
+                Some(reason.clone()),
+                SystemTime::now(),
+                0.0,
+            ));
+            out.events.push(Event::CallRefused {
+                tool: tool.to_owned(),
+                reason,
+            });
+            return None;
+        }
+        Some(Pending::Call {
+            tool: tool.to_owned(),
+            arguments_sha256,
+            arguments: kept,
+            at: SystemTime::now(),
+            started: Instant::now(),
+        })
+    }
+
+    /// One line (one message, newline removed) from the server.
+    pub fn from_server(&mut self, line: &[u8]) -> Outcome {
+        let mut out = Outcome::default();
+        let value: Value = match serde_json::from_slice(line) {
+            Ok(v) => v,
+            Err(e) => {
+                out.events.push(Event::ServerMessageDropped {
+                    reason: format!("not JSON: {e}"),
+                });
+                return out;
+            }
+        };
+        match value {
+            Value::Array(items) if !items.is_empty() => {
+                for item in items {
+                    let one = self.server_message(item);
+                    out.merge(one);
+                }
+            }
+            other => {
+                let one = self.server_message(other);
+                out.merge(one);
+            }
+        }
+        out
+    }
+
+    fn server_message(&mut self, mut value: Value) -> Outcome {
+        let mut out = Outcome::default();
+        let kind = match classify(&value) {
+            Ok(k) => k,
+            Err(reason) => {
+                out.events.push(Event::ServerMessageDropped { reason });
+                return out;
+            }
+        };
+        let id = match kind {
+            Kind::Request { .. } | Kind::Notification => {
+                out.to_client.push(to_bytes(&value));
+                return out;
+            }
+            Kind::Response { id } => id,
+        };
+        let Some(pending) = self.pending.remove(&id.to_string()) else {
+            out.events.push(Event::ServerMessageDropped {
+                reason: format!("a response with id {id}, which no forwarded request carries"),
+            });
+            return out;
+        };
+        match pending {
+            Pending::Initialize => self.initialize_result(&mut value, &mut out),
+            Pending::ToolsList => {
+                if let Err(reason) = self.tools_list_result(&mut value, &mut out) {
+                    // An answer the guard cannot check reaches the client as an error.
+                    out.events.push(Event::ServerMessageDropped {
+                        reason: reason.clone(),
+                    });
+                    out.to_client.push(error_response(
+                        &id,
+                        CALL_REFUSED,
+                        &format!("refused by mcp-verify: the server's tools/list answer {reason}"),
+                        None,
+                    ));
+                    return out;
+                }
+            }
+            Pending::Call {
+                tool,
+                arguments_sha256,
+                arguments,
+                at,
+                started,
+            } => {
+                let (outcome, detail) = call_outcome(&value);
+                out.audit.push(AuditRecord::new(
+                    &self.server,
+                    &tool,
+                    &id,
+                    arguments_sha256,
+                    arguments,
+                    outcome,
+                    detail,
+                    at,
+                    started.elapsed().as_secs_f64() * 1000.0,
+                ));
+            }
+            Pending::Other => {}
+        }
+        out.to_client.push(to_bytes(&value));
+        out
+    }
+
+    fn initialize_result(&mut self, value: &mut Value, out: &mut Outcome) {
+        let Some(result) = value.get_mut("result").and_then(Value::as_object_mut) else {
+            return;
+        };
+        let Some(text) = result.get("instructions").and_then(Value::as_str) else {
+            return;
+        };
+        let probe = Tool {
+            name: "initialize.instructions".into(),
+            title: None,
+            description: Some(text.to_owned()),
+            input_schema: json!({"type": "object"}),
+            output_schema: None,
+            annotations: None,
+        };
+        let errors: Vec<Finding> = scan(std::slice::from_ref(&probe), &self.policy.scan)
+            .into_iter()
+            .filter(|f| f.severity == Severity::Error && f.path.ends_with("/description"))
+            .collect();
+        if !errors.is_empty() {
+            result.remove("instructions");
+            out.events
+                .push(Event::InstructionsWithheld { findings: errors });
+        }
+    }
+
+    /// Replaces the listed tools by the approved ones; `Err` when the answer
+    /// is not a tools/list result at all.
+    fn tools_list_result(&mut self, value: &mut Value, out: &mut Outcome) -> Result<(), String> {
+        if value.get("error").is_some() {
+            return Ok(());
+        }
+        let Some(result) = value.get_mut("result").and_then(Value::as_object_mut) else {
+            return Err("has no `result` object".into());
+        };
+        let Some(Value::Array(raw)) = result.get("tools") else {
+            return Err("has no `tools` array".into());
+        };
+        let more = result.get("nextCursor").is_some_and(|c| !c.is_null());
+        let mut tools: Vec<Option<Tool>> = Vec::with_capacity(raw.len());
+        let mut malformed: Vec<(String, String)> = Vec::new();
+        for (i, item) in raw.iter().enumerate() {
+            match tool_from_value(item, &format!("/result/tools/{i}")) {
+                Ok(t) => tools.push(Some(t)),
+                Err(e) => {
+                    let name = item
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_owned();
+                    malformed.push((name, e.to_string()));
+                    tools.push(None);
+                }
+            }
+        }
+        let parsed: Vec<Tool> = tools.iter().flatten().cloned().collect();
+        let pointers: Vec<String> = (0..parsed.len()).map(|i| format!("/{i}")).collect();
+        let findings = crate::tools::scan::scan_listing(
+            &crate::tools::listing::Listing {
+                source: crate::tools::ToolSource::ListResult,
+                tools: parsed.clone(),
+                pointers,
+            },
+            &self.policy.scan,
+        );
+        let mut by_tool: BTreeMap<usize, Vec<Finding>> = BTreeMap::new();
+        for f in findings {
+            if let Some(i) = f
+                .path
+                .strip_prefix('/')
+                .and_then(|rest| rest.split('/').next())
+                .and_then(|n| n.parse::<usize>().ok())
+            {
+                by_tool.entry(i).or_default().push(f);
+            }
+        }
+        for (name, detail) in malformed {
+            self.withhold(&name, Withheld::Malformed { detail }, out);
+        }
+        let mut approved: Vec<Value> = Vec::new();
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut drifted: Vec<String> = Vec::new();
+        for (i, tool) in parsed.iter().enumerate() {
+            let findings = by_tool.remove(&i).unwrap_or_default();
+            let live = tool_digest(tool).map_err(|e| e.to_string());
+            let verdict = if !seen.insert(tool.name.clone()) {
+                Some(Withheld::Duplicate)
+            } else {
+                match (self.pinned.get(&tool.name), &live) {
+                    (None, _) => Some(Withheld::NotPinned),
+                    (Some(_), Err(e)) => Some(Withheld::Malformed { detail: e.clone() }),
+                    (Some(pin), Ok(d)) if pin != d => Some(Withheld::Changed {
+                        pinned: pin.to_string(),
+                        live: d.to_string(),
+                        fields: self.changed_fields(tool),
+                    }),
+                    _ => {
+                        let errors: Vec<Finding> = findings
+                            .iter()
+                            .filter(|f| f.severity == Severity::Error)
+                            .cloned()
+                            .collect();
+                        if !errors.is_empty() {
+                            Some(Withheld::Poisoned { findings: errors })
+                        } else if self
+                            .policy
+                            .allow_tools
+                            .as_ref()
+                            .is_some_and(|a| !a.contains(&tool.name))
+                        {
+                            Some(Withheld::NotAllowed)
+                        } else {
+                            None
+                        }
+                    }
+                }
+            };
+            if self.pinned.contains_key(&tool.name) {
+                self.listed.insert(tool.name.clone());
+            }
+            match verdict {
+                Some(why) => {
+                    if why.is_drift() {
+                        drifted.push(tool.name.clone());
+                    }
+                    self.withhold(&tool.name, why, out);
+                }
+                None => {
+                    if !matches!(self.withheld.get(&tool.name), Some(Withheld::Duplicate)) {
+                        self.withheld.remove(&tool.name);
+                    }
+                    let lesser: Vec<Finding> = findings
+                        .into_iter()
+                        .filter(|f| f.severity == Severity::Warning)
+                        .collect();
+                    if let Ok(d) = &live
+                        && !lesser.is_empty()
+                        && self.reported.insert((tool.name.clone(), d.to_string()))
+                    {
+                        out.events.push(Event::ToolFindings {
+                            tool: tool.name.clone(),
+                            findings: lesser,
+                        });
+                    }
+                    approved.push(pinned_value(tool));
+                }
+            }
+        }
+        // A name listed twice is withheld entirely: the client cannot tell the copies apart.
+        let duplicates: BTreeSet<String> = self
+            .withheld
+            .iter()
+            .filter(|(_, w)| **w == Withheld::Duplicate)
+            .map(|(n, _)| n.clone())
+            .collect();
+        approved.retain(|t| {
+            t.get("name")
+                .and_then(Value::as_str)
+                .is_none_or(|n| !duplicates.contains(n))
+        });
+        if !drifted.is_empty() && self.policy.on_drift == OnDrift::Block && self.blocked.is_none() {
+            self.blocked = Some(format!(
+                "the server's tool surface drifted from the pin ({}); calls are refused until it is restarted with an approved surface",
+                drifted.join(", ")
+            ));
+            out.events.push(Event::CallsBlocked { tools: drifted });
+        }
+        if !more {
+            let missing: Vec<String> = self
+                .pinned
+                .keys()
+                .filter(|n| !self.listed.contains(*n))
+                .cloned()
+                .collect();
+            if !missing.is_empty() {
+                out.events.push(Event::ToolsMissing { tools: missing });
+            }
+        }
+        result.insert("tools".into(), Value::Array(approved));
+        Ok(())
+    }
+
+    fn withhold(&mut self, name: &str, why: Withheld, out: &mut Outcome) {
+        out.events.push(Event::ToolWithheld {
+            tool: name.to_owned(),
+            why: why.clone(),
+        });
+        self.withheld.insert(name.to_owned(), why);
+    }
+
+    fn changed_fields(&self, live: &Tool) -> Vec<String> {
+        let Some(pinned) = self.policy.pinned.iter().find(|t| t.name == live.name) else {
+            return Vec::new();
+        };
+        crate::tools::diff(std::slice::from_ref(pinned), std::slice::from_ref(live))
+            .changed
+            .into_iter()
+            .flat_map(|c| c.fields.into_iter().map(|f| f.field.name().to_owned()))
+            .collect()
+    }
+
+    /// Audit records for calls still unanswered (the server stopped): outcome `no-answer`.
+    pub fn unanswered(&mut self) -> Vec<AuditRecord> {
+        let mut out = Vec::new();
+        for (key, pending) in self.pending.drain() {
+            if let Pending::Call {
+                tool,
+                arguments_sha256,
+                arguments,
+                at,
+                started,
+            } = pending
+            {
+                let id = serde_json::from_str(&key).unwrap_or(Value::Null);
+                out.push(AuditRecord::new(
+                    &self.server,
+                    &tool,
+                    &id,
+                    arguments_sha256,
+                    arguments,
+                    AuditOutcome::NoAnswer,
+                    Some("the server stopped before answering".into()),
+                    at,
+                    started.elapsed().as_secs_f64() * 1000.0,
+                ));
+            }
+        }
+        out
+    }
+
+    /// Errors for every request still awaiting an answer, for the client (the server stopped).
+    pub fn abandoned_requests(&self, reason: &str) -> Vec<Vec<u8>> {
+        self.pending
+            .keys()
+            .map(|key| {
+                let id = serde_json::from_str(key).unwrap_or(Value::Null);
+                error_response(&id, CALL_REFUSED, reason, None)
+            })
+            .collect()
+    }
+}
+
+impl Outcome {
+    fn merge(&mut self, other: Outcome) {
+        self.to_server.extend(other.to_server);
+        self.to_client.extend(other.to_client);
+        self.events.extend(other.events);
+        self.audit.extend(other.audit);
+    }
+}
+
+/// What a JSON-RPC message is.
+enum Kind {
+    Request { id: Value, method: String },
+    Notification,
+    Response { id: Value },
+}
+
+fn valid_id(id: &Value) -> bool {
+    match id {
+        Value::String(_) => true,
+        Value::Number(n) => n.is_i64() || n.is_u64(),
+        _ => false,
+    }
+}
+
+/// Classifies a JSON-RPC 2.0 message, or says why it is not one.
+fn classify(value: &Value) -> Result<Kind, String> {
+    let Some(obj) = value.as_object() else {
+        return Err("a JSON-RPC message must be a JSON object".into());
+    };
+    if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        return Err("`jsonrpc` must be \"2.0\"".into());
+    }
+    let id = obj.get("id");
+    if let Some(id) = id
+        && !valid_id(id)
+    {
+        return Err("`id` must be a string or an integer".into());
+    }
+    match (obj.get("method"), id) {
+        (Some(Value::String(m)), _) if obj.contains_key("result") || obj.contains_key("error") => {
+            Err(format!(
+                "`{m}`: a message is a request or a response, not both"
+            ))
+        }
+        (Some(Value::String(m)), Some(id)) => {
+            if let Some(p) = obj.get("params")
+                && !p.is_object()
+                && !p.is_array()
+            {
+                return Err(format!("`{m}`: `params` must be an object"));
+            }
+            Ok(Kind::Request {
+                id: id.clone(),
+                method: m.clone(),
+            })
+        }
+        (Some(Value::String(_)), None) => Ok(Kind::Notification),
+        (Some(_), _) => Err("`method` must be a string".into()),
+        (None, Some(id)) => {
+            match (obj.get("result"), obj.get("error")) {
+                (Some(_), None) => {}
+                (None, Some(e)) if e.get("code").is_some_and(Value::is_i64) => {}
+                (None, Some(_)) => return Err("`error` needs an integer `code`".into()),
+                _ => return Err("a response has exactly one of `result` and `error`".into()),
+            }
+            Ok(Kind::Response { id: id.clone() })
+        }
+        (None, None) => Err("a message needs a `method` or an `id`".into()),
+    }
+}
+
+/// The audit outcome of a call's answer.
+fn call_outcome(value: &Value) -> (AuditOutcome, Option<String>) {
+    if let Some(e) = value.get("error") {
+        let message = e.get("message").and_then(Value::as_str).unwrap_or("");
+        return (
+            AuditOutcome::Error,
+            Some(format!(
+                "JSON-RPC error {}: {}",
+                e.get("code").and_then(Value::as_i64).unwrap_or(0),
+                crate::tools::scan::excerpt(message, 200)
+            )),
+        );
+    }
+    if value
+        .get("result")
+        .and_then(|r| r.get("isError"))
+        .and_then(Value::as_bool)
+        == Some(true)
+    {
+        return (AuditOutcome::ToolError, None);
+    }
+    (AuditOutcome::Ok, None)
+}
+
+fn to_bytes(value: &Value) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+/// A JSON-RPC error response.
+pub fn error_response(id: &Value, code: i64, message: &str, data: Option<Value>) -> Vec<u8> {
+    let mut error = Map::new();
+    error.insert("code".into(), code.into());
+    error.insert("message".into(), message.into());
+    if let Some(d) = data {
+        error.insert("data".into(), d);
+    }
+    to_bytes(&json!({"jsonrpc": "2.0", "id": id, "error": error}))
+}
+
+/// Errors for the client's requests among `lines` (e.g. read before the server
+/// could be started): each request gets `message`, notifications nothing.
+pub fn refuse_requests<'a>(
+    lines: impl IntoIterator<Item = &'a [u8]>,
+    message: &str,
+) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for line in lines {
+        let Ok(value) = serde_json::from_slice::<Value>(line) else {
+            continue;
+        };
+        let items = match value {
+            Value::Array(items) => items,
+            other => vec![other],
+        };
+        for item in items {
+            if let Ok(Kind::Request { id, .. }) = classify(&item) {
+                out.push(error_response(&id, CALL_REFUSED, message, None));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
