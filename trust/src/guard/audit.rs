@@ -43,6 +43,8 @@ pub enum AuditOutcome {
     Refused,
     /// The server stopped before answering.
     NoAnswer,
+    /// The client cancelled the call (`notifications/cancelled`) before an answer.
+    Cancelled,
 }
 
 /// One line of the audit log.

@@ -465,9 +465,7 @@ impl Session {
                     .filter(|i| valid_id(i))
                     .cloned()
                     .unwrap_or(Value::Null);
-                out.to_client
-                    .push(error_response(&id, INVALID_REQUEST, &reason, None));
-                out.events.push(Event::ClientMessageRefused { reason });
+                self.refuse_message(&value, &id, reason, &mut out);
                 return out;
             }
         };
@@ -476,16 +474,12 @@ impl Session {
                 let key = id.to_string();
                 if self.pending.contains_key(&key) {
                     let reason = format!("request id {key} is already awaiting an answer");
-                    out.to_client
-                        .push(error_response(&id, INVALID_REQUEST, &reason, None));
-                    out.events.push(Event::ClientMessageRefused { reason });
+                    self.refuse_message(&value, &id, reason, &mut out);
                     return out;
                 }
                 if self.pending.len() >= MAX_PENDING {
                     let reason = format!("{MAX_PENDING} requests are already awaiting an answer");
-                    out.to_client
-                        .push(error_response(&id, INVALID_REQUEST, &reason, None));
-                    out.events.push(Event::ClientMessageRefused { reason });
+                    self.refuse_message(&value, &id, reason, &mut out);
                     return out;
                 }
                 let pending = match method.as_str() {
@@ -509,9 +503,89 @@ impl Session {
                 self.pending.insert(key, pending);
                 out.to_server.push(to_bytes(&value));
             }
-            Kind::Notification | Kind::Response { .. } => out.to_server.push(to_bytes(&value)),
+            Kind::Notification { method } => {
+                if method == "notifications/cancelled" {
+                    self.cancelled(&value, &mut out);
+                }
+                out.to_server.push(to_bytes(&value));
+            }
+            Kind::Response { .. } => out.to_server.push(to_bytes(&value)),
         }
         out
+    }
+
+    /// Answers a client message that is not acceptable JSON-RPC with -32600;
+    /// a refused `tools/call` is audited like any other refused call.
+    fn refuse_message(&mut self, value: &Value, id: &Value, reason: String, out: &mut Outcome) {
+        out.to_client
+            .push(error_response(id, INVALID_REQUEST, &reason, None));
+        if value.get("method").and_then(Value::as_str) == Some("tools/call") {
+            let tool = value
+                .get("params")
+                .and_then(|p| p.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            out.audit
+                .push(self.refused_record(tool, id, value, reason.clone()));
+        }
+        out.events.push(Event::ClientMessageRefused { reason });
+    }
+
+    /// The audit record of a call the guard answered itself.
+    fn refused_record(&self, tool: &str, id: &Value, value: &Value, reason: String) -> AuditRecord {
+        let arguments = value
+            .get("params")
+            .and_then(|p| p.get("arguments"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        AuditRecord::new(
+            &self.server,
+            tool,
+            id,
+            arguments_digest(&arguments),
+            self.audit_arguments.then_some(arguments),
+            AuditOutcome::Refused,
+            Some(reason),
+            SystemTime::now(),
+            0.0,
+        )
+    }
+
+    /// `notifications/cancelled`: the server will not answer that request
+    /// (MCP), so it stops waiting; a cancelled call is audited as such.
+    fn cancelled(&mut self, value: &Value, out: &mut Outcome) {
+        let Some(id) = value
+            .get("params")
+            .and_then(|p| p.get("requestId"))
+            .filter(|i| valid_id(i))
+        else {
+            return;
+        };
+        if let Some(Pending::Call {
+            tool,
+            arguments_sha256,
+            arguments,
+            at,
+            started,
+        }) = self.pending.remove(&id.to_string())
+        {
+            let reason = value
+                .get("params")
+                .and_then(|p| p.get("reason"))
+                .and_then(Value::as_str)
+                .map(|r| crate::tools::scan::excerpt(r, 200));
+            out.audit.push(AuditRecord::new(
+                &self.server,
+                &tool,
+                id,
+                arguments_sha256,
+                arguments,
+                AuditOutcome::Cancelled,
+                reason,
+                at,
+                started.elapsed().as_secs_f64() * 1000.0,
+            ));
+        }
     }
 
     /// Checks a `tools/call`; `None` when the guard answered it itself.
@@ -521,6 +595,8 @@ impl Session {
             let reason = "tools/call needs `params.name`, the tool's name as a string".to_owned();
             out.to_client
                 .push(error_response(id, INVALID_PARAMS, &reason, None));
+            out.audit
+                .push(self.refused_record("", id, value, reason.clone()));
             out.events.push(Event::CallRefused {
                 tool: String::new(),
                 reason,
@@ -531,10 +607,7 @@ impl Session {
             .and_then(|p| p.get("arguments"))
             .cloned()
             .unwrap_or(Value::Null);
-        let arguments_sha256 = Digest::of(
-            &crate::canonical::to_vec(&arguments)
-                .unwrap_or_else(|_| serde_json::to_vec(&arguments).unwrap_or_default()),
-        );
+        let arguments_sha256 = arguments_digest(&arguments);
         let kept = self.audit_arguments.then(|| arguments.clone());
         if let Err(reason) = self.may_call(tool) {
             let code = if self.pinned.contains_key(tool) {
@@ -611,7 +684,7 @@ impl Session {
             }
         };
         let id = match kind {
-            Kind::Request { .. } | Kind::Notification => {
+            Kind::Request { .. } | Kind::Notification { .. } => {
                 out.to_client.push(to_bytes(&value));
                 return out;
             }
@@ -920,7 +993,7 @@ impl Outcome {
 /// What a JSON-RPC message is.
 enum Kind {
     Request { id: Value, method: String },
-    Notification,
+    Notification { method: String },
     Response { id: Value },
 }
 
@@ -964,7 +1037,7 @@ fn classify(value: &Value) -> Result<Kind, String> {
                 method: m.clone(),
             })
         }
-        (Some(Value::String(_)), None) => Ok(Kind::Notification),
+        (Some(Value::String(m)), None) => Ok(Kind::Notification { method: m.clone() }),
         (Some(_), _) => Err("`method` must be a string".into()),
         (None, Some(id)) => {
             match (obj.get("result"), obj.get("error")) {
@@ -1001,6 +1074,15 @@ fn call_outcome(value: &Value) -> (AuditOutcome, Option<String>) {
         return (AuditOutcome::ToolError, None);
     }
     (AuditOutcome::Ok, None)
+}
+
+/// SHA-256 of the arguments' RFC 8785 canonical JSON (of their plain JSON
+/// when a number cannot be written canonically).
+fn arguments_digest(arguments: &Value) -> Digest {
+    Digest::of(
+        &crate::canonical::to_vec(arguments)
+            .unwrap_or_else(|_| serde_json::to_vec(arguments).unwrap_or_default()),
+    )
 }
 
 fn to_bytes(value: &Value) -> Vec<u8> {

@@ -239,10 +239,15 @@ fn handle(
                 None,
             ));
         }
-        outcome.events.push(Event::CallRefused {
-            tool: String::new(),
-            reason,
-        });
+        for r in &outcome.audit {
+            outcome.events.push(Event::CallRefused {
+                tool: r.tool.clone(),
+                reason: format!(
+                    "call {} ({:?}) could not be audited ({e}); the client got an error instead of its answer, and every later call is refused",
+                    r.request_id, r.outcome
+                ),
+            });
+        }
     }
     drop(guard);
     for e in &outcome.events {

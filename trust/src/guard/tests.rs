@@ -532,3 +532,47 @@ fn lines_are_capped_and_the_rest_of_a_long_line_is_skipped() {
     );
     assert_eq!(lines_of(&[b'y'; 21], 20), vec![Line::Oversized(21)]);
 }
+
+#[test]
+fn a_cancelled_call_stops_waiting_and_is_audited() {
+    let mut s = session();
+    call(&mut s, 1, "echo");
+    let cancel = line(
+        json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                             "params": {"requestId": 1, "reason": "user pressed stop"}}),
+    );
+    let out = s.from_client(&cancel);
+    assert_eq!(out.to_server, vec![cancel]);
+    assert_eq!(out.audit[0].outcome, AuditOutcome::Cancelled);
+    assert_eq!(out.audit[0].detail.as_deref(), Some("user pressed stop"));
+    // The id is free again, and a late answer to the cancelled call is dropped.
+    let late = s.from_server(&line(json!({"jsonrpc": "2.0", "id": 1, "result": {}})));
+    assert!(late.to_client.is_empty());
+    assert_eq!(call(&mut s, 1, "echo").to_server.len(), 1);
+    assert!(s.unanswered().len() == 1);
+}
+
+#[test]
+fn every_refused_call_is_audited() {
+    let mut s = session();
+    // No name, a reused id, parameters that are not an object.
+    let no_name = s.from_client(&line(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                                              "params": {"arguments": {"x": 1}}}),
+    ));
+    assert_eq!(no_name.audit[0].tool, "");
+    assert_eq!(no_name.audit[0].outcome, AuditOutcome::Refused);
+    call(&mut s, 2, "echo");
+    let reused = call(&mut s, 2, "add");
+    assert_eq!(reused.audit[0].tool, "add");
+    assert!(
+        reused.audit[0]
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("already awaiting")
+    );
+    let bad = s.from_client(br#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":"echo"}"#);
+    assert_eq!(bad.audit.len(), 1);
+    assert_eq!(bad.audit[0].request_id, json!(3));
+}

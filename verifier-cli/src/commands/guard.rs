@@ -78,6 +78,12 @@ pub fn enforcement(
     pinned: Vec<Tool>,
     server: ServerIdentity,
 ) -> anyhow::Result<Enforcement> {
+    if args.max_message_bytes < 1024 {
+        bail!(
+            "--max-message-bytes {}: at least 1024 bytes are needed for ordinary MCP messages",
+            args.max_message_bytes
+        );
+    }
     let log = Log::new(args.log_format, server.name.clone());
     let policy = Policy {
         pinned,
@@ -88,7 +94,7 @@ pub fn enforcement(
             OnDriftArg::Hide => OnDrift::Hide,
         },
         scan: scan_policy(args.scan_policy.as_deref())?,
-        max_message_bytes: args.max_message_bytes.max(1024),
+        max_message_bytes: args.max_message_bytes,
     };
     let session = Session::new(policy, server, args.audit_arguments)
         .context("cannot use the pinned surface")?;
