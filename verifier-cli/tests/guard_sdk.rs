@@ -1052,6 +1052,8 @@ fn malformed_oversized_and_unexpected_messages_from_both_sides() {
         ids,
         [
             json!(1),
+            // The guard's own listing, sent after notifications/initialized.
+            json!("mcp-verify-tools-1"),
             json!(2),
             json!(8),
             json!(9),

@@ -295,6 +295,8 @@ enum Pending {
         started: Instant,
     },
     Other,
+    /// A `tools/list` the guard sent itself; its answer goes no further.
+    GuardList,
 }
 
 /// One client–server conversation under a [`Policy`].
@@ -316,6 +318,12 @@ pub struct Session {
     reported: BTreeSet<(String, String)>,
     /// Keep argument values in audit records.
     audit_arguments: bool,
+    /// The server announced the tools capability in its `initialize` answer.
+    server_has_tools: bool,
+    /// Requests the guard sent itself so far.
+    own_requests: u64,
+    /// The tools changed again while the guard's own listing was under way.
+    relist: bool,
 }
 
 /// Largest number of client requests awaiting an answer at once.
@@ -355,6 +363,9 @@ impl Session {
             pending: HashMap::new(),
             reported: BTreeSet::new(),
             audit_arguments,
+            server_has_tools: false,
+            own_requests: 0,
+            relist: false,
         })
     }
 
@@ -508,6 +519,11 @@ impl Session {
                     self.cancelled(&value, &mut out);
                 }
                 out.to_server.push(to_bytes(&value));
+                // The guard lists the tools itself as soon as the session is
+                // up, so drift is caught even before (or without) a client listing.
+                if method == "notifications/initialized" && self.server_has_tools {
+                    self.list_tools(None, &mut out);
+                }
             }
             Kind::Response { .. } => out.to_server.push(to_bytes(&value)),
         }
@@ -684,6 +700,12 @@ impl Session {
             }
         };
         let id = match kind {
+            Kind::Notification { method } if method == "notifications/tools/list_changed" => {
+                // Checked now, not when (or if) the client lists again.
+                out.to_client.push(to_bytes(&value));
+                self.list_tools(None, &mut out);
+                return out;
+            }
             Kind::Request { .. } | Kind::Notification { .. } => {
                 out.to_client.push(to_bytes(&value));
                 return out;
@@ -698,6 +720,25 @@ impl Session {
         };
         match pending {
             Pending::Initialize => self.initialize_result(&mut value, &mut out),
+            Pending::GuardList => {
+                if let Err(reason) = self.tools_list_result(&mut value, &mut out) {
+                    out.events.push(Event::ServerMessageDropped {
+                        reason: format!("the answer to the guard's own tools/list {reason}"),
+                    });
+                    return out;
+                }
+                match value
+                    .get("result")
+                    .and_then(|r| r.get("nextCursor"))
+                    .filter(|c| !c.is_null())
+                    .cloned()
+                {
+                    Some(cursor) => self.list_tools(Some(cursor), &mut out),
+                    None if std::mem::take(&mut self.relist) => self.list_tools(None, &mut out),
+                    None => {}
+                }
+                return out;
+            }
             Pending::ToolsList => {
                 if let Err(reason) = self.tools_list_result(&mut value, &mut out) {
                     // An answer the guard cannot check reaches the client as an error.
@@ -739,10 +780,48 @@ impl Session {
         out
     }
 
+    /// Sends the server a `tools/list` of the guard's own (one page).
+    fn list_tools(&mut self, cursor: Option<Value>, out: &mut Outcome) {
+        // One listing of its own at a time: another change announced meanwhile
+        // is listed when this one ends, so a server cannot pile them up.
+        if cursor.is_none()
+            && self
+                .pending
+                .values()
+                .any(|p| matches!(p, Pending::GuardList))
+        {
+            self.relist = true;
+            return;
+        }
+        if self.pending.len() >= MAX_PENDING {
+            return;
+        }
+        let id = loop {
+            self.own_requests += 1;
+            let id = Value::String(format!("mcp-verify-tools-{}", self.own_requests));
+            if !self.pending.contains_key(&id.to_string()) {
+                break id;
+            }
+        };
+        if cursor.is_none() {
+            self.listed.clear();
+        }
+        let mut request = json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"});
+        if let Some(c) = cursor {
+            request["params"] = json!({"cursor": c});
+        }
+        self.pending.insert(id.to_string(), Pending::GuardList);
+        out.to_server.push(to_bytes(&request));
+    }
+
     fn initialize_result(&mut self, value: &mut Value, out: &mut Outcome) {
         let Some(result) = value.get_mut("result").and_then(Value::as_object_mut) else {
             return;
         };
+        self.server_has_tools = result
+            .get("capabilities")
+            .and_then(|c| c.get("tools"))
+            .is_some_and(|t| !t.is_null());
         let Some(text) = result.get("instructions").and_then(Value::as_str) else {
             return;
         };
@@ -921,11 +1000,14 @@ impl Session {
         Ok(())
     }
 
+    /// Withholds a tool; reported once for as long as the reason stays the same.
     fn withhold(&mut self, name: &str, why: Withheld, out: &mut Outcome) {
-        out.events.push(Event::ToolWithheld {
-            tool: name.to_owned(),
-            why: why.clone(),
-        });
+        if self.withheld.get(name) != Some(&why) {
+            out.events.push(Event::ToolWithheld {
+                tool: name.to_owned(),
+                why: why.clone(),
+            });
+        }
         self.withheld.insert(name.to_owned(), why);
     }
 
@@ -972,8 +1054,9 @@ impl Session {
     /// Errors for every request still awaiting an answer, for the client (the server stopped).
     pub fn abandoned_requests(&self, reason: &str) -> Vec<Vec<u8>> {
         self.pending
-            .keys()
-            .map(|key| {
+            .iter()
+            .filter(|(_, p)| !matches!(p, Pending::GuardList))
+            .map(|(key, _)| {
                 let id = serde_json::from_str(key).unwrap_or(Value::Null);
                 error_response(&id, CALL_REFUSED, reason, None)
             })

@@ -128,12 +128,19 @@ where
     let max = session.max_message_bytes();
     let shared = Arc::new(Mutex::new(Shared { session, audit }));
     let client_out = Arc::new(Mutex::new(client_out));
+    let server_in = Arc::new(Mutex::new(Some(server_in)));
     {
         let shared = Arc::clone(&shared);
         let client_out = Arc::clone(&client_out);
+        let server_in = Arc::clone(&server_in);
         let report = Arc::clone(&report);
         std::thread::spawn(move || {
-            client_side(shared, client_in, client_out, server_in, max, &report);
+            client_side(shared, client_in, client_out, &server_in, max, &report);
+            // The client is done: the server's input closes.
+            server_in
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
             on_client_end();
         });
     }
@@ -146,6 +153,16 @@ where
         };
         if send(&client_out, &outcome.to_client).is_err() {
             return RelayEnd::ClientGone;
+        }
+        // The guard's own requests (a tools/list after list_changed). The
+        // client side may be blocked writing to a server that does not read:
+        // this side never waits for it, or the server's output would stop
+        // being read and both would wait for ever.
+        if !outcome.to_server.is_empty() {
+            let server_in = Arc::clone(&server_in);
+            std::thread::spawn(move || {
+                let _ = send_server(&server_in, &outcome.to_server);
+            });
         }
     }
     // The server stopped: its unanswered calls are audited, and every request
@@ -174,7 +191,7 @@ fn client_side<CI: Read, CO: Write, SI: Write>(
     shared: Arc<Mutex<Shared>>,
     client_in: CI,
     client_out: Arc<Mutex<CO>>,
-    mut server_in: SI,
+    server_in: &Mutex<Option<SI>>,
     max: usize,
     report: &Reporter,
 ) {
@@ -188,23 +205,29 @@ fn client_side<CI: Read, CO: Write, SI: Write>(
         if send(&client_out, &outcome.to_client).is_err() {
             break;
         }
-        let mut failed = false;
-        for m in &outcome.to_server {
-            if server_in
-                .write_all(m)
-                .and_then(|()| server_in.write_all(b"\n"))
-                .and_then(|()| server_in.flush())
-                .is_err()
-            {
-                failed = true;
-                break;
-            }
-        }
-        if failed {
+        if send_server(server_in, &outcome.to_server).is_err() {
             break;
         }
     }
-    drop(server_in);
+}
+
+/// Writes messages to the server while its input is open.
+fn send_server<W: Write>(
+    server_in: &Mutex<Option<W>>,
+    messages: &[Vec<u8>],
+) -> std::io::Result<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let mut guard = server_in.lock().unwrap_or_else(PoisonError::into_inner);
+    let Some(w) = guard.as_mut() else {
+        return Err(std::io::ErrorKind::BrokenPipe.into());
+    };
+    for m in messages {
+        w.write_all(m)?;
+        w.write_all(b"\n")?;
+    }
+    w.flush()
 }
 
 /// Runs one step of the session under the lock, writes its audit records,

@@ -144,6 +144,13 @@ impl Enforcement {
             None,
         );
         let child = Arc::new(Mutex::new(child));
+        {
+            let child = Arc::clone(&child);
+            let stop = Arc::clone(&stop);
+            super::shutdown::set_stop(Box::new(move || {
+                stop(&mut child.lock().unwrap_or_else(PoisonError::into_inner));
+            }));
+        }
         let timeout = self.stop_timeout;
         let on_client_end: Box<dyn FnOnce() + Send> = {
             let child = Arc::clone(&child);
@@ -174,6 +181,12 @@ impl Enforcement {
             stop(&mut child.lock().unwrap_or_else(PoisonError::into_inner));
         }
         let status = child.lock().unwrap_or_else(PoisonError::into_inner).wait();
+        super::shutdown::clear_stop();
+        if let Some(n) = super::shutdown::signal() {
+            self.log
+                .line("info", &format!("stopped the server on signal {n}"), None);
+            return Exit::Server(u8::try_from(128 + n).unwrap_or(1));
+        }
         match status {
             Ok(s) => {
                 use std::os::unix::process::ExitStatusExt;
@@ -237,6 +250,7 @@ pub fn read_manifest(path: &std::path::Path) -> anyhow::Result<(Vec<u8>, Manifes
 
 /// `guard (--pin FILE | --manifest FILE) -- COMMAND ARGS…`.
 pub fn run(args: &GuardArgs) -> anyhow::Result<Exit> {
+    super::shutdown::install()?;
     let program = &args.command[0];
     let (pinned, mut server) = match (&args.pin, &args.manifest) {
         (Some(pin), _) => (read_listing(pin)?.tools, ServerIdentity::default()),

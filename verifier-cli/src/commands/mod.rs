@@ -9,6 +9,7 @@ pub mod profile;
 pub mod publish;
 pub mod run;
 pub mod shell;
+pub mod shutdown;
 pub mod tools;
 pub mod verify;
 pub mod verify_bundle;

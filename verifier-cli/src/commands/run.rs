@@ -38,6 +38,7 @@ struct Refused(String);
 
 /// `run TARGET --manifest FILE [--catalog-state DIR] …`.
 pub fn run(args: &RunArgs) -> anyhow::Result<Exit> {
+    super::shutdown::install()?;
     let (bytes, manifest) = read_manifest(&args.manifest)?;
     let log = Log::new(args.enforce.log_format, manifest.server.name.clone());
     match prepare(args, &bytes, &manifest, &log) {
@@ -219,9 +220,16 @@ impl Start {
         let exit = enforcement.serve(
             child,
             Arc::new(move |c: &mut Child| {
-                // Killing the runtime's client would leave the container running.
-                let _ = Command::new(&runtime)
-                    .args(["rm", "--force", &container])
+                // Killing the runtime's client would leave the container
+                // running. The server had its grace period already: podman
+                // would otherwise wait its own 10 s before killing.
+                let mut rm = Command::new(&runtime);
+                rm.args(["rm", "--force"]);
+                if runtime == "podman" {
+                    rm.args(["--time", "0"]);
+                }
+                let _ = rm
+                    .arg(&container)
                     .stdin(Stdio::null())
                     .stdout(Stdio::null())
                     .stderr(Stdio::null())
@@ -439,7 +447,10 @@ impl SecretDir {
             ));
             // `mkdir` fails on anything already there, a planted symlink included.
             match std::fs::DirBuilder::new().mode(0o700).create(&path) {
-                Ok(()) => return Ok(SecretDir { path }),
+                Ok(()) => {
+                    super::shutdown::remove_on_exit(path.clone());
+                    return Ok(SecretDir { path });
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => {
                     return Err(e).with_context(|| format!("cannot create {}", path.display()));
