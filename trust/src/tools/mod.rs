@@ -8,6 +8,7 @@
 
 pub mod diff;
 pub mod eval;
+pub mod eval_set;
 pub mod listing;
 pub mod pin;
 pub mod scan;

@@ -1,0 +1,28 @@
+//! The tool scan scored on cases written by other people
+//! (`testdata/detection/`, see its README): the figures may only get better.
+//! Each floor below is the figure `bench/detection-eval.sh` printed when it
+//! was last raised (docs/detection.md); a change that loses a case or adds
+//! a false error fails here.
+
+use mcp_trust::tools::ScanPolicy;
+use mcp_trust::tools::eval_set::{Split, evaluate, load};
+use std::path::Path;
+
+#[test]
+fn recall_and_false_findings_do_not_regress() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/detection");
+    let (cases, servers) = load(&dir).unwrap();
+    assert!(cases.len() >= 300, "{} cases", cases.len());
+    assert!(servers.iter().map(|s| s.tools.len()).sum::<usize>() >= 1000);
+    let r = evaluate(&cases, &servers, &ScanPolicy::default()).unwrap();
+    let dev = r.recall[&Split::Dev];
+    let held = r.recall[&Split::HeldOut];
+    // Floors: caught at error, and at any severity, per part.
+    assert!(dev.at_error >= 90, "dev at error: {dev:?}\n{}", r.details());
+    assert!(held.at_error >= 36, "held-out at error: {held:?}\n{}", r.details());
+    assert!(dev.at_any >= 115, "dev at any: {dev:?}\n{}", r.details());
+    assert!(held.at_any >= 47, "held-out at any: {held:?}\n{}", r.details());
+    // Ceilings: real tools with an error finding, per part.
+    let benign_errors: usize = r.benign.values().map(|c| c.at_error).sum();
+    assert!(benign_errors <= 13, "{benign_errors} real tools with an error\n{}", r.details());
+}
