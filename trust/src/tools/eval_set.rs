@@ -281,7 +281,10 @@ impl fmt::Display for Report {
                 pct(c.any_rate())
             );
         }
-        let _ = writeln!(out, "benign tools (with an error / with a warning and no error)");
+        let _ = writeln!(
+            out,
+            "benign tools (with an error / with a warning and no error)"
+        );
         for (split, c) in &self.benign {
             let warnings = c.at_any - c.at_error;
             let _ = writeln!(
