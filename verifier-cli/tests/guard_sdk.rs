@@ -805,7 +805,19 @@ fn a_poisoned_tool_pinned_as_is_is_still_withheld() {
 fn an_audit_log_that_cannot_be_written_turns_answers_into_refusals() {
     let dir = tempfile::tempdir().unwrap();
     let pin = pin(dir.path(), everything_listing(), |_| {});
-    // Opens fine, every write fails (ENOSPC).
+    // A private regular file that opens fine, and a file-size limit of zero
+    // under which every write fails (EFBIG; SIGXFSZ ignored, as the guard
+    // must survive it). /dev/full is refused at open: not a regular file.
+    let audit = dir.path().join("audit.jsonl");
+    let mut command = vec![
+        "sh".to_owned(),
+        "-c".to_owned(),
+        r#"trap "" XFSZ; ulimit -f 0; exec "$0" "$@""#.to_owned(),
+    ];
+    command.extend(guarded(
+        &["--pin", &pin, "--audit", audit.to_str().unwrap()],
+        &everything(),
+    ));
     let run = sdk(
         json!([
             {"op": "list"},
@@ -813,7 +825,7 @@ fn an_audit_log_that_cannot_be_written_turns_answers_into_refusals() {
             {"op": "call", "name": "get-sum", "arguments": {"a": 1, "b": 2}},
             {"op": "list"},
         ]),
-        &guarded(&["--pin", &pin, "--audit", "/dev/full"], &everything()),
+        &command,
     );
     let (code, message) = run.error(1);
     assert_eq!(code, -32001);
@@ -826,12 +838,17 @@ fn an_audit_log_that_cannot_be_written_turns_answers_into_refusals() {
     // The guard itself keeps answering.
     assert_eq!(run.tools(3).len(), 13);
     assert!(
-        run.stderr.contains(
-            "mcp-verify: warning: refused call of `get-sum`: the audit log cannot be written"
-        ),
+        run.stderr
+            .contains("mcp-verify: warning: refused call of `get-sum`: call "),
         "{}",
         run.stderr
     );
+    assert!(
+        run.stderr.contains("could not be audited"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::metadata(&audit).unwrap().len(), 0);
 }
 
 /// The raw server's surface: `echo` and `add`.
@@ -1048,12 +1065,19 @@ fn malformed_oversized_and_unexpected_messages_from_both_sides() {
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .filter_map(|v| v.get("id").cloned())
         .collect();
+    assert!(
+        ids[1]
+            .as_str()
+            .is_some_and(|i| i.starts_with("mcp-verify-tools-") && i.len() > 30),
+        "{ids:?}"
+    );
     assert_eq!(
         ids,
         [
             json!(1),
-            // The guard's own listing, sent after notifications/initialized.
-            json!("mcp-verify-tools-1"),
+            // The guard's own listing, sent after notifications/initialized
+            // (its id carries a nonce the server cannot predict).
+            ids[1].clone(),
             json!(2),
             json!(8),
             json!(9),

@@ -1409,3 +1409,33 @@ fn sigterm_from_the_client_stops_the_container_and_removes_the_secret_copy() {
         client.stderr()
     );
 }
+
+/// podman copies its own proxy variables into a container unless told not
+/// to; they can carry credentials, and `run` never puts a secret in the
+/// container's environment.
+#[test]
+fn the_hosts_proxy_environment_does_not_reach_the_container() {
+    let w = World::new(true);
+    let mut cmd = w.mcp_verify(&w.run_args(&[]));
+    // Verification and the pull reach the loopback registry directly, as an
+    // operator's NO_PROXY would arrange.
+    cmd.env("HTTPS_PROXY", "http://user:pw@proxy.invalid:3128")
+        .env("http_proxy", "http://user:pw@proxy.invalid:3128")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("no_proxy", "127.0.0.1,localhost");
+    let mut client = Client::spawn(cmd);
+    client.initialize();
+    let r = report(&client.call(2, "inspect", json!({})));
+    let env: Vec<&str> = r["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        !env.iter()
+            .any(|k| k.to_ascii_lowercase().ends_with("_proxy")),
+        "{env:?}"
+    );
+    let _ = client.finish();
+}

@@ -113,14 +113,41 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
-    /// Opens (creating, mode 0600) `path` for appending.
+    /// Opens (creating, mode 0600) `path` for appending. Refused: a symbolic
+    /// link, anything but a regular file, a file of another user, a file
+    /// others may read or write (they could read the arguments or forge
+    /// records), and a path that changed while it was being opened.
     pub fn open(path: &Path) -> std::io::Result<Self> {
-        use std::os::unix::fs::OpenOptionsExt;
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+        let refuse = |why: &str| Err(std::io::Error::other(format!("{}: {why}", path.display())));
+        let before = std::fs::symlink_metadata(path).ok();
+        if before.as_ref().is_some_and(|m| m.file_type().is_symlink()) {
+            return refuse("is a symbolic link; give the audit file itself");
+        }
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .mode(0o600)
             .open(path)?;
+        let meta = file.metadata()?;
+        let now = std::fs::symlink_metadata(path)?;
+        let same = |m: &std::fs::Metadata| m.dev() == meta.dev() && m.ino() == meta.ino();
+        if !meta.is_file() {
+            return refuse("is not a regular file");
+        }
+        if !same(&now) || before.as_ref().is_some_and(|b| !same(b)) {
+            return refuse("was replaced while it was being opened");
+        }
+        let me = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
+        if me.is_some_and(|uid| uid != meta.uid()) {
+            return refuse("belongs to another user");
+        }
+        if meta.mode() & 0o077 != 0 {
+            return refuse(&format!(
+                "has mode {:04o}: others may read or write it; `chmod 600` it or remove it",
+                meta.mode() & 0o7777
+            ));
+        }
         Ok(AuditLog { file })
     }
 
@@ -136,5 +163,38 @@ impl AuditLog {
         }
         self.file.write_all(&buf)?;
         self.file.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_symlinked_or_shared_audit_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target");
+        std::fs::write(&target, "").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::os::unix::fs::symlink(&target, dir.path().join("link.jsonl")).unwrap();
+        let err = AuditLog::open(&dir.path().join("link.jsonl")).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("is a symbolic link; give the audit file itself")
+        );
+        let shared = dir.path().join("shared.jsonl");
+        std::fs::write(&shared, "").unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let err = AuditLog::open(&shared).unwrap_err();
+        assert!(err.to_string().contains("has mode 0666"), "{err}");
+        assert!(AuditLog::open(dir.path()).is_err());
+        // A new file is created private and used.
+        let fresh = dir.path().join("fresh.jsonl");
+        AuditLog::open(&fresh).unwrap();
+        assert_eq!(
+            std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 }

@@ -318,13 +318,24 @@ pub struct Session {
     reported: BTreeSet<(String, String)>,
     /// Keep argument values in audit records.
     audit_arguments: bool,
+    /// Audit records are written somewhere (else answered calls make none).
+    auditing: bool,
     /// The server announced the tools capability in its `initialize` answer.
     server_has_tools: bool,
     /// Requests the guard sent itself so far.
     own_requests: u64,
     /// The tools changed again while the guard's own listing was under way.
     relist: bool,
+    /// Pages of the guard's current listing.
+    own_pages: usize,
+    /// Makes the guard's request ids unpredictable to the server.
+    nonce: u64,
+    /// Names of unpinned tools already reported (bounded), and how many more were not named.
+    unpinned_reported: BTreeSet<String>,
 }
+
+/// Unpinned tool names reported one by one before the guard stops naming them.
+pub const MAX_UNPINNED_REPORTED: usize = 1000;
 
 /// Largest number of client requests awaiting an answer at once.
 pub const MAX_PENDING: usize = 10_000;
@@ -363,10 +374,26 @@ impl Session {
             pending: HashMap::new(),
             reported: BTreeSet::new(),
             audit_arguments,
+            auditing: true,
             server_has_tools: false,
             own_requests: 0,
             relist: false,
+            own_pages: 0,
+            nonce: {
+                use std::hash::{BuildHasher, Hasher};
+                std::collections::hash_map::RandomState::new()
+                    .build_hasher()
+                    .finish()
+            },
+            unpinned_reported: BTreeSet::new(),
         })
+    }
+
+    /// Whether audit records of answered calls are wanted (they are by
+    /// default); without an audit log, not computing them saves the hash of
+    /// every call's arguments.
+    pub fn set_auditing(&mut self, on: bool) {
+        self.auditing = on;
     }
 
     /// The largest message either side may send.
@@ -512,20 +539,26 @@ impl Session {
                     _ => Pending::Other,
                 };
                 self.pending.insert(key, pending);
-                out.to_server.push(to_bytes(&value));
+                out.to_server.push(to_bytes(&envelope(&value)));
+            }
+            Kind::Notification { method } if method == "tools/call" => {
+                // A call without an id cannot be answered or audited; no server should run it.
+                out.events.push(Event::ClientMessageRefused {
+                    reason: "a tools/call without an id (a notification) is not forwarded".into(),
+                });
             }
             Kind::Notification { method } => {
                 if method == "notifications/cancelled" {
                     self.cancelled(&value, &mut out);
                 }
-                out.to_server.push(to_bytes(&value));
+                out.to_server.push(to_bytes(&envelope(&value)));
                 // The guard lists the tools itself as soon as the session is
                 // up, so drift is caught even before (or without) a client listing.
                 if method == "notifications/initialized" && self.server_has_tools {
                     self.list_tools(None, &mut out);
                 }
             }
-            Kind::Response { .. } => out.to_server.push(to_bytes(&value)),
+            Kind::Response { .. } => out.to_server.push(to_bytes(&envelope(&value))),
         }
         out
     }
@@ -577,13 +610,18 @@ impl Session {
         else {
             return;
         };
+        let key = id.to_string();
+        // Only the client's own requests: the guard's listing is not its to cancel.
+        if matches!(self.pending.get(&key), None | Some(Pending::GuardList)) {
+            return;
+        }
         if let Some(Pending::Call {
             tool,
             arguments_sha256,
             arguments,
             at,
             started,
-        }) = self.pending.remove(&id.to_string())
+        }) = self.pending.remove(&key)
         {
             let reason = value
                 .get("params")
@@ -623,7 +661,13 @@ impl Session {
             .and_then(|p| p.get("arguments"))
             .cloned()
             .unwrap_or(Value::Null);
-        let arguments_sha256 = arguments_digest(&arguments);
+        // Hashing the arguments is most of a call's cost in the guard: only
+        // when an audit log will hold the hash.
+        let arguments_sha256 = if self.auditing {
+            arguments_digest(&arguments)
+        } else {
+            Digest::of(b"")
+        };
         let kept = self.audit_arguments.then(|| arguments.clone());
         if let Err(reason) = self.may_call(tool) {
             let code = if self.pinned.contains_key(tool) {
@@ -702,12 +746,12 @@ impl Session {
         let id = match kind {
             Kind::Notification { method } if method == "notifications/tools/list_changed" => {
                 // Checked now, not when (or if) the client lists again.
-                out.to_client.push(to_bytes(&value));
+                out.to_client.push(to_bytes(&envelope(&value)));
                 self.list_tools(None, &mut out);
                 return out;
             }
             Kind::Request { .. } | Kind::Notification { .. } => {
-                out.to_client.push(to_bytes(&value));
+                out.to_client.push(to_bytes(&envelope(&value)));
                 return out;
             }
             Kind::Response { id } => id,
@@ -762,26 +806,42 @@ impl Session {
                 started,
             } => {
                 let (outcome, detail) = call_outcome(&value);
-                out.audit.push(AuditRecord::new(
-                    &self.server,
-                    &tool,
-                    &id,
-                    arguments_sha256,
-                    arguments,
-                    outcome,
-                    detail,
-                    at,
-                    started.elapsed().as_secs_f64() * 1000.0,
-                ));
+                if self.auditing {
+                    out.audit.push(AuditRecord::new(
+                        &self.server,
+                        &tool,
+                        &id,
+                        arguments_sha256,
+                        arguments,
+                        outcome,
+                        detail,
+                        at,
+                        started.elapsed().as_secs_f64() * 1000.0,
+                    ));
+                }
             }
             Pending::Other => {}
         }
-        out.to_client.push(to_bytes(&value));
+        out.to_client.push(to_bytes(&envelope(&value)));
         out
     }
 
     /// Sends the server a `tools/list` of the guard's own (one page).
     fn list_tools(&mut self, cursor: Option<Value>, out: &mut Outcome) {
+        if cursor.is_some() {
+            self.own_pages += 1;
+            if self.own_pages > crate::tools::listing::MAX_PAGES {
+                out.events.push(Event::ServerMessageDropped {
+                    reason: format!(
+                        "the server's tool list runs past {} pages; the guard stops paging",
+                        crate::tools::listing::MAX_PAGES
+                    ),
+                });
+                return;
+            }
+        } else {
+            self.own_pages = 0;
+        }
         // One listing of its own at a time: another change announced meanwhile
         // is listed when this one ends, so a server cannot pile them up.
         if cursor.is_none()
@@ -798,7 +858,10 @@ impl Session {
         }
         let id = loop {
             self.own_requests += 1;
-            let id = Value::String(format!("mcp-verify-tools-{}", self.own_requests));
+            let id = Value::String(format!(
+                "mcp-verify-tools-{:016x}-{}",
+                self.nonce, self.own_requests
+            ));
             if !self.pending.contains_key(&id.to_string()) {
                 break id;
             }
@@ -818,6 +881,16 @@ impl Session {
         let Some(result) = value.get_mut("result").and_then(Value::as_object_mut) else {
             return;
         };
+        *result = pick(
+            result,
+            &[
+                "protocolVersion",
+                "capabilities",
+                "serverInfo",
+                "instructions",
+                "_meta",
+            ],
+        );
         self.server_has_tools = result
             .get("capabilities")
             .and_then(|c| c.get("tools"))
@@ -997,11 +1070,35 @@ impl Session {
             }
         }
         result.insert("tools".into(), Value::Array(approved));
+        *result = pick(result, &["tools", "nextCursor", "_meta"]);
         Ok(())
     }
 
-    /// Withholds a tool; reported once for as long as the reason stays the same.
+    /// Withholds a tool; reported once for as long as the reason stays the
+    /// same. A tool that is not pinned can never be called, so it is not
+    /// remembered: only its name, for one report, up to a bound, so a server
+    /// listing new names without end costs neither memory nor a flood of lines.
     fn withhold(&mut self, name: &str, why: Withheld, out: &mut Outcome) {
+        if !self.pinned.contains_key(name) {
+            if self.unpinned_reported.contains(name) {
+                return;
+            }
+            if self.unpinned_reported.len() < MAX_UNPINNED_REPORTED {
+                self.unpinned_reported.insert(name.to_owned());
+                out.events.push(Event::ToolWithheld {
+                    tool: name.to_owned(),
+                    why,
+                });
+            } else if self.unpinned_reported.len() == MAX_UNPINNED_REPORTED {
+                self.unpinned_reported.insert(String::new());
+                out.events.push(Event::ServerMessageDropped {
+                    reason: format!(
+                        "more than {MAX_UNPINNED_REPORTED} unpinned tools were listed; further ones are withheld without a report"
+                    ),
+                });
+            }
+            return;
+        }
         if self.withheld.get(name) != Some(&why) {
             out.events.push(Event::ToolWithheld {
                 tool: name.to_owned(),
@@ -1166,6 +1263,38 @@ fn arguments_digest(arguments: &Value) -> Digest {
         &crate::canonical::to_vec(arguments)
             .unwrap_or_else(|_| serde_json::to_vec(arguments).unwrap_or_default()),
     )
+}
+
+/// The message as forwarded: exactly the JSON-RPC members (`jsonrpc`,
+/// `id`, `method`, `params`, `result`, `error` with `code`, `message`,
+/// `data`), and for a `tools/call` exactly its MCP parameters. Any other
+/// key is dropped, so a reader that matches keys loosely (Go's
+/// `encoding/json` folds case and `ſ` to `s`) cannot find a second `ID`,
+/// `Name` or `paramſ` beside the one the guard checked.
+fn envelope(value: &Value) -> Value {
+    let Some(obj) = value.as_object() else {
+        return value.clone();
+    };
+    let mut out = pick(
+        obj,
+        &["jsonrpc", "id", "method", "params", "result", "error"],
+    );
+    if let Some(Value::Object(e)) = out.get_mut("error") {
+        *e = pick(e, &["code", "message", "data"]);
+    }
+    if out.get("method").and_then(Value::as_str) == Some("tools/call")
+        && let Some(Value::Object(p)) = out.get_mut("params")
+    {
+        *p = pick(p, &["name", "arguments", "_meta", "task"]);
+    }
+    Value::Object(out)
+}
+
+/// The members of `obj` named in `keys`, in that order.
+fn pick(obj: &Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
+    keys.iter()
+        .filter_map(|k| obj.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+        .collect()
 }
 
 fn to_bytes(value: &Value) -> Vec<u8> {

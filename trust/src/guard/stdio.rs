@@ -1,10 +1,11 @@
 //! Drives a [`Session`] between a client and a server on the MCP stdio
-//! transport (one JSON-RPC message per line). Two threads, no queue between
-//! them: one reads the client and writes the server, the other (the caller's)
-//! reads the server and writes the client, so a message crosses one extra
-//! pipe each way and a server that stops reading stalls only the client's
-//! direction, never the answers already on their way. The session, and the
-//! audit log written before any answer is forwarded, sit behind one lock.
+//! transport (one JSON-RPC message per line). Three threads: one reads the
+//! client, one (the caller's) reads the server and writes the client, and
+//! one owns the server's input, fed by a bounded queue, so a server that
+//! stops reading stalls only what is queued for it: the answers already on
+//! their way, the client's end of input and the guard's own requests are
+//! never held up behind it. The session, and the audit log written before
+//! any answer is forwarded, sit behind one lock.
 
 use super::audit::AuditLog;
 use super::{Event, Outcome, Session};
@@ -104,10 +105,9 @@ pub type Reporter = Arc<dyn Fn(&Event) + Send + Sync>;
 
 /// Relays between the client (`client_in`, `client_out`) and the server
 /// (`server_in`, `server_out`) until the server's output ends or the client
-/// cannot be written. `replay` holds client lines read before the relay
-/// started; they are handled first. `on_client_end` runs once when the
-/// client's input ends (after `server_in` is closed), e.g. to give the server
-/// a deadline.
+/// cannot be written. `on_client_end` runs once when the client's input ends
+/// (the server's input is closed once what is queued for it is written),
+/// e.g. to give the server a deadline.
 #[allow(clippy::too_many_arguments)]
 pub fn relay<CI, CO, SI, SO>(
     session: Session,
@@ -126,21 +126,23 @@ where
     SO: Read,
 {
     let max = session.max_message_bytes();
+    let mut session = session;
+    session.set_auditing(audit.is_some());
     let shared = Arc::new(Mutex::new(Shared { session, audit }));
     let client_out = Arc::new(Mutex::new(client_out));
-    let server_in = Arc::new(Mutex::new(Some(server_in)));
+    // One writer owns the server's input, so neither reader ever waits on a
+    // server that stops reading: the client side still sees the client's end
+    // (and the stop timeout starts), the server side keeps reading.
+    let (to_server, queue) = std::sync::mpsc::sync_channel::<ToServer>(SERVER_QUEUE);
+    std::thread::spawn(move || server_writer(server_in, &queue));
     {
         let shared = Arc::clone(&shared);
         let client_out = Arc::clone(&client_out);
-        let server_in = Arc::clone(&server_in);
+        let to_server = to_server.clone();
         let report = Arc::clone(&report);
         std::thread::spawn(move || {
-            client_side(shared, client_in, client_out, &server_in, max, &report);
-            // The client is done: the server's input closes.
-            server_in
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take();
+            client_side(&shared, client_in, &client_out, &to_server, max, &report);
+            let _ = to_server.send(ToServer::Close);
             on_client_end();
         });
     }
@@ -152,82 +154,90 @@ where
             Ok(None) | Err(_) => break,
         };
         if send(&client_out, &outcome.to_client).is_err() {
+            wind_up(&shared, &report);
             return RelayEnd::ClientGone;
         }
-        // The guard's own requests (a tools/list after list_changed). The
-        // client side may be blocked writing to a server that does not read:
-        // this side never waits for it, or the server's output would stop
-        // being read and both would wait for ever.
-        if !outcome.to_server.is_empty() {
-            let server_in = Arc::clone(&server_in);
-            std::thread::spawn(move || {
-                let _ = send_server(&server_in, &outcome.to_server);
-            });
+        // The guard's own requests (a tools/list after list_changed): queued
+        // without waiting. A full queue means the server is not reading; the
+        // request is dropped rather than this side blocked.
+        for m in outcome.to_server {
+            let _ = to_server.try_send(ToServer::Message(m));
         }
     }
-    // The server stopped: its unanswered calls are audited, and every request
-    // still waiting gets an error instead of silence.
-    let lines = {
-        let mut guard = shared.lock().unwrap_or_else(PoisonError::into_inner);
-        let lines = guard
-            .session
-            .abandoned_requests("the server stopped before answering");
-        let records = guard.session.unanswered();
-        if let Some(log) = guard.audit.as_mut()
-            && let Err(e) = log.append(&records)
-        {
-            report(&Event::ServerMessageDropped {
-                reason: format!("cannot write the audit log: {e}"),
-            });
-        }
-        lines
-    };
+    let lines = wind_up(&shared, &report);
     let _ = send(&client_out, &lines);
     RelayEnd::ServerClosed
 }
 
-/// Reads the client until its input ends; closes the server's input then.
-fn client_side<CI: Read, CO: Write, SI: Write>(
-    shared: Arc<Mutex<Shared>>,
+/// Messages queued for the server's input.
+enum ToServer {
+    Message(Vec<u8>),
+    Close,
+}
+
+/// Most messages queued for the server's input.
+const SERVER_QUEUE: usize = 1024;
+
+/// Writes queued messages to the server until told to close (then its input
+/// closes) or until it stops reading.
+fn server_writer<SI: Write>(mut server_in: SI, queue: &std::sync::mpsc::Receiver<ToServer>) {
+    // One write per message, newline included, so the server never wakes
+    // on half a line.
+    while let Ok(ToServer::Message(mut m)) = queue.recv() {
+        m.push(b'\n');
+        if server_in
+            .write_all(&m)
+            .and_then(|()| server_in.flush())
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// The relay is over: calls still unanswered are audited (`no-answer`), and
+/// the errors for every request still waiting are returned for the client.
+fn wind_up(shared: &Mutex<Shared>, report: &Reporter) -> Vec<Vec<u8>> {
+    let mut guard = shared.lock().unwrap_or_else(PoisonError::into_inner);
+    let lines = guard
+        .session
+        .abandoned_requests("the server stopped before answering");
+    let records = guard.session.unanswered();
+    if let Some(log) = guard.audit.as_mut()
+        && let Err(e) = log.append(&records)
+    {
+        report(&Event::ServerMessageDropped {
+            reason: format!("cannot write the audit log: {e}"),
+        });
+    }
+    lines
+}
+
+/// Reads the client until its input ends.
+fn client_side<CI: Read, CO: Write>(
+    shared: &Mutex<Shared>,
     client_in: CI,
-    client_out: Arc<Mutex<CO>>,
-    server_in: &Mutex<Option<SI>>,
+    client_out: &Mutex<CO>,
+    to_server: &std::sync::mpsc::SyncSender<ToServer>,
     max: usize,
     report: &Reporter,
 ) {
     let mut reader = LineReader::new(client_in, max);
     loop {
         let outcome = match reader.next_line() {
-            Ok(Some(Line::Message(m))) => handle(&shared, report, |s| s.from_client(&m)),
-            Ok(Some(Line::Oversized(n))) => handle(&shared, report, |s| s.client_oversized(n)),
-            Ok(None) | Err(_) => break,
+            Ok(Some(Line::Message(m))) => handle(shared, report, |s| s.from_client(&m)),
+            Ok(Some(Line::Oversized(n))) => handle(shared, report, |s| s.client_oversized(n)),
+            Ok(None) | Err(_) => return,
         };
-        if send(&client_out, &outcome.to_client).is_err() {
-            break;
+        if send(client_out, &outcome.to_client).is_err() {
+            return;
         }
-        if send_server(server_in, &outcome.to_server).is_err() {
-            break;
+        for m in outcome.to_server {
+            if to_server.send(ToServer::Message(m)).is_err() {
+                return;
+            }
         }
     }
-}
-
-/// Writes messages to the server while its input is open.
-fn send_server<W: Write>(
-    server_in: &Mutex<Option<W>>,
-    messages: &[Vec<u8>],
-) -> std::io::Result<()> {
-    if messages.is_empty() {
-        return Ok(());
-    }
-    let mut guard = server_in.lock().unwrap_or_else(PoisonError::into_inner);
-    let Some(w) = guard.as_mut() else {
-        return Err(std::io::ErrorKind::BrokenPipe.into());
-    };
-    for m in messages {
-        w.write_all(m)?;
-        w.write_all(b"\n")?;
-    }
-    w.flush()
 }
 
 /// Runs one step of the session under the lock, writes its audit records,
@@ -283,10 +293,12 @@ fn send<W: Write>(out: &Mutex<W>, messages: &[Vec<u8>]) -> std::io::Result<()> {
     if messages.is_empty() {
         return Ok(());
     }
-    let mut w = out.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut buf = Vec::with_capacity(messages.iter().map(|m| m.len() + 1).sum());
     for m in messages {
-        w.write_all(m)?;
-        w.write_all(b"\n")?;
+        buf.extend_from_slice(m);
+        buf.push(b'\n');
     }
+    let mut w = out.lock().unwrap_or_else(PoisonError::into_inner);
+    w.write_all(&buf)?;
     w.flush()
 }

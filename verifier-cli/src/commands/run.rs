@@ -26,6 +26,18 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// What a runtime would otherwise pass from the host into the container.
+const PROXY_VARIABLES: &[&str] = &[
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "FTP_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "ftp_proxy",
+    "no_proxy",
+];
+
 /// Largest secret file read.
 const MAX_SECRET_BYTES: usize = 1 << 20;
 /// How long a refused start waits for requests the client is still sending.
@@ -106,7 +118,7 @@ fn prepare(
     let verify = VerifyArgs {
         image: Some(image.to_string()),
         signer: args.signer.clone(),
-        manifest: Some(args.manifest.clone()),
+        manifest: None,
         require_provenance: false,
         source_repository: None,
         source_ref: None,
@@ -118,7 +130,7 @@ fn prepare(
             output: OutputFormat::Human,
         },
     };
-    let (image, outcome) = super::verify::check(&verify)?;
+    let (image, outcome) = super::verify::check_with(&verify, Some(security.clone()))?;
     let report = match outcome {
         Ok(r) => r,
         Err(e) => {
@@ -177,9 +189,9 @@ fn prepare(
         None
     } else {
         let dir = SecretDir::create()?;
-        for s in &profile.secrets {
+        for (i, s) in profile.secrets.iter().enumerate() {
             if let SecretDelivery::File { uid, gid, .. } = &s.delivery {
-                let path = dir.place(&s.name, given.get(&s.name).map(Path::new), *uid, *gid)?;
+                let path = dir.place(i, &s.name, given.get(&s.name).map(Path::new), *uid, *gid)?;
                 options.secret_files.insert(s.name.clone(), path);
             }
         }
@@ -412,10 +424,22 @@ fn runtime_argv(
     argv[0] = runtime.to_owned();
     let mut extra = vec!["--name".to_owned(), container.to_owned()];
     if runtime == "podman" {
-        // podman otherwise mounts writable tmpfs on /run, /tmp and /var/tmp of a read-only root.
+        // podman otherwise mounts writable tmpfs on /run, /tmp and /var/tmp of
+        // a read-only root, and copies this process's proxy variables (with
+        // any credentials in them) into the container.
         extra.push("--read-only-tmpfs=false".to_owned());
+        extra.push("--http-proxy=false".to_owned());
         if insecure.contains(&p.image.registry) {
             extra.push("--tls-verify=false".to_owned());
+        }
+    }
+    if runtime == "docker" {
+        // The docker client fills these from ~/.docker/config.json unless set.
+        for v in PROXY_VARIABLES {
+            if !p.env.iter().any(|e| e.name == *v) {
+                extra.push("--env".to_owned());
+                extra.push(format!("{v}="));
+            }
         }
     }
     argv.splice(2..2, extra);
@@ -432,10 +456,12 @@ struct SecretDir {
 impl SecretDir {
     fn create() -> anyhow::Result<Self> {
         use std::os::unix::fs::DirBuilderExt;
+        // $XDG_RUNTIME_DIR only when it is this user's private directory.
         let base = std::env::var_os("XDG_RUNTIME_DIR")
             .map(PathBuf::from)
-            .filter(|p| p.is_dir())
+            .filter(|p| private_dir(p))
             .unwrap_or_else(std::env::temp_dir);
+        sweep_stale(&base);
         for attempt in 0..16u32 {
             let nanos = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -467,6 +493,7 @@ impl SecretDir {
     /// into the directory; returns the copy's path.
     fn place(
         &self,
+        index: usize,
         name: &str,
         source: Option<&Path>,
         uid: u32,
@@ -477,8 +504,10 @@ impl SecretDir {
             Some(p) => read_capped(p, MAX_SECRET_BYTES, &format!("secret {name}"))?,
             None => Vec::new(),
         };
-        let file_name: String = name
+        // The index keeps `A.B` and `A_B` apart.
+        let file_name: String = format!("{index}-")
             .chars()
+            .chain(name.chars())
             .map(|c| {
                 if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
                     c
@@ -508,6 +537,43 @@ impl SecretDir {
         path.to_str()
             .map(str::to_owned)
             .context("the secret directory's path is not UTF-8")
+    }
+}
+
+/// A directory owned by this process's user that no one else may enter.
+fn private_dir(path: &Path) -> bool {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    meta.is_dir() && Some(meta.uid()) == rendering_uid() && meta.permissions().mode() & 0o077 == 0
+}
+
+/// Removes secret directories left by `run` processes that no longer exist
+/// (killed with SIGKILL, or a crash).
+fn sweep_stale(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("mcp-verify-secrets-"))
+        else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let owned = entry.metadata().is_ok_and(|m| {
+            use std::os::unix::fs::MetadataExt;
+            m.is_dir() && Some(m.uid()) == rendering_uid()
+        });
+        if owned && pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists()
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 

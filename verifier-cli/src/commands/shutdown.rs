@@ -1,5 +1,6 @@
 //! Stopping cleanly when `run` or `guard` is told to stop (SIGTERM, SIGINT,
-//! SIGHUP). An MCP client that closes a server's input and gets no exit
+//! SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM: every signal whose default is
+//! to end the process and that can be caught). An MCP client that closes a server's input and gets no exit
 //! within its grace period sends SIGTERM, and the default action would kill
 //! this process alone: the container would keep running and the copies of
 //! the secrets would stay on disk. Instead, a watcher thread runs the stop
@@ -47,6 +48,10 @@ pub fn install() -> anyhow::Result<()> {
                 (SignalKind::terminate(), 15),
                 (SignalKind::interrupt(), 2),
                 (SignalKind::hangup(), 1),
+                (SignalKind::quit(), 3),
+                (SignalKind::user_defined1(), 10),
+                (SignalKind::user_defined2(), 12),
+                (SignalKind::alarm(), 14),
             ];
             let mut streams = Vec::new();
             for (kind, number) in kinds {
@@ -59,14 +64,18 @@ pub fn install() -> anyhow::Result<()> {
                 }
             }
             let _ = ready.send(Ok(()));
-            let [(mut term, t), (mut int, i), (mut hup, h)] = <[_; 3]>::try_from(streams)
-                .unwrap_or_else(|_| unreachable!("three signals were registered"));
-            loop {
-                let number = tokio::select! {
-                    _ = term.recv() => t,
-                    _ = int.recv() => i,
-                    _ = hup.recv() => h,
-                };
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<i32>();
+            for (mut stream, number) in streams {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    while stream.recv().await.is_some() {
+                        if tx.send(number).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            while let Some(number) = rx.recv().await {
                 received(number);
             }
         });

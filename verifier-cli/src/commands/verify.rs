@@ -74,6 +74,19 @@ pub fn check(
         }
         None => None,
     };
+    check_with(args, manifest)
+}
+
+/// [`check`] with the manifest's security extension already read (so a
+/// caller that checked the manifest verifies under exactly what it checked,
+/// not what the file holds a moment later); `args.manifest` is not read.
+pub fn check_with(
+    args: &VerifyArgs,
+    manifest: Option<mcp_trust::manifest::SecurityExtension>,
+) -> anyhow::Result<(
+    PinnedImage,
+    Result<mcp_trust::verification::ImageReport, ImageError>,
+)> {
     let reference = match (&args.image, &manifest) {
         (Some(i), _) => i.clone(),
         (None, Some(sec)) => sec.image.clone(),
