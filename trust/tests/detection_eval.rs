@@ -18,22 +18,26 @@ fn recall_and_false_findings_do_not_regress() {
     let dev = r.recall[&Split::Dev];
     let held = r.recall[&Split::HeldOut];
     // Floors: caught at error, and at any severity, per part.
-    assert!(dev.at_error >= 90, "dev at error: {dev:?}\n{}", r.details());
     assert!(
-        held.at_error >= 36,
+        dev.at_error >= 148,
+        "dev at error: {dev:?}\n{}",
+        r.details()
+    );
+    assert!(
+        held.at_error >= 64,
         "held-out at error: {held:?}\n{}",
         r.details()
     );
-    assert!(dev.at_any >= 115, "dev at any: {dev:?}\n{}", r.details());
+    assert!(dev.at_any >= 162, "dev at any: {dev:?}\n{}", r.details());
     assert!(
-        held.at_any >= 47,
+        held.at_any >= 69,
         "held-out at any: {held:?}\n{}",
         r.details()
     );
     // Ceilings: real tools with an error finding, per part.
     let benign_errors: usize = r.benign.values().map(|c| c.at_error).sum();
     assert!(
-        benign_errors <= 13,
+        benign_errors <= 7,
         "{benign_errors} real tools with an error\n{}",
         r.details()
     );

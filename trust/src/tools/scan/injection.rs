@@ -110,7 +110,15 @@ static SENSITIVE_PATH: LazyLock<Regex> = LazyLock::new(|| {
 /// Secrets and private context a model could be asked to hand over.
 static SECRET_NOUN: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(api[ -]?keys?|access[ -]?tokens?|auth(entication|orization)?[ -]?tokens?|bearer[ -]tokens?|refresh[ -]tokens?|session[ -](tokens?|cookies?|ids?)|secrets?|secret[ -]keys?|passwords?|passphrases?|passwd|credentials?|private[ -]keys?|ssh[ -]keys?|signing[ -]keys?|tokens?|cookies?|seed[ -]phrases?|mnemonics?|recovery[ -](codes?|phrases?)|otp codes?|env(ironment)?[ -]?(variables?|vars?)|conversation[ -]history|chat[ -]history|message[ -]history|previous messages|(complete|entire|full|whole) (conversation|chat|transcript|history)|conversation so far|transcript|system[ -]prompt|your instructions|(all|other) (messages|conversations|chats|emails)|contact list|keys? files?)\b",
+        r"\b(api[ -]?keys?|access[ -]?tokens?|auth(entication|orization)?[ -]?tokens?|bearer[ -]tokens?|refresh[ -]tokens?|session[ -](tokens?|cookies?|ids?)|secrets?|secret[ -]keys?|passwords?|passphrases?|passwd|credentials?|private[ -]keys?|ssh[ -]keys?|signing[ -]keys?|tokens?|cookies?|seed[ -]phrases?|mnemonics?|recovery[ -](codes?|phrases?)|otp codes?|env(ironment)?[ -]?(variables?|vars?)|conversation[ -]history|chat[ -]history|message[ -]history|previous messages|(complete|entire|full|whole) (conversation|chat|transcript|history)|conversation so far|system[ -]prompt|your instructions|(all|other) (messages|conversations|chats|emails)|contact list|keys? files?)\b",
+    )
+});
+
+/// Words after a secret noun that make it about the secret, not the secret
+/// itself: "the token name(s)", "secret type", "password policy".
+static ABOUT_SECRET: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^\s*(\(s\)\s*)?(names?|types?|ids?|identifiers?|kinds?|patterns?|formats?|counts?|metadata|expiration|expiry|scopes?|length|policy|policies|rotation|status|provider|alerts?|scanning|manager|store|labels?|descriptions?|settings?|usage|permissions?)\b",
     )
 });
 
@@ -194,7 +202,10 @@ pub(crate) fn check(
     };
 
     let lower_raw = field.raw.to_lowercase();
-    if let Some(m) = PSEUDO_TAG.find(&lower_raw) {
+    if let Some(m) = PSEUDO_TAG
+        .find_iter(&lower_raw)
+        .find(|m| !cli_placeholder(&lower_raw, m.start()))
+    {
         hits.push(hit(
             "tool-prompt-injection",
             format!(
@@ -202,10 +213,11 @@ pub(crate) fn check(
                 m.as_str()
             ),
         ));
-    } else if let Some((label, m)) = INJECTION
-        .iter()
-        .find_map(|(label, r)| r.find(folded).map(|m| (label, m)))
-    {
+    } else if let Some((label, m)) = INJECTION.iter().find_map(|(label, r)| {
+        r.find_iter(folded)
+            .find(|m| !double_negative(folded, m.as_str(), m.start()))
+            .map(|m| (label, m))
+    }) {
         hits.push(hit(
             "tool-prompt-injection",
             format!("{label}: \"{}\"", super::excerpt(m.as_str(), 100)),
@@ -239,11 +251,16 @@ pub(crate) fn check(
                 format!("mentions the sensitive file `{shown}`"),
             ));
         }
-    } else if let Some(s) = SECRET_NOUN.find_iter(folded).find(|s| {
-        REQUEST_VERB
-            .find_iter(folded)
-            .any(|v| near(v.start(), s.start(), 60))
-    }) && let Some(a) = AIMED_AT_MODEL.find(folded)
+    } else if let Some(s) = {
+        // Verb positions once, then a binary search per noun: linear in the text.
+        let verbs: Vec<usize> = REQUEST_VERB.find_iter(folded).map(|v| v.start()).collect();
+        SECRET_NOUN.find_iter(folded).find(|s| {
+            !ABOUT_SECRET.is_match(&folded[s.end()..])
+                && !NOT_A_SECRET.is_match(before(folded, s.start(), 40))
+                && !quoted_example(folded, s.start(), s.end())
+                && any_within(&verbs, s.start(), 60)
+        })
+    } && let Some(a) = AIMED_AT_MODEL.find(folded)
     {
         hits.push(hit(
             "tool-secret-exfiltration",
@@ -286,6 +303,72 @@ fn token_around(text: &str, start: usize, end: usize) -> &str {
     let from = text[..start].rfind(stop).map_or(0, |i| i + 1);
     let to = text[end..].find(stop).map_or(text.len(), |i| end + i);
     text[from.min(start)..to.max(end)].trim_end_matches(['.', ':'])
+}
+
+/// Words before "token" that make it a cursor or a handle, not a credential.
+static NOT_A_SECRET: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(continuation|pagination|next|page|paging|cursor|sync|resume|idempotency|marker|offset|explained|generated code|request|query|search|nonce)[ _-]?$",
+    )
+});
+
+static NEVER: LazyLock<Regex> = LazyLock::new(|| re(r"\b(never|not|n't|no)\b"));
+
+/// A placeholder in a command line (`--client-secret <secret>`), not a tag.
+fn cli_placeholder(text: &str, at: usize) -> bool {
+    let before = text[..at].trim_end();
+    before
+        .rsplit(char::is_whitespace)
+        .next()
+        .is_some_and(|w| w.starts_with("--") || w.ends_with('='))
+}
+
+/// "never … without telling the user" demands telling; it does not hide.
+fn double_negative(folded: &str, matched: &str, at: usize) -> bool {
+    let from = folded[..at]
+        .char_indices()
+        .rev()
+        .nth(60)
+        .map_or(0, |(i, _)| i);
+    matched.starts_with("without") && NEVER.is_match(&folded[from..at])
+}
+
+/// A short quoted example ("lambda environment variables" as a search term).
+/// Only a bounded window is searched, so a text of many nouns stays linear.
+fn quoted_example(folded: &str, start: usize, end: usize) -> bool {
+    let head = before(folded, start, 80);
+    let open = head.rfind(['"', '“']).map(|i| start - head.len() + i);
+    let tail = after(folded, end, 80);
+    let close = tail.find(['"', '”']).map(|i| end + i);
+    match (open, close) {
+        (Some(o), Some(c)) => c - o <= 80 && !folded[o + 1..c].contains(['"', '“', '”']),
+        _ => false,
+    }
+}
+
+/// At most `chars` characters of `text` ending at byte `at`.
+fn before(text: &str, at: usize, chars: usize) -> &str {
+    let from = text[..at]
+        .char_indices()
+        .rev()
+        .nth(chars.saturating_sub(1))
+        .map_or(0, |(i, _)| i);
+    &text[from..at]
+}
+
+/// At most `chars` characters of `text` starting at byte `at`.
+fn after(text: &str, at: usize, chars: usize) -> &str {
+    let to = text[at..]
+        .char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| at + i);
+    &text[at..to]
+}
+
+/// Whether a position in `sorted` lies within `window` bytes of `at`.
+fn any_within(sorted: &[usize], at: usize, window: usize) -> bool {
+    let i = sorted.partition_point(|&p| p < at.saturating_sub(window));
+    sorted.get(i).is_some_and(|&p| p <= at + window)
 }
 
 fn near(a: usize, b: usize, window: usize) -> bool {

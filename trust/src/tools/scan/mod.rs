@@ -17,6 +17,7 @@ mod annotations;
 mod chars;
 mod hidden;
 mod injection;
+mod intent;
 mod sinks;
 pub mod text;
 mod unicode;
@@ -386,6 +387,7 @@ fn scan_field(field: &TextField<'_>, tool: &Tool, ctx: &ServerContext<'_>, hits:
     unicode::check(field, hits);
     hidden::check(field, hits);
     injection::check(field, tool, ctx, hits);
+    intent::check(field, tool, ctx, hits);
     sinks::check(field, hits);
 }
 

@@ -1,7 +1,9 @@
 //! The texts of a tool that a model reads, each with its JSON pointer and
-//! kind, and the folded form keyword rules match against (NFKC, invisible
-//! characters removed, lowercase, whitespace collapsed) so that full-width
-//! letters or a zero-width space inside a word do not evade them.
+//! kind, and the folded form keyword rules match against (compatibility
+//! decomposition, combining marks and invisible characters removed,
+//! look-alike letters read as ASCII, lowercase, whitespace collapsed) so that
+//! full-width letters, a zero-width space or a dot above inside a word, or a
+//! Cyrillic `о` in place of an `o`, do not evade them.
 
 use crate::finding::pointer_token;
 use crate::manifest::Tool;
@@ -62,13 +64,34 @@ impl<'a> TextField<'a> {
     }
 }
 
-/// NFKC, default-ignorable and control characters dropped, lowercase, whitespace
-/// collapsed; for identifiers `_`, `-` and `.` read as spaces and camelCase humps split.
+/// NFKD with combining marks dropped (so `i\u{307}gnore` reads `ignore`),
+/// a non-ASCII letter that is a look-alike of an ASCII one read as that one
+/// (UTS #39 skeleton: Cyrillic `і` reads `i`), default-ignorable and control
+/// characters dropped, lowercase, whitespace collapsed; for identifiers `_`,
+/// `-` and `.` read as spaces and camelCase humps split. ASCII text is never
+/// remapped (the skeleton would read `rn` as `m`).
 pub fn fold(s: &str, identifier: bool) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     let mut prev_lower = false;
-    for c in s.nfkc() {
+    let letters = s
+        .nfkd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(|c| {
+            let mut one = [None, None];
+            if c.is_ascii() {
+                one[0] = Some(c);
+            } else {
+                let mut buf = [0; 4];
+                let mut skel = unicode_security::skeleton(c.encode_utf8(&mut buf));
+                one[0] = match (skel.next(), skel.next()) {
+                    (Some(a), None) if a.is_ascii_alphanumeric() => Some(a),
+                    _ => Some(c),
+                };
+            }
+            one.into_iter().flatten()
+        });
+    for c in letters {
         if super::chars::is_hidden(c) || (c.is_control() && !c.is_whitespace()) {
             continue;
         }
