@@ -96,7 +96,7 @@ static INJECTION: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
 /// Tags and markers that imitate system or priority channels; matched on lowercase raw text.
 static PSEUDO_TAG: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"<\s*/?\s*(important|system|sys|instructions?|admin|administrator|secret|hidden|critical|mandatory|override|assistant|developer|context|prompt|tool[_ -]?instructions|system[_ -]?(prompt|message|note|override|instructions?))\s*>|<\|\s*(im_start|im_end|system|assistant|endoftext)\s*\|>|\[/?inst\]|<<\s*/?sys\s*>>|\[(system|important|admin|instructions?)\]|\{\{\s*system",
+        r"<\s*/?\s*(important|information|system|sys|instructions?|admin|administrator|secret|hidden|critical|mandatory|override|assistant|developer|context|prompt|tool[_ -]?instructions|system[_ -]?(prompt|message|note|override|instructions?))\s*>|<\|\s*(im_start|im_end|system|assistant|endoftext)\s*\|>|\[/?inst\]|<<\s*/?sys\s*>>|\[(system|important|admin|instructions?)\]|\{\{\s*system",
     )
 });
 
