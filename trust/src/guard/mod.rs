@@ -539,7 +539,7 @@ impl Session {
                     _ => Pending::Other,
                 };
                 self.pending.insert(key, pending);
-                out.to_server.push(to_bytes(&envelope(&value)));
+                out.to_server.push(to_bytes(&envelope(value)));
             }
             Kind::Notification { method } if method == "tools/call" => {
                 // A call without an id cannot be answered or audited; no server should run it.
@@ -551,14 +551,14 @@ impl Session {
                 if method == "notifications/cancelled" {
                     self.cancelled(&value, &mut out);
                 }
-                out.to_server.push(to_bytes(&envelope(&value)));
+                out.to_server.push(to_bytes(&envelope(value)));
                 // The guard lists the tools itself as soon as the session is
                 // up, so drift is caught even before (or without) a client listing.
                 if method == "notifications/initialized" && self.server_has_tools {
                     self.list_tools(None, &mut out);
                 }
             }
-            Kind::Response { .. } => out.to_server.push(to_bytes(&envelope(&value))),
+            Kind::Response { .. } => out.to_server.push(to_bytes(&envelope(value))),
         }
         out
     }
@@ -746,12 +746,12 @@ impl Session {
         let id = match kind {
             Kind::Notification { method } if method == "notifications/tools/list_changed" => {
                 // Checked now, not when (or if) the client lists again.
-                out.to_client.push(to_bytes(&envelope(&value)));
+                out.to_client.push(to_bytes(&envelope(value)));
                 self.list_tools(None, &mut out);
                 return out;
             }
             Kind::Request { .. } | Kind::Notification { .. } => {
-                out.to_client.push(to_bytes(&envelope(&value)));
+                out.to_client.push(to_bytes(&envelope(value)));
                 return out;
             }
             Kind::Response { id } => id,
@@ -822,7 +822,7 @@ impl Session {
             }
             Pending::Other => {}
         }
-        out.to_client.push(to_bytes(&envelope(&value)));
+        out.to_client.push(to_bytes(&envelope(value)));
         out
     }
 
@@ -881,7 +881,7 @@ impl Session {
         let Some(result) = value.get_mut("result").and_then(Value::as_object_mut) else {
             return;
         };
-        *result = pick(
+        *result = take(
             result,
             &[
                 "protocolVersion",
@@ -1070,7 +1070,7 @@ impl Session {
             }
         }
         result.insert("tools".into(), Value::Array(approved));
-        *result = pick(result, &["tools", "nextCursor", "_meta"]);
+        *result = take(result, &["tools", "nextCursor", "_meta"]);
         Ok(())
     }
 
@@ -1271,29 +1271,29 @@ fn arguments_digest(arguments: &Value) -> Digest {
 /// key is dropped, so a reader that matches keys loosely (Go's
 /// `encoding/json` folds case and `ſ` to `s`) cannot find a second `ID`,
 /// `Name` or `paramſ` beside the one the guard checked.
-fn envelope(value: &Value) -> Value {
-    let Some(obj) = value.as_object() else {
-        return value.clone();
+fn envelope(value: Value) -> Value {
+    let Value::Object(mut obj) = value else {
+        return value;
     };
-    let mut out = pick(
-        obj,
+    let mut out = take(
+        &mut obj,
         &["jsonrpc", "id", "method", "params", "result", "error"],
     );
     if let Some(Value::Object(e)) = out.get_mut("error") {
-        *e = pick(e, &["code", "message", "data"]);
+        *e = take(e, &["code", "message", "data"]);
     }
     if out.get("method").and_then(Value::as_str) == Some("tools/call")
         && let Some(Value::Object(p)) = out.get_mut("params")
     {
-        *p = pick(p, &["name", "arguments", "_meta", "task"]);
+        *p = take(p, &["name", "arguments", "_meta", "task"]);
     }
     Value::Object(out)
 }
 
-/// The members of `obj` named in `keys`, in that order.
-fn pick(obj: &Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
+/// The members of `obj` named in `keys`, moved out, in that order.
+fn take(obj: &mut Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
     keys.iter()
-        .filter_map(|k| obj.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+        .filter_map(|k| obj.remove(*k).map(|v| ((*k).to_owned(), v)))
         .collect()
 }
 
