@@ -287,16 +287,43 @@ pub struct Outcome {
 enum Pending {
     Initialize,
     ToolsList,
-    Call {
-        tool: String,
-        arguments_sha256: Digest,
-        arguments: Option<Value>,
-        at: SystemTime,
-        started: Instant,
-    },
+    Call(Call),
     Other,
     /// A `tools/list` the guard sent itself; its answer goes no further.
     GuardList,
+}
+
+/// A forwarded call, until its answer (or its end) makes an audit record.
+#[derive(Debug)]
+struct Call {
+    tool: String,
+    arguments_sha256: Digest,
+    arguments: Option<Value>,
+    at: SystemTime,
+    started: Instant,
+}
+
+impl Call {
+    /// The audit record of how the call with request id `id` ended.
+    fn record(
+        self,
+        server: &ServerIdentity,
+        id: &Value,
+        outcome: AuditOutcome,
+        detail: Option<String>,
+    ) -> AuditRecord {
+        AuditRecord::new(
+            server,
+            &self.tool,
+            id,
+            self.arguments_sha256,
+            self.arguments,
+            outcome,
+            detail,
+            self.at,
+            self.started.elapsed().as_secs_f64() * 1000.0,
+        )
+    }
 }
 
 /// One client–server conversation under a [`Policy`].
@@ -615,30 +642,14 @@ impl Session {
         if matches!(self.pending.get(&key), None | Some(Pending::GuardList)) {
             return;
         }
-        if let Some(Pending::Call {
-            tool,
-            arguments_sha256,
-            arguments,
-            at,
-            started,
-        }) = self.pending.remove(&key)
-        {
+        if let Some(Pending::Call(call)) = self.pending.remove(&key) {
             let reason = value
                 .get("params")
                 .and_then(|p| p.get("reason"))
                 .and_then(Value::as_str)
                 .map(|r| crate::tools::scan::excerpt(r, 200));
-            out.audit.push(AuditRecord::new(
-                &self.server,
-                &tool,
-                id,
-                arguments_sha256,
-                arguments,
-                AuditOutcome::Cancelled,
-                reason,
-                at,
-                started.elapsed().as_secs_f64() * 1000.0,
-            ));
+            out.audit
+                .push(call.record(&self.server, id, AuditOutcome::Cancelled, reason));
         }
     }
 
@@ -698,13 +709,13 @@ impl Session {
             });
             return None;
         }
-        Some(Pending::Call {
+        Some(Pending::Call(Call {
             tool: tool.to_owned(),
             arguments_sha256,
             arguments: kept,
             at: SystemTime::now(),
             started: Instant::now(),
-        })
+        }))
     }
 
     /// One line (one message, newline removed) from the server.
@@ -798,26 +809,11 @@ impl Session {
                     return out;
                 }
             }
-            Pending::Call {
-                tool,
-                arguments_sha256,
-                arguments,
-                at,
-                started,
-            } => {
-                let (outcome, detail) = call_outcome(&value);
+            Pending::Call(call) => {
                 if self.auditing {
-                    out.audit.push(AuditRecord::new(
-                        &self.server,
-                        &tool,
-                        &id,
-                        arguments_sha256,
-                        arguments,
-                        outcome,
-                        detail,
-                        at,
-                        started.elapsed().as_secs_f64() * 1000.0,
-                    ));
+                    let (outcome, detail) = call_outcome(&value);
+                    out.audit
+                        .push(call.record(&self.server, &id, outcome, detail));
                 }
             }
             Pending::Other => {}
@@ -1123,25 +1119,13 @@ impl Session {
     pub fn unanswered(&mut self) -> Vec<AuditRecord> {
         let mut out = Vec::new();
         for (key, pending) in self.pending.drain() {
-            if let Pending::Call {
-                tool,
-                arguments_sha256,
-                arguments,
-                at,
-                started,
-            } = pending
-            {
+            if let Pending::Call(call) = pending {
                 let id = serde_json::from_str(&key).unwrap_or(Value::Null);
-                out.push(AuditRecord::new(
+                out.push(call.record(
                     &self.server,
-                    &tool,
                     &id,
-                    arguments_sha256,
-                    arguments,
                     AuditOutcome::NoAnswer,
                     Some("the server stopped before answering".into()),
-                    at,
-                    started.elapsed().as_secs_f64() * 1000.0,
                 ));
             }
         }

@@ -181,7 +181,8 @@ impl Recall {
     }
 }
 
-fn ratio(n: usize, d: usize) -> f64 {
+/// `n / d`, 0 when there is nothing to divide.
+pub(crate) fn ratio(n: usize, d: usize) -> f64 {
     if d == 0 { 0.0 } else { n as f64 / d as f64 }
 }
 

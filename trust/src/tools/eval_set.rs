@@ -8,6 +8,7 @@
 //! gap on the held-out one.
 
 use crate::finding::{Finding, Severity};
+use crate::tools::eval::ratio;
 use crate::tools::listing::tool_from_value;
 use crate::tools::{ScanPolicy, diff, scan};
 use serde::Deserialize;
@@ -147,10 +148,6 @@ impl Counts {
     }
 }
 
-fn ratio(n: usize, d: usize) -> f64 {
-    if d == 0 { 0.0 } else { n as f64 / d as f64 }
-}
-
 /// The scores of one run.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
@@ -174,9 +171,10 @@ fn source_of(id: &str) -> String {
         .to_owned()
 }
 
-fn worst(findings: &[Finding]) -> Option<Severity> {
+/// The worst severity at warning or above among `findings`.
+fn worst<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Option<Severity> {
     findings
-        .iter()
+        .into_iter()
         .map(|f| f.severity)
         .filter(|s| *s >= Severity::Warning)
         .max()
@@ -225,11 +223,7 @@ pub fn evaluate(
                 .iter()
                 .filter(|f| f.path.starts_with(&prefix) || f.path == prefix.trim_end_matches('/'))
                 .collect();
-            let w = mine
-                .iter()
-                .map(|f| f.severity)
-                .filter(|s| *s >= Severity::Warning)
-                .max();
+            let w = worst(mine.iter().copied());
             r.benign.entry(server.split).or_default().add(w);
             if let Some(w) = w {
                 r.flagged.push((

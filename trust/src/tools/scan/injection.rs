@@ -9,7 +9,7 @@
 //! is aimed at the model: "contents of", "as the … parameter", "before using",
 //! concealment, or a destination); and steer other tools or servers.
 
-use super::text::TextField;
+use super::text::{TextField, after, before};
 use super::{Hit, ServerContext};
 use crate::manifest::Tool;
 use regex::Regex;
@@ -325,12 +325,7 @@ fn cli_placeholder(text: &str, at: usize) -> bool {
 
 /// "never … without telling the user" demands telling; it does not hide.
 fn double_negative(folded: &str, matched: &str, at: usize) -> bool {
-    let from = folded[..at]
-        .char_indices()
-        .rev()
-        .nth(60)
-        .map_or(0, |(i, _)| i);
-    matched.starts_with("without") && NEVER.is_match(&folded[from..at])
+    matched.starts_with("without") && NEVER.is_match(before(folded, at, 61))
 }
 
 /// A short quoted example ("lambda environment variables" as a search term).
@@ -344,25 +339,6 @@ fn quoted_example(folded: &str, start: usize, end: usize) -> bool {
         (Some(o), Some(c)) => c - o <= 80 && !folded[o + 1..c].contains(['"', '“', '”']),
         _ => false,
     }
-}
-
-/// At most `chars` characters of `text` ending at byte `at`.
-fn before(text: &str, at: usize, chars: usize) -> &str {
-    let from = text[..at]
-        .char_indices()
-        .rev()
-        .nth(chars.saturating_sub(1))
-        .map_or(0, |(i, _)| i);
-    &text[from..at]
-}
-
-/// At most `chars` characters of `text` starting at byte `at`.
-fn after(text: &str, at: usize, chars: usize) -> &str {
-    let to = text[at..]
-        .char_indices()
-        .nth(chars)
-        .map_or(text.len(), |(i, _)| at + i);
-    &text[at..to]
 }
 
 /// Whether a position in `sorted` lies within `window` bytes of `at`.

@@ -21,7 +21,7 @@
 //! look-alike letters, combining marks and invisible characters do not hide
 //! them; headers are matched on the raw text, where their case is.
 
-use super::text::TextField;
+use super::text::{TextField, before};
 use super::{Hit, ServerContext};
 use crate::manifest::Tool;
 use regex::Regex;
@@ -418,32 +418,19 @@ fn negated(folded: &str, at: usize) -> bool {
 /// True when the sentence holding `at` negates what comes before it ("do
 /// not use this for notes, secrets or credentials").
 fn negated_in_sentence(folded: &str, at: usize) -> bool {
-    let from = folded[..at]
+    let window = before(folded, at, 241);
+    let sentence = window
         .char_indices()
         .rev()
         .take(240)
         .find(|(_, c)| matches!(c, '.' | '!' | '?' | ';'))
-        .map_or_else(
-            || {
-                folded[..at]
-                    .char_indices()
-                    .rev()
-                    .nth(240)
-                    .map_or(0, |(i, _)| i)
-            },
-            |(i, _)| i,
-        );
-    NEGATION.is_match(&folded[from..at])
+        .map_or(window, |(i, _)| &window[i..]);
+    NEGATION.is_match(sentence)
 }
 
 /// True when a negation appears in the `chars` characters before `at`.
 fn negated_within(folded: &str, at: usize, chars: usize) -> bool {
-    let from = folded[..at]
-        .char_indices()
-        .rev()
-        .nth(chars)
-        .map_or(0, |(i, _)| i);
-    NEGATION.is_match(&folded[from..at])
+    NEGATION.is_match(before(folded, at, chars + 1))
 }
 
 static NEGATION: LazyLock<Regex> =

@@ -352,6 +352,26 @@ fn walk<'a>(
     }
 }
 
+/// At most `chars` characters of `text` ending at byte `at`: the bounded
+/// window a rule looks back into, so a text of many matches stays linear.
+pub(crate) fn before(text: &str, at: usize, chars: usize) -> &str {
+    let from = text[..at]
+        .char_indices()
+        .rev()
+        .nth(chars.saturating_sub(1))
+        .map_or(0, |(i, _)| i);
+    &text[from..at]
+}
+
+/// At most `chars` characters of `text` starting at byte `at`.
+pub(crate) fn after(text: &str, at: usize, chars: usize) -> &str {
+    let to = text[at..]
+        .char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| at + i);
+    &text[at..to]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
