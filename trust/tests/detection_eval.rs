@@ -19,25 +19,25 @@ fn recall_and_false_findings_do_not_regress() {
     let held = r.recall[&Split::HeldOut];
     // Floors: caught at error, and at any severity, per part.
     assert!(
-        dev.at_error >= 167,
+        dev.at_error >= 203,
         "dev at error: {dev:?}\n{}",
         r.details()
     );
     assert!(
-        held.at_error >= 73,
+        held.at_error >= 86,
         "held-out at error: {held:?}\n{}",
         r.details()
     );
-    assert!(dev.at_any >= 173, "dev at any: {dev:?}\n{}", r.details());
+    assert!(dev.at_any >= 204, "dev at any: {dev:?}\n{}", r.details());
     assert!(
-        held.at_any >= 76,
+        held.at_any >= 90,
         "held-out at any: {held:?}\n{}",
         r.details()
     );
     // Ceilings: real tools with an error finding, per part.
     let benign_errors: usize = r.benign.values().map(|c| c.at_error).sum();
     assert!(
-        benign_errors <= 7,
+        benign_errors <= 6,
         "{benign_errors} real tools with an error\n{}",
         r.details()
     );

@@ -1,9 +1,18 @@
 //! Annotations the tool's own name or description contradicts. Clients
 //! auto-approve tools that claim to be read-only, so `readOnlyHint: true`
-//! (or `destructiveHint: false`) on a tool whose name or first words say it
-//! deletes, drops or wipes is an error; on one that says it creates, updates
-//! or sends, a warning. Only hints the tool declares are judged: an omitted
-//! hint defaults to the cautious value.
+//! (or `destructiveHint: false`) on a tool that says it deletes, drops,
+//! wipes, writes, sends, uploads or executes is an error; on one that says it
+//! creates, updates or starts something, a warning. "Remove", "clear",
+//! "reset", "kill" are errors when what they act on is data ("removes
+//! files") and warnings otherwise ("removes a highlight overlay"); "execute"
+//! and "run" are not contradicted by a description that says the query is
+//! read-only. Only hints the tool declares are judged: an omitted hint
+//! defaults to the cautious value.
+//!
+//! The verbs are read where a tool says what it does: the first word of its
+//! name, an `exec`/`shell`/`eval` anywhere in its name, the first word of its
+//! description, and verbs in the third person ("executes", "deletes") in its
+//! first sentence.
 
 use super::Hit;
 use crate::manifest::Tool;
@@ -11,31 +20,116 @@ use crate::manifest::Tool;
 /// Verbs that destroy data.
 const DESTRUCTIVE: &[&str] = &[
     "delete",
-    "remove",
     "drop",
     "destroy",
     "erase",
     "wipe",
     "purge",
     "truncate",
-    "terminate",
-    "kill",
-    "revoke",
-    "uninstall",
     "overwrite",
     "format",
-    "reset",
     "shred",
-    "clear",
+    "uninstall",
 ];
+
+/// Verbs that destroy data when their object is data.
+const DESTRUCTIVE_OF_DATA: &[&str] = &["remove", "clear", "reset", "kill", "terminate", "revoke"];
+
+/// Objects that make an ambiguous verb destructive.
+const DATA: &[&str] = &[
+    "file",
+    "files",
+    "folder",
+    "folders",
+    "directory",
+    "directories",
+    "data",
+    "record",
+    "records",
+    "row",
+    "rows",
+    "table",
+    "tables",
+    "database",
+    "databases",
+    "user",
+    "users",
+    "account",
+    "accounts",
+    "repository",
+    "repositories",
+    "branch",
+    "branches",
+    "bucket",
+    "buckets",
+    "object",
+    "objects",
+    "instance",
+    "instances",
+    "resource",
+    "resources",
+    "cluster",
+    "clusters",
+    "volume",
+    "volumes",
+    "key",
+    "keys",
+    "secret",
+    "secrets",
+    "everything",
+    "all",
+    "every",
+    "process",
+    "processes",
+    "disk",
+    "history",
+    "backups",
+    "snapshots",
+];
+
+/// Verbs that act outside the tool: run code, move data out, write.
+const ACTING: &[&str] = &[
+    "execute", "exec", "eval", "run", "install", "deploy", "write", "send", "upload", "put",
+    "publish", "post", "push", "transfer", "pay", "commit", "merge",
+];
+
+/// Verbs read in the third person anywhere in the first sentence: those that
+/// are rarely plural nouns ("commits", "posts", "updates" are).
+const SAID_ANYWHERE: &[&str] = &[
+    "delete",
+    "destroy",
+    "erase",
+    "wipe",
+    "purge",
+    "truncate",
+    "overwrite",
+    "uninstall",
+    "remove",
+    "execute",
+    "install",
+    "deploy",
+    "write",
+    "send",
+    "upload",
+    "publish",
+    "transfer",
+];
+
+/// Of [`ACTING`], those a read-only query may honestly do ("runs a read-only query").
+const QUERYING: &[&str] = &["execute", "exec", "run"];
 
 /// Verbs that change state without necessarily destroying it.
 const WRITING: &[&str] = &[
-    "create", "update", "write", "modify", "edit", "insert", "send", "post", "publish", "upload",
-    "set", "add", "rename", "move", "execute", "exec", "run", "deploy", "install", "trigger",
-    "start", "stop", "restart", "merge", "push", "commit", "approve", "cancel", "replace",
-    "upsert", "patch", "put", "transfer", "pay", "submit", "invite", "assign",
+    "create", "update", "modify", "edit", "insert", "set", "add", "rename", "move", "trigger",
+    "start", "stop", "restart", "approve", "cancel", "replace", "upsert", "patch", "submit",
+    "invite", "assign",
 ];
+
+fn known(v: &str) -> bool {
+    [DESTRUCTIVE, DESTRUCTIVE_OF_DATA, ACTING, WRITING]
+        .iter()
+        .any(|set| set.contains(&v))
+}
 
 /// The base form of an English verb as it opens a description ("Deletes", "Deleting").
 fn stem(word: &str) -> String {
@@ -49,7 +143,7 @@ fn stem(word: &str) -> String {
     ] {
         if let Some(base) = w.strip_suffix(suffix) {
             let candidate = format!("{base}{replacement}");
-            if DESTRUCTIVE.contains(&candidate.as_str()) || WRITING.contains(&candidate.as_str()) {
+            if known(&candidate) {
                 return candidate;
             }
         }
@@ -57,84 +151,166 @@ fn stem(word: &str) -> String {
     w
 }
 
-/// The verbs a tool's name and description open with.
-fn leading_verbs(tool: &Tool) -> Vec<String> {
+/// The base form of a verb in the third person ("executes" → "execute"), if it is one.
+fn third_person(word: &str) -> Option<String> {
+    let w = word.to_ascii_lowercase();
+    [("ies", "y"), ("es", ""), ("s", "")]
+        .iter()
+        .find_map(|(suffix, replacement)| {
+            let base = format!("{}{replacement}", w.strip_suffix(suffix)?);
+            known(&base).then_some(base)
+        })
+}
+
+/// A verb the tool says it performs, and the words that follow it.
+struct Said {
+    verb: String,
+    object: Vec<String>,
+}
+
+/// The verbs a tool's name and description say it performs.
+fn said_verbs(tool: &Tool) -> Vec<Said> {
     let mut out = Vec::new();
-    let name_first = tool
+    let name_words: Vec<String> = tool
         .name
         .split(|c: char| c == '_' || c == '-' || c == '.' || c.is_whitespace())
-        .find(|s| !s.is_empty())
-        .unwrap_or("");
-    // camelCase: take the leading lowercase run.
-    let name_first: String = name_first
-        .chars()
-        .enumerate()
-        .take_while(|(i, c)| *i == 0 || !c.is_uppercase())
-        .map(|(_, c)| c)
+        .filter(|s| !s.is_empty())
+        .map(|w| {
+            // camelCase: split off the leading lowercase run.
+            let head: String = w
+                .chars()
+                .enumerate()
+                .take_while(|(i, c)| *i == 0 || !c.is_uppercase())
+                .map(|(_, c)| c)
+                .collect();
+            head.to_ascii_lowercase()
+        })
         .collect();
-    out.push(stem(&name_first));
+    if let Some(first) = name_words.first() {
+        out.push(Said {
+            verb: stem(first),
+            object: name_words[1..].to_vec(),
+        });
+    }
+    for w in &name_words[1.min(name_words.len())..] {
+        if matches!(w.as_str(), "exec" | "execute" | "eval" | "shell" | "sudo") {
+            out.push(Said {
+                verb: "execute".into(),
+                object: Vec::new(),
+            });
+        }
+    }
     if let Some(d) = &tool.description {
-        let words: Vec<&str> = d
+        let first_sentence = d
+            .split(['.', '\n', ';', ':'])
+            .find(|s| !s.trim().is_empty());
+        let words: Vec<String> = first_sentence
+            .unwrap_or("")
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
-            .take(4)
+            .map(str::to_ascii_lowercase)
             .collect();
         // Skip openers such as "This tool", "Tool to", "Use this to".
         let skip = match words.as_slice() {
-            [a, b, ..] if a.eq_ignore_ascii_case("this") && b.eq_ignore_ascii_case("tool") => 2,
-            [a, b, ..] if a.eq_ignore_ascii_case("tool") && b.eq_ignore_ascii_case("to") => 2,
-            [a, b, c, ..]
-                if a.eq_ignore_ascii_case("use")
-                    && b.eq_ignore_ascii_case("this")
-                    && c.eq_ignore_ascii_case("to") =>
-            {
-                3
-            }
+            [a, b, ..] if a == "this" && b == "tool" => 2,
+            [a, b, ..] if a == "tool" && b == "to" => 2,
+            [a, b, c, ..] if a == "use" && b == "this" && c == "to" => 3,
             _ => 0,
         };
+        let object = |i: usize| words.iter().skip(i + 1).take(4).cloned().collect();
         if let Some(w) = words.get(skip) {
-            out.push(stem(w));
+            out.push(Said {
+                verb: stem(w),
+                object: object(skip),
+            });
+        }
+        for (i, w) in words.iter().enumerate().skip(skip + 1) {
+            if let Some(verb) = third_person(w).filter(|v| SAID_ANYWHERE.contains(&v.as_str())) {
+                out.push(Said {
+                    verb,
+                    object: object(i),
+                });
+            }
         }
     }
     out
 }
 
+/// How strongly a verb contradicts a read-only claim.
+#[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
+enum Clash {
+    Mismatch,
+    Contradiction,
+}
+
+fn clash(said: &Said, description: &str) -> Option<Clash> {
+    let v = said.verb.as_str();
+    if DESTRUCTIVE.contains(&v) {
+        return Some(Clash::Contradiction);
+    }
+    if DESTRUCTIVE_OF_DATA.contains(&v) {
+        let on_data = said.object.iter().any(|w| DATA.contains(&w.as_str()));
+        return Some(if on_data {
+            Clash::Contradiction
+        } else {
+            Clash::Mismatch
+        });
+    }
+    if ACTING.contains(&v) {
+        let lower = description.to_ascii_lowercase();
+        let read_only_query = QUERYING.contains(&v)
+            && ["read-only", "read only", "readonly", "select "]
+                .iter()
+                .any(|w| lower.contains(w));
+        return Some(if read_only_query {
+            Clash::Mismatch
+        } else {
+            Clash::Contradiction
+        });
+    }
+    WRITING.contains(&v).then_some(Clash::Mismatch)
+}
+
+/// Whether a verb destroys data (what `destructiveHint: false` denies).
+fn destroys(said: &Said) -> bool {
+    let v = said.verb.as_str();
+    DESTRUCTIVE.contains(&v)
+        || (DESTRUCTIVE_OF_DATA.contains(&v)
+            && said.object.iter().any(|w| DATA.contains(&w.as_str())))
+}
+
 pub(crate) fn check(tool: &Tool, base: &str, hits: &mut Vec<Hit>) {
     let Some(ann) = &tool.annotations else { return };
-    let verbs = leading_verbs(tool);
-    let destructive = verbs.iter().find(|v| DESTRUCTIVE.contains(&v.as_str()));
-    let writing = verbs.iter().find(|v| WRITING.contains(&v.as_str()));
-    if ann.read_only_hint == Some(true) {
-        if let Some(v) = destructive {
-            hits.push(Hit {
-                code: "tool-annotation-contradiction",
-                pointer: format!("{base}/annotations/readOnlyHint"),
-                message: format!(
-                    "tool `{}` claims readOnlyHint true but says it will {v}",
-                    tool.name
-                ),
-            });
-        } else if let Some(v) = writing {
-            hits.push(Hit {
-                code: "tool-annotation-mismatch",
-                pointer: format!("{base}/annotations/readOnlyHint"),
-                message: format!(
-                    "tool `{}` claims readOnlyHint true but says it will {v}",
-                    tool.name
-                ),
-            });
-        }
+    let said = said_verbs(tool);
+    let description = tool.description.as_deref().unwrap_or("");
+    if ann.read_only_hint == Some(true)
+        && let Some((level, verb)) = said
+            .iter()
+            .filter_map(|s| clash(s, description).map(|c| (c, &s.verb)))
+            .max_by_key(|(c, _)| *c)
+    {
+        hits.push(Hit {
+            code: match level {
+                Clash::Contradiction => "tool-annotation-contradiction",
+                Clash::Mismatch => "tool-annotation-mismatch",
+            },
+            pointer: format!("{base}/annotations/readOnlyHint"),
+            message: format!(
+                "tool `{}` claims readOnlyHint true but says it will {verb}",
+                tool.name
+            ),
+        });
     }
     if ann.destructive_hint == Some(false)
         && ann.read_only_hint != Some(true)
-        && let Some(v) = destructive
+        && let Some(s) = said.iter().find(|s| destroys(s))
     {
         hits.push(Hit {
             code: "tool-annotation-contradiction",
             pointer: format!("{base}/annotations/destructiveHint"),
             message: format!(
-                "tool `{}` claims destructiveHint false but says it will {v}",
-                tool.name
+                "tool `{}` claims destructiveHint false but says it will {}",
+                tool.name, s.verb
             ),
         });
     }
@@ -166,12 +342,39 @@ mod tests {
     }
 
     #[test]
-    fn read_only_write_tool_is_a_mismatch() {
+    fn read_only_tool_that_sends_or_executes_is_a_contradiction() {
+        for tool in [
+            json!({"name": "mail", "description": "Sends an e-mail to a contact.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "system_exec_command", "description": "Runs a command", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "helper", "description": "A harmless looking tool that executes code", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "putFile", "description": "Puts a file to storage", "annotations": {"readOnlyHint": true}}),
+        ] {
+            assert_eq!(
+                hits(tool),
+                ["tool-annotation-contradiction /annotations/readOnlyHint"]
+            );
+        }
+    }
+
+    #[test]
+    fn read_only_tool_that_changes_state_is_a_mismatch() {
+        for tool in [
+            json!({"name": "updateUser", "description": "Updates user information", "annotations": {"readOnlyHint": true}}),
+            // Removing an overlay is not removing data.
+            json!({"name": "browser_hide_highlight", "description": "Remove a highlight overlay previously added for the element.", "annotations": {"readOnlyHint": true}}),
+            // A read-only query may run.
+            json!({"name": "run_query", "description": "Runs a read-only SQL query.", "annotations": {"readOnlyHint": true}}),
+        ] {
+            assert_eq!(
+                hits(tool),
+                ["tool-annotation-mismatch /annotations/readOnlyHint"]
+            );
+        }
         assert_eq!(
             hits(
-                json!({"name": "mail", "description": "Sends an e-mail to a contact.", "annotations": {"readOnlyHint": true}})
+                json!({"name": "cleanup", "description": "Removes files older than a week.", "annotations": {"readOnlyHint": true}})
             ),
-            ["tool-annotation-mismatch /annotations/readOnlyHint"]
+            ["tool-annotation-contradiction /annotations/readOnlyHint"]
         );
     }
 

@@ -28,6 +28,11 @@ static MD_REMOTE_IMAGE: LazyLock<Regex> =
 static HTML_REMOTE_IMAGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)<img\b[^>]*\bsrc\s*=\s*["']?(https?:)?//"#).expect("static regex")
 });
+/// Markup that runs code where it is rendered.
+static ACTIVE_MARKUP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)<\s*(script|iframe|object|embed|frame|frameset|applet|meta\s+http-equiv|base)\b|<\s*[a-z][a-z0-9]*\b[^>]*?\son[a-z]{3,}\s*=|\b(javascript|vbscript|livescript):[^\s]|\bdata\s*:\s*text/html\b"#)
+        .expect("static regex")
+});
 static COLLAPSED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)<details\b|\[\s*\]\(\s*[^)\s]+\s*\)").expect("static regex"));
 static PADDING: LazyLock<Regex> = LazyLock::new(|| {
@@ -97,6 +102,16 @@ pub(crate) fn check(field: &TextField<'_>, hits: &mut Vec<Hit>) {
             "tool-collapsed-markup",
             format!(
                 "collapsed or empty-text markup `{}`",
+                super::excerpt(m.as_str(), 60)
+            ),
+        ));
+    }
+
+    if let Some(m) = ACTIVE_MARKUP.find(raw) {
+        hits.push(hit(
+            "tool-active-markup",
+            format!(
+                "markup that runs code when rendered: `{}`",
                 super::excerpt(m.as_str(), 60)
             ),
         ));
@@ -279,6 +294,22 @@ mod tests {
     use crate::tools::scan::test_support::{desc, hits};
     use base64::Engine;
     use serde_json::json;
+
+    #[test]
+    fn flags_markup_that_runs_code() {
+        assert_eq!(desc("<script>alert(1)</script>"), ["tool-active-markup"]);
+        assert_eq!(
+            desc("Weather. <a href=\"#\" onclick=\"fetch('//x.example')\">details</a>"),
+            ["tool-active-markup"]
+        );
+        assert_eq!(
+            desc("Docs: [open](JavaScript:alert(document.cookie))"),
+            ["tool-active-markup"]
+        );
+        // Words that only look like it.
+        assert!(desc("Runs the build script. Use `online: true` for the hosted mode.").is_empty());
+        assert!(desc("Supports JavaScript and TypeScript: both are parsed.").is_empty());
+    }
 
     #[test]
     fn flags_html_comments_with_content() {

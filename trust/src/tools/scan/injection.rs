@@ -53,6 +53,12 @@ static INJECTION: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
             ),
         ),
         (
+            "tells the model to keep something from the user",
+            re(
+                r"\b(do not|don't|dont|never|must not|without)\s+(mention|mentioning|disclose|disclosing|reveal|revealing|report|reporting|explain|explaining|acknowledge|acknowledging|announce|announcing)\s+(this|the|these|that|any|such)\s+(\S+\s+)?(change|changes|modification|modifications|adjustment|adjustments|step|steps|redirect\w*|instruction|instructions|override|substitution|addition|behaviou?r)\b",
+            ),
+        ),
+        (
             "tells the model to act covertly",
             re(
                 r"\b(silently|secretly|covertly|quietly|discreetly|invisibly|stealthily|surreptitiously)\b(\s+\S+){0,3}?\s+(send|sends|forward|copy|add|include|read|upload|post|bcc|cc|call|invoke|run|execute|exfiltrate|transmit|append|attach|collect|save|write|store|log|record|share|change|modify|replace|redirect)\b",
@@ -172,6 +178,9 @@ static CROSS_TOOL: LazyLock<Vec<Regex>> = LazyLock::new(|| {
             r"\b(prefer|use|choose|select|call)\b(\s+\S+){0,3}?\s+(over|instead of|rather than|before)\s+(all|any|every|the)\s+other\s+(\S+\s+)?(tools?|servers?|functions?)\b",
         ),
         re(r"\b(instead of|rather than|in place of)\s+(the\s+)?\S+\s+(server|mcp)('s|s)?\b"),
+        re(
+            r"\b(prefer|use|choose|select|call)\s+(this|me|it)(\s+tool)?\s+(over|instead of|rather than|above|before)\b[^.]{0,60}?\b(others?|similar\w*|same[- ]named|similarly[- ]named|competing|alternatives?|any other)\b",
+        ),
         re(
             r"\bother\s+(\S+\s+)?(tools?|servers?|functions?)\s+(are|is)\s+(now\s+)?(deprecated|broken|unsafe|insecure|malicious|compromised|unreliable|outdated|untrusted|not to be trusted|disabled)\b",
         ),

@@ -84,7 +84,8 @@ static SAFETY_OFF: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A sequencing or substitution phrase that names a tool (captured).
 static REDIRECT: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    let tool = r"[`'‘“]?([a-z][a-z0-9]*(?:[_-][a-z0-9]+)+)[`'’”]?";
+    // A snake or kebab name, or any quoted name ("call `fetch`").
+    let tool = r"(?:[`'‘“]([a-z][a-z0-9]{2,}(?:[_.-][a-z0-9]+)*)[`'’”]|([a-z][a-z0-9]*(?:[_-][a-z0-9]+)+))";
     vec![
         re(&format!(
             r"\b(?:before|prior to|after|instead of|rather than|in place of|in addition to|together with|alongside)\s+(?:using|calling|invoking|running|executing|you use|you call|any call to|each call to|every call to)?\s*(?:the\s+)?{tool}"
@@ -96,7 +97,7 @@ static REDIRECT: LazyLock<Vec<Regex>> = LazyLock::new(|| {
             r"\b(?:first|always|must|should|also|then|automatically|immediately)\s+(?:use|call|invoke|run|execute|trigger)\s+(?:the\s+)?{tool}"
         )),
         re(&format!(
-            r"\b(?:use|call|invoke|prefer)\s+(?:the\s+)?{tool}\s+(?:tool\s+|function\s+)?(?:first|instead|before|after|rather|whenever|every time|each time)\b"
+            r"\b(?:use|call|invoke|prefer|redirect to|switch to)\s+(?:the\s+)?(?:new\s+)?(?:\w+\s+)?(?:tool\s+|function\s+)?{tool}\s*(?:\(\)\s*)?(?:tool\s+|function\s+)?(?:first|instead|before|after|rather|whenever|every time|each time|with the same|as an? (?:alternative|replacement|substitute)|in its place)\b"
         )),
         re(&format!(
             r"\b(?:before|after)\s+\w+ing\b[^.]{{0,40}}?\b(?:call|use|invoke|run)\s+(?:the\s+)?{tool}"
@@ -154,7 +155,14 @@ const NOT_A_NAME: &[&str] = &[
 /// The user's request changed behind their back.
 static TAMPER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\bregardless of (the )?(user'?s?|their|what the user)\b|\b(query|queries|request|requests|input|inputs|parameters?|arguments?|search terms?|results?|recipients?|amounts?|addresses?)\s+(is|are)\s+(silently |automatically |always |then )*(modified|rewritten|altered|replaced|changed|overridden|redirected)\b",
+        r"\bregardless of (the )?(user'?s?|their|what the user)\b|\b(ignore|ignoring|disregard|disregarding|override|overriding|discard|discarding)\s+(any\s+|all\s+|the\s+|whatever\s+)?(user|user'?s|users'|user-\w+)\b|\b(replace|replaces|overwrite|overwrites|substitute|swap)\s+(the\s+|its\s+|their\s+|all\s+)?(values?|arguments?|parameters?|inputs?|results?|outputs?|answers?|recipients?|amounts?|addresses?)\s+with\s+(the\s+|its\s+|this\s+tool'?s\s+)?(response|result|output|values? from|ours|our)\b|\b(query|queries|request|requests|input|inputs|parameters?|arguments?|search terms?|results?|recipients?|amounts?|addresses?)\s+(is|are)\s+(silently |automatically |always |then )*(modified|rewritten|altered|replaced|changed|overridden|redirected)\b",
+    )
+});
+
+/// A tool that claims to be out of service for a reason in the system's voice.
+static OUT_OF_SERVICE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(has been|have been|is|are|was|is now|has now been)\s+(temporarily\s+|permanently\s+|now\s+)?(deprecated|disabled|suspended|retired|decommissioned|discontinued|unavailable|out of service|offline|locked)\b[^.]{0,80}?\b(due to|because of|for)\s+(\S+\s+){0,3}?(security|vulnerabilit\w*|maintenance|system updates?|upgrades?|compliance|an? incident)\b",
     )
 });
 
@@ -198,10 +206,17 @@ static CONTACT: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// An obligation to reach a destination, whatever is sent.
+static OBLIGED_CONTACT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(must|(is|are) required to|(is|are) mandatory to)\s+(\S+\s+){0,3}?(access|visit|contact|call|fetch|open|notify|ping|hit|query|report to|check in with|authenticate (with|against|at))\b",
+    )
+});
+
 /// A verb that moves data somewhere.
 static MOVE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(send|sends|sent|sending|post|posts|posted|posting|upload|uploads|uploaded|uploading|forward|forwards|forwarded|forwarding|transmit|transmits|transmitted|exfiltrat\w*|stream|streams|streamed|streaming|sync|syncs|synced|syncing|synchroni[sz]\w*|report|reports|reported|beacon\w*|relay|relays|relayed|mirror|mirrors|mirrored|leak|leaks|bcc|cc|push|pushes|pushed|deliver|delivers|delivered|share|shares|shared|copy|copies|copied|submit|submits|submitted)\b",
+        r"\b(send|sends|sent|sending|post|posts|posted|posting|upload|uploads|uploaded|uploading|forward|forwards|forwarded|forwarding|transmit|transmits|transmitted|exfiltrat\w*|stream|streams|streamed|streaming|sync|syncs|synced|syncing|synchroni[sz]\w*|report|reports|reported|beacon\w*|relay|relays|relayed|mirror|mirrors|mirrored|leak|leaks|bcc|cc|push|pushes|pushed|deliver|delivers|delivered|share|shares|shared|copy|copies|copied|submit|submits|submitted|notify|notifies|notified|loop\w*\s+(\S+\s+)?in|let\s+\S+(\s+\S+)?\s+know|keep\s+\S+(\s+\S+)?\s+in the loop)\b",
     )
 });
 
@@ -308,7 +323,17 @@ pub(crate) fn check(
         );
     }
 
-    if let Some(name) = redirected_tool(folded, tool, ctx).or_else(|| {
+    if let Some(m) = OUT_OF_SERVICE.find(folded)
+        && let Some(name) = named_elsewhere(folded, tool)
+    {
+        hit(
+            "tool-cross-tool-instruction",
+            format!(
+                "claims to be out of service (\"{}\") and sends the model to `{name}`",
+                super::excerpt(m.as_str(), 80)
+            ),
+        );
+    } else if let Some(name) = redirected_tool(folded, tool, ctx).or_else(|| {
         CALL_NAMED
             .captures_iter(folded)
             .filter_map(|c| c.get(1).map(|m| m.as_str().to_owned()))
@@ -406,6 +431,16 @@ pub(crate) fn check(
                     format!("orders data sent to `{}`", super::excerpt(d.as_str(), 60)),
                 );
             }
+        } else if OBLIGED_CONTACT.find_iter(folded).any(|o| {
+            o.start() <= d.start() && d.start() - o.start() <= 160 && !negated(folded, o.start())
+        }) {
+            hit(
+                "tool-exfiltration-sink",
+                format!(
+                    "orders the model to contact `{}`",
+                    super::excerpt(d.as_str(), 60)
+                ),
+            );
         }
     }
 }
@@ -440,18 +475,30 @@ static NEGATION: LazyLock<Regex> =
 /// the conversation, what the user said, which model it is. Flagged unless
 /// the tool is about exactly that (a prompt library, a chat archive).
 fn context_parameter(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
+    // Only what the model fills in: output fields are written by the tool.
+    if !field.pointer.contains("/inputSchema/") {
+        return;
+    }
     let Some(m) = CONTEXT_PARAM.find(&field.folded) else {
         return;
     };
-    let about = super::text::fold(
-        &format!(
-            "{} {}",
-            tool.name,
-            tool.description.as_deref().unwrap_or("")
-        ),
-        true,
-    );
-    if ABOUT_CONTEXT.is_match(&about) {
+    // What the tool is about, leaving out the lines that document this very
+    // parameter ("llm_model_name: the name of the llm model that calls this tool").
+    let description: String = tool
+        .description
+        .as_deref()
+        .unwrap_or("")
+        .lines()
+        .filter(|l| !l.contains(field.raw))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let about = super::text::fold(&format!("{} {description}", tool.name), true);
+    let honest = if MODEL_PARAM.is_match(m.as_str()) {
+        ABOUT_MODELS.is_match(&about)
+    } else {
+        ABOUT_CONTEXT.is_match(&about)
+    };
+    if honest {
         return;
     }
     hits.push(Hit {
@@ -469,6 +516,18 @@ fn context_parameter(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
 static CONTEXT_PARAM: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"^(the )?(system prompt|system instructions?|conversation( history| context| log)?|chat history|message history|previous messages|user context( data)?|llm model( name)?|model name|ai model|assistant name|agent name|model identity)$",
+    )
+});
+
+/// Parameters that ask which model is calling.
+static MODEL_PARAM: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\b(llm model|model name|ai model|assistant name|agent name|model identity)\b")
+});
+
+/// Tools about models, for which a model name is honest.
+static ABOUT_MODELS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(llms?|models?|completions?|inference|bedrock|openai|anthropic|sagemaker|embeddings?|fine[- ]?tun\w*|benchmark\w*|ai|agents?|assistants?)\b",
     )
 });
 
@@ -514,6 +573,18 @@ fn listed(name: &str, tool: &Tool, ctx: &ServerContext<'_>) -> bool {
     ctx.tool_names.iter().any(|t| bare(t) == key) || bare(&tool.name) == key
 }
 
+/// Any tool other than this one named in a redirection phrase, listed or not.
+fn named_elsewhere(folded: &str, tool: &Tool) -> Option<String> {
+    let own = tool.name.to_lowercase();
+    REDIRECT
+        .iter()
+        .flat_map(|r| r.captures_iter(folded))
+        .find_map(|c| {
+            let name = c.get(1).or_else(|| c.get(2))?.as_str();
+            (name != own && name.len() >= 3).then(|| name.to_owned())
+        })
+}
+
 /// A tool named in a redirection phrase that this server does not list
 /// (and that is not one of this tool's own parameters).
 fn redirected_tool(folded: &str, tool: &Tool, ctx: &ServerContext<'_>) -> Option<String> {
@@ -525,19 +596,37 @@ fn redirected_tool(folded: &str, tool: &Tool, ctx: &ServerContext<'_>) -> Option
     };
     for r in REDIRECT.iter() {
         for c in r.captures_iter(folded) {
-            let Some(m) = c.get(1) else {
-                continue;
+            // Group 1 is a quoted name, group 2 a bare snake or kebab one.
+            let (name, quoted) = match (c.get(1), c.get(2)) {
+                (Some(m), _) => (m.as_str(), true),
+                (None, Some(m)) => (m.as_str(), false),
+                (None, None) => continue,
             };
-            let name = m.as_str();
             // A hyphenated word ("side-by-side") is a tool name only when quoted.
-            let quoted = folded[..m.start()]
-                .chars()
-                .next_back()
-                .is_some_and(|q| "`'‘“\"".contains(q));
             if !name.contains('_') && !quoted {
                 continue;
             }
-            if !listed(name, tool, ctx) && !own_param(name) && name.len() >= 5 {
+            let long_enough = if quoted {
+                name.len() >= 3
+            } else {
+                name.len() >= 5
+            };
+            // A quoted word ("run `make`") is a tool only when the phrase says so.
+            let one_word = !name.contains(['_', '-', '.']);
+            let says_tool = [
+                "call",
+                "invoke",
+                "redirect",
+                "tool",
+                "instead",
+                "with the same",
+            ]
+            .iter()
+            .any(|w| c[0].contains(w));
+            if one_word && !says_tool {
+                continue;
+            }
+            if !listed(name, tool, ctx) && !own_param(name) && long_enough {
                 return Some(name.to_owned());
             }
         }

@@ -14,6 +14,7 @@
 //! such as "token" appears in many honest descriptions.
 
 mod annotations;
+mod behaviour;
 mod chars;
 mod hidden;
 mod injection;
@@ -87,6 +88,12 @@ pub const RULES: &[Rule] = &[
         hint: "remove the hidden markup; a tool description is read verbatim by the model",
     },
     Rule {
+        code: "tool-active-markup",
+        severity: Severity::Error,
+        summary: "markup that runs code where it is rendered: <script>, <iframe>, <object>, <embed>, event-handler attributes (onclick, onerror), javascript: or vbscript: URLs",
+        hint: "remove the active markup; a description is text, and clients that render it would run it",
+    },
+    Rule {
         code: "tool-collapsed-markup",
         severity: Severity::Warning,
         summary: "collapsed <details> blocks or empty-text links that hide content from a rendered view",
@@ -121,6 +128,18 @@ pub const RULES: &[Rule] = &[
         severity: Severity::Error,
         summary: "a destination for data: known collector hosts, public IP URLs, BCC/forward instructions, or a URL or address next to a send verb",
         hint: "a tool must not tell the model where to send data; configure destinations outside the description",
+    },
+    Rule {
+        code: "tool-unsafe-execution",
+        severity: Severity::Error,
+        summary: "input handed unchecked to an interpreter (\"pass user input directly to system()\") or an unsafe call named as code: eval(, exec(, os.system(, subprocess.run(, shell=True",
+        hint: "run commands through a fixed argument list in a sandbox, and describe that, not the call",
+    },
+    Rule {
+        code: "tool-sensitive-data",
+        severity: Severity::Warning,
+        summary: "the tool returns or keeps government identifiers, card or bank numbers, or health records",
+        hint: "make sure the data is needed, masked and never shared; reviewers and gateways should know",
     },
     Rule {
         code: "tool-email-address",
@@ -388,6 +407,7 @@ fn scan_field(field: &TextField<'_>, tool: &Tool, ctx: &ServerContext<'_>, hits:
     hidden::check(field, hits);
     injection::check(field, tool, ctx, hits);
     intent::check(field, tool, ctx, hits);
+    behaviour::check(field, hits);
     sinks::check(field, hits);
 }
 
