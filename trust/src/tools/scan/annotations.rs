@@ -20,6 +20,7 @@ use crate::manifest::Tool;
 /// Verbs that destroy data.
 const DESTRUCTIVE: &[&str] = &[
     "delete",
+    "obliterate",
     "drop",
     "destroy",
     "erase",
@@ -90,7 +91,7 @@ const DATA: &[&str] = &[
 /// Verbs that act outside the tool: run code, move data out, write.
 const ACTING: &[&str] = &[
     "execute", "exec", "eval", "run", "install", "deploy", "write", "send", "upload", "put",
-    "publish", "post", "push", "transfer", "pay", "commit", "merge",
+    "publish", "post", "push", "transfer", "pay", "commit", "merge", "email",
 ];
 
 /// Verbs read in the third person anywhere in the first sentence: those that
@@ -113,6 +114,8 @@ const SAID_ANYWHERE: &[&str] = &[
     "upload",
     "publish",
     "transfer",
+    "email",
+    "obliterate",
 ];
 
 /// Of [`ACTING`], those a read-only query may honestly do ("runs a read-only query").
@@ -154,12 +157,18 @@ fn stem(word: &str) -> String {
 /// The base form of a verb in the third person ("executes" → "execute"), if it is one.
 fn third_person(word: &str) -> Option<String> {
     let w = word.to_ascii_lowercase();
-    [("ies", "y"), ("es", ""), ("s", "")]
-        .iter()
-        .find_map(|(suffix, replacement)| {
-            let base = format!("{}{replacement}", w.strip_suffix(suffix)?);
-            known(&base).then_some(base)
-        })
+    [
+        ("ies", "y"),
+        ("es", ""),
+        ("s", ""),
+        ("ing", ""),
+        ("ing", "e"),
+    ]
+    .iter()
+    .find_map(|(suffix, replacement)| {
+        let base = format!("{}{replacement}", w.strip_suffix(suffix)?);
+        known(&base).then_some(base)
+    })
 }
 
 /// A verb the tool says it performs, and the words that follow it.
@@ -206,6 +215,7 @@ fn said_verbs(tool: &Tool) -> Vec<Said> {
             .find(|s| !s.trim().is_empty());
         let words: Vec<String> = first_sentence
             .unwrap_or("")
+            .replace("e-mail", "email")
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
             .map(str::to_ascii_lowercase)

@@ -28,11 +28,56 @@ static MD_REMOTE_IMAGE: LazyLock<Regex> =
 static HTML_REMOTE_IMAGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)<img\b[^>]*\bsrc\s*=\s*["']?(https?:)?//"#).expect("static regex")
 });
-/// Markup that runs code where it is rendered.
+/// Markup that runs code where it is rendered, matched on text with
+/// character references decoded and tabs and line breaks removed (URL
+/// parsers drop them: `java&#x09;script:` is `javascript:`). A tag must be
+/// markup, not a mention: a script with a body or a source, a frame or
+/// object with an attribute, an event handler with a value, a script URL
+/// where a link or source goes.
 static ACTIVE_MARKUP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)<\s*(script|iframe|object|embed|frame|frameset|applet|meta\s+http-equiv|base)\b|<\s*[a-z][a-z0-9]*\b[^>]*?\son[a-z]{3,}\s*=|\b(javascript|vbscript|livescript):[^\s]|\bdata\s*:\s*text/html\b"#)
-        .expect("static regex")
+    Regex::new(
+        r#"(?i)<\s*script\b[^>]*>\s*[^<\s][^<]*<\s*/\s*script|<\s*script\b[^>]*\bsrc\s*=|<\s*(iframe|object|embed|frame|frameset|applet|base|meta)\b[^>]*\s(src|data|href|srcdoc|code|content|http-equiv)\s*=|<\s*[a-z][a-z0-9]*\b[^>]*?[\s/"']on[a-z]{3,}\s*=\s*["']?[^\s"'>]|(=\s*["']?|\]\(\s*<?|\burl\(\s*["']?)\s*(javascript|vbscript|livescript):|\bdata\s*:\s*text/html\b"#,
+    )
+    .expect("static regex")
 });
+
+/// Text with numeric and the common named character references decoded, and
+/// tabs and line breaks dropped: what a browser's URL and tag parsers see.
+fn decoded_markup(raw: &str) -> std::borrow::Cow<'_, str> {
+    if !raw.contains('&') && !raw.contains(['\t', '\r', '\n']) {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|colon|tab|newline|lt|gt|quot|apos|amp|lpar|rpar|sol|equals);?")
+            .expect("static regex")
+    });
+    let decoded = REFERENCE.replace_all(raw, |c: &regex::Captures<'_>| {
+        let r = c[1].to_ascii_lowercase();
+        let ch = if let Some(hex) = r.strip_prefix("#x") {
+            u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
+        } else if let Some(dec) = r.strip_prefix('#') {
+            dec.parse().ok().and_then(char::from_u32)
+        } else {
+            Some(match r.as_str() {
+                "colon" => ':',
+                "tab" => '\t',
+                "newline" => '\n',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" => '\'',
+                "amp" => '&',
+                "lpar" => '(',
+                "rpar" => ')',
+                "sol" => '/',
+                _ => '=',
+            })
+        };
+        ch.map_or_else(|| c[0].to_owned(), String::from)
+    });
+    std::borrow::Cow::Owned(decoded.replace(['\t', '\r', '\n'], ""))
+}
+
 static COLLAPSED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)<details\b|\[\s*\]\(\s*[^)\s]+\s*\)").expect("static regex"));
 static PADDING: LazyLock<Regex> = LazyLock::new(|| {
@@ -107,7 +152,7 @@ pub(crate) fn check(field: &TextField<'_>, hits: &mut Vec<Hit>) {
         ));
     }
 
-    if let Some(m) = ACTIVE_MARKUP.find(raw) {
+    if let Some(m) = ACTIVE_MARKUP.find(&decoded_markup(raw)) {
         hits.push(hit(
             "tool-active-markup",
             format!(
@@ -306,9 +351,27 @@ mod tests {
             desc("Docs: [open](JavaScript:alert(document.cookie))"),
             ["tool-active-markup"]
         );
-        // Words that only look like it.
+        // Character references and tabs hide nothing.
+        for hidden in [
+            "Charts. <a href=\"&#106;avascript:alert(1)\">help</a>",
+            "Chart. <a href='java&#x09;script:alert(1)'>x</a>",
+            "Chart. <a href=\"javascript&colon;alert(1)\">x</a>",
+            "Title <svg/onload=alert(1)>",
+            "Charts. [help](java\tscript:alert(1))",
+        ] {
+            assert_eq!(desc(hidden), ["tool-active-markup"], "{hidden}");
+        }
+        // Words that only look like it, and markup named rather than written.
         assert!(desc("Runs the build script. Use `online: true` for the hosted mode.").is_empty());
         assert!(desc("Supports JavaScript and TypeScript: both are parsed.").is_empty());
+        assert!(
+            desc("Renders HTML to PNG. Scripts are disabled; <script> tags and onload handlers are stripped.")
+                .is_empty()
+        );
+        assert!(
+            desc("Removes dangerous markup such as <script>, <iframe> and on* event handlers (onclick, onerror) from HTML, and javascript: links.")
+                .is_empty()
+        );
     }
 
     #[test]

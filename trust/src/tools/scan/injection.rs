@@ -59,6 +59,18 @@ static INJECTION: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
             ),
         ),
         (
+            "tells the model to keep something from the user",
+            re(
+                r"\b(refrain from|avoid|stop)\s+(\S+\s+){0,2}?(telling|informing|mentioning|notifying|alerting|showing)\b|\b(users?|human|person|customer|operator|owner)\b[^.]{0,50}?\b(does not|doesn't|do not|don't|need not|needn't|should not|shouldn't|must not)\s+(need to\s+)?(know|see|notice|be told|be aware|find out|learn)\b|\bkeep\s+(this|it|that)\s+(\S+\s+)?between (us|you and (me|us|this tool))\b|\b(leave|keep)\s+(this|it|that|them)\s+(\S+\s+)?out of\s+(any|your|the)\s+(\S+\s+)?(summary|summaries|answer|answers|reply|replies|response|responses|explanation)\b|\b(omit|exclude)\s+(this|it|that|them)\s+(\S+\s+)?from\s+(any|your|the)\s+(\S+\s+)?(summary|answer|reply|response|explanation)\b",
+            ),
+        ),
+        (
+            "tells the model to set aside its instructions",
+            re(
+                r"\b(supersedes?|overrides?|replaces?|takes? precedence over|outranks?|trumps?)\s+(\S+\s+){0,2}?(your\s+(\S+\s+)?(configuration|instructions?|rules|guidelines|system prompt|prompt|settings|policy|policies|guardrails)|(any|all|the)\s+(earlier|previous|prior|original|system|default)\s+(configuration|instructions?|rules|guidelines|prompt|system prompt))\b|\b(your|the)\s+(earlier|previous|prior|original|existing|old)\s+(rules|instructions|configuration|guidelines|policies|prompt)\s+(are|is)\s+(now\s+)?(outdated|obsolete|void|replaced|superseded|no longer valid|cancelled|revoked)\b|\bover\s+(anything|everything|whatever)\s+(the\s+)?(user|human|person)\s+(said|says|asked|asks|wants|wrote)\b|\byour\s+(top|first|highest|only|real|true)\s+priority\b",
+            ),
+        ),
+        (
             "tells the model to act covertly",
             re(
                 r"\b(silently|secretly|covertly|quietly|discreetly|invisibly|stealthily|surreptitiously)\b(\s+\S+){0,3}?\s+(send|sends|forward|copy|add|include|read|upload|post|bcc|cc|call|invoke|run|execute|exfiltrate|transmit|append|attach|collect|save|write|store|log|record|share|change|modify|replace|redirect)\b",
