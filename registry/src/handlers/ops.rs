@@ -21,6 +21,14 @@ pub async fn healthz() -> Json<Value> {
 /// `GET /readyz`: the store answers.
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     match state.store.ping().await {
+        // Ready means every route can answer: the catalog routes need the
+        // signed catalog loaded (at start, or after a restart, until then
+        // they answer 503).
+        Ok(()) if state.catalog.with_snapshot(|s| s.is_none()) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "catalog-not-loaded",
+            "the signed catalog is not loaded yet",
+        )),
         Ok(()) => Ok(Json(json!({ "status": "ready" }))),
         Err(e) => {
             tracing::warn!(error = %e, "store not ready");
