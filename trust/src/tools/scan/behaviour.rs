@@ -129,16 +129,9 @@ static KEEPS: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-static NEGATION: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\b(not|never|no|don't|doesn't|dont|without|nor|cannot|can't|won't)\b"));
-
 /// True when the words just before `at` in its sentence negate it.
 fn negated(folded: &str, at: usize) -> bool {
-    let window = before(folded, at, 81);
-    let sentence = window
-        .rfind(['.', '!', '?', ';', '\n'])
-        .map_or(window, |i| &window[i..]);
-    NEGATION.is_match(sentence)
+    super::text::negated_in_sentence(folded, at, 80)
 }
 
 pub(crate) fn check(field: &TextField<'_>, hits: &mut Vec<Hit>) {

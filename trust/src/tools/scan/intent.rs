@@ -484,23 +484,13 @@ fn negated(folded: &str, at: usize) -> bool {
 /// True when the sentence holding `at` negates what comes before it ("do
 /// not use this for notes, secrets or credentials").
 fn negated_in_sentence(folded: &str, at: usize) -> bool {
-    let window = before(folded, at, 241);
-    let sentence = window
-        .char_indices()
-        .rev()
-        .take(240)
-        .find(|(_, c)| matches!(c, '.' | '!' | '?' | ';'))
-        .map_or(window, |(i, _)| &window[i..]);
-    NEGATION.is_match(sentence)
+    super::text::negated_in_sentence(folded, at, 240)
 }
 
 /// True when a negation appears in the `chars` characters before `at`.
 fn negated_within(folded: &str, at: usize, chars: usize) -> bool {
-    NEGATION.is_match(before(folded, at, chars + 1))
+    super::text::NEGATION.is_match(before(folded, at, chars + 1))
 }
-
-static NEGATION: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\b(not|never|no|don't|dont|avoid|without|nor|cannot|can't|won't)\b"));
 
 /// A parameter the model would fill with its own context: its system prompt,
 /// the conversation, what the user said, which model it is. Flagged unless

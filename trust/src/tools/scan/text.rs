@@ -352,6 +352,22 @@ fn walk<'a>(
     }
 }
 
+/// Words that negate what follows them in a sentence.
+pub(crate) static NEGATION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b(not|never|no|don't|doesn't|dont|avoid|without|nor|cannot|can't|won't)\b")
+        .expect("static regex")
+});
+
+/// True when the sentence holding `at`, up to `chars` characters before it,
+/// holds a negation ("do not use this for secrets", "never returns keys").
+pub(crate) fn negated_in_sentence(text: &str, at: usize, chars: usize) -> bool {
+    let window = before(text, at, chars + 1);
+    let sentence = window
+        .rfind(['.', '!', '?', ';', '\n'])
+        .map_or(window, |i| &window[i..]);
+    NEGATION.is_match(sentence)
+}
+
 /// At most `chars` characters of `text` ending at byte `at`: the bounded
 /// window a rule looks back into, so a text of many matches stays linear.
 pub(crate) fn before(text: &str, at: usize, chars: usize) -> &str {
