@@ -1245,7 +1245,21 @@ fn a_pull_that_fails_after_verification_answers_the_client_and_exits_with_podman
     w.reg
         .proxy
         .misbehave(&format!("/blobs/{layer}"), Misbehaviour::Status(500));
-    let mut client = Client::spawn(w.mcp_verify(&w.run_args(&[])));
+    // Every test image shares this layer: in the shared local storage podman
+    // may already hold it from another test and never ask for it. A storage
+    // of this test's own makes it ask.
+    let storage = w.dir.path().join("storage.conf");
+    std::fs::write(
+        &storage,
+        format!(
+            "[storage]\ndriver = \"vfs\"\ngraphroot = \"{0}/graph\"\nrunroot = \"{0}/run\"\n",
+            w.dir.path().display()
+        ),
+    )
+    .unwrap();
+    let mut cmd = w.mcp_verify(&w.run_args(&[]));
+    cmd.env("CONTAINERS_STORAGE_CONF", &storage);
+    let mut client = Client::spawn(cmd);
     client.send(&json!({
         "jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-06-18", "capabilities": {},
