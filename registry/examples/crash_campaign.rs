@@ -24,35 +24,36 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
+#[path = "support/campaign.rs"]
+mod campaign;
+
+use campaign::{Campaign, Rng, free_port, get_text, run_ok, wait_ready};
 use mcp_registry::testing::manifest;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use test_oci::TestRegistry;
-use test_sigstore::{GitHubWorkflow, Identity, TestSigstore};
 
-/// Signed images the publishes draw from (distinct servers may share one).
-const POOL: usize = 12;
+/// The load is the point: no rate limit between it and the store; and
+/// thousands of servers in one namespace need room (a namespace stays below
+/// a shard; past it, publishes are refused with namespace-budget-exceeded
+/// and the load goes on with status changes).
+const SERVE_FLAGS: &[&str] = &[
+    "--rate-limit-per-ip",
+    "0",
+    "--rate-limit-per-token",
+    "0",
+    "--max-namespace-shard-bytes",
+    "5242880",
+    "--max-namespace-entry-bytes",
+    "5242880",
+];
+
 /// A pull from nothing (whole log recomputed) every this many cycles.
 const FRESH_PULL_EVERY: usize = 10;
-
-/// xorshift64*: enough to spread kill moments, and replayable from the seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
 
 /// What the campaign believes about one server version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,20 +78,6 @@ struct Counts {
     changes: AtomicU64,
     refused: AtomicU64,
     unexpected: Mutex<Vec<String>>,
-}
-
-struct Campaign {
-    registry_bin: PathBuf,
-    verify_bin: PathBuf,
-    work: PathBuf,
-    data: PathBuf,
-    trusted_root: PathBuf,
-    oci_host: String,
-    images: Vec<String>,
-    identity_uri: String,
-    publish_token: String,
-    admin_token: String,
-    log: PathBuf,
 }
 
 fn main() {
@@ -146,139 +133,7 @@ fn main() {
     }
 }
 
-/// `target/<profile>/<name>`, beside this example's own directory.
-fn sibling_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
-    let bin = profile_dir.join(name);
-    assert!(
-        bin.is_file(),
-        "{} is missing: build it first (bench/crash-campaign.sh does)",
-        bin.display()
-    );
-    bin
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn run_ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 impl Campaign {
-    async fn prepare(oci: &TestRegistry) -> Campaign {
-        let work = tempfile::tempdir().unwrap().keep();
-        let host = oci.with_referrers();
-        let mut sigstore = TestSigstore::new();
-        let mut workflow = GitHubWorkflow::new(
-            "acme/weather",
-            ".github/workflows/release.yml",
-            "refs/heads/main",
-        );
-        workflow.repository_id = "123456".into();
-        workflow.owner_id = "4242".into();
-        let identity = Identity::github(&workflow);
-        let mut images = Vec::new();
-        for i in 0..POOL {
-            let image = oci
-                .pusher()
-                .image("acme/weather", "1.0.0", &format!("crash-{i}"))
-                .await;
-            let bundle = sigstore.sign_image_dsse(&image.digest, &identity);
-            oci.pusher()
-                .bundle_referrer("acme/weather", &image, bundle.as_bytes())
-                .await;
-            images.push(image.digest);
-        }
-        let trusted_root = work.join("trusted_root.json");
-        std::fs::write(&trusted_root, sigstore.trusted_root_json()).unwrap();
-        let data = work.join("data");
-        let registry_bin = sibling_binary("mcp-registry");
-        let admin = |args: &[&str]| {
-            run_ok(
-                Command::new(&registry_bin)
-                    .arg("--data-dir")
-                    .arg(&data)
-                    .arg("admin")
-                    .args(args),
-            )
-        };
-        admin(&[
-            "namespace",
-            "create",
-            "io.github.acme",
-            "--signer-identity-regexp",
-            r"https://github\.com/acme/.+/\.github/workflows/release\.yml@refs/heads/main",
-            "--signer-issuer",
-            "https://token.actions.githubusercontent.com",
-            "--source-repository-id",
-            "123456",
-            "--owner-id",
-            "4242",
-        ]);
-        let publish_token = admin(&["token", "create", "--namespace", "io.github.acme"])
-            .trim()
-            .to_owned();
-        let admin_token = admin(&["token", "create", "--admin"]).trim().to_owned();
-        Campaign {
-            verify_bin: sibling_binary("mcp-verify"),
-            registry_bin,
-            log: work.join("registry.log"),
-            work,
-            data,
-            trusted_root,
-            oci_host: host,
-            images,
-            identity_uri: workflow.workflow_uri(),
-            publish_token,
-            admin_token,
-        }
-    }
-
-    fn spawn(&self, port: u16) -> Child {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .unwrap();
-        Command::new(&self.registry_bin)
-            .arg("--data-dir")
-            .arg(&self.data)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .arg("--trusted-root")
-            .arg(&self.trusted_root)
-            .args(["--allowed-registry", &self.oci_host])
-            .args(["--insecure-registry", &self.oci_host])
-            .arg("--allow-loopback-registries")
-            .env("NO_COLOR", "1")
-            // The load is the point: no rate limit between it and the store.
-            .env("MCP_REGISTRY_RATE_LIMIT_PER_IP", "0")
-            .env("MCP_REGISTRY_RATE_LIMIT_PER_TOKEN", "0")
-            // Thousands of servers in one namespace: room for them (a
-            // namespace stays below a shard; past it, publishes are refused
-            // with namespace-budget-exceeded and the load goes on with status
-            // changes).
-            .env("MCP_REGISTRY_MAX_NAMESPACE_SHARD_BYTES", "5242880")
-            .env("MCP_REGISTRY_MAX_NAMESPACE_ENTRY_BYTES", "5242880")
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap()
-    }
-
     async fn run(&self, cycles: usize, clients: usize, seed: u64) -> Result<String, String> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(20))
@@ -298,7 +153,7 @@ impl Campaign {
             let port = free_port();
             let base = format!("http://127.0.0.1:{port}");
             let t = Instant::now();
-            let mut child = self.spawn(port);
+            let mut child = self.spawn(port, SERVE_FLAGS);
             wait_ready(&http, &base, &mut child).await?;
             restart_ms.push(t.elapsed().as_secs_f64() * 1000.0);
 
@@ -556,31 +411,8 @@ fn find(v: &serde_json::Value, key: &str) -> Option<serde_json::Value> {
     }
 }
 
-async fn wait_ready(http: &reqwest::Client, base: &str, child: &mut Child) -> Result<(), String> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Err(format!("the registry exited at start-up: {status}"));
-        }
-        if let Ok(r) = http.get(format!("{base}/readyz")).send().await
-            && r.status().is_success()
-        {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    Err("the registry was not ready within 60 s of a restart".into())
-}
-
 async fn checkpoint_size(http: &reqwest::Client, base: &str) -> Result<u64, String> {
-    let text = http
-        .get(format!("{base}/v0.1/log/checkpoint"))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .text()
-        .await
-        .map_err(|e| e.to_string())?;
+    let text = get_text(http, &format!("{base}/v0.1/log/checkpoint")).await?;
     text.lines()
         .nth(1)
         .and_then(|l| l.parse().ok())

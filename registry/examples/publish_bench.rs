@@ -9,6 +9,10 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
+#[path = "support/campaign.rs"]
+mod campaign;
+
+use campaign::SignedImages;
 use mcp_registry::store::{self, StoreConfig};
 use mcp_registry::testing::{TestServer, acme_signer, bulk_load, manifest};
 use mcp_registry::verify::SigstoreVerifier;
@@ -16,7 +20,6 @@ use mcp_trust::signature::TrustRoot;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use test_oci::TestRegistry;
-use test_sigstore::{GitHubWorkflow, Identity, TestSigstore};
 
 struct Run {
     per_second: f64,
@@ -86,45 +89,33 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let reg = runtime.block_on(TestRegistry::start());
     let host = reg.with_referrers();
-    let mut sigstore = TestSigstore::new();
-    let mut workflow = GitHubWorkflow::new(
-        "acme/weather",
-        ".github/workflows/release.yml",
-        "refs/heads/main",
-    );
-    workflow.repository_id = "123456".into();
-    workflow.owner_id = "4242".into();
-    let identity = Identity::github(&workflow);
+    let signed = runtime.block_on(SignedImages::push(&reg, "bench", 2 * publishes));
+    let workflow = &signed.workflow;
 
     // Two sets of signed images (one per catalog size), each image distinct.
-    let mut sets = Vec::new();
-    for set in 0..2 {
-        let mut bodies = Vec::new();
-        for i in 0..publishes {
-            let image = runtime.block_on(reg.pusher().image(
-                "acme/weather",
-                "1.0.0",
-                &format!("bench-{set}-{i}"),
-            ));
-            let bundle = sigstore.sign_image_dsse(&image.digest, &identity);
-            runtime.block_on(reg.pusher().bundle_referrer(
-                "acme/weather",
-                &image,
-                bundle.as_bytes(),
-            ));
-            let mut m = manifest(
-                &format!("io.github.acme/weather-{set}-{i}"),
-                "1.0.0",
-                &host,
-                &image.digest,
-            );
-            m["_meta"]["dev.mcp-trust/security"]["provenance"]["certificateIdentity"] =
-                workflow.workflow_uri().into();
-            bodies.push(m);
-        }
-        sets.push(bodies);
-    }
-    let root = TrustRoot::from_json(sigstore.trusted_root_json().as_bytes()).unwrap();
+    let sets: Vec<Vec<serde_json::Value>> = signed
+        .digests
+        .chunks(publishes)
+        .enumerate()
+        .map(|(set, digests)| {
+            digests
+                .iter()
+                .enumerate()
+                .map(|(i, digest)| {
+                    let mut m = manifest(
+                        &format!("io.github.acme/weather-{set}-{i}"),
+                        "1.0.0",
+                        &host,
+                        digest,
+                    );
+                    m["_meta"]["dev.mcp-trust/security"]["provenance"]["certificateIdentity"] =
+                        workflow.workflow_uri().into();
+                    m
+                })
+                .collect()
+        })
+        .collect();
+    let root = TrustRoot::from_json(signed.sigstore.trusted_root_json().as_bytes()).unwrap();
     let verifier = Arc::new(
         SigstoreVerifier::new(
             root,

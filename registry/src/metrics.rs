@@ -1,7 +1,8 @@
 //! Prometheus metrics in the text exposition format: requests and latency by
 //! route, method and status; publishes by outcome; verification failures by
 //! stage; publishes refused by a catalog budget, by code; and gauges of the
-//! served catalog (its largest shard against the shard budget). Hand-rolled: a handful of counters and one histogram family do not
+//! served catalog (its largest shard against the shard budget) and of the
+//! verification slots (in use, most ever in use, how many). Hand-rolled: a handful of counters and one histogram family do not
 //! justify the `prometheus` crate's dependency tree (protobuf, lazy statics).
 
 use std::collections::BTreeMap;
@@ -36,6 +37,12 @@ pub struct Gauges {
     pub largest_shard_bytes: Option<u64>,
     /// The most bytes a publish may take a shard to.
     pub shard_budget_bytes: u64,
+    /// Image verifications holding a slot now.
+    pub verifications_running: u64,
+    /// The most image verifications that ever held a slot at once.
+    pub verifications_running_max: u64,
+    /// Verification slots (`--verify-concurrency`).
+    pub verification_slots: u64,
 }
 
 /// The registry's metrics.
@@ -209,6 +216,27 @@ impl Metrics {
             "mcp_registry_catalog_shard_budget_bytes {}",
             gauges.shard_budget_bytes
         );
+        for (name, help, value) in [
+            (
+                "mcp_registry_verifications_running",
+                "Image verifications holding a slot now.",
+                gauges.verifications_running,
+            ),
+            (
+                "mcp_registry_verifications_running_max",
+                "The most image verifications that held a slot at once since start.",
+                gauges.verifications_running_max,
+            ),
+            (
+                "mcp_registry_verification_slots",
+                "Verification slots (--verify-concurrency).",
+                gauges.verification_slots,
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} gauge");
+            let _ = writeln!(out, "{name} {value}");
+        }
         out
     }
 }
@@ -249,6 +277,9 @@ mod tests {
         let text = m.render(Gauges {
             largest_shard_bytes: Some(1234),
             shard_budget_bytes: 6 << 20,
+            verifications_running: 1,
+            verifications_running_max: 3,
+            verification_slots: 4,
         });
         assert!(text.contains("mcp_registry_http_requests_total{route=\"/v0.1/servers\",method=\"GET\",status=\"200\"} 1"));
         assert!(text.contains("le=\"0.0025\"} 0"));
@@ -260,5 +291,8 @@ mod tests {
         ));
         assert!(text.contains("mcp_registry_catalog_largest_shard_bytes 1234\n"));
         assert!(text.contains("mcp_registry_catalog_shard_budget_bytes 6291456\n"));
+        assert!(text.contains("mcp_registry_verifications_running 1\n"));
+        assert!(text.contains("mcp_registry_verifications_running_max 3\n"));
+        assert!(text.contains("mcp_registry_verification_slots 4\n"));
     }
 }

@@ -43,6 +43,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let (running, running_max, slots) = state.publisher.verifications();
     (
         [(
             header::CONTENT_TYPE,
@@ -53,6 +54,9 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
                 .catalog
                 .with_snapshot(|s| s.map(Snapshot::largest_shard_bytes)),
             shard_budget_bytes: state.limits.budget.shard,
+            verifications_running: running as u64,
+            verifications_running_max: running_max as u64,
+            verification_slots: slots as u64,
         }),
     )
 }

@@ -93,6 +93,18 @@ pub struct Publisher {
     /// Verifications in flight by namespace: one namespace holds at most
     /// half the slots, so one publisher cannot starve the others.
     verifying: Arc<Mutex<HashMap<String, usize>>>,
+    /// Verifications holding a slot now, and the most ever at once.
+    running: std::sync::atomic::AtomicUsize,
+    running_max: std::sync::atomic::AtomicUsize,
+}
+
+/// A verification holding a slot, counted in [`Publisher::verifications`]; uncounted on drop.
+struct Running<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// A verification counted against its namespace's share of the slots;
@@ -145,7 +157,19 @@ impl Publisher {
             catalog,
             tool_index: RwLock::default(),
             verifying: Arc::default(),
+            running: Default::default(),
+            running_max: Default::default(),
         }
+    }
+
+    /// Verifications holding a slot now, the most ever at once, and the slots.
+    pub fn verifications(&self) -> (usize, usize, usize) {
+        use std::sync::atomic::Ordering::SeqCst;
+        (
+            self.running.load(SeqCst),
+            self.running_max.load(SeqCst),
+            self.limits.verify_concurrency.max(1),
+        )
     }
 
     /// Indexes the tools of every server's latest active version, so a
@@ -521,6 +545,13 @@ impl Publisher {
                 .acquire()
                 .await
                 .map_err(Rejection::internal)?;
+            let now = self
+                .running
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+                + 1;
+            self.running_max
+                .fetch_max(now, std::sync::atomic::Ordering::SeqCst);
+            let _running = Running(&self.running);
             self.verifier
                 .verify(image, policy)
                 .await

@@ -1,0 +1,243 @@
+//! What the campaigns share: a loopback OCI registry holding images signed
+//! by a private Sigstore, a data directory with a namespace bound to their
+//! signer and its tokens, and the real `mcp-registry` binary started on it.
+//! Included by each campaign example (`#[path = "support/campaign.rs"]`).
+
+#![allow(dead_code)] // each campaign uses its part
+
+use mcp_registry::testing::manifest;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+use test_oci::TestRegistry;
+use test_sigstore::{GitHubWorkflow, Identity, TestSigstore};
+
+/// Signed images the publishes draw from (distinct servers may share one).
+pub const POOL: usize = 12;
+
+/// xorshift64*: enough to spread random moments, and replayable from the seed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// A data directory ready to serve, and what a client needs to publish to it.
+pub struct Campaign {
+    pub registry_bin: PathBuf,
+    pub verify_bin: PathBuf,
+    pub work: PathBuf,
+    pub data: PathBuf,
+    pub trusted_root: PathBuf,
+    pub oci_host: String,
+    pub images: Vec<String>,
+    pub identity_uri: String,
+    pub publish_token: String,
+    pub admin_token: String,
+    /// Where every start of the registry appends its output.
+    pub log: PathBuf,
+}
+
+/// `target/<profile>/<name>`, beside this example's own directory.
+pub fn sibling_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
+    let bin = profile_dir.join(name);
+    assert!(
+        bin.is_file(),
+        "{} is missing: build it first (bench/crash-campaign.sh does)",
+        bin.display()
+    );
+    bin
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Images of `acme/weather` in a loopback OCI registry, each signed (DSSE
+/// bundle as a referrer) by the release workflow of a private Sigstore.
+pub struct SignedImages {
+    pub sigstore: TestSigstore,
+    pub workflow: GitHubWorkflow,
+    pub digests: Vec<String>,
+}
+
+impl SignedImages {
+    /// Pushes and signs `count` distinct images seeded `{label}-{i}`.
+    pub async fn push(oci: &TestRegistry, label: &str, count: usize) -> SignedImages {
+        let mut sigstore = TestSigstore::new();
+        let mut workflow = GitHubWorkflow::new(
+            "acme/weather",
+            ".github/workflows/release.yml",
+            "refs/heads/main",
+        );
+        workflow.repository_id = "123456".into();
+        workflow.owner_id = "4242".into();
+        let identity = Identity::github(&workflow);
+        let mut digests = Vec::new();
+        for i in 0..count {
+            let image = oci
+                .pusher()
+                .image("acme/weather", "1.0.0", &format!("{label}-{i}"))
+                .await;
+            let bundle = sigstore.sign_image_dsse(&image.digest, &identity);
+            oci.pusher()
+                .bundle_referrer("acme/weather", &image, bundle.as_bytes())
+                .await;
+            digests.push(image.digest);
+        }
+        SignedImages {
+            sigstore,
+            workflow,
+            digests,
+        }
+    }
+}
+
+/// The body of `GET url`, or what went wrong.
+pub async fn get_text(http: &reqwest::Client, url: &str) -> Result<String, String> {
+    http.get(url)
+        .send()
+        .await
+        .map_err(|e| format!("{url}: {e}"))?
+        .text()
+        .await
+        .map_err(|e| format!("{url}: {e}"))
+}
+
+impl Campaign {
+    pub async fn prepare(oci: &TestRegistry) -> Campaign {
+        let work = tempfile::tempdir().unwrap().keep();
+        let host = oci.with_referrers();
+        let signed = SignedImages::push(oci, "crash", POOL).await;
+        let (sigstore, workflow) = (signed.sigstore, signed.workflow);
+        let images = signed.digests;
+        let trusted_root = work.join("trusted_root.json");
+        std::fs::write(&trusted_root, sigstore.trusted_root_json()).unwrap();
+        let data = work.join("data");
+        let registry_bin = sibling_binary("mcp-registry");
+        let admin = |args: &[&str]| {
+            run_ok(
+                Command::new(&registry_bin)
+                    .arg("--data-dir")
+                    .arg(&data)
+                    .arg("admin")
+                    .args(args),
+            )
+        };
+        admin(&[
+            "namespace",
+            "create",
+            "io.github.acme",
+            "--signer-identity-regexp",
+            r"https://github\.com/acme/.+/\.github/workflows/release\.yml@refs/heads/main",
+            "--signer-issuer",
+            "https://token.actions.githubusercontent.com",
+            "--source-repository-id",
+            "123456",
+            "--owner-id",
+            "4242",
+        ]);
+        let publish_token = admin(&["token", "create", "--namespace", "io.github.acme"])
+            .trim()
+            .to_owned();
+        let admin_token = admin(&["token", "create", "--admin"]).trim().to_owned();
+        Campaign {
+            verify_bin: sibling_binary("mcp-verify"),
+            registry_bin,
+            log: work.join("registry.log"),
+            work,
+            data,
+            trusted_root,
+            oci_host: host,
+            images,
+            identity_uri: workflow.workflow_uri(),
+            publish_token,
+            admin_token,
+        }
+    }
+
+    /// Starts `mcp-registry serve` on `port` with `extra` arguments.
+    pub fn spawn(&self, port: u16, extra: &[&str]) -> Child {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
+        Command::new(&self.registry_bin)
+            .arg("--data-dir")
+            .arg(&self.data)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--trusted-root")
+            .arg(&self.trusted_root)
+            .args(["--allowed-registry", &self.oci_host])
+            .args(["--insecure-registry", &self.oci_host])
+            .arg("--allow-loopback-registries")
+            .args(extra)
+            .env("NO_COLOR", "1")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap()
+    }
+
+    /// The manifest of a new server `name` 1.0.0 pinning one of the signed images.
+    pub fn manifest(&self, name: &str, rng: &mut Rng) -> serde_json::Value {
+        let image = &self.images[rng.below(self.images.len() as u64) as usize];
+        let mut m = manifest(name, "1.0.0", &self.oci_host, image);
+        m["_meta"]["dev.mcp-trust/security"]["provenance"]["certificateIdentity"] =
+            self.identity_uri.clone().into();
+        m
+    }
+
+    /// The last `n` lines of the registry's output.
+    pub fn log_tail(&self, n: usize) -> String {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(n)..].join("\n")
+    }
+}
+
+pub async fn wait_ready(
+    http: &reqwest::Client,
+    base: &str,
+    child: &mut Child,
+) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("the registry exited at start-up: {status}"));
+        }
+        if let Ok(r) = http.get(format!("{base}/readyz")).send().await
+            && r.status().is_success()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Err("the registry was not ready within 60 s of a restart".into())
+}
