@@ -26,7 +26,7 @@ pub struct ListParams {
     updated_since: Option<String>,
     version: Option<String>,
     #[serde(rename = "include_deleted")]
-    _include_deleted: Option<String>,
+    include_deleted: Option<String>,
 }
 
 fn bad_path(e: PathRejection) -> ApiError {
@@ -39,6 +39,16 @@ pub async fn list(
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(p) = params.map_err(|e| ApiError::bad_request("query-invalid", e.body_text()))?;
+    // Accepted for compatibility and ignored, but only as what it is documented to be.
+    if let Some(v) = &p.include_deleted
+        && v != "true"
+        && v != "false"
+    {
+        return Err(ApiError::bad_request(
+            "query-invalid",
+            "`include_deleted` must be `true` or `false`",
+        ));
+    }
     let limit = match &p.limit {
         None => DEFAULT_LIMIT,
         Some(l) => match l.parse::<usize>() {

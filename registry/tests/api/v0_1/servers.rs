@@ -144,8 +144,17 @@ fn list_rejects_bad_parameters_with_400() {
         ("limit=x", "limit-invalid"),
         ("cursor=bogus", "cursor-invalid"),
         ("updated_since=yesterday", "updated-since-invalid"),
+        ("include_deleted=AAA", "query-invalid"),
     ] {
         get(&format!("{}/v0.1/servers?{query}", s.base), None).assert_problem(400, code);
+    }
+    // The documented values are accepted (and change nothing).
+    for value in ["true", "false"] {
+        let r = get(
+            &format!("{}/v0.1/servers?include_deleted={value}", s.base),
+            None,
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
     }
 }
 
