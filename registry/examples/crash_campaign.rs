@@ -20,7 +20,14 @@
 //! by `bench/crash-campaign.sh`; the seed it prints replays the same kill
 //! moments.
 //!
-//!     crash_campaign [--cycles N] [--clients C] [--seed S]
+//! With `--postgres` the store is a PostgreSQL cluster (fsync on) shared by
+//! two replicas: each cycle SIGKILLs one replica while the other serves on,
+//! and every fifth cycle stops PostgreSQL itself with `pg_ctl stop -m
+//! immediate` under the load. After each, a gateway pulls from both
+//! replicas with one state: two signed indexes of one version with different
+//! bytes, or a log one replica forked, are refused as split view.
+//!
+//!     crash_campaign [--cycles N] [--clients C] [--seed S] [--postgres]
 
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
@@ -31,7 +38,7 @@ use campaign::{Campaign, Rng, free_port, get_text, run_ok, wait_ready};
 use mcp_registry::testing::manifest;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -74,6 +81,10 @@ struct Ledger {
 
 #[derive(Default)]
 struct Counts {
+    /// Set while PostgreSQL is being crashed: a 5xx then is the store's
+    /// absence, and the write it answered is in flight.
+    store_down: AtomicBool,
+    store_down_errors: AtomicU64,
     publishes: AtomicU64,
     changes: AtomicU64,
     refused: AtomicU64,
@@ -100,14 +111,21 @@ fn main() {
             .as_nanos() as u64
             | 1
     });
+    let postgres = args.iter().any(|a| a == "--postgres");
     println!(
-        "crash campaign, embedded store: {cycles} SIGKILL cycles, {clients} clients, seed {seed}"
+        "crash campaign, {}: {cycles} cycles, {clients} clients, seed {seed}",
+        if postgres {
+            "PostgreSQL with two registry replicas (a replica SIGKILLed, or every fifth cycle PostgreSQL stopped -m immediate)"
+        } else {
+            "embedded store (SIGKILL)"
+        }
     );
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let oci = runtime.block_on(TestRegistry::start());
-    let campaign = runtime.block_on(Campaign::prepare(&oci));
+    let pg = postgres.then(campaign::Postgres::start);
+    let campaign = runtime.block_on(Campaign::prepare(&oci, pg.as_ref().map(|p| p.url())));
     let started = Instant::now();
-    let result = runtime.block_on(campaign.run(cycles, clients, seed));
+    let result = runtime.block_on(campaign.run(cycles, clients, seed, pg.as_ref()));
     match result {
         Ok(summary) => {
             println!("{summary}");
@@ -134,7 +152,13 @@ fn main() {
 }
 
 impl Campaign {
-    async fn run(&self, cycles: usize, clients: usize, seed: u64) -> Result<String, String> {
+    async fn run(
+        &self,
+        cycles: usize,
+        clients: usize,
+        seed: u64,
+        pg: Option<&campaign::Postgres>,
+    ) -> Result<String, String> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(20))
             .build()
@@ -144,32 +168,60 @@ impl Campaign {
         let mut rng = Rng(seed);
         let gateway = self.work.join("gateway");
         let mut rotations = 0;
+        let mut store_crashes = 0;
         let mut resolved_present = 0u64;
         let mut resolved_absent = 0u64;
         let mut restart_ms = Vec::new();
+        let mut converged_ms: Vec<f64> = Vec::new();
         let mut last_version = 0u64;
         let mut final_version = 0u64;
+        let n = if pg.is_some() { 2 } else { 1 };
+        let mut replicas: Vec<Option<(Child, String)>> = (0..n).map(|_| None).collect();
         for cycle in 0..=cycles {
-            let port = free_port();
-            let base = format!("http://127.0.0.1:{port}");
-            let t = Instant::now();
-            let mut child = self.spawn(port, SERVE_FLAGS);
-            wait_ready(&http, &base, &mut child).await?;
-            restart_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            // Start every replica that is down (all of them at first).
+            for slot in replicas.iter_mut().filter(|r| r.is_none()) {
+                let port = free_port();
+                let base = format!("http://127.0.0.1:{port}");
+                let t = Instant::now();
+                let mut child = self.spawn(port, SERVE_FLAGS);
+                wait_ready(&http, &base, &mut child).await?;
+                restart_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+                *slot = Some((child, base));
+            }
+            // Replicas still up through a store crash answer again once it is back.
+            for (child, base) in replicas.iter_mut().flatten() {
+                wait_ready(&http, base, child).await?;
+            }
+            let bases: Vec<String> = replicas.iter().flatten().map(|(_, b)| b.clone()).collect();
+            let base = bases[cycle % n].clone();
 
             let (present, absent) = self.check(&http, &base, &ledger, cycle, &mut rng).await?;
             resolved_present += present;
             resolved_absent += absent;
-            let summary = self
-                .pull(&base, Some(&gateway))
-                .map_err(|e| format!("cycle {cycle}: gateway with kept state: {e}"))?;
-            let version = summary["catalogVersion"].as_u64().unwrap_or(0);
-            if version < last_version {
-                return Err(format!(
-                    "cycle {cycle}: catalog version went back from {last_version} to {version} (and the gateway accepted it)"
-                ));
+            // Replicas pick up a catalog another signed on their next poll
+            // (2 s): wait until they serve the same signed index, byte for
+            // byte, then pull from each with one gateway state; a replica
+            // that showed another catalog under the same version would be a
+            // split view.
+            if bases.len() > 1 {
+                let t = Instant::now();
+                converge(&http, &bases)
+                    .await
+                    .map_err(|e| format!("cycle {cycle}: {e}"))?;
+                converged_ms.push(t.elapsed().as_secs_f64() * 1000.0);
             }
-            last_version = version;
+            for b in &bases {
+                let summary = self.pull(b, Some(&gateway)).map_err(|e| {
+                    format!("cycle {cycle}: gateway with kept state, from {b}: {e}")
+                })?;
+                let version = summary["catalogVersion"].as_u64().unwrap_or(0);
+                if version < last_version {
+                    return Err(format!(
+                        "cycle {cycle}: catalog version went back from {last_version} to {version} (and the gateway accepted it)"
+                    ));
+                }
+                last_version = version;
+            }
             if cycle.is_multiple_of(FRESH_PULL_EVERY) || cycle == cycles {
                 self.pull(&base, None)
                     .map_err(|e| format!("cycle {cycle}: gateway from nothing: {e}"))?;
@@ -178,8 +230,10 @@ impl Campaign {
                 // The last start: wait until the signed catalog covers every
                 // acknowledged write, then check it all once more.
                 self.settle(&http, &base, &ledger).await?;
-                self.pull(&base, Some(&gateway))
-                    .map_err(|e| format!("final pull with kept state: {e}"))?;
+                for b in &bases {
+                    self.pull(b, Some(&gateway))
+                        .map_err(|e| format!("final pull with kept state, from {b}: {e}"))?;
+                }
                 let fresh = self
                     .pull(&base, None)
                     .map_err(|e| format!("final pull from nothing: {e}"))?;
@@ -204,18 +258,22 @@ impl Campaign {
                     }
                 }
                 final_version = fresh["catalogVersion"].as_u64().unwrap_or(0);
-                child.kill().ok();
-                child.wait().ok();
+                for (mut child, _) in replicas.iter_mut().filter_map(Option::take) {
+                    child.kill().ok();
+                    child.wait().ok();
+                }
                 break;
             }
 
-            // Load, then SIGKILL at a random moment.
+            // Load on every replica, then a crash at a random moment.
+            let store_crash = pg.is_some() && cycle % 5 == 4;
+            counts.store_down.store(store_crash, Ordering::SeqCst);
             let stop = Arc::new(AtomicBool::new(false));
             let mut tasks = Vec::new();
             for c in 0..clients {
                 tasks.push(tokio::spawn(load(
                     http.clone(),
-                    base.clone(),
+                    bases[c % bases.len()].clone(),
                     self.load_plan(),
                     ledger.clone(),
                     counts.clone(),
@@ -226,20 +284,36 @@ impl Campaign {
             let wait = 100 + rng.below(1400);
             tokio::time::sleep(Duration::from_millis(wait)).await;
             if cycle % 10 == 5 {
-                // A catalog key rotation and reload, killed while it may be at work.
+                // A catalog key rotation and reload on every replica, killed
+                // while it may be at work.
                 let dir = self.data.join("catalog-keys");
                 run_ok(
                     Command::new(&self.registry_bin)
                         .args(["admin", "keys", "rotate", "--role", "catalog", "--dir"])
                         .arg(&dir),
                 );
-                run_ok(Command::new("kill").args(["-HUP", &child.id().to_string()]));
+                for (child, _) in replicas.iter().flatten() {
+                    run_ok(Command::new("kill").args(["-HUP", &child.id().to_string()]));
+                }
                 rotations += 1;
                 tokio::time::sleep(Duration::from_millis(rng.below(300))).await;
             }
-            child.kill().map_err(|e| format!("SIGKILL: {e}"))?;
-            child.wait().ok();
-            stop.store(true, Ordering::SeqCst);
+            if let (true, Some(pg)) = (store_crash, pg) {
+                pg.crash();
+                store_crashes += 1;
+                tokio::time::sleep(Duration::from_millis(200 + rng.below(800))).await;
+                pg.up();
+                // Let the load meet the store again before it stops.
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                stop.store(true, Ordering::SeqCst);
+            } else {
+                let victim = cycle % n;
+                if let Some((mut child, _)) = replicas[victim].take() {
+                    child.kill().map_err(|e| format!("SIGKILL: {e}"))?;
+                    child.wait().ok();
+                }
+                stop.store(true, Ordering::SeqCst);
+            }
             for t in tasks {
                 t.await.map_err(|e| format!("load task: {e}"))?;
             }
@@ -253,14 +327,29 @@ impl Campaign {
         }
         restart_ms.sort_by(f64::total_cmp);
         let ledger = ledger.lock().unwrap();
+        let kills = cycles - store_crashes;
         Ok(format!(
-            "  {cycles} kills ({rotations} after a key rotation and reload); {} publishes and {} status changes acknowledged, {} refused with 429 (the namespace's share of verification slots taken) or a budget; \
-             in flight at a kill: {resolved_present} found whole, {resolved_absent} found absent, none half-written; \
-             {} versions checked at the end, all in the signed catalog (version {final_version}, never lower after a restart); restart to ready p50 {:.0} ms, max {:.0} ms",
+            "  {kills} SIGKILLs of a registry ({rotations} right after a key rotation and reload), {store_crashes} PostgreSQL crashes; {} publishes and {} status changes acknowledged, {} refused with 429 (the namespace's share of verification slots taken) or a budget, {} answered 5xx while the store was down; \
+             in flight at a crash: {resolved_present} found whole, {resolved_absent} found absent, none half-written; \
+             {} versions checked at the end, all in the signed catalog (version {final_version}, never lower after a restart{}); restart to ready p50 {:.0} ms, max {:.0} ms",
             counts.publishes.load(Ordering::SeqCst),
             counts.changes.load(Ordering::SeqCst),
             counts.refused.load(Ordering::SeqCst),
+            counts.store_down_errors.load(Ordering::SeqCst),
             ledger.versions.len(),
+            if n > 1 {
+                converged_ms.sort_by(f64::total_cmp);
+                format!(
+                    "; the replicas served the same signed index within {:.0} ms at most (p50 {:.0} ms), and one gateway accepted both: no split view",
+                    converged_ms.last().copied().unwrap_or(0.0),
+                    converged_ms
+                        .get(converged_ms.len() / 2)
+                        .copied()
+                        .unwrap_or(0.0)
+                )
+            } else {
+                String::new()
+            },
             restart_ms[restart_ms.len() / 2],
             restart_ms.last().copied().unwrap_or(0.0),
         ))
@@ -398,6 +487,24 @@ impl Campaign {
                 String::from_utf8_lossy(&out.stderr)
             ))
         }
+    }
+}
+
+/// Waits (up to 15 s) until every replica serves the same signed index bytes.
+async fn converge(http: &reqwest::Client, bases: &[String]) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let mut indexes = Vec::new();
+        for b in bases {
+            indexes.push(get_text(http, &format!("{b}/v0.1/catalog")).await?);
+        }
+        if indexes.windows(2).all(|w| w[0] == w[1]) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err("the replicas still serve different signed indexes after 15 s".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -577,8 +684,9 @@ async fn load(
         } else {
             status
         };
-        if status == 429 {
-            // The namespace's share of verification slots is taken: back off.
+        if status == 429 || status >= 500 {
+            // The namespace's share of verification slots is taken, or the
+            // store is down: back off.
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let mut l = ledger.lock().unwrap();
@@ -599,6 +707,11 @@ async fn load(
             (429, Some(from)) => {
                 counts.refused.fetch_add(1, Ordering::SeqCst);
                 l.versions.insert(name, Known::Acked(from));
+            }
+            // The store is down: the write may or may not have been made,
+            // and the next check finds out.
+            (500..=599, _) if counts.store_down.load(Ordering::SeqCst) => {
+                counts.store_down_errors.fetch_add(1, Ordering::SeqCst);
             }
             (s, _) => counts
                 .unexpected

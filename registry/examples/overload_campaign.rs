@@ -51,7 +51,7 @@ fn main() {
     let slow = flag("--slow", 300) as usize;
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let oci = runtime.block_on(TestRegistry::start());
-    let campaign = runtime.block_on(Campaign::prepare(&oci));
+    let campaign = runtime.block_on(Campaign::prepare(&oci, None));
     let result = runtime.block_on(async {
         let limits = rate_limits(&campaign, seconds).await?;
         let slowloris = slow_clients(&campaign, slow).await?;

@@ -44,6 +44,8 @@ pub struct Campaign {
     pub admin_token: String,
     /// Where every start of the registry appends its output.
     pub log: PathBuf,
+    /// `postgres://…` when the store is PostgreSQL; the embedded store otherwise.
+    pub database_url: Option<String>,
 }
 
 /// `target/<profile>/<name>`, beside this example's own directory.
@@ -130,7 +132,8 @@ pub async fn get_text(http: &reqwest::Client, url: &str) -> Result<String, Strin
 }
 
 impl Campaign {
-    pub async fn prepare(oci: &TestRegistry) -> Campaign {
+    /// The embedded store (`database_url` `None`) or PostgreSQL.
+    pub async fn prepare(oci: &TestRegistry, database_url: Option<String>) -> Campaign {
         let work = tempfile::tempdir().unwrap().keep();
         let host = oci.with_referrers();
         let signed = SignedImages::push(oci, "crash", POOL).await;
@@ -145,6 +148,11 @@ impl Campaign {
                 Command::new(&registry_bin)
                     .arg("--data-dir")
                     .arg(&data)
+                    .args(
+                        database_url
+                            .iter()
+                            .flat_map(|u| ["--database-url", u.as_str()]),
+                    )
                     .arg("admin")
                     .args(args),
             )
@@ -162,6 +170,11 @@ impl Campaign {
             "--owner-id",
             "4242",
         ]);
+        if database_url.is_some() {
+            // Replicas share one key directory, made before any starts.
+            let keys = data.join("catalog-keys");
+            admin(&["keys", "init", "--dir", keys.to_str().unwrap()]);
+        }
         let publish_token = admin(&["token", "create", "--namespace", "io.github.acme"])
             .trim()
             .to_owned();
@@ -178,6 +191,7 @@ impl Campaign {
             identity_uri: workflow.workflow_uri(),
             publish_token,
             admin_token,
+            database_url,
         }
     }
 
@@ -191,7 +205,20 @@ impl Campaign {
         Command::new(&self.registry_bin)
             .arg("--data-dir")
             .arg(&self.data)
+            .args(
+                self.database_url
+                    .iter()
+                    .flat_map(|u| ["--database-url", u.as_str()]),
+            )
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(if self.database_url.is_some() {
+                vec![
+                    "--catalog-keys".to_owned(),
+                    self.data.join("catalog-keys").display().to_string(),
+                ]
+            } else {
+                Vec::new()
+            })
             .arg("--trusted-root")
             .arg(&self.trusted_root)
             .args(["--allowed-registry", &self.oci_host])
@@ -240,4 +267,120 @@ pub async fn wait_ready(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     Err("the registry was not ready within 60 s of a restart".into())
+}
+
+/// A PostgreSQL cluster of Debian's binaries in a temporary directory, on a
+/// free loopback port, run as `postgres` when we are root; fsync on, so an
+/// immediate stop is a crash the database must recover from.
+pub struct Postgres {
+    bin: PathBuf,
+    data: PathBuf,
+    dir: PathBuf,
+    pub port: u16,
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
+
+impl Postgres {
+    fn run(&self, tool: &str, args: &[&str]) {
+        let bin = self.bin.join(tool);
+        let mut cmd = if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&bin);
+            c
+        } else {
+            Command::new(&bin)
+        };
+        run_ok(cmd.args(args));
+    }
+
+    /// initdb and start.
+    pub fn start() -> Postgres {
+        let mut bins: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("PostgreSQL is not installed: run scripts/test, which installs the Debian package postgresql")
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .filter(|b| b.join("initdb").exists())
+            .collect();
+        bins.sort();
+        let bin = bins.pop().expect("no /usr/lib/postgresql/*/bin/initdb");
+        let dir = tempfile::tempdir().unwrap().keep();
+        if is_root() {
+            run_ok(
+                Command::new("chown")
+                    .args(["-R", "postgres:postgres"])
+                    .arg(&dir),
+            );
+        }
+        let pg = Postgres {
+            bin,
+            data: dir.join("data"),
+            dir,
+            port: free_port(),
+        };
+        let data = pg.data.to_string_lossy().into_owned();
+        pg.run(
+            "initdb",
+            &[
+                "-D",
+                &data,
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ],
+        );
+        pg.up();
+        pg
+    }
+
+    /// `pg_ctl start`, waiting until it accepts connections.
+    pub fn up(&self) {
+        let data = self.data.to_string_lossy().into_owned();
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c max_connections=200",
+            self.port,
+            self.dir.display()
+        );
+        let log = format!("{}/log", self.dir.display());
+        self.run(
+            "pg_ctl",
+            &[
+                "-D", &data, "-o", &options, "-l", &log, "-w", "-t", "60", "start",
+            ],
+        );
+    }
+
+    /// `pg_ctl stop -m immediate`: the server dies without a checkpoint.
+    pub fn crash(&self) {
+        let data = self.data.to_string_lossy().into_owned();
+        self.run("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]);
+    }
+
+    /// The URL of database `postgres`.
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.data.to_string_lossy().into_owned();
+        let bin = self.bin.join("pg_ctl");
+        let mut cmd = if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&bin);
+            c
+        } else {
+            Command::new(&bin)
+        };
+        let _ = cmd.args(["-D", &data, "-m", "immediate", "stop"]).output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
