@@ -81,7 +81,7 @@ struct Ledger {
 
 #[derive(Default)]
 struct Counts {
-    /// Set while PostgreSQL is being crashed: a 5xx then is the store's
+    /// Set while PostgreSQL is being crashed: a 503 then is the store's
     /// absence, and the write it answered is in flight.
     store_down: AtomicBool,
     store_down_errors: AtomicU64,
@@ -329,7 +329,7 @@ impl Campaign {
         let ledger = ledger.lock().unwrap();
         let kills = cycles - store_crashes;
         Ok(format!(
-            "  {kills} SIGKILLs of a registry ({rotations} right after a key rotation and reload), {store_crashes} PostgreSQL crashes; {} publishes and {} status changes acknowledged, {} refused with 429 (the namespace's share of verification slots taken) or a budget, {} answered 5xx while the store was down; \
+            "  {kills} SIGKILLs of a registry ({rotations} right after a key rotation and reload), {store_crashes} PostgreSQL crashes; {} publishes and {} status changes acknowledged, {} refused with 429 (the namespace's share of verification slots taken) or a budget, {} answered 503 while the store was down; \
              in flight at a crash: {resolved_present} found whole, {resolved_absent} found absent, none half-written; \
              {} versions checked at the end, all in the signed catalog (version {final_version}, never lower after a restart{}); restart to ready p50 {:.0} ms, max {:.0} ms",
             counts.publishes.load(Ordering::SeqCst),
@@ -708,9 +708,10 @@ async fn load(
                 counts.refused.fetch_add(1, Ordering::SeqCst);
                 l.versions.insert(name, Known::Acked(from));
             }
-            // The store is down: the write may or may not have been made,
-            // and the next check finds out.
-            (500..=599, _) if counts.store_down.load(Ordering::SeqCst) => {
+            // The store is down, answered 503: the write may or may not
+            // have been made, and the next check finds out. Any other 5xx
+            // is a failure.
+            (503, _) if counts.store_down.load(Ordering::SeqCst) => {
                 counts.store_down_errors.fetch_add(1, Ordering::SeqCst);
             }
             (s, _) => counts

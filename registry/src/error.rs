@@ -94,6 +94,19 @@ impl ApiError {
         e
     }
 
+    /// 503 with `Retry-After`: the store cannot be reached now; logged in
+    /// full, answered generically.
+    pub fn store_unavailable(detail: impl std::fmt::Display) -> ApiError {
+        tracing::warn!(error = %detail, "store unavailable");
+        let mut e = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store-unavailable",
+            "the store cannot be reached now; retry after the time given in Retry-After",
+        );
+        e.retry_after = Some(Duration::from_secs(1));
+        e
+    }
+
     /// 500: logged in full, answered generically.
     pub fn internal(detail: impl std::fmt::Display) -> ApiError {
         tracing::error!(error = %detail, "internal error");
@@ -123,7 +136,10 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
-        ApiError::internal(e)
+        match e {
+            StoreError::Unavailable(_) => ApiError::store_unavailable(e),
+            e => ApiError::internal(e),
+        }
     }
 }
 

@@ -117,6 +117,7 @@ pub fn refused(state: &AppState, rejection: crate::publish::Rejection) -> ApiErr
         R::VerificationTimeout { .. } => state.metrics.verification_failure("timeout"),
         R::OverBudget(_) => state.metrics.budget_refusal(code),
         R::Internal(detail) => return ApiError::internal(detail),
+        R::StoreUnavailable(detail) => return ApiError::store_unavailable(detail),
         _ => {}
     }
     let status = match &rejection {
@@ -151,6 +152,7 @@ pub fn refused(state: &AppState, rejection: crate::publish::Rejection) -> ApiErr
         | R::SignerOutsideNamespace { .. }
         | R::ProvenanceSignerOutsideNamespace { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         R::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        R::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
     };
     let mut error =
         ApiError::new(status, code, rejection.to_string()).with_findings(rejection.findings());

@@ -199,11 +199,17 @@ pub enum Rejection {
     /// answered and audited generically.
     #[error("internal error; the request id in X-Request-Id identifies it in the server log")]
     Internal(String),
+    /// The store cannot be reached now: logged in full, answered 503 with `Retry-After`.
+    #[error("the store cannot be reached now; retry after the time given in Retry-After")]
+    StoreUnavailable(String),
 }
 
 impl From<crate::store::StoreError> for Rejection {
     fn from(e: crate::store::StoreError) -> Rejection {
-        Rejection::Internal(e.to_string())
+        match e {
+            crate::store::StoreError::Unavailable(_) => Rejection::StoreUnavailable(e.to_string()),
+            e => Rejection::Internal(e.to_string()),
+        }
     }
 }
 
@@ -254,6 +260,7 @@ impl Rejection {
             Rejection::VersionNotFound { .. } => "not-found",
             Rejection::TransitionRefused { .. } => "status-transition-invalid",
             Rejection::Internal(_) => "internal",
+            Rejection::StoreUnavailable(_) => "store-unavailable",
         }
     }
 

@@ -31,6 +31,10 @@ pub enum StoreError {
     /// The database could not be reached or refused the operation.
     #[error("store backend: {0}")]
     Backend(String),
+    /// The database cannot be reached now (down, restarting, connection
+    /// lost): a retry may succeed; answered 503 with `Retry-After`.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
     /// A stored record could not be read back.
     #[error("stored record is corrupt: {0}")]
     Corrupt(String),

@@ -186,7 +186,18 @@ impl Drop for Conn<'_> {
 fn backend(e: tokio_postgres::Error) -> StoreError {
     // The server's own message (constraint, trigger) is the useful part.
     match e.as_db_error() {
+        // Class 08 (connection exception) and 57P01–57P05 (shut down,
+        // crashed, starting up): the database, not the request, is the problem.
+        Some(db) if db.code().code().starts_with("08") || db.code().code().starts_with("57P") => {
+            StoreError::Unavailable(format!("{}: {}", db.code().code(), db.message()))
+        }
         Some(db) => StoreError::Backend(format!("{}: {}", db.code().code(), db.message())),
+        // A closed connection, or one that could not be made.
+        None if e.is_closed()
+            || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()) =>
+        {
+            StoreError::Unavailable(e.to_string())
+        }
         None => StoreError::Backend(e.to_string()),
     }
 }
@@ -232,7 +243,7 @@ async fn connect(url: &str) -> Result<Client, StoreError> {
     let (client, connection) =
         tokio::time::timeout(CONNECT_TIMEOUT, tokio_postgres::connect(url, NoTls))
             .await
-            .map_err(|_| StoreError::Backend("connecting to PostgreSQL timed out".into()))?
+            .map_err(|_| StoreError::Unavailable("connecting to PostgreSQL timed out".into()))?
             .map_err(backend)?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
