@@ -34,7 +34,7 @@
 #[path = "support/campaign.rs"]
 mod campaign;
 
-use campaign::{Campaign, Rng, free_port, get_text, run_ok, wait_ready};
+use campaign::{Campaign, Rng, free_port, get_json, get_text, run_ok, wait_ready};
 use mcp_registry::testing::manifest;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -537,43 +537,28 @@ async fn served_status(
     name: &str,
 ) -> Result<Option<&'static str>, String> {
     let url = format!("{base}/v0.1/servers/{}/versions/1.0.0", path_name(name));
-    let r = http.get(&url).send().await.map_err(|e| e.to_string())?;
-    match r.status().as_u16() {
-        404 => Ok(None),
-        200 => {
-            let bytes = r.bytes().await.map_err(|e| format!("{url}: {e}"))?;
-            let body: serde_json::Value =
-                serde_json::from_slice(&bytes).map_err(|e| format!("{url}: {e}"))?;
-            let official = body["_meta"]["io.modelcontextprotocol.registry/official"]["status"]
-                .as_str()
-                .unwrap_or("");
-            match official {
-                "active" => Ok(Some("active")),
-                "deprecated" => Ok(Some("yanked")),
-                "deleted" => Ok(Some("revoked")),
-                other => Err(format!(
-                    "{url}: a record without a known status ({other:?})"
-                )),
-            }
-        }
-        s => Err(format!("{url}: {s}")),
+    let Some(body) = get_json(http, &url).await? else {
+        return Ok(None);
+    };
+    match body["_meta"]["io.modelcontextprotocol.registry/official"]["status"]
+        .as_str()
+        .unwrap_or("")
+    {
+        "active" => Ok(Some("active")),
+        "deprecated" => Ok(Some("yanked")),
+        "deleted" => Ok(Some("revoked")),
+        other => Err(format!(
+            "{url}: a record without a known status ({other:?})"
+        )),
     }
 }
 
 /// Whether the version list of `name` holds 1.0.0.
 async fn listed(http: &reqwest::Client, base: &str, name: &str) -> Result<bool, String> {
     let url = format!("{base}/v0.1/servers/{}/versions", path_name(name));
-    let r = http.get(&url).send().await.map_err(|e| e.to_string())?;
-    match r.status().as_u16() {
-        404 => Ok(false),
-        200 => {
-            let bytes = r.bytes().await.map_err(|e| format!("{url}: {e}"))?;
-            let body: serde_json::Value =
-                serde_json::from_slice(&bytes).map_err(|e| format!("{url}: {e}"))?;
-            Ok(body.to_string().contains("\"1.0.0\""))
-        }
-        s => Err(format!("{url}: {s}")),
-    }
+    Ok(get_json(http, &url)
+        .await?
+        .is_some_and(|body| body.to_string().contains("\"1.0.0\"")))
 }
 
 #[derive(Clone)]

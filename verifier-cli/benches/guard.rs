@@ -40,8 +40,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark whose fixture cannot be built should stop
 
-#[path = "../tests/support/mcp_sdk.rs"]
-mod mcp_sdk;
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use support::mcp_sdk;
 
 use mcp_trust::guard::{Policy, ServerIdentity, Session};
 use serde_json::{Value, json};

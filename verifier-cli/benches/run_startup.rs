@@ -47,21 +47,26 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark whose fixture cannot be built should stop
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use support::catalog_server::CatalogServer;
+use support::probe::{
+    build_layout, catalog_of, containers_of, push, stale_images, write_containers_conf,
+    write_manifest, write_secret,
+};
+use support::process::{pid_alive, quiet, run};
+
 use jiff::Timestamp;
-use mcp_trust::catalog::client::{Fetched, Fetcher, Resource, StateDir, verify_manifest};
-use mcp_trust::catalog::memory::MemoryRegistry;
-use mcp_trust::catalog::mirror::MirrorFetcher;
-use mcp_trust::catalog::model::KeylessSigner;
-use mcp_trust::catalog::{Entry, Signer};
+use mcp_trust::catalog::client::{StateDir, verify_manifest};
 use mcp_trust::image::PinnedImage;
 use mcp_trust::oci::{ClientConfig, OciClient, discover};
 use mcp_trust::signature::{Matcher, Policy, TrustRoot};
 use mcp_trust::verification::{ImagePolicy, verify_discovered};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Write};
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::channel;
 use std::sync::{Arc, Mutex};
@@ -75,222 +80,24 @@ const TARGET_MS: f64 = 50.0;
 const LOCAL_REPOSITORY: &str = "localhost/mcp-trust-run-startup";
 /// The repository in the loopback registry: `<prefix>-<pid>`.
 const REPOSITORY_PREFIX: &str = "mcp-trust-bench/run-startup";
-/// The server's name in the manifest (the fixture's is the tests').
-const FIXTURE_NAME: &str = "io.github.mcp-trust-run/probe";
 const SERVER_NAME: &str = "io.github.mcp-trust-bench/run-startup";
 const SECRET_NAME: &str = "PROBE_TOKEN";
 /// Longest wait for one answer or one exit.
 const TIMEOUT: Duration = Duration::from_secs(120);
 const INITIALIZE: &str = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"run-startup-bench\",\"version\":\"1.0.0\"}}}\n";
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/run")
-        .join(name)
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}):\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn quiet(cmd: &mut Command) {
-    let _ = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-}
-
-fn pid_alive(pid: &str) -> bool {
-    !pid.is_empty()
-        && pid.bytes().all(|b| b.is_ascii_digit())
-        && Path::new("/proc").join(pid).exists()
-}
-
 /// Removes containers of this bench whose name ends in the pid of a process
 /// that is gone or in `mine`, and images this bench built or pulled in runs
 /// whose process is gone.
 fn sweep(mine: Option<u32>) {
-    let out = run(Command::new("podman").args([
-        "ps",
-        "-a",
-        "--filter",
-        &format!("label=dev.mcp-trust/server={SERVER_NAME}"),
-        "--format",
-        "{{.Names}}",
-    ]));
-    for name in out.lines() {
-        if let Some((_, pid)) = name.rsplit_once('-')
-            && (!pid_alive(pid) || mine.is_some_and(|m| m.to_string() == pid))
-        {
-            quiet(Command::new("podman").args(["rm", "--force", "--time", "0", name]));
+    for (name, pid) in containers_of(SERVER_NAME) {
+        if !pid_alive(&pid) || mine.is_some_and(|m| m.to_string() == pid) {
+            quiet(Command::new("podman").args(["rm", "--force", "--time", "0", &name]));
         }
     }
-    let ids = run(Command::new("podman").args(["images", "-q", "--no-trunc"]));
-    for id in ids.lines().collect::<std::collections::BTreeSet<_>>() {
-        let names = Command::new("podman")
-            .args([
-                "image",
-                "inspect",
-                "--format",
-                "{{range .RepoTags}}{{.}} {{end}}{{range .RepoDigests}}{{.}} {{end}}",
-                id,
-            ])
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            .unwrap_or_default();
-        for name in names.split_whitespace() {
-            let pid = name
-                .strip_prefix(&format!("{LOCAL_REPOSITORY}:bench-"))
-                .or_else(|| {
-                    name.split_once(&format!("/{REPOSITORY_PREFIX}-"))
-                        .and_then(|(_, rest)| rest.split_once('@'))
-                        .map(|(pid, _)| pid)
-                });
-            if let Some(pid) = pid
-                && !pid_alive(pid)
-            {
-                quiet(Command::new("podman").args(["rmi", "--force", name]));
-            }
-        }
+    for name in stale_images(&format!("{LOCAL_REPOSITORY}:bench-"), REPOSITORY_PREFIX) {
+        quiet(Command::new("podman").args(["rmi", "--force", &name]));
     }
-}
-
-/// The probe image as an OCI layout holds it: manifest, `(media type,
-/// bytes)` of the config and of each layer.
-type Layout = (Value, (String, Vec<u8>), Vec<(String, Vec<u8>)>);
-
-/// Builds the probe image with buildah, exports it as an OCI layout, and
-/// removes it from local storage.
-fn layout() -> Layout {
-    let busybox = Path::new("/bin/busybox");
-    assert!(
-        busybox.exists(),
-        "/bin/busybox is missing: install the Debian package busybox-static (scripts/test does)"
-    );
-    let ctx = tempfile::tempdir().unwrap();
-    std::fs::create_dir(ctx.path().join("bin")).unwrap();
-    std::fs::copy(busybox, ctx.path().join("bin/busybox")).unwrap();
-    std::os::unix::fs::symlink("busybox", ctx.path().join("bin/sh")).unwrap();
-    std::fs::create_dir(ctx.path().join("mcp")).unwrap();
-    let script = ctx.path().join("mcp/server.awk");
-    std::fs::copy(fixture("server.awk"), &script).unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644)).unwrap();
-    std::fs::write(
-        ctx.path().join("Containerfile"),
-        "FROM scratch\nCOPY bin /bin\nCOPY mcp /mcp\nUSER 65532:65532\n\
-         ENTRYPOINT [\"/bin/busybox\", \"awk\", \"-f\", \"/mcp/server.awk\"]\n",
-    )
-    .unwrap();
-    let tag = format!("{LOCAL_REPOSITORY}:bench-{}", std::process::id());
-    run(Command::new("buildah")
-        .args(["bud", "--isolation", "chroot", "-q", "-t", &tag])
-        .arg(ctx.path()));
-    let oci = ctx.path().join("oci");
-    let pushed = Command::new("buildah")
-        .args(["push", "-q", &tag])
-        .arg(format!("oci:{}:probe", oci.display()))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    quiet(Command::new("podman").args(["rmi", "--force", &tag]));
-    assert!(
-        pushed.status.success(),
-        "buildah push: {}",
-        String::from_utf8_lossy(&pushed.stderr)
-    );
-    let blob = |digest: &str| {
-        std::fs::read(
-            oci.join("blobs/sha256")
-                .join(digest.strip_prefix("sha256:").unwrap()),
-        )
-        .unwrap()
-    };
-    let index: Value =
-        serde_json::from_slice(&std::fs::read(oci.join("index.json")).unwrap()).unwrap();
-    let manifest: Value =
-        serde_json::from_slice(&blob(index["manifests"][0]["digest"].as_str().unwrap())).unwrap();
-    let described = |d: &Value| {
-        (
-            d["mediaType"].as_str().unwrap().to_owned(),
-            blob(d["digest"].as_str().unwrap()),
-        )
-    };
-    let config = described(&manifest["config"]);
-    let layers = manifest["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(described)
-        .collect();
-    (manifest, config, layers)
-}
-
-/// Serves a catalog snapshot over HTTP/1.1 on loopback (as the tests do);
-/// the thread ends with the process.
-fn serve_catalog(reg: &MemoryRegistry, dir: &Path) -> String {
-    reg.mirror().write(dir).unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let path = dir.to_owned();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let path = path.clone();
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut request_line = String::new();
-                if reader.read_line(&mut request_line).is_err() {
-                    return;
-                }
-                loop {
-                    let mut line = String::new();
-                    match reader.read_line(&mut line) {
-                        Ok(0) | Err(_) => break,
-                        Ok(_) if line == "\r\n" => break,
-                        Ok(_) => {}
-                    }
-                }
-                let target = request_line.split(' ').nth(1).unwrap_or("/");
-                let body = Resource::from_path(target).and_then(|r| {
-                    match MirrorFetcher::new(&path, 1000).fetch(&r, u64::MAX, None) {
-                        Ok(Fetched::Body { bytes, .. }) => Some(bytes),
-                        _ => None,
-                    }
-                });
-                let response = match body {
-                    Some(b) => {
-                        let mut r = format!(
-                            "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                            b.len()
-                        )
-                        .into_bytes();
-                        r.extend_from_slice(&b);
-                        r
-                    }
-                    None => {
-                        b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                            .to_vec()
-                    }
-                };
-                let _ = stream.write_all(&response);
-            });
-        }
-    });
-    base
 }
 
 /// The signed image in a loopback registry, pulled into local storage, its
@@ -314,7 +121,7 @@ struct World {
 
 impl World {
     fn new(bin: OsString) -> World {
-        let (document, config, layers) = layout();
+        let layout = build_layout(&format!("{LOCAL_REPOSITORY}:bench-{}", std::process::id()));
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -323,17 +130,7 @@ impl World {
         let reg = rt.block_on(TestRegistry::start());
         let repository = format!("{REPOSITORY_PREFIX}-{}", std::process::id());
         let dir = tempfile::tempdir().unwrap();
-        // A manifest of this run's own, so its digest is nowhere in local storage.
-        let mut document = document;
-        document["annotations"] = json!({"dev.mcp-trust.test/world": repository});
-        let pushed = rt.block_on(async {
-            let pusher = reg.pusher();
-            pusher.blob(&repository, &config.0, &config.1).await;
-            for (media_type, bytes) in &layers {
-                pusher.blob(&repository, media_type, bytes).await;
-            }
-            pusher.manifest(&repository, "1.0.0", &document).await
-        });
+        let pushed = rt.block_on(push(&reg.pusher(), &layout, &repository));
         let proxy = reg.with_referrers();
         let workflow = GitHubWorkflow::new(
             "mcp-trust-bench/run-startup",
@@ -348,28 +145,15 @@ impl World {
         );
         let trusted_root = sigstore.write_trusted_root(dir.path());
         let image = format!("{proxy}/{repository}@{}", pushed.digest);
-        let manifest = dir.path().join("server.json");
-        std::fs::write(
-            &manifest,
-            std::fs::read_to_string(fixture("server.json"))
-                .unwrap()
-                .replace(FIXTURE_NAME, SERVER_NAME)
-                .replace("@REPOSITORY@", &format!("{proxy}/{repository}"))
-                .replace("@IMAGE@", &image)
-                .replace("@IDENTITY@", &workflow.workflow_uri()),
-        )
-        .unwrap();
-        let secret = dir.path().join("token");
-        std::fs::write(&secret, "bench-secret").unwrap();
-        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let conf = dir.path().join("containers.conf");
-        std::fs::write(
-            &conf,
-            "# This machine: crun fails on cgroups and on the default nofile limit.\n\
-             [containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n\n\
-             [engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\n",
-        )
-        .unwrap();
+        let manifest = write_manifest(
+            dir.path(),
+            SERVER_NAME,
+            &format!("{proxy}/{repository}"),
+            &image,
+            &workflow.workflow_uri(),
+        );
+        let secret = write_secret(dir.path(), "bench-secret");
+        let conf = write_containers_conf(dir.path());
         let mut w = World {
             _reg: reg,
             _rt: rt,
@@ -393,30 +177,13 @@ impl World {
 
     /// Publishes the manifest in a signed catalog, serves it, and pulls it into `state`.
     fn pull_catalog(&mut self, workflow: &GitHubWorkflow) {
-        let bytes = std::fs::read(&self.manifest).unwrap();
-        let manifest = mcp_trust::manifest::validate(
-            &bytes,
-            mcp_trust::manifest::ValidateOptions {
-                require_extension: true,
-            },
-        )
-        .manifest
-        .unwrap();
-        let signer = Signer::Keyless(KeylessSigner {
-            identity: workflow.workflow_uri(),
-            issuer: GITHUB_ACTIONS_ISSUER.into(),
-        });
-        let now = Timestamp::now();
-        let entry = Entry::from_manifest(&manifest, signer, false, now, 0).unwrap();
-        let mut catalog = MemoryRegistry::new("registry.test/log", now).unwrap();
-        catalog.publish(entry, now).unwrap();
-        let snapshot = self.dir.path().join("catalog");
-        std::fs::create_dir(&snapshot).unwrap();
-        let base = serve_catalog(&catalog, &snapshot);
+        let catalog = catalog_of(&self.manifest, &workflow.workflow_uri());
+        let server = CatalogServer::start(&catalog);
+        let base = &server.base;
         let root = self.dir.path().join("root.pub");
         std::fs::write(&root, catalog.root_public_key().to_pem()).unwrap();
         run(self
-            .mcp_verify(["catalog", "pull", &base, "--keys"])
+            .mcp_verify(["catalog", "pull", base, "--keys"])
             .arg(&root)
             .arg("--state")
             .arg(&self.state));

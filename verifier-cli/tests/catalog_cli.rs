@@ -4,15 +4,14 @@
 
 #![allow(clippy::unwrap_used)] // test helpers panic on broken fixtures by design
 
+mod support;
+
 use jiff::Timestamp;
-use mcp_trust::catalog::client::{Fetched, Fetcher, Resource};
 use mcp_trust::catalog::memory::{MemoryRegistry, synthetic_entry};
-use mcp_trust::catalog::mirror::MirrorFetcher;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
+use support::catalog_server::CatalogServer;
 
 fn registry(n: u64) -> MemoryRegistry {
     let now = Timestamp::now();
@@ -53,69 +52,6 @@ fn write_root(reg: &MemoryRegistry, dir: &Path) -> String {
     let path = dir.join("root.pub");
     std::fs::write(&path, reg.root_public_key().to_pem()).unwrap();
     path.display().to_string()
-}
-
-/// Serves a snapshot directory over HTTP/1.1 on loopback, one thread per connection.
-struct Server {
-    base: String,
-    dir: Arc<Mutex<tempfile::TempDir>>,
-}
-
-impl Server {
-    fn start(reg: &MemoryRegistry) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        reg.mirror().write(dir.path()).unwrap();
-        let dir = Arc::new(Mutex::new(dir));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let shared = dir.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { return };
-                let path = shared.lock().unwrap().path().to_owned();
-                std::thread::spawn(move || {
-                    let mut reader = BufReader::new(stream.try_clone().unwrap());
-                    let mut request_line = String::new();
-                    reader.read_line(&mut request_line).unwrap();
-                    loop {
-                        let mut line = String::new();
-                        if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
-                            break;
-                        }
-                    }
-                    let target = request_line.split(' ').nth(1).unwrap_or("/");
-                    let body =
-                        Resource::from_path(target).and_then(|r| {
-                            match MirrorFetcher::new(&path, 1000).fetch(&r, u64::MAX, None) {
-                                Ok(Fetched::Body { bytes, .. }) => Some(bytes),
-                                _ => None,
-                            }
-                        });
-                    let response = match body {
-                        Some(b) => {
-                            let mut r = format!(
-                                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                                b.len()
-                            )
-                            .into_bytes();
-                            r.extend_from_slice(&b);
-                            r
-                        }
-                        None => b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_vec(),
-                    };
-                    let _ = stream.write_all(&response);
-                });
-            }
-        });
-        Server { base, dir }
-    }
-
-    /// Serves the registry's current snapshot from now on.
-    fn update(&self, reg: &MemoryRegistry) {
-        let fresh = tempfile::tempdir().unwrap();
-        reg.mirror().write(fresh.path()).unwrap();
-        *self.dir.lock().unwrap() = fresh;
-    }
 }
 
 #[test]
@@ -206,7 +142,7 @@ fn verify_with_the_wrong_root_key_exits_1() {
 #[test]
 fn pull_remembers_state_and_reports_what_changed() {
     let mut reg = registry(60);
-    let server = Server::start(&reg);
+    let server = CatalogServer::start(&reg);
     let tmp = tempfile::tempdir().unwrap();
     let root = write_root(&reg, tmp.path());
     let state = tmp.path().join("state");
@@ -282,7 +218,7 @@ fn pull_remembers_state_and_reports_what_changed() {
 #[test]
 fn pull_of_an_older_catalog_than_remembered_exits_1_as_rollback() {
     let mut reg = registry(10);
-    let server = Server::start(&reg);
+    let server = CatalogServer::start(&reg);
     let old = tempfile::tempdir().unwrap();
     reg.mirror().write(old.path()).unwrap();
     reg.publish(synthetic_entry(99, Timestamp::now()), Timestamp::now())
@@ -310,7 +246,7 @@ fn pull_of_an_older_catalog_than_remembered_exits_1_as_rollback() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     // The registry (or a mirror in front of it) now serves the older snapshot.
-    *server.dir.lock().unwrap() = old;
+    server.serve(old);
     let out = Command::new(env!("CARGO_BIN_EXE_mcp-verify"))
         .args(args(&server.base))
         .output()

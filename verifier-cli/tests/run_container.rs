@@ -15,22 +15,30 @@
 //! Each test's manifest digest is unique, so podman really pulls it: podman
 //! resolves `REGISTRY/REPO@sha256:D` to any local image with digest D,
 //! whatever its name (and `podman rmi` of such a name deletes that image).
+//! Each test also has a podman storage of its own (vfs, in its temporary
+//! directory, named by `CONTAINERS_STORAGE_CONF`): the images share their
+//! layer, and in one shared storage a test removing its image could delete
+//! the layer while another test's pull was committing it ("layer not
+//! known"), or a layer already there could spare a pull that must fail.
 
 // Test helpers outside #[test] functions: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
 mod support;
 
+use support::catalog_server::CatalogServer;
+use support::probe::{
+    Layout, build_layout, catalog_of, containers_of, fixture, push, stale_images,
+    write_containers_conf, write_manifest, write_secret,
+};
+use support::process::{pid_alive, quiet, run};
+
 use jiff::Timestamp;
-use mcp_trust::catalog::client::{Fetched, Fetcher, Resource};
-use mcp_trust::catalog::memory::MemoryRegistry;
-use mcp_trust::catalog::mirror::MirrorFetcher;
-use mcp_trust::catalog::model::KeylessSigner;
-use mcp_trust::catalog::{Entry, Signer, Status};
+use mcp_trust::catalog::Status;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, channel};
@@ -52,173 +60,28 @@ const TIMEOUT: Duration = Duration::from_secs(180);
 static WORLDS: AtomicUsize = AtomicUsize::new(0);
 static LAYOUT: OnceLock<Layout> = OnceLock::new();
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/run")
-        .join(name)
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}):\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn quiet(cmd: &mut Command) {
-    let _ = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-}
-
-fn pid_alive(pid: &str) -> bool {
-    !pid.is_empty()
-        && pid.bytes().all(|b| b.is_ascii_digit())
-        && Path::new("/proc").join(pid).exists()
-}
-
 /// Removes what earlier runs left behind when their process is gone: the
 /// built image (`:run-<pid>`), images pulled from the loopback registries
 /// (`…/mcp-trust-run/probe-<pid>-<n>@sha256:…`) and the containers `run`
 /// started for this server.
 fn sweep_stale() {
-    let ids = run(Command::new("podman").args(["images", "-q", "--no-trunc"]));
-    for id in ids.lines().collect::<std::collections::BTreeSet<_>>() {
-        // Another test process may remove the image meanwhile: no names then.
-        let names = Command::new("podman")
-            .args([
-                "image",
-                "inspect",
-                "--format",
-                "{{range .RepoTags}}{{.}} {{end}}{{range .RepoDigests}}{{.}} {{end}}",
-                id,
-            ])
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            .unwrap_or_default();
-        for name in names.split_whitespace() {
-            let pid = name
-                .strip_prefix(&format!("{LOCAL_REPOSITORY}:run-"))
-                .or_else(|| {
-                    name.split_once(&format!("/{REPOSITORY_PREFIX}-"))
-                        .and_then(|(_, rest)| rest.split_once('-'))
-                        .map(|(pid, _)| pid)
-                });
-            if let Some(pid) = pid
-                && !pid_alive(pid)
-            {
-                quiet(Command::new("podman").args(["rmi", name]));
-            }
-        }
+    for name in stale_images(&format!("{LOCAL_REPOSITORY}:run-"), REPOSITORY_PREFIX) {
+        quiet(Command::new("podman").args(["rmi", &name]));
     }
-    let out = run(Command::new("podman").args([
-        "ps",
-        "-a",
-        "--filter",
-        &format!("label=dev.mcp-trust/server={SERVER_NAME}"),
-        "--format",
-        "{{.Names}}",
-    ]));
-    for name in out.lines() {
-        if let Some((_, pid)) = name.rsplit_once('-')
-            && !pid_alive(pid)
-        {
-            quiet(Command::new("podman").args(["rm", "--force", name]));
+    for (name, pid) in containers_of(SERVER_NAME) {
+        if !pid_alive(&pid) {
+            quiet(Command::new("podman").args(["rm", "--force", &name]));
         }
     }
 }
 
-/// The probe image as an OCI image layout holds it: manifest, config, layers.
-struct Layout {
-    manifest: Value,
-    /// `(media type, bytes)` of the config.
-    config: (String, Vec<u8>),
-    /// `(media type, bytes)` of each layer.
-    layers: Vec<(String, Vec<u8>)>,
-}
-
-/// Builds the probe image once per test run with buildah and keeps it in
-/// memory as an OCI layout; the image is removed from local storage right
-/// away, so podman finds it only by pulling it from a registry.
+/// Builds the probe image once per test run and keeps it in memory as an
+/// OCI layout; the image is removed from local storage right away, so
+/// podman finds it only by pulling it from a registry.
 fn layout() -> &'static Layout {
     LAYOUT.get_or_init(|| {
         sweep_stale();
-        let busybox = Path::new("/bin/busybox");
-        assert!(
-            busybox.exists(),
-            "/bin/busybox is missing: install the Debian package busybox-static (scripts/test does)"
-        );
-        let ctx = tempfile::tempdir().unwrap();
-        std::fs::create_dir(ctx.path().join("bin")).unwrap();
-        std::fs::copy(busybox, ctx.path().join("bin/busybox")).unwrap();
-        std::os::unix::fs::symlink("busybox", ctx.path().join("bin/sh")).unwrap();
-        std::fs::create_dir(ctx.path().join("mcp")).unwrap();
-        let script = ctx.path().join("mcp/server.awk");
-        std::fs::copy(fixture("server.awk"), &script).unwrap();
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644)).unwrap();
-        std::fs::write(
-            ctx.path().join("Containerfile"),
-            "FROM scratch\nCOPY bin /bin\nCOPY mcp /mcp\nUSER 65532:65532\n\
-             ENTRYPOINT [\"/bin/busybox\", \"awk\", \"-f\", \"/mcp/server.awk\"]\n",
-        )
-        .unwrap();
-        let tag = format!("{LOCAL_REPOSITORY}:run-{}", std::process::id());
-        run(Command::new("buildah")
-            .args(["bud", "--isolation", "chroot", "-q", "-t", &tag])
-            .arg(ctx.path()));
-        let oci = ctx.path().join("oci");
-        let pushed = Command::new("buildah")
-            .args(["push", "-q", &tag])
-            .arg(format!("oci:{}:probe", oci.display()))
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        quiet(Command::new("podman").args(["rmi", "--force", &tag]));
-        assert!(
-            pushed.status.success(),
-            "buildah push: {}",
-            String::from_utf8_lossy(&pushed.stderr)
-        );
-        let blob = |digest: &str| {
-            std::fs::read(
-                oci.join("blobs/sha256")
-                    .join(digest.strip_prefix("sha256:").unwrap()),
-            )
-            .unwrap()
-        };
-        let index: Value =
-            serde_json::from_slice(&std::fs::read(oci.join("index.json")).unwrap()).unwrap();
-        let manifest: Value =
-            serde_json::from_slice(&blob(index["manifests"][0]["digest"].as_str().unwrap()))
-                .unwrap();
-        let described = |d: &Value| {
-            (
-                d["mediaType"].as_str().unwrap().to_owned(),
-                blob(d["digest"].as_str().unwrap()),
-            )
-        };
-        Layout {
-            config: described(&manifest["config"]),
-            layers: manifest["layers"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(described)
-                .collect(),
-            manifest,
-        }
+        build_layout(&format!("{LOCAL_REPOSITORY}:run-{}", std::process::id()))
     })
 }
 
@@ -250,6 +113,8 @@ struct World {
     bin: PathBuf,
     podman_log: PathBuf,
     conf: PathBuf,
+    /// A podman storage of this world's own (see the module comment).
+    storage: PathBuf,
 }
 
 impl World {
@@ -264,21 +129,7 @@ impl World {
         let n = WORLDS.fetch_add(1, Ordering::SeqCst);
         let repository = format!("{REPOSITORY_PREFIX}-{}-{n}", std::process::id());
         let dir = tempfile::tempdir().unwrap();
-        // A manifest of this world's own (an annotation), so its digest is
-        // nowhere in local storage and podman has to pull it.
-        let mut document = layout.manifest.clone();
-        document["annotations"] = json!({"dev.mcp-trust.test/world": repository});
-        let pushed = rt.block_on(async {
-            let pusher = reg.pusher();
-            let (media_type, bytes) = &layout.config;
-            let config = pusher.blob(&repository, media_type, bytes).await;
-            assert_eq!(config.to_json(None), document["config"]);
-            for (i, (media_type, bytes)) in layout.layers.iter().enumerate() {
-                let layer = pusher.blob(&repository, media_type, bytes).await;
-                assert_eq!(layer.to_json(None), document["layers"][i]);
-            }
-            pusher.manifest(&repository, "1.0.0", &document).await
-        });
+        let pushed = rt.block_on(push(&reg.pusher(), layout, &repository));
         let digest = pushed.digest.clone();
         let proxy = reg.with_referrers();
         let workflow = GitHubWorkflow::new(
@@ -296,20 +147,15 @@ impl World {
         }
         let trusted_root = sigstore.write_trusted_root(dir.path());
         let image = format!("{proxy}/{repository}@{digest}");
-        let manifest = dir.path().join("server.json");
-        std::fs::write(
-            &manifest,
-            std::fs::read_to_string(fixture("server.json"))
-                .unwrap()
-                .replace("@REPOSITORY@", &format!("{proxy}/{repository}"))
-                .replace("@IMAGE@", &image)
-                .replace("@IDENTITY@", &workflow.workflow_uri()),
-        )
-        .unwrap();
+        let manifest = write_manifest(
+            dir.path(),
+            SERVER_NAME,
+            &format!("{proxy}/{repository}"),
+            &image,
+            &workflow.workflow_uri(),
+        );
         let secret_value = format!("probe-secret-{}-{n}", std::process::id());
-        let secret = dir.path().join("token");
-        std::fs::write(&secret, &secret_value).unwrap();
-        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let secret = write_secret(dir.path(), &secret_value);
         let bin = dir.path().join("bin");
         std::fs::create_dir(&bin).unwrap();
         let podman_log = dir.path().join("podman.log");
@@ -325,12 +171,14 @@ impl World {
         )
         .unwrap();
         std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let conf = dir.path().join("containers.conf");
+        let conf = write_containers_conf(dir.path());
+        let storage = dir.path().join("storage.conf");
         std::fs::write(
-            &conf,
-            "# This machine: crun fails on cgroups and on the default nofile limit.\n\
-             [containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n\n\
-             [engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\n",
+            &storage,
+            format!(
+                "[storage]\ndriver = \"vfs\"\ngraphroot = \"{0}/graph\"\nrunroot = \"{0}/run\"\n",
+                dir.path().display()
+            ),
         )
         .unwrap();
         World {
@@ -347,6 +195,7 @@ impl World {
             bin,
             podman_log,
             conf,
+            storage,
         }
     }
 
@@ -360,14 +209,46 @@ impl World {
         format!("{}:{rest}", self.bin.display())
     }
 
-    /// `mcp-verify ARGS` with the wrapper first on PATH and this machine's containers.conf.
+    /// `mcp-verify ARGS` with the wrapper first on PATH, this machine's
+    /// containers.conf and this world's storage.
     fn mcp_verify<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_mcp-verify"));
         cmd.args(args)
             .env("PATH", self.path())
             .env("CONTAINERS_CONF", &self.conf)
+            .env("CONTAINERS_STORAGE_CONF", &self.storage)
             .env_remove("DOCKER_CONFIG");
         cmd
+    }
+
+    /// The real podman, on this world's settings and storage.
+    fn podman(&self) -> Command {
+        let mut cmd = Command::new("podman");
+        cmd.env("CONTAINERS_CONF", &self.conf)
+            .env("CONTAINERS_STORAGE_CONF", &self.storage);
+        cmd
+    }
+
+    /// Whether the container `name` still exists, after waiting up to `wait` for it to go.
+    fn container_left(&self, name: &str, wait: Duration) -> Option<String> {
+        let deadline = Instant::now() + wait;
+        loop {
+            let left = run(self.podman().args([
+                "ps",
+                "-a",
+                "--filter",
+                &format!("name={name}"),
+                "--format",
+                "{{.Names}} {{.Status}}",
+            ]));
+            if left.trim().is_empty() {
+                return None;
+            }
+            if Instant::now() >= deadline {
+                return Some(left.trim().to_owned());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// `run IMAGE --manifest … --trusted-root … --allow-insecure-registry … --secret …`, then `extra`.
@@ -419,10 +300,10 @@ impl Drop for World {
             if let Some(i) = call.iter().position(|a| a == "--name")
                 && let Some(name) = call.get(i + 1)
             {
-                quiet(Command::new("podman").args(["rm", "--force", name]));
+                quiet(self.podman().args(["rm", "--force", name]));
             }
         }
-        quiet(Command::new("podman").args(["rmi", &self.image]));
+        quiet(self.podman().args(["rmi", &self.image]));
     }
 }
 
@@ -796,7 +677,7 @@ fn verified_start_runs_the_rendered_profile_with_the_secret_as_a_file() {
         "{printed:?}"
     );
 
-    assert_eq!(container_left(name, Duration::ZERO), None);
+    assert_eq!(w.container_left(name, Duration::ZERO), None);
 }
 
 #[test]
@@ -912,7 +793,8 @@ fn python_sdk_client_runs_the_verified_server_and_meets_the_guard() {
     let spec = json!({
         "command": env!("CARGO_BIN_EXE_mcp-verify"),
         "args": w.run_args(&[]),
-        "env": {"PATH": w.path(), "CONTAINERS_CONF": w.conf.display().to_string()},
+        "env": {"PATH": w.path(), "CONTAINERS_CONF": w.conf.display().to_string(),
+                "CONTAINERS_STORAGE_CONF": w.storage.display().to_string()},
     });
     let out = Command::new(python)
         .arg(fixture("sdk_client.py"))
@@ -1077,93 +959,10 @@ fn dry_run_prints_the_runtime_argv_and_starts_nothing() {
     assert!(!w.podman_log.exists(), "{:?}", w.podman_calls());
 }
 
-/// Serves a catalog snapshot over HTTP/1.1 on loopback (as in catalog_cli.rs).
-struct CatalogServer {
-    base: String,
-    dir: Arc<Mutex<tempfile::TempDir>>,
-}
-
-impl CatalogServer {
-    fn start(reg: &MemoryRegistry) -> CatalogServer {
-        let dir = tempfile::tempdir().unwrap();
-        reg.mirror().write(dir.path()).unwrap();
-        let dir = Arc::new(Mutex::new(dir));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let shared = Arc::clone(&dir);
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { return };
-                let path = shared.lock().unwrap().path().to_owned();
-                std::thread::spawn(move || {
-                    let mut reader = BufReader::new(stream.try_clone().unwrap());
-                    let mut request_line = String::new();
-                    if reader.read_line(&mut request_line).is_err() {
-                        return;
-                    }
-                    loop {
-                        let mut line = String::new();
-                        match reader.read_line(&mut line) {
-                            Ok(0) | Err(_) => break,
-                            Ok(_) if line == "\r\n" => break,
-                            Ok(_) => {}
-                        }
-                    }
-                    let target = request_line.split(' ').nth(1).unwrap_or("/");
-                    let body =
-                        Resource::from_path(target).and_then(|r| {
-                            match MirrorFetcher::new(&path, 1000).fetch(&r, u64::MAX, None) {
-                                Ok(Fetched::Body { bytes, .. }) => Some(bytes),
-                                _ => None,
-                            }
-                        });
-                    let response = match body {
-                        Some(b) => {
-                            let mut r = format!(
-                                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                                b.len()
-                            )
-                            .into_bytes();
-                            r.extend_from_slice(&b);
-                            r
-                        }
-                        None => b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                            .to_vec(),
-                    };
-                    let _ = stream.write_all(&response);
-                });
-            }
-        });
-        CatalogServer { base, dir }
-    }
-
-    fn update(&self, reg: &MemoryRegistry) {
-        let fresh = tempfile::tempdir().unwrap();
-        reg.mirror().write(fresh.path()).unwrap();
-        *self.dir.lock().unwrap() = fresh;
-    }
-}
-
 #[test]
 fn yanked_or_revoked_catalog_entry_does_not_start() {
     let w = World::new(true);
-    let bytes = std::fs::read(&w.manifest).unwrap();
-    let manifest = mcp_trust::manifest::validate(
-        &bytes,
-        mcp_trust::manifest::ValidateOptions {
-            require_extension: true,
-        },
-    )
-    .manifest
-    .unwrap();
-    let signer = Signer::Keyless(KeylessSigner {
-        identity: w.workflow.workflow_uri(),
-        issuer: GITHUB_ACTIONS_ISSUER.into(),
-    });
-    let now = Timestamp::now();
-    let entry = Entry::from_manifest(&manifest, signer, false, now, 0).unwrap();
-    let mut catalog = MemoryRegistry::new("registry.test/log", now).unwrap();
-    catalog.publish(entry, now).unwrap();
+    let mut catalog = catalog_of(&w.manifest, &w.workflow.workflow_uri());
     let server = CatalogServer::start(&catalog);
     let root = w.dir.path().join("root.pub");
     std::fs::write(&root, catalog.root_public_key().to_pem()).unwrap();
@@ -1245,20 +1044,9 @@ fn a_pull_that_fails_after_verification_answers_the_client_and_exits_with_podman
     w.reg
         .proxy
         .misbehave(&format!("/blobs/{layer}"), Misbehaviour::Status(500));
-    // Every test image shares this layer: in the shared local storage podman
-    // may already hold it from another test and never ask for it. A storage
-    // of this test's own makes it ask.
-    let storage = w.dir.path().join("storage.conf");
-    std::fs::write(
-        &storage,
-        format!(
-            "[storage]\ndriver = \"vfs\"\ngraphroot = \"{0}/graph\"\nrunroot = \"{0}/run\"\n",
-            w.dir.path().display()
-        ),
-    )
-    .unwrap();
-    let mut cmd = w.mcp_verify(&w.run_args(&[]));
-    cmd.env("CONTAINERS_STORAGE_CONF", &storage);
+    // Each world has a storage of its own, so no other test's pull can
+    // have put the layer there: podman has to ask for it.
+    let cmd = w.mcp_verify(&w.run_args(&[]));
     let mut client = Client::spawn(cmd);
     client.send(&json!({
         "jsonrpc": "2.0", "id": 1, "method": "initialize",
@@ -1331,28 +1119,6 @@ fn secret_source(argv: &[String]) -> PathBuf {
         .unwrap()
 }
 
-/// Whether the container `name` still exists, after waiting up to `wait` for it to go.
-fn container_left(name: &str, wait: Duration) -> Option<String> {
-    let deadline = Instant::now() + wait;
-    loop {
-        let left = run(Command::new("podman").args([
-            "ps",
-            "-a",
-            "--filter",
-            &format!("name={name}"),
-            "--format",
-            "{{.Names}} {{.Status}}",
-        ]));
-        if left.trim().is_empty() {
-            return None;
-        }
-        if Instant::now() >= deadline {
-            return Some(left.trim().to_owned());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// A server that keeps running once its input ends gets --stop-timeout
 /// seconds ("before it is killed", says `run --help`), then `run` removes
 /// its container with podman and stops.
@@ -1378,7 +1144,7 @@ fn a_server_that_does_not_stop_is_killed_after_the_stop_timeout() {
         ["podman", "rm", "--force", "--time", "0", name],
         "{calls:?}"
     );
-    assert_eq!(container_left(name, Duration::ZERO), None);
+    assert_eq!(w.container_left(name, Duration::ZERO), None);
     assert!(!secret_source(&calls[0]).exists());
     // Without `--time 0`, `podman rm --force` would stop the container first:
     // SIGTERM, which a PID 1 without a handler ignores, then SIGKILL after the
@@ -1413,7 +1179,7 @@ fn sigterm_from_the_client_stops_the_container_and_removes_the_secret_copy() {
     // Not `finish`: podman, still running, holds the stderr pipe open.
     let code = wait_for(&mut client.child, &client.stderr);
     // As long as `run` would take: its stop timeout, then podman's own (10 s).
-    let container = container_left(&name, Duration::from_secs(15));
+    let container = w.container_left(&name, Duration::from_secs(15));
     let copy_left = copy.exists();
     assert!(
         container.is_none() && !copy_left,

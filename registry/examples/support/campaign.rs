@@ -120,6 +120,28 @@ impl SignedImages {
     }
 }
 
+/// The JSON body of `GET url` (200), `None` on 404, or what went wrong.
+pub async fn get_json(
+    http: &reqwest::Client,
+    url: &str,
+) -> Result<Option<serde_json::Value>, String> {
+    let r = http
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    match r.status().as_u16() {
+        404 => Ok(None),
+        200 => {
+            let bytes = r.bytes().await.map_err(|e| format!("{url}: {e}"))?;
+            serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| format!("{url}: {e}"))
+        }
+        s => Err(format!("{url}: {s}")),
+    }
+}
+
 /// The body of `GET url`, or what went wrong.
 pub async fn get_text(http: &reqwest::Client, url: &str) -> Result<String, String> {
     http.get(url)

@@ -3,10 +3,9 @@
 //! reference servers from npm. Kept under `$MCP_TRUST_VENVS` (default
 //! `~/.cache/mcp-trust/venvs`), reused while their version marker matches.
 
-#![allow(dead_code)]
-
+use super::process::run;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 
 /// The Python SDK's version.
@@ -25,20 +24,6 @@ fn cache() -> PathBuf {
         _ => PathBuf::from(std::env::var_os("HOME").expect("HOME is set"))
             .join(".cache/mcp-trust/venvs"),
     }
-}
-
-fn run(cmd: &mut Command) {
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Installs into `dir` unless its marker says `version` is there; a lock

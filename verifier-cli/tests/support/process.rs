@@ -1,0 +1,37 @@
+//! Running the tools the tests drive (podman, buildah, pip, npm).
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// Runs `cmd` with no input; its stdout, or a panic naming the command, its
+/// status and both outputs.
+pub fn run(cmd: &mut Command) -> String {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs `cmd` with no input and no output, whatever becomes of it (clean-up).
+pub fn quiet(cmd: &mut Command) {
+    let _ = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Whether `pid` (decimal digits) names a running process.
+pub fn pid_alive(pid: &str) -> bool {
+    !pid.is_empty()
+        && pid.bytes().all(|b| b.is_ascii_digit())
+        && Path::new("/proc").join(pid).exists()
+}
