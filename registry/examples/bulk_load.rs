@@ -8,9 +8,7 @@ use std::path::PathBuf;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let config = |dir: &str| StoreConfig::Embedded {
-        path: PathBuf::from(dir).join("registry.redb"),
-    };
+    let config = |dir: &str| StoreConfig::embedded(PathBuf::from(dir).join("registry.redb"));
     let runtime = tokio::runtime::Runtime::new()?;
     match args.as_slice() {
         [_, dir, flag, name, version] if flag == "--one" => {

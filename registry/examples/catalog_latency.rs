@@ -31,9 +31,9 @@ fn main() -> anyhow::Result<()> {
     anyhow::ensure!(publishes > 0, "PUBLISHES must be at least 1");
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let store = store::open(&StoreConfig::Embedded {
-            path: PathBuf::from(dir).join("registry.redb"),
-        })
+        let store = store::open(&StoreConfig::embedded(
+            PathBuf::from(dir).join("registry.redb"),
+        ))
         .await?;
         let keys = tempfile::tempdir()?;
         mcp_registry::keys::init_dir(keys.path(), "bench", 90, Timestamp::now())?;

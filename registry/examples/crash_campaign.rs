@@ -34,30 +34,14 @@
 #[path = "support/campaign.rs"]
 mod campaign;
 
-use campaign::{Campaign, Rng, free_port, get_json, get_text, run_ok, wait_ready};
+use campaign::{Campaign, Rng, UNLIMITED, free_port, get_json, get_text, run_ok, wait_ready};
 use mcp_registry::testing::manifest;
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use test_oci::TestRegistry;
-
-/// The load is the point: no rate limit between it and the store; and
-/// thousands of servers in one namespace need room (a namespace stays below
-/// a shard; past it, publishes are refused with namespace-budget-exceeded
-/// and the load goes on with status changes).
-const SERVE_FLAGS: &[&str] = &[
-    "--rate-limit-per-ip",
-    "0",
-    "--rate-limit-per-token",
-    "0",
-    "--max-namespace-shard-bytes",
-    "5242880",
-    "--max-namespace-entry-bytes",
-    "5242880",
-];
 
 /// A pull from nothing (whole log recomputed) every this many cycles.
 const FRESH_PULL_EVERY: usize = 10;
@@ -183,7 +167,7 @@ impl Campaign {
                 let port = free_port();
                 let base = format!("http://127.0.0.1:{port}");
                 let t = Instant::now();
-                let mut child = self.spawn(port, SERVE_FLAGS);
+                let mut child = self.spawn(port, UNLIMITED);
                 wait_ready(&http, &base, &mut child).await?;
                 restart_ms.push(t.elapsed().as_secs_f64() * 1000.0);
                 *slot = Some((child, base));
@@ -460,34 +444,6 @@ impl Campaign {
         }
         Err("the signed checkpoint did not settle within 60 s".into())
     }
-
-    /// `mcp-verify catalog pull`, with the gateway's kept state or from
-    /// nothing; its summary (`catalogVersion`, `entries`, `active`, …).
-    fn pull(&self, base: &str, state: Option<&Path>) -> Result<serde_json::Value, String> {
-        let mut cmd = Command::new(&self.verify_bin);
-        cmd.args(["catalog", "pull", base, "--output", "json", "--keys"])
-            .arg(self.data.join("catalog-keys/root.pub"));
-        if let Some(dir) = state {
-            cmd.arg("--state").arg(dir);
-        }
-        let out = cmd
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| e.to_string())?;
-        if out.status.success() {
-            let report: serde_json::Value = serde_json::from_slice(&out.stdout)
-                .map_err(|e| format!("catalog pull printed no JSON report: {e}"))?;
-            find(&report, "catalogVersion")
-                .ok_or_else(|| format!("no summary in the pull report: {report}"))
-        } else {
-            Err(format!(
-                "mcp-verify catalog pull exited {:?}: {}{}",
-                out.status.code(),
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        }
-    }
 }
 
 /// Waits (up to 15 s) until every replica serves the same signed index bytes.
@@ -505,16 +461,6 @@ async fn converge(http: &reqwest::Client, bases: &[String]) -> Result<(), String
             return Err("the replicas still serve different signed indexes after 15 s".into());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// The object holding `key`, anywhere in `v`.
-fn find(v: &serde_json::Value, key: &str) -> Option<serde_json::Value> {
-    match v {
-        serde_json::Value::Object(m) if m.contains_key(key) => Some(v.clone()),
-        serde_json::Value::Object(m) => m.values().find_map(|x| find(x, key)),
-        serde_json::Value::Array(a) => a.iter().find_map(|x| find(x, key)),
-        _ => None,
     }
 }
 

@@ -25,7 +25,7 @@
 #[path = "support/campaign.rs"]
 mod campaign;
 
-use campaign::{Campaign, Rng, free_port, get_text, wait_ready};
+use campaign::{Campaign, Rng, free_port, get_text, usage, wait_ready};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -69,19 +69,6 @@ fn main() {
             std::process::exit(1);
         }
     }
-}
-
-/// Resident memory (KiB) and open descriptors of `pid`.
-fn usage(pid: u32) -> (u64, usize) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let rss = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count);
-    (rss, fds)
 }
 
 #[derive(Default)]

@@ -133,9 +133,7 @@ fn main() {
     let mut p50s = Vec::new();
     for (set, stored) in [small, large].into_iter().enumerate() {
         let dir = tempfile::tempdir().unwrap();
-        let config = StoreConfig::Embedded {
-            path: dir.path().join("registry.redb"),
-        };
+        let config = StoreConfig::embedded(dir.path().join("registry.redb"));
         let t = Instant::now();
         runtime.block_on(async {
             let store = store::open(&config).await.unwrap();
@@ -151,9 +149,7 @@ fn main() {
         drop(server);
         // Baseline: the same store size, a verifier with no network or crypto.
         let dir2 = tempfile::tempdir().unwrap();
-        let config2 = StoreConfig::Embedded {
-            path: dir2.path().join("registry.redb"),
-        };
+        let config2 = StoreConfig::embedded(dir2.path().join("registry.redb"));
         runtime.block_on(async {
             let store = store::open(&config2).await.unwrap();
             bulk_load(store.as_ref(), stored, 1).await.unwrap();

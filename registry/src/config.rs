@@ -33,6 +33,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server.
+    #[command(after_help = SERVE_EXAMPLES)]
     Serve(Box<ServeArgs>),
     /// Administer namespaces, tokens and the audit log directly in the store.
     #[command(subcommand)]
@@ -153,6 +154,7 @@ pub enum AdminCommand {
     #[command(subcommand)]
     Token(TokenCommand),
     /// Print the audit log.
+    #[command(after_help = AUDIT_EXAMPLES)]
     Audit(AuditArgs),
     /// The offline root key and the catalog and checkpoint keys it delegates to (no store needed).
     #[command(subcommand)]
@@ -163,8 +165,10 @@ pub enum AdminCommand {
 #[derive(Debug, Subcommand)]
 pub enum NamespaceCommand {
     /// Create a namespace bound to a signer.
+    #[command(after_help = NAMESPACE_CREATE_EXAMPLES)]
     Create(NamespaceCreateArgs),
     /// List namespaces.
+    #[command(after_help = NAMESPACE_LIST_EXAMPLES)]
     List(OutputArgs),
 }
 
@@ -191,13 +195,17 @@ pub struct NamespaceCreateArgs {
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create a token and print it once.
+    #[command(after_help = TOKEN_CREATE_EXAMPLES)]
     Create(TokenCreateArgs),
     /// Revoke a token by id.
+    #[command(after_help = TOKEN_REVOKE_EXAMPLES)]
     Revoke(TokenRevokeArgs),
     /// Replace a token: create a new one with the same scope and description, print
     /// it once, then revoke the old one (which stops working at once).
+    #[command(after_help = TOKEN_ROTATE_EXAMPLES)]
     Rotate(TokenRotateArgs),
     /// List tokens (ids, scopes, expiry; secrets are never stored).
+    #[command(after_help = TOKEN_LIST_EXAMPLES)]
     List(OutputArgs),
 }
 
@@ -466,6 +474,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     database_pool_size: Option<usize>,
+    store_cache_mib: Option<usize>,
     trusted_root: Option<PathBuf>,
     catalog_keys: Option<PathBuf>,
     allowed_registries: Option<Vec<String>>,
@@ -609,6 +618,12 @@ fn store_from(cli: &Cli, s: &Sources<'_>) -> Result<(StoreConfig, PathBuf), Conf
         }
         None => StoreConfig::Embedded {
             path: data_dir.join("registry.redb"),
+            cache_bytes: s
+                .env::<usize>("STORE_CACHE_MIB")?
+                .or(s.file.store_cache_mib)
+                .map_or(crate::store::DEFAULT_EMBEDDED_CACHE_BYTES, |mib| {
+                    mib.max(1) << 20
+                }),
         },
     };
     Ok((store, data_dir))
@@ -810,6 +825,41 @@ pub fn serve(cli: &Cli, args: &ServeArgs, env: Environment) -> Result<ServeConfi
     }
     Ok(config)
 }
+
+const SERVE_EXAMPLES: &str = "Examples:
+  mcp-registry --data-dir /var/lib/mcp-registry serve --listen 0.0.0.0:8080
+  mcp-registry --database-url postgres://registry@db/registry serve --catalog-keys /etc/mcp-registry/keys
+  mcp-registry --config /etc/mcp-registry/config.toml serve";
+
+const AUDIT_EXAMPLES: &str = "Examples:
+  mcp-registry admin audit --limit 20
+  mcp-registry admin audit --after 1200 --output json";
+
+const NAMESPACE_CREATE_EXAMPLES: &str = "Examples:
+  mcp-registry admin namespace create io.github.acme \\
+    --signer-identity-regexp 'https://github\\.com/acme/.+/\\.github/workflows/release\\.yml@refs/tags/v.+' \\
+    --signer-issuer https://token.actions.githubusercontent.com --source-repository-id 123456
+  mcp-registry --database-url postgres://registry@db/registry admin namespace create io.github.acme …";
+
+const NAMESPACE_LIST_EXAMPLES: &str = "Examples:
+  mcp-registry admin namespace list
+  mcp-registry admin namespace list --output json";
+
+const TOKEN_CREATE_EXAMPLES: &str = "Examples:
+  mcp-registry admin token create --namespace io.github.acme --description 'release CI' > token
+  mcp-registry admin token create --admin --expires 12h";
+
+const TOKEN_REVOKE_EXAMPLES: &str = "Examples:
+  mcp-registry admin token revoke 0f3c9a1b2d4e5f60
+  mcp-registry admin token list    # ids, to find the one to revoke";
+
+const TOKEN_ROTATE_EXAMPLES: &str = "Examples:
+  mcp-registry admin token rotate 0f3c9a1b2d4e5f60 > token
+  mcp-registry admin token rotate 0f3c9a1b2d4e5f60 --expires 30d";
+
+const TOKEN_LIST_EXAMPLES: &str = "Examples:
+  mcp-registry admin token list
+  mcp-registry admin token list --output json";
 
 #[cfg(test)]
 mod tests {

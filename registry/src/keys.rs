@@ -25,12 +25,15 @@ pub enum KeysCommand {
     /// Writes DIR/root.key (keep it offline), DIR/root.pub (what gateways pin),
     /// DIR/catalog.key, DIR/checkpoint.key (the online keys, 0600) and DIR/keys.json
     /// (the statements served at /v0.1/catalog/keys). Refuses to overwrite.
+    #[command(after_help = INIT_EXAMPLES)]
     Init(InitArgs),
     /// Replace one online key: a new key and a root-signed statement with a higher serial.
     ///
     /// The previous key file is kept as DIR/<role>.key.<serial>. Needs the root key.
+    #[command(after_help = ROTATE_EXAMPLES)]
     Rotate(RotateArgs),
     /// Verify DIR/keys.json against DIR/root.pub and print the delegated keys.
+    #[command(after_help = SHOW_EXAMPLES)]
     Show(ShowArgs),
 }
 
@@ -273,3 +276,15 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), KeysError> {
     }
     Ok(())
 }
+
+const INIT_EXAMPLES: &str = "Examples:
+  mcp-registry admin keys init --dir /etc/mcp-registry/keys
+  mcp-registry admin keys init --dir ./keys && cp ./keys/root.pub gateway/root.pub";
+
+const ROTATE_EXAMPLES: &str = "Examples:
+  mcp-registry admin keys rotate --role catalog --dir /etc/mcp-registry/keys && kill -HUP $(pidof mcp-registry)
+  mcp-registry admin keys rotate --role checkpoint --dir /etc/mcp-registry/keys";
+
+const SHOW_EXAMPLES: &str = "Examples:
+  mcp-registry admin keys show --dir /etc/mcp-registry/keys
+  mcp-registry admin keys show --dir ./data/catalog-keys    # the embedded store's default";

@@ -43,14 +43,19 @@ async fn run(cli: config::Cli, env: config::Environment) -> anyhow::Result<()> {
     match &cli.command {
         Command::Completions { shell } => {
             let mut command = config::Cli::command();
-            clap_complete::generate(*shell, &mut command, "mcp-registry", &mut std::io::stdout());
-            Ok(())
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut command, "mcp-registry", &mut script);
+            print_result(&script)
         }
         Command::Man { dir: Some(dir) } => clap_mangen::generate_to(config::Cli::command(), dir)
             .with_context(|| format!("cannot write the manual pages into {}", dir.display())),
-        Command::Man { dir: None } => clap_mangen::Man::new(config::Cli::command())
-            .render(&mut std::io::stdout())
-            .context("cannot write the manual page"),
+        Command::Man { dir: None } => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(config::Cli::command())
+                .render(&mut page)
+                .context("cannot render the manual page")?;
+            print_result(&page)
+        }
         Command::Serve(args) => {
             let config = config::serve(&cli, args, env)?;
             serve(config).await
@@ -59,11 +64,7 @@ async fn run(cli: config::Cli, env: config::Environment) -> anyhow::Result<()> {
             let Command::Admin(config::AdminCommand::Keys(command)) = cli.command else {
                 unreachable!()
             };
-            print!(
-                "{}",
-                mcp_registry::keys::run(command, jiff::Timestamp::now())?
-            );
-            Ok(())
+            print_result(mcp_registry::keys::run(command, jiff::Timestamp::now())?.as_bytes())
         }
         Command::Admin(_) => {
             let (store_config, _) = config::store(&cli, env)?;
@@ -73,9 +74,20 @@ async fn run(cli: config::Cli, env: config::Environment) -> anyhow::Result<()> {
             let Command::Admin(command) = cli.command else {
                 unreachable!()
             };
-            print!("{}", admin::run_cli(command, store.as_ref()).await?);
-            Ok(())
+            print_result(admin::run_cli(command, store.as_ref()).await?.as_bytes())
         }
+    }
+}
+
+/// Prints a command's result. A reader that went away (`… | head`) is not
+/// an error: the rest is dropped and the command's own outcome stands; any
+/// other write error is reported.
+fn print_result(text: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to stdout"),
     }
 }
 

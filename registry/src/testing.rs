@@ -232,9 +232,8 @@ impl TestServer {
         verifier: Option<Arc<dyn ImageVerifier>>,
     ) -> TestServer {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-        let store_config = store.unwrap_or_else(|| StoreConfig::Embedded {
-            path: dir.path().join("registry.redb"),
-        });
+        let store_config =
+            store.unwrap_or_else(|| StoreConfig::embedded(dir.path().join("registry.redb")));
         let mut config = ServeConfig::new(store_config, dir.path());
         config.allowed_registries = vec![ALLOWED_HOST.into(), PRIVATE_HOST.into()];
         config.allow_loopback_registries = true;

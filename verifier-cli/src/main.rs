@@ -12,10 +12,8 @@ mod output;
 mod report;
 mod signer;
 
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::parse();
     let code = match commands::run(cli) {
         Ok(outcome) => outcome,
         Err(err) => exit::report_error(&err),

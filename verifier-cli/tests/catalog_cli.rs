@@ -283,3 +283,51 @@ fn a_missing_root_key_file_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("root key"));
 }
+
+#[test]
+fn with_stdout_closed_a_pull_keeps_its_state_and_a_rollback_still_exits_1() {
+    // `mcp-verify catalog pull … | head -1` once head has had enough: the
+    // state is written as when the report is read, and a refusal is still
+    // a refusal, silently.
+    let mut reg = registry(10);
+    let server = CatalogServer::start(&reg);
+    let old = tempfile::tempdir().unwrap();
+    reg.mirror().write(old.path()).unwrap();
+    reg.publish(synthetic_entry(99, Timestamp::now()), Timestamp::now())
+        .unwrap();
+    server.update(&reg);
+    let tmp = tempfile::tempdir().unwrap();
+    let root = write_root(&reg, tmp.path());
+    let state = tmp.path().join("state");
+    let pull = |output: &str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mcp-verify"));
+        cmd.args(["catalog", "pull", &server.base, "--keys", &root, "--state"])
+            .arg(&state)
+            .args(["--output", output]);
+        support::process::reader_gone(&mut cmd)
+    };
+    for output in ["human", "json"] {
+        let out = pull(output);
+        assert_eq!(out.status.code(), Some(0), "{output}");
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(state.join("state.json").is_file(), "the state was not kept");
+    server.serve(old);
+    for output in ["human", "json"] {
+        let out = pull(output);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{output}: the rollback was not refused"
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -4,7 +4,9 @@
 
 #![allow(clippy::unwrap_used)] // test helpers panic on broken fixtures by design
 
-use std::process::Output;
+mod support;
+
+use std::process::{Command, Output};
 use test_oci::{Pushed, TestRegistry};
 use test_sigstore::{GitHubWorkflow, Identity, SlsaFacts, TestSigstore};
 
@@ -55,29 +57,31 @@ impl World {
         format!("{}/{REPO}@{}", self.reg.with_referrers(), self.image.digest)
     }
 
+    /// `mcp-verify` with the trusted root and the loopback registry allowed.
+    fn command(&self, args: Vec<String>) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mcp-verify"));
+        cmd.arg("--trusted-root")
+            .arg(self.dir.path().join("trusted_root.json"))
+            .args(["--allow-insecure-registry", &self.reg.with_referrers()])
+            .args(args)
+            .env("HOME", self.dir.path())
+            .env_remove("DOCKER_CONFIG");
+        cmd
+    }
+
     async fn run(&self, args: Vec<String>) -> Output {
-        let mut full = vec![
-            "--trusted-root".to_owned(),
-            self.dir
-                .path()
-                .join("trusted_root.json")
-                .display()
-                .to_string(),
-            "--allow-insecure-registry".to_owned(),
-            self.reg.with_referrers(),
-        ];
-        full.extend(args);
-        let home = self.dir.path().to_owned();
-        tokio::task::spawn_blocking(move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_mcp-verify"))
-                .args(full)
-                .env("HOME", home)
-                .env_remove("DOCKER_CONFIG")
-                .output()
-                .unwrap()
-        })
-        .await
-        .unwrap()
+        let mut cmd = self.command(args);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// [`World::run`] with stdout's reader gone before the first byte.
+    async fn run_reader_gone(&self, args: Vec<String>) -> Output {
+        let mut cmd = self.command(args);
+        tokio::task::spawn_blocking(move || support::process::reader_gone(&mut cmd))
+            .await
+            .unwrap()
     }
 
     fn policy(&self) -> Vec<String> {
@@ -306,5 +310,27 @@ async fn json_output_matches_its_published_schema() {
             .map(|e| format!("{} at {}", e, e.instance_path()))
             .collect();
         assert!(errors.is_empty(), "{errors:#?}\n{v:#}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_stdout_closed_the_verdict_is_the_exit_status_and_nothing_more() {
+    // `mcp-verify IMAGE | head` once head has gone: no error about the pipe,
+    // and a refused image still exits 1 (pipefail sees it).
+    let mut w = World::new().await;
+    let unsigned = w.image_ref();
+    for output in ["human", "json"] {
+        let mut args = vec![unsigned.clone(), "--output".into(), output.into()];
+        args.extend(w.policy());
+        let out = w.run_reader_gone(args).await;
+        assert_eq!(out.status.code(), Some(1), "{output}: {}", text(&out));
+    }
+    w.sign().await;
+    for output in ["human", "json"] {
+        let mut args = vec![w.image_ref(), "--output".into(), output.into()];
+        args.extend(w.policy());
+        let out = w.run_reader_gone(args).await;
+        assert_eq!(out.status.code(), Some(0), "{output}: {}", text(&out));
+        assert!(out.stderr.is_empty(), "{output}: {}", text(&out));
     }
 }

@@ -7,7 +7,7 @@
 
 use mcp_registry::testing::manifest;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use test_oci::TestRegistry;
 use test_sigstore::{GitHubWorkflow, Identity, TestSigstore};
@@ -31,6 +31,7 @@ impl Rng {
 }
 
 /// A data directory ready to serve, and what a client needs to publish to it.
+#[derive(Clone)]
 pub struct Campaign {
     pub registry_bin: PathBuf,
     pub verify_bin: PathBuf,
@@ -46,6 +47,34 @@ pub struct Campaign {
     pub log: PathBuf,
     /// `postgres://…` when the store is PostgreSQL; the embedded store otherwise.
     pub database_url: Option<String>,
+}
+
+/// Flags for a registry under load: no rate limit between the load and the
+/// store, and room for thousands of servers in one namespace (a namespace
+/// stays below a shard; past it, publishes are refused with
+/// namespace-budget-exceeded).
+pub const UNLIMITED: &[&str] = &[
+    "--rate-limit-per-ip",
+    "0",
+    "--rate-limit-per-token",
+    "0",
+    "--max-namespace-shard-bytes",
+    "5242880",
+    "--max-namespace-entry-bytes",
+    "5242880",
+];
+
+/// Resident memory (KiB) and open descriptors of `pid`.
+pub fn usage(pid: u32) -> (u64, usize) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let rss = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count);
+    (rss, fds)
 }
 
 /// `target/<profile>/<name>`, beside this example's own directory.
@@ -263,11 +292,49 @@ impl Campaign {
         m
     }
 
+    /// `mcp-verify catalog pull`, with the gateway's kept state or from
+    /// nothing; its summary (`catalogVersion`, `entries`, `active`, …).
+    pub fn pull(&self, base: &str, state: Option<&Path>) -> Result<serde_json::Value, String> {
+        let mut cmd = Command::new(&self.verify_bin);
+        cmd.args(["catalog", "pull", base, "--output", "json", "--keys"])
+            .arg(self.data.join("catalog-keys/root.pub"));
+        if let Some(dir) = state {
+            cmd.arg("--state").arg(dir);
+        }
+        let out = cmd
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+                .map_err(|e| format!("catalog pull printed no JSON report: {e}"))?;
+            find(&report, "catalogVersion")
+                .ok_or_else(|| format!("no summary in the pull report: {report}"))
+        } else {
+            Err(format!(
+                "mcp-verify catalog pull exited {:?}: {}{}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    }
+
     /// The last `n` lines of the registry's output.
     pub fn log_tail(&self, n: usize) -> String {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
         lines[lines.len().saturating_sub(n)..].join("\n")
+    }
+}
+
+/// The object holding `key`, anywhere in `v`.
+pub fn find(v: &serde_json::Value, key: &str) -> Option<serde_json::Value> {
+    match v {
+        serde_json::Value::Object(m) if m.contains_key(key) => Some(v.clone()),
+        serde_json::Value::Object(m) => m.values().find_map(|x| find(x, key)),
+        serde_json::Value::Array(a) => a.iter().find_map(|x| find(x, key)),
+        _ => None,
     }
 }
 

@@ -71,8 +71,14 @@ fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
 }
 
 impl EmbeddedStore {
-    /// Opens or creates the database file (and its directory).
+    /// Opens or creates the database file (and its directory), with the
+    /// default page cache.
     pub fn open(path: &Path) -> Result<EmbeddedStore, StoreError> {
+        Self::open_with_cache(path, super::DEFAULT_EMBEDDED_CACHE_BYTES)
+    }
+
+    /// [`EmbeddedStore::open`] keeping at most `cache_bytes` of pages in memory.
+    pub fn open_with_cache(path: &Path, cache_bytes: usize) -> Result<EmbeddedStore, StoreError> {
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
         {
@@ -80,7 +86,10 @@ impl EmbeddedStore {
                 StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
-        let db = Database::create(path).map_err(backend)?;
+        let db = Database::builder()
+            .set_cache_size(cache_bytes)
+            .create(path)
+            .map_err(backend)?;
         let txn = begin_write(&db)?;
         {
             txn.open_table(VERSIONS).map_err(backend)?;

@@ -597,6 +597,9 @@ pub enum StoreConfig {
     Embedded {
         /// Path of the database file.
         path: PathBuf,
+        /// Most bytes of the file's pages kept in memory (redb's cache);
+        /// the operating system's page cache holds the rest.
+        cache_bytes: usize,
     },
     /// PostgreSQL connection string.
     Postgres {
@@ -607,10 +610,27 @@ pub enum StoreConfig {
     },
 }
 
+impl StoreConfig {
+    /// The embedded store at `path` with the default cache.
+    pub fn embedded(path: impl Into<PathBuf>) -> StoreConfig {
+        StoreConfig::Embedded {
+            path: path.into(),
+            cache_bytes: DEFAULT_EMBEDDED_CACHE_BYTES,
+        }
+    }
+}
+
+/// The embedded store's default page cache: enough for the hot pages of a
+/// large catalog, and a bound on memory (redb's own default, 1 GiB, is
+/// filled by any database that large and counts as resident memory).
+pub const DEFAULT_EMBEDDED_CACHE_BYTES: usize = 32 << 20;
+
 /// Opens (creating or migrating as needed) the configured store.
 pub async fn open(config: &StoreConfig) -> Result<Arc<dyn Store>, StoreError> {
     Ok(match config {
-        StoreConfig::Embedded { path } => Arc::new(embedded::EmbeddedStore::open(path)?),
+        StoreConfig::Embedded { path, cache_bytes } => Arc::new(
+            embedded::EmbeddedStore::open_with_cache(path, *cache_bytes)?,
+        ),
         StoreConfig::Postgres { url, pool_size } => {
             Arc::new(postgres::PostgresStore::connect(url, *pool_size).await?)
         }

@@ -571,3 +571,133 @@ fn completions_and_manual_pages_cover_every_command() {
         "serve's page lacks its flags"
     );
 }
+
+/// Runs `cmd` with stdout a pipe whose reader closed before it started (as
+/// `… | head` looks once head has had enough).
+fn reader_gone(cmd: &mut Command) -> Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    cmd.stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+        .wait_with_output()
+        .unwrap()
+}
+
+#[test]
+fn every_printing_command_exits_quietly_when_its_reader_goes_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let gone = |args: &[&str]| {
+        let out = reader_gone(
+            Command::new(BIN)
+                .arg("--data-dir")
+                .arg(d)
+                .args(args)
+                .env_remove("MCP_REGISTRY_DATABASE_URL")
+                .env_remove("MCP_REGISTRY_CONFIG"),
+        );
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        // Notices (a token shown only once) still go to stderr; nothing
+        // about the pipe does.
+        for bad in ["Broken pipe", "os error 32", "panicked", "error"] {
+            assert!(!stderr(&out).contains(bad), "{args:?}: {}", stderr(&out));
+        }
+    };
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        gone(&["completions", shell]);
+    }
+    gone(&["man"]);
+    gone(&[
+        "admin",
+        "namespace",
+        "create",
+        "io.github.acme",
+        "--signer-identity-regexp",
+        "^https://github.com/acme/.+$",
+        "--signer-issuer",
+        "https://token.actions.githubusercontent.com",
+    ]);
+    gone(&["admin", "token", "create", "--namespace", "io.github.acme"]);
+    gone(&["admin", "token", "list"]);
+    gone(&["admin", "audit"]);
+    let keys = d.join("keys");
+    gone(&["admin", "keys", "init", "--dir", keys.to_str().unwrap()]);
+    // What was done with stdout closed was done: the namespace, its token
+    // and the keys exist.
+    let listed = admin(d, &["token", "list"]);
+    assert!(
+        String::from_utf8_lossy(&listed.stdout).contains("io.github.acme"),
+        "{}",
+        String::from_utf8_lossy(&listed.stdout)
+    );
+    assert!(keys.join("root.pub").is_file());
+}
+
+/// Every command path of `mcp-registry` with no subcommands of its own,
+/// walking the `Commands:` lists of `--help`.
+fn leaf_commands(prefix: Vec<String>) -> Vec<Vec<String>> {
+    let out = Command::new(BIN)
+        .args(&prefix)
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    let subs: Vec<String> = help
+        .lines()
+        .skip_while(|l| *l != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .filter(|c| c != "help")
+        .collect();
+    if subs.is_empty() {
+        return vec![prefix];
+    }
+    subs.into_iter()
+        .flat_map(|s| leaf_commands([prefix.clone(), vec![s]].concat()))
+        .collect()
+}
+
+#[test]
+fn every_command_s_help_ends_with_examples_that_run_it() {
+    let leaves = leaf_commands(Vec::new());
+    assert!(leaves.len() >= 12, "found only {leaves:?}");
+    for leaf in leaves {
+        let out = Command::new(BIN)
+            .args(&leaf)
+            .arg("--help")
+            .output()
+            .unwrap();
+        let help = String::from_utf8(out.stdout).unwrap();
+        let name = leaf.join(" ");
+        let examples: Vec<&str> = help
+            .lines()
+            .skip_while(|l| !l.starts_with("Examples:"))
+            .filter(|l| l.contains("mcp-registry "))
+            .collect();
+        assert!(
+            examples.len() >= 2 && examples.iter().any(|e| e.contains(&name)),
+            "`mcp-registry {name}` --help lacks two examples running it:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn a_mistyped_command_or_flag_is_answered_with_the_closest_one() {
+    for (args, tip) in [
+        (vec!["admin", "tokn", "list"], "'token'"),
+        (vec!["admin", "token", "lst"], "'list'"),
+        (vec!["serve", "--lisen", "127.0.0.1:1"], "'--listen'"),
+    ] {
+        let out = Command::new(BIN).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("similar") && stderr(&out).contains(tip),
+            "{args:?}: no suggestion of {tip}:\n{}",
+            stderr(&out)
+        );
+    }
+}

@@ -27,7 +27,7 @@ enum Db {
 impl Db {
     fn config(&self) -> StoreConfig {
         match self {
-            Db::Embedded(path) => StoreConfig::Embedded { path: path.clone() },
+            Db::Embedded(path) => StoreConfig::embedded(path.clone()),
             Db::Postgres(url) => StoreConfig::Postgres {
                 url: url.clone(),
                 pool_size: 2,

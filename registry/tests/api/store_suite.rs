@@ -1086,7 +1086,7 @@ async fn existing_versions_are_counted_when_counting_starts(
 fn embedded_existing_versions_are_counted_when_counting_starts() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("registry.redb");
-    let cfg = StoreConfig::Embedded { path: path.clone() };
+    let cfg = StoreConfig::embedded(path.clone());
     tokio::runtime::Runtime::new().unwrap().block_on(
         existing_versions_are_counted_when_counting_starts(cfg, async || {
             let db = redb::Database::open(&path).unwrap();
@@ -1174,7 +1174,7 @@ async fn namespace_shard_counters_start_from_what_is_stored(
 fn embedded_namespace_shard_counters_start_from_what_is_stored() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("registry.redb");
-    let cfg = StoreConfig::Embedded { path: path.clone() };
+    let cfg = StoreConfig::embedded(path.clone());
     tokio::runtime::Runtime::new().unwrap().block_on(
         namespace_shard_counters_start_from_what_is_stored(cfg, async || {
             let db = redb::Database::open(&path).unwrap();
@@ -1232,7 +1232,7 @@ macro_rules! on_both_backends {
                 #[test]
                 fn $name() {
                     let dir = tempfile::tempdir().unwrap();
-                    let cfg = mcp_registry::store::StoreConfig::Embedded { path: dir.path().join("registry.redb") };
+                    let cfg = mcp_registry::store::StoreConfig::embedded(dir.path().join("registry.redb"));
                     tokio::runtime::Runtime::new().unwrap().block_on(super::$name(cfg));
                 }
             )*

@@ -15,8 +15,14 @@ pub enum ImportCommand {
     /// so every converted manifest reports `image-tag-only` or `image-latest` until you pin
     /// the digest. Exit 0 when every entry converted to a manifest without error findings,
     /// 1 otherwise, 2 when PATH cannot be read.
+    #[command(after_help = DOCKER_EXAMPLES)]
     DockerCatalog(DockerCatalogArgs),
 }
+
+const DOCKER_EXAMPLES: &str = "Examples:
+  mcp-verify import docker-catalog ./mcp-registry/servers --out-dir ./manifests
+  mcp-verify import docker-catalog ./mcp-registry/servers/markitdown/server.yaml
+  mcp-verify import docker-catalog ./mcp-registry/servers --output json";
 
 /// Arguments of `import docker-catalog`.
 #[derive(Debug, Args)]

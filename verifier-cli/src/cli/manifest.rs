@@ -11,8 +11,14 @@ pub enum ManifestCommand {
     ///
     /// Exit 0 when no finding has error severity, 1 when one does, 2 when a file cannot
     /// be read. Codes are explained in docs/findings.md.
+    #[command(after_help = LINT_EXAMPLES)]
     Lint(LintArgs),
 }
+
+const LINT_EXAMPLES: &str = "Examples:
+  mcp-verify manifest lint server.json
+  mcp-verify manifest lint --require-extension servers/*.json
+  mcp-verify manifest lint server.json --output json";
 
 /// Arguments of `manifest lint`.
 #[derive(Debug, Args)]

@@ -17,7 +17,42 @@ pub mod tools;
 pub mod verify;
 pub mod verify_bundle;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+
+/// Parses the process's arguments, exiting 2 with clap's message on a
+/// usage error. `mcp-verify IMAGE` takes any first word as IMAGE, so a
+/// mistyped subcommand (`mcp-verify verfy`) would be read as an image
+/// named `verfy`: a first word that cannot be a pinned image reference (no
+/// `/`, `:` or `@`) and is close to a subcommand is answered as the typo it is.
+pub fn parse() -> Cli {
+    let first = std::env::args().nth(1).unwrap_or_default();
+    if !first.starts_with('-') && !first.contains(['/', ':', '@']) {
+        let mut command = Cli::command();
+        let names: Vec<String> = command
+            .get_subcommands()
+            .map(|c| c.get_name().to_owned())
+            .collect();
+        if !names.contains(&first)
+            && let Some(close) = names
+                .iter()
+                // The measure and threshold clap uses for its own suggestions.
+                .map(|n| (strsim::jaro(&first, n), n))
+                .filter(|(score, _)| *score > 0.7)
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, n)| n)
+        {
+            command
+                .error(
+                    clap::error::ErrorKind::InvalidSubcommand,
+                    format!(
+                        "unrecognized subcommand '{first}'\n\n  tip: a similar subcommand exists: '{close}'\n  (an image to verify is IMAGE@sha256:<digest>)"
+                    ),
+                )
+                .exit();
+        }
+    }
+    Cli::parse()
+}
 
 /// Verify MCP server images, manifests and catalogs; render least-privilege runtime profiles.
 ///
@@ -71,6 +106,7 @@ pub enum Command {
     /// The token comes from --token-file or MCP_REGISTRY_TOKEN. Exit 0 when published (or
     /// already published with the same bytes), 1 when refused, 2 on a usage error, 3 when
     /// the registry or the image's registry cannot be reached.
+    #[command(after_help = publish::EXAMPLES)]
     Publish(publish::PublishArgs),
     /// Fetch and verify a registry's signed catalog and transparency log: rollback,
     /// freeze, mix-and-match and split view are refused.

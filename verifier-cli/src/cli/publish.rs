@@ -4,6 +4,11 @@ use super::output::OutputArgs;
 use clap::Args;
 use std::path::PathBuf;
 
+pub const EXAMPLES: &str = "Examples:
+  mcp-verify publish server.json --registry https://registry.example.com --token-file token
+  MCP_REGISTRY_TOKEN=… mcp-verify publish server.json --registry https://registry.example.com
+  mcp-verify publish server.json --registry http://127.0.0.1:8080 --token-file token --output json";
+
 /// Arguments of `publish`.
 #[derive(Debug, Args)]
 pub struct PublishArgs {

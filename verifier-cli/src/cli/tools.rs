@@ -12,11 +12,13 @@ pub enum ToolsCommand {
     /// Accepts a single result ({"tools": [...], "nextCursor": ...}), a JSON-RPC response
     /// wrapping one, or a JSON array of pages in cursor order. Exit 0 when the live surface
     /// equals the pin, 1 with a readable diff on any difference, 2 when a file cannot be read.
+    #[command(after_help = CHECK_EXAMPLES)]
     Check(ToolsCheckArgs),
     /// Print (or write into a manifest) the tools block of a live tools/list result.
     ///
     /// Only the pinned fields are kept: name, title, description, inputSchema, outputSchema,
     /// annotations.
+    #[command(after_help = PIN_EXAMPLES)]
     Pin(ToolsPinArgs),
     /// Scan tools for poisoning: hidden characters and markup, instructions aimed at the
     /// model, secrets, exfiltration sinks, encoded payloads, contradicting annotations.
@@ -25,8 +27,22 @@ pub enum ToolsCommand {
     /// `arguments` lists are read as inputSchema), or a server.json manifest. Exit 1 when a
     /// finding has error severity, 2 when the input cannot be read. Codes are explained in
     /// docs/findings.md.
+    #[command(after_help = SCAN_EXAMPLES)]
     Scan(ToolsScanArgs),
 }
+
+const CHECK_EXAMPLES: &str = "Examples:
+  mcp-verify tools check --manifest server.json --tools-list live.json
+  mcp-verify tools check --manifest server.json --tools-list pages.json --output json";
+
+const PIN_EXAMPLES: &str = "Examples:
+  mcp-verify tools pin live.json > tools.json
+  mcp-verify tools pin live.json --manifest server.json --write";
+
+const SCAN_EXAMPLES: &str = "Examples:
+  mcp-verify tools scan live.json
+  mcp-verify tools scan server.json --output json
+  mcp-verify tools scan tools.json    # Docker's catalog format";
 
 /// Arguments of `tools check`.
 #[derive(Debug, Args)]

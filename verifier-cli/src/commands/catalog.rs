@@ -70,13 +70,12 @@ fn check<F: Fetcher>(
     }
     let report = report(source, &outcome, state_updated);
     match format {
-        OutputFormat::Json => println!("{}", output::json::to_string(&report)?),
+        OutputFormat::Json => output::stdout::println(output::json::to_string(&report)?)?,
         OutputFormat::Human => match &outcome {
-            Ok(pulled) => print!(
-                "{}",
-                output::human::catalog_pulled(source, pulled, state_updated)
-            ),
-            Err(e) => print!("{}", output::human::catalog_refused(source, e)),
+            Ok(pulled) => {
+                output::stdout::print(output::human::catalog_pulled(source, pulled, state_updated))?
+            }
+            Err(e) => output::stdout::print(output::human::catalog_refused(source, e))?,
         },
     }
     Ok(match outcome {

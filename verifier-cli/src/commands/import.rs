@@ -71,15 +71,10 @@ pub fn docker_catalog(args: &DockerCatalogArgs) -> anyhow::Result<Exit> {
         });
     }
     match args.output.output {
-        OutputFormat::Human => print!("{}", output::human::import(&reports, &summary)),
-        OutputFormat::Json => {
-            println!(
-                "{}",
-                output::json::to_string(
-                    &serde_json::json!({ "entries": reports, "summary": summary })
-                )?
-            )
-        }
+        OutputFormat::Human => output::stdout::print(output::human::import(&reports, &summary))?,
+        OutputFormat::Json => output::stdout::println(output::json::to_string(
+            &serde_json::json!({ "entries": reports, "summary": summary }),
+        )?)?,
     }
     Ok(if summary.clean == summary.entries {
         Exit::Ok

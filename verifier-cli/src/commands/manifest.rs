@@ -26,11 +26,10 @@ pub fn lint(args: &LintArgs) -> anyhow::Result<Exit> {
         }
     }
     match args.output.output {
-        OutputFormat::Human => print!("{}", output::human::lint(&reports)),
-        OutputFormat::Json => println!(
-            "{}",
-            output::json::to_string(&serde_json::json!({ "files": reports }))?
-        ),
+        OutputFormat::Human => output::stdout::print(output::human::lint(&reports))?,
+        OutputFormat::Json => output::stdout::println(output::json::to_string(
+            &serde_json::json!({ "files": reports }),
+        )?)?,
     }
     if let Some(first) = unreadable.into_iter().next() {
         return Err(first);

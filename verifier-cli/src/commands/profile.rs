@@ -84,10 +84,9 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<Exit> {
     let profile = match derived {
         Err(e @ (ProfileError::CatalogEntry { .. } | ProfileError::UserNeedsApproval { .. })) => {
             if json_out {
-                println!(
-                    "{}",
-                    output::json::to_string(&json!({ "file": file, "error": e.to_string() }))?
-                );
+                output::stdout::println(output::json::to_string(
+                    &json!({ "file": file, "error": e.to_string() }),
+                )?)?;
             } else {
                 eprintln!("error: {file}: {e}");
             }
@@ -103,14 +102,11 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<Exit> {
             }
             .to_string();
             if json_out {
-                println!(
-                    "{}",
-                    output::json::to_string(&json!({
-                        "file": file,
-                        "error": message,
-                        "findings": findings,
-                    }))?
-                );
+                output::stdout::println(output::json::to_string(&json!({
+                    "file": file,
+                    "error": message,
+                    "findings": findings,
+                }))?)?;
             } else {
                 eprint!(
                     "{}",
@@ -134,18 +130,15 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<Exit> {
         .filter(|f| f.severity == Severity::Warning)
         .count();
     if json_out {
-        println!(
-            "{}",
-            output::json::to_string(&json!({
-                "file": file,
-                "format": rendered.format.name(),
-                "warnings": rendered.warnings,
-                "document": rendered.document,
-                "text": rendered.text,
-            }))?
-        );
+        output::stdout::println(output::json::to_string(&json!({
+            "file": file,
+            "format": rendered.format.name(),
+            "warnings": rendered.warnings,
+            "document": rendered.document,
+            "text": rendered.text,
+        }))?)?;
     } else {
-        print!("{}", rendered.text);
+        output::stdout::print(rendered.text)?;
         eprint!(
             "{}",
             output::human::profile_warnings(&file, &rendered.warnings, lint_warnings)

@@ -40,7 +40,7 @@ pub fn run(args: &PublishArgs) -> anyhow::Result<Exit> {
             "not sent: the manifest has errors",
             &local,
             None,
-        );
+        )?;
         return Ok(Exit::Failed);
     }
     check_transport(&args.registry)?;
@@ -94,7 +94,7 @@ pub fn run(args: &PublishArgs) -> anyhow::Result<Exit> {
         &summary,
         &findings,
         Some((status, &body)),
-    );
+    )?;
     Ok(match status {
         200 | 201 => Exit::Ok,
         502..=504 => Exit::Unreachable,
@@ -199,7 +199,7 @@ fn render(
     summary: &str,
     findings: &[mcp_trust::Finding],
     answer: Option<(u16, &Value)>,
-) {
+) -> anyhow::Result<()> {
     match format {
         OutputFormat::Human => {
             if !findings.is_empty() {
@@ -207,9 +207,9 @@ fn render(
                     file: file.to_owned(),
                     findings: findings.to_vec(),
                 };
-                print!("{}", output::human::lint(&[report]));
+                output::stdout::print(output::human::lint(&[report]))?;
             }
-            println!("{summary}");
+            output::stdout::println(summary)?;
         }
         OutputFormat::Json => {
             let doc = json!({
@@ -219,12 +219,10 @@ fn render(
                 "findings": findings,
                 "answer": answer.map(|(_, b)| b.clone()),
             });
-            match output::json::to_string(&doc) {
-                Ok(s) => println!("{s}"),
-                Err(e) => eprintln!("error: {e}"),
-            }
+            output::stdout::println(output::json::to_string(&doc)?)?;
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

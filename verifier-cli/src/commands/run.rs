@@ -200,7 +200,7 @@ fn prepare(
     let profile = derive(bytes, entry.as_ref(), &options)?;
     let argv = runtime_argv(&profile, &runtime, &container, &args.insecure_registries)?;
     if args.dry_run {
-        println!("{}", serde_json::to_string(&argv)?);
+        output::stdout::println(serde_json::to_string(&argv)?)?;
         return Ok(None);
     }
     Ok(Some(Start {

@@ -69,8 +69,8 @@ pub fn check(args: &ToolsCheckArgs) -> anyhow::Result<Exit> {
         findings,
     };
     match args.output.output {
-        OutputFormat::Human => print!("{}", output::human::tools_check(&report)),
-        OutputFormat::Json => println!("{}", output::json::to_string(&report)?),
+        OutputFormat::Human => output::stdout::print(output::human::tools_check(&report))?,
+        OutputFormat::Json => output::stdout::println(output::json::to_string(&report)?)?,
     }
     Ok(if report.matches {
         Exit::Ok
@@ -95,24 +95,26 @@ pub fn pin(args: &ToolsPinArgs) -> anyhow::Result<Exit> {
     if let (Some(path), true) = (&args.manifest, args.write) {
         write_pin(path, &block)?;
         match args.output.output {
-            OutputFormat::Human => println!(
+            OutputFormat::Human => output::stdout::println(format!(
                 "wrote {} tool(s) into {}; surface {}",
                 block.len(),
                 path.display(),
                 digest.set
-            ),
+            ))?,
             OutputFormat::Json => {
-                println!("{}", output::json::to_string(&pin_json(&block, &digest))?)
+                output::stdout::println(output::json::to_string(&pin_json(&block, &digest))?)?
             }
         }
         return Ok(Exit::Ok);
     }
     match args.output.output {
         OutputFormat::Human => {
-            println!("{}", output::json::to_string(&block)?);
+            output::stdout::println(output::json::to_string(&block)?)?;
             eprintln!("{} tool(s); surface {}", block.len(), digest.set);
         }
-        OutputFormat::Json => println!("{}", output::json::to_string(&pin_json(&block, &digest))?),
+        OutputFormat::Json => {
+            output::stdout::println(output::json::to_string(&pin_json(&block, &digest))?)?
+        }
     }
     Ok(Exit::Ok)
 }
@@ -190,22 +192,18 @@ pub fn scan(args: &ToolsScanArgs) -> anyhow::Result<Exit> {
     let findings = scan_listing(&listing, &policy);
     let failed = has_errors(&findings);
     match args.output.output {
-        OutputFormat::Human => print!(
-            "{}",
-            output::human::lint(&[FileReport {
-                file: args.file.display().to_string(),
-                findings
-            }])
-        ),
-        OutputFormat::Json => println!(
-            "{}",
-            output::json::to_string(&serde_json::json!({
+        OutputFormat::Human => output::stdout::print(output::human::lint(&[FileReport {
+            file: args.file.display().to_string(),
+            findings,
+        }]))?,
+        OutputFormat::Json => {
+            output::stdout::println(output::json::to_string(&serde_json::json!({
                 "file": args.file.display().to_string(),
                 "source": source_name(listing.source),
                 "tools": listing.tools.len(),
                 "findings": findings,
-            }))?
-        ),
+            }))?)?
+        }
     }
     Ok(if failed { Exit::Failed } else { Exit::Ok })
 }

@@ -23,13 +23,12 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<Exit> {
     let (image, outcome) = check(args)?;
     match args.output.output {
         OutputFormat::Human => match &outcome {
-            Ok(report) => print!("{}", output::human::image_verified(report)),
+            Ok(report) => output::stdout::print(output::human::image_verified(report))?,
             Err(e) => eprint!("{}", output::human::image_refused(&image, e)),
         },
-        OutputFormat::Json => println!(
-            "{}",
-            output::json::to_string(&json_report(&image, &outcome))?
-        ),
+        OutputFormat::Json => {
+            output::stdout::println(output::json::to_string(&json_report(&image, &outcome))?)?
+        }
     }
     Ok(if outcome.is_ok() {
         Exit::Ok

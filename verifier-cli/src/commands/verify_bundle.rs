@@ -35,13 +35,12 @@ pub fn run(args: &VerifyBundleArgs) -> anyhow::Result<Exit> {
     let bundle_name = args.bundle.display().to_string();
     match args.output.output {
         OutputFormat::Human => match &outcome {
-            Ok(v) => print!("{}", output::human::verified_bundle(&bundle_name, v)),
+            Ok(v) => output::stdout::print(output::human::verified_bundle(&bundle_name, v))?,
             Err(e) => eprint!("{}", output::human::refused_bundle(&bundle_name, e)),
         },
-        OutputFormat::Json => println!(
-            "{}",
-            output::json::to_string(&report(&bundle_name, &outcome))?
-        ),
+        OutputFormat::Json => {
+            output::stdout::println(output::json::to_string(&report(&bundle_name, &outcome))?)?
+        }
     }
     Ok(if outcome.is_ok() {
         Exit::Ok

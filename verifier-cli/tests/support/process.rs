@@ -1,4 +1,4 @@
-//! Running the tools the tests drive (podman, buildah, pip, npm).
+//! Running the tools the tests drive (podman, buildah, pip, npm, the binaries).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -34,4 +34,19 @@ pub fn pid_alive(pid: &str) -> bool {
     !pid.is_empty()
         && pid.bytes().all(|b| b.is_ascii_digit())
         && Path::new("/proc").join(pid).exists()
+}
+
+/// Runs `cmd` with stdout a pipe whose reader is closed before it starts
+/// (as `… | head` looks once `head` has read enough): every write to stdout
+/// fails with EPIPE. Its status and stderr.
+pub fn reader_gone(cmd: &mut Command) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    cmd.stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+        .wait_with_output()
+        .unwrap()
 }

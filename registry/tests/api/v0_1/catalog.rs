@@ -407,9 +407,7 @@ fn the_index_is_re_signed_when_a_refresh_is_due_and_only_then() {
 #[test]
 fn keys_are_shared_never_replaced_by_a_stranger_or_an_older_copy() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = StoreConfig::Embedded {
-        path: dir.path().join("registry.redb"),
-    };
+    let cfg = StoreConfig::embedded(dir.path().join("registry.redb"));
     let keys_dir = dir.path().join("keys");
     let stale = dir.path().join("stale-keys");
     {
@@ -605,9 +603,7 @@ fn replicas_on_one_database_share_keys_and_serve_one_catalog() {
 fn catalog_routes_answer_503_until_the_first_signing_then_serve_it() {
     use tower::ServiceExt as _;
     let dir = tempfile::tempdir().unwrap();
-    let cfg = StoreConfig::Embedded {
-        path: dir.path().join("registry.redb"),
-    };
+    let cfg = StoreConfig::embedded(dir.path().join("registry.redb"));
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let store = store::open(&cfg).await.unwrap();

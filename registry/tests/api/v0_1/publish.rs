@@ -921,9 +921,7 @@ fn a_publish_verified_while_an_imitated_server_landed_is_refused() {
 #[test]
 fn tool_index_is_rebuilt_from_the_store_on_start() {
     let dir = tempfile::tempdir().unwrap();
-    let store = mcp_registry::store::StoreConfig::Embedded {
-        path: dir.path().join("registry.redb"),
-    };
+    let store = mcp_registry::store::StoreConfig::embedded(dir.path().join("registry.redb"));
     // A restarted server keeps its catalog keys (a new root could not sign on).
     let keys = dir.path().join("catalog-keys");
     {
