@@ -11,7 +11,10 @@
 #   bench/soak-campaign.sh [SECONDS] [WARMUP] [PRELOAD]
 #   STORE=postgres bench/soak-campaign.sh …   the same on a PostgreSQL cluster
 #
-# Defaults: 600 s measured after 60 s of warm-up, 2,000 servers preloaded.
+# Defaults: 600 s measured after 300 s of warm-up, 2,000 servers preloaded.
+# The warm-up is the registry's grace for replaced shards (300 s, kept
+# servable for gateways in the middle of a pull): memory reaches its steady
+# state only once the first replaced shards age out.
 # PROFILE=debug uses debug builds (scripts/test runs 40 s after 10 s, 100
 # servers, on each store so).
 set -euo pipefail
@@ -20,7 +23,7 @@ profile="${PROFILE:-release}"
 cargo_profile="$([ "$profile" = debug ] && echo dev || echo "$profile")"
 cargo build -q --locked --profile "$cargo_profile" -p mcp-registry -p mcp-verify --bins
 seconds="${1:-600}"
-args=(--seconds "$seconds" --warmup "${2:-60}" --preload "${3:-2000}")
+args=(--seconds "$seconds" --warmup "${2:-300}" --preload "${3:-2000}")
 [ "$seconds" -lt 100 ] && args+=(--windows 4)
 [ "${STORE:-embedded}" = postgres ] && args+=(--postgres)
 cargo run -q --locked --profile "$cargo_profile" -p mcp-registry --example soak_campaign -- "${args[@]}"

@@ -1,5 +1,5 @@
 """Runs the shell blocks of Markdown documents, each document in a fresh
-directory, as its reader would: every ```sh block in order, in one bash
+directory, as its reader would: every ```sh (or bash, shell) block in order, in one bash
 session per document (so a variable set in one block is seen by the next),
 with `set -euo pipefail`. A block preceded by an HTML comment starting
 `<!-- not run` is skipped (installing, example values the runner sets).
@@ -14,6 +14,7 @@ else runs as written.
     python3 scripts/run-doc-blocks.py DOC.md...
 """
 
+import json
 import os
 import re
 import shutil
@@ -70,7 +71,7 @@ def main(docs):
     qs = {k: os.environ[k] for k in os.environ if k.startswith("QS_")}
     failed = 0
     for doc in docs:
-        runnable = [b for b in blocks(doc) if b[1] == "sh" and not b[3]]
+        runnable = [b for b in blocks(doc) if b[1] in ("sh", "bash", "shell") and not b[3]]
         skipped = [b for b in blocks(doc) if b[3]]
         if not runnable:
             print(f"{doc}: no shell block to run", file=sys.stderr)
@@ -80,7 +81,15 @@ def main(docs):
             bindir = os.path.join(work, ".bin")
             os.mkdir(bindir)
             wrapper(bindir, qs)
-            shutil.copy(os.path.join(qs["QS_SAMPLE"], "server.json"), work)
+            # The demo already published the sample; a publisher following
+            # the quickstart publishes a version that is new to the registry,
+            # so its publish is verified rather than found unchanged.
+            with open(os.path.join(qs["QS_SAMPLE"], "server.json")) as f:
+                manifest = json.load(f)
+            if "publisher" in doc:
+                manifest["version"] = qs.get("QS_NEW_VERSION", "1.4.3")
+            with open(os.path.join(work, "server.json"), "w") as f:
+                json.dump(manifest, f, indent=2)
             shutil.copy(qs["QS_TOKEN"], os.path.join(work, "token"))
             os.chmod(os.path.join(work, "token"), 0o600)
             shutil.copy(qs["QS_ROOT_PUB"], os.path.join(work, "root.pub"))

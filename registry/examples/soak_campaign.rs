@@ -81,7 +81,9 @@ fn main() {
     };
     let a = Args {
         seconds: flag("--seconds", 600),
-        warmup: flag("--warmup", 60),
+        // The registry keeps replaced shards servable for 300 s
+        // (SHARD_GRACE): memory is steady only after that.
+        warmup: flag("--warmup", 300),
         windows: flag("--windows", 10).max(2) as usize,
         preload: flag("--preload", 2000),
         publish_rate: flag("--publish-rate", 1).max(1),

@@ -74,7 +74,19 @@ async fn run(cli: config::Cli, env: config::Environment) -> anyhow::Result<()> {
             let Command::Admin(command) = cli.command else {
                 unreachable!()
             };
-            print_result(admin::run_cli(command, store.as_ref()).await?.as_bytes())
+            // A new token is shown once: when it cannot be, that is an error.
+            let secret = matches!(
+                &command,
+                config::AdminCommand::Token(
+                    config::TokenCommand::Create(_) | config::TokenCommand::Rotate(_)
+                )
+            );
+            let text = admin::run_cli(command, store.as_ref()).await?;
+            if secret {
+                print_secret(&text)
+            } else {
+                print_result(text.as_bytes())
+            }
         }
     }
 }
@@ -89,6 +101,18 @@ fn print_result(text: &[u8]) -> anyhow::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write to stdout"),
     }
+}
+
+/// Prints a new token, which exists nowhere else: a reader that went away
+/// is an error like any other, naming what to do.
+fn print_secret(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .context(
+            "the new token could not be written to stdout and is lost; revoke it by the id printed on stderr (`admin token revoke ID`) and create another",
+        )
 }
 
 async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {

@@ -9,6 +9,7 @@ mod config;
 mod exit;
 mod input;
 mod output;
+mod progress;
 mod report;
 mod signer;
 

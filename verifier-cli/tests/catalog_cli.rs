@@ -331,3 +331,93 @@ fn with_stdout_closed_a_pull_keeps_its_state_and_a_rollback_still_exits_1() {
         );
     }
 }
+
+#[test]
+fn profile_from_the_pulled_state_renders_only_a_listed_unexpired_version() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/manifests/valid/weather.server.json");
+    let reg = support::probe::catalog_of(
+        &manifest,
+        "https://github.com/acme/weather/.github/workflows/release.yml@refs/tags/v1.0.0",
+    );
+    let server = CatalogServer::start(&reg);
+    let tmp = tempfile::tempdir().unwrap();
+    let root = write_root(&reg, tmp.path());
+    let state = tmp.path().join("state");
+    let state_arg = state.to_str().unwrap();
+    let profile = |file: &Path| {
+        mcp_verify(&[
+            "profile",
+            file.to_str().unwrap(),
+            "--format",
+            "docker",
+            "--catalog-state",
+            state_arg,
+        ])
+    };
+    // Nothing pulled yet.
+    let out = profile(&manifest);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no catalog has been pulled"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pulled = mcp_verify(&[
+        "catalog",
+        "pull",
+        &server.base,
+        "--keys",
+        &root,
+        "--state",
+        state_arg,
+    ]);
+    assert_eq!(
+        pulled.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&pulled.stderr)
+    );
+    // Listed and active: rendered, labelled with the accepted catalog's version.
+    let out = profile(&manifest);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("docker run"));
+    // Another version of the same server is not in the catalog.
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    doc["version"] = "9.9.9".into();
+    let other = tmp.path().join("other.server.json");
+    std::fs::write(&other, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let out = profile(&other);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("9.9.9 is not in the catalog accepted"));
+    // The listed version with another description is not the manifest the entry pins.
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    doc["description"] = "Changed after it was verified.".into();
+    std::fs::write(&other, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let out = profile(&other);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+    // An accepted catalog that has since expired is a freeze: refused.
+    let path = state.join("state.json");
+    let mut saved: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    saved["expires"] = "2020-01-01T00:00:00Z".into();
+    std::fs::write(&path, serde_json::to_vec(&saved).unwrap()).unwrap();
+    let out = profile(&manifest);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("expired"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

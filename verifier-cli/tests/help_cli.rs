@@ -112,4 +112,34 @@ fn a_mistyped_top_level_command_is_not_taken_for_an_image() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("'catalog'"), "{stderr}");
+    // A subcommand of a group, given without its group.
+    for (word, meant) in [
+        ("pull", "mcp-verify catalog pull"),
+        ("scan", "mcp-verify tools scan"),
+        ("lint", "mcp-verify manifest lint"),
+    ] {
+        let out = mcp_verify(&[word, "x"]);
+        assert_eq!(out.status.code(), Some(2), "{word}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(meant), "{word}: {stderr}");
+    }
+    // A short image name to resolve is an image, whatever it resembles.
+    let out = mcp_verify(&["ruby", "--resolve"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("unrecognized subcommand"));
+    // Arguments that are not UTF-8 are a usage error, not a crash.
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let out = Command::new(env!("CARGO_BIN_EXE_mcp-verify"))
+            .arg(std::ffi::OsStr::from_bytes(b"\xff"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }

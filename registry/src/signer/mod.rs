@@ -163,11 +163,13 @@ impl CatalogService {
         let from = self.with_tree(MemoryTree::size)?;
         let (keys, tree, options) = (self.keys(), self.tree.clone(), self.options.clone());
         let sign: SignFn = Box::new(move |pending| plan(&keys, &tree, &options, now, pending));
+        let started = std::time::Instant::now();
         let signed = self.store.sign_catalog(from, sign).await?;
         if let Some(s) = &signed {
             tracing::info!(
                 catalog_version = s.version,
                 tree_size = s.tree_size,
+                ms = started.elapsed().as_millis() as u64,
                 "catalog signed"
             );
             self.load(s.clone()).await?;
@@ -242,12 +244,26 @@ impl CatalogService {
         Ok(())
     }
 
-    /// Reads log leaves from the store until the tree holds `size`.
+    /// Reads log leaves from the store until the tree holds `size`, logging
+    /// progress every ten seconds of a long rebuild (a start over a large log).
     async fn extend_tree(&self, size: u64) -> Result<(), StoreError> {
+        let started = std::time::Instant::now();
+        let mut reported = started;
         loop {
             let have = self.with_tree(MemoryTree::size)?;
             if have >= size {
+                if reported != started {
+                    tracing::info!(
+                        leaves = size,
+                        seconds = started.elapsed().as_secs(),
+                        "log tree rebuilt"
+                    );
+                }
                 return Ok(());
+            }
+            if reported.elapsed() >= std::time::Duration::from_secs(10) {
+                reported = std::time::Instant::now();
+                tracing::info!(leaves = have, of = size, "rebuilding the log tree");
             }
             let leaves = self.store.log_leaves(have, size.min(have + 10_000)).await?;
             if leaves.is_empty() {

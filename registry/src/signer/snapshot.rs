@@ -18,6 +18,12 @@ use std::time::Duration;
 pub const SHARD_GRACE: Duration = Duration::from_secs(300);
 /// Most replaced shards kept servable.
 const MAX_RETIRED_SHARDS: usize = 4096;
+/// Most bytes (identity and gzip) of replaced shards kept servable. Under
+/// steady publishing the grace window holds every shard replaced in the
+/// last [`SHARD_GRACE`]: at a large catalog (0.3 MiB shards) and a publish a
+/// second that would be over 100 MiB, for gateways that need a replaced shard
+/// only for the seconds of one pull. Past this bound the oldest go first.
+pub const MAX_RETIRED_BYTES: usize = 32 << 20;
 
 /// A body ready to serve: identity and gzip bytes with their strong ETags.
 #[derive(Debug, Clone)]
@@ -152,22 +158,23 @@ pub(super) async fn read_shards(
         current.push(hex);
     }
     // Keep recently replaced shards servable, newest first, bounded in
-    // time and number.
+    // time, number and bytes.
     let mut retired = Vec::new();
     if let Some(o) = old {
         let now = std::time::Instant::now();
         let replaced = o.current.iter().map(|hex| (now, hex.clone()));
-        let earlier = o.retired.iter().cloned();
-        for (at, hex) in replaced.chain(earlier) {
-            if now.duration_since(at) >= SHARD_GRACE || retired.len() >= MAX_RETIRED_SHARDS {
-                break;
-            }
-            if shards.contains_key(&hex) {
-                continue;
-            }
-            if let Some(b) = o.shards.get(&hex) {
+        let candidates = replaced.chain(o.retired.iter().cloned());
+        let size = |hex: &str| o.shards.get(hex).map(|b| b.identity.len() + b.gzip.len());
+        retired = still_retired(
+            candidates,
+            now,
+            |hex| shards.contains_key(hex),
+            size,
+            RetiredLimits::DEFAULT,
+        );
+        for (_, hex) in &retired {
+            if let Some(b) = o.shards.get(hex) {
                 shards.insert(hex.clone(), b.clone());
-                retired.push((at, hex));
             }
         }
     }
@@ -177,6 +184,52 @@ pub(super) async fn read_shards(
         retired,
         largest: largest_shard,
     })
+}
+
+/// How long, how many and how many bytes of replaced shards stay servable.
+#[derive(Debug, Clone, Copy)]
+struct RetiredLimits {
+    grace: Duration,
+    count: usize,
+    bytes: usize,
+}
+
+impl RetiredLimits {
+    const DEFAULT: RetiredLimits = RetiredLimits {
+        grace: SHARD_GRACE,
+        count: MAX_RETIRED_SHARDS,
+        bytes: MAX_RETIRED_BYTES,
+    };
+}
+
+/// Which of `candidates` (replaced shards with the time each was replaced,
+/// newest first) stay servable at `now`: not named by the new index
+/// (`current`), still known (`size`), and within the limits; the first past
+/// a limit ends the list, so the newest are kept.
+fn still_retired(
+    candidates: impl Iterator<Item = (std::time::Instant, String)>,
+    now: std::time::Instant,
+    current: impl Fn(&str) -> bool,
+    size: impl Fn(&str) -> Option<usize>,
+    limits: RetiredLimits,
+) -> Vec<(std::time::Instant, String)> {
+    let mut kept = Vec::new();
+    let mut bytes = 0;
+    for (at, hex) in candidates {
+        if now.duration_since(at) >= limits.grace || kept.len() >= limits.count {
+            break;
+        }
+        if current(&hex) {
+            continue;
+        }
+        let Some(n) = size(&hex) else { continue };
+        bytes += n;
+        if bytes > limits.bytes {
+            break;
+        }
+        kept.push((at, hex));
+    }
+    kept
 }
 
 impl Snapshot {
@@ -200,5 +253,79 @@ impl Snapshot {
             retired: shards.retired,
             largest_shard: shards.largest,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn limits(count: usize, bytes: usize) -> RetiredLimits {
+        RetiredLimits {
+            grace: Duration::from_secs(300),
+            count,
+            bytes,
+        }
+    }
+
+    /// Shards "0".."n", replaced a second apart, newest first.
+    fn candidates(now: Instant, n: u64) -> Vec<(Instant, String)> {
+        (0..n)
+            .map(|i| (now - Duration::from_secs(i), i.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn replaced_shards_are_kept_newest_first_within_time_count_and_bytes() {
+        let now = Instant::now();
+        let all = candidates(now, 400);
+        let kept = |l: RetiredLimits| {
+            still_retired(all.iter().cloned(), now, |_| false, |_| Some(1000), l)
+                .into_iter()
+                .map(|(_, h)| h)
+                .collect::<Vec<_>>()
+        };
+        // Time: replaced 300 s ago or more is gone.
+        assert_eq!(kept(limits(4096, usize::MAX)).len(), 300);
+        // Count.
+        assert_eq!(
+            kept(limits(10, usize::MAX)),
+            (0..10).map(|i| i.to_string()).collect::<Vec<_>>()
+        );
+        // Bytes: 1000 each, 25,500 allowed: the 25 newest.
+        assert_eq!(kept(limits(4096, 25_500)).len(), 25);
+        assert_eq!(kept(limits(4096, 25_500))[0], "0");
+    }
+
+    #[test]
+    fn a_shard_the_new_index_names_or_that_is_unknown_is_not_retired() {
+        let now = Instant::now();
+        let kept = still_retired(
+            candidates(now, 5).into_iter(),
+            now,
+            |hex| hex == "1",
+            |hex| (hex != "3").then_some(10),
+            limits(4096, usize::MAX),
+        );
+        let hexes: Vec<&str> = kept.iter().map(|(_, h)| h.as_str()).collect();
+        assert_eq!(hexes, ["0", "2", "4"]);
+    }
+
+    #[test]
+    fn the_byte_bound_holds_a_large_catalog_under_steady_publishing() {
+        // 0.4 MiB shards (identity and gzip at 100k servers), one replaced a
+        // second: the grace window alone would keep 300 of them (120 MiB).
+        let now = Instant::now();
+        let kept = still_retired(
+            candidates(now, 600).into_iter(),
+            now,
+            |_| false,
+            |_| Some(400 << 10),
+            RetiredLimits::DEFAULT,
+        );
+        let bytes: usize = kept.len() * (400 << 10);
+        assert!(bytes <= MAX_RETIRED_BYTES, "{bytes}");
+        assert_eq!(kept.len(), MAX_RETIRED_BYTES / (400 << 10));
     }
 }

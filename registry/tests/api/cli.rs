@@ -619,20 +619,35 @@ fn every_printing_command_exits_quietly_when_its_reader_goes_away() {
         "--signer-issuer",
         "https://token.actions.githubusercontent.com",
     ]);
-    gone(&["admin", "token", "create", "--namespace", "io.github.acme"]);
     gone(&["admin", "token", "list"]);
     gone(&["admin", "audit"]);
     let keys = d.join("keys");
     gone(&["admin", "keys", "init", "--dir", keys.to_str().unwrap()]);
-    // What was done with stdout closed was done: the namespace, its token
-    // and the keys exist.
-    let listed = admin(d, &["token", "list"]);
-    assert!(
-        String::from_utf8_lossy(&listed.stdout).contains("io.github.acme"),
-        "{}",
-        String::from_utf8_lossy(&listed.stdout)
-    );
+    // What was done with stdout closed was done: the namespace and the keys exist.
     assert!(keys.join("root.pub").is_file());
+    let listed = admin(d, &["namespace", "list"]);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("io.github.acme"));
+    // A new token is shown only once: when it cannot be, the command fails
+    // and says how to get rid of the token nobody saw.
+    for args in [
+        vec!["admin", "token", "create", "--namespace", "io.github.acme"],
+        vec!["admin", "token", "create", "--admin"],
+    ] {
+        let out = reader_gone(
+            Command::new(BIN)
+                .arg("--data-dir")
+                .arg(d)
+                .args(&args)
+                .env_remove("MCP_REGISTRY_DATABASE_URL")
+                .env_remove("MCP_REGISTRY_CONFIG"),
+        );
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&out).contains("could not be written to stdout and is lost; revoke it"),
+            "{}",
+            stderr(&out)
+        );
+    }
 }
 
 /// Every command path of `mcp-registry` with no subcommands of its own,

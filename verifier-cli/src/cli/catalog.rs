@@ -61,6 +61,10 @@ pub struct TrustArgs {
     /// Clock-skew tolerance in seconds, applied to every expiry and issue time.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     pub skew: u32,
+    /// No progress on stderr (a counter of shards and log records fetched on a
+    /// terminal; elsewhere a line every 10 s of a long pull).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Arguments of `catalog pull`.

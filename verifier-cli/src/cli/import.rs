@@ -36,6 +36,10 @@ pub struct DockerCatalogArgs {
     /// Reverse-DNS namespace for the imported names (`NAMESPACE/<docker name>`).
     #[arg(long, default_value = mcp_trust::import::docker_catalog::DEFAULT_NAMESPACE)]
     pub namespace: String,
+    /// No progress on stderr (a bar on a terminal; elsewhere a line every 10 s of a
+    /// long import).
+    #[arg(long, short)]
+    pub quiet: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

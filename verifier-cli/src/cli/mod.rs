@@ -22,36 +22,58 @@ use clap::{CommandFactory, Parser, Subcommand};
 /// Parses the process's arguments, exiting 2 with clap's message on a
 /// usage error. `mcp-verify IMAGE` takes any first word as IMAGE, so a
 /// mistyped subcommand (`mcp-verify verfy`) would be read as an image
-/// named `verfy`: a first word that cannot be a pinned image reference (no
-/// `/`, `:` or `@`) and is close to a subcommand is answered as the typo it is.
+/// named `verfy`. A first word that cannot be a pinned image reference (no
+/// `/`, `:` or `@`), when no tag is to be resolved (`--resolve`), is
+/// answered as a typo if it names a subcommand of a group (`mcp-verify pull`
+/// → `catalog pull`) or is close to a top-level one.
 pub fn parse() -> Cli {
-    let first = std::env::args().nth(1).unwrap_or_default();
-    if !first.starts_with('-') && !first.contains(['/', ':', '@']) {
-        let mut command = Cli::command();
-        let names: Vec<String> = command
-            .get_subcommands()
-            .map(|c| c.get_name().to_owned())
-            .collect();
-        if !names.contains(&first)
-            && let Some(close) = names
-                .iter()
-                // The measure and threshold clap uses for its own suggestions.
-                .map(|n| (strsim::jaro(&first, n), n))
-                .filter(|(score, _)| *score > 0.7)
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(_, n)| n)
-        {
-            command
-                .error(
-                    clap::error::ErrorKind::InvalidSubcommand,
-                    format!(
-                        "unrecognized subcommand '{first}'\n\n  tip: a similar subcommand exists: '{close}'\n  (an image to verify is IMAGE@sha256:<digest>)"
-                    ),
-                )
-                .exit();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let first = args
+        .get(1)
+        .and_then(|a| a.to_str())
+        .unwrap_or_default()
+        .to_owned();
+    let resolving = args.iter().any(|a| a == "--resolve");
+    if !first.is_empty()
+        && !first.starts_with('-')
+        && !first.contains(['/', ':', '@'])
+        && !resolving
+        && let Some(tip) = typo_tip(&first)
+    {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::InvalidSubcommand,
+                format!(
+                    "unrecognized subcommand '{first}'\n\n  tip: {tip}\n  (an image to verify is IMAGE@sha256:<digest>)"
+                ),
+            )
+            .exit();
+    }
+    Cli::parse_from(args)
+}
+
+/// What `word`, given where a subcommand goes, was probably meant to be.
+fn typo_tip(word: &str) -> Option<String> {
+    let command = Cli::command();
+    let top: Vec<&clap::Command> = command.get_subcommands().collect();
+    if top.iter().any(|c| c.get_name() == word) {
+        return None;
+    }
+    // A subcommand of a group, given without its group.
+    for group in &top {
+        if group.get_subcommands().any(|c| c.get_name() == word) {
+            return Some(format!(
+                "`{word}` is a subcommand of `{0}`: mcp-verify {0} {word}",
+                group.get_name()
+            ));
         }
     }
-    Cli::parse()
+    // The measure and threshold clap uses for its own suggestions.
+    top.iter()
+        .map(|c| (strsim::jaro(word, c.get_name()), c.get_name()))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, name)| format!("a similar subcommand exists: '{name}'"))
 }
 
 /// Verify MCP server images, manifests and catalogs; render least-privilege runtime profiles.

@@ -98,8 +98,14 @@ pub struct ProfileArgs {
     /// The catalog entry (JSON, as listed in a verified catalog shard) this manifest must
     /// be: its canonical SHA-256, name, version and image must match, and the version must
     /// be active (a yanked or revoked version gets no profile; exit 1).
-    #[arg(long, value_name = "ENTRY_JSON")]
+    #[arg(long, value_name = "ENTRY_JSON", conflicts_with = "catalog_state")]
     pub catalog_entry: Option<PathBuf>,
+    /// A state directory of `mcp-verify catalog pull --state`: the manifest's version is
+    /// looked up in the catalog accepted there, which must not have expired (a gateway
+    /// that can no longer pull must not go on installing from what it saw last), and
+    /// then checked as with --catalog-entry; the catalog version becomes the label.
+    #[arg(long, value_name = "DIR")]
+    pub catalog_state: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -8,11 +8,13 @@ use crate::cli::catalog::{CatalogCommand, TrustArgs};
 use crate::cli::output::OutputFormat;
 use crate::exit::Exit;
 use crate::output;
+use crate::progress::Progress;
 use crate::report::CatalogReport;
 use anyhow::Context;
 use jiff::SignedDuration;
 use mcp_trust::catalog::client::{
-    Client, ClientError, Fetcher, HttpFetcher, Limits, NoShards, Options, Pulled, StateDir,
+    Client, ClientError, FetchError, Fetched, Fetcher, HttpFetcher, Limits, NoShards, Options,
+    Pulled, Resource, StateDir,
 };
 use mcp_trust::catalog::mirror::MirrorFetcher;
 use mcp_trust::keys::read_public_key;
@@ -36,6 +38,30 @@ pub fn run(command: &CatalogCommand) -> anyhow::Result<Exit> {
     }
 }
 
+/// A fetcher that counts the shards and log pages it fetched as progress.
+struct Counted<'a, F> {
+    inner: F,
+    progress: &'a Progress,
+}
+
+impl<F: Fetcher> Fetcher for Counted<'_, F> {
+    fn fetch(
+        &self,
+        resource: &Resource,
+        cap: u64,
+        if_none_match: Option<&str>,
+    ) -> Result<Fetched, FetchError> {
+        let fetched = self.inner.fetch(resource, cap, if_none_match);
+        match resource {
+            Resource::Shard(_) | Resource::Entries { .. } => {
+                self.progress.inc(&resource.describe());
+            }
+            _ => {}
+        }
+        fetched
+    }
+}
+
 fn check<F: Fetcher>(
     source: &str,
     fetcher: F,
@@ -54,6 +80,11 @@ fn check<F: Fetcher>(
     let options = Options {
         skew: SignedDuration::from_secs(i64::from(trust.skew)),
         ..Options::default()
+    };
+    let progress = Progress::new("fetching", None, trust.quiet);
+    let fetcher = Counted {
+        inner: fetcher,
+        progress: &progress,
     };
     let client = Client::new(fetcher, root, options);
     let outcome = match &state_dir {

@@ -4,6 +4,7 @@ use crate::cli::import::DockerCatalogArgs;
 use crate::cli::output::OutputFormat;
 use crate::exit::Exit;
 use crate::output;
+use crate::progress::Progress;
 use crate::report::{EntryReport, ImportSummary};
 use anyhow::{Context, bail};
 use mcp_trust::finding::has_errors;
@@ -19,7 +20,9 @@ pub fn docker_catalog(args: &DockerCatalogArgs) -> anyhow::Result<Exit> {
     }
     let mut reports = Vec::new();
     let mut summary = ImportSummary::default();
+    let progress = Progress::new("importing", Some(sources.len() as u64), args.quiet);
     for yaml_path in sources {
+        progress.inc(&yaml_path.display().to_string());
         let yaml = read_capped(&yaml_path)?;
         let tools_path = yaml_path.with_file_name("tools.json");
         let tools = if tools_path.is_file() {

@@ -9,6 +9,7 @@ use crate::output;
 use crate::report::FileReport;
 use anyhow::{Context, bail};
 use mcp_trust::Severity;
+use mcp_trust::catalog::client::StateDir;
 use mcp_trust::manifest::{ValidateOptions, validate};
 use mcp_trust::profile::{ProfileError, ProfileOptions, RuntimeProfile};
 use serde_json::json;
@@ -59,6 +60,37 @@ fn options(args: &ProfileArgs) -> anyhow::Result<ProfileOptions> {
     Ok(o)
 }
 
+/// The entry of the manifest's name and version in the catalog accepted in
+/// `dir`, and that catalog's version; or why there is none (not pulled,
+/// expired, not listed).
+fn entry_in_state(dir: &Path, manifest: &[u8]) -> Result<(mcp_trust::catalog::Entry, u64), String> {
+    let doc: serde_json::Value =
+        serde_json::from_slice(manifest).map_err(|e| format!("not JSON: {e}"))?;
+    let (Some(name), Some(version)) = (doc["name"].as_str(), doc["version"].as_str()) else {
+        return Err("the manifest has no name and version to look up".into());
+    };
+    let state = StateDir::open(dir).map_err(|e| format!("catalog state {}: {e}", dir.display()))?;
+    let accepted = state
+        .load()
+        .map_err(|e| format!("catalog state {}: {e}", dir.display()))?
+        .map_or(0, |s| s.catalog_version);
+    let entry = state
+        .versions(name, jiff::Timestamp::now(), CATALOG_SKEW)
+        .map_err(|e| format!("catalog state {}: {e}", dir.display()))?
+        .into_iter()
+        .find(|e| e.version == version)
+        .ok_or_else(|| {
+            format!(
+                "{name} {version} is not in the catalog accepted in {}",
+                dir.display()
+            )
+        })?;
+    Ok((entry, accepted))
+}
+
+/// Clock-skew tolerance on the accepted catalog's expiry (as `catalog pull`'s default).
+const CATALOG_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_secs(300);
+
 /// Renders the profile; refused manifests exit 1 with their findings, bad flags exit 2.
 pub fn run(args: &ProfileArgs) -> anyhow::Result<Exit> {
     let options = options(args)?;
@@ -71,14 +103,35 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<Exit> {
         },
     );
     let json_out = args.output.output == OutputFormat::Json;
-    let derived = match &args.catalog_entry {
-        Some(path) => {
+    let mut options = options;
+    let entry = match (&args.catalog_entry, &args.catalog_state) {
+        (Some(path), _) => {
             let text = std::fs::read(path)
                 .with_context(|| format!("cannot read catalog entry {}", path.display()))?;
             let entry: mcp_trust::catalog::Entry = serde_json::from_slice(&text)
                 .with_context(|| format!("{} is not a catalog entry", path.display()))?;
-            RuntimeProfile::from_catalog_entry(&entry, &bytes, &options)
+            Some(entry)
         }
+        (None, Some(dir)) => match entry_in_state(dir, &bytes) {
+            Ok((entry, catalog_version)) => {
+                options.catalog_version.get_or_insert(catalog_version);
+                Some(entry)
+            }
+            Err(message) => {
+                if json_out {
+                    output::stdout::println(output::json::to_string(
+                        &json!({ "file": file, "error": message }),
+                    )?)?;
+                } else {
+                    eprintln!("error: {file}: {message}");
+                }
+                return Ok(Exit::Failed);
+            }
+        },
+        (None, None) => None,
+    };
+    let derived = match &entry {
+        Some(entry) => RuntimeProfile::from_catalog_entry(entry, &bytes, &options),
         None => RuntimeProfile::from_report(&report, &options),
     };
     let profile = match derived {

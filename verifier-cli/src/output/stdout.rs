@@ -23,7 +23,11 @@ pub fn print(text: impl AsRef<[u8]>) -> std::io::Result<()> {
             READER_GONE.store(true, Ordering::Relaxed);
             Ok(())
         }
-        other => other,
+        Err(e) => Err(std::io::Error::new(
+            e.kind(),
+            format!("cannot write the result to stdout: {e}"),
+        )),
+        Ok(()) => Ok(()),
     }
 }
 
