@@ -57,7 +57,7 @@ fn main() -> anyhow::Result<()> {
             ms(full),
             first.version,
             snapshot.index.identity.len(),
-            snapshot.index.gzip.len()
+            snapshot.index.gzip().map_or(0, |g| g.len())
         );
         let (mut commit, mut total) = (Vec::new(), Vec::new());
         for i in 0..publishes {

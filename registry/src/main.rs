@@ -150,15 +150,8 @@ async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
     catalog.spawn();
     reload_keys_on_hangup(catalog.clone(), config.catalog_keys.dir.clone());
     let state = AppState::new(&config, store, verifier, catalog);
-    let indexed = state
-        .publisher
-        .load_tool_index()
-        .await
-        .context("cannot index the catalog's tools")?;
-    tracing::info!(
-        servers = indexed,
-        "tool index loaded for the shadowing check"
-    );
+    // Held from here until loaded: publishes wait for it, reads do not.
+    state.publisher.load_tool_index_in_background().await;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;

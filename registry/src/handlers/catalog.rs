@@ -93,7 +93,12 @@ fn serve(
 
 /// One representation of `body`, or 304.
 fn represent(body: &Body, headers: &HeaderMap, cache: HeaderValue) -> Response {
-    let gzip = accepts_gzip(headers);
+    let gzipped = if accepts_gzip(headers) {
+        body.gzip()
+    } else {
+        None
+    };
+    let gzip = gzipped.is_some();
     let etag = if gzip { &body.gzip_etag } else { &body.etag };
     let fresh = not_modified(headers, etag);
     let mut out = if fresh {
@@ -101,11 +106,9 @@ fn represent(body: &Body, headers: &HeaderMap, cache: HeaderValue) -> Response {
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r
     } else {
-        Response::new(axum::body::Body::from(if gzip {
-            body.gzip.clone()
-        } else {
-            body.identity.clone()
-        }))
+        Response::new(axum::body::Body::from(
+            gzipped.cloned().unwrap_or_else(|| body.identity.clone()),
+        ))
     };
     let h = out.headers_mut();
     // Every header of the answer, the request id included, in one allocation.
@@ -472,22 +475,25 @@ mod tests {
     use bytes::Bytes;
 
     fn body() -> Body {
-        Body {
-            identity: Bytes::from_static(b"{\"a\":1}"),
-            gzip: Bytes::from_static(b"\x1f\x8b-not-really"),
-            etag: HeaderValue::from_static("\"abc\""),
-            gzip_etag: HeaderValue::from_static("\"abc.gz\""),
-            content_type: "application/json",
-        }
+        Body::new(b"{\"a\":1}".to_vec(), "application/json").unwrap()
     }
 
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+    /// The ETags of [`body`]: `"<hex>"` and `"<hex>.gz"`.
+    fn etags() -> (String, String) {
+        let b = body();
+        (
+            b.etag.to_str().unwrap().to_owned(),
+            b.gzip_etag.to_str().unwrap().to_owned(),
+        )
+    }
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         pairs
             .iter()
             .map(|(k, v)| {
                 (
                     header::HeaderName::from_static(k),
-                    HeaderValue::from_static(v),
+                    HeaderValue::from_str(v).unwrap(),
                 )
             })
             .collect()
@@ -512,10 +518,14 @@ mod tests {
             Some("application/json")
         );
         assert_eq!(header_of(&r, header::CONTENT_ENCODING), Some("gzip"));
-        assert_eq!(header_of(&r, header::ETAG), Some("\"abc.gz\""));
+        assert_eq!(header_of(&r, header::ETAG), Some(etags().1.as_str()));
         assert_eq!(header_of(&r, header::CACHE_CONTROL), Some("no-cache"));
         assert_eq!(header_of(&r, header::VARY), Some("Accept-Encoding"));
-        assert_eq!(bytes_of(r).await, body().gzip);
+        let gz = bytes_of(r).await;
+        assert_eq!(&gz, body().gzip().unwrap());
+        // It is gzip of the identity bytes.
+        let plain = mcp_trust::catalog::client::fetch::gunzip_capped(&gz, 1 << 20, "body").unwrap();
+        assert_eq!(plain, body().identity);
     }
 
     #[tokio::test]
@@ -527,7 +537,7 @@ mod tests {
             header_of(&r, header::CONTENT_TYPE),
             Some("application/json")
         );
-        assert_eq!(header_of(&r, header::ETAG), Some("\"abc\""));
+        assert_eq!(header_of(&r, header::ETAG), Some(etags().0.as_str()));
         assert_eq!(
             header_of(&r, header::CACHE_CONTROL),
             Some("public, max-age=31536000, immutable")
@@ -539,11 +549,11 @@ mod tests {
     async fn not_modified_keeps_the_validators_and_drops_the_body_headers() {
         let r = represent(
             &body(),
-            &headers(&[("accept-encoding", "gzip"), ("if-none-match", "\"abc.gz\"")]),
+            &headers(&[("accept-encoding", "gzip"), ("if-none-match", &etags().1)]),
             NO_CACHE,
         );
         assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
-        assert_eq!(header_of(&r, header::ETAG), Some("\"abc.gz\""));
+        assert_eq!(header_of(&r, header::ETAG), Some(etags().1.as_str()));
         assert_eq!(header_of(&r, header::CACHE_CONTROL), Some("no-cache"));
         assert_eq!(header_of(&r, header::VARY), Some("Accept-Encoding"));
         assert_eq!(header_of(&r, header::CONTENT_TYPE), None);
@@ -555,7 +565,7 @@ mod tests {
     async fn the_identity_etag_does_not_validate_the_gzip_representation() {
         let r = represent(
             &body(),
-            &headers(&[("accept-encoding", "gzip"), ("if-none-match", "\"abc\"")]),
+            &headers(&[("accept-encoding", "gzip"), ("if-none-match", &etags().0)]),
             NO_CACHE,
         );
         assert_eq!(r.status(), StatusCode::OK);

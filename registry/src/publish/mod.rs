@@ -87,7 +87,7 @@ pub struct Publisher {
     limits: Arc<Limits>,
     catalog: Arc<CatalogService>,
     /// Every listed server's tools, for the shadowing check.
-    tool_index: RwLock<ToolIndex>,
+    tool_index: Arc<RwLock<ToolIndex>>,
     /// Caps verifications running at once.
     verify_slots: Semaphore,
     /// Verifications in flight by namespace: one namespace holds at most
@@ -155,7 +155,7 @@ impl Publisher {
             scan_policy,
             limits,
             catalog,
-            tool_index: RwLock::default(),
+            tool_index: Arc::default(),
             verifying: Arc::default(),
             running: Default::default(),
             running_max: Default::default(),
@@ -177,6 +177,30 @@ impl Publisher {
     /// how many servers were indexed.
     pub async fn load_tool_index(&self) -> Result<usize, crate::store::StoreError> {
         self.tool_index.write().await.load(&*self.store).await
+    }
+
+    /// Starts loading the tool index in the background, holding it from
+    /// now until it is loaded: a publish that reaches the shadowing check
+    /// meanwhile waits for it. A start over a large catalog so serves at
+    /// once. A failed load is logged in full and the index stays as far as
+    /// it got; each publish brings it up to the store's log again.
+    pub async fn load_tool_index_in_background(&self) -> tokio::task::JoinHandle<()> {
+        let mut guard = self.tool_index.clone().write_owned().await;
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            match guard.load(&*store).await {
+                Ok(servers) => tracing::info!(
+                    servers,
+                    ms = started.elapsed().as_millis() as u64,
+                    "tool index loaded for the shadowing check"
+                ),
+                Err(e) => {
+                    guard.covered = 0;
+                    tracing::error!(error = %e, "cannot index the catalog's tools; each publish reads the log again");
+                }
+            }
+        })
     }
 
     /// Most verifications one namespace may have in flight: half the slots

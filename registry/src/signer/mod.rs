@@ -237,10 +237,13 @@ impl CatalogService {
         let shards =
             snapshot::read_shards(&*self.store, signed.version, &payload, old.as_deref()).await?;
         self.extend_tree(signed.tree_size).await?;
-        let snapshot = Snapshot::new(signed, &payload, shards)?;
+        let snapshot = Arc::new(Snapshot::new(signed, &payload, shards)?);
         if let Ok(mut slot) = self.snapshot.write() {
-            *slot = Some(Arc::new(snapshot));
+            *slot = Some(snapshot.clone());
         }
+        // Served from now on; the gzip bodies are made in the background
+        // (a request that comes first makes its own).
+        tokio::task::spawn_blocking(move || snapshot.compress_all());
         Ok(())
     }
 
