@@ -618,15 +618,27 @@ fn store_from(cli: &Cli, s: &Sources<'_>) -> Result<(StoreConfig, PathBuf), Conf
         }
         None => StoreConfig::Embedded {
             path: data_dir.join("registry.redb"),
-            cache_bytes: s
+            cache_bytes: match s
                 .env::<usize>("STORE_CACHE_MIB")?
                 .or(s.file.store_cache_mib)
-                .map_or(crate::store::DEFAULT_EMBEDDED_CACHE_BYTES, |mib| {
-                    mib.max(1) << 20
-                }),
+            {
+                None => crate::store::DEFAULT_EMBEDDED_CACHE_BYTES,
+                Some(mib) => cache_bytes(mib)?,
+            },
         },
     };
     Ok((store, data_dir))
+}
+
+/// The embedded store's page cache of `mib` MiB: at least 1 and at most
+/// 1,048,576 (1 TiB), or an error naming the setting.
+fn cache_bytes(mib: usize) -> Result<usize, ConfigError> {
+    if !(1..=1 << 20).contains(&mib) {
+        return Err(ConfigError(format!(
+            "MCP_REGISTRY_STORE_CACHE_MIB / store_cache_mib is {mib}: give the page cache in MiB, from 1 to 1048576"
+        )));
+    }
+    Ok(mib << 20)
 }
 
 /// Resolves the settings of `serve`.
@@ -879,6 +891,29 @@ mod tests {
             "MCP_REGISTRY_LISTEN" => Some("127.0.0.1:9000".into()),
             "MCP_REGISTRY_ALLOWED_REGISTRIES" => Some("ghcr.io, quay.io".into()),
             _ => None,
+        }
+    }
+
+    #[test]
+    fn the_store_cache_is_bounded_and_a_nonsense_size_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        let cache = |text: &str| {
+            std::fs::write(&file, text).unwrap();
+            let (c, a) = cli(&["mcp-registry", "--config", file.to_str().unwrap(), "serve"]);
+            serve(&c, &a, Environment(|_| None)).map(|cfg| match cfg.store {
+                StoreConfig::Embedded { cache_bytes, .. } => cache_bytes,
+                StoreConfig::Postgres { .. } => panic!("embedded expected"),
+            })
+        };
+        assert_eq!(
+            cache("").unwrap(),
+            crate::store::DEFAULT_EMBEDDED_CACHE_BYTES
+        );
+        assert_eq!(cache("store_cache_mib = 64\n").unwrap(), 64 << 20);
+        for bad in ["0", "1048577", "17592186044416"] {
+            let err = cache(&format!("store_cache_mib = {bad}\n")).unwrap_err().0;
+            assert!(err.contains("from 1 to 1048576"), "{bad}: {err}");
         }
     }
 

@@ -93,6 +93,8 @@ fn serve(
 
 /// One representation of `body`, or 304.
 fn represent(body: &Body, headers: &HeaderMap, cache: HeaderValue) -> Response {
+    // Until its gzip is made (in the background after a load) a body is
+    // served as identity, with the identity ETag.
     let gzipped = if accepts_gzip(headers) {
         body.gzip()
     } else {
@@ -474,8 +476,22 @@ mod tests {
     }
     use bytes::Bytes;
 
+    /// A body whose gzip is made.
     fn body() -> Body {
-        Body::new(b"{\"a\":1}".to_vec(), "application/json").unwrap()
+        let b = Body::new(b"{\"a\":1}".to_vec(), "application/json").unwrap();
+        b.compress();
+        b
+    }
+
+    #[tokio::test]
+    async fn a_body_not_compressed_yet_is_served_as_identity_with_its_own_etag() {
+        let b = Body::new(b"{\"a\":1}".to_vec(), "application/json").unwrap();
+        let r = represent(&b, &headers(&[("accept-encoding", "gzip")]), NO_CACHE);
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(header_of(&r, header::CONTENT_ENCODING), None);
+        assert_eq!(header_of(&r, header::ETAG), Some(etags().0.as_str()));
+        assert_eq!(header_of(&r, header::VARY), Some("Accept-Encoding"));
+        assert_eq!(bytes_of(r).await, b.identity);
     }
 
     /// The ETags of [`body`]: `"<hex>"` and `"<hex>.gz"`.

@@ -182,23 +182,31 @@ impl Publisher {
     /// Starts loading the tool index in the background, holding it from
     /// now until it is loaded: a publish that reaches the shadowing check
     /// meanwhile waits for it. A start over a large catalog so serves at
-    /// once. A failed load is logged in full and the index stays as far as
-    /// it got; each publish brings it up to the store's log again.
+    /// once. A failed load is logged in full and leaves the index covering
+    /// nothing, so the next publish reads the whole log into it.
     pub async fn load_tool_index_in_background(&self) -> tokio::task::JoinHandle<()> {
         let mut guard = self.tool_index.clone().write_owned().await;
+        // Until a load succeeds the index covers nothing, so a publish reads
+        // the whole log into it first (over-inclusive, never short), even if
+        // the load below fails or panics half-way.
+        *guard = ToolIndex::default();
         let store = self.store.clone();
         tokio::spawn(async move {
             let started = std::time::Instant::now();
-            match guard.load(&*store).await {
-                Ok(servers) => tracing::info!(
-                    servers,
-                    ms = started.elapsed().as_millis() as u64,
-                    "tool index loaded for the shadowing check"
-                ),
-                Err(e) => {
-                    guard.covered = 0;
-                    tracing::error!(error = %e, "cannot index the catalog's tools; each publish reads the log again");
+            let mut fresh = ToolIndex::default();
+            match fresh.load(&*store).await {
+                Ok(servers) => {
+                    *guard = fresh;
+                    tracing::info!(
+                        servers,
+                        ms = started.elapsed().as_millis() as u64,
+                        "tool index loaded for the shadowing check"
+                    );
                 }
+                Err(e) => tracing::error!(
+                    error = %e,
+                    "cannot index the catalog's tools; the next publish reads the whole log into the index"
+                ),
             }
         })
     }

@@ -25,17 +25,20 @@ const MAX_RETIRED_SHARDS: usize = 4096;
 /// only for the seconds of one pull. Past this bound the oldest go first.
 pub const MAX_RETIRED_BYTES: usize = 32 << 20;
 
-/// A body ready to serve: identity bytes, gzip bytes made on first use, and
-/// their strong ETags. A start over a large catalog serves as soon as the
-/// shards are read and hashed: compressing 256 shards (70 MiB at 100,000
-/// servers) took seconds, and is now done in the background after a load
-/// ([`Snapshot::compress_all`]) or by the first request that wants it.
+/// A body ready to serve: identity bytes, gzip bytes once made, and their
+/// strong ETags. A start over a large catalog serves as soon as the shards
+/// are read and hashed (compressing the 256 shards, 70 MiB at 100,000
+/// servers, took seconds): gzip is made in the background after each load
+/// ([`Snapshot::compress_all`], on a blocking thread, each body once), and
+/// until a body's gzip is made it is served as identity, with its own ETag.
+/// No request ever compresses.
 #[derive(Debug, Clone)]
 pub struct Body {
     /// The bytes.
     pub identity: Bytes,
-    /// The bytes, gzip-compressed, once made.
-    gzip: std::sync::OnceLock<Bytes>,
+    /// The bytes, gzip-compressed, once made (`None` inside: compression
+    /// failed, and identity is served).
+    gzip: Arc<std::sync::OnceLock<Option<Bytes>>>,
     /// `"<hex sha256>"`.
     pub etag: HeaderValue,
     /// `"<hex sha256>.gz"`.
@@ -45,7 +48,7 @@ pub struct Body {
 }
 
 impl Body {
-    /// `bytes` with their ETags; gzip is made when first asked for.
+    /// `bytes` with their ETags; gzip is made by [`Body::compress`].
     pub fn new(bytes: Vec<u8>, content_type: &'static str) -> Result<Body, StoreError> {
         let hex = mcp_trust::image::Digest::of(&bytes).hex().to_owned();
         let header = |s: String| {
@@ -55,29 +58,34 @@ impl Body {
             etag: header(format!("\"{hex}\""))?,
             gzip_etag: header(format!("\"{hex}.gz\""))?,
             identity: Bytes::from(bytes),
-            gzip: std::sync::OnceLock::new(),
+            gzip: Arc::default(),
             content_type,
         })
     }
 
-    /// The gzip bytes (made now if no one asked before), or `None` when
-    /// compression failed: the identity bytes are served then.
+    /// The gzip bytes, if made (and compression did not fail).
     pub fn gzip(&self) -> Option<&Bytes> {
-        if let Some(g) = self.gzip.get() {
-            return Some(g);
-        }
-        match build::gzip(&self.identity) {
-            Ok(g) => Some(self.gzip.get_or_init(|| Bytes::from(g))),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot gzip a catalog body; serving it uncompressed");
-                None
-            }
-        }
+        self.gzip.get().and_then(Option::as_ref)
     }
 
-    /// Bytes held: identity, and gzip once made.
+    /// Makes the gzip bytes if no one has; concurrent callers wait for the
+    /// one that compresses. CPU work: call it off the async threads.
+    pub fn compress(&self) -> Option<&Bytes> {
+        self.gzip
+            .get_or_init(|| match build::gzip(&self.identity) {
+                Ok(g) => Some(Bytes::from(g)),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot gzip a catalog body; it is served uncompressed");
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    /// Bytes this body holds or will: identity, and gzip (a third of the
+    /// identity until it is made, about what JSON compresses to).
     fn held_bytes(&self) -> usize {
-        self.identity.len() + self.gzip.get().map_or(0, Bytes::len)
+        self.identity.len() + self.gzip().map_or(self.identity.len() / 3, Bytes::len)
     }
 }
 
@@ -187,10 +195,10 @@ pub(super) async fn read_shards(
     if let Some(o) = old {
         let now = std::time::Instant::now();
         let replaced = o.current.iter().map(|hex| (now, hex.clone()));
-        let candidates = replaced.chain(o.retired.iter().cloned());
         let size = |hex: &str| o.shards.get(hex).map(|b| b.held_bytes());
         retired = still_retired(
-            candidates,
+            replaced,
+            o.retired.iter().cloned(),
             now,
             |hex| shards.contains_key(hex),
             size,
@@ -226,28 +234,40 @@ impl RetiredLimits {
     };
 }
 
-/// Which of `candidates` (replaced shards with the time each was replaced,
-/// newest first) stay servable at `now`: not named by the new index
-/// (`current`), still known (`size`), and within the limits; the first past
-/// a limit ends the list, so the newest are kept.
+/// Which replaced shards stay servable at `now`: every shard of the index
+/// just replaced (`just_replaced`: a gateway that fetched that index moments
+/// ago may be fetching them now) that the new index does not name
+/// (`current`), then the shards replaced earlier (`earlier`, newest first)
+/// within the limits of time, number and bytes (the first past a limit ends
+/// the list, so the newest are kept). Shards no longer known (`size` `None`)
+/// are skipped.
 fn still_retired(
-    candidates: impl Iterator<Item = (std::time::Instant, String)>,
+    just_replaced: impl Iterator<Item = (std::time::Instant, String)>,
+    earlier: impl Iterator<Item = (std::time::Instant, String)>,
     now: std::time::Instant,
     current: impl Fn(&str) -> bool,
     size: impl Fn(&str) -> Option<usize>,
     limits: RetiredLimits,
 ) -> Vec<(std::time::Instant, String)> {
     let mut kept = Vec::new();
-    let mut bytes = 0;
-    for (at, hex) in candidates {
-        if now.duration_since(at) >= limits.grace || kept.len() >= limits.count {
-            break;
-        }
+    let mut bytes = 0usize;
+    for (at, hex) in just_replaced {
         if current(&hex) {
             continue;
         }
         let Some(n) = size(&hex) else { continue };
-        bytes += n;
+        bytes = bytes.saturating_add(n);
+        kept.push((at, hex));
+    }
+    for (at, hex) in earlier {
+        if now.duration_since(at) >= limits.grace || kept.len() >= limits.count {
+            break;
+        }
+        if current(&hex) || kept.iter().any(|(_, h)| *h == hex) {
+            continue;
+        }
+        let Some(n) = size(&hex) else { continue };
+        bytes = bytes.saturating_add(n);
         if bytes > limits.bytes {
             break;
         }
@@ -264,7 +284,7 @@ impl Snapshot {
             .into_iter()
             .chain(self.shards.values().map(|b| &**b))
         {
-            let _ = body.gzip();
+            let _ = body.compress();
         }
     }
 
@@ -304,47 +324,80 @@ mod tests {
         }
     }
 
-    /// Shards "0".."n", replaced a second apart, newest first.
-    fn candidates(now: Instant, n: u64) -> Vec<(Instant, String)> {
+    /// Shards "e0".."e{n-1}", replaced a second apart before `now`, newest first.
+    fn earlier(now: Instant, n: u64) -> Vec<(Instant, String)> {
         (0..n)
-            .map(|i| (now - Duration::from_secs(i), i.to_string()))
+            .map(|i| (now - Duration::from_secs(i + 1), format!("e{i}")))
             .collect()
     }
 
+    fn hexes(kept: &[(Instant, String)]) -> Vec<&str> {
+        kept.iter().map(|(_, h)| h.as_str()).collect()
+    }
+
     #[test]
-    fn replaced_shards_are_kept_newest_first_within_time_count_and_bytes() {
+    fn earlier_replaced_shards_are_kept_newest_first_within_time_count_and_bytes() {
         let now = Instant::now();
-        let all = candidates(now, 400);
+        let all = earlier(now, 400);
         let kept = |l: RetiredLimits| {
-            still_retired(all.iter().cloned(), now, |_| false, |_| Some(1000), l)
-                .into_iter()
-                .map(|(_, h)| h)
-                .collect::<Vec<_>>()
+            still_retired(
+                std::iter::empty(),
+                all.iter().cloned(),
+                now,
+                |_| false,
+                |_| Some(1000),
+                l,
+            )
         };
         // Time: replaced 300 s ago or more is gone.
-        assert_eq!(kept(limits(4096, usize::MAX)).len(), 300);
+        assert_eq!(kept(limits(4096, usize::MAX)).len(), 299);
         // Count.
-        assert_eq!(
-            kept(limits(10, usize::MAX)),
-            (0..10).map(|i| i.to_string()).collect::<Vec<_>>()
-        );
+        assert_eq!(hexes(&kept(limits(3, usize::MAX))), ["e0", "e1", "e2"]);
         // Bytes: 1000 each, 25,500 allowed: the 25 newest.
-        assert_eq!(kept(limits(4096, 25_500)).len(), 25);
-        assert_eq!(kept(limits(4096, 25_500))[0], "0");
+        let by_bytes = kept(limits(4096, 25_500));
+        assert_eq!(by_bytes.len(), 25);
+        assert_eq!(by_bytes[0].1, "e0");
+    }
+
+    #[test]
+    fn the_shards_of_the_index_just_replaced_are_kept_whatever_their_bytes() {
+        // A gateway that fetched the previous index a moment ago is fetching
+        // its shards now: all of them stay, even past the byte bound; older
+        // ones go first.
+        let now = Instant::now();
+        let just: Vec<(Instant, String)> = (0..256).map(|i| (now, format!("j{i}"))).collect();
+        let kept = still_retired(
+            just.into_iter(),
+            earlier(now, 10).into_iter(),
+            now,
+            |hex| hex == "j7",
+            |_| Some(400 << 10),
+            RetiredLimits::DEFAULT,
+        );
+        assert_eq!(
+            kept.len(),
+            255,
+            "every replaced shard but the one still named"
+        );
+        assert!(!hexes(&kept).contains(&"j7"));
+        assert!(
+            hexes(&kept).iter().all(|h| h.starts_with('j')),
+            "older ones are past the bound"
+        );
     }
 
     #[test]
     fn a_shard_the_new_index_names_or_that_is_unknown_is_not_retired() {
         let now = Instant::now();
         let kept = still_retired(
-            candidates(now, 5).into_iter(),
+            std::iter::empty(),
+            earlier(now, 5).into_iter(),
             now,
-            |hex| hex == "1",
-            |hex| (hex != "3").then_some(10),
+            |hex| hex == "e1",
+            |hex| (hex != "e3").then_some(10),
             limits(4096, usize::MAX),
         );
-        let hexes: Vec<&str> = kept.iter().map(|(_, h)| h.as_str()).collect();
-        assert_eq!(hexes, ["0", "2", "4"]);
+        assert_eq!(hexes(&kept), ["e0", "e2", "e4"]);
     }
 
     #[test]
@@ -353,7 +406,8 @@ mod tests {
         // second: the grace window alone would keep 300 of them (120 MiB).
         let now = Instant::now();
         let kept = still_retired(
-            candidates(now, 600).into_iter(),
+            std::iter::once((now, "j".to_owned())),
+            earlier(now, 600).into_iter(),
             now,
             |_| false,
             |_| Some(400 << 10),
@@ -362,5 +416,20 @@ mod tests {
         let bytes: usize = kept.len() * (400 << 10);
         assert!(bytes <= MAX_RETIRED_BYTES, "{bytes}");
         assert_eq!(kept.len(), MAX_RETIRED_BYTES / (400 << 10));
+    }
+
+    #[test]
+    fn a_body_is_served_as_identity_until_compressed_once() {
+        let body = Body::new(b"{\"a\":1}".repeat(100), JSON).unwrap();
+        assert!(
+            body.gzip().is_none(),
+            "nothing is compressed on construction"
+        );
+        let copy = body.clone();
+        let gz = body.compress().unwrap().clone();
+        // The clone shares the compressed bytes: one compression per body.
+        assert_eq!(copy.gzip(), Some(&gz));
+        let plain = mcp_trust::catalog::client::fetch::gunzip_capped(&gz, 1 << 20, "body").unwrap();
+        assert_eq!(plain, body.identity);
     }
 }
