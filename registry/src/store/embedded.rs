@@ -121,6 +121,11 @@ impl EmbeddedStore {
 fn begin_write(db: &Database) -> Result<WriteTransaction, StoreError> {
     let mut txn = db.begin_write().map_err(backend)?;
     txn.set_durability(Durability::Immediate).map_err(backend)?;
+    // Each commit also saves the allocator state (a second sync), so a
+    // start after a crash skips redb's full repair, a walk of the whole file:
+    // at 100,000 servers that walk took 650 ms of a 1.15 s restart after
+    // SIGKILL, and it grows with the file. Commits cost about 0.3 ms more.
+    txn.set_quick_repair(true);
     Ok(txn)
 }
 
