@@ -234,17 +234,57 @@ fn said_verbs(tool: &Tool) -> Vec<Said> {
                 object: object(skip),
             });
         }
+        // "deletes", and the base form after a modal or in a sequence
+        // ("will delete", "then execute"), or joined to a verb said before
+        // ("deletes and overwrites", "will delete and write").
+        let mut said_at = None;
         for (i, w) in words.iter().enumerate().skip(skip + 1) {
-            if let Some(verb) = third_person(w).filter(|v| SAID_ANYWHERE.contains(&v.as_str())) {
+            let after_modal = i > 0 && LEADS_TO_VERB.contains(&words[i - 1].as_str());
+            let joined =
+                i > 1 && matches!(words[i - 1].as_str(), "and" | "or") && said_at == Some(i - 2);
+            let verb = third_person(w)
+                .or_else(|| (after_modal || joined).then(|| w.clone()))
+                .filter(|v| SAID_ANYWHERE.contains(&v.as_str()));
+            if let Some(verb) = verb {
+                said_at = Some(i);
                 out.push(Said {
                     verb,
                     object: object(i),
                 });
             }
         }
+        // Anywhere in the description: data that is gone for good.
+        let lower = d.to_lowercase();
+        if PERMANENT_LOSS.find_iter(&lower).any(|m| {
+            let before = super::text::before(&lower, m.start(), 80);
+            let sentence = before
+                .rsplit(['.', '!', '?', ';', '\n'])
+                .next()
+                .unwrap_or("");
+            !super::text::negated_in_sentence(&lower, m.start(), 80)
+                && !sentence.contains("nothing")
+        }) {
+            out.push(Said {
+                verb: "delete".to_owned(),
+                object: vec!["data".to_owned()],
+            });
+        }
     }
     out
 }
+
+/// Words after which an English verb stands in its base form.
+const LEADS_TO_VERB: &[&str] = &[
+    "will", "can", "may", "shall", "would", "could", "might", "then", "also", "to",
+];
+
+/// Data said to be gone for good, anywhere in a description.
+static PERMANENT_LOSS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"\b(permanently|irreversibly|irrevocably|unrecoverably)\s+(be\s+)?(deleted|removed|erased|destroyed|wiped|purged|overwritten)\b",
+    )
+    .expect("static regex")
+});
 
 /// How strongly a verb contradicts a read-only claim.
 #[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
@@ -394,5 +434,40 @@ mod tests {
         assert!(hits(json!({"name": "delete_node", "description": "Deletes a node."})).is_empty());
         assert!(hits(json!({"name": "list_deleted", "description": "Lists deleted items.", "annotations": {"readOnlyHint": true}})).is_empty());
         assert!(hits(json!({"name": "delete_node", "description": "Deletes a node.", "annotations": {"destructiveHint": true}})).is_empty());
+    }
+
+    #[test]
+    fn reads_verbs_after_modals_and_joined_verbs_and_data_lost_for_good() {
+        let judged = |description: &str, annotations: serde_json::Value| {
+            hits(json!({"name": "tidy", "description": description, "annotations": annotations}))
+        };
+        assert_eq!(
+            judged(
+                "This tool will wipe the table and overwrite its rows.",
+                json!({"readOnlyHint": true})
+            ),
+            ["tool-annotation-contradiction /annotations/readOnlyHint"]
+        );
+        assert_eq!(
+            judged(
+                "Copies a folder and can delete and write files in it.",
+                json!({"destructiveHint": false})
+            ),
+            ["tool-annotation-contradiction /annotations/destructiveHint"]
+        );
+        assert_eq!(
+            judged(
+                "Exports the repository as an archive. Afterwards the source is permanently removed.",
+                json!({"destructiveHint": false})
+            ),
+            ["tool-annotation-contradiction /annotations/destructiveHint"]
+        );
+        assert!(
+            judged(
+                "Shows which branches can be merged. Nothing is ever permanently deleted.",
+                json!({"readOnlyHint": true})
+            )
+            .is_empty()
+        );
     }
 }

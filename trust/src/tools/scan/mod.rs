@@ -22,6 +22,7 @@ mod intent;
 mod sinks;
 pub mod text;
 mod unicode;
+mod values;
 
 use crate::finding::{self, Finding, Severity};
 use crate::manifest::Tool;
@@ -409,6 +410,7 @@ fn scan_field(field: &TextField<'_>, tool: &Tool, ctx: &ServerContext<'_>, hits:
     intent::check(field, tool, ctx, hits);
     behaviour::check(field, hits);
     sinks::check(field, hits);
+    values::check(field, hits);
 }
 
 /// Shortens a text for a message: at most `max` characters, with control characters escaped.

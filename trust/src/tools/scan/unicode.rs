@@ -7,7 +7,8 @@
 //!
 //! Legitimate uses are let through: a zero-width joiner inside an emoji
 //! sequence or between letters of a joining script, one variation selector
-//! after a character, and tag characters that spell a subdivision flag.
+//! after a character, and tag characters that spell one of the three
+//! recommended subdivision flags (England, Scotland, Wales).
 
 use super::Hit;
 use super::chars::{is_bidi, is_invisible, is_tag, is_variation_selector};
@@ -47,12 +48,18 @@ pub(crate) fn check(field: &TextField<'_>, hits: &mut Vec<Hit>) {
                 i += 1;
             }
             let run = &chars[start..i];
+            // Only the subdivision flags Unicode recommends for general
+            // interchange (England, Scotland, Wales): any other tag run,
+            // even one shaped like a flag, can spell text ("ignore").
+            let spelled: String = run
+                .iter()
+                .filter_map(|t| char::from_u32(*t as u32 - 0xE0000))
+                .collect();
             let is_flag = prev == Some('\u{1F3F4}')
-                && run.len() <= 8
-                && run.last() == Some(&'\u{E007F}')
-                && run[..run.len() - 1]
-                    .iter()
-                    .all(|t| matches!(*t as u32 - 0xE0000, 0x30..=0x39 | 0x61..=0x7A));
+                && matches!(
+                    spelled.as_str(),
+                    "gbeng\u{7f}" | "gbsct\u{7f}" | "gbwls\u{7f}"
+                );
             if !is_flag {
                 tag_count += run.len();
                 tags.extend(run.iter().filter_map(|t| {
@@ -221,6 +228,20 @@ mod tests {
         );
         assert_eq!(f[0].code, "tool-unicode-tags");
         assert!(f[0].message.contains("\"send keys\""), "{}", f[0].message);
+    }
+
+    #[test]
+    fn flags_tag_runs_shaped_like_flags_that_spell_words() {
+        let flag = |code: &str| {
+            let tags: String = code
+                .chars()
+                .map(|c| char::from_u32(0xE0000 + c as u32).unwrap())
+                .collect();
+            format!("\u{1F3F4}{tags}\u{E007F}")
+        };
+        let smuggled = format!("Reads a file.{}{}", flag("ignore"), flag("prev"));
+        assert_eq!(desc(&smuggled), ["tool-unicode-tags"]);
+        assert!(desc(&format!("Scotland {}", flag("gbsct"))).is_empty());
     }
 
     #[test]
