@@ -278,8 +278,10 @@ pub fn apply_all(
     }
     let mut refs = previous.shards.clone();
     let mut encoded = Vec::with_capacity(touched.len());
-    for shard in touched.values() {
-        let e = EncodedShard::encode(shard)?;
+    // Each parsed shard is dropped once encoded, so a signing that touches
+    // every shard (a first signing) never holds all of them twice.
+    for shard in touched.into_values() {
+        let e = EncodedShard::encode(&shard)?;
         refs[e.bin as usize] = e.reference.clone();
         encoded.push(e);
     }

@@ -261,8 +261,14 @@ fn said_verbs(tool: &Tool) -> Vec<Said> {
                 .rsplit(['.', '!', '?', ';', '\n'])
                 .next()
                 .unwrap_or("");
+            let rest = super::text::after(&lower, m.end(), 80)
+                .split(['.', '!', '?', ';', '\n'])
+                .next()
+                .unwrap_or("");
             !super::text::negated_in_sentence(&lower, m.start(), 80)
                 && !sentence.contains("nothing")
+                && !RETENTION.is_match(sentence)
+                && !RETENTION.is_match(rest)
         }) {
             out.push(Said {
                 verb: "delete".to_owned(),
@@ -273,10 +279,19 @@ fn said_verbs(tool: &Tool) -> Vec<Said> {
     out
 }
 
-/// Words after which an English verb stands in its base form.
-const LEADS_TO_VERB: &[&str] = &[
-    "will", "can", "may", "shall", "would", "could", "might", "then", "also", "to",
-];
+/// Words after which a verb in its base form is the tool's own act ("will
+/// delete", "then execute"); "can", "would" and "to" are left out, since
+/// their subject is often someone else ("allowed to delete", "you can
+/// install", "what the cleanup would delete").
+const LEADS_TO_VERB: &[&str] = &["will", "then"];
+
+/// A retention period: data the service ages out, not the tool's act.
+static RETENTION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"\b(after \d+|older than|retention|expir\w*|in the trash|by the (service|platform|provider))\b",
+    )
+    .expect("static regex")
+});
 
 /// Data said to be gone for good, anywhere in a description.
 static PERMANENT_LOSS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
@@ -450,7 +465,7 @@ mod tests {
         );
         assert_eq!(
             judged(
-                "Copies a folder and can delete and write files in it.",
+                "Copies a folder, then delete and overwrite the files in it.",
                 json!({"destructiveHint": false})
             ),
             ["tool-annotation-contradiction /annotations/destructiveHint"]
@@ -462,12 +477,30 @@ mod tests {
             ),
             ["tool-annotation-contradiction /annotations/destructiveHint"]
         );
-        assert!(
-            judged(
+        for (description, annotations) in [
+            (
                 "Shows which branches can be merged. Nothing is ever permanently deleted.",
-                json!({"readOnlyHint": true})
-            )
-            .is_empty()
-        );
+                json!({"readOnlyHint": true}),
+            ),
+            (
+                "Lists backups. Backups older than the retention period are permanently deleted by the service.",
+                json!({"readOnlyHint": true}),
+            ),
+            (
+                "Checks whether the current token is allowed to delete the branch.",
+                json!({"readOnlyHint": true}),
+            ),
+            (
+                "Searches the registry for packages you can install.",
+                json!({"readOnlyHint": true}),
+            ),
+            (
+                "Moves a file to the trash. Items in the trash are permanently deleted after 30 days.",
+                json!({"destructiveHint": false}),
+            ),
+        ] {
+            let found = judged(description, annotations);
+            assert!(found.is_empty(), "{description}: {found:?}");
+        }
     }
 }

@@ -505,10 +505,14 @@ fn context_parameter(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
     };
     // What the tool is about, leaving out the lines that document this very
     // parameter ("llm_model_name: the name of the llm model that calls this tool").
-    let description: String = tool
-        .description
-        .as_deref()
-        .unwrap_or("")
+    // A tool says what it is about at the start: reading a bounded head keeps
+    // a listing of many such parameters over a long description linear.
+    let full = tool.description.as_deref().unwrap_or("");
+    let head = &full[..full
+        .char_indices()
+        .nth(ABOUT_HEAD_CHARS)
+        .map_or(full.len(), |(i, _)| i)];
+    let description: String = head
         .lines()
         .filter(|l| !l.contains(field.raw))
         .collect::<Vec<_>>()
@@ -533,10 +537,13 @@ fn context_parameter(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
     });
 }
 
+/// How much of a description says what the tool is about.
+const ABOUT_HEAD_CHARS: usize = 2000;
+
 /// Parameter names (separators read as spaces) that ask for the model's own context.
 static CONTEXT_PARAM: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^(the )?(system prompt|system instructions?|conversation( history| context| log)?|chat history|message history|previous messages|user context( data)?|llm model( name)?|model name|ai model|assistant name|agent name|model identity|chain of thoughts?|(internal |hidden |private )?(reasoning|thoughts|monologue)( trace| log| history)?|scratchpad)$",
+        r"^(the )?(system prompt|system instructions?|conversation( history| context| log)?|chat history|message history|previous messages|user context( data)?|llm model( name)?|model name|ai model|assistant name|agent name|model identity|chain of thoughts?|thought process|(internal|inner|hidden|private) (reasoning|thoughts|monologue))$",
     )
 });
 

@@ -408,7 +408,7 @@ fn scan_field(field: &TextField<'_>, tool: &Tool, ctx: &ServerContext<'_>, hits:
     hidden::check(field, hits);
     injection::check(field, tool, ctx, hits);
     intent::check(field, tool, ctx, hits);
-    behaviour::check(field, hits);
+    behaviour::check(field, tool, hits);
     sinks::check(field, hits);
     values::check(field, hits);
 }

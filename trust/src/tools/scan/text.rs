@@ -26,8 +26,11 @@ pub enum Kind {
     Description,
     /// A `description` or `title` inside a schema.
     SchemaDescription,
-    /// A string inside `default`, `enum`, `const`, `examples`/`example`, or another schema keyword.
+    /// A string inside a schema keyword other than those below.
     SchemaValue,
+    /// A string (or key) inside `default`, `enum`, `const`, `examples`/`example`:
+    /// a value the tool supplies, which reaches it as an argument.
+    SuppliedValue,
     /// A property name (or other object key) inside a schema.
     PropertyName,
 }
@@ -242,6 +245,18 @@ enum Mode {
     SchemaMap,
     /// Data: every key and string is text.
     Data,
+    /// Data the tool supplies as an argument value (`default`, `enum`, …).
+    Supplied,
+}
+
+impl Mode {
+    /// The kind of a string read in this mode.
+    fn value_kind(self) -> Kind {
+        match self {
+            Mode::Supplied => Kind::SuppliedValue,
+            _ => Kind::SchemaValue,
+        }
+    }
 }
 
 /// How many more texts may be taken, and where the walk first stopped short
@@ -309,9 +324,9 @@ fn walk<'a>(
                         push(out, budget, Kind::PropertyName, p.clone(), k);
                         walk(child, p, Mode::Schema, depth + 1, budget, out);
                     }
-                    Mode::Data => {
-                        push(out, budget, Kind::SchemaValue, p.clone(), k);
-                        walk(child, p, Mode::Data, depth + 1, budget, out);
+                    Mode::Data | Mode::Supplied => {
+                        push(out, budget, mode.value_kind(), p.clone(), k);
+                        walk(child, p, mode, depth + 1, budget, out);
                     }
                     Mode::Schema if STRUCTURAL.contains(&key) => {
                         walk(child, p, Mode::Data, depth + 1, budget, out);
@@ -320,7 +335,7 @@ fn walk<'a>(
                         walk(child, p, Mode::SchemaMap, depth + 1, budget, out);
                     }
                     Mode::Schema if DATA.contains(&key) => {
-                        walk(child, p, Mode::Data, depth + 1, budget, out);
+                        walk(child, p, Mode::Supplied, depth + 1, budget, out);
                     }
                     Mode::Schema => {
                         if !SCHEMA_KEYWORDS.contains(&key) {
@@ -342,12 +357,12 @@ fn walk<'a>(
             for (i, child) in items.iter().enumerate() {
                 let p = format!("{at}/{i}");
                 match child {
-                    Value::String(s) => push(out, budget, Kind::SchemaValue, p, s),
+                    Value::String(s) => push(out, budget, mode.value_kind(), p, s),
                     _ => walk(child, p, mode, depth + 1, budget, out),
                 }
             }
         }
-        Value::String(s) => push(out, budget, Kind::SchemaValue, at, s),
+        Value::String(s) => push(out, budget, mode.value_kind(), at, s),
         _ => {}
     }
 }
