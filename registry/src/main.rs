@@ -149,9 +149,19 @@ async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
     );
     catalog.spawn();
     reload_keys_on_hangup(catalog.clone(), config.catalog_keys.dir.clone());
+    // The tool index loads once the signed catalog is served, or after 30 s
+    // whatever the catalog does (a signing that keeps failing must not keep
+    // publishes waiting for the index).
+    let served = catalog.loaded();
+    let catalog_loaded = async move {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(30), served).await;
+    };
     let state = AppState::new(&config, store, verifier, catalog);
     // Held from here until loaded: publishes wait for it, reads do not.
-    state.publisher.load_tool_index_in_background().await;
+    state
+        .publisher
+        .load_tool_index_in_background(catalog_loaded)
+        .await;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;

@@ -179,12 +179,15 @@ impl Publisher {
         self.tool_index.write().await.load(&*self.store).await
     }
 
-    /// Starts loading the tool index in the background, holding it from
-    /// now until it is loaded: a publish that reaches the shadowing check
-    /// meanwhile waits for it. A start over a large catalog so serves at
-    /// once. A failed load is logged in full and leaves the index covering
+    /// Starts loading the tool index in the background once `after`
+    /// resolves, holding it from now until it is loaded: a publish that
+    /// reaches the shadowing check meanwhile waits for it. A start over a
+    /// large catalog so serves at once. A failed load is logged in full and leaves the index covering
     /// nothing, so the next publish reads the whole log into it.
-    pub async fn load_tool_index_in_background(&self) -> tokio::task::JoinHandle<()> {
+    pub async fn load_tool_index_in_background(
+        &self,
+        after: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> tokio::task::JoinHandle<()> {
         let mut guard = self.tool_index.clone().write_owned().await;
         // Until a load succeeds the index covers nothing, so a publish reads
         // the whole log into it first (over-inclusive, never short), even if
@@ -192,6 +195,7 @@ impl Publisher {
         *guard = ToolIndex::default();
         let store = self.store.clone();
         tokio::spawn(async move {
+            after.await;
             let started = std::time::Instant::now();
             let mut fresh = ToolIndex::default();
             match fresh.load(&*store).await {

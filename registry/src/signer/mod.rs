@@ -38,6 +38,8 @@ pub struct CatalogService {
     tree: Arc<Mutex<MemoryTree>>,
     snapshot: RwLock<Option<Arc<Snapshot>>>,
     wake: Notify,
+    /// True once a signed catalog is served.
+    loaded: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for CatalogService {
@@ -63,6 +65,7 @@ impl CatalogService {
             tree: Arc::default(),
             snapshot: RwLock::new(None),
             wake: Notify::new(),
+            loaded: tokio::sync::watch::Sender::new(false),
         })
     }
 
@@ -150,6 +153,16 @@ impl CatalogService {
             .lock()
             .map_err(|_| StoreError::Backend("log tree lock poisoned".into()))?;
         Ok(f(&tree))
+    }
+
+    /// Resolves once a signed catalog is served (at once if one is): work
+    /// that can wait, such as the tool index, starts after it, so a start
+    /// serves the catalog before it spends the two cores on anything else.
+    pub fn loaded(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut seen = self.loaded.subscribe();
+        async move {
+            let _ = seen.wait_for(|served| *served).await;
+        }
     }
 
     /// Asks the background task to sign now (after a publish or status change).
@@ -241,6 +254,7 @@ impl CatalogService {
         if let Ok(mut slot) = self.snapshot.write() {
             *slot = Some(snapshot.clone());
         }
+        self.loaded.send_replace(true);
         // Served from now on; the gzip bodies are made in the background
         // (a request that comes first makes its own).
         tokio::task::spawn_blocking(move || snapshot.compress_all());

@@ -133,6 +133,9 @@ pub(super) fn plan(
         .lock()
         .map_err(|_| "log tree lock poisoned".to_owned())?;
     extend(&mut tree, pending.leaves_from, &pending.leaves)?;
+    // The tree holds their hashes now; a first signing over a large log
+    // would otherwise keep every leaf's bytes through the whole signing.
+    drop(pending.leaves);
     let stored_index = match &pending.current {
         Some(c) => Some(index_payload(&c.index).map_err(|e| e.to_string())?),
         None => None,
