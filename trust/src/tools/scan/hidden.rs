@@ -6,6 +6,7 @@
 
 use super::Hit;
 use super::text::{Kind, TextField};
+use crate::manifest::Tool;
 use base64::Engine;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -81,7 +82,11 @@ fn decoded_markup(raw: &str) -> std::borrow::Cow<'_, str> {
 static COLLAPSED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)<details\b|\[\s*\]\(\s*[^)\s]+\s*\)").expect("static regex"));
 static PADDING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[ \t\u{a0}\u{2000}-\u{200a}\u{3000}]{40,}|(\r?\n[ \t]*){8,}")
+    // Blank look-alikes count: no-break and typographic spaces, the Braille
+    // blank and the Hangul fillers render as nothing.
+    Regex::new(
+        r"[ \t\u{a0}\u{2000}-\u{200a}\u{3000}\u{2800}\u{3164}\u{ffa0}]{40,}|(\r?\n[ \t\u{a0}\u{2000}-\u{200a}\u{3000}\u{2800}\u{3164}\u{ffa0}]*){8,}",
+    )
         .expect("static regex")
 });
 static BASE64_RUN: LazyLock<Regex> = LazyLock::new(|| {
@@ -97,7 +102,7 @@ static URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)\b[a-z][a-z0-9+.-]*://[^\s<>"'`)\]]+"#).expect("static regex")
 });
 
-pub(crate) fn check(field: &TextField<'_>, hits: &mut Vec<Hit>) {
+pub(crate) fn check(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
     let raw = field.raw;
     let hit = |code: &'static str, message: String| Hit {
         code,
@@ -163,11 +168,16 @@ pub(crate) fn check(field: &TextField<'_>, hits: &mut Vec<Hit>) {
     }
 
     // A docstring's indentation (a nested example 48 columns deep) is not
-    // padding; a run mid-line, or leading space past 80 columns, is.
+    // padding; a run mid-line, or leading space past 80 columns (a tab
+    // counting 8), is.
     let indentation = |m: &regex::Match<'_>| {
         !m.as_str().contains('\n')
             && raw[..m.start()].ends_with('\n')
-            && m.as_str().chars().count() < 80
+            && m.as_str()
+                .chars()
+                .map(|c| if c == '\t' { 8 } else { 1 })
+                .sum::<usize>()
+                < 80
     };
     if let Some(m) = PADDING.find_iter(raw).find(|m| !indentation(m)) {
         let what = if m.as_str().contains('\n') {
@@ -198,20 +208,24 @@ pub(crate) fn check(field: &TextField<'_>, hits: &mut Vec<Hit>) {
     }
 
     if field.kind != Kind::Name {
-        encoded(field, hits);
+        encoded(field, tool, hits);
     }
 }
 
-fn encoded(field: &TextField<'_>, hits: &mut Vec<Hit>) {
+fn encoded(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
     // URLs legitimately hold long runs (paths, tokens in examples); their hosts are checked elsewhere.
     let without_urls = URL.replace_all(field.raw, " ");
     let text = without_urls.as_ref();
     let mut payload: Option<String> = None;
     let mut blob: Option<usize> = None;
-    // A tool about encoding shows short encoded examples ("'hi' becomes aGk=").
-    let about_encoding = ["base64", "encod", "decod"]
-        .iter()
-        .any(|w| field.folded.contains(w));
+    // A tool about encoding shows short encoded examples ("'hi' becomes aGk="),
+    // in its description or in its schema's examples.
+    let about_encoding = ["base64", "encod", "decod"].iter().any(|w| {
+        field.folded.contains(w) || tool.name.to_lowercase().contains(w) || {
+            let d = tool.description.as_deref().unwrap_or("");
+            d[..d.len().min(400)].to_lowercase().contains(w)
+        }
+    });
     for m in BASE64_RUN.find_iter(text) {
         let run = m.as_str();
         if !looks_encoded(run) {
@@ -457,6 +471,14 @@ mod tests {
             desc(&format!("Adds numbers.\n{}then the rest", " ".repeat(100))),
             ["tool-whitespace-padding"]
         );
+        // Tabs count eight columns; blank look-alikes are blank.
+        for padded in [
+            format!("Adds numbers.\n{}then the rest", "\t".repeat(45)),
+            format!("Adds numbers.{}then the rest", "\u{2800}".repeat(60)),
+            format!("Adds numbers.{}then the rest", "\n\u{a0}".repeat(12)),
+        ] {
+            assert_eq!(desc(&padded), ["tool-whitespace-padding"], "{padded:?}");
+        }
     }
 
     #[test]
@@ -539,6 +561,12 @@ mod tests {
             desc("Encodes text as base64, e.g. 'hello from the docs' becomes aGVsbG8gZnJvbSB0aGUgZG9jcw==.")
                 .is_empty()
         );
+        let decoder = hits(
+            json!({"name": "b64_decode", "description": "Decodes base64 text.",
+            "inputSchema": {"type": "object", "properties": {"data": {"type": "string",
+                "examples": ["SGVsbG8sIE1DUCB3b3JsZCE="]}}}}),
+        );
+        assert!(decoder.is_empty(), "{decoder:?}");
         // Without a space, a decoded sensitive path still counts.
         let path = base64::engine::general_purpose::STANDARD.encode("cat~/.ssh/id_rsa");
         assert_eq!(

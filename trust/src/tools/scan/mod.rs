@@ -405,7 +405,7 @@ fn scan_tool(tool: &Tool, base: &str, ctx: &ServerContext<'_>, hits: &mut Vec<Hi
 
 fn scan_field(field: &TextField<'_>, tool: &Tool, ctx: &ServerContext<'_>, hits: &mut Vec<Hit>) {
     unicode::check(field, hits);
-    hidden::check(field, hits);
+    hidden::check(field, tool, hits);
     injection::check(field, tool, ctx, hits);
     intent::check(field, tool, ctx, hits);
     behaviour::check(field, tool, hits);
