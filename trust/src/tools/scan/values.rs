@@ -33,7 +33,7 @@ fn re(s: &str) -> Regex {
 /// Shell syntax that runs something, in a value that is not a command.
 static SHELL_SYNTAX: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\$\([^)]*\)|<\([^)]*\)|`[^`]+`|\$\{?ifs\}?|;\s*(sudo\s+)?[a-z/~.][\w./~-]*(\s|$)|(&&|\|\|)\s*\S|\s\|\s*\S|\|\s*(sh|bash|zsh|nc|ncat|socat|curl|wget|python3?|perl|php|ruby|node)\b",
+        r"\$\([^)]*\)|<\([^)]*\)|`[^`]+`|\$\{?ifs\}?|;\s*(sudo\s+)?[a-z/~.][\w./~-]*(\s|$)|(&&|\|\|)\s*\S|\|\s*(sudo\s+)?(/\S*/)?(sh|bash|zsh|dash|ksh|nc|ncat|socat|curl|wget|python3?|perl|php|ruby|node|tee|xargs|base64)\b",
     )
 });
 
@@ -262,6 +262,8 @@ mod tests {
             ("script", "make clean; rm -rf dist && npm run build"),
             ("args", "-v $(pwd):/app -w /app node:20 npm test"),
             ("event", "onboarding"),
+            ("format", "{title} | {author}"),
+            ("header", "Title | Author | Year"),
         ] {
             let found = with_default(parameter, value);
             assert!(found.is_empty(), "{parameter} = {value}: {found:?}");
