@@ -256,15 +256,8 @@ fn said_verbs(tool: &Tool) -> Vec<Said> {
         // Anywhere in the description: data that is gone for good.
         let lower = d.to_lowercase();
         if PERMANENT_LOSS.find_iter(&lower).any(|m| {
-            let before = super::text::before(&lower, m.start(), 80);
-            let sentence = before
-                .rsplit(['.', '!', '?', ';', '\n'])
-                .next()
-                .unwrap_or("");
-            let rest = super::text::after(&lower, m.end(), 80)
-                .split(['.', '!', '?', ';', '\n'])
-                .next()
-                .unwrap_or("");
+            let sentence = super::text::sentence_before(&lower, m.start(), 80);
+            let rest = super::text::sentence_after(&lower, m.end(), 80);
             !super::text::negated_in_sentence(&lower, m.start(), 80)
                 && !sentence.contains("nothing")
                 && !RETENTION.is_match(sentence)

@@ -248,14 +248,8 @@ pub(crate) fn check(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
             ),
         );
     } else if let Some(m) = destructive_command(&raw_lower).filter(|m| {
-        let head = before(&raw_lower, m.start(), 120)
-            .rsplit(['.', '!', '?', ';', '\n'])
-            .next()
-            .unwrap_or("");
-        let tail = super::text::after(&raw_lower, m.end(), 120)
-            .split(['.', '!', '?', ';', '\n'])
-            .next()
-            .unwrap_or("");
+        let head = super::text::sentence_before(&raw_lower, m.start(), 120);
+        let tail = super::text::sentence_after(&raw_lower, m.end(), 120);
         let declared = tool.annotations.as_ref().and_then(|a| a.destructive_hint) == Some(true)
             || DECLARES_DESTRUCTION.is_match(&super::text::fold(&tool.name, true));
         !GUARDED.is_match(head)

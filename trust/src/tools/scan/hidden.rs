@@ -219,13 +219,13 @@ fn encoded(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
     let mut payload: Option<String> = None;
     let mut blob: Option<usize> = None;
     // A tool about encoding shows short encoded examples ("'hi' becomes aGk="),
-    // in its description or in its schema's examples.
-    let about_encoding = ["base64", "encod", "decod"].iter().any(|w| {
-        field.folded.contains(w) || tool.name.to_lowercase().contains(w) || {
-            let d = tool.description.as_deref().unwrap_or("");
-            d[..d.len().min(400)].to_lowercase().contains(w)
-        }
-    });
+    // in its description or in its schema's examples. (The description's head
+    // is cut at a character, not a byte: a cut inside one would panic.)
+    let name = tool.name.to_lowercase();
+    let head = super::text::after(tool.description.as_deref().unwrap_or(""), 0, 400).to_lowercase();
+    let about_encoding = ["base64", "encod", "decod"]
+        .iter()
+        .any(|w| field.folded.contains(w) || name.contains(w) || head.contains(w));
     for m in BASE64_RUN.find_iter(text) {
         let run = m.as_str();
         if !looks_encoded(run) {
@@ -567,6 +567,9 @@ mod tests {
                 "examples": ["SGVsbG8sIE1DUCB3b3JsZCE="]}}}}),
         );
         assert!(decoder.is_empty(), "{decoder:?}");
+        // A description whose 400th byte falls inside a character is read
+        // whole (a byte cut there would panic).
+        assert!(desc(&"€".repeat(200)).is_empty());
         // Without a space, a decoded sensitive path still counts.
         let path = base64::engine::general_purpose::STANDARD.encode("cat~/.ssh/id_rsa");
         assert_eq!(

@@ -21,7 +21,7 @@
 //! look-alike letters, combining marks and invisible characters do not hide
 //! them; headers are matched on the raw text, where their case is.
 
-use super::text::{TextField, before};
+use super::text::{TextField, after, before};
 use super::{Hit, ServerContext};
 use crate::manifest::Tool;
 use regex::Regex;
@@ -507,11 +507,11 @@ fn context_parameter(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
     // parameter ("llm_model_name: the name of the llm model that calls this tool").
     // A tool says what it is about at the start: reading a bounded head keeps
     // a listing of many such parameters over a long description linear.
-    let full = tool.description.as_deref().unwrap_or("");
-    let head = &full[..full
-        .char_indices()
-        .nth(ABOUT_HEAD_CHARS)
-        .map_or(full.len(), |(i, _)| i)];
+    let head = after(
+        tool.description.as_deref().unwrap_or(""),
+        0,
+        ABOUT_HEAD_CHARS,
+    );
     let description: String = head
         .lines()
         .filter(|l| !l.contains(field.raw))

@@ -187,7 +187,7 @@ const STRUCTURAL: &[&str] = &[
 ];
 
 /// Keywords whose values are maps from names to schemas.
-const SCHEMA_MAPS: &[&str] = &[
+pub(crate) const SCHEMA_MAPS: &[&str] = &[
     "properties",
     "patternProperties",
     "definitions",
@@ -196,7 +196,7 @@ const SCHEMA_MAPS: &[&str] = &[
 ];
 
 /// Keywords whose values are data (every string and key in them is text).
-const DATA: &[&str] = &["default", "enum", "const", "examples", "example"];
+pub(crate) const DATA: &[&str] = &["default", "enum", "const", "examples", "example"];
 
 /// Keywords whose values are schemas or arrays of schemas, or plain numbers and flags.
 const SCHEMA_KEYWORDS: &[&str] = &[
@@ -376,11 +376,26 @@ pub(crate) static NEGATION: std::sync::LazyLock<regex::Regex> = std::sync::LazyL
 /// True when the sentence holding `at`, up to `chars` characters before it,
 /// holds a negation ("do not use this for secrets", "never returns keys").
 pub(crate) fn negated_in_sentence(text: &str, at: usize, chars: usize) -> bool {
-    let window = before(text, at, chars + 1);
-    let sentence = window
-        .rfind(['.', '!', '?', ';', '\n'])
-        .map_or(window, |i| &window[i..]);
-    NEGATION.is_match(sentence)
+    NEGATION.is_match(sentence_before(text, at, chars + 1))
+}
+
+/// What ends a sentence for the rules that read one.
+const SENTENCE_END: [char; 5] = ['.', '!', '?', ';', '\n'];
+
+/// The words of `text`'s sentence before byte `at`, at most `chars` characters.
+pub(crate) fn sentence_before(text: &str, at: usize, chars: usize) -> &str {
+    before(text, at, chars)
+        .rsplit(SENTENCE_END)
+        .next()
+        .unwrap_or("")
+}
+
+/// The words of `text`'s sentence from byte `at`, at most `chars` characters.
+pub(crate) fn sentence_after(text: &str, at: usize, chars: usize) -> &str {
+    after(text, at, chars)
+        .split(SENTENCE_END)
+        .next()
+        .unwrap_or("")
 }
 
 /// At most `chars` characters of `text` ending at byte `at`: the bounded

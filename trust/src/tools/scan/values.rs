@@ -73,13 +73,15 @@ fn parameter(pointer: &str) -> Option<String> {
     let mut name = None;
     let mut i = root + 1;
     while i < segments.len() {
-        match segments[i] {
-            "default" | "const" | "enum" | "examples" | "example" => break,
-            "properties" | "patternProperties" | "$defs" | "definitions" | "dependentSchemas" => {
-                name = segments.get(i + 1).copied();
-                i += 2;
-            }
-            _ => i += 1,
+        let segment = segments[i];
+        if super::text::DATA.contains(&segment) {
+            break;
+        }
+        if super::text::SCHEMA_MAPS.contains(&segment) {
+            name = segments.get(i + 1).copied();
+            i += 2;
+        } else {
+            i += 1;
         }
     }
     name.map(|n| n.replace("~1", "/").replace("~0", "~"))
