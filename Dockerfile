@@ -7,17 +7,22 @@
 #   docker run --rm --entrypoint /usr/local/bin/mcp-verify mcp-trust --help
 
 FROM docker.io/library/rust:1.95-bookworm AS build
-WORKDIR /src
-# Dependencies first, so source edits do not rebuild them.
+# Dependencies first, so source edits do not rebuild them: every workspace
+# member's manifest with stub sources, fetched in a directory of its own so the
+# stubs never meet the real sources (scripts/checks/dependency-stage replays
+# these steps in CI: a member added to the workspace and not here fails it).
+WORKDIR /deps
 COPY Cargo.toml Cargo.lock ./
 COPY trust/Cargo.toml trust/Cargo.toml
 COPY registry/Cargo.toml registry/Cargo.toml
 COPY verifier-cli/Cargo.toml verifier-cli/Cargo.toml
-RUN mkdir -p trust/src registry/src verifier-cli/src \
- && echo '' > trust/src/lib.rs \
- && echo 'fn main() {}' > registry/src/main.rs \
- && echo 'fn main() {}' > verifier-cli/src/main.rs \
- && cargo fetch --locked
+COPY e2e/Cargo.toml e2e/Cargo.toml
+COPY test-oci/Cargo.toml test-oci/Cargo.toml
+COPY test-sigstore/Cargo.toml test-sigstore/Cargo.toml
+COPY scripts/stub-targets scripts/stub-targets
+RUN scripts/stub-targets trust registry verifier-cli e2e test-oci test-sigstore \
+ && cargo fetch --locked --target "$(rustc -vV | sed -n 's/^host: //p')"
+WORKDIR /src
 COPY . .
 RUN cargo build --release --locked -p mcp-registry -p mcp-verify \
  && install -D -m 0755 target/release/mcp-registry /out/usr/local/bin/mcp-registry \
