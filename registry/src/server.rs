@@ -13,7 +13,8 @@ use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tower::ServiceExt as _;
+use tower::{Layer as _, ServiceExt as _};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// Connection-level settings.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +33,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
+    let cors = cors();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -46,8 +48,8 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let service = app
-            .for_peer(peer)
+        let service = cors
+            .layer(app.for_peer(peer))
             .map_request(|req: Request<Incoming>| req.map(axum::body::Body::new));
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
@@ -68,4 +70,29 @@ pub async fn serve(
             tracing::warn!("grace period over; closing remaining connections");
         }
     }
+}
+
+/// Cross-origin reads for browser clients (a GitHub Copilot private registry,
+/// a catalog page on another origin): any origin may `GET` and `HEAD` any
+/// route and read the headers a client pages and caches with. Nothing else is
+/// allowed cross-origin: no credentials, and no other method passes a
+/// preflight, so a page cannot publish, yank or administer even if it somehow
+/// held a token. Preflights are answered here, before rate limiting.
+fn cors() -> CorsLayer {
+    use axum::http::{HeaderName, Method, header};
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([Method::GET, Method::HEAD])
+        .allow_headers([
+            header::ACCEPT,
+            header::IF_NONE_MATCH,
+            header::IF_MODIFIED_SINCE,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::RETRY_AFTER,
+            header::LAST_MODIFIED,
+            HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(Duration::from_secs(24 * 60 * 60))
 }

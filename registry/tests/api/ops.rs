@@ -1,7 +1,7 @@
 //! `/healthz`, `/readyz`, `/metrics`, `/openapi.json`, request ids, timeouts
 //! and graceful shutdown.
 
-use crate::support::{get, get_with, post_json};
+use crate::support::{get, get_with, options_with, post_json, post_with};
 use mcp_registry::router;
 use mcp_registry::testing::{ALLOWED_HOST, TestServer, acme_signer, digest, manifest};
 use serde_json::Value;
@@ -113,6 +113,86 @@ fn openapi_documents_every_route_and_every_documented_route_is_served() {
         routes.len(),
         "openapi.json documents routes the router does not serve"
     );
+}
+
+#[test]
+fn browsers_on_any_origin_may_read_and_only_read() {
+    let s = TestServer::start(|_| {});
+    let origin = ("Origin", "https://copilot.example");
+    for path in [
+        "/v0.1/servers",
+        "/v0.1/catalog",
+        "/v0.1/log/checkpoint",
+        "/openapi.json",
+    ] {
+        let url = format!("{}{path}", s.base);
+        // A simple read: any origin, no credentials.
+        let read = get_with(&url, &[origin]);
+        assert_eq!(
+            read.header("access-control-allow-origin"),
+            Some("*"),
+            "{path}"
+        );
+        assert_eq!(
+            read.header("access-control-allow-credentials"),
+            None,
+            "{path}"
+        );
+        let exposed = read
+            .header("access-control-expose-headers")
+            .unwrap_or_default();
+        assert!(
+            exposed.contains("etag") && exposed.contains("x-request-id"),
+            "{path}: {exposed}"
+        );
+        // The preflight of a conditional GET passes, answered without a body.
+        let preflight = options_with(
+            &url,
+            &[
+                origin,
+                ("Access-Control-Request-Method", "GET"),
+                ("Access-Control-Request-Headers", "if-none-match"),
+            ],
+        );
+        assert_eq!(preflight.status, 200, "{path}");
+        assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
+        let methods = preflight.header("access-control-allow-methods").unwrap();
+        assert!(
+            methods.contains("GET") && !methods.contains("POST"),
+            "{methods}"
+        );
+        assert!(
+            preflight
+                .header("access-control-allow-headers")
+                .unwrap()
+                .contains("if-none-match")
+        );
+        assert_eq!(preflight.header("access-control-max-age"), Some("86400"));
+    }
+    // A page may not publish, yank or administer: the preflight of a POST with
+    // a token names no method or header it asks for, so the browser stops.
+    let publish = format!("{}/v0.1/publish", s.base);
+    let preflight = options_with(
+        &publish,
+        &[
+            origin,
+            ("Access-Control-Request-Method", "POST"),
+            (
+                "Access-Control-Request-Headers",
+                "authorization,content-type",
+            ),
+        ],
+    );
+    let methods = preflight
+        .header("access-control-allow-methods")
+        .unwrap_or_default();
+    assert!(!methods.contains("POST"), "{methods}");
+    let headers = preflight
+        .header("access-control-allow-headers")
+        .unwrap_or_default();
+    assert!(!headers.contains("authorization"), "{headers}");
+    // And a cross-origin POST sent anyway is still refused on its own merits.
+    post_with(&publish, None, &[origin], b"{}").assert_problem(401, "unauthorized");
 }
 
 #[test]

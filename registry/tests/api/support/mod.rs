@@ -161,6 +161,11 @@ pub fn head_with(url: &str, headers: &[(&str, &str)]) -> Answer {
     send(|c| with_headers(c.head(url), headers))
 }
 
+/// OPTIONS with extra headers (a browser's CORS preflight).
+pub fn options_with(url: &str, headers: &[(&str, &str)]) -> Answer {
+    send(|c| with_headers(c.request(reqwest::Method::OPTIONS, url), headers))
+}
+
 /// POST raw bytes with extra headers, optionally with a bearer token.
 pub fn post_with(url: &str, token: Option<&str>, headers: &[(&str, &str)], body: &[u8]) -> Answer {
     send(|c| {
