@@ -75,16 +75,21 @@ pub async fn serve(
 /// Cross-origin reads for browser clients (a GitHub Copilot private registry,
 /// a catalog page on another origin): any origin may `GET` and `HEAD` any
 /// route and read the headers a client pages and caches with. Nothing else is
-/// allowed cross-origin: no credentials, and no other method passes a
-/// preflight, so a page cannot publish, yank or administer even if it somehow
-/// held a token. Preflights are answered here, before rate limiting.
+/// allowed cross-origin: no credentials (cookies are never sent; a token is
+/// sent only by a page that holds it), and no other method passes a
+/// preflight, so a page cannot publish, yank or administer. Preflights are
+/// answered here, before rate limiting.
 fn cors() -> CorsLayer {
     use axum::http::{HeaderName, Method, header};
     CorsLayer::new()
         .allow_origin(AllowOrigin::any())
-        .allow_methods([Method::GET, Method::HEAD])
+        .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+        // What GitHub Copilot's documentation asks of a private registry
+        // (Authorization, Content-Type), and what a caching client sends.
         .allow_headers([
             header::ACCEPT,
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
             header::IF_NONE_MATCH,
             header::IF_MODIFIED_SINCE,
         ])

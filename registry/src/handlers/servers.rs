@@ -1,7 +1,9 @@
-//! `GET /v0.1/servers…`: the official registry's read API. Every version of
-//! every server is listed with its status — yanked and revoked ones too
-//! (`include_deleted` is accepted and always true: a revoked version is what
-//! gateways most need to see).
+//! `GET /v0.1/servers…`: the official registry's read API. A revoked version
+//! is the official `deleted`: left out unless `include_deleted=true`, and
+//! always in an incremental listing (`updated_since`), as the official API
+//! defines it, so a mirror syncing by `updated_since` learns of every
+//! revocation. Yanked versions (`deprecated`) are always listed. Gateways
+//! learn of revocations from the signed catalog, which lists every status.
 
 use super::server_entry;
 use crate::error::ApiError;
@@ -29,6 +31,34 @@ pub struct ListParams {
     include_deleted: Option<String>,
 }
 
+/// Query parameters of the routes of one server.
+#[derive(Debug, Deserialize)]
+pub struct ServerParams {
+    include_deleted: Option<String>,
+}
+
+/// `include_deleted` as the official API defines it: `true` or `false`.
+fn include_deleted(value: Option<&str>) -> Result<Option<bool>, ApiError> {
+    match value {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(_) => Err(ApiError::bad_request(
+            "query-invalid",
+            "`include_deleted` must be `true` or `false`",
+        )),
+    }
+}
+
+fn server_params(params: Result<Query<ServerParams>, QueryRejection>) -> Result<bool, ApiError> {
+    let Query(p) = params.map_err(|e| ApiError::bad_request("query-invalid", e.body_text()))?;
+    Ok(include_deleted(p.include_deleted.as_deref())?.unwrap_or(false))
+}
+
+fn visible(record: &crate::model::VersionRecord, include_deleted: bool) -> bool {
+    include_deleted || record.entry.status != crate::model::Status::Revoked
+}
+
 fn bad_path(e: PathRejection) -> ApiError {
     ApiError::bad_request("path-invalid", e.body_text())
 }
@@ -39,16 +69,20 @@ pub async fn list(
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(p) = params.map_err(|e| ApiError::bad_request("query-invalid", e.body_text()))?;
-    // Accepted for compatibility and ignored, but only as what it is documented to be.
-    if let Some(v) = &p.include_deleted
-        && v != "true"
-        && v != "false"
-    {
-        return Err(ApiError::bad_request(
-            "query-invalid",
-            "`include_deleted` must be `true` or `false`",
-        ));
-    }
+    let include_deleted = match (
+        include_deleted(p.include_deleted.as_deref())?,
+        &p.updated_since,
+    ) {
+        (Some(false), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "query-invalid",
+                "`include_deleted=false` cannot be combined with `updated_since`: an incremental \
+                 listing must show deleted (revoked) versions; leave `include_deleted` out",
+            ));
+        }
+        (_, Some(_)) => true,
+        (given, None) => given.unwrap_or(false),
+    };
     let limit = match &p.limit {
         None => DEFAULT_LIMIT,
         Some(l) => match l.parse::<usize>() {
@@ -108,6 +142,7 @@ pub async fn list(
             search: p.search.filter(|s| !s.is_empty()),
             updated_since,
             version,
+            include_deleted,
         })
         .await?;
     let servers: Vec<Value> = page.items.iter().map(server_entry).collect();
@@ -118,35 +153,55 @@ pub async fn list(
     Ok(Json(json!({ "servers": servers, "metadata": metadata })))
 }
 
-/// `GET /v0.1/servers/{name}/versions`: every version, newest publication first.
+/// `GET /v0.1/servers/{name}/versions`: every version, newest publication
+/// first (revoked ones with `include_deleted=true`).
 pub async fn versions(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
+    params: Result<Query<ServerParams>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Path(name) = path.map_err(bad_path)?;
+    let include_deleted = server_params(params)?;
     let all = state.store.versions(&name).await?;
-    if all.is_empty() {
-        return Err(ApiError::not_found(format!("no server named `{name}`")));
+    let servers: Vec<Value> = all
+        .iter()
+        .filter(|r| visible(r, include_deleted))
+        .map(server_entry)
+        .collect();
+    if servers.is_empty() {
+        let hint = if all.is_empty() {
+            ""
+        } else {
+            "; every version is deleted (revoked): add `include_deleted=true` to see them"
+        };
+        return Err(ApiError::not_found(format!(
+            "no server named `{name}`{hint}"
+        )));
     }
-    let servers: Vec<Value> = all.iter().map(server_entry).collect();
     Ok(Json(
         json!({ "servers": servers, "metadata": { "count": servers.len() } }),
     ))
 }
 
-/// `GET /v0.1/servers/{name}/versions/{version}` (`latest` for the latest active version).
+/// `GET /v0.1/servers/{name}/versions/{version}` (`latest` for the latest
+/// active version; a revoked version only with `include_deleted=true`).
 pub async fn version(
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
+    params: Result<Query<ServerParams>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Path((name, version)) = path.map_err(bad_path)?;
+    let include_deleted = server_params(params)?;
     let found = if version == "latest" {
         state.store.latest(&name).await?
     } else {
         state.store.version(&name, &version).await?
     };
     match found {
-        Some(record) => Ok(Json(server_entry(&record))),
+        Some(record) if visible(&record, include_deleted) => Ok(Json(server_entry(&record))),
+        Some(_) => Err(ApiError::not_found(format!(
+            "version `{version}` of `{name}` is deleted (revoked): add `include_deleted=true` to see it"
+        ))),
         None => Err(ApiError::not_found(format!(
             "no version `{version}` of a server named `{name}`"
         ))),

@@ -46,6 +46,7 @@ impl ToolIndex {
             search: None,
             updated_since: None,
             version: VersionFilter::Latest,
+            include_deleted: false,
         };
         let mut servers = 0;
         loop {

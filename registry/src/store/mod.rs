@@ -374,6 +374,8 @@ pub struct ListQuery {
     pub updated_since: Option<Timestamp>,
     /// Which versions.
     pub version: VersionFilter,
+    /// List revoked versions (the official API's `deleted`) too.
+    pub include_deleted: bool,
 }
 
 /// One page of a listing, ordered by name then version string.
@@ -840,6 +842,7 @@ pub fn matches(query: &ListQuery, record: &VersionRecord) -> bool {
         .as_ref()
         .is_none_or(|s| record.entry.name.to_lowercase().contains(&s.to_lowercase()))
         && query.updated_since.is_none_or(|t| record.updated_at >= t)
+        && (query.include_deleted || record.entry.status != Status::Revoked)
         && match &query.version {
             VersionFilter::All => true,
             VersionFilter::Latest => record.is_latest,

@@ -721,6 +721,9 @@ impl Store for PostgresStore {
             params.push(t);
             sql.push_str(&format!(" AND updated_at >= ${}", params.len()));
         }
+        if !query.include_deleted {
+            sql.push_str(" AND status <> 'revoked'");
+        }
         match &query.version {
             VersionFilter::All => {}
             VersionFilter::Latest => sql.push_str(" AND is_latest"),

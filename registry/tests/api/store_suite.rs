@@ -341,6 +341,38 @@ async fn lifecycle_changes_are_checked_and_revocation_is_final(cfg: StoreConfig)
         Some(status_leaf(&change(n, "1.0.0", Lifecycle::Revoke, 2), Status::Revoked).unwrap())
     );
     assert_eq!(revoked.entry.status, Status::Revoked);
+    // Listed only when asked for: the official API's `include_deleted`.
+    let yanked = publish(s.as_ref(), &record(n, "1.1.0", "b", 4)).await;
+    s.set_status(
+        &change(n, &yanked.entry.version, Lifecycle::Yank, 5),
+        &event("yank", n),
+    )
+    .await
+    .unwrap();
+    let listed = |include_deleted| {
+        let s = &s;
+        async move {
+            s.list(&ListQuery {
+                limit: 100,
+                include_deleted,
+                ..ListQuery::default()
+            })
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .map(|r| (r.entry.version.clone(), r.entry.status))
+            .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed(false).await, [("1.1.0".to_owned(), Status::Yanked)]);
+    assert_eq!(
+        listed(true).await,
+        [
+            ("1.0.0".to_owned(), Status::Revoked),
+            ("1.1.0".to_owned(), Status::Yanked)
+        ]
+    );
 }
 
 async fn list_pages_with_cursor_and_filters(cfg: StoreConfig) {

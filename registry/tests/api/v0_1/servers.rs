@@ -148,7 +148,7 @@ fn list_rejects_bad_parameters_with_400() {
     ] {
         get(&format!("{}/v0.1/servers?{query}", s.base), None).assert_problem(400, code);
     }
-    // The documented values are accepted (and change nothing).
+    // The documented values are accepted.
     for value in ["true", "false"] {
         let r = get(
             &format!("{}/v0.1/servers?include_deleted={value}", s.base),

@@ -74,7 +74,7 @@ fn owner_yanks_with_a_reason_and_a_yank_is_final() {
 }
 
 #[test]
-fn yanked_and_revoked_versions_stay_visible_with_their_status() {
+fn yanked_versions_stay_listed_and_revoked_ones_only_when_asked_for() {
     let s = two_versions();
     assert_eq!(
         post_json(
@@ -94,56 +94,80 @@ fn yanked_and_revoked_versions_stay_visible_with_their_status() {
         .status,
         200
     );
-    let list = get(&format!("{}/v0.1/servers", s.base), None);
-    assert_official_shape("ServerList", &list.body);
-    let statuses: Vec<(String, String)> = list.body["servers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["_meta"]["dev.mcp-trust/status"]["status"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned(),
-                e["_meta"]["io.modelcontextprotocol.registry/official"]["status"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned(),
-            )
-        })
-        .collect();
+    let statuses = |query: &str| -> Vec<(String, String)> {
+        let list = get(&format!("{}/v0.1/servers{query}", s.base), None);
+        assert_eq!(list.status, 200, "{}", list.text);
+        assert_official_shape("ServerList", &list.body);
+        list.body["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["_meta"]["dev.mcp-trust/status"]["status"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                    e["_meta"]["io.modelcontextprotocol.registry/official"]["status"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                )
+            })
+            .collect()
+    };
+    let yanked = ("yanked".to_owned(), "deprecated".to_owned());
+    let revoked = ("revoked".to_owned(), "deleted".to_owned());
+    // The official default: a deleted (revoked) version is not listed...
+    assert_eq!(statuses(""), std::slice::from_ref(&yanked));
     assert_eq!(
-        statuses,
-        [
-            ("yanked".into(), "deprecated".into()),
-            ("revoked".into(), "deleted".into())
-        ]
+        statuses("?include_deleted=false"),
+        std::slice::from_ref(&yanked)
     );
+    // ...unless asked for, and always in an incremental listing, so a mirror
+    // syncing by `updated_since` learns of the revocation.
+    assert_eq!(
+        statuses("?include_deleted=true"),
+        [yanked.clone(), revoked.clone()]
+    );
+    let since = "updated_since=2000-01-01T00:00:00Z";
+    assert_eq!(
+        statuses(&format!("?{since}")),
+        [yanked.clone(), revoked.clone()]
+    );
+    assert_eq!(
+        statuses(&format!("?{since}&include_deleted=true")),
+        [yanked, revoked]
+    );
+    get(
+        &format!("{}/v0.1/servers?{since}&include_deleted=false", s.base),
+        None,
+    )
+    .assert_problem(400, "query-invalid");
+
+    let server = format!("{}/v0.1/servers/io.github.acme%2Fweather", s.base);
+    let one = get(&format!("{server}/versions/1.1.0"), None);
+    one.assert_problem(404, "not-found");
+    assert!(one.text.contains("include_deleted=true"), "{}", one.text);
     let one = get(
-        &format!(
-            "{}/v0.1/servers/io.github.acme%2Fweather/versions/1.1.0",
-            s.base
-        ),
+        &format!("{server}/versions/1.1.0?include_deleted=true"),
         None,
     );
+    assert_official_shape("ServerResponse", &one.body);
     assert_eq!(
         one.body["_meta"]["dev.mcp-trust/status"]["reason"],
         "malware"
     );
-    let versions = get(
-        &format!("{}/v0.1/servers/io.github.acme%2Fweather/versions", s.base),
-        None,
-    );
-    assert_eq!(versions.body["metadata"]["count"], 2);
-    get(
-        &format!(
-            "{}/v0.1/servers/io.github.acme%2Fweather/versions/latest",
-            s.base
-        ),
-        None,
-    )
-    .assert_problem(404, "not-found");
+    let count = |query: &str| {
+        get(&format!("{server}/versions{query}"), None).body["metadata"]["count"].clone()
+    };
+    assert_eq!(count(""), 1);
+    assert_eq!(count("?include_deleted=true"), 2);
+    get(&format!("{server}/versions?include_deleted=maybe"), None)
+        .assert_problem(400, "query-invalid");
+    // The yanked version is still served; no version is the latest.
+    assert_eq!(get(&format!("{server}/versions/1.0.0"), None).status, 200);
+    get(&format!("{server}/versions/latest"), None).assert_problem(404, "not-found");
 }
 
 #[test]
@@ -313,7 +337,13 @@ fn a_namespace_token_cannot_touch_a_look_alike_namespace() {
     for action in ["unyank", "yank", "revoke"] {
         admin("1.0.0", action).assert_problem(409, "status-transition-invalid");
     }
-    let v = get(url(&s, "1.0.0", "").trim_end_matches('/'), None);
+    let v = get(
+        &format!(
+            "{}?include_deleted=true",
+            url(&s, "1.0.0", "").trim_end_matches('/')
+        ),
+        None,
+    );
     assert_eq!(v.status, 200, "{}", v.text);
     assert_eq!(v.body["_meta"]["dev.mcp-trust/status"]["status"], "revoked");
 }
