@@ -74,6 +74,7 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
         (("GET", "/readyz"), get(ops::readyz)),
         (("GET", "/metrics"), get(ops::metrics)),
         (("GET", "/openapi.json"), get(ops::openapi)),
+        (("GET", "/openapi.yaml"), get(ops::openapi_yaml)),
     ]
 }
 

@@ -65,3 +65,11 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 pub async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
+
+/// `GET /openapi.yaml`: the same document (JSON is YAML 1.2), where clients of
+/// the official registry look for it: a ToolHive registry server checks that
+/// its `info.version` is `1.0.0` and that its description names the official
+/// registry's repository before it syncs from an `api:` source.
+pub async fn openapi_yaml() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/yaml")], OPENAPI)
+}

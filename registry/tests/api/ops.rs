@@ -116,6 +116,26 @@ fn openapi_documents_every_route_and_every_documented_route_is_served() {
 }
 
 #[test]
+fn openapi_yaml_passes_the_check_a_toolhive_registry_server_makes() {
+    let s = TestServer::start(|_| {});
+    let yaml = get(&format!("{}/openapi.yaml", s.base), None);
+    assert_eq!(yaml.status, 200);
+    assert_eq!(yaml.content_type, "application/yaml");
+    // What thv-registry-api checks before it syncs from an `api:` source:
+    // info.version is 1.0.0 and the description names the official registry.
+    let doc: Value = serde_norway::from_str(&yaml.text).unwrap();
+    assert_eq!(doc["info"]["version"], "1.0.0");
+    assert!(
+        doc["info"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("https://github.com/modelcontextprotocol/registry")
+    );
+    // The same document as /openapi.json.
+    assert_eq!(doc, get(&format!("{}/openapi.json", s.base), None).body);
+}
+
+#[test]
 fn browsers_on_any_origin_may_read_and_only_read() {
     let s = TestServer::start(|_| {});
     let origin = ("Origin", "https://copilot.example");
