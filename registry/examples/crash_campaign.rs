@@ -482,7 +482,11 @@ async fn served_status(
     base: &str,
     name: &str,
 ) -> Result<Option<&'static str>, String> {
-    let url = format!("{base}/v0.1/servers/{}/versions/1.0.0", path_name(name));
+    // Revoked versions are the official `deleted`: served only when asked for.
+    let url = format!(
+        "{base}/v0.1/servers/{}/versions/1.0.0?include_deleted=true",
+        path_name(name)
+    );
     let Some(body) = get_json(http, &url).await? else {
         return Ok(None);
     };
@@ -501,7 +505,10 @@ async fn served_status(
 
 /// Whether the version list of `name` holds 1.0.0.
 async fn listed(http: &reqwest::Client, base: &str, name: &str) -> Result<bool, String> {
-    let url = format!("{base}/v0.1/servers/{}/versions", path_name(name));
+    let url = format!(
+        "{base}/v0.1/servers/{}/versions?include_deleted=true",
+        path_name(name)
+    );
     Ok(get_json(http, &url)
         .await?
         .is_some_and(|body| body.to_string().contains("\"1.0.0\"")))

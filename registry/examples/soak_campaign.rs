@@ -309,7 +309,10 @@ async fn soak(c: &Campaign, a: &Args) -> Result<String, String> {
                 let path = match rng.below(6) {
                     0 => "/v0.1/servers?limit=30".to_owned(),
                     1 => format!("/v0.1/servers?search=soak-{}", rng.below(100)),
-                    2 => format!("/v0.1/servers/{}/versions/1.0.0", path_name(name)),
+                    2 => format!(
+                        "/v0.1/servers/{}/versions/1.0.0?include_deleted=true",
+                        path_name(name)
+                    ),
                     3 => "/v0.1/catalog".to_owned(),
                     4 => "/v0.1/log/checkpoint".to_owned(),
                     _ => {

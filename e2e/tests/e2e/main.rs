@@ -3,5 +3,6 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
+mod catalog_export;
 mod catalog_pull;
 mod publish;

@@ -14,6 +14,7 @@
 
 pub mod build;
 pub mod client;
+pub mod export;
 pub mod keys;
 pub mod memory;
 pub mod mirror;

@@ -12,7 +12,7 @@ mod docker;
 mod docker_mcp;
 mod kubernetes;
 mod toolhive;
-mod yaml;
+pub(crate) mod yaml;
 
 pub use derive::{MAX_ACCOUNT_UID, ProfileOptions};
 pub use docker::shell_quote;

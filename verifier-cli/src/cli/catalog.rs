@@ -14,6 +14,78 @@ pub enum CatalogCommand {
     /// Verify a directory holding one catalog snapshot, offline.
     #[command(long_about = VERIFY_ABOUT, after_help = EXAMPLES)]
     Verify(VerifyDirArgs),
+    /// Write the verified catalog for Docker's MCP gateway, ToolHive or an official-API client.
+    #[command(long_about = EXPORT_ABOUT, after_help = EXPORT_EXAMPLES)]
+    Export(ExportArgs),
+}
+
+/// The long help of `catalog export`.
+pub const EXPORT_ABOUT: &str = "\
+Write the catalog accepted in a state directory (kept by `catalog pull --state DIR`) in a format \
+another gateway reads: each server's latest active version, image pinned by digest.
+
+Formats: docker-mcp, a Docker MCP gateway catalog (`docker mcp gateway run --catalog FILE`; YAML, \
+`registry:` keyed by server, with the user, command, volumes, network, secrets and env of the \
+docker-mcp profile); toolhive, a ToolHive registry file in the upstream format (`thv config \
+set-registry FILE.json`; each server.json with its OCI package pinned, ToolHive's permission \
+profile and the certificate issuer ToolHive checks); official, an official-API ServerList of the \
+server.json files as published.
+
+The manifests come from the registry's read API (--registry) and each must be the one its signed \
+entry pins (canonical SHA-256, name, version, image, tool surface); one that is not refuses the \
+whole export and nothing is written. A catalog expired beyond --skew is refused. What a format \
+cannot express (limits, read-only root, dropped capabilities...) is listed on stderr. Exit codes: 0 \
+written; 1 a manifest did not match its entry or a profile was refused; 2 usage error or \
+unreadable state; 3 the registry could not be reached.";
+
+/// Examples of `catalog export`.
+pub const EXPORT_EXAMPLES: &str = "Examples:
+  mcp-verify catalog pull https://registry.example.com --keys root.pub --state ./state
+  mcp-verify catalog export --state ./state --registry https://registry.example.com \\
+      --format docker-mcp --to ~/.docker/mcp/catalogs/verified.yaml
+  mcp-verify catalog export --state ./state --registry https://registry.example.com --format toolhive --to registry.json
+  mcp-verify catalog export --state ./state --registry https://registry.example.com --format official | jq '.servers[].server.name'";
+
+/// What `catalog export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormatArg {
+    /// Docker MCP gateway catalog (YAML).
+    DockerMcp,
+    /// ToolHive registry file, upstream format (JSON).
+    Toolhive,
+    /// Official-API ServerList (JSON).
+    Official,
+}
+
+/// Arguments of `catalog export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// State directory of an accepted catalog (`catalog pull --state DIR`).
+    #[arg(long, value_name = "DIR")]
+    pub state: PathBuf,
+    /// Base URL of the registry the catalog was pulled from; the manifests are read from its
+    /// `/v0.1/servers/{name}/versions/{version}` and checked against their entries.
+    #[arg(long, value_name = "URL")]
+    pub registry: String,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: ExportFormatArg,
+    /// Write here (atomically: a temporary file renamed over it) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub to: Option<PathBuf>,
+    /// Approve running servers as this uid, as for `profile --allow-user`: without it a server
+    /// whose manifest declares a `user` in the range of the host's accounts refuses the export.
+    #[arg(long, value_name = "UID")]
+    pub allow_user: Option<u32>,
+    /// Clock-skew tolerance in seconds for the catalog's expiry.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub skew: u32,
+    /// Deadline for each request, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+    /// No warnings on stderr (what a format cannot express).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// The long help of `catalog pull`: every check, in order, and the exit codes.

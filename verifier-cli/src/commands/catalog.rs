@@ -35,6 +35,7 @@ pub fn run(command: &CatalogCommand) -> anyhow::Result<Exit> {
             let source = args.dir.display().to_string();
             check(&source, fetcher, &args.trust, false, args.output.output)
         }
+        CatalogCommand::Export(args) => super::export::run(args),
     }
 }
 

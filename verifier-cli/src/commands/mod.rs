@@ -2,6 +2,7 @@
 //! file of the same name under `cli/`); `run` dispatches.
 
 pub mod catalog;
+pub mod export;
 pub mod guard;
 pub mod import;
 pub mod manifest;

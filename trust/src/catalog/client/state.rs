@@ -285,6 +285,38 @@ impl StateDir {
         now: Timestamp,
         skew: jiff::SignedDuration,
     ) -> Result<Vec<Entry>, ClientError> {
+        let (_, index) = self.unexpired(now, skew)?;
+        Ok(self
+            .stored_shard(&index, shard_of(name))?
+            .entries
+            .into_iter()
+            .filter(|e| e.name == name)
+            .collect())
+    }
+
+    /// Every entry of the accepted catalog, shard by shard, with the
+    /// catalog's version, as of `now`; refused like [`Self::versions`] when
+    /// the accepted index has expired beyond `skew`.
+    pub fn entries(
+        &self,
+        now: Timestamp,
+        skew: jiff::SignedDuration,
+    ) -> Result<(u64, Vec<Entry>), ClientError> {
+        let (state, index) = self.unexpired(now, skew)?;
+        let mut entries = Vec::new();
+        for bin in 0..index.shards.len() {
+            let bin = u8::try_from(bin)
+                .map_err(|_| ClientError::State("the index lists more than 256 shards".into()))?;
+            entries.extend(self.stored_shard(&index, bin)?.entries);
+        }
+        Ok((state.catalog_version, entries))
+    }
+
+    fn unexpired(
+        &self,
+        now: Timestamp,
+        skew: jiff::SignedDuration,
+    ) -> Result<(State, IndexPayload), ClientError> {
         let Some(state) = self.load()? else {
             return Err(ClientError::State(
                 "no catalog has been pulled into this state directory yet".into(),
@@ -299,7 +331,10 @@ impl StateDir {
             });
         }
         let index = state.index_payload()?;
-        let bin = shard_of(name);
+        Ok((state, index))
+    }
+
+    fn stored_shard(&self, index: &IndexPayload, bin: u8) -> Result<Shard, ClientError> {
         let reference = &index.shards[bin as usize];
         let bytes = self.shard(&reference.sha256).ok_or_else(|| {
             ClientError::State(format!(
@@ -307,13 +342,8 @@ impl StateDir {
                 reference.sha256
             ))
         })?;
-        let shard = Shard::parse(&bytes, bin)
-            .map_err(|e| ClientError::State(format!("stored shard {bin}: {e}")))?;
-        Ok(shard
-            .entries
-            .into_iter()
-            .filter(|e| e.name == name)
-            .collect())
+        Shard::parse(&bytes, bin)
+            .map_err(|e| ClientError::State(format!("stored shard {bin}: {e}")))
     }
 }
 
