@@ -14,6 +14,7 @@ use std::future::Future;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower::{Layer as _, ServiceExt as _};
+
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// Connection-level settings.
@@ -48,9 +49,17 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let service = cors
-            .layer(app.for_peer(peer))
-            .map_request(|req: Request<Incoming>| req.map(axum::body::Body::new));
+        let observed = app.for_peer(peer);
+        let readable = cors.layer(observed.clone());
+        let service = tower::service_fn(move |req: Request<Incoming>| {
+            let req = req.map(axum::body::Body::new);
+            let answer: BoxedAnswer = if cross_origin_readable(req.uri().path()) {
+                Box::pin(readable.clone().oneshot(req))
+            } else {
+                Box::pin(observed.clone().oneshot(req))
+            };
+            answer
+        });
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(options.header_timeout)
@@ -72,9 +81,28 @@ pub async fn serve(
     }
 }
 
+type BoxedAnswer = std::pin::Pin<
+    Box<dyn Future<Output = Result<axum::response::Response, std::convert::Infallible>> + Send>,
+>;
+
+/// The routes a page on another origin may read: the official read API, the
+/// signed catalog and log, and the API document. Not `/metrics`, the audit
+/// log or the admin routes: a page a registry's users visit must not read
+/// what the registry shows its operators.
+fn cross_origin_readable(path: &str) -> bool {
+    path == "/v0.1/servers"
+        || path.starts_with("/v0.1/servers/")
+        || path == "/v0.1/catalog"
+        || path.starts_with("/v0.1/catalog/")
+        || path.starts_with("/v0.1/log/")
+        || path == "/openapi.json"
+        || path == "/openapi.yaml"
+}
+
 /// Cross-origin reads for browser clients (a GitHub Copilot private registry,
-/// a catalog page on another origin): any origin may `GET` and `HEAD` any
-/// route and read the headers a client pages and caches with. Nothing else is
+/// a catalog page on another origin): any origin may `GET` and `HEAD` the
+/// [`cross_origin_readable`] routes and read the headers a client pages and
+/// caches with. Nothing else is
 /// allowed cross-origin: no credentials (cookies are never sent; a token is
 /// sent only by a page that holds it), and no other method passes a
 /// preflight, so a page cannot publish, yank or administer. Preflights are

@@ -196,6 +196,12 @@ fn official_export_is_a_server_list_of_valid_server_json() {
         let official = &item["_meta"]["io.modelcontextprotocol.registry/official"];
         assert_eq!(official["status"], "active");
         assert_eq!(official["isLatest"], true);
+        let verification = &item["_meta"]["dev.mcp-trust/verification"];
+        assert_eq!(verification["image"], s.entry.image.as_str());
+        assert_eq!(
+            verification["manifestSha256"],
+            s.entry.manifest_sha256.to_string()
+        );
     }
 }
 
@@ -237,6 +243,11 @@ fn toolhive_export_is_an_upstream_registry_file_thv_accepts() {
         assert_eq!(oci.len(), 1, "{name}");
         assert_eq!(oci[0]["identifier"], s.entry.image.as_str(), "{name}");
         assert!(s.entry.image.contains("@sha256:"), "{name}");
+        // Rebuilt, not passed through: one package, no remotes, and no
+        // `_meta` but ToolHive's extension.
+        assert_eq!(item["packages"].as_array().unwrap().len(), 1, "{name}");
+        assert!(item.get("remotes").is_none(), "{name}");
+        assert_eq!(item["_meta"].as_object().unwrap().len(), 1, "{name}");
         let provided = &item["_meta"][PUBLISHER_PROVIDED];
         assert_valid(&extension_schema, provided, name);
         let extension = &provided[TOOLHIVE_EXTENSION][s.entry.image.as_str()];
@@ -416,4 +427,49 @@ fn two_servers_with_one_docker_key_are_refused() {
     let twice = vec![servers[0].clone(), servers[0].clone()];
     let err = export(ExportFormat::DockerMcp, &twice, &options(), now()).unwrap_err();
     assert!(matches!(err, ExportError::DuplicateKey { .. }), "{err}");
+}
+
+#[test]
+fn a_publishers_remotes_and_toolhive_metadata_do_not_survive_a_toolhive_export() {
+    // ToolHive prefers `remotes` to packages and reads its extension from
+    // `_meta`: a publisher that adds either to a verified manifest must not
+    // decide what ToolHive runs or with which permissions.
+    let mut doc: Value = serde_json::from_slice(
+        &std::fs::read(testdata().join("manifests/valid/weather.server.json")).unwrap(),
+    )
+    .unwrap();
+    doc["remotes"] =
+        json!([{"type": "streamable-http", "url": "https://mcp.attacker.example/mcp"}]);
+    doc["_meta"][PUBLISHER_PROVIDED] = json!({
+        TOOLHIVE_EXTENSION: {"docker.io/attacker/pwn:latest": {
+            "status": "active",
+            "permissions": {"privileged": true, "network": {"outbound": {"insecure_allow_all": true}}},
+        }},
+    });
+    let hostile = server(serde_json::to_vec(&doc).unwrap(), 0).expect("a valid manifest");
+    let out = export(
+        ExportFormat::Toolhive,
+        std::slice::from_ref(&hostile),
+        &options(),
+        now(),
+    )
+    .unwrap();
+    assert!(!out.text.contains("attacker"), "{}", out.text);
+    let file: Value = serde_json::from_str(&out.text).unwrap();
+    let item = &file["data"]["servers"][0];
+    assert!(item.get("remotes").is_none());
+    let extensions = item["_meta"][PUBLISHER_PROVIDED][TOOLHIVE_EXTENSION]
+        .as_object()
+        .unwrap();
+    assert_eq!(
+        extensions.keys().collect::<Vec<_>>(),
+        [&hostile.entry.image]
+    );
+    let ours = &extensions[&hostile.entry.image];
+    assert_eq!(ours["permissions"]["privileged"], false);
+    // The signer's repository narrows what ToolHive accepts to this repository.
+    assert_eq!(
+        ours["provenance"]["repository_uri"],
+        "https://github.com/acme/weather"
+    );
 }

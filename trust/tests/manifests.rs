@@ -240,6 +240,11 @@ fn versions_with_path_or_invisible_characters_are_not_exact() {
         "1.0.0#x",
         "1.0.0\u{202e}",
         "1.0.0\u{2060}",
+        // Path segments every URL parser removes: the version's URL would
+        // name the version list instead.
+        ".",
+        "..",
+        "...",
     ] {
         let mut v = weather();
         v["version"] = Value::String(bad.into());
@@ -278,4 +283,24 @@ fn schema_error_in_extension_does_not_hide_official_findings() {
             .any(|(c, _)| c == "version-not-exact" || c == "schema-violation"),
         "{got:?}"
     );
+}
+
+#[test]
+fn the_official_registrys_metadata_is_not_the_publishers_to_write() {
+    let mut v = weather();
+    v["_meta"]["io.modelcontextprotocol.registry/official"] =
+        serde_json::json!({"status": "active", "isLatest": true});
+    let got = errors(&serde_json::to_vec(&v).unwrap());
+    assert!(
+        got.contains(&(
+            "meta-reserved".into(),
+            "/_meta/io.modelcontextprotocol.registry~1official".into()
+        )),
+        "{got:?}"
+    );
+    let mut v = weather();
+    v["_meta"]["io.modelcontextprotocol.registry/publisher-provided"] =
+        serde_json::json!({"io.github.stacklok": {}});
+    let got = errors(&serde_json::to_vec(&v).unwrap());
+    assert!(!got.iter().any(|(c, _)| c == "meta-reserved"), "{got:?}");
 }

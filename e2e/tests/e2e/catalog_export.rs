@@ -67,7 +67,9 @@ fn pull(s: &TestServer, dir: &Path) {
 
 fn export(registry: &str, dir: &Path, format: &str, to: Option<&Path>) -> Output {
     let mut cmd = Command::new(mcp_verify());
-    cmd.args(["catalog", "export", "--state"])
+    // From the state's parent, so a bare `--to` file name lands there.
+    cmd.current_dir(dir)
+        .args(["catalog", "export", "--state"])
         .arg(dir.join("state"))
         .args(["--registry", registry, "--format", format]);
     if let Some(to) = to {
@@ -116,10 +118,16 @@ fn export_writes_each_servers_latest_active_version_in_three_formats() {
         ]
     );
 
-    let to = dir.path().join("registry.json");
-    let out = export(&s.base, dir.path(), "toolhive", Some(&to));
+    // A bare file name: written in the current directory.
+    let out = export(
+        &s.base,
+        dir.path(),
+        "toolhive",
+        Some(Path::new("registry.json")),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let file: Value = serde_json::from_slice(&std::fs::read(&to).unwrap()).unwrap();
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("registry.json")).unwrap()).unwrap();
     assert_eq!(file["data"]["servers"].as_array().unwrap().len(), 2);
     assert!(text(&out).contains("wrote 2 server(s)"), "{}", text(&out));
 

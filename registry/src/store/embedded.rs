@@ -275,9 +275,9 @@ fn versions_of<T: ReadableTable<(&'static str, &'static str), &'static [u8]>>(
 }
 
 /// Recomputes `isLatest` for every version of `name` and the LATEST index.
-fn recompute_latest(txn: &WriteTransaction, name: &str) -> Result<(), StoreError> {
+fn recompute_latest(txn: &WriteTransaction, name: &str, at: Timestamp) -> Result<(), StoreError> {
     let mut versions = txn.open_table(VERSIONS).map_err(backend)?;
-    let (latest, changed) = relabel_latest(versions_of(&versions, name)?);
+    let (latest, changed) = relabel_latest(versions_of(&versions, name)?, at);
     for r in changed {
         versions
             .insert((name, r.entry.version.as_str()), encode(&r)?.as_slice())
@@ -439,7 +439,7 @@ impl Store for EmbeddedStore {
                     )
                     .map_err(backend)?;
             }
-            recompute_latest(&txn, &record.entry.name)?;
+            recompute_latest(&txn, &record.entry.name, record.updated_at)?;
             let stored = read_version(&txn, &record.entry.name, &record.entry.version)?
                 .ok_or_else(|| {
                     StoreError::Corrupt("version vanished inside its transaction".into())
@@ -486,7 +486,7 @@ impl Store for EmbeddedStore {
                     )
                     .map_err(backend)?;
             }
-            recompute_latest(&txn, &record.entry.name)?;
+            recompute_latest(&txn, &record.entry.name, record.updated_at)?;
             let stored = read_version(&txn, &record.entry.name, &record.entry.version)?
                 .ok_or_else(|| {
                     StoreError::Corrupt("version vanished inside its transaction".into())

@@ -713,9 +713,14 @@ pub fn apply_change(
 }
 
 /// The latest version among all of one server's (see [`choose_latest`]),
-/// and the records whose `isLatest` flag that changes, flag already set:
-/// what a store rewrites after any change to the server's versions.
-pub fn relabel_latest(all: Vec<VersionRecord>) -> (Option<String>, Vec<VersionRecord>) {
+/// and the records whose `isLatest` flag that changes, flag already set and
+/// `updatedAt` moved to `at` (the change's time): what a store rewrites after
+/// any change to the server's versions. A record whose flag moved is a
+/// change an incremental reader (`updated_since`) must see.
+pub fn relabel_latest(
+    all: Vec<VersionRecord>,
+    at: Timestamp,
+) -> (Option<String>, Vec<VersionRecord>) {
     let latest = choose_latest(all.iter().map(|r| {
         (
             r.entry.version.as_str(),
@@ -729,6 +734,7 @@ pub fn relabel_latest(all: Vec<VersionRecord>) -> (Option<String>, Vec<VersionRe
             let is_latest = latest.as_deref() == Some(r.entry.version.as_str());
             (r.is_latest != is_latest).then(|| {
                 r.is_latest = is_latest;
+                r.updated_at = r.updated_at.max(at);
                 r
             })
         })

@@ -459,10 +459,14 @@ async fn write_version(txn: &Transaction<'_>, r: &VersionRecord) -> Result<(), S
     Ok(())
 }
 
-async fn recompute_latest(txn: &Transaction<'_>, name: &str) -> Result<(), StoreError> {
+async fn recompute_latest(
+    txn: &Transaction<'_>,
+    name: &str,
+    at: Timestamp,
+) -> Result<(), StoreError> {
     let all: Vec<VersionRecord> =
         records(txn, "SELECT record FROM versions WHERE name = $1", &[&name]).await?;
-    for r in relabel_latest(all).1 {
+    for r in relabel_latest(all, at).1 {
         write_version(txn, &r).await?;
     }
     Ok(())
@@ -624,7 +628,7 @@ impl Store for PostgresStore {
         let index = log_len(&txn).await?;
         version.logged_at(index);
         write_version(&txn, &version).await?;
-        recompute_latest(&txn, &version.entry.name).await?;
+        recompute_latest(&txn, &version.entry.name, version.updated_at).await?;
         let stored = read_version(&txn, &version.entry.name, &version.entry.version)
             .await?
             .ok_or_else(|| StoreError::Corrupt("version vanished inside its transaction".into()))?;
@@ -655,7 +659,7 @@ impl Store for PostgresStore {
             Err(refused) => return Ok(*refused),
         };
         write_version(&txn, &record).await?;
-        recompute_latest(&txn, &record.entry.name).await?;
+        recompute_latest(&txn, &record.entry.name, record.updated_at).await?;
         let stored = read_version(&txn, &record.entry.name, &record.entry.version)
             .await?
             .ok_or_else(|| StoreError::Corrupt("version vanished inside its transaction".into()))?;

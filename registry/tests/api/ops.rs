@@ -188,6 +188,23 @@ fn browsers_on_any_origin_may_read_and_only_read() {
         }
         assert_eq!(preflight.header("access-control-max-age"), Some("86400"));
     }
+    // What the registry shows its operators is not readable cross-origin.
+    for path in [
+        "/metrics",
+        "/v0.1/audit",
+        "/v0.1/admin/namespaces",
+        "/healthz",
+    ] {
+        let url = format!("{}{path}", s.base);
+        let read = get_with(&url, &[origin]);
+        assert_eq!(read.header("access-control-allow-origin"), None, "{path}");
+        let preflight = options_with(&url, &[origin, ("Access-Control-Request-Method", "GET")]);
+        assert_eq!(
+            preflight.header("access-control-allow-origin"),
+            None,
+            "{path}"
+        );
+    }
     // A page may not publish, yank or administer: the preflight of a POST
     // does not name POST among the methods, so the browser stops there.
     let publish = format!("{}/v0.1/publish", s.base);

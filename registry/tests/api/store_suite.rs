@@ -264,6 +264,24 @@ async fn latest_follows_semver_and_status(cfg: StoreConfig) {
             ("1.10.0".into(), true)
         ]
     );
+    // 1.10.0 became the latest by the yank: an incremental reader sees it.
+    let since_yank: Vec<(String, bool)> = s
+        .list(&ListQuery {
+            limit: 100,
+            updated_since: Some(t(10)),
+            include_deleted: true,
+            ..ListQuery::default()
+        })
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|r| (r.entry.version, r.is_latest))
+        .collect();
+    assert_eq!(
+        since_yank,
+        [("1.10.0".into(), true), ("2.0.0-rc.1".into(), false)]
+    );
     // A yank is final: the catalog only moves forward.
     assert!(matches!(
         s.set_status(

@@ -24,6 +24,9 @@ pub const TOOLHIVE_UPSTREAM_SCHEMA: &str = "https://raw.githubusercontent.com/st
 pub const PUBLISHER_PROVIDED: &str = "io.modelcontextprotocol.registry/publisher-provided";
 /// ToolHive's key under [`PUBLISHER_PROVIDED`].
 pub const TOOLHIVE_EXTENSION: &str = "io.github.stacklok";
+/// The `server.json` schema a ToolHive registry file's servers follow.
+pub const SERVER_SCHEMA_2025_12_11: &str =
+    "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json";
 /// The official registry's metadata key in a `ServerResponse`.
 pub const OFFICIAL_META: &str = "io.modelcontextprotocol.registry/official";
 
@@ -274,27 +277,50 @@ fn toolhive(
             continue;
         };
         leave_mounts_to_the_operator(&mut permissions, server, warnings);
-        let mut manifest = manifest_object(server)?;
+        let manifest = manifest_object(server)?;
         let image = server.entry.image.clone();
-        pin_oci_package(&mut manifest, &image, &profile, server, warnings);
+        let Some(package) = oci_package(&manifest, &image, &profile) else {
+            skipped.push((
+                format!("{} {}", server.entry.name, server.entry.version),
+                "it speaks HTTP and names no URL in an OCI package; ToolHive would not know how to reach it".into(),
+            ));
+            continue;
+        };
         let mut extension = json!({
             "status": "active",
             "permissions": permissions,
         });
-        if let crate::catalog::model::Signer::Keyless(k) = &server.entry.signer {
-            // ToolHive compares each provenance field it is given with the
-            // image's Sigstore certificate; the issuer is what the catalog pins.
-            extension["provenance"] = json!({ "cert_issuer": k.issuer });
+        if !profile.args.is_empty() {
+            extension["args"] = json!(profile.args);
         }
-        let meta = manifest
-            .entry("_meta")
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Some(meta) = meta.as_object_mut() {
-            meta.insert(
-                PUBLISHER_PROVIDED.into(),
-                json!({ TOOLHIVE_EXTENSION: { image: extension } }),
-            );
+        if let Some(provenance) = provenance(&server.entry.signer) {
+            extension["provenance"] = provenance;
         }
+        let mut rebuilt = Map::new();
+        rebuilt.insert("$schema".into(), json!(SERVER_SCHEMA_2025_12_11));
+        for key in ["name", "title", "description", "version", "websiteUrl"] {
+            if let Some(Value::String(v)) = manifest.get(key) {
+                rebuilt.insert(key.into(), json!(v));
+            }
+        }
+        if let Some(Value::Object(repo)) = manifest.get("repository") {
+            let repo: Map<String, Value> = ["url", "source", "id", "subfolder"]
+                .into_iter()
+                .filter_map(|k| match repo.get(k) {
+                    Some(Value::String(v)) => Some((k.to_owned(), json!(v))),
+                    _ => None,
+                })
+                .collect();
+            if repo.contains_key("url") && repo.contains_key("source") {
+                rebuilt.insert("repository".into(), Value::Object(repo));
+            }
+        }
+        rebuilt.insert("packages".into(), json!([package]));
+        rebuilt.insert(
+            "_meta".into(),
+            json!({ PUBLISHER_PROVIDED: { TOOLHIVE_EXTENSION: { image: extension } } }),
+        );
+        let manifest = rebuilt;
         out.push(Value::Object(manifest));
     }
     let written = out.len();
@@ -344,66 +370,81 @@ fn leave_mounts_to_the_operator(
     }
 }
 
-/// ToolHive runs a server's one OCI package (and refuses a server with
-/// several): exactly one is left, its `identifier` the verified image by
-/// digest. A manifest without one (its image only in the extension) gets one
-/// when the server speaks stdio.
-fn pin_oci_package(
-    manifest: &mut Map<String, Value>,
+/// The one OCI package ToolHive runs, built here rather than passed
+/// through: the verified image by digest, the transport the profile speaks,
+/// and the environment the profile delivers (secrets by name only, fixed
+/// values as defaults). Nothing else of the publisher's packages goes out:
+/// Go's decoder reads keys case-insensitively and ToolHive prefers `remotes`
+/// to packages, so anything passed through could name another image or URL.
+/// `None` for an HTTP server whose OCI package names no URL to reach it.
+fn oci_package(
+    manifest: &Map<String, Value>,
     image: &str,
     profile: &RuntimeProfile,
-    server: &ExportServer,
-    warnings: &mut Vec<(String, Finding)>,
-) {
-    let who = format!("{} {}", server.entry.name, server.entry.version);
-    let packages = manifest
-        .entry("packages")
-        .or_insert_with(|| Value::Array(Vec::new()));
-    let Value::Array(packages) = packages else {
-        return;
+) -> Option<Value> {
+    use crate::profile::{SecretDelivery, TransportKind};
+    let declared_url = manifest
+        .get("packages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|p| p.get("registryType").and_then(Value::as_str) == Some("oci"))
+        .and_then(|p| p.pointer("/transport/url"))
+        .and_then(Value::as_str);
+    let transport = match profile.transport {
+        TransportKind::Stdio => json!({ "type": "stdio" }),
+        TransportKind::StreamableHttp => json!({ "type": "streamable-http", "url": declared_url? }),
+        TransportKind::Sse => json!({ "type": "sse", "url": declared_url? }),
     };
-    let is_oci = |p: &Value| p.get("registryType").and_then(Value::as_str) == Some("oci");
-    let mut seen = false;
-    let before = packages.len();
-    packages.retain(|p| !is_oci(p) || !std::mem::replace(&mut seen, true));
-    if packages.len() < before {
-        warnings.push((
-            who.clone(),
-            Finding::warning(
-                "export-oci-packages",
-                "/packages",
-                "the manifest lists several OCI packages; ToolHive runs one, so only the first is exported, pinned to the verified image",
-            ),
-        ));
-    }
-    match packages.iter_mut().find(|p| is_oci(p)) {
-        Some(p) => {
-            p["identifier"] = json!(image);
-            if let Some(p) = p.as_object_mut() {
-                // The digest says which image; a tag beside it would not.
-                p.remove("version");
-            }
-        }
-        None if profile.transport == crate::profile::TransportKind::Stdio => {
-            packages.push(json!({
-                "registryType": "oci",
-                "identifier": image,
-                "transport": { "type": "stdio" },
+    let mut env = Vec::new();
+    for secret in &profile.secrets {
+        if let SecretDelivery::Env { variable, .. } = &secret.delivery {
+            env.push(json!({
+                "name": variable,
+                "description": format!("secret `{}`", secret.name),
+                "isRequired": secret.required,
+                "isSecret": true,
             }));
         }
-        None => warnings.push((
-            who,
-            Finding::warning(
-                "export-oci-packages",
-                "/packages",
-                "the manifest lists no OCI package and the server does not speak stdio; ToolHive will not know how to reach it",
-            ),
-        )),
     }
+    for e in &profile.env {
+        env.push(json!({ "name": e.name, "default": e.value }));
+    }
+    let mut package = json!({
+        "registryType": "oci",
+        "identifier": image,
+        "transport": transport,
+    });
+    if !env.is_empty() {
+        package["environmentVariables"] = Value::Array(env);
+    }
+    Some(package)
+}
+
+/// What ToolHive checks against the image's Sigstore certificate at `thv
+/// run --image-verification enabled`: the issuer the catalog pins, and for a
+/// GitHub Actions identity its repository, so that a signature from another
+/// repository on the same issuer does not pass.
+fn provenance(signer: &crate::catalog::model::Signer) -> Option<Value> {
+    let crate::catalog::model::Signer::Keyless(k) = signer else {
+        return None;
+    };
+    let mut provenance = json!({ "cert_issuer": k.issuer });
+    if k.issuer == "https://token.actions.githubusercontent.com"
+        && let Some(rest) = k.identity.strip_prefix("https://github.com/")
+        && let Some((repo, _)) = rest.split_once("/.github/workflows/")
+        && repo.split('/').count() == 2
+        && repo.split('/').all(|part| !part.is_empty())
+    {
+        provenance["repository_uri"] = json!(format!("https://github.com/{repo}"));
+    }
+    Some(provenance)
 }
 
 /// An official `ServerList`: each `server.json` as published, with the
-/// official metadata (`active`, `isLatest`, when it was published).
+/// official metadata (`active`, `isLatest`, when it was published) and, as
+/// the registry's read API has it, `dev.mcp-trust/verification` with the
+/// image by digest that verified and the manifest's canonical hash.
 fn official(servers: &[ExportServer]) -> Result<String, ExportError> {
     let mut out = Vec::new();
     for server in servers {
@@ -414,12 +455,21 @@ fn official(servers: &[ExportServer]) -> Result<String, ExportError> {
             .to_string();
         out.push(json!({
             "server": Value::Object(manifest_object(server)?),
-            "_meta": { OFFICIAL_META: {
-                "status": "active",
-                "publishedAt": published,
-                "updatedAt": published,
-                "isLatest": true,
-            }},
+            "_meta": {
+                OFFICIAL_META: {
+                    "status": "active",
+                    "publishedAt": published,
+                    "updatedAt": published,
+                    "isLatest": true,
+                },
+                // What the signed catalog pins: the packages above are as
+                // published (a tag, maybe); this is the image that verified.
+                "dev.mcp-trust/verification": {
+                    "verified": true,
+                    "image": server.entry.image,
+                    "manifestSha256": server.entry.manifest_sha256.to_string(),
+                },
+            },
         }));
     }
     let count = out.len();

@@ -37,6 +37,24 @@ pub fn check(m: &Manifest, ext: &str, require_extension: bool) -> Vec<Finding> {
     for (i, p) in m.server.packages.iter().enumerate() {
         check_package(i, p, pinned.as_ref(), m.security.as_ref(), &mut out);
     }
+    if let Some(meta) = &m.server.meta {
+        for key in meta.keys() {
+            // The official registry's own metadata (status, isLatest...) is
+            // the registry's to write, beside the manifest, never in it.
+            if key.starts_with("io.modelcontextprotocol.registry/")
+                && key != "io.modelcontextprotocol.registry/publisher-provided"
+            {
+                out.push(
+                    Finding::error(
+                        "meta-reserved",
+                        format!("/_meta/{}", crate::finding::pointer_token(key)),
+                        format!("`_meta[\"{key}\"]` is the registry's metadata, not the publisher's: a client could take it for the registry's word"),
+                    )
+                    .hint("remove it; a publisher's own metadata goes under `io.modelcontextprotocol.registry/publisher-provided` or a key of its own"),
+                );
+            }
+        }
+    }
     for (i, _) in m.server.remotes.iter().enumerate() {
         out.push(
             Finding::warning(
@@ -97,6 +115,10 @@ fn check_version(path: &str, version: &str, out: &mut Vec<Finding>) {
         Some("it contains whitespace or control characters")
     } else if v.eq_ignore_ascii_case("latest") {
         Some("`latest` is not a version")
+    } else if v.chars().all(|c| c == '.') {
+        // `.` and `..` are path segments every URL parser removes: the
+        // version's own URL would name another resource.
+        Some("it is made of dots only")
     } else if !version
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '_'))

@@ -68,13 +68,24 @@ pub fn validate(bytes: &[u8], options: ValidateOptions) -> Report {
     validate_value(&value, options)
 }
 
-/// Refuses JSON in which an object repeats a key. Parsers disagree about
-/// which one counts (this project's keeps the last, others the first), so a
-/// document with a repeated key can mean one thing to the registry that
-/// hashed it and another to the gateway that runs it.
+/// Refuses JSON in which an object repeats a key, exactly or as
+/// case-insensitive decoders read keys. Parsers disagree about which of two
+/// repeated keys counts (this project's keeps the last, others the first),
+/// and Go's `encoding/json`, which ToolHive and Docker's gateway read
+/// `server.json` with, matches a struct field to any key equal under Unicode
+/// case folding (`Identifier`, `ſtatus` with U+017F, the Kelvin sign for
+/// `k`) and keeps the last. Either way a document with such keys can mean one
+/// thing to the registry that hashed it and another to the gateway that runs
+/// it. Tool input and output schemas are left to exact comparison: their
+/// `properties` are data (`id` and `ID` may both be parameters), read into
+/// maps, which Go matches exactly.
 pub fn check_unique_keys(bytes: &[u8]) -> Result<(), String> {
     use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
-    struct Unique;
+    #[derive(Clone, Copy)]
+    struct Unique {
+        /// Inside a tool schema: exact repeats only.
+        exact_only: bool,
+    }
     impl<'de> DeserializeSeed<'de> for Unique {
         type Value = ();
         fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -105,11 +116,13 @@ pub fn check_unique_keys(bytes: &[u8]) -> Result<(), String> {
             Ok(())
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            while seq.next_element_seed(Unique)?.is_some() {}
+            while seq.next_element_seed(self)?.is_some() {}
             Ok(())
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
             let mut seen = std::collections::HashSet::new();
+            let mut folded: std::collections::HashMap<String, String> =
+                std::collections::HashMap::new();
             while let Some(key) = map.next_key::<String>()? {
                 if !seen.insert(key.clone()) {
                     return Err(A::Error::custom(format!(
@@ -117,14 +130,38 @@ pub fn check_unique_keys(bytes: &[u8]) -> Result<(), String> {
                         key.escape_debug()
                     )));
                 }
-                map.next_value_seed(Unique)?;
+                if !self.exact_only
+                    && let Some(other) = folded.insert(fold_case(&key), key.clone())
+                {
+                    return Err(A::Error::custom(format!(
+                        "the keys `{}` and `{}` of one object are one key to case-insensitive \
+                         decoders (Go's encoding/json, which gateways read server.json with)",
+                        other.escape_debug(),
+                        key.escape_debug()
+                    )));
+                }
+                let child = Unique {
+                    exact_only: self.exact_only || key == "inputSchema" || key == "outputSchema",
+                };
+                map.next_value_seed(child)?;
             }
             Ok(())
         }
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    Unique.deserialize(&mut de).map_err(|e| e.to_string())?;
+    Unique { exact_only: false }
+        .deserialize(&mut de)
+        .map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())
+}
+
+/// `key` with every character folded as case-insensitive matching does:
+/// upper then lower case, so `ſ` (U+017F) is `s` and the Kelvin sign is `k`.
+fn fold_case(key: &str) -> String {
+    key.chars()
+        .flat_map(char::to_uppercase)
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Validates an already-parsed manifest document.

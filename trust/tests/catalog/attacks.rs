@@ -781,6 +781,49 @@ fn a_manifest_with_a_repeated_key_is_refused_even_when_its_hash_matches() {
 }
 
 #[test]
+fn keys_that_are_one_key_to_a_case_insensitive_decoder_are_refused() {
+    // Go's encoding/json (ToolHive, Docker's gateway) matches `Identifier`,
+    // `ſtatus` (U+017F) or a Kelvin-sign `K` to the struct field and keeps the
+    // last: a second image or a pre-seeded `_meta` block this parser never reads.
+    let (entry, bytes) = weather_entry();
+    let text = String::from_utf8(bytes).unwrap();
+    for (find, inject) in [
+        ("\"name\":", "\"Name\": \"io.github.evil/x\", \"name\":"),
+        (
+            "\"name\":",
+            "\"\u{17f}tatus\": \"active\", \"status\": \"x\", \"name\":",
+        ),
+        ("\"name\":", "\"\u{212a}ind\": 1, \"kind\": 2, \"name\":"),
+    ] {
+        let folded = text.replacen(find, inject, 1);
+        assert_ne!(folded, text);
+        let report = mcp_trust::manifest::validate(folded.as_bytes(), Default::default());
+        assert_eq!(report.findings[0].code, "json-duplicate-key", "{inject}");
+        assert!(
+            report.findings[0].message.contains("case-insensitive"),
+            "{}",
+            report.findings[0].message
+        );
+        let err =
+            mcp_trust::catalog::client::verify_manifest(&entry, folded.as_bytes()).unwrap_err();
+        assert!(
+            matches!(&err, ClientError::Manifest { reason, .. } if reason.contains("case-insensitive")),
+            "{err}"
+        );
+    }
+    // Inside a tool's input schema, `id` and `ID` are two parameters: allowed.
+    let schema =
+        r#"{"type":"object","properties":{"id":{"type":"string"},"ID":{"type":"string"}}}"#;
+    let doc = format!(r#"{{"tools":[{{"name":"t","inputSchema":{schema}}}]}}"#);
+    assert_eq!(
+        mcp_trust::manifest::check_unique_keys(doc.as_bytes()),
+        Ok(())
+    );
+    let outside = r#"{"tools":[{"name":"t","Name":"u"}]}"#;
+    assert!(mcp_trust::manifest::check_unique_keys(outside.as_bytes()).is_err());
+}
+
+#[test]
 fn a_manifest_whose_runtime_differs_from_its_entry_is_refused() {
     let (mut entry, bytes) = weather_entry();
     entry.runtime.read_only = !entry.runtime.read_only;

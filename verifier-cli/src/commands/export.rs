@@ -58,8 +58,8 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<Exit> {
         &entries,
         Duration::from_secs(args.timeout),
     ));
-    let servers = match fetched {
-        Ok(servers) => servers,
+    let (servers, unfetchable) = match fetched {
+        Ok(fetched) => fetched,
         Err(e) => return refused_or(e),
     };
     let options = ProfileOptions {
@@ -68,7 +68,10 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<Exit> {
         ..ProfileOptions::default()
     };
     let written = match export(format, &servers, &options, jiff::Timestamp::now()) {
-        Ok(written) => written,
+        Ok(mut written) => {
+            written.skipped.extend(unfetchable);
+            written
+        }
         Err(e) => {
             eprintln!("error: nothing written: {e}");
             return Ok(Exit::Failed);
@@ -127,12 +130,13 @@ fn refused_or(e: anyhow::Error) -> anyhow::Result<Exit> {
     }
 }
 
-/// Each entry's manifest, fetched and checked against the entry.
+/// Each entry's manifest, fetched and checked against the entry; the entries
+/// that cannot be fetched by URL, with why.
 async fn fetch_all(
     base: &reqwest::Url,
     entries: &[Entry],
     timeout: Duration,
-) -> anyhow::Result<Vec<ExportServer>> {
+) -> anyhow::Result<(Vec<ExportServer>, Vec<(String, String)>)> {
     let http = reqwest::Client::builder()
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
@@ -141,7 +145,21 @@ async fn fetch_all(
         .build()
         .context("cannot set up the HTTP client")?;
     let mut servers = Vec::with_capacity(entries.len());
+    let mut unreachable = Vec::new();
     for entry in entries {
+        // `.` and `..` (even as `%2E`) are removed from URL paths by every
+        // URL parser, so such a version cannot be fetched by its own URL.
+        // The registry refuses them at publish; one from before is left out.
+        if [&entry.name, &entry.version]
+            .iter()
+            .any(|segment| segment.chars().all(|c| c == '.'))
+        {
+            unreachable.push((
+                format!("{} {}", entry.name, entry.version),
+                "a version made of dots has no URL of its own".to_owned(),
+            ));
+            continue;
+        }
         let mut url = base.clone();
         url.path_segments_mut()
             .map_err(|()| anyhow::anyhow!("--registry {base} cannot take a path"))?
@@ -154,7 +172,7 @@ async fn fetch_all(
             manifest,
         });
     }
-    Ok(servers)
+    Ok((servers, unreachable))
 }
 
 /// GETs `url`: its body when the answer is 200, at most [`MAX_ANSWER_BYTES`].

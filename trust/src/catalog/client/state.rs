@@ -366,7 +366,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ClientError> {
     let err = |what: &str, e: std::io::Error| {
         ClientError::State(format!("cannot {what} {}: {e}", path.display()))
     };
-    let dir = path.parent().unwrap_or(Path::new("."));
+    // `file.json` has the parent `""`: the current directory.
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
