@@ -222,6 +222,7 @@ pub struct Identity {
     pub(crate) sct: Sct,
     pub(crate) code_signing: bool,
     pub(crate) log: Authority,
+    pub(crate) algorithm: crate::SigningAlgorithm,
 }
 
 impl Identity {
@@ -299,7 +300,14 @@ impl Identity {
             sct: Sct::default(),
             code_signing: true,
             log: Authority::default(),
+            algorithm: crate::SigningAlgorithm::default(),
         }
+    }
+
+    /// Certify an ephemeral key of `algorithm` instead of ECDSA P-256.
+    pub fn with_algorithm(mut self, algorithm: crate::SigningAlgorithm) -> Self {
+        self.algorithm = algorithm;
+        self
     }
 
     /// Replace the SAN.

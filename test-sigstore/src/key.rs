@@ -1,22 +1,33 @@
-//! Key-based signing: a long-lived ECDSA P-256 key pair, as `cosign sign
-//! --key` uses, whose PEM public key a `--key` policy pins.
+//! Key-based signing: a long-lived key pair, as `cosign sign --key` uses,
+//! whose PEM public key a `--key` policy pins. ECDSA P-256 unless another
+//! [`SigningAlgorithm`] is asked for.
 
-use sigstore_crypto::KeyPair;
+use crate::algorithm::{AnyKeyPair, SigningAlgorithm};
 use sigstore_types::DerPublicKey;
 
-/// An ECDSA P-256 signing key and its public key.
+/// A signing key and its public key.
 #[derive(Debug)]
 pub struct TestKey {
-    pub(crate) key: KeyPair,
+    pub(crate) key: AnyKeyPair,
     public_key: DerPublicKey,
 }
 
 impl TestKey {
-    /// A fresh key pair.
+    /// A fresh ECDSA P-256 key pair.
     pub fn generate() -> Self {
-        let key = KeyPair::generate_ecdsa_p256().expect("generate signing key");
-        let public_key = key.public_key_der().expect("encode public key");
+        Self::generate_with(SigningAlgorithm::EcdsaP256Sha256)
+    }
+
+    /// A fresh key pair of `algorithm`.
+    pub fn generate_with(algorithm: SigningAlgorithm) -> Self {
+        let key = AnyKeyPair::generate(algorithm);
+        let public_key = DerPublicKey::new(key.public_key_der());
         Self { key, public_key }
+    }
+
+    /// The key's algorithm.
+    pub fn algorithm(&self) -> SigningAlgorithm {
+        self.key.algorithm()
     }
 
     /// The public key as PEM (`-----BEGIN PUBLIC KEY-----`).

@@ -29,6 +29,7 @@
 //! a malformed digest string (the test wrote it) and on internal encoding
 //! errors (a bug here).
 
+mod algorithm;
 mod ca;
 mod ct;
 mod identity;
@@ -44,13 +45,13 @@ mod trust_root;
 use std::path::{Path, PathBuf};
 
 use sigstore_bundle::{BundleV03, VerificationMaterialV03};
-use sigstore_crypto::KeyPair;
 use sigstore_types::bundle::{MessageDigest, MessageSignature};
 use sigstore_types::{
-    DerCertificate, DsseEnvelope, DsseSignature, HashAlgorithm, KeyId, KindVersion, PayloadBytes,
-    Sha256Hash, SignatureBytes, SignatureContent, TransparencyLogEntry,
+    DerCertificate, DsseEnvelope, DsseSignature, KeyId, KindVersion, PayloadBytes, Sha256Hash,
+    SignatureBytes, SignatureContent, TransparencyLogEntry,
 };
 
+pub use algorithm::SigningAlgorithm;
 pub use identity::{
     Authority, CertValidity, GITHUB_ACTIONS_ISSUER, GitHubWorkflow, Identity, IssuerEncoding, San,
     Sct, claim,
@@ -193,14 +194,27 @@ impl TestSigstore {
     }
 
     /// A v0.3 bundle (JSON) with a message signature over `blob` and a
-    /// `hashedrekord` 0.0.1 log entry.
+    /// `hashedrekord` 0.0.1 log entry. The message digest and the entry's
+    /// hash use the signer's hash (SHA-384 for P-384, SHA-512 for P-521,
+    /// SHA-256 otherwise), as Sigstore clients write them.
     pub fn sign_blob<'a>(&mut self, blob: &[u8], signer: impl Into<Signer<'a>>) -> String {
-        let signed = self.sign(signer.into(), blob);
-        let digest = sigstore_crypto::sha256(blob);
-        let entry = self.log_hashedrekord(&signed, &digest);
+        let signer = signer.into();
+        let algorithm = match signer {
+            Signer::Keyless(identity) => identity.algorithm,
+            Signer::Key(key) => key.algorithm(),
+        };
+        let signed = self.sign(signer, blob);
+        let (digest, rekor_algorithm) = algorithm.digest(blob);
+        let body = rekor::hashedrekord_body(
+            rekor_algorithm,
+            &hex::encode(digest.as_bytes()),
+            &signed.signature,
+            &signed.material.pem(),
+        );
+        let entry = self.log(signed.log, KindVersion::HashedRekordV001, body);
         let content = SignatureContent::MessageSignature(
             MessageSignature::new(signed.signature.clone())
-                .with_message_digest(MessageDigest::new(HashAlgorithm::Sha2256, digest.into())),
+                .with_message_digest(MessageDigest::new(algorithm.digest_algorithm(), digest)),
         );
         bundle_json(&signed, content, entry)
     }
@@ -338,23 +352,22 @@ impl TestSigstore {
         match signer {
             Signer::Key(key) => Signature {
                 material: Material::PublicKey(key.public_key_der().clone()),
-                signature: key.key.sign(data).expect("sign with key"),
+                signature: SignatureBytes::new(key.key.sign(data)),
                 log: Authority::Trusted,
             },
             Signer::Keyless(identity) => {
-                let ephemeral = KeyPair::generate_ecdsa_p256().expect("generate ephemeral key");
-                let certificate = self.issue_certificate(identity, &ephemeral);
+                let ephemeral = algorithm::AnyKeyPair::generate(identity.algorithm);
+                let certificate = self.issue_certificate(identity, &ephemeral.public_key_der());
                 Signature {
                     material: Material::Certificate(certificate),
-                    signature: ephemeral.sign(data).expect("sign with ephemeral key"),
+                    signature: SignatureBytes::new(ephemeral.sign(data)),
                     log: identity.log,
                 }
             }
         }
     }
 
-    fn issue_certificate(&mut self, identity: &Identity, key: &KeyPair) -> DerCertificate {
-        let public_key = key.public_key_der().expect("encode ephemeral public key");
+    fn issue_certificate(&mut self, identity: &Identity, public_key_der: &[u8]) -> DerCertificate {
         let lifetime = jiff::SignedDuration::from_secs(LEAF_LIFETIME_SECONDS);
         let issued = self.signing_time;
         let not_before = match identity.validity {
@@ -365,7 +378,7 @@ impl TestSigstore {
         let not_after = not_before + lifetime;
         self.next_serial += 1;
         let request = ca::LeafRequest {
-            public_key_der: public_key.as_bytes(),
+            public_key_der,
             san: &identity.san,
             issuer: &identity.issuer,
             issuer_encoding: identity.issuer_encoding,
@@ -389,7 +402,12 @@ impl TestSigstore {
         signed: &Signature,
         digest: &Sha256Hash,
     ) -> TransparencyLogEntry {
-        let body = rekor::hashedrekord_body(digest, &signed.signature, &signed.material.pem());
+        let body = rekor::hashedrekord_body(
+            "sha256",
+            &digest.to_hex(),
+            &signed.signature,
+            &signed.material.pem(),
+        );
         self.log(signed.log, KindVersion::HashedRekordV001, body)
     }
 

@@ -140,9 +140,11 @@ impl TransparencyLog {
 }
 
 /// The canonical body of a `hashedrekord` 0.0.1 entry: the artifact's
-/// SHA-256, the signature, and the verifier (certificate or public key) PEM.
+/// digest (`sha256`, `sha384` or `sha512`, hex), the signature, and the
+/// verifier (certificate or public key) PEM.
 pub(crate) fn hashedrekord_body(
-    artifact_sha256: &Sha256Hash,
+    hash_algorithm: &str,
+    hash_hex: &str,
     signature: &SignatureBytes,
     verifier_pem: &str,
 ) -> Vec<u8> {
@@ -150,7 +152,7 @@ pub(crate) fn hashedrekord_body(
         "apiVersion": "0.0.1",
         "kind": "hashedrekord",
         "spec": {
-            "data": {"hash": {"algorithm": "sha256", "value": artifact_sha256.to_hex()}},
+            "data": {"hash": {"algorithm": hash_algorithm, "value": hash_hex}},
             "signature": {
                 "content": signature.to_base64(),
                 "publicKey": {"content": STANDARD.encode(verifier_pem)},
