@@ -15,6 +15,10 @@ use serde_json::Value;
 use std::io::Write;
 use std::time::Duration;
 
+/// Manifests fetched at once: enough to hide each request's round trip,
+/// few enough not to look like a flood to the registry's rate limit.
+const FETCHES_AT_ONCE: usize = 8;
+
 /// Largest `ServerResponse` read for one manifest: a manifest is at most
 /// 1 MiB (the registry's body limit) plus its metadata.
 const MAX_ANSWER_BYTES: usize = 2 << 20;
@@ -144,9 +148,10 @@ async fn fetch_all(
         .user_agent(concat!("mcp-verify/", env!("CARGO_PKG_VERSION")))
         .build()
         .context("cannot set up the HTTP client")?;
-    let mut servers = Vec::with_capacity(entries.len());
     let mut unreachable = Vec::new();
-    for entry in entries {
+    let mut fetches = tokio::task::JoinSet::new();
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(FETCHES_AT_ONCE));
+    for (position, entry) in entries.iter().enumerate() {
         // `.` and `..` (even as `%2E`) are removed from URL paths by every
         // URL parser, so such a version cannot be fetched by its own URL.
         // The registry refuses them at publish; one from before is left out.
@@ -165,13 +170,22 @@ async fn fetch_all(
             .map_err(|()| anyhow::anyhow!("--registry {base} cannot take a path"))?
             .pop_if_empty()
             .extend(["v0.1", "servers", &entry.name, "versions", &entry.version]);
-        let body = get(&http, &url).await?;
-        let manifest = manifest_of(entry, &body)?;
-        servers.push(ExportServer {
-            entry: entry.clone(),
-            manifest,
+        let (http, slots, entry) = (http.clone(), slots.clone(), entry.clone());
+        fetches.spawn(async move {
+            let _slot = slots.acquire_owned().await?;
+            let body = get(&http, &url).await?;
+            let manifest = manifest_of(&entry, &body)?;
+            anyhow::Ok((position, ExportServer { entry, manifest }))
         });
     }
+    // The first failure ends the export; the other fetches are dropped with
+    // the set.
+    let mut servers = Vec::with_capacity(entries.len());
+    while let Some(done) = fetches.join_next().await {
+        servers.push(done.context("a manifest fetch stopped")??);
+    }
+    servers.sort_by_key(|(position, _)| *position);
+    let servers = servers.into_iter().map(|(_, server)| server).collect();
     Ok((servers, unreachable))
 }
 
