@@ -19,6 +19,8 @@ COPY verifier-cli/Cargo.toml verifier-cli/Cargo.toml
 COPY e2e/Cargo.toml e2e/Cargo.toml
 COPY test-oci/Cargo.toml test-oci/Cargo.toml
 COPY test-sigstore/Cargo.toml test-sigstore/Cargo.toml
+# Upstream crates carried with fixes ([patch.crates-io]): cargo reads them whole.
+COPY patches patches
 COPY scripts/stub-targets scripts/stub-targets
 RUN scripts/stub-targets trust registry verifier-cli e2e test-oci test-sigstore \
  && cargo fetch --locked --target "$(rustc -vV | sed -n 's/^host: //p')"

@@ -51,10 +51,13 @@ pub(crate) fn check_structure(bundle: &Bundle) -> Result<(), VerifyError> {
 }
 
 /// Checks of the bundle against what `sigstore-verify` verified, run after
-/// it accepted: `artifact_sha256` is the digest the signature binds.
+/// it accepted: `artifact_sha256` is the digest the signature binds, and
+/// `artifact_bytes` the artifact itself when the caller has it (an entry
+/// hashed with SHA-384 or SHA-512 can only be checked against the bytes).
 pub(crate) fn check_verified(
     bundle: &Bundle,
     artifact_sha256: &Sha256Hash,
+    artifact_bytes: Option<&[u8]>,
     key: &SigningKey<'_>,
     key_algorithm: KeyAlgorithm,
     trust_root: &TrustRoot,
@@ -62,7 +65,14 @@ pub(crate) fn check_verified(
     let entry = single_entry(bundle)?;
     check_timestamp_certificates(bundle, trust_root)?;
     check_checkpoint_signer(entry, trust_root)?;
-    check_body(bundle, entry, artifact_sha256, key, key_algorithm)
+    check_body(
+        bundle,
+        entry,
+        artifact_sha256,
+        artifact_bytes,
+        key,
+        key_algorithm,
+    )
 }
 
 /// The bundle's only log entry.
@@ -403,6 +413,11 @@ fn expect_hex_sha256(field: &str, hash: &HexHash, expected: &[u8]) -> Result<(),
             hash.algorithm
         )));
     }
+    expect_hex(field, hash, expected)
+}
+
+/// `hash.value` is exactly the lowercase hex of `expected`.
+fn expect_hex(field: &str, hash: &HexHash, expected: &[u8]) -> Result<(), VerifyError> {
     if hash.value != hex::encode(expected) {
         return Err(mismatch(format!(
             "{field} is {}, expected {}",
@@ -445,6 +460,7 @@ fn check_body(
     bundle: &Bundle,
     entry: &TransparencyLogEntry,
     artifact_sha256: &Sha256Hash,
+    artifact_bytes: Option<&[u8]>,
     key: &SigningKey<'_>,
     key_algorithm: KeyAlgorithm,
 ) -> Result<(), VerifyError> {
@@ -453,11 +469,30 @@ fn check_body(
     match entry.kind_version {
         KindVersion::HashedRekordV001 => {
             let spec: HashedRekordV001 = parse_body(body, entry.kind_version)?;
-            expect_hex_sha256(
-                "spec.data.hash",
-                &spec.data.hash,
-                artifact_sha256.as_bytes(),
-            )?;
+            // A message signature's entry is hashed as its key signs: SHA-256,
+            // or SHA-384 / SHA-512 (P-384, P-521), and then only a check
+            // against the artifact's bytes says the entry names them.
+            match (
+                spec.data.hash.algorithm.as_str(),
+                &bundle.content,
+                artifact_bytes,
+            ) {
+                ("sha384", SignatureContent::MessageSignature(_), Some(bytes)) => expect_hex(
+                    "spec.data.hash",
+                    &spec.data.hash,
+                    sigstore_crypto::sha384(bytes).as_bytes(),
+                )?,
+                ("sha512", SignatureContent::MessageSignature(_), Some(bytes)) => expect_hex(
+                    "spec.data.hash",
+                    &spec.data.hash,
+                    sigstore_crypto::sha512(bytes).as_bytes(),
+                )?,
+                _ => expect_hex_sha256(
+                    "spec.data.hash",
+                    &spec.data.hash,
+                    artifact_sha256.as_bytes(),
+                )?,
+            }
             if b64("spec.signature.content", &spec.signature.content)? != signature {
                 return Err(mismatch(
                     "spec.signature.content is not the bundle's signature",
@@ -608,6 +643,7 @@ mod tests {
             &bundle,
             entry,
             &sigstore_crypto::sha256(ARTIFACT),
+            Some(ARTIFACT),
             &SigningKey::Certificate(&cert),
             KeyAlgorithm::EcdsaP256,
         )

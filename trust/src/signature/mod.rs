@@ -167,9 +167,14 @@ pub fn verify_parsed(
             ));
         }
     };
+    let artifact_bytes = match artifact {
+        Artifact::Bytes(b) => Some(b),
+        Artifact::Digest(_) => None,
+    };
     consistency::check_verified(
         bundle,
         &artifact_sha256,
+        artifact_bytes,
         &signing_key,
         key_algorithm,
         trust_root,

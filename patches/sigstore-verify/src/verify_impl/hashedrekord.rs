@@ -45,12 +45,44 @@ pub(crate) fn verify_hashedrekord_entry(
     // Validate artifact hash matches what's in Rekor
     match &body {
         RekorEntryBody::HashedRekordV001(rekord) => {
-            // v0.0.1: spec.data.hash.value (hex-encoded)
-            let expected =
-                Sha256Hash::from_hex(rekord.spec.data.hash.value.as_str()).map_err(|e| {
-                    Error::malformed_entry(format!("invalid hash in Rekor entry: {}", e))
-                })?;
-            validate_artifact_hash(&hash, &expected)?;
+            // v0.0.1: spec.data.hash.value (hex-encoded).
+            // Patched (patches/README.md): Rekor accepts SHA-256, SHA-384 and
+            // SHA-512 here and clients hash as the key signs (P-384 with
+            // SHA-384, P-521 with SHA-512); the artifact's digest under the
+            // entry's own algorithm must be the logged one. A DSSE envelope is
+            // never logged as hashedrekord with another hash.
+            let logged = &rekord.spec.data.hash;
+            let expected = logged.value.decode().map_err(|e| {
+                Error::malformed_entry(format!("invalid hash in Rekor entry: {}", e))
+            })?;
+            if expected.len() != logged.algorithm.digest_size() {
+                return Err(Error::malformed_entry(format!(
+                    "the Rekor entry's {} hash is {} bytes",
+                    logged.algorithm,
+                    expected.len()
+                )));
+            }
+            match (&bundle.content, logged.algorithm) {
+                (_, sigstore_types::HashAlgorithm::Sha2256) => {
+                    let expected = Sha256Hash::try_from(expected.as_slice()).map_err(|e| {
+                        Error::malformed_entry(format!("invalid hash in Rekor entry: {}", e))
+                    })?;
+                    validate_artifact_hash(&hash, &expected)?;
+                }
+                (SignatureContent::MessageSignature(_), algorithm) => {
+                    let actual = artifact.digest(algorithm)?;
+                    if actual.as_bytes() != expected.as_slice() {
+                        return Err(Error::ArtifactMismatch(
+                            "artifact hash mismatch for hashedrekord entry".to_string(),
+                        ));
+                    }
+                }
+                (_, algorithm) => {
+                    return Err(Error::UnsupportedBundle(format!(
+                        "a DSSE envelope logged as hashedrekord with a {algorithm} hash"
+                    )));
+                }
+            }
         }
         RekorEntryBody::HashedRekordV002(rekord) => {
             // v0.0.2 is currently defined only for SHA-256/P-256 entries. Do
