@@ -219,6 +219,40 @@ impl TestSigstore {
         bundle_json(&signed, content, entry)
     }
 
+    /// Like [`Self::sign_blob`], but the `hashedrekord` 0.0.1 entry says
+    /// `rekor_algorithm` and `hash_hex` verbatim and the bundle carries
+    /// `message_digest` (or none): genuinely logged near misses of the entry
+    /// body, which editing a signed bundle cannot make.
+    pub fn sign_blob_logged_as<'a>(
+        &mut self,
+        blob: &[u8],
+        signer: impl Into<Signer<'a>>,
+        rekor_algorithm: &str,
+        hash_hex: &str,
+        message_digest: Option<(sigstore_types::HashAlgorithm, Vec<u8>)>,
+    ) -> String {
+        let signed = self.sign(signer.into(), blob);
+        let body = rekor::hashedrekord_body(
+            rekor_algorithm,
+            hash_hex,
+            &signed.signature,
+            &signed.material.pem(),
+        );
+        let entry = self.log(signed.log, KindVersion::HashedRekordV001, body);
+        let mut signature = MessageSignature::new(signed.signature.clone());
+        if let Some((algorithm, digest)) = message_digest {
+            signature = signature.with_message_digest(MessageDigest::new(
+                algorithm,
+                sigstore_types::DigestBytes::new(digest),
+            ));
+        }
+        bundle_json(
+            &signed,
+            SignatureContent::MessageSignature(signature),
+            entry,
+        )
+    }
+
     /// A v0.3 bundle (JSON) with a DSSE envelope over the cosign v3 image
     /// signature statement for `digest` (`sha256:<hex>`), logged as `dsse`
     /// 0.0.1. Verify it with the artifact digest `digest`.

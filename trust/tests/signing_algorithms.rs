@@ -10,6 +10,7 @@
 use base64::Engine;
 use mcp_trust::image::Digest;
 use mcp_trust::signature::{Artifact, Matcher, Policy, Stage, TrustRoot, verify};
+use sigstore_types::HashAlgorithm as H;
 use test_sigstore::{
     GITHUB_ACTIONS_ISSUER, GitHubWorkflow, Identity, SigningAlgorithm, TestKey, TestSigstore,
 };
@@ -202,5 +203,385 @@ fn an_entry_hashed_with_sha384_or_sha512_binds_only_the_bytes_it_names() {
             "{}: verified from a SHA-256 digest alone",
             algorithm.name()
         );
+    }
+}
+
+// Near misses found by a hostile review of the algorithm work: a message
+// digest under another hash than the key signs with, no message digest, P-521
+// policy keys that are not the signing key's valid point, and entries logged
+// with wrong lengths, spellings and algorithms.
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Replace (or, with `None`, remove) the bundle's messageDigest.
+fn with_message_digest(bundle: &str, md: Option<(&str, &[u8])>) -> String {
+    let mut doc: serde_json::Value = serde_json::from_str(bundle).unwrap();
+    let sig = doc
+        .pointer_mut("/messageSignature")
+        .unwrap()
+        .as_object_mut()
+        .unwrap();
+    match md {
+        Some((alg, digest)) => {
+            sig.insert(
+                "messageDigest".into(),
+                serde_json::json!({ "algorithm": alg, "digest": B64.encode(digest) }),
+            );
+        }
+        None => {
+            sig.remove("messageDigest");
+        }
+    }
+    doc.to_string()
+}
+
+/// messageDigest.algorithm picks the signing scheme (resolve_signing_scheme)
+/// and the digests computed; the Rekor entry's algorithm is fixed by the log.
+/// Every confusion below must be refused, for keyless and managed keys.
+#[test]
+fn message_digest_algorithm_confusion_is_refused() {
+    let mut sigstore = TestSigstore::new();
+    let root = TrustRoot::from_json(sigstore.trusted_root_json().as_bytes()).unwrap();
+    let sha256 = sigstore_crypto::sha256(BLOB);
+    let sha384 = sigstore_crypto::sha384(BLOB);
+    let sha512 = sigstore_crypto::sha512(BLOB);
+    let cases: &[(SigningAlgorithm, &str, &[u8])] = &[
+        // P-521 pairs with SHA-512 only (signing.rs:184).
+        (
+            SigningAlgorithm::EcdsaP521Sha512,
+            "SHA2_256",
+            sha256.as_bytes(),
+        ),
+        (
+            SigningAlgorithm::EcdsaP521Sha512,
+            "SHA2_384",
+            sha384.as_bytes(),
+        ),
+        // P-384 signed SHA-384; read as P384Sha256 or an unsupported pair.
+        (
+            SigningAlgorithm::EcdsaP384Sha384,
+            "SHA2_256",
+            sha256.as_bytes(),
+        ),
+        (
+            SigningAlgorithm::EcdsaP384Sha384,
+            "SHA2_512",
+            sha512.as_bytes(),
+        ),
+        // P-256 signed SHA-256; read as P256Sha384 (entry stays sha256).
+        (
+            SigningAlgorithm::EcdsaP256Sha256,
+            "SHA2_384",
+            sha384.as_bytes(),
+        ),
+        (
+            SigningAlgorithm::EcdsaP256Sha256,
+            "SHA2_512",
+            sha512.as_bytes(),
+        ),
+        // RSA signed SHA-256; read as PKCS1-SHA512.
+        (
+            SigningAlgorithm::Rsa2048Pkcs1Sha256,
+            "SHA2_512",
+            sha512.as_bytes(),
+        ),
+    ];
+    for &(algorithm, md_alg, md) in cases {
+        let identity = Identity::github(&workflow()).with_algorithm(algorithm);
+        let key = TestKey::generate_with(algorithm);
+        let keyless_bundle = sigstore.sign_blob(BLOB, &identity);
+        let key_bundle = sigstore.sign_blob(BLOB, &key);
+        let key_policy = Policy::public_key_pem(&key.public_key_pem()).unwrap();
+        for (bundle, policy) in [
+            (keyless_bundle, keyless(&workflow().workflow_uri())),
+            (key_bundle, key_policy),
+        ] {
+            let edited = with_message_digest(&bundle, Some((md_alg, md)));
+            assert!(
+                verify(edited.as_bytes(), Artifact::Bytes(BLOB), &policy, &root).is_err(),
+                "{} with messageDigest {md_alg} accepted",
+                algorithm.name()
+            );
+        }
+    }
+}
+
+/// Without messageDigest the key's default scheme applies (P-384 -> SHA-384,
+/// P-521 -> SHA-512) and the entry's hash is still computed from the bytes:
+/// accepted from the bytes, refused from a SHA-256 digest alone. Pins both.
+/// (If mcp-trust decides to require messageDigest, flip the first assert.)
+#[test]
+fn an_absent_message_digest_still_binds_the_sha384_or_sha512_entry_to_the_bytes() {
+    let mut sigstore = TestSigstore::new();
+    let root = TrustRoot::from_json(sigstore.trusted_root_json().as_bytes()).unwrap();
+    for algorithm in [
+        SigningAlgorithm::EcdsaP384Sha384,
+        SigningAlgorithm::EcdsaP521Sha512,
+    ] {
+        let identity = Identity::github(&workflow()).with_algorithm(algorithm);
+        let bundle = with_message_digest(&sigstore.sign_blob(BLOB, &identity), None);
+        let policy = keyless(&workflow().workflow_uri());
+        assert!(verify(bundle.as_bytes(), Artifact::Bytes(BLOB), &policy, &root).is_ok());
+        let other = verify(bundle.as_bytes(), Artifact::Bytes(b"other"), &policy, &root);
+        assert!(other.is_err(), "{}", algorithm.name());
+        let digest = Digest::of(BLOB);
+        let by_digest = verify(bundle.as_bytes(), Artifact::Digest(&digest), &policy, &root);
+        assert!(
+            by_digest.is_err(),
+            "{}: accepted from SHA-256 alone",
+            algorithm.name()
+        );
+    }
+}
+
+/// P-521 policy keys that are not the signing key's valid uncompressed point
+/// on secp521r1 must never verify the genuine signature (blob and image).
+/// Policy creation may accept some of them (from_spki checks only the OID),
+/// verification must not.
+#[test]
+fn malformed_p521_policy_keys_never_verify() {
+    let mut sigstore = TestSigstore::new();
+    let root = TrustRoot::from_json(sigstore.trusted_root_json().as_bytes()).unwrap();
+    let key = TestKey::generate_with(SigningAlgorithm::EcdsaP521Sha512);
+    let blob_bundle = sigstore.sign_blob(BLOB, &key);
+    let image = Digest::of(b"an image manifest");
+    let image_bundle = sigstore.sign_image_dsse(&image.to_string(), &key);
+    // Sanity: the genuine key verifies both.
+    let genuine = Policy::public_key_pem(&key.public_key_pem()).unwrap();
+    assert!(
+        verify(
+            blob_bundle.as_bytes(),
+            Artifact::Bytes(BLOB),
+            &genuine,
+            &root
+        )
+        .is_ok()
+    );
+    assert!(
+        verify(
+            image_bundle.as_bytes(),
+            Artifact::Digest(&image),
+            &genuine,
+            &root
+        )
+        .is_ok()
+    );
+
+    let spki = key.public_key_der().as_bytes().to_vec();
+    let point = &spki[spki.len() - 133..];
+    assert_eq!(point[0], 0x04, "uncompressed P-521 point expected");
+    let (x, y) = (&point[1..67], &point[67..133]);
+    const EC_ALG_P521: [u8; 18] = [
+        0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b, 0x81,
+        0x04, 0x00, 0x23,
+    ];
+    let spki_of = |alg: &[u8], key_bits: &[u8]| -> Vec<u8> {
+        // BIT STRING with 0 unused bits; short/long DER lengths as needed.
+        let mut bits = vec![0x00];
+        bits.extend_from_slice(key_bits);
+        let tlv = |tag: u8, body: &[u8]| -> Vec<u8> {
+            let mut out = vec![tag];
+            if body.len() < 0x80 {
+                out.push(body.len() as u8);
+            } else {
+                out.extend_from_slice(&[0x81, body.len() as u8]);
+            }
+            out.extend_from_slice(body);
+            out
+        };
+        let mut inner = alg.to_vec();
+        inner.extend(tlv(0x03, &bits));
+        tlv(0x30, &inner)
+    };
+    let odd = y[65] & 1;
+    let mut compressed = vec![0x02 | odd];
+    compressed.extend_from_slice(x);
+    let mut hybrid = vec![0x06 | odd];
+    hybrid.extend_from_slice(x);
+    hybrid.extend_from_slice(y);
+    let mut p384_oid = EC_ALG_P521;
+    p384_oid[17] = 0x22; // secp384r1, same P-521 point
+    let null_params: Vec<u8> = vec![
+        0x30, 0x0b, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x05, 0x00,
+    ];
+    let mut off_curve = point.to_vec();
+    off_curve[132] ^= 0x01;
+    let variants: Vec<(&str, Vec<u8>)> = vec![
+        ("compressed", spki_of(&EC_ALG_P521, &compressed)),
+        ("hybrid", spki_of(&EC_ALG_P521, &hybrid)),
+        ("infinity", spki_of(&EC_ALG_P521, &[0x00])),
+        ("off-curve", spki_of(&EC_ALG_P521, &off_curve)),
+        ("secp384r1 OID", spki_of(&p384_oid, point)),
+        ("NULL parameters", spki_of(&null_params, point)),
+    ];
+    for (name, der) in variants {
+        let pem = format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            B64.encode(&der)
+                .as_bytes()
+                .chunks(64)
+                .map(|c| std::str::from_utf8(c).unwrap())
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        let Ok(policy) = Policy::public_key_pem(&pem) else {
+            continue; // refused at policy creation: fine
+        };
+        // The Rekor entry names the genuine key, so step 8 would refuse any
+        // other SPKI anyway; pin that the signature check (step 7, run
+        // first) is what refuses it, i.e. the point really is validated.
+        let blob = verify(
+            blob_bundle.as_bytes(),
+            Artifact::Bytes(BLOB),
+            &policy,
+            &root,
+        );
+        assert_eq!(
+            blob.map(|_| ()).map_err(|e| e.stage()),
+            Err(mcp_trust::signature::Stage::Signature),
+            "blob with a {name} P-521 key"
+        );
+        assert!(
+            verify(
+                image_bundle.as_bytes(),
+                Artifact::Digest(&image),
+                &policy,
+                &root
+            )
+            .is_err(),
+            "image verified with a {name} P-521 key"
+        );
+    }
+}
+
+/// A bundle's message digest: its algorithm and bytes, or none.
+type MessageDigestOf = Option<(H, Vec<u8>)>;
+
+#[test]
+fn hashedrekord_entry_near_misses_are_refused() {
+    let mut sigstore = TestSigstore::new();
+    let root = TrustRoot::from_json(sigstore.trusted_root_json().as_bytes()).unwrap();
+    let h256 = hex::encode(sigstore_crypto::sha256(BLOB).as_bytes());
+    let h384 = hex::encode(sigstore_crypto::sha384(BLOB).as_bytes());
+    let h512 = hex::encode(sigstore_crypto::sha512(BLOB).as_bytes());
+    let md = |alg: H| -> Option<(H, Vec<u8>)> {
+        let d = match alg {
+            H::Sha2256 => sigstore_crypto::sha256(BLOB).as_bytes().to_vec(),
+            H::Sha2384 => sigstore_crypto::sha384(BLOB).as_bytes().to_vec(),
+            _ => sigstore_crypto::sha512(BLOB).as_bytes().to_vec(),
+        };
+        Some((alg, d))
+    };
+    use SigningAlgorithm::*;
+    let refused: Vec<(&str, SigningAlgorithm, &str, String, MessageDigestOf)> = vec![
+        (
+            "48-byte value labelled sha512",
+            EcdsaP521Sha512,
+            "sha512",
+            h384.clone(),
+            md(H::Sha2512),
+        ),
+        (
+            "64-byte value labelled sha384",
+            EcdsaP384Sha384,
+            "sha384",
+            h512.clone(),
+            md(H::Sha2384),
+        ),
+        (
+            "empty value",
+            EcdsaP521Sha512,
+            "sha512",
+            String::new(),
+            md(H::Sha2512),
+        ),
+        // sigstore-verify accepts these spellings (case-insensitive
+        // HashAlgorithm, hex::decode); mcp-trust's check_body must not.
+        (
+            "uppercase hex",
+            EcdsaP521Sha512,
+            "sha512",
+            h512.to_uppercase(),
+            md(H::Sha2512),
+        ),
+        (
+            "SHA512",
+            EcdsaP521Sha512,
+            "SHA512",
+            h512.clone(),
+            md(H::Sha2512),
+        ),
+        (
+            "sha-512",
+            EcdsaP521Sha512,
+            "sha-512",
+            h512.clone(),
+            md(H::Sha2512),
+        ),
+        (
+            "SHA2_384",
+            EcdsaP384Sha384,
+            "SHA2_384",
+            h384.clone(),
+            md(H::Sha2384),
+        ),
+        // Entry algorithm unrelated to the scheme / messageDigest.
+        (
+            "P-384, sha512 entry",
+            EcdsaP384Sha384,
+            "sha512",
+            h512.clone(),
+            md(H::Sha2384),
+        ),
+        (
+            "P-256, sha384 entry",
+            EcdsaP256Sha256,
+            "sha384",
+            h384.clone(),
+            md(H::Sha2256),
+        ),
+        (
+            "Ed25519, sha512 entry, sha256 md",
+            Ed25519,
+            "sha512",
+            h512.clone(),
+            md(H::Sha2256),
+        ),
+        (
+            "RSA, sha512 entry",
+            Rsa2048Pkcs1Sha256,
+            "sha512",
+            h512.clone(),
+            md(H::Sha2256),
+        ),
+        // Entry for other bytes.
+        (
+            "sha384 of other bytes",
+            EcdsaP384Sha384,
+            "sha384",
+            hex::encode(sigstore_crypto::sha384(b"other").as_bytes()),
+            md(H::Sha2384),
+        ),
+    ];
+    for (name, algorithm, alg, value, message_digest) in refused {
+        let identity = Identity::github(&workflow()).with_algorithm(algorithm);
+        let bundle = sigstore.sign_blob_logged_as(BLOB, &identity, alg, &value, message_digest);
+        let policy = keyless(&workflow().workflow_uri());
+        assert!(
+            verify(bundle.as_bytes(), Artifact::Bytes(BLOB), &policy, &root).is_err(),
+            "{name}: accepted"
+        );
+    }
+    // Accepted, and pinned as deliberate: a P-521/P-384 signature logged
+    // with a sha256 entry (clients may), and Ed25519 with md+entry sha512.
+    for (algorithm, alg, value, message_digest) in [
+        (EcdsaP521Sha512, "sha256", h256.clone(), md(H::Sha2512)),
+        (EcdsaP384Sha384, "sha256", h256.clone(), md(H::Sha2384)),
+        (Ed25519, "sha512", h512.clone(), md(H::Sha2512)),
+    ] {
+        let identity = Identity::github(&workflow()).with_algorithm(algorithm);
+        let bundle = sigstore.sign_blob_logged_as(BLOB, &identity, alg, &value, message_digest);
+        let policy = keyless(&workflow().workflow_uri());
+        assert!(verify(bundle.as_bytes(), Artifact::Bytes(BLOB), &policy, &root).is_ok());
     }
 }

@@ -606,12 +606,18 @@ fn check_body(
 }
 
 fn key_details_match(details: &str, algorithm: KeyAlgorithm) -> bool {
+    // One exact name per key type; a key type this does not name matches
+    // nothing, so a new variant upstream is refused until it is added here.
     match algorithm {
         KeyAlgorithm::EcdsaP256 => details == "PKIX_ECDSA_P256_SHA_256",
         KeyAlgorithm::EcdsaP384 => details == "PKIX_ECDSA_P384_SHA_384",
+        KeyAlgorithm::EcdsaP521 => details == "PKIX_ECDSA_P521_SHA_512",
         KeyAlgorithm::Ed25519 => details == "PKIX_ED25519",
         KeyAlgorithm::Rsa => details.starts_with("PKIX_RSA_"),
-        _ => details.starts_with("ML_DSA_"),
+        KeyAlgorithm::MlDsa44 => details == "ML_DSA_44",
+        KeyAlgorithm::MlDsa65 => details == "ML_DSA_65",
+        KeyAlgorithm::MlDsa87 => details == "ML_DSA_87",
+        _ => false,
     }
 }
 
@@ -651,6 +657,74 @@ mod tests {
 
     fn is_consistency(r: Result<(), VerifyError>) -> bool {
         matches!(r, Err(VerifyError::Consistency(_)))
+    }
+
+    #[test]
+    fn key_details_match_is_exact_for_every_key_algorithm() {
+        assert!(!key_details_match("ML_DSA_65", KeyAlgorithm::EcdsaP521));
+        assert!(!key_details_match(
+            "PKIX_ECDSA_P256_SHA_256",
+            KeyAlgorithm::EcdsaP521
+        ));
+        assert!(key_details_match(
+            "PKIX_ECDSA_P521_SHA_512",
+            KeyAlgorithm::EcdsaP521
+        ));
+        assert!(!key_details_match("ML_DSA_87", KeyAlgorithm::MlDsa44));
+        assert!(key_details_match("ML_DSA_44", KeyAlgorithm::MlDsa44));
+    }
+
+    /// [`check_body`] on the v0.0.1 bundle with its body edited, with the
+    /// artifact's bytes or without them.
+    fn body_check_bytes(
+        bytes: Option<&[u8]>,
+        edit: impl FnOnce(&mut Value),
+    ) -> Result<(), VerifyError> {
+        let mut bundle = Bundle::from_json(V1).unwrap();
+        let entry = &mut bundle.verification_material.tlog_entries[0];
+        let mut body: Value = serde_json::from_slice(entry.canonicalized_body.as_bytes()).unwrap();
+        edit(&mut body);
+        entry.canonicalized_body =
+            sigstore_types::CanonicalizedBody::new(serde_json::to_vec(&body).unwrap());
+        let cert = bundle.signing_certificate().unwrap().as_bytes().to_vec();
+        let entry = single_entry(&bundle).unwrap();
+        check_body(
+            &bundle,
+            entry,
+            &sigstore_crypto::sha256(ARTIFACT),
+            bytes,
+            &SigningKey::Certificate(&cert),
+            KeyAlgorithm::EcdsaP256,
+        )
+    }
+
+    #[test]
+    fn sha384_and_sha512_entries_need_the_bytes_and_exact_lowercase_hex() {
+        let h384 = hex::encode(sigstore_crypto::sha384(ARTIFACT).as_bytes());
+        let h512 = hex::encode(sigstore_crypto::sha512(ARTIFACT).as_bytes());
+        let set = |alg: &'static str, v: String| {
+            move |b: &mut Value| {
+                b["spec"]["data"]["hash"]["algorithm"] = alg.into();
+                b["spec"]["data"]["hash"]["value"] = v.into();
+            }
+        };
+        // Alone, a right SHA-384/512 entry passes this check...
+        body_check_bytes(Some(ARTIFACT), set("sha384", h384.clone())).unwrap();
+        body_check_bytes(Some(ARTIFACT), set("sha512", h512.clone())).unwrap();
+        // ...and no spelling, length or artifact other than the exact one does.
+        for r in [
+            body_check_bytes(None, set("sha384", h384.clone())),
+            body_check_bytes(None, set("sha512", h512.clone())),
+            body_check_bytes(Some(ARTIFACT), set("sha384", h384.to_uppercase())),
+            body_check_bytes(Some(ARTIFACT), set("SHA384", h384.clone())),
+            body_check_bytes(Some(ARTIFACT), set("sha-512", h512.clone())),
+            body_check_bytes(Some(ARTIFACT), set("sha512", h384.clone())),
+            body_check_bytes(Some(ARTIFACT), set("sha384", h512[..96].to_string())),
+            body_check_bytes(Some(b"other"), set("sha512", h512.clone())),
+            body_check_bytes(Some(ARTIFACT), set("sha512", String::new())),
+        ] {
+            assert!(is_consistency(r));
+        }
     }
 
     #[test]
