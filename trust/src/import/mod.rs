@@ -3,3 +3,4 @@
 //! faithfully rather than guessing.
 
 pub mod docker_catalog;
+pub mod official;
