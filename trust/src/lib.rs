@@ -8,6 +8,7 @@
 //! with them; the [`dsse`] envelope wraps what the catalog signs, and
 //! [`image::Digest`] names every SHA-256 either of them pins.
 
+pub mod body;
 pub mod canonical;
 pub mod catalog;
 pub mod dsse;

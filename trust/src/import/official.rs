@@ -280,20 +280,14 @@ async fn fetch_once(
     if status != reqwest::StatusCode::OK {
         return Err(Attempt::Final(format!("answered {status}")));
     }
-    let mut body = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > max_bytes {
-                    return Err(Attempt::Final(format!(
-                        "the page is larger than {max_bytes} bytes"
-                    )));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Ok(body),
-            // Cut mid-page: the whole page again.
-            Err(e) => return Err(retry(format!("cut mid-page: {}", e.without_url()))),
+    match crate::body::read_capped(&mut response, max_bytes as u64).await {
+        Ok(body) => Ok(body),
+        Err(crate::body::BodyError::TooLarge) => Err(Attempt::Final(format!(
+            "the page is larger than {max_bytes} bytes"
+        ))),
+        // Cut mid-page: the whole page again.
+        Err(crate::body::BodyError::Cut { error, .. }) => {
+            Err(retry(format!("cut mid-page: {}", error.without_url())))
         }
     }
 }

@@ -637,6 +637,15 @@ mod tests {
 
     /// Runs the body check on `bundle` with its body rewritten by `edit`.
     fn body_check(bundle: &str, edit: impl FnOnce(&mut Value)) -> Result<(), VerifyError> {
+        body_check_with(bundle, Some(ARTIFACT), edit)
+    }
+
+    /// [`body_check`] with the artifact's bytes given or not.
+    fn body_check_with(
+        bundle: &str,
+        bytes: Option<&[u8]>,
+        edit: impl FnOnce(&mut Value),
+    ) -> Result<(), VerifyError> {
         let mut bundle = Bundle::from_json(bundle).unwrap();
         let entry = &mut bundle.verification_material.tlog_entries[0];
         let mut body: Value = serde_json::from_slice(entry.canonicalized_body.as_bytes()).unwrap();
@@ -649,7 +658,7 @@ mod tests {
             &bundle,
             entry,
             &sigstore_crypto::sha256(ARTIFACT),
-            Some(ARTIFACT),
+            bytes,
             &SigningKey::Certificate(&cert),
             KeyAlgorithm::EcdsaP256,
         )
@@ -680,22 +689,7 @@ mod tests {
         bytes: Option<&[u8]>,
         edit: impl FnOnce(&mut Value),
     ) -> Result<(), VerifyError> {
-        let mut bundle = Bundle::from_json(V1).unwrap();
-        let entry = &mut bundle.verification_material.tlog_entries[0];
-        let mut body: Value = serde_json::from_slice(entry.canonicalized_body.as_bytes()).unwrap();
-        edit(&mut body);
-        entry.canonicalized_body =
-            sigstore_types::CanonicalizedBody::new(serde_json::to_vec(&body).unwrap());
-        let cert = bundle.signing_certificate().unwrap().as_bytes().to_vec();
-        let entry = single_entry(&bundle).unwrap();
-        check_body(
-            &bundle,
-            entry,
-            &sigstore_crypto::sha256(ARTIFACT),
-            bytes,
-            &SigningKey::Certificate(&cert),
-            KeyAlgorithm::EcdsaP256,
-        )
+        body_check_with(V1, bytes, edit)
     }
 
     #[test]

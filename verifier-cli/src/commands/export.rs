@@ -6,6 +6,7 @@
 use crate::cli::catalog::{ExportArgs, ExportFormatArg};
 use crate::exit::{Exit, Unreachable};
 use anyhow::Context;
+use mcp_trust::body::BodyError;
 use mcp_trust::catalog::Entry;
 use mcp_trust::catalog::client::state::write_atomic;
 use mcp_trust::catalog::client::{StateDir, verify_manifest};
@@ -204,21 +205,16 @@ async fn get(http: &reqwest::Client, url: &reqwest::Url) -> anyhow::Result<Vec<u
         ))
         .into());
     }
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| unreachable(e.without_url().to_string()))?
-    {
-        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-            return Err(unreachable(format!(
-                "the answer is larger than {MAX_ANSWER_BYTES} bytes"
-            ))
-            .into());
+    match mcp_trust::body::read_capped(&mut response, MAX_ANSWER_BYTES as u64).await {
+        Ok(body) => Ok(body),
+        Err(BodyError::TooLarge) => Err(unreachable(format!(
+            "the answer is larger than {MAX_ANSWER_BYTES} bytes"
+        ))
+        .into()),
+        Err(BodyError::Cut { error, .. }) => {
+            Err(unreachable(error.without_url().to_string()).into())
         }
-        body.extend_from_slice(&chunk);
     }
-    Ok(body)
 }
 
 /// The manifest in a `ServerResponse`, as bytes, once it is the one `entry` pins.

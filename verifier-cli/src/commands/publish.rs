@@ -153,13 +153,15 @@ async fn send(url: &str, token: &str, manifest: Vec<u8>) -> anyhow::Result<(u16,
     let status = response.status().as_u16();
     let unreadable =
         |reason: String| Unreachable(format!("the registry's answer could not be read: {reason}"));
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| unreadable(chain(e)))? {
-        if (body.len() + chunk.len()) as u64 > MAX_ANSWER_BYTES {
+    let body = match mcp_trust::body::read_capped(&mut response, MAX_ANSWER_BYTES).await {
+        Ok(body) => body,
+        Err(mcp_trust::body::BodyError::TooLarge) => {
             return Err(unreadable(format!("it is larger than {MAX_ANSWER_BYTES} bytes")).into());
         }
-        body.extend_from_slice(&chunk);
-    }
+        Err(mcp_trust::body::BodyError::Cut { error, .. }) => {
+            return Err(unreadable(chain(error)).into());
+        }
+    };
     let text = String::from_utf8(body).map_err(|e| unreadable(e.to_string()))?;
     Ok((status, text))
 }

@@ -99,24 +99,16 @@ impl HttpFetcher {
         {
             return Err(too_large());
         }
-        let mut body = Vec::new();
-        loop {
-            match resp.chunk().await {
-                Ok(Some(chunk)) => {
-                    if body.len() as u64 + chunk.len() as u64 > cap {
-                        return Err(too_large());
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    return Err(FetchError::Truncated {
-                        what: what.to_owned(),
-                        reason: format!("after {} bytes: {}", body.len(), chain(&e)),
-                    });
-                }
+        let body = match crate::body::read_capped(&mut resp, cap).await {
+            Ok(body) => body,
+            Err(crate::body::BodyError::TooLarge) => return Err(too_large()),
+            Err(crate::body::BodyError::Cut { received, error }) => {
+                return Err(FetchError::Truncated {
+                    what: what.to_owned(),
+                    reason: format!("after {received} bytes: {}", chain(&error)),
+                });
             }
-        }
+        };
         let bytes = match encoding.as_deref() {
             None | Some("identity") => body,
             Some("gzip") => gunzip_capped(&body, cap, what)?,
