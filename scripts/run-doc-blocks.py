@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -69,6 +70,7 @@ esac
 
 def main(docs):
     qs = {k: os.environ[k] for k in os.environ if k.startswith("QS_")}
+    repo = os.getcwd()
     failed = 0
     for doc in docs:
         runnable = [b for b in blocks(doc) if b[1] in ("sh", "bash", "shell") and not b[3]]
@@ -98,6 +100,9 @@ def main(docs):
                 PATH=bindir + os.pathsep + env["PATH"],
                 REGISTRY=qs["QS_REGISTRY"],
                 IMAGE=qs["QS_IMAGE"],
+                TRUSTED_ROOT=os.path.join(qs["QS_SAMPLE"], "trusted_root.json"),
+                OCI_HOST=qs["QS_OCI_HOST"],
+                DOCKER_CATALOG=os.path.join(repo, "testdata", "corpus", "docker-mcp-registry"),
                 NO_COLOR="1",
             )
             script = ["set -euo pipefail"]
@@ -106,11 +111,18 @@ def main(docs):
                 script.append(f"QS_BLOCK={line}")
                 script.append(text)
             script.append(f"echo; echo '{doc}: {len(runnable)} blocks passed ({len(skipped)} not run)'")
-            result = subprocess.run(
-                ["bash", "-c", "\n".join(script)], cwd=work, env=env
+            # A session of its own, so that what a document starts in the
+            # background (servers) is stopped with it, even when it fails.
+            proc = subprocess.Popen(
+                ["bash", "-c", "\n".join(script)], cwd=work, env=env, start_new_session=True
             )
-            if result.returncode != 0:
-                print(f"FAILED: {doc} (exit {result.returncode}): the block printed last failed", file=sys.stderr)
+            returncode = proc.wait()
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            if returncode != 0:
+                print(f"FAILED: {doc} (exit {returncode}): the block printed last failed", file=sys.stderr)
                 failed += 1
     sys.exit(1 if failed else 0)
 

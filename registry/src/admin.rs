@@ -354,17 +354,19 @@ pub async fn run_cli(command: AdminCommand, store: &dyn Store) -> Result<String,
                             Outcome::Rejected => "rejected",
                         },
                         e.action,
-                        e.subject,
-                        e.actor,
+                        // Subjects and details may quote what a publisher
+                        // or an upstream wrote: shown, never obeyed.
+                        printable(&e.subject),
+                        printable(&e.actor),
                         if e.codes.is_empty() {
                             String::new()
                         } else {
-                            format!(" [{}]", e.codes.join(", "))
+                            format!(" [{}]", printable(&e.codes.join(", ")))
                         },
                         if e.detail.is_empty() {
                             String::new()
                         } else {
-                            format!(" {}", e.detail)
+                            format!(" {}", printable(&e.detail))
                         },
                     );
                 }
@@ -378,4 +380,10 @@ fn pretty<T: serde::Serialize>(value: &T) -> String {
     let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// Text from the audit log as a terminal shows it safely (control and
+/// hidden characters escaped, at most 2,000 characters).
+fn printable(s: &str) -> String {
+    mcp_trust::tools::scan::excerpt(s, 2000)
 }

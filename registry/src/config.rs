@@ -38,6 +38,10 @@ pub enum Command {
     /// Administer namespaces, tokens and the audit log directly in the store.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Take in the versions other registries list: each goes through the checks of a
+    /// publish; what does not verify is kept apart in the mirrored tier, never signed.
+    #[command(subcommand, after_help = SYNC_ABOUT)]
+    Sync(SyncCommand),
     /// Print the completion script of a shell (bash, zsh, fish, elvish, powershell).
     #[command(
         after_help = "Examples:\n  mcp-registry completions bash > /etc/bash_completion.d/mcp-registry\n  mcp-registry completions zsh > \"${fpath[1]}/_mcp-registry\""
@@ -142,6 +146,199 @@ pub struct ServeArgs {
     /// the 8 MiB gateways accept [env: MCP_REGISTRY_MAX_SHARD_BYTES] [default: 6291456].
     #[arg(long, value_name = "BYTES")]
     pub max_shard_bytes: Option<u64>,
+    /// Sync from this official-API registry in the background, as `sync official URL`
+    /// does (incrementally) [env: MCP_REGISTRY_SYNC_OFFICIAL].
+    #[arg(long, value_name = "URL")]
+    pub sync_official: Option<String>,
+    /// Minutes between background syncs (with --sync-official)
+    /// [env: MCP_REGISTRY_SYNC_EVERY_MINUTES] [default: 60].
+    #[arg(long, value_name = "MINUTES")]
+    pub sync_every_minutes: Option<u32>,
+}
+
+/// `mcp-registry sync …`
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Sync from an official-API registry (`GET /v0.1/servers`, every page, incrementally).
+    #[command(after_help = SYNC_OFFICIAL_EXAMPLES)]
+    Official(SyncOfficialArgs),
+    /// Sync from a checkout of Docker's MCP catalog (a directory of `servers/*/server.yaml`).
+    #[command(after_help = SYNC_DOCKER_EXAMPLES)]
+    DockerCatalog(SyncDockerArgs),
+    /// Sync from a ToolHive registry file (upstream format, or the older `servers` map).
+    #[command(after_help = SYNC_TOOLHIVE_EXAMPLES)]
+    Toolhive(SyncToolhiveArgs),
+    /// List the mirrored tier: versions synced that did not verify, with the reasons.
+    #[command(after_help = SYNC_LIST_EXAMPLES)]
+    List(SyncListArgs),
+    /// Open a namespace to the versions sources list of it, under a signer policy, then
+    /// publish the mirrored versions of it from those sources that verify.
+    #[command(after_help = SYNC_PROMOTE_EXAMPLES)]
+    Promote(SyncPromoteArgs),
+    /// Close a namespace to sources: their versions of it are mirrored from now on
+    /// (what was published stays published).
+    #[command(after_help = SYNC_CLOSE_EXAMPLES)]
+    Close(SyncCloseArgs),
+}
+
+/// Arguments of `sync close`.
+#[derive(Debug, Clone, Args)]
+pub struct SyncCloseArgs {
+    /// The namespace.
+    #[arg(long, value_name = "NS")]
+    pub namespace: String,
+    /// The source to close it to (as for `promote --from`); repeat for more; every
+    /// source when none is given.
+    #[arg(long = "from", value_name = "URL|FILE|DIR")]
+    pub from: Vec<String>,
+}
+
+/// What every sync source takes: how to verify, and how to report.
+#[derive(Debug, Clone, Args)]
+pub struct SyncCommon {
+    /// Check again versions already in the mirrored tier with the same upstream bytes
+    /// (by default they are skipped: a sync is cheap to repeat).
+    #[arg(long)]
+    pub recheck: bool,
+    /// Versions checked at once (each verification is bounded by --verify-timeout-secs)
+    /// [default: half the verification slots].
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Output format of the report.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub output: OutputFormat,
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+}
+
+/// The verification settings of `serve` that a sync uses (same variables and file keys).
+#[derive(Debug, Default, Clone, Args)]
+pub struct VerifyArgs {
+    /// Sigstore trusted root (JSON) for a private Sigstore [env: MCP_REGISTRY_TRUSTED_ROOT].
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// OCI registry host[:port] images may come from; repeat for more [env: MCP_REGISTRY_ALLOWED_REGISTRIES].
+    #[arg(long = "allowed-registry", value_name = "HOST")]
+    pub allowed_registries: Vec<String>,
+    /// Allow OCI registries on loopback addresses (tests only) [env: MCP_REGISTRY_ALLOW_LOOPBACK_REGISTRIES].
+    #[arg(long)]
+    pub allow_loopback_registries: bool,
+    /// Allowed registry host[:port] reached over plain HTTP [env: MCP_REGISTRY_INSECURE_REGISTRIES].
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    pub insecure_registries: Vec<String>,
+    /// Tool-scan policy file (as for `serve`) [env: MCP_REGISTRY_TOOL_SCAN_POLICY].
+    #[arg(long, value_name = "FILE")]
+    pub tool_scan_policy: Option<PathBuf>,
+    /// Image verifications running at once [env: MCP_REGISTRY_VERIFY_CONCURRENCY] [default: 4].
+    #[arg(long, value_name = "N")]
+    pub verify_concurrency: Option<usize>,
+    /// Seconds one image verification may take [env: MCP_REGISTRY_VERIFY_TIMEOUT_SECS] [default: 120].
+    #[arg(long, value_name = "SECS")]
+    pub verify_timeout_secs: Option<u64>,
+}
+
+impl VerifyArgs {
+    /// The same settings as `serve` flags, the others left to the
+    /// environment, the file and the defaults.
+    pub fn as_serve_args(&self) -> ServeArgs {
+        ServeArgs {
+            trusted_root: self.trusted_root.clone(),
+            allowed_registries: self.allowed_registries.clone(),
+            allow_loopback_registries: self.allow_loopback_registries,
+            insecure_registries: self.insecure_registries.clone(),
+            tool_scan_policy: self.tool_scan_policy.clone(),
+            verify_concurrency: self.verify_concurrency,
+            verify_timeout_secs: self.verify_timeout_secs,
+            ..ServeArgs::default()
+        }
+    }
+}
+
+/// Arguments of `sync official`.
+#[derive(Debug, Clone, Args)]
+pub struct SyncOfficialArgs {
+    /// Base URL of the registry (its API is under /v0.1).
+    #[arg(value_name = "URL", default_value = OFFICIAL_REGISTRY)]
+    pub url: String,
+    /// Read every page, not only what changed since the last complete sync of this URL.
+    #[arg(long)]
+    pub full: bool,
+    /// Seconds one page request may take.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout_secs: u64,
+    /// Retries of one page after a 429, a 5xx, a timeout or a cut connection, with
+    /// exponential backoff from half a second (Retry-After honoured up to a minute).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub retries: u32,
+    #[command(flatten)]
+    pub common: SyncCommon,
+}
+
+/// The official MCP registry.
+pub const OFFICIAL_REGISTRY: &str = "https://registry.modelcontextprotocol.io";
+
+/// Arguments of `sync docker-catalog`.
+#[derive(Debug, Clone, Args)]
+pub struct SyncDockerArgs {
+    /// The checkout's `servers` directory (or one server's directory).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Namespace the catalog's short names are placed under.
+    #[arg(long, value_name = "NS", default_value = mcp_trust::import::docker_catalog::DEFAULT_NAMESPACE)]
+    pub namespace: String,
+    #[command(flatten)]
+    pub common: SyncCommon,
+}
+
+/// Arguments of `sync toolhive`.
+#[derive(Debug, Clone, Args)]
+pub struct SyncToolhiveArgs {
+    /// The registry file (JSON).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Namespace the older format's short names are placed under.
+    #[arg(long, value_name = "NS", default_value = "io.github.stacklok")]
+    pub namespace: String,
+    #[command(flatten)]
+    pub common: SyncCommon,
+}
+
+/// Arguments of `sync list`.
+#[derive(Debug, Clone, Args)]
+pub struct SyncListArgs {
+    /// Only this namespace's versions.
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Arguments of `sync promote`.
+#[derive(Debug, Clone, Args)]
+pub struct SyncPromoteArgs {
+    /// The namespace to open to synced versions, e.g. io.github.acme.
+    #[arg(long, value_name = "NS")]
+    pub namespace: String,
+    /// The source whose versions of the namespace may be published: the URL of an
+    /// official-API registry, a ToolHive registry file or a Docker catalog directory,
+    /// as given to the sync command; repeat for more.
+    #[arg(long = "from", value_name = "URL|FILE|DIR", required = true)]
+    pub from: Vec<String>,
+    /// Regexp the signing certificate identity must match whole (anchored as ^(?:RE)$);
+    /// required unless the namespace exists, whose binding then applies.
+    #[arg(long, value_name = "RE", requires = "signer_issuer")]
+    pub signer_identity_regexp: Option<String>,
+    /// Exact OIDC issuer of the signing certificate (with --signer-identity-regexp).
+    #[arg(long, value_name = "URL", requires = "signer_identity_regexp")]
+    pub signer_issuer: Option<String>,
+    /// Required Fulcio source repository identifier (OID 1.3.6.1.4.1.57264.1.15).
+    #[arg(long, value_name = "N")]
+    pub source_repository_id: Option<String>,
+    /// Required Fulcio source repository owner identifier (OID 1.3.6.1.4.1.57264.1.17).
+    #[arg(long, value_name = "N")]
+    pub owner_id: Option<String>,
+    #[command(flatten)]
+    pub common: SyncCommon,
 }
 
 /// `mcp-registry admin …`
@@ -440,6 +637,8 @@ pub struct ServeConfig {
     pub trusted_proxies: Vec<Cidr>,
     /// Limits and timeouts.
     pub limits: Limits,
+    /// The background sync: an official-API registry and the time between runs.
+    pub sync: Option<(String, Duration)>,
 }
 
 impl ServeConfig {
@@ -460,6 +659,7 @@ impl ServeConfig {
             scan_policy: mcp_trust::tools::ScanPolicy::default(),
             trusted_proxies: Vec::new(),
             limits: Limits::default(),
+            sync: None,
         }
     }
 }
@@ -484,6 +684,8 @@ struct FileConfig {
     catalog_validity_hours: Option<u32>,
     catalog_refresh_minutes: Option<u32>,
     trusted_proxies: Option<Vec<String>>,
+    sync_official: Option<String>,
+    sync_every_minutes: Option<u32>,
     #[serde(default)]
     limits: FileLimits,
 }
@@ -643,6 +845,21 @@ fn cache_bytes(mib: usize) -> Result<usize, ConfigError> {
 
 /// Resolves the settings of `serve`.
 pub fn serve(cli: &Cli, args: &ServeArgs, env: Environment) -> Result<ServeConfig, ConfigError> {
+    resolve(cli, args, env, true)
+}
+
+/// Resolves the settings a sync verifies with: those of `serve`, without
+/// catalog keys (a sync stores versions; the server signs them).
+pub fn sync(cli: &Cli, args: &VerifyArgs, env: Environment) -> Result<ServeConfig, ConfigError> {
+    resolve(cli, &args.as_serve_args(), env, false)
+}
+
+fn resolve(
+    cli: &Cli,
+    args: &ServeArgs,
+    env: Environment,
+    needs_keys: bool,
+) -> Result<ServeConfig, ConfigError> {
     let env_fn = env.0;
     let s = sources(cli, &env_fn)?;
     let (store, data_dir) = store_from(cli, &s)?;
@@ -669,7 +886,7 @@ pub fn serve(cli: &Cli, args: &ServeArgs, env: Environment) -> Result<ServeConfi
                 create_if_missing: false,
             }
         }
-        None if embedded => {}
+        None if embedded || !needs_keys => {}
         None => {
             return Err(ConfigError(
                 "with --database-url, give --catalog-keys DIR (MCP_REGISTRY_CATALOG_KEYS), made by `mcp-registry admin keys init`: replicas share the keys and none generates its own".into(),
@@ -828,6 +1045,39 @@ pub fn serve(cli: &Cli, args: &ServeArgs, env: Environment) -> Result<ServeConfi
             "catalog validity {validity} h and refresh {refresh} min: both must be positive and the refresh at most half the validity, so an index is re-signed well before gateways refuse it"
         )));
     }
+    let sync_url = args
+        .sync_official
+        .clone()
+        .or(s.env("SYNC_OFFICIAL")?)
+        .or(f.sync_official.clone());
+    let sync_every = args
+        .sync_every_minutes
+        .or(s.env("SYNC_EVERY_MINUTES")?)
+        .or(f.sync_every_minutes);
+    config.sync = match (sync_url, sync_every) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            return Err(ConfigError(
+                "--sync-every-minutes needs --sync-official URL (MCP_REGISTRY_SYNC_OFFICIAL), the registry to sync from".into(),
+            ));
+        }
+        (Some(_), Some(0)) => {
+            return Err(ConfigError(
+                "--sync-every-minutes must be at least 1".into(),
+            ));
+        }
+        (Some(url), every) => {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(ConfigError(format!(
+                    "--sync-official `{url}` is not an http(s) URL such as {OFFICIAL_REGISTRY}"
+                )));
+            }
+            Some((
+                url,
+                Duration::from_secs(u64::from(every.unwrap_or(60)) * 60),
+            ))
+        }
+    };
     config.catalog.validity = jiff::SignedDuration::from_hours(i64::from(validity));
     config.catalog.refresh_every = jiff::SignedDuration::from_mins(i64::from(refresh));
     if config.allowed_registries.is_empty() {
@@ -842,6 +1092,41 @@ const SERVE_EXAMPLES: &str = "Examples:
   mcp-registry --data-dir /var/lib/mcp-registry serve --listen 0.0.0.0:8080
   mcp-registry --database-url postgres://registry@db/registry serve --catalog-keys /etc/mcp-registry/keys
   mcp-registry --config /etc/mcp-registry/config.toml serve";
+
+const SYNC_ABOUT: &str = "A synced version becomes a verified entry, signed into the catalog, only when its \
+namespace is open to sync (`sync promote`) and its image, pinned by digest, verifies against the \
+signer it declares, inside the namespace's binding. Anything else is kept in the mirrored tier \
+(`sync list`) with the reasons. Every attempt is in the audit log. With the embedded store, stop \
+the server first (it holds the file); with PostgreSQL, run it beside the servers, whose signer \
+picks the new versions up within seconds.";
+
+const SYNC_OFFICIAL_EXAMPLES: &str = "Examples:
+  mcp-registry sync official --allowed-registry ghcr.io
+  mcp-registry sync official https://registry.example.com --full --output json";
+
+const SYNC_DOCKER_EXAMPLES: &str = "Examples:
+  git clone --depth 1 https://github.com/docker/mcp-registry
+  mcp-registry sync docker-catalog mcp-registry/servers --allowed-registry docker.io
+  mcp-registry sync docker-catalog mcp-registry/servers --namespace io.docker.mcp --output json";
+
+const SYNC_TOOLHIVE_EXAMPLES: &str = "Examples:
+  mcp-registry sync toolhive registry.json --allowed-registry ghcr.io
+  mcp-registry sync toolhive thv-registry.json --namespace io.github.stacklok --recheck";
+
+const SYNC_LIST_EXAMPLES: &str = "Examples:
+  mcp-registry sync list
+  mcp-registry sync list --namespace io.github.acme --output json";
+
+const SYNC_CLOSE_EXAMPLES: &str = "Examples:
+  mcp-registry sync close --namespace io.github.acme --from https://registry.modelcontextprotocol.io
+  mcp-registry sync close --namespace io.github.acme   # every source";
+
+const SYNC_PROMOTE_EXAMPLES: &str = "Examples:
+  mcp-registry sync promote --namespace io.github.acme --from https://registry.modelcontextprotocol.io \\
+    --allowed-registry ghcr.io \\
+    --signer-identity-regexp 'https://github\\.com/acme/.+/\\.github/workflows/release\\.yml@refs/tags/v.+' \\
+    --signer-issuer https://token.actions.githubusercontent.com
+  mcp-registry sync promote --namespace io.github.acme --from ./thv-registry.json --allowed-registry ghcr.io   # an existing namespace, its binding";
 
 const AUDIT_EXAMPLES: &str = "Examples:
   mcp-registry admin audit --limit 20

@@ -25,6 +25,7 @@ pub mod server;
 pub mod signer;
 pub mod state;
 pub mod store;
+pub mod sync;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod time;

@@ -60,6 +60,12 @@ async fn run(cli: config::Cli, env: config::Environment) -> anyhow::Result<()> {
             let config = config::serve(&cli, args, env)?;
             serve(config).await
         }
+        Command::Sync(_) => {
+            let Command::Sync(command) = &cli.command else {
+                unreachable!()
+            };
+            sync(&cli, command, env).await
+        }
         Command::Admin(config::AdminCommand::Keys(_)) => {
             let Command::Admin(config::AdminCommand::Keys(command)) = cli.command else {
                 unreachable!()
@@ -115,10 +121,200 @@ fn print_secret(text: &str) -> anyhow::Result<()> {
         )
 }
 
-async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
+/// `mcp-registry sync …`: exit 0 when every candidate was stored or
+/// mirrored, 1 when the source was not read to the end or a candidate
+/// failed for a passing cause (run it again).
+async fn sync(
+    cli: &config::Cli,
+    command: &config::SyncCommand,
+    env: config::Environment,
+) -> anyhow::Result<()> {
+    use config::{OutputFormat, SyncCommand};
+    use mcp_registry::sync::{Report, Sync};
+    if let SyncCommand::List(args) = command {
+        let (store_config, _) = config::store(cli, env)?;
+        let store = store::open(&store_config)
+            .await
+            .context("cannot open the store")?;
+        let prefix = args
+            .namespace
+            .as_deref()
+            .map_or_else(String::new, |ns| format!("{ns}/"));
+        // Page by page, however large the tier.
+        let json = args.output.output == OutputFormat::Json;
+        let mut after: Option<(String, String)> = None;
+        let mut count = 0;
+        print_result(if json { b"[" } else { b"" })?;
+        loop {
+            let page = store
+                .mirrored(
+                    &prefix,
+                    after.as_ref().map(|(n, v)| (n.as_str(), v.as_str())),
+                    500,
+                )
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = Some((last.name.clone(), last.version.clone()));
+            let mut text = String::new();
+            for record in &page {
+                match json {
+                    true => {
+                        text.push_str(if count == 0 { "\n" } else { ",\n" });
+                        text.push_str(&serde_json::to_string(record)?);
+                    }
+                    false => text.push_str(&mcp_registry::sync::mirrored_line(record)),
+                }
+                count += 1;
+            }
+            print_result(text.as_bytes())?;
+        }
+        let end = match json {
+            true => "\n]\n".to_owned(),
+            false => format!(
+                "{count} version(s) in the mirrored tier: not verified here, never in the signed catalog\n"
+            ),
+        };
+        return print_result(end.as_bytes());
+    }
+    if let SyncCommand::Close(args) = command {
+        let (store_config, _) = config::store(cli, env)?;
+        let store = store::open(&store_config)
+            .await
+            .context("cannot open the store")?;
+        let sources = args
+            .from
+            .iter()
+            .map(|f| mcp_registry::sync::source_label(f))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(anyhow::Error::msg)?;
+        let opening = mcp_registry::sync::close(
+            store,
+            &args.namespace,
+            &sources,
+            mcp_registry::admin::CLI_ACTOR,
+        )
+        .await?;
+        let text = match opening.sources.is_empty() {
+            true => format!("{} is closed to every source\n", args.namespace),
+            false => format!(
+                "{} is open to: {}\n",
+                args.namespace,
+                opening.sources.join(", ")
+            ),
+        };
+        return print_result(text.as_bytes());
+    }
+    let common = match command {
+        SyncCommand::Official(a) => &a.common,
+        SyncCommand::DockerCatalog(a) => &a.common,
+        SyncCommand::Toolhive(a) => &a.common,
+        SyncCommand::Promote(a) => &a.common,
+        SyncCommand::List(_) | SyncCommand::Close(_) => unreachable!(),
+    };
+    let config = config::sync(cli, &common.verify, env)?;
     let store = store::open(&config.store)
         .await
         .context("cannot open the store")?;
+    let verifier = verifier(&config)?;
+    let publisher = Arc::new(mcp_registry::publish::Publisher::from_config(
+        &config,
+        store.clone(),
+        verifier,
+        None,
+    ));
+    publisher
+        .load_tool_index()
+        .await
+        .context("cannot index the stored tools for the shadowing check")?;
+    let mut syncer = Sync::new(publisher, store).recheck(common.recheck);
+    if let Some(n) = common.concurrency {
+        syncer = syncer.concurrency(n);
+    }
+    let report: Report = match command {
+        SyncCommand::Official(a) => {
+            let limits = mcp_trust::import::official::Limits {
+                timeout: std::time::Duration::from_secs(a.timeout_secs.max(1)),
+                retries: a.retries,
+                ..Default::default()
+            };
+            syncer.official(&a.url, a.full, limits).await?
+        }
+        SyncCommand::DockerCatalog(a) => {
+            let candidates = mcp_registry::sync::docker_catalog(&a.dir, &a.namespace)
+                .map_err(anyhow::Error::msg)?;
+            let source = mcp_registry::sync::source_label(&a.dir.display().to_string())
+                .map_err(anyhow::Error::msg)?;
+            syncer.candidates(&source, candidates, None).await?
+        }
+        SyncCommand::Toolhive(a) => {
+            let bytes = read_capped(
+                &a.file,
+                mcp_trust::import::upstream::MAX_TOOLHIVE_FILE_BYTES,
+            )?;
+            let candidates = mcp_trust::import::upstream::toolhive_file(&bytes, &a.namespace)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", a.file.display()))?;
+            let source = mcp_registry::sync::source_label(&a.file.display().to_string())
+                .map_err(anyhow::Error::msg)?;
+            syncer.candidates(&source, candidates, None).await?
+        }
+        SyncCommand::Promote(a) => {
+            let binding = match (&a.signer_identity_regexp, &a.signer_issuer) {
+                (Some(identity), Some(issuer)) => Some(mcp_registry::model::Namespace {
+                    name: a.namespace.clone(),
+                    signer_identity_regexp: identity.clone(),
+                    signer_issuer: issuer.clone(),
+                    source_repository_id: a.source_repository_id.clone(),
+                    owner_id: a.owner_id.clone(),
+                    created_at: mcp_registry::time::now(),
+                }),
+                _ => None,
+            };
+            let sources = a
+                .from
+                .iter()
+                .map(|f| mcp_registry::sync::source_label(f))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(anyhow::Error::msg)?;
+            syncer
+                .promote(
+                    &a.namespace,
+                    &sources,
+                    binding,
+                    mcp_registry::admin::CLI_ACTOR,
+                )
+                .await?
+        }
+        SyncCommand::List(_) | SyncCommand::Close(_) => unreachable!(),
+    };
+    let text = match common.output {
+        OutputFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        OutputFormat::Human => report.human(),
+    };
+    print_result(text.as_bytes())?;
+    if report.complete() {
+        Ok(())
+    } else {
+        anyhow::bail!("the sync did not complete; run it again")
+    }
+}
+
+/// Reads at most `cap` bytes of `path`, refusing a larger file by name.
+fn read_capped(path: &std::path::Path, cap: usize) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(cap as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() > cap {
+        anyhow::bail!("{} is over {cap} bytes", path.display());
+    }
+    Ok(bytes)
+}
+
+/// The image verifier `config` describes.
+fn verifier(config: &config::ServeConfig) -> anyhow::Result<Arc<dyn ImageVerifier>> {
     let trust_root = match &config.trusted_root {
         Some(path) => {
             let json =
@@ -128,7 +324,7 @@ async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
         }
         None => TrustRoot::public_good().context("the embedded public-good trusted root")?,
     };
-    let verifier: Arc<dyn ImageVerifier> = Arc::new(
+    Ok(Arc::new(
         SigstoreVerifier::new(
             trust_root,
             &config.allowed_registries,
@@ -137,7 +333,14 @@ async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
             config.limits.verify_timeout,
         )
         .context("cannot start the image verifier")?,
-    );
+    ))
+}
+
+async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
+    let store = store::open(&config.store)
+        .await
+        .context("cannot open the store")?;
+    let verifier = verifier(&config)?;
     let (catalog, notice) = signer::from_config(&config, store.clone())?;
     if let Some(notice) = notice {
         eprintln!("notice: {notice}");
@@ -156,7 +359,15 @@ async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
     let catalog_loaded = async move {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(30), served).await;
     };
-    let state = AppState::new(&config, store, verifier, catalog);
+    let state = AppState::new(&config, store.clone(), verifier, catalog.clone());
+    if let Some((url, every)) = config.sync.clone() {
+        mcp_registry::sync::spawn_official(
+            mcp_registry::sync::Sync::new(state.publisher.clone(), store),
+            catalog.loaded(),
+            url,
+            every,
+        );
+    }
     // Held from here until loaded: publishes wait for it, reads do not.
     state
         .publisher

@@ -172,10 +172,12 @@ pub struct AuditEvent {
     /// When it happened.
     #[serde(with = "rfc3339")]
     pub at: Timestamp,
-    /// Who: a token id, `admin-cli`, or `anonymous`.
+    /// Who: a token id, `admin-cli`, `sync`, or `anonymous`.
     pub actor: String,
     /// What: `publish`, `yank`, `unyank`, `revoke`, `namespace.create`, `token.create`, `token.revoke`
-    /// (a rotation writes one `token.create` and one `token.revoke`).
+    /// (a rotation writes one `token.create` and one `token.revoke`), `sync` (a sync run),
+    /// `sync.mirror` (a version kept in the mirrored tier), `sync.open` and `sync.close` (a
+    /// namespace opened or closed to sync sources).
     pub action: String,
     /// On what: `name@version`, a namespace, or a token id.
     pub subject: String,
@@ -229,6 +231,57 @@ pub struct AuditRecord {
     /// The event.
     #[serde(flatten)]
     pub event: AuditEvent,
+}
+
+/// A namespace opened to sync (`sync promote`): the sources whose versions
+/// of it may be published. No source, or no opening: closed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncOpening {
+    /// Sources as a sync names them (`official https://…`, `toolhive /abs/file`, `docker-catalog /abs/dir`).
+    pub sources: Vec<String>,
+    /// Who changed it last.
+    #[serde(default)]
+    pub by: String,
+    /// When.
+    #[serde(default)]
+    pub changed_at: String,
+}
+
+/// A version another registry lists that did not become a verified entry
+/// here (the mirrored tier): kept with the reasons, shown to operators,
+/// never in the signed catalog. A later sync or a promotion that publishes
+/// it removes it from the tier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MirroredRecord {
+    /// `server.name`.
+    pub name: String,
+    /// `server.version`.
+    pub version: String,
+    /// Where it was read: `official URL`, `docker-catalog DIR`, `toolhive FILE`.
+    pub source: String,
+    /// What the upstream listed, as JSON text.
+    pub upstream: String,
+    /// SHA-256 of `upstream` (hex): a sync that reads the same bytes again
+    /// does not check them again.
+    pub upstream_sha256: String,
+    /// The manifest made of it, when one could be made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<String>,
+    /// The upstream's status of the version, when it gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_status: Option<String>,
+    /// Why it is not verified: the finding or rejection codes.
+    pub codes: Vec<String>,
+    /// The rejection or import problem in words.
+    pub detail: String,
+    /// When a sync first kept it.
+    #[serde(with = "rfc3339")]
+    pub first_seen: Timestamp,
+    /// When it was last checked.
+    #[serde(with = "rfc3339")]
+    pub checked_at: Timestamp,
 }
 
 #[cfg(test)]

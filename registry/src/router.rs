@@ -64,6 +64,7 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
             ("POST", "/v0.1/admin/namespaces"),
             post(admin::create_namespace),
         ),
+        (("GET", "/v0.1/admin/mirrored"), get(admin::list_mirrored)),
         (("POST", "/v0.1/admin/tokens"), post(admin::create_token)),
         (
             ("POST", "/v0.1/admin/tokens/{id}/revoke"),

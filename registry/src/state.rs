@@ -2,7 +2,6 @@
 //! limiters, metrics and the catalog.
 
 use crate::config::{Cidr, Limits, ServeConfig};
-use crate::host_policy::HostPolicy;
 use crate::metrics::Metrics;
 use crate::publish::Publisher;
 use crate::rate_limit::RateLimiter;
@@ -64,16 +63,11 @@ impl AppState {
         catalog: Arc<CatalogService>,
     ) -> AppState {
         let limits = Arc::new(config.limits.clone());
-        let publisher = Arc::new(Publisher::new(
+        let publisher = Arc::new(Publisher::from_config(
+            config,
             store.clone(),
             verifier,
-            HostPolicy::new(
-                config.allowed_registries.iter().cloned(),
-                config.allow_loopback_registries,
-            ),
-            config.scan_policy.clone(),
-            limits.clone(),
-            catalog.clone(),
+            Some(catalog.clone()),
         ));
         AppState(Arc::new(Shared {
             store,

@@ -314,3 +314,29 @@ fn the_caller_may_stop_the_walk_and_bad_urls_are_refused() {
         assert!(matches!(walked, Err(WalkError::BadUrl(_))), "{bad}");
     }
 }
+
+#[test]
+fn a_page_with_more_versions_than_asked_is_not_a_page() {
+    let upstream = Upstream::start(|_, _| {
+        let mut page: serde_json::Value = serde_json::from_str(&page(1)).unwrap();
+        page["metadata"] = serde_json::json!({"count": 2});
+        Answer::Ok(page.to_string())
+    });
+    let limits = Limits {
+        page_size: 1,
+        ..fast()
+    };
+    let (result, got) = run(&upstream, limits);
+    match result {
+        Err(WalkError::Malformed {
+            page: 1, reason, ..
+        }) => {
+            assert!(
+                reason.contains("2 versions on one page; `limit=1`"),
+                "{reason}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(got.is_empty());
+}

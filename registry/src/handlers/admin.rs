@@ -51,6 +51,55 @@ pub async fn list_namespaces(
     ))
 }
 
+/// Query of `GET /v0.1/admin/mirrored`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MirroredQuery {
+    namespace: Option<String>,
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+/// `GET /v0.1/admin/mirrored`: the mirrored tier (versions synced from
+/// upstream registries that did not verify here), with the reasons.
+pub async fn list_mirrored(
+    State(state): State<AppState>,
+    principal: Result<Principal, ApiError>,
+    query: Result<axum::extract::Query<MirroredQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    principal?.require_admin()?;
+    let axum::extract::Query(query) =
+        query.map_err(|e| ApiError::bad_request("query-invalid", e.body_text()))?;
+    let prefix = query
+        .namespace
+        .map_or_else(String::new, |ns| format!("{ns}/"));
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "query-invalid",
+            "`limit` is from 1 to 500",
+        ));
+    }
+    // The cursor is the last `name@version` of the page before (names hold no `@`).
+    let after = match query.cursor.as_deref() {
+        None => None,
+        Some(c) => Some(c.split_once('@').ok_or_else(|| {
+            ApiError::bad_request(
+                "query-invalid",
+                "`cursor` is `name@version`, as `metadata.nextCursor` gives it",
+            )
+        })?),
+    };
+    let page = state.store.mirrored(&prefix, after, limit).await?;
+    let next = (page.len() == limit)
+        .then(|| page.last().map(|r| format!("{}@{}", r.name, r.version)))
+        .flatten();
+    Ok(Json(json!({
+        "mirrored": page,
+        "metadata": { "count": page.len(), "nextCursor": next },
+    })))
+}
+
 /// `POST /v0.1/admin/namespaces`
 pub async fn create_namespace(
     State(state): State<AppState>,

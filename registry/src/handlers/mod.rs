@@ -125,6 +125,7 @@ pub fn refused(state: &AppState, rejection: crate::publish::Rejection) -> ApiErr
         R::AdminToken
         | R::OutsideNamespace { .. }
         | R::NamespaceUnknown(_)
+        | R::NotOpenToSync { .. }
         | R::StatusForbidden { .. } => StatusCode::FORBIDDEN,
         R::ReasonInvalid { .. } => StatusCode::BAD_REQUEST,
         R::VersionNotFound { .. } => StatusCode::NOT_FOUND,

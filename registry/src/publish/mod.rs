@@ -85,7 +85,10 @@ pub struct Publisher {
     hosts: HostPolicy,
     scan_policy: ScanPolicy,
     limits: Arc<Limits>,
-    catalog: Arc<CatalogService>,
+    /// Woken after each stored version; `None` outside the server (`sync`):
+    /// a running server's signer finds new log leaves when it polls, a
+    /// stopped one at its start.
+    catalog: Option<Arc<CatalogService>>,
     /// Every listed server's tools, for the shadowing check.
     tool_index: Arc<RwLock<ToolIndex>>,
     /// Caps verifications running at once.
@@ -130,6 +133,40 @@ impl Drop for VerifyPermit {
     }
 }
 
+/// Who submits a version.
+#[derive(Debug, Clone, Copy)]
+pub enum Submitter<'a> {
+    /// A caller over HTTP with a namespace token.
+    Token(&'a Principal),
+    /// `mcp-registry sync`, for a version an upstream registry lists, into
+    /// `namespace` (the one its name is in), which must be open to `source`.
+    Sync {
+        /// Where the version was read (`official https://…`).
+        source: &'a str,
+        /// The namespace of the upstream's server name.
+        namespace: &'a str,
+    },
+}
+
+impl Submitter<'_> {
+    /// The audit actor: the token's id, or `sync`.
+    fn actor(&self) -> &str {
+        match self {
+            Submitter::Token(p) => &p.token_id,
+            Submitter::Sync { .. } => SYNC_ACTOR,
+        }
+    }
+}
+
+/// The actor of versions stored by `mcp-registry sync`, in audit records
+/// and as the `publisher` of the version.
+pub const SYNC_ACTOR: &str = "sync";
+
+/// The sync value holding a namespace's opening to sync ([`crate::model::SyncOpening`]).
+pub fn open_to_sync_key(namespace: &str) -> String {
+    format!("open/{namespace}")
+}
+
 /// A manifest that passed validation, with what the later steps need.
 struct Checked {
     manifest: Manifest,
@@ -145,7 +182,7 @@ impl Publisher {
         hosts: HostPolicy,
         scan_policy: ScanPolicy,
         limits: Arc<Limits>,
-        catalog: Arc<CatalogService>,
+        catalog: Option<Arc<CatalogService>>,
     ) -> Publisher {
         Publisher {
             verify_slots: Semaphore::new(limits.verify_concurrency.max(1)),
@@ -160,6 +197,26 @@ impl Publisher {
             running: Default::default(),
             running_max: Default::default(),
         }
+    }
+
+    /// The publisher `config` describes (host policy, scan policy, limits).
+    pub fn from_config(
+        config: &crate::config::ServeConfig,
+        store: Arc<dyn Store>,
+        verifier: Arc<dyn ImageVerifier>,
+        catalog: Option<Arc<CatalogService>>,
+    ) -> Publisher {
+        Publisher::new(
+            store,
+            verifier,
+            HostPolicy::new(
+                config.allowed_registries.iter().cloned(),
+                config.allow_loopback_registries,
+            ),
+            config.scan_policy.clone(),
+            Arc::new(config.limits.clone()),
+            catalog,
+        )
     }
 
     /// Verifications holding a slot now, the most ever at once, and the slots.
@@ -245,22 +302,59 @@ impl Publisher {
         client_ip: Option<String>,
         bytes: &[u8],
     ) -> Result<Published, Rejection> {
+        self.submit(Submitter::Token(principal), client_ip, bytes)
+            .await
+    }
+
+    /// Publishes a version an upstream registry lists, read from `source`,
+    /// through every step of a publish: its name must be in `namespace`,
+    /// which must be open to sync; its image must verify against the signer
+    /// the manifest declares and inside the namespace's binding. Audited
+    /// with actor `sync`, whatever the outcome.
+    pub async fn publish_synced(
+        &self,
+        source: &str,
+        namespace: &str,
+        bytes: &[u8],
+    ) -> Result<Published, Rejection> {
+        self.submit(Submitter::Sync { source, namespace }, None, bytes)
+            .await
+    }
+
+    async fn submit(
+        &self,
+        submitter: Submitter<'_>,
+        client_ip: Option<String>,
+        bytes: &[u8],
+    ) -> Result<Published, Rejection> {
         let mut subject = None;
         let result = self
-            .run(principal, client_ip.clone(), bytes, &mut subject)
+            .run(submitter, client_ip.clone(), bytes, &mut subject)
             .await;
-        let event = || publish_event(principal, subject.as_deref(), client_ip.clone());
+        let event = || {
+            let mut event = publish_event(submitter.actor(), subject.as_deref(), client_ip.clone());
+            if let Submitter::Sync { source, .. } = submitter {
+                event.detail = format!("from {source}");
+            }
+            event
+        };
         match &result {
             Ok(published) if !published.created => {
-                self.record(&AuditEvent {
-                    detail: "unchanged: identical republish".into(),
-                    ..event()
-                })
-                .await;
+                let event = event();
+                let detail = match event.detail.as_str() {
+                    "" => "unchanged: identical republish".to_owned(),
+                    from => format!("unchanged: identical republish, {from}"),
+                };
+                self.record(&AuditEvent { detail, ..event }).await;
             }
             Ok(_) => {}
             Err(rejection) => {
-                self.record(&event().rejected(rejection.audit_codes(), rejection.to_string()))
+                let event = event();
+                let detail = match event.detail.as_str() {
+                    "" => rejection.to_string(),
+                    from => format!("{rejection} ({from})"),
+                };
+                self.record(&event.rejected(rejection.audit_codes(), detail))
                     .await;
             }
         }
@@ -278,7 +372,7 @@ impl Publisher {
             return Ok(());
         }
         let rejection = Rejection::AdminToken;
-        let event = publish_event(principal, None, client_ip);
+        let event = publish_event(&principal.token_id, None, client_ip);
         self.record(&event.rejected(rejection.audit_codes(), rejection.to_string()))
             .await;
         Err(rejection)
@@ -292,7 +386,7 @@ impl Publisher {
         codes: Vec<String>,
         detail: String,
     ) {
-        let event = publish_event(principal, None, client_ip);
+        let event = publish_event(&principal.token_id, None, client_ip);
         self.record(&event.rejected(codes, detail)).await;
     }
 
@@ -308,15 +402,22 @@ impl Publisher {
     /// manifest names its server and version.
     async fn run(
         &self,
-        principal: &Principal,
+        submitter: Submitter<'_>,
         client_ip: Option<String>,
         bytes: &[u8],
         subject: &mut Option<String>,
     ) -> Result<Published, Rejection> {
-        // 1. A namespace token.
-        let Scope::Namespace(ns_name) = &principal.scope else {
-            return Err(Rejection::AdminToken);
+        // 1. A namespace token, or a sync (whose namespace must be open to
+        // its source: checked once the version is known not to be stored).
+        let ns_name = match submitter {
+            Submitter::Token(Principal {
+                scope: Scope::Namespace(ns),
+                ..
+            }) => ns,
+            Submitter::Token(_) => return Err(Rejection::AdminToken),
+            Submitter::Sync { namespace, .. } => namespace,
         };
+        let ns_name = &ns_name.to_owned();
         // 2–4. The manifest, its namespace, its tools, its image.
         let Checked {
             manifest,
@@ -334,7 +435,14 @@ impl Publisher {
             .store
             .namespace(ns_name)
             .await?
-            .ok_or_else(|| Rejection::NamespaceUnknown(ns_name.clone()))?;
+            .ok_or_else(|| match submitter {
+                // A namespace that does not exist here is not open to any source.
+                Submitter::Sync { source, .. } => Rejection::NotOpenToSync {
+                    namespace: ns_name.clone(),
+                    from: source.to_owned(),
+                },
+                Submitter::Token(_) => Rejection::NamespaceUnknown(ns_name.clone()),
+            })?;
         let binding = Binding::new(&namespace).map_err(Rejection::internal)?;
         let manifest_bytes_sha256 = Digest::of(bytes).hex().to_owned();
 
@@ -354,6 +462,9 @@ impl Publisher {
                 });
             }
             Some(other) => return Err(refusal(other, version)),
+        }
+        if let Submitter::Sync { source, namespace } = submitter {
+            self.check_open_to_sync(namespace, source).await?;
         }
 
         // 6. The catalog budgets, before any network access or verification:
@@ -412,15 +523,18 @@ impl Publisher {
         let now = time::now();
         let entry = Entry::from_manifest(&manifest, signer.identity(), false, now, 0)
             .map_err(Rejection::internal)?;
-        let detail = format!(
+        let mut detail = format!(
             "image {image} signed by {} ({})",
             signer.keyless.identity, signer.keyless.issuer
         );
+        if let Submitter::Sync { source, .. } = submitter {
+            detail.push_str(&format!(", from {source}"));
+        }
         let record = VersionRecord {
             manifest: String::from_utf8(bytes.to_vec()).map_err(Rejection::internal)?,
             manifest_bytes_sha256,
             signer,
-            publisher: principal.token_id.clone(),
+            publisher: submitter.actor().to_owned(),
             status_reason: None,
             status_changed_at: None,
             updated_at: now,
@@ -432,7 +546,7 @@ impl Publisher {
             at: now,
             codes: warnings.iter().map(|f| f.code.clone()).collect(),
             detail,
-            ..publish_event(principal, subject.as_deref(), client_ip)
+            ..publish_event(submitter.actor(), subject.as_deref(), client_ip)
         };
 
         // 10. Shadowing again, now under the tool index's write lock held
@@ -451,14 +565,21 @@ impl Publisher {
         // the namespace again, last before the write, so that a token
         // revoked or expired or a binding changed meanwhile stops this
         // publish instead of landing it.
-        let token = self
-            .store
-            .token(&principal.token_id)
-            .await?
-            .filter(|t| t.revoked_at.is_none())
-            .ok_or(Rejection::TokenRevoked)?;
-        if let Some(at) = crate::auth::expired_at(&token, time::now()) {
-            return Err(Rejection::TokenExpired(at));
+        match submitter {
+            Submitter::Token(principal) => {
+                let token = self
+                    .store
+                    .token(&principal.token_id)
+                    .await?
+                    .filter(|t| t.revoked_at.is_none())
+                    .ok_or(Rejection::TokenRevoked)?;
+                if let Some(at) = crate::auth::expired_at(&token, time::now()) {
+                    return Err(Rejection::TokenExpired(at));
+                }
+            }
+            Submitter::Sync { namespace, source } => {
+                self.check_open_to_sync(namespace, source).await?;
+            }
         }
         if self.store.namespace(ns_name).await?.as_ref() != Some(&namespace) {
             return Err(Rejection::NamespaceChanged(ns_name.clone()));
@@ -475,7 +596,9 @@ impl Publisher {
                 tracing::info!(name = %record.entry.name, version = %record.entry.version, image = %record.entry.image, "published");
                 tool_index.index.insert(&record.entry.name, &security.tools);
                 // 13. The catalog is signed after the commit.
-                self.catalog.changed();
+                if let Some(catalog) = &self.catalog {
+                    catalog.changed();
+                }
                 Ok(Published {
                     created: true,
                     record,
@@ -567,6 +690,26 @@ impl Publisher {
         })
     }
 
+    /// A synced version's namespace must be open to its source.
+    async fn check_open_to_sync(&self, namespace: &str, source: &str) -> Result<(), Rejection> {
+        let opening = self.store.sync_value(&open_to_sync_key(namespace)).await?;
+        let open = match opening {
+            None => false,
+            Some(text) => serde_json::from_str::<crate::model::SyncOpening>(&text)
+                .map_err(Rejection::internal)?
+                .sources
+                .iter()
+                .any(|s| s == source),
+        };
+        match open {
+            true => Ok(()),
+            false => Err(Rejection::NotOpenToSync {
+                namespace: namespace.to_owned(),
+                from: source.to_owned(),
+            }),
+        }
+    }
+
     /// Runs the verifier under the concurrency cap and the verification deadline.
     async fn verify(
         &self,
@@ -607,15 +750,11 @@ impl Publisher {
     }
 }
 
-/// The audit record of `principal`'s publish of `subject` (`name@version`,
+/// The audit record of `actor`'s publish of `subject` (`name@version`,
 /// or `(unparsed manifest)` before the manifest names one), accepted.
-fn publish_event(
-    principal: &Principal,
-    subject: Option<&str>,
-    client_ip: Option<String>,
-) -> AuditEvent {
+fn publish_event(actor: &str, subject: Option<&str>, client_ip: Option<String>) -> AuditEvent {
     let subject = subject.unwrap_or("(unparsed manifest)").to_owned();
-    AuditEvent::of(&principal.token_id, "publish", subject, client_ip)
+    AuditEvent::of(actor, "publish", subject, client_ip)
 }
 
 /// The image's verified signer and each provenance attestation's must be

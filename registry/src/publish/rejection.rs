@@ -59,6 +59,16 @@ pub enum Rejection {
     /// The token's namespace is gone.
     #[error("namespace `{0}` does not exist (any more)")]
     NamespaceUnknown(String),
+    /// A synced version's namespace is not open to its source (`sync promote`).
+    #[error(
+        "namespace `{namespace}` is not open to versions synced from {from}; an operator opens it with `mcp-registry sync promote --namespace {namespace} --from …`, naming the source and the signer its images must carry"
+    )]
+    NotOpenToSync {
+        /// The namespace.
+        namespace: String,
+        /// The source the version came from.
+        from: String,
+    },
     /// The version is stored with other bytes.
     #[error(
         "version `{version}` of `{name}` is already published with other content (manifest sha256 {stored_bytes_sha256}); versions are immutable: publish a new version"
@@ -231,6 +241,7 @@ impl Rejection {
                 "tools-refused"
             }
             Rejection::NamespaceUnknown(_) => "namespace-unknown",
+            Rejection::NotOpenToSync { .. } => "sync-namespace-closed",
             Rejection::VersionExists { .. } | Rejection::BuildMetadataTwin { .. } => {
                 "version-exists"
             }

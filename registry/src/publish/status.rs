@@ -122,7 +122,9 @@ impl Publisher {
             .map_err(Rejection::internal)??;
         match outcome {
             StatusOutcome::Changed(record) => {
-                self.catalog.changed();
+                if let Some(catalog) = &self.catalog {
+                    catalog.changed();
+                }
                 Ok(record)
             }
             StatusOutcome::NotFound => Err(Rejection::VersionNotFound {

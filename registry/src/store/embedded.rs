@@ -10,7 +10,9 @@ use super::{
     already_stored, apply_change, check_signing, entry_bytes, mark_tools_changed, matches,
     publish_leaf, relabel_latest, status_leaf, usage_keys, usage_of, versions_named,
 };
-use crate::model::{AuditEvent, AuditRecord, Namespace, TokenRecord, VersionRecord};
+use crate::model::{
+    AuditEvent, AuditRecord, MirroredRecord, Namespace, TokenRecord, VersionRecord,
+};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use redb::{
@@ -31,6 +33,10 @@ const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 const LOG_ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("log_entries");
 const CATALOG: TableDefinition<&str, &[u8]> = TableDefinition::new("catalog");
 const CATALOG_SHARDS: TableDefinition<u8, &[u8]> = TableDefinition::new("catalog_shards");
+/// The mirrored tier, by (name, version).
+const MIRRORED: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("mirrored");
+/// What the sync keeps between runs.
+const SYNC_STATE: TableDefinition<&str, &str> = TableDefinition::new("sync_state");
 /// Catalog bytes granted per server, namespace, shard and namespace's part
 /// of a shard (`store::usage_keys`).
 const ENTRY_BYTES: TableDefinition<&str, u64> = TableDefinition::new("entry_bytes");
@@ -100,6 +106,8 @@ impl EmbeddedStore {
             txn.open_table(LOG_ENTRIES).map_err(backend)?;
             txn.open_table(CATALOG).map_err(backend)?;
             txn.open_table(CATALOG_SHARDS).map_err(backend)?;
+            txn.open_table(MIRRORED).map_err(backend)?;
+            txn.open_table(SYNC_STATE).map_err(backend)?;
         }
         count_existing_entries(&txn)?;
         txn.commit().map_err(backend)?;
@@ -613,6 +621,128 @@ impl Store for EmbeddedStore {
                 }
             }
             Ok(Page::of(items, query.limit))
+        })
+        .await
+    }
+
+    async fn put_mirrored(
+        &self,
+        record: &MirroredRecord,
+        audit: Option<&AuditEvent>,
+    ) -> Result<(), StoreError> {
+        let (record, audit) = (record.clone(), audit.cloned());
+        self.run(move |db| {
+            let txn = begin_write(db)?;
+            {
+                let mut t = txn.open_table(MIRRORED).map_err(backend)?;
+                t.insert(
+                    (record.name.as_str(), record.version.as_str()),
+                    encode(&record)?.as_slice(),
+                )
+                .map_err(backend)?;
+            }
+            if let Some(audit) = &audit {
+                append_audit(&txn, audit)?;
+            }
+            txn.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn remove_mirrored(&self, name: &str, version: &str) -> Result<bool, StoreError> {
+        let (name, version) = (name.to_owned(), version.to_owned());
+        self.run(move |db| {
+            let txn = begin_write(db)?;
+            let removed = {
+                let mut t = txn.open_table(MIRRORED).map_err(backend)?;
+                t.remove((name.as_str(), version.as_str()))
+                    .map_err(backend)?
+                    .is_some()
+            };
+            txn.commit().map_err(backend)?;
+            Ok(removed)
+        })
+        .await
+    }
+
+    async fn mirrored_version(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<MirroredRecord>, StoreError> {
+        let (name, version) = (name.to_owned(), version.to_owned());
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let t = txn.open_table(MIRRORED).map_err(backend)?;
+            let found = t.get((name.as_str(), version.as_str())).map_err(backend)?;
+            found.map(|v| decode(v.value())).transpose()
+        })
+        .await
+    }
+
+    async fn mirrored(
+        &self,
+        prefix: &str,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<MirroredRecord>, StoreError> {
+        let prefix = prefix.to_owned();
+        // A cursor before the prefix starts at the prefix.
+        let after = after
+            .filter(|(name, _)| *name >= prefix.as_str())
+            .map(|(n, v)| (n.to_owned(), v.to_owned()));
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let t = txn.open_table(MIRRORED).map_err(backend)?;
+            let start = match &after {
+                Some((n, v)) => Bound::Excluded((n.as_str(), v.as_str())),
+                None => Bound::Included((prefix.as_str(), "")),
+            };
+            let mut out = Vec::new();
+            for entry in t
+                .range::<(&str, &str)>((start, Bound::Unbounded))
+                .map_err(backend)?
+            {
+                let (key, value) = entry.map_err(backend)?;
+                if out.len() == limit || !key.value().0.starts_with(prefix.as_str()) {
+                    break;
+                }
+                out.push(decode(value.value())?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn sync_value(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let key = key.to_owned();
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let t = txn.open_table(SYNC_STATE).map_err(backend)?;
+            Ok(t.get(key.as_str())
+                .map_err(backend)?
+                .map(|v| v.value().to_owned()))
+        })
+        .await
+    }
+
+    async fn put_sync_value(
+        &self,
+        key: &str,
+        value: &str,
+        audit: Option<&AuditEvent>,
+    ) -> Result<(), StoreError> {
+        let (key, value, audit) = (key.to_owned(), value.to_owned(), audit.cloned());
+        self.run(move |db| {
+            let txn = begin_write(db)?;
+            {
+                let mut t = txn.open_table(SYNC_STATE).map_err(backend)?;
+                t.insert(key.as_str(), value.as_str()).map_err(backend)?;
+            }
+            if let Some(audit) = &audit {
+                append_audit(&txn, audit)?;
+            }
+            txn.commit().map_err(backend)
         })
         .await
     }

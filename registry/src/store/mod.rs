@@ -10,7 +10,8 @@ pub mod embedded;
 pub mod postgres;
 
 use crate::model::{
-    AuditEvent, AuditRecord, Lifecycle, Namespace, Status, TokenRecord, VersionRecord,
+    AuditEvent, AuditRecord, Lifecycle, MirroredRecord, Namespace, Status, TokenRecord,
+    VersionRecord,
 };
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -463,6 +464,39 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn versions(&self, name: &str) -> Result<Vec<VersionRecord>, StoreError>;
     /// One page of versions across servers.
     async fn list(&self, query: &ListQuery) -> Result<Page, StoreError>;
+
+    /// Keeps (or replaces) a version of the mirrored tier, with `audit` in
+    /// the same transaction when given.
+    async fn put_mirrored(
+        &self,
+        record: &MirroredRecord,
+        audit: Option<&AuditEvent>,
+    ) -> Result<(), StoreError>;
+    /// Removes a version from the mirrored tier; `false` when it was not there.
+    async fn remove_mirrored(&self, name: &str, version: &str) -> Result<bool, StoreError>;
+    /// One version of the mirrored tier.
+    async fn mirrored_version(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<MirroredRecord>, StoreError>;
+    /// At most `limit` mirrored versions whose name starts with `prefix`
+    /// (`""`: all), by name then version, after `(name, version)` when given.
+    async fn mirrored(
+        &self,
+        prefix: &str,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<MirroredRecord>, StoreError>;
+    /// A value the sync keeps (watermarks, namespaces open to sync).
+    async fn sync_value(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Sets a sync value, with `audit` in the same transaction when given.
+    async fn put_sync_value(
+        &self,
+        key: &str,
+        value: &str,
+        audit: Option<&AuditEvent>,
+    ) -> Result<(), StoreError>;
 
     /// Appends an audit record on its own (rejected attempts); returns its sequence number.
     async fn append_audit(&self, event: &AuditEvent) -> Result<u64, StoreError>;

@@ -14,7 +14,9 @@ use super::{
     already_stored, apply_change, check_signing, entry_bytes, mark_tools_changed, publish_leaf,
     relabel_latest, status_leaf, usage_keys, usage_of, versions_named,
 };
-use crate::model::{AuditEvent, AuditRecord, Namespace, TokenRecord, VersionRecord};
+use crate::model::{
+    AuditEvent, AuditRecord, MirroredRecord, Namespace, TokenRecord, VersionRecord,
+};
 use crate::time::to_micros;
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -114,6 +116,23 @@ COMMENT ON TABLE entry_bytes IS 'catalog bytes granted per server, namespace, sh
         // the catalog entry's hash of the manifest's canonical form.
         r#"
 ALTER TABLE versions RENAME COLUMN manifest_sha256 TO manifest_bytes_sha256;
+"#,
+    ),
+    (
+        6,
+        // The mirrored tier (versions an upstream lists that did not verify
+        // here) and what the sync keeps between runs.
+        r#"
+CREATE TABLE mirrored (
+    name TEXT COLLATE "C" NOT NULL,
+    version TEXT COLLATE "C" NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (name, version)
+);
+CREATE TABLE sync_state (
+    key TEXT COLLATE "C" PRIMARY KEY,
+    value TEXT NOT NULL
+);
 "#,
     ),
 ];
@@ -741,6 +760,103 @@ impl Store for PostgresStore {
         let conn = self.pool.get().await?;
         let items: Vec<VersionRecord> = records(&*conn, &sql, &params).await?;
         Ok(Page::of(items, query.limit))
+    }
+
+    async fn put_mirrored(
+        &self,
+        record: &MirroredRecord,
+        audit: Option<&AuditEvent>,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.pool.get().await?;
+        let txn = conn.transaction().await.map_err(backend)?;
+        lock(&txn).await?;
+        txn.execute(
+            "INSERT INTO mirrored (name, version, record) VALUES ($1, $2, $3)
+             ON CONFLICT (name, version) DO UPDATE SET record = EXCLUDED.record",
+            &[&record.name, &record.version, &encode(record)?],
+        )
+        .await
+        .map_err(backend)?;
+        if let Some(audit) = audit {
+            append_audit(&txn, audit).await?;
+        }
+        txn.commit().await.map_err(backend)
+    }
+
+    async fn remove_mirrored(&self, name: &str, version: &str) -> Result<bool, StoreError> {
+        let conn = self.pool.get().await?;
+        let removed = conn
+            .execute(
+                "DELETE FROM mirrored WHERE name = $1 AND version = $2",
+                &[&name, &version],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(removed > 0)
+    }
+
+    async fn mirrored_version(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<MirroredRecord>, StoreError> {
+        let conn = self.pool.get().await?;
+        record(
+            &*conn,
+            "SELECT record FROM mirrored WHERE name = $1 AND version = $2",
+            &[&name, &version],
+        )
+        .await
+    }
+
+    async fn mirrored(
+        &self,
+        prefix: &str,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<MirroredRecord>, StoreError> {
+        let conn = self.pool.get().await?;
+        let (name, version) = after.unwrap_or(("", ""));
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // `starts_with` rather than LIKE: a prefix is data, not a pattern.
+        records(
+            &*conn,
+            "SELECT record FROM mirrored WHERE starts_with(name, $1) AND (name, version) > ($2, $3)
+             ORDER BY name, version LIMIT $4",
+            &[&prefix, &name, &version, &limit],
+        )
+        .await
+    }
+
+    async fn sync_value(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let conn = self.pool.get().await?;
+        Ok(conn
+            .query_opt("SELECT value FROM sync_state WHERE key = $1", &[&key])
+            .await
+            .map_err(backend)?
+            .map(|r| r.get::<_, String>(0)))
+    }
+
+    async fn put_sync_value(
+        &self,
+        key: &str,
+        value: &str,
+        audit: Option<&AuditEvent>,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.pool.get().await?;
+        let txn = conn.transaction().await.map_err(backend)?;
+        lock(&txn).await?;
+        txn.execute(
+            "INSERT INTO sync_state (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            &[&key, &value],
+        )
+        .await
+        .map_err(backend)?;
+        if let Some(audit) = audit {
+            append_audit(&txn, audit).await?;
+        }
+        txn.commit().await.map_err(backend)
     }
 
     async fn append_audit(&self, event: &AuditEvent) -> Result<u64, StoreError> {

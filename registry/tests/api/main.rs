@@ -11,4 +11,5 @@ mod log_guard;
 mod ops;
 mod store_suite;
 mod support;
+mod sync;
 mod v0_1;

@@ -193,6 +193,7 @@ fn browsers_on_any_origin_may_read_and_only_read() {
         "/metrics",
         "/v0.1/audit",
         "/v0.1/admin/namespaces",
+        "/v0.1/admin/mirrored",
         "/healthz",
     ] {
         let url = format!("{}{path}", s.base);

@@ -1275,6 +1275,140 @@ fn postgres_namespace_shard_counters_start_from_what_is_stored() {
     );
 }
 
+fn mirrored(name: &str, version: &str, codes: &[&str]) -> mcp_registry::model::MirroredRecord {
+    mcp_registry::model::MirroredRecord {
+        name: name.into(),
+        version: version.into(),
+        source: "official https://upstream.example".into(),
+        upstream: format!("{{\"name\":\"{name}\"}}"),
+        upstream_sha256: "00".repeat(32),
+        manifest: None,
+        upstream_status: Some("active".into()),
+        codes: codes.iter().map(|c| (*c).to_owned()).collect(),
+        detail: "why".into(),
+        first_seen: t(0),
+        checked_at: t(1),
+    }
+}
+
+/// The mirrored tier: kept, replaced, listed by name prefix (a prefix is
+/// data, not a pattern), removed; sync values set and replaced; each
+/// write's audit record in the same transaction.
+async fn mirrored_tier_and_sync_values(cfg: StoreConfig) {
+    let s = store::open(&cfg).await.unwrap();
+    assert_eq!(s.mirrored("", None, 100).await.unwrap(), vec![]);
+    let a = mirrored("io.github.acme/weather", "1.0.0", &["image-tag-only"]);
+    let b = mirrored(
+        "io.github.acme/weather",
+        "0.9.0",
+        &["sync-namespace-closed"],
+    );
+    let c = mirrored("io.github.acme_x/tool", "1.0.0", &["import-no-oci-package"]);
+    let d = mirrored("io.github.acmeZ/tool", "1.0.0", &["import-no-oci-package"]);
+    for r in [&a, &b, &c, &d] {
+        s.put_mirrored(r, Some(&event("sync.mirror", &r.name)))
+            .await
+            .unwrap();
+    }
+    s.put_mirrored(&a, None).await.unwrap();
+    assert_eq!(
+        s.audit(0, 100).await.unwrap().len(),
+        4,
+        "one audit record per audited write"
+    );
+    let all = s.mirrored("", None, 100).await.unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|r| (r.name.as_str(), r.version.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("io.github.acme/weather", "0.9.0"),
+            ("io.github.acme/weather", "1.0.0"),
+            ("io.github.acmeZ/tool", "1.0.0"),
+            ("io.github.acme_x/tool", "1.0.0"),
+        ]
+    );
+    let acme = s.mirrored("io.github.acme/", None, 100).await.unwrap();
+    assert_eq!(acme, vec![b.clone(), a.clone()]);
+    assert_eq!(
+        s.mirrored("io.github.acme_", None, 100).await.unwrap(),
+        vec![c.clone()]
+    );
+    assert_eq!(s.mirrored("%", None, 100).await.unwrap(), vec![]);
+    // Pages: `limit` at a time, after a cursor; a cursor before the prefix
+    // starts at the prefix.
+    let first = s.mirrored("", None, 2).await.unwrap();
+    assert_eq!(first, vec![b.clone(), a.clone()]);
+    let second = s
+        .mirrored("", Some(("io.github.acme/weather", "1.0.0")), 2)
+        .await
+        .unwrap();
+    assert_eq!(second, vec![d.clone(), c.clone()]);
+    assert_eq!(
+        s.mirrored("io.github.acme_", Some(("a", "b")), 10)
+            .await
+            .unwrap(),
+        vec![c.clone()]
+    );
+    assert_eq!(
+        s.mirrored("", Some(("io.github.acme_x/tool", "1.0.0")), 10)
+            .await
+            .unwrap(),
+        vec![]
+    );
+    let replaced = mirrored(
+        "io.github.acme/weather",
+        "1.0.0",
+        &["signer-identity-outside-namespace"],
+    );
+    s.put_mirrored(&replaced, None).await.unwrap();
+    assert_eq!(
+        s.mirrored_version("io.github.acme/weather", "1.0.0")
+            .await
+            .unwrap(),
+        Some(replaced)
+    );
+    assert!(
+        s.remove_mirrored("io.github.acme/weather", "1.0.0")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.remove_mirrored("io.github.acme/weather", "1.0.0")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.mirrored_version("io.github.acme/weather", "1.0.0")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        s.mirrored("io.github.acme/", None, 100).await.unwrap(),
+        vec![b]
+    );
+
+    assert_eq!(s.sync_value("watermark/x").await.unwrap(), None);
+    s.put_sync_value("watermark/x", "2026-12-01T00:00:00Z", None)
+        .await
+        .unwrap();
+    s.put_sync_value(
+        "watermark/x",
+        "2026-12-02T00:00:00Z",
+        Some(&event("sync", "x")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.sync_value("watermark/x").await.unwrap().as_deref(),
+        Some("2026-12-02T00:00:00Z")
+    );
+    assert_eq!(s.audit(0, 100).await.unwrap().len(), 5);
+    // Nothing of this is in the log the catalog is signed from.
+    assert_eq!(s.log_size().await.unwrap(), 0);
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod embedded {
@@ -1315,6 +1449,7 @@ on_both_backends!(
     acknowledged_writes_survive_reopening,
     budgets_refuse_before_writing_and_count_what_is_granted,
     concurrent_publishes_never_exceed_a_budget,
+    mirrored_tier_and_sync_values,
 );
 
 /// The PostgreSQL schema refuses to rewrite history even to a caller with SQL access.

@@ -4,3 +4,4 @@
 
 pub mod docker_catalog;
 pub mod official;
+pub mod upstream;

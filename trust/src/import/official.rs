@@ -105,7 +105,7 @@ pub enum WalkError {
         reason: String,
     },
     /// The upstream sent a cursor it had sent before.
-    #[error("page {page}: the cursor `{cursor}` was already followed; the upstream's paging loops")]
+    #[error("page {page}: the cursor {cursor:?} was already followed; the upstream's paging loops")]
     CursorLoop {
         /// Page number, from 1.
         page: usize,
@@ -121,60 +121,142 @@ pub enum WalkError {
 }
 
 /// Walks every page of the official API at `base`, handing each page's
-/// versions to `visit` in order. `updated_since` makes the walk incremental.
+/// versions to `visit` in order. `updated_since` makes the walk
+/// incremental. A caller that must await between pages uses [`Pager`].
 pub async fn walk(
     base: &str,
     updated_since: Option<Timestamp>,
     limits: Limits,
     mut visit: impl FnMut(Vec<UpstreamVersion>) -> Result<(), String>,
 ) -> Result<Walked, WalkError> {
-    let base = reqwest::Url::parse(base.trim_end_matches('/'))
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-        .ok_or_else(|| WalkError::BadUrl(base.to_owned()))?;
-    let http = reqwest::Client::builder()
-        .timeout(limits.timeout)
-        // The official API does not redirect its pages; an upstream that
-        // does is not followed (to another host, say, inside the network).
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("mcp-trust/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| WalkError::BadUrl(e.to_string()))?;
-    let mut walked = Walked::default();
-    let mut cursor: Option<String> = None;
-    let mut followed = HashSet::new();
-    loop {
-        if walked.pages == limits.max_pages {
-            return Err(WalkError::TooManyPages(limits.max_pages));
+    let mut pager = Pager::new(base, updated_since, limits)?;
+    while let Some(versions) = pager.next_page().await? {
+        visit(versions).map_err(WalkError::Stopped)?;
+    }
+    Ok(pager.walked())
+}
+
+/// The pages of the official API at one base URL, one at a time: the
+/// caller holds one page (at most [`Limits::max_page_bytes`]) at once,
+/// however large the upstream.
+#[derive(Debug)]
+pub struct Pager {
+    http: reqwest::Client,
+    base: reqwest::Url,
+    updated_since: Option<Timestamp>,
+    limits: Limits,
+    walked: Walked,
+    /// The next page's cursor; `None` before the first page.
+    cursor: Option<String>,
+    followed: HashSet<String>,
+    done: bool,
+    /// An error found after a page was read (a looping cursor), returned
+    /// after that page.
+    pending: Option<WalkError>,
+}
+
+impl Pager {
+    /// A pager over `base` (an http(s) URL), from `updated_since` when given.
+    pub fn new(
+        base: &str,
+        updated_since: Option<Timestamp>,
+        limits: Limits,
+    ) -> Result<Pager, WalkError> {
+        let parsed = reqwest::Url::parse(base.trim_end_matches('/'))
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| WalkError::BadUrl(base.to_owned()))?;
+        let http = reqwest::Client::builder()
+            .timeout(limits.timeout)
+            // The official API does not redirect its pages; an upstream that
+            // does is not followed (to another host, say, inside the network).
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("mcp-trust/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| WalkError::BadUrl(e.to_string()))?;
+        Ok(Pager {
+            http,
+            base: parsed,
+            updated_since,
+            limits,
+            walked: Walked::default(),
+            cursor: None,
+            followed: HashSet::new(),
+            done: false,
+            pending: None,
+        })
+    }
+
+    /// The next page's versions; `None` after the last page. An error ends
+    /// the walk (the pages read before stay read).
+    pub async fn next_page(&mut self) -> Result<Option<Vec<UpstreamVersion>>, WalkError> {
+        if let Some(e) = self.pending.take() {
+            self.done = true;
+            return Err(e);
         }
-        let page_number = walked.pages + 1;
-        let url = page_url(&base, limits.page_size, updated_since, cursor.as_deref());
-        let body = fetch(&http, &url, page_number, &limits, &mut walked.retries).await?;
-        let (versions, next) = parse_page(&body).map_err(|reason| WalkError::Malformed {
-            page: page_number,
-            url: url.to_string(),
-            reason,
-        })?;
-        walked.pages = page_number;
-        walked.versions += versions.len();
+        if self.done {
+            return Ok(None);
+        }
+        if self.walked.pages == self.limits.max_pages {
+            self.done = true;
+            return Err(WalkError::TooManyPages(self.limits.max_pages));
+        }
+        let result = self.read_page().await;
+        if result.is_err() {
+            self.done = true;
+        }
+        result.map(Some)
+    }
+
+    /// What the walk saw so far.
+    pub fn walked(&self) -> Walked {
+        self.walked.clone()
+    }
+
+    async fn read_page(&mut self) -> Result<Vec<UpstreamVersion>, WalkError> {
+        let limits = self.limits;
+        let page_number = self.walked.pages + 1;
+        let url = page_url(
+            &self.base,
+            limits.page_size,
+            self.updated_since,
+            self.cursor.as_deref(),
+        );
+        let body = fetch(
+            &self.http,
+            &url,
+            page_number,
+            &limits,
+            &mut self.walked.retries,
+        )
+        .await?;
+        let (versions, next) =
+            parse_page(&body, limits.page_size).map_err(|reason| WalkError::Malformed {
+                page: page_number,
+                url: url.to_string(),
+                reason,
+            })?;
+        self.walked.pages = page_number;
+        self.walked.versions += versions.len();
         for v in &versions {
-            if v.updated_at > walked.latest_update {
-                walked.latest_update = v.updated_at;
+            if v.updated_at > self.walked.latest_update {
+                self.walked.latest_update = v.updated_at;
             }
         }
-        visit(versions).map_err(WalkError::Stopped)?;
         match next {
-            None => return Ok(walked),
+            None => self.done = true,
             Some(next) => {
-                if !followed.insert(next.clone()) {
-                    return Err(WalkError::CursorLoop {
+                if !self.followed.insert(next.clone()) {
+                    self.pending = Some(WalkError::CursorLoop {
                         page: page_number,
                         cursor: next,
                     });
+                } else {
+                    self.cursor = Some(next);
                 }
-                cursor = Some(next);
             }
         }
+        Ok(versions)
     }
 }
 
@@ -293,7 +375,7 @@ async fn fetch_once(
 }
 
 /// A page's versions and its next cursor (`None` on the last page).
-fn parse_page(body: &[u8]) -> Result<(Vec<UpstreamVersion>, Option<String>), String> {
+fn parse_page(body: &[u8], limit: usize) -> Result<(Vec<UpstreamVersion>, Option<String>), String> {
     let page: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
     // A repeated key (exactly or to a case-insensitive decoder) would let
     // two readers of this page see two manifests.
@@ -302,6 +384,14 @@ fn parse_page(body: &[u8]) -> Result<(Vec<UpstreamVersion>, Option<String>), Str
         .get("servers")
         .and_then(Value::as_array)
         .ok_or("no `servers` array")?;
+    // The official API answers at most `limit` versions a page: one that
+    // answers more is not paging as asked.
+    if servers.len() > limit {
+        return Err(format!(
+            "{} versions on one page; `limit={limit}` was asked",
+            servers.len()
+        ));
+    }
     let mut versions = Vec::with_capacity(servers.len());
     for (i, item) in servers.iter().enumerate() {
         let server = item

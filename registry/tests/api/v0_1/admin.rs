@@ -143,3 +143,64 @@ fn admin_route_tokens_expire_after_90_days_unless_told_otherwise() {
         a.assert_problem(400, "admin-request-invalid");
     }
 }
+
+/// The mirrored tier over HTTP, for a server whose embedded store the
+/// `sync list` command cannot open while it runs: admin tokens only.
+#[test]
+fn the_mirrored_tier_is_listed_for_admin_tokens_only() {
+    let s = TestServer::start(|_| {});
+    for (name, version) in [
+        ("io.github.acme/weather", "1.4.2"),
+        ("io.github.zeta/notes", "2.0.0"),
+    ] {
+        let record = mcp_registry::model::MirroredRecord {
+            name: name.into(),
+            version: version.into(),
+            source: "official https://upstream.example".into(),
+            upstream: "{}".into(),
+            upstream_sha256: "00".repeat(32),
+            manifest: None,
+            upstream_status: None,
+            codes: vec!["image-tag-only".into()],
+            detail: "the image is named by tag".into(),
+            first_seen: jiff::Timestamp::UNIX_EPOCH,
+            checked_at: jiff::Timestamp::UNIX_EPOCH,
+        };
+        s.block_on(s.store.put_mirrored(&record, None)).unwrap();
+    }
+    let url = format!("{}/v0.1/admin/mirrored", s.base);
+    let all = get(&url, Some(&s.admin_token));
+    assert_eq!(all.status, 200, "{}", all.text);
+    assert_eq!(all.body["mirrored"].as_array().unwrap().len(), 2);
+    assert_eq!(all.body["mirrored"][0]["codes"], json!(["image-tag-only"]));
+    let acme = get(
+        &format!("{url}?namespace=io.github.acme"),
+        Some(&s.admin_token),
+    );
+    assert_eq!(acme.body["mirrored"].as_array().unwrap().len(), 1);
+    assert_eq!(acme.body["mirrored"][0]["version"], "1.4.2");
+    get(&format!("{url}?nope=1"), Some(&s.admin_token)).assert_problem(400, "query-invalid");
+    let first = get(&format!("{url}?limit=1"), Some(&s.admin_token));
+    assert_eq!(first.body["mirrored"][0]["version"], "1.4.2");
+    let cursor = first.body["metadata"]["nextCursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(cursor, "io.github.acme/weather@1.4.2");
+    let second = get(
+        &format!("{url}?limit=1&cursor={cursor}"),
+        Some(&s.admin_token),
+    );
+    assert_eq!(second.body["mirrored"][0]["name"], "io.github.zeta/notes");
+    let last = get(
+        &format!("{url}?limit=1&cursor=io.github.zeta/notes@2.0.0"),
+        Some(&s.admin_token),
+    );
+    assert_eq!(last.body["mirrored"], json!([]));
+    assert_eq!(last.body["metadata"]["nextCursor"], json!(null));
+    for bad in ["limit=0", "limit=501", "cursor=no-at-sign"] {
+        get(&format!("{url}?{bad}"), Some(&s.admin_token)).assert_problem(400, "query-invalid");
+    }
+    get(&url, Some(&s.acme_token)).assert_problem(403, "admin-required");
+    assert_eq!(get(&url, None).status, 401);
+}

@@ -169,6 +169,13 @@ fn catalog_routes_serve_precompressed_bodies_etags_and_precise_errors() {
     publish(&s, "1.0.0", "get_forecast");
     let snap = s.wait_for_catalog(3);
     let base = &s.base;
+    // Gzip bodies are made in the background after a load (identity is
+    // served until then): under a loaded test run that takes a moment.
+    let started = std::time::Instant::now();
+    while snap.index.gzip().is_none() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 
     let plain = get(&format!("{base}/v0.1/catalog"), None);
     assert_eq!(plain.status, 200);

@@ -413,8 +413,10 @@ fn scan_field(field: &TextField<'_>, tool: &Tool, ctx: &ServerContext<'_>, hits:
     values::check(field, hits);
 }
 
-/// Shortens a text for a message: at most `max` characters, with control characters escaped.
-pub(crate) fn excerpt(s: &str, max: usize) -> String {
+/// Shortens a text for a message or a terminal: at most `max` characters,
+/// with control characters (escape sequences included) and hidden ones
+/// (invisible, bidirectional, tag, variation selectors) written as `\u{…}`.
+pub fn excerpt(s: &str, max: usize) -> String {
     let mut out = String::new();
     for (n, c) in s.chars().enumerate() {
         if n >= max {
