@@ -42,6 +42,10 @@ pub enum Command {
     /// publish; what does not verify is kept apart in the mirrored tier, never signed.
     #[command(subcommand, after_help = SYNC_ABOUT)]
     Sync(SyncCommand),
+    /// Witness other registries' logs (c2sp.org/tlog-witness): cosign each checkpoint
+    /// that extends the one witnessed before, so no log can show two histories.
+    #[command(subcommand)]
+    Witness(WitnessCommand),
     /// Print the completion script of a shell (bash, zsh, fish, elvish, powershell).
     #[command(
         after_help = "Examples:\n  mcp-registry completions bash > /etc/bash_completion.d/mcp-registry\n  mcp-registry completions zsh > \"${fpath[1]}/_mcp-registry\""
@@ -155,6 +159,43 @@ pub struct ServeArgs {
     #[arg(long, value_name = "MINUTES")]
     pub sync_every_minutes: Option<u32>,
 }
+
+/// `mcp-registry witness …`
+#[derive(Debug, Subcommand)]
+pub enum WitnessCommand {
+    /// Create the witness's key in a directory; prints its verifier key for gateways.
+    #[command(after_help = WITNESS_INIT_EXAMPLES)]
+    Init {
+        /// The witness's directory (key and state).
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// The witness's name, usually its URL without the scheme.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+    },
+    /// Serve POST /add-checkpoint for the logs followed.
+    #[command(after_help = WITNESS_SERVE_EXAMPLES)]
+    Serve {
+        /// The witness's directory, as `witness init` made it.
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// A log to follow: its checkpoint verifier key (`origin+hash+base64key`, served at
+        /// /v0.1/catalog/keys as `checkpointVerifierKey`); repeat for more.
+        #[arg(long = "log", value_name = "VKEY", required = true)]
+        logs: Vec<String>,
+        /// Address to listen on.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
+        listen: SocketAddr,
+    },
+}
+
+const WITNESS_INIT_EXAMPLES: &str = "Examples:
+  mcp-registry witness init --dir /var/lib/witness --name witness.example.org
+  mcp-registry witness init --dir ./w1 --name w1.example.org > w1.vkey";
+
+const WITNESS_SERVE_EXAMPLES: &str = "Examples:
+  mcp-registry witness serve --dir /var/lib/witness --log 'registry.example.com/log+1a2b3c4d+AQ…' --listen 0.0.0.0:8090
+  mcp-registry witness serve --dir ./w1 --log \"$(cat registry.vkey)\"";
 
 /// `mcp-registry sync …`
 #[derive(Debug, Subcommand)]
@@ -270,6 +311,10 @@ pub struct SyncOfficialArgs {
     /// exponential backoff from half a second (Retry-After honoured up to a minute).
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub retries: u32,
+    /// Minutes one run may read the upstream; a run stopped by it did not complete
+    /// (exit 1) and the next reads again.
+    #[arg(long, value_name = "MINUTES", default_value_t = 60)]
+    pub deadline_minutes: u64,
     #[command(flatten)]
     pub common: SyncCommon,
 }

@@ -30,3 +30,4 @@ pub mod sync;
 pub mod testing;
 pub mod time;
 pub mod verify;
+pub mod witness;

@@ -66,6 +66,29 @@ async fn run(cli: config::Cli, env: config::Environment) -> anyhow::Result<()> {
             };
             sync(&cli, command, env).await
         }
+        Command::Witness(config::WitnessCommand::Init { dir, name }) => {
+            let vkey = mcp_registry::witness::init(dir, name)?;
+            eprintln!(
+                "witness key written to {}; give gateways this verifier key:",
+                dir.join(mcp_registry::witness::KEY_FILE).display()
+            );
+            print_result(format!("{vkey}\n").as_bytes())
+        }
+        Command::Witness(config::WitnessCommand::Serve { dir, logs, listen }) => {
+            let logs = logs
+                .iter()
+                .map(|v| mcp_trust::log::witness::FollowedLog::parse(v))
+                .collect::<Result<Vec<_>, _>>()?;
+            let witness = Arc::new(mcp_registry::witness::Witness::open(dir, logs)?);
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            tracing::info!(%listen, vkey = %witness.vkey(), "witness serving");
+            axum::serve(listener, mcp_registry::witness::router(witness))
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+                .context("the witness server failed")
+        }
         Command::Admin(config::AdminCommand::Keys(_)) => {
             let Command::Admin(config::AdminCommand::Keys(command)) = cli.command else {
                 unreachable!()
@@ -237,6 +260,9 @@ async fn sync(
                 retries: a.retries,
                 ..Default::default()
             };
+            syncer = syncer.deadline(std::time::Duration::from_secs(
+                a.deadline_minutes.max(1) * 60,
+            ));
             syncer.official(&a.url, a.full, limits).await?
         }
         SyncCommand::DockerCatalog(a) => {

@@ -45,6 +45,11 @@ pub const RECHECK_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_hours
 /// larger one is kept by its hash.
 pub const MAX_KEPT_UPSTREAM_BYTES: usize = 64 * 1024;
 
+/// Longest one run reads an official source (a slow upstream, or one that
+/// answers each page just within the request timeout, cannot hold a run
+/// for days).
+pub const DEFAULT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Mirrored versions read from the store at once.
 const PAGE: usize = 500;
 
@@ -305,6 +310,8 @@ pub struct Sync {
     store: Arc<dyn Store>,
     concurrency: usize,
     recheck: bool,
+    /// Longest an official source is read in one run.
+    deadline: std::time::Duration,
 }
 
 impl Sync {
@@ -316,6 +323,7 @@ impl Sync {
             store,
             concurrency,
             recheck: false,
+            deadline: DEFAULT_DEADLINE,
         }
     }
 
@@ -323,6 +331,14 @@ impl Sync {
     #[must_use]
     pub fn concurrency(mut self, n: usize) -> Sync {
         self.concurrency = n.clamp(1, most_at_once(&self.publisher));
+        self
+    }
+
+    /// Stops reading an official source after `deadline` (the run then did
+    /// not complete; the next one reads again).
+    #[must_use]
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Sync {
+        self.deadline = deadline;
         self
     }
 
@@ -368,11 +384,18 @@ impl Sync {
                 return Ok(report);
             }
         };
+        let run_started = std::time::Instant::now();
         let walked = loop {
+            if run_started.elapsed() > self.deadline {
+                break Err(format!(
+                    "stopped after {} minutes (the run's deadline); the next run reads again",
+                    self.deadline.as_secs() / 60
+                ));
+            }
             let page = match pager.next_page().await {
                 Ok(Some(page)) => page,
                 Ok(None) => break Ok(pager.walked()),
-                Err(e) => break Err(e),
+                Err(e) => break Err(e.to_string()),
             };
             let candidates = page
                 .into_iter()
@@ -406,7 +429,7 @@ impl Sync {
                     report.next_updated_since = Some(latest.to_string());
                 }
             }
-            Err(e) => report.source_error = Some(e.to_string()),
+            Err(e) => report.source_error = Some(e),
         }
         self.audit_run(&report).await;
         Ok(report)

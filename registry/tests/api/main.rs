@@ -13,3 +13,4 @@ mod store_suite;
 mod support;
 mod sync;
 mod v0_1;
+mod witness;

@@ -108,6 +108,18 @@ impl SigningKey {
         Ok(Self::from_pair(pair))
     }
 
+    /// The key of a 32-byte Ed25519 seed (test vectors, deterministic fixtures).
+    pub fn from_seed(seed: &[u8]) -> Result<Self, KeyError> {
+        let pair =
+            aws_lc_rs::signature::Ed25519KeyPair::from_seed_unchecked(seed).map_err(|e| {
+                KeyError::BadKey {
+                    kind: "private key",
+                    reason: format!("not an Ed25519 seed: {e}"),
+                }
+            })?;
+        Ok(Self::from_pair(pair))
+    }
+
     fn from_pair(pair: aws_lc_rs::signature::Ed25519KeyPair) -> Self {
         use aws_lc_rs::signature::KeyPair;
         let mut raw = [0u8; 32];

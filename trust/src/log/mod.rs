@@ -5,9 +5,11 @@
 //! that everyone was shown one history, with consistency proofs between
 //! checkpoints and by recomputing roots from the records themselves.
 
+pub mod cosignature;
 pub mod note;
 pub mod record;
 pub mod tree;
+pub mod witness;
 
 pub use note::Checkpoint;
 pub use record::{ConsistencyBody, EntriesPage, InclusionBody, LogRecord};

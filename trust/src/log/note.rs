@@ -123,6 +123,35 @@ pub fn verifier_key(name: &str, key: &PublicKey) -> String {
     )
 }
 
+/// Parses a log's verifier key `<name>+<hex key hash>+<base64(0x01 || key)>`
+/// (the inverse of [`verifier_key`]).
+pub fn parse_verifier_key(vkey: &str) -> Result<(String, PublicKey), LogError> {
+    let bad = |why: &str| LogError::NoteMalformed(format!("log key `{vkey}`: {why}"));
+    // The base64 part may hold `+` itself: split on the first two only.
+    let mut parts = vkey.splitn(3, '+');
+    let (Some(name), Some(hash), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad("not `name+keyhash+base64key`"));
+    };
+    if !valid_key_name(name) {
+        return Err(bad("the name is empty or holds whitespace"));
+    }
+    let raw = B64.decode(b64).map_err(|_| bad("the key is not base64"))?;
+    let (ty, key) = raw.split_first().ok_or_else(|| bad("the key is empty"))?;
+    if *ty != ED25519_TYPE {
+        return Err(bad(&format!(
+            "key type 0x{ty:02x} is not an Ed25519 note key (0x01)"
+        )));
+    }
+    let key: [u8; 32] = key
+        .try_into()
+        .map_err(|_| bad("the Ed25519 key is not 32 bytes"))?;
+    let key = PublicKey::from_raw(key);
+    if hash != hex::encode(key_hash(name, &key)) {
+        return Err(bad("the key hash does not match the name and key"));
+    }
+    Ok((name.to_owned(), key))
+}
+
 /// Signs a checkpoint as note key `name`; returns the whole note.
 pub fn sign(checkpoint: &Checkpoint, name: &str, key: &SigningKey) -> Result<String, LogError> {
     if !valid_key_name(name) {

@@ -1,0 +1,243 @@
+//! `mcp-registry witness`: the c2sp.org/tlog-witness server on loopback,
+//! fed by a real log (a Merkle tree and a checkpoint key), over HTTP.
+
+use mcp_registry::witness::{self, Witness};
+use mcp_trust::keys::SigningKey;
+use mcp_trust::log::cosignature::{self, WitnessKey};
+use mcp_trust::log::witness::{AddCheckpoint, FollowedLog};
+use mcp_trust::log::{Checkpoint, MemoryTree, consistency_proof, note};
+use std::sync::Arc;
+
+const ORIGIN: &str = "registry.example/log";
+
+struct Log {
+    key: SigningKey,
+    tree: MemoryTree,
+}
+
+impl Log {
+    /// A log whose checkpoint key is made of `seed` (the same seed: the same key).
+    fn new(seed: u8) -> Log {
+        Log {
+            key: SigningKey::from_seed(&[seed; 32]).unwrap(),
+            tree: MemoryTree::new(),
+        }
+    }
+
+    fn grow(&mut self, n: usize, label: &str) {
+        for i in 0..n {
+            self.tree.push(format!("{label} {i}").as_bytes());
+        }
+    }
+
+    fn note(&self) -> String {
+        let cp = Checkpoint {
+            origin: ORIGIN.into(),
+            size: self.tree.size(),
+            root: self.tree.root(),
+            extensions: vec![],
+        };
+        note::sign(&cp, ORIGIN, &self.key).unwrap()
+    }
+
+    fn vkey(&self) -> String {
+        note::verifier_key(ORIGIN, &self.key.public_key())
+    }
+
+    fn request(&self, old: u64) -> String {
+        let proof = if old == 0 || old == self.tree.size() {
+            vec![]
+        } else {
+            consistency_proof(&self.tree, old, self.tree.size()).unwrap()
+        };
+        AddCheckpoint {
+            old,
+            proof,
+            note: self.note(),
+        }
+        .to_body()
+    }
+}
+
+struct Served {
+    runtime: tokio::runtime::Runtime,
+    base: String,
+    vkey: WitnessKey,
+    dir: tempfile::TempDir,
+}
+
+fn serve(log: &Log) -> Served {
+    let dir = tempfile::tempdir().unwrap();
+    let vkey = witness::init(dir.path(), "witness.example").unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let logs = vec![FollowedLog::parse(&log.vkey()).unwrap()];
+    let w = Arc::new(Witness::open(dir.path(), logs).unwrap());
+    let base = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, witness::router(w)).await });
+        base
+    });
+    Served {
+        runtime,
+        base,
+        vkey: WitnessKey::parse(&vkey).unwrap(),
+        dir,
+    }
+}
+
+fn post(s: &Served, body: &str) -> (u16, Option<String>, String) {
+    s.runtime.block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("{}/add-checkpoint", s.base))
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let ty = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (status, ty, r.text().await.unwrap())
+    })
+}
+
+#[test]
+fn the_witness_cosigns_what_extends_its_history_and_nothing_else() {
+    let mut log = Log::new(7);
+    log.grow(3, "a");
+    let s = serve(&log);
+    let w = std::slice::from_ref(&s.vkey);
+
+    // First sight: old 0, no proof. The answer is a cosignature line.
+    let (status, _, line) = post(&s, &log.request(0));
+    assert_eq!(status, 200, "{line}");
+    let cosigned = format!("{}{line}", log.note());
+    assert_eq!(
+        cosignature::verify(cosigned.as_bytes(), w).unwrap().len(),
+        1
+    );
+
+    // An extension with its proof.
+    log.grow(4, "b");
+    let (status, _, line) = post(&s, &log.request(3));
+    assert_eq!(status, 200, "{line}");
+    let cosigned = format!("{}{line}", log.note());
+    assert_eq!(
+        cosignature::verify(cosigned.as_bytes(), w).unwrap().len(),
+        1
+    );
+
+    // The log forgot where the witness is: 409 says it.
+    let (status, ty, body) = post(&s, &log.request(3));
+    assert_eq!(
+        (status, ty.as_deref(), body.as_str()),
+        (409, Some("text/x.tlog.size"), "7\n")
+    );
+
+    // A fork, signed by the log's own key: another history of the same size.
+    let mut fork = Log::new(7);
+    fork.grow(7, "fork");
+    let (status, _, body) = post(&s, &fork.request(7));
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("forked"), "{body}");
+    // A fork that grew from the witnessed size with a made-up proof.
+    fork.grow(1, "more");
+    let mut forged = AddCheckpoint::parse(fork.request(7).as_bytes()).unwrap();
+    forged.proof = consistency_proof(&fork.tree, 7, 8).unwrap();
+    let (status, _, body) = post(&s, &forged.to_body());
+    assert_eq!(status, 422, "{body}");
+
+    // Signed by someone else, an unknown log, garbage.
+    let stranger = Log::new(8);
+    let (status, _, _) = post(
+        &s,
+        &stranger.request(0).replace(ORIGIN, "other.example/log"),
+    );
+    assert_eq!(status, 404);
+    let mut wrong_signer = Log::new(9);
+    wrong_signer.grow(8, "x");
+    let (status, _, _) = post(&s, &wrong_signer.request(7));
+    assert_eq!(status, 403);
+    let (status, _, _) = post(&s, "old x\n\n");
+    assert_eq!(status, 400);
+    let (status, _, _) = post(&s, &"x".repeat(64 * 1024));
+    assert_eq!(status, 413);
+
+    // What the witness holds, for monitors: the log's note and its cosignature.
+    let hex = mcp_trust::image::Digest::of(ORIGIN.as_bytes())
+        .hex()
+        .to_owned();
+    let held = s.runtime.block_on(async {
+        reqwest::get(format!("{}/{hex}/checkpoint", s.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    assert!(held.starts_with(&format!("{ORIGIN}\n7\n")), "{held}");
+    assert_eq!(cosignature::verify(held.as_bytes(), w).unwrap().len(), 1);
+    note::open(held.as_bytes(), ORIGIN, &log.key.public_key()).unwrap();
+}
+
+/// Submissions racing with the same `old` size: exactly one is cosigned,
+/// the others learn the new size (the check and the write are one step).
+#[test]
+fn racing_submissions_get_one_cosignature_and_the_state_survives_a_restart() {
+    let mut log = Log::new(7);
+    log.grow(2, "a");
+    let s = serve(&log);
+    assert_eq!(post(&s, &log.request(0)).0, 200);
+    log.grow(3, "b");
+    let body = log.request(2);
+    let statuses: Vec<u16> = s.runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let (client, url, body) = (
+                client.clone(),
+                format!("{}/add-checkpoint", s.base),
+                body.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                client
+                    .post(url)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }));
+        }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 409).count(),
+        15,
+        "{statuses:?}"
+    );
+
+    // Another witness process over the same directory holds size 5.
+    let logs = vec![FollowedLog::parse(&log.vkey()).unwrap()];
+    let again = Witness::open(s.dir.path(), logs).unwrap();
+    let refused = s
+        .runtime
+        .block_on(again.add_checkpoint(log.request(2).as_bytes(), 10))
+        .unwrap_err();
+    assert!(refused.to_string().contains("holds size 5"), "{refused}");
+    // `init` never replaces a key.
+    let e = witness::init(s.dir.path(), "witness.example").unwrap_err();
+    assert!(e.to_string().contains("keeps its key"), "{e}");
+}
