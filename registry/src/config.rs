@@ -154,6 +154,11 @@ pub struct ServeArgs {
     /// does (incrementally) [env: MCP_REGISTRY_SYNC_OFFICIAL].
     #[arg(long, value_name = "URL")]
     pub sync_official: Option<String>,
+    /// A witness to submit each new checkpoint to, as `URL VKEY` (its submission URL, a
+    /// space, its verifier key); the checkpoint is served with the cosignatures it
+    /// returns; repeat for more [env: MCP_REGISTRY_WITNESSES, comma-separated].
+    #[arg(long = "witness", value_name = "URL VKEY")]
+    pub witnesses: Vec<String>,
     /// Minutes between background syncs (with --sync-official)
     /// [env: MCP_REGISTRY_SYNC_EVERY_MINUTES] [default: 60].
     #[arg(long, value_name = "MINUTES")]
@@ -684,6 +689,8 @@ pub struct ServeConfig {
     pub limits: Limits,
     /// The background sync: an official-API registry and the time between runs.
     pub sync: Option<(String, Duration)>,
+    /// Witnesses each new checkpoint is submitted to.
+    pub witnesses: Vec<crate::witnessing::WitnessConfig>,
 }
 
 impl ServeConfig {
@@ -705,6 +712,7 @@ impl ServeConfig {
             trusted_proxies: Vec::new(),
             limits: Limits::default(),
             sync: None,
+            witnesses: Vec::new(),
         }
     }
 }
@@ -731,6 +739,7 @@ struct FileConfig {
     trusted_proxies: Option<Vec<String>>,
     sync_official: Option<String>,
     sync_every_minutes: Option<u32>,
+    witnesses: Option<Vec<String>>,
     #[serde(default)]
     limits: FileLimits,
 }
@@ -1123,6 +1132,17 @@ fn resolve(
             ))
         }
     };
+    let witnesses = if args.witnesses.is_empty() {
+        s.env_list("WITNESSES")
+            .or(f.witnesses.clone())
+            .unwrap_or_default()
+    } else {
+        args.witnesses.clone()
+    };
+    config.witnesses = witnesses
+        .iter()
+        .map(|w| crate::witnessing::WitnessConfig::parse(w).map_err(ConfigError))
+        .collect::<Result<_, _>>()?;
     config.catalog.validity = jiff::SignedDuration::from_hours(i64::from(validity));
     config.catalog.refresh_every = jiff::SignedDuration::from_mins(i64::from(refresh));
     if config.allowed_registries.is_empty() {

@@ -31,3 +31,4 @@ pub mod testing;
 pub mod time;
 pub mod verify;
 pub mod witness;
+pub mod witnessing;

@@ -374,9 +374,17 @@ async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
     tracing::info!(
         root = %catalog.keys().root().keyid(),
         origin = catalog.keys().origin(),
+        checkpoint_vkey = %catalog.keys().checkpoint_verifier_key(),
         "catalog keys loaded"
     );
     catalog.spawn();
+    if !config.witnesses.is_empty() {
+        mcp_registry::witnessing::spawn(
+            catalog.clone(),
+            config.witnesses.clone(),
+            std::time::Duration::from_millis(500),
+        );
+    }
     reload_keys_on_hangup(catalog.clone(), config.catalog_keys.dir.clone());
     // The tool index loads once the signed catalog is served, or after 30 s
     // whatever the catalog does (a signing that keeps failing must not keep

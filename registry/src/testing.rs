@@ -314,6 +314,13 @@ impl TestServer {
             .unwrap_or_else(|e| panic!("first catalog signing: {e}"));
         runtime.block_on(async {
             catalog.spawn();
+            if !config.witnesses.is_empty() {
+                crate::witnessing::spawn(
+                    catalog.clone(),
+                    config.witnesses.clone(),
+                    Duration::from_millis(100),
+                );
+            }
         });
         let state = AppState::new(&config, store.clone(), verifier, catalog.clone());
         runtime

@@ -132,6 +132,12 @@ impl CatalogKeys {
         &self.origin
     }
 
+    /// The checkpoint key's C2SP verifier key (`origin+hash+base64key`):
+    /// what a witness is configured with to follow this log.
+    pub fn checkpoint_verifier_key(&self) -> String {
+        mcp_trust::log::note::verifier_key(&self.origin, &self.checkpoint.public_key())
+    }
+
     /// The serial of each role's key statement, in [`Role::ALL`] order.
     pub fn serials(&self) -> [u64; 2] {
         Role::ALL.map(|role| self.trusted.get(role).statement.serial)

@@ -136,6 +136,27 @@ impl CatalogService {
         self.snapshot.read().ok().and_then(|s| s.clone())
     }
 
+    /// Serves `note` as the checkpoint while the served snapshot's
+    /// checkpoint is `base` (the signed note, possibly with cosignatures
+    /// already) and `note` extends it: a checkpoint with witness
+    /// cosignatures replaces the bare one. `false` when another checkpoint
+    /// is served by now.
+    pub fn set_cosigned_checkpoint(&self, base: &[u8], note: String) -> Result<bool, StoreError> {
+        let mut slot = self
+            .snapshot
+            .write()
+            .map_err(|_| StoreError::Backend("snapshot lock poisoned".into()))?;
+        let Some(current) = slot.as_ref() else {
+            return Ok(false);
+        };
+        if !current.checkpoint.identity.starts_with(base) || !note.as_bytes().starts_with(base) {
+            return Ok(false);
+        }
+        let replaced = Arc::new(current.with_checkpoint_note(note)?);
+        *slot = Some(replaced);
+        Ok(true)
+    }
+
     /// Runs `f` on what is served now (`None` until the first signing is
     /// loaded) under the read lock, without taking a reference: for the
     /// handlers that answer from the snapshot without awaiting anything.

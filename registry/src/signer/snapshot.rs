@@ -90,7 +90,7 @@ impl Body {
 }
 
 /// What is served, from one stored signing.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Snapshot {
     /// `catalogVersion`.
     pub version: u64,
@@ -117,6 +117,17 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// This snapshot serving `note` as its checkpoint (the same checkpoint
+    /// with witness cosignatures added).
+    pub fn with_checkpoint_note(&self, note: String) -> Result<Snapshot, StoreError> {
+        let checkpoint = Body::new(note.into_bytes(), NOTE)?;
+        let _ = checkpoint.compress();
+        Ok(Snapshot {
+            checkpoint,
+            ..self.clone()
+        })
+    }
+
     /// The shard with this hex SHA-256, if this index names it or one replaced
     /// less than [`SHARD_GRACE`] ago did.
     pub fn shard(&self, hex: &str) -> Option<&Arc<Body>> {

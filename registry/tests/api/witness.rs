@@ -241,3 +241,117 @@ fn racing_submissions_get_one_cosignature_and_the_state_survives_a_restart() {
     let e = witness::init(s.dir.path(), "witness.example").unwrap_err();
     assert!(e.to_string().contains("keeps its key"), "{e}");
 }
+
+/// The whole loop: a registry submits each checkpoint to three witnesses
+/// (two honest, one down) and serves the cosignatures; a gateway that
+/// requires two of them pulls, one that requires all three is refused
+/// naming the check; a checkpoint a malicious witness alone cosigned (a
+/// fork of the log shown to one gateway) does not pass a threshold of two.
+#[test]
+fn a_registry_gathers_cosignatures_and_gateways_require_a_threshold() {
+    use mcp_registry::testing::TestServer;
+    use mcp_registry::witnessing::WitnessConfig;
+    use mcp_trust::catalog::client::{
+        Client, ClientError, HttpFetcher, Options, StateDir, WitnessPolicy,
+    };
+    use std::time::Duration;
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let vkeys: Vec<String> = dirs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| witness::init(d.path(), &format!("w{i}.example")).unwrap())
+        .collect();
+    let listeners: Vec<std::net::TcpListener> = (0..3)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let urls: Vec<String> = listeners
+        .iter()
+        .map(|l| format!("http://{}", l.local_addr().unwrap()))
+        .collect();
+    let configs: Vec<WitnessConfig> = urls
+        .iter()
+        .zip(&vkeys)
+        .map(|(u, v)| WitnessConfig::parse(&format!("{u} {v}")).unwrap())
+        .collect();
+    let s = TestServer::start(|c| c.witnesses = configs.clone());
+    let log_vkey = s.catalog.keys().checkpoint_verifier_key();
+    // Witnesses 0 and 1 follow the registry's log; witness 2 is down.
+    let mut listeners = listeners.into_iter();
+    for dir in &dirs[..2] {
+        let listener = listeners.next().unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let w = Arc::new(
+            Witness::open(dir.path(), vec![FollowedLog::parse(&log_vkey).unwrap()]).unwrap(),
+        );
+        runtime.spawn(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, witness::router(w)).await
+        });
+    }
+    drop(listeners);
+
+    let keys: Vec<WitnessKey> = vkeys
+        .iter()
+        .map(|v| WitnessKey::parse(v).unwrap())
+        .collect();
+    let pull = |threshold: usize| {
+        let dir = tempfile::tempdir().unwrap();
+        let client = Client::new(
+            HttpFetcher::new(&s.base, Duration::from_secs(10)).unwrap(),
+            *s.catalog.keys().root(),
+            Options {
+                witnesses: Some(WitnessPolicy::new(keys.clone(), threshold).unwrap()),
+                ..Options::default()
+            },
+        );
+        let state = StateDir::open(dir.path()).unwrap();
+        client.pull(None, &state).map(|_| ())
+    };
+    // The cosignatures arrive within a few polls of the registry's task.
+    let started = std::time::Instant::now();
+    while pull(2).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(20), "{:?}", pull(2));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    match pull(3) {
+        Err(e @ ClientError::Witnesses { .. }) => {
+            assert_eq!(e.stage(), "witness");
+            assert!(e.to_string().contains("2 of the 3 known witnesses"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let served = crate::support::get(&format!("{}/v0.1/log/checkpoint", s.base), None).text;
+    let cosigned = cosignature::verify(served.as_bytes(), &keys).unwrap();
+    assert_eq!(
+        cosigned.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        ["w0.example", "w1.example"]
+    );
+
+    // A fork signed with a log key, cosigned by one malicious witness:
+    // the policy of two refuses it; a known witness's forged line fails it.
+    let mut fork = Log::new(3);
+    fork.grow(9, "fork");
+    let evil = SigningKey::from_seed(&[5; 32]).unwrap();
+    let body = fork.note()[..fork.note().find("\n\n").unwrap() + 1].to_owned();
+    let line = cosignature::cosign(&body, "w0.example", &evil, 100).unwrap();
+    let evil_key = WitnessKey {
+        name: "w-evil.example".into(),
+        key: evil.public_key(),
+    };
+    let evil_line = cosignature::cosign(&body, "w-evil.example", &evil, 100).unwrap();
+    let mut known = keys.clone();
+    known.push(evil_key);
+    let policy = WitnessPolicy::new(known, 2).unwrap();
+    let note = format!("{}{evil_line}", fork.note());
+    assert!(matches!(
+        policy.check(note.as_bytes()),
+        Err(ClientError::Witnesses { ref cosigned, .. }) if cosigned == &["w-evil.example"]
+    ));
+    // Under a known witness's name, with another key: the key ID differs, so
+    // the line counts for nothing (and a matching ID that fails fails all).
+    let note = format!("{}{line}{evil_line}", fork.note());
+    assert!(policy.check(note.as_bytes()).is_err());
+    drop(runtime);
+}

@@ -137,6 +137,14 @@ pub struct TrustArgs {
     /// terminal; elsewhere a line every 10 s of a long pull).
     #[arg(long, short)]
     pub quiet: bool,
+    /// A witness whose cosignature counts (its verifier key, `name+keyid+base64key`, as
+    /// `mcp-registry witness init` prints it), pinned out of band; repeat for more.
+    #[arg(long = "witness", value_name = "VKEY")]
+    pub witnesses: Vec<String>,
+    /// How many of the --witness keys must have cosigned the checkpoint
+    /// [default: all of them].
+    #[arg(long, value_name = "K", requires = "witnesses")]
+    pub witness_threshold: Option<usize>,
 }
 
 /// Arguments of `catalog pull`.

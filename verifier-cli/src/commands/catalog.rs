@@ -80,6 +80,7 @@ fn check<F: Fetcher>(
     };
     let options = Options {
         skew: SignedDuration::from_secs(i64::from(trust.skew)),
+        witnesses: witness_policy(trust)?,
         ..Options::default()
     };
     let progress = Progress::new("fetching", None, trust.quiet);
@@ -144,4 +145,23 @@ fn report(
             state_updated: false,
         },
     }
+}
+
+/// The witness policy of `--witness` and `--witness-threshold`, when given.
+fn witness_policy(
+    trust: &TrustArgs,
+) -> anyhow::Result<Option<mcp_trust::catalog::client::WitnessPolicy>> {
+    if trust.witnesses.is_empty() {
+        return Ok(None);
+    }
+    let keys = trust
+        .witnesses
+        .iter()
+        .map(|v| mcp_trust::log::cosignature::WitnessKey::parse(v))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("--witness: {e}"))?;
+    let threshold = trust.witness_threshold.unwrap_or(keys.len());
+    mcp_trust::catalog::client::WitnessPolicy::new(keys, threshold)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("--witness-threshold: {e}"))
 }

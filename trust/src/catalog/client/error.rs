@@ -271,6 +271,23 @@ pub enum ClientError {
     /// The local state cannot be read or written.
     #[error("client state: {0}")]
     State(String),
+    /// Too few known witnesses cosigned the checkpoint.
+    #[error(
+        "the checkpoint carries valid cosignatures of {} of the {known} known witnesses ([{}]); {threshold} are required: the registry may be showing this gateway a log the witnesses did not see",
+        cosigned.len(),
+        cosigned.join(", ")
+    )]
+    Witnesses {
+        /// The known witnesses whose cosignatures verified.
+        cosigned: Vec<String>,
+        /// How many are required.
+        threshold: usize,
+        /// How many witnesses are known.
+        known: usize,
+    },
+    /// A known witness's cosignature line does not verify.
+    #[error("a witness cosignature: {0}")]
+    WitnessSignature(LogError),
 }
 
 impl ClientError {
@@ -299,6 +316,7 @@ impl ClientError {
             | ClientError::StatusRegressed { .. } => "history",
             ClientError::Manifest { .. } => "manifest",
             ClientError::State(_) => "state",
+            ClientError::Witnesses { .. } | ClientError::WitnessSignature(_) => "witness",
         }
     }
 

@@ -68,6 +68,60 @@ pub struct Options {
     pub limits: Limits,
     /// The time to check against; the system clock when `None`.
     pub now: Option<Timestamp>,
+    /// Witness cosignatures the checkpoint must carry, when required.
+    pub witnesses: Option<WitnessPolicy>,
+}
+
+/// Which witnesses a gateway knows and how many of them must have cosigned
+/// the checkpoint (`c2sp.org/tlog-cosignature`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WitnessPolicy {
+    /// The known witnesses.
+    pub keys: Vec<crate::log::cosignature::WitnessKey>,
+    /// How many distinct known witnesses must have cosigned (1 to `keys.len()`).
+    pub threshold: usize,
+}
+
+impl WitnessPolicy {
+    /// `threshold` of `keys`, checked: at least one, at most all of them.
+    pub fn new(
+        keys: Vec<crate::log::cosignature::WitnessKey>,
+        threshold: usize,
+    ) -> Result<WitnessPolicy, String> {
+        if threshold == 0 || threshold > keys.len() {
+            return Err(format!(
+                "a witness threshold of {threshold} with {} witness key(s): give 1 to {}",
+                keys.len(),
+                keys.len().max(1)
+            ));
+        }
+        for (i, k) in keys.iter().enumerate() {
+            if keys[..i].iter().any(|o| o.name == k.name) {
+                return Err(format!(
+                    "witness `{}` is given twice: each counts once",
+                    k.name
+                ));
+            }
+        }
+        Ok(WitnessPolicy { keys, threshold })
+    }
+
+    /// The names of the known witnesses whose cosignatures on `note`
+    /// verify, when at least the threshold; a known witness's line that
+    /// does not verify fails the checkpoint.
+    pub fn check(&self, note: &[u8]) -> Result<Vec<String>, ClientError> {
+        let found = crate::log::cosignature::verify(note, &self.keys)
+            .map_err(ClientError::WitnessSignature)?;
+        let names: Vec<String> = found.into_iter().map(|c| c.name).collect();
+        if names.len() < self.threshold {
+            return Err(ClientError::Witnesses {
+                cosigned: names,
+                threshold: self.threshold,
+                known: self.keys.len(),
+            });
+        }
+        Ok(names)
+    }
 }
 
 impl Default for Options {
@@ -76,6 +130,7 @@ impl Default for Options {
             skew: DEFAULT_SKEW,
             limits: Limits::default(),
             now: None,
+            witnesses: None,
         }
     }
 }
@@ -131,8 +186,12 @@ impl<F: Fetcher> Client<F> {
         // 1. Keys.
         let keys = keys::trusted_keys(&mut session, &self.root, previous)?;
 
-        // 2 and 3. Index and checkpoint, of one log state.
+        // 2 and 3. Index and checkpoint, of one log state, cosigned by
+        // enough known witnesses when the gateway requires it.
         let head = checkpoint::index_and_checkpoint(&mut session, &keys, previous)?;
+        if let Some(policy) = &self.options.witnesses {
+            policy.check(&head.note)?;
+        }
         // A shard no client may read is the catalog's fault: refused before
         // any other fetch.
         shards::check_sizes(&head.index.payload, limits.shard)?;

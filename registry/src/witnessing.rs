@@ -1,0 +1,240 @@
+//! The registry's side of witnessing: each new checkpoint goes to the
+//! configured witnesses (`c2sp.org/tlog-witness`, `POST /add-checkpoint`
+//! with a consistency proof from the size each witness holds), and the
+//! checkpoint is served with the cosignatures that came back
+//! (`GET /v0.1/log/checkpoint`). A gateway that requires K cosignatures
+//! from witnesses it knows (`mcp-verify catalog pull --witness …
+//! --witness-threshold K`) cannot be shown a log that K of them did not see
+//! extend the one they saw before.
+//!
+//! A witness that is down, slow or refuses costs its cosignature, never
+//! the catalog: the bare checkpoint is served from the moment it is
+//! signed, and each witness is tried again every poll until it answers.
+
+use crate::signer::CatalogService;
+use mcp_trust::log::cosignature::{self, WitnessKey};
+use mcp_trust::log::witness::AddCheckpoint;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A witness the registry submits to: its submission URL and its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WitnessConfig {
+    /// Base URL; the request goes to `<url>/add-checkpoint`.
+    pub url: String,
+    /// Its verifier key.
+    pub key: WitnessKey,
+}
+
+impl WitnessConfig {
+    /// Parses `URL VKEY` (the witness's submission URL, a space, its verifier key).
+    pub fn parse(s: &str) -> Result<WitnessConfig, String> {
+        let (url, vkey) = s.trim().split_once(char::is_whitespace).ok_or_else(|| {
+            format!("witness `{s}`: give `URL VKEY` (its URL, a space, its verifier key)")
+        })?;
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(format!("witness `{s}`: `{url}` is not an http(s) URL"));
+        }
+        let key = WitnessKey::parse(vkey.trim()).map_err(|e| format!("witness `{s}`: {e}"))?;
+        Ok(WitnessConfig {
+            url: url.trim_end_matches('/').to_owned(),
+            key,
+        })
+    }
+}
+
+/// What the registry knows of one witness.
+#[derive(Debug)]
+struct Known {
+    config: WitnessConfig,
+    /// The size the witness holds, as far as the registry knows.
+    size: u64,
+    /// Failures in a row, and when to try again: a witness that is down is
+    /// asked again after 1 s, 2 s, 4 s … up to a minute, not every poll.
+    failures: u32,
+    next_try: std::time::Instant,
+}
+
+/// Starts submitting each new checkpoint of `catalog` to `witnesses`,
+/// looking for one every `poll` (a failing witness backs off on its own).
+pub fn spawn(
+    catalog: Arc<CatalogService>,
+    witnesses: Vec<WitnessConfig>,
+    poll: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let http = match reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("mcp-registry/", env!("CARGO_PKG_VERSION")))
+            .build()
+        {
+            Ok(http) => http,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot build the witness client; checkpoints go unwitnessed");
+                return;
+            }
+        };
+        let mut known: Vec<Known> = witnesses
+            .into_iter()
+            .map(|config| Known {
+                config,
+                size: 0,
+                failures: 0,
+                next_try: std::time::Instant::now(),
+            })
+            .collect();
+        // The bare note of the checkpoint being witnessed, and the
+        // cosignature lines it has gathered, in the witnesses' order.
+        let mut base: Vec<u8> = Vec::new();
+        let mut lines: Vec<Option<String>> = vec![None; known.len()];
+        loop {
+            tokio::time::sleep(poll).await;
+            let Some(snapshot) = catalog.snapshot() else {
+                continue;
+            };
+            let served = &snapshot.checkpoint.identity;
+            if !served.starts_with(&base) || base.is_empty() {
+                // A new checkpoint: its note as signed, without cosignatures.
+                base = bare(served);
+                lines = vec![None; known.len()];
+            }
+            if lines.iter().all(Option::is_some) {
+                continue;
+            }
+            let Ok(note) = String::from_utf8(base.clone()) else {
+                continue;
+            };
+            let size = snapshot.tree_size;
+            let mut added = false;
+            for (i, witness) in known.iter_mut().enumerate() {
+                if lines[i].is_some() || std::time::Instant::now() < witness.next_try {
+                    continue;
+                }
+                match submit(&http, &catalog, witness, &note, size).await {
+                    Ok(line) => {
+                        lines[i] = Some(line);
+                        added = true;
+                        witness.failures = 0;
+                    }
+                    Err(why) => {
+                        let wait = Duration::from_secs(1 << witness.failures.min(6))
+                            .min(Duration::from_secs(60));
+                        witness.failures += 1;
+                        witness.next_try = std::time::Instant::now() + wait;
+                        tracing::warn!(
+                        witness = %witness.config.key.name,
+                        url = %witness.config.url,
+                        size,
+                        %why,
+                        "checkpoint not cosigned; tried again later"
+                        );
+                    }
+                }
+            }
+            if added {
+                let cosigned: String = lines.iter().flatten().map(String::as_str).collect();
+                match catalog.set_cosigned_checkpoint(&base, format!("{note}{cosigned}")) {
+                    Ok(true) => tracing::info!(
+                        size,
+                        cosignatures = lines.iter().flatten().count(),
+                        "checkpoint served with witness cosignatures"
+                    ),
+                    Ok(false) => {}
+                    Err(e) => tracing::error!(error = %e, "cannot serve the cosigned checkpoint"),
+                }
+            }
+        }
+    })
+}
+
+/// `note` with only its first signature line (the log's own), as signed.
+fn bare(note: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(note);
+    let Some(split) = text.rfind("\n\n") else {
+        return note.to_vec();
+    };
+    let first_signature = text[split + 2..].lines().next().unwrap_or_default();
+    format!("{}\n{first_signature}\n", &text[..=split]).into_bytes()
+}
+
+/// Submits `note` (of `size` leaves) to `witness`: its cosignature line,
+/// checked against its key. A 409 teaches the size the witness holds and
+/// the request is made once more from there.
+async fn submit(
+    http: &reqwest::Client,
+    catalog: &CatalogService,
+    witness: &mut Known,
+    note: &str,
+    size: u64,
+) -> Result<String, String> {
+    for _ in 0..2 {
+        let old = witness.size;
+        if old > size {
+            return Err(format!(
+                "the witness holds size {old}, more than this checkpoint's {size} (another replica is ahead, or the log was rolled back)"
+            ));
+        }
+        let proof = match old == 0 || old == size {
+            true => Vec::new(),
+            false => catalog
+                .with_tree(|t| mcp_trust::log::consistency_proof(t, old, size))
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?,
+        };
+        let body = AddCheckpoint {
+            old,
+            proof,
+            note: note.to_owned(),
+        }
+        .to_body();
+        let response = http
+            .post(format!("{}/add-checkpoint", witness.config.url))
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| e.without_url().to_string())?;
+        let status = response.status();
+        let mut response = response;
+        let text = mcp_trust::body::read_capped(&mut response, 64 * 1024)
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        let text = String::from_utf8_lossy(&text).into_owned();
+        match status.as_u16() {
+            200 => {
+                let prefix = format!("\u{2014} {} ", witness.config.key.name);
+                let line = text
+                    .lines()
+                    .find(|l| l.starts_with(&prefix))
+                    .ok_or("the answer holds no cosignature of this witness")?;
+                let line = format!("{line}\n");
+                let cosigned = format!("{note}{line}");
+                let found = cosignature::verify(
+                    cosigned.as_bytes(),
+                    std::slice::from_ref(&witness.config.key),
+                )
+                .map_err(|e| format!("its cosignature does not verify: {e}"))?;
+                if found.is_empty() {
+                    return Err("its cosignature is not by its key".into());
+                }
+                witness.size = size;
+                return Ok(line);
+            }
+            409 => {
+                let held = text
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| format!("409 without a size: {}", text.trim().escape_debug()))?;
+                witness.size = held;
+            }
+            code => {
+                let excerpt: String = text.chars().take(200).collect();
+                return Err(format!(
+                    "answered {code}: {}",
+                    excerpt.trim().escape_debug()
+                ));
+            }
+        }
+    }
+    Err("the witness's size kept changing".into())
+}
