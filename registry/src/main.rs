@@ -84,10 +84,18 @@ async fn run(cli: config::Cli, env: config::Environment) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             tracing::info!(%listen, vkey = %witness.vkey(), "witness serving");
-            axum::serve(listener, mcp_registry::witness::router(witness))
-                .with_graceful_shutdown(shutdown_signal())
-                .await
-                .context("the witness server failed")
+            let options = ServerOptions {
+                header_timeout: std::time::Duration::from_secs(10),
+                shutdown_grace: std::time::Duration::from_secs(10),
+            };
+            server::serve_router(
+                listener,
+                mcp_registry::witness::router(witness),
+                options,
+                shutdown_signal(),
+            )
+            .await;
+            Ok(())
         }
         Command::Admin(config::AdminCommand::Keys(_)) => {
             let Command::Admin(config::AdminCommand::Keys(command)) = cli.command else {

@@ -33,8 +33,51 @@ pub async fn serve(
     options: ServerOptions,
     shutdown: impl Future<Output = ()>,
 ) {
-    let graceful = GracefulShutdown::new();
     let cors = cors();
+    accept(listener, options, shutdown, move |peer| {
+        let observed = app.for_peer(peer);
+        let readable = cors.layer(observed.clone());
+        move |req: Request<axum::body::Body>| -> BoxedAnswer {
+            if cross_origin_readable(req.uri().path()) {
+                Box::pin(readable.clone().oneshot(req))
+            } else {
+                Box::pin(observed.clone().oneshot(req))
+            }
+        }
+    })
+    .await;
+}
+
+/// Serves a plain `router` (the witness) on `listener` with the same
+/// connection handling: HTTP/1.1, the header read timeout, a drain on
+/// shutdown.
+pub async fn serve_router(
+    listener: TcpListener,
+    router: axum::Router,
+    options: ServerOptions,
+    shutdown: impl Future<Output = ()>,
+) {
+    accept(listener, options, shutdown, move |_| {
+        let router = router.clone();
+        move |req: Request<axum::body::Body>| -> BoxedAnswer {
+            Box::pin(router.clone().oneshot(req))
+        }
+    })
+    .await;
+}
+
+/// The accept loop: one connection task per client, each request answered
+/// by what `per_peer(peer)` makes; on shutdown, drains within the grace.
+async fn accept<P, H>(
+    listener: TcpListener,
+    options: ServerOptions,
+    shutdown: impl Future<Output = ()>,
+    per_peer: P,
+) where
+    P: Fn(std::net::SocketAddr) -> H,
+    H: Fn(Request<axum::body::Body>) -> BoxedAnswer + Clone + Send + Sync + 'static,
+{
+    let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -49,16 +92,9 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let observed = app.for_peer(peer);
-        let readable = cors.layer(observed.clone());
+        let handler = per_peer(peer);
         let service = tower::service_fn(move |req: Request<Incoming>| {
-            let req = req.map(axum::body::Body::new);
-            let answer: BoxedAnswer = if cross_origin_readable(req.uri().path()) {
-                Box::pin(readable.clone().oneshot(req))
-            } else {
-                Box::pin(observed.clone().oneshot(req))
-            };
-            answer
+            handler(req.map(axum::body::Body::new))
         });
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())

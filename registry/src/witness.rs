@@ -238,12 +238,37 @@ pub fn router(witness: Arc<Witness>) -> axum::Router {
         .with_state(witness)
 }
 
+/// Time a client has to send a request body (the headers have their own
+/// timeout, at the connection).
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 async fn add_checkpoint(
     axum::extract::State(witness): axum::extract::State<Arc<Witness>>,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> axum::response::Response {
     use axum::http::{StatusCode, header};
     use axum::response::IntoResponse;
+    let read = axum::body::to_bytes(body, mcp_trust::log::witness::MAX_REQUEST_BYTES);
+    let body = match tokio::time::timeout(BODY_TIMEOUT, read).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(_)) => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the request is over {} bytes or was cut\n",
+                    mcp_trust::log::witness::MAX_REQUEST_BYTES
+                ),
+            )
+                .into_response();
+        }
+        Err(_) => {
+            return (
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body did not arrive in time\n",
+            )
+                .into_response();
+        }
+    };
     let now = jiff::Timestamp::now().as_second().max(1) as u64;
     match witness.add_checkpoint(&body, now).await {
         Ok(line) => (

@@ -55,8 +55,9 @@ struct Known {
     next_try: std::time::Instant,
 }
 
-/// Starts submitting each new checkpoint of `catalog` to `witnesses`,
-/// looking for one every `poll` (a failing witness backs off on its own).
+/// Starts submitting each new checkpoint of `catalog` to `witnesses` as
+/// soon as it is served, and every `poll` to a witness that still owes
+/// its cosignature (one that fails backs off on its own).
 pub fn spawn(
     catalog: Arc<CatalogService>,
     witnesses: Vec<WitnessConfig>,
@@ -88,8 +89,14 @@ pub fn spawn(
         // cosignature lines it has gathered, in the witnesses' order.
         let mut base: Vec<u8> = Vec::new();
         let mut lines: Vec<Option<String>> = vec![None; known.len()];
+        let mut served = catalog.served_versions();
         loop {
-            tokio::time::sleep(poll).await;
+            // A new catalog is submitted as soon as it is served; a witness
+            // still owing its cosignature is asked again at the next poll.
+            tokio::select! {
+                _ = served.changed() => {}
+                () = tokio::time::sleep(poll) => {}
+            }
             let Some(snapshot) = catalog.snapshot() else {
                 continue;
             };

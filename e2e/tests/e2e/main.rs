@@ -4,5 +4,6 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 mod catalog_export;
+mod catalog_monitor;
 mod catalog_pull;
 mod publish;

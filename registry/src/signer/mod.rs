@@ -40,6 +40,8 @@ pub struct CatalogService {
     wake: Notify,
     /// True once a signed catalog is served.
     loaded: tokio::sync::watch::Sender<bool>,
+    /// The version of the catalog served, sent on each load.
+    served: tokio::sync::watch::Sender<u64>,
 }
 
 impl std::fmt::Debug for CatalogService {
@@ -66,6 +68,7 @@ impl CatalogService {
             snapshot: RwLock::new(None),
             wake: Notify::new(),
             loaded: tokio::sync::watch::Sender::new(false),
+            served: tokio::sync::watch::Sender::new(0),
         })
     }
 
@@ -176,6 +179,12 @@ impl CatalogService {
         Ok(f(&tree))
     }
 
+    /// Changes each time another catalog version is served (what the
+    /// witnessing task waits for, rather than polling).
+    pub fn served_versions(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.served.subscribe()
+    }
+
     /// Resolves once a signed catalog is served (at once if one is): work
     /// that can wait, such as the tool index, starts after it, so a start
     /// serves the catalog before it spends the two cores on anything else.
@@ -276,6 +285,7 @@ impl CatalogService {
             *slot = Some(snapshot.clone());
         }
         self.loaded.send_replace(true);
+        self.served.send_replace(snapshot.version);
         // Served from now on; the gzip bodies are made in the background
         // (a request that comes first makes its own).
         tokio::task::spawn_blocking(move || snapshot.compress_all());

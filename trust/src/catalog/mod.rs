@@ -19,6 +19,7 @@ pub mod keys;
 pub mod memory;
 pub mod mirror;
 pub mod model;
+pub mod monitor;
 pub mod record;
 
 pub use build::{

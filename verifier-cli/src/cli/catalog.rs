@@ -17,6 +17,53 @@ pub enum CatalogCommand {
     /// Write the verified catalog for Docker's MCP gateway, ToolHive or an official-API client.
     #[command(long_about = EXPORT_ABOUT, after_help = EXPORT_EXAMPLES)]
     Export(ExportArgs),
+    /// Pull, then report every entry of a namespace signed outside the expected signer,
+    /// every status change and every key rotation since the last run (exit 1 when any).
+    #[command(long_about = MONITOR_ABOUT, after_help = MONITOR_EXAMPLES)]
+    Monitor(MonitorArgs),
+}
+
+/// The long help of `catalog monitor`.
+pub const MONITOR_ABOUT: &str = "\
+Pull the catalog as `catalog pull` does (every check, the state in --state updated), then hold \
+what was added since the last run against the signer a publisher expects of its namespace: each \
+new version of a server in --namespace whose verified signer identity does not match --identity \
+(whole, as ^(?:RE)$) or whose issuer is not --issuer, each yank or revocation in the namespace, \
+and each rotation of the catalog or checkpoint key. The first run (no state yet) checks every \
+entry of the namespace. Run it from cron or CI: exit 0 nothing to report, 1 something reported \
+(or the catalog failed verification), 2 bad usage, 3 registry unreachable. --output json prints \
+{registry, catalogVersion, namespace, initial, alerts: [{kind, name, version, detail}]}.";
+
+/// Examples of `catalog monitor`.
+pub const MONITOR_EXAMPLES: &str = "Examples:
+  mcp-verify catalog monitor https://registry.example.com --keys root.pub --state ./monitor \\
+      --namespace io.github.acme --issuer https://token.actions.githubusercontent.com \\
+      --identity 'https://github\\.com/acme/[^/]+/\\.github/workflows/release\\.yml@refs/tags/v.+'
+  mcp-verify catalog monitor https://registry.example.com --keys root.pub --state ./monitor \\
+      --namespace io.github.acme --identity '.+' --issuer https://token.actions.githubusercontent.com --output json";
+
+/// Arguments of `catalog monitor`.
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// Base URL of the registry.
+    #[arg(value_name = "URL")]
+    pub url: String,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// The namespace watched, e.g. io.github.acme.
+    #[arg(long, value_name = "NS")]
+    pub namespace: String,
+    /// The certificate identity every entry of the namespace must carry, a regexp matched whole.
+    #[arg(long, value_name = "RE")]
+    pub identity: String,
+    /// The exact OIDC issuer every entry of the namespace must carry.
+    #[arg(long, value_name = "URL")]
+    pub issuer: String,
+    /// Deadline for each request, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// The long help of `catalog export`.

@@ -36,7 +36,104 @@ pub fn run(command: &CatalogCommand) -> anyhow::Result<Exit> {
             check(&source, fetcher, &args.trust, false, args.output.output)
         }
         CatalogCommand::Export(args) => super::export::run(args),
+        CatalogCommand::Monitor(args) => monitor(args),
     }
+}
+
+/// `catalog monitor`: a pull, then the publisher's alerts.
+fn monitor(args: &crate::cli::catalog::MonitorArgs) -> anyhow::Result<Exit> {
+    use mcp_trust::catalog::monitor::{self, Policy};
+    let policy =
+        Policy::new(&args.namespace, &args.identity, &args.issuer).map_err(anyhow::Error::msg)?;
+    let Some(state_path) = &args.trust.state else {
+        anyhow::bail!(
+            "give --state DIR: the monitor reports what changed since its last run, which the state remembers"
+        );
+    };
+    let root = read_public_key(&args.trust.keys).context("the pinned root key")?;
+    let state_dir = StateDir::open(state_path)?;
+    let _lock = state_dir.lock()?;
+    let previous = state_dir.load()?;
+    let fetcher = HttpFetcher::new(&args.url, std::time::Duration::from_secs(args.timeout))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let options = Options {
+        skew: SignedDuration::from_secs(i64::from(args.trust.skew)),
+        witnesses: witness_policy(&args.trust)?,
+        ..Options::default()
+    };
+    let client = Client::new(fetcher, root, options.clone());
+    let pulled = match client.pull(previous.as_ref(), &state_dir) {
+        Ok(pulled) => pulled,
+        Err(e) => {
+            let report = report(&args.url, &Err(e), false);
+            match args.output.output {
+                OutputFormat::Json => output::stdout::println(output::json::to_string(&report)?)?,
+                OutputFormat::Human => output::stdout::print(format!(
+                    "{}: refused at {}: {}\n",
+                    args.url,
+                    report.stage.unwrap_or_default(),
+                    report.error.unwrap_or_default()
+                ))?,
+            }
+            return Ok(if report.stage == Some("fetch") {
+                Exit::Unreachable
+            } else {
+                Exit::Failed
+            });
+        }
+    };
+    state_dir.commit(&pulled)?;
+    let (_, entries) = state_dir.entries(jiff::Timestamp::now(), options.skew)?;
+    let before = previous
+        .as_ref()
+        .map(|p| [&p.catalog_key, &p.checkpoint_key]);
+    let alerts = monitor::check(
+        &policy,
+        pulled.initial,
+        &pulled.changes,
+        &entries,
+        before,
+        [&pulled.state.catalog_key, &pulled.state.checkpoint_key],
+    );
+    match args.output.output {
+        OutputFormat::Json => {
+            output::stdout::println(output::json::to_string(&serde_json::json!({
+                "registry": args.url,
+                "catalogVersion": pulled.state.catalog_version,
+                "namespace": args.namespace,
+                "initial": pulled.initial,
+                "alerts": alerts,
+            }))?)?
+        }
+        OutputFormat::Human => {
+            let mut text = String::new();
+            for a in &alerts {
+                let subject = match (&a.name, &a.version) {
+                    (Some(n), Some(v)) => format!(" {n} {v}"),
+                    _ => String::new(),
+                };
+                text.push_str(&format!("{}{subject}: {}\n", a.kind, a.detail));
+            }
+            text.push_str(&format!(
+                "{}: catalog version {} verified; {} alert(s) for {}{}\n",
+                args.url,
+                pulled.state.catalog_version,
+                alerts.len(),
+                args.namespace,
+                if pulled.initial {
+                    " (first run: every entry checked)"
+                } else {
+                    ""
+                }
+            ));
+            output::stdout::print(text)?;
+        }
+    }
+    Ok(if alerts.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Failed
+    })
 }
 
 /// A fetcher that counts the shards and log pages it fetched as progress.
