@@ -184,8 +184,9 @@ pub enum WitnessCommand {
         /// The witness's directory, as `witness init` made it.
         #[arg(long, value_name = "DIR")]
         dir: PathBuf,
-        /// A log to follow: its checkpoint verifier key (`origin+hash+base64key`, served at
-        /// /v0.1/catalog/keys as `checkpointVerifierKey`); repeat for more.
+        /// A log to follow: its checkpoint verifier key (`origin+hash+base64key`, which
+        /// mcp-registry prints at start as `checkpoint_vkey`); repeat for more logs, and
+        /// give a log's old and new key together while it rotates.
         #[arg(long = "log", value_name = "VKEY", required = true)]
         logs: Vec<String>,
         /// Address to listen on.

@@ -46,6 +46,8 @@ pub struct Witness {
     dir: PathBuf,
     /// One lock per origin: a check and its write are one step.
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The directory's lock, held while the witness is open.
+    _lock: std::fs::File,
 }
 
 /// Creates a witness key in `dir` under `name`; returns its verifier key.
@@ -101,12 +103,29 @@ impl Witness {
                 "follow at least one log (--log ORIGIN+HASH+KEY, the log's checkpoint verifier key)".into(),
             ));
         }
+        // One process per directory: the check and the write are one step
+        // only under one lock, and two processes each holding their own
+        // would both cosign two different extensions of one size.
+        let lock_path = dir.join("witness.lock");
+        let lock_file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| io(format!("{}: {e}", lock_path.display())))?;
+        lock_file.try_lock().map_err(|_| {
+            io(format!(
+                "another witness process holds {}: one process per witness directory",
+                dir.display()
+            ))
+        })?;
         Ok(Witness {
             name: public.name,
             key,
             logs,
             dir: dir.to_owned(),
             locks: Mutex::default(),
+            _lock: lock_file,
         })
     }
 
@@ -140,17 +159,33 @@ impl Witness {
         }
     }
 
-    fn held(&self, log: &FollowedLog) -> Result<Option<Held>, WitnessError> {
-        let Some(text) = self.held_note(&log.origin)? else {
+    fn held(&self, origin: &str) -> Result<Option<Held>, WitnessError> {
+        let Some(text) = self.held_note(origin)? else {
             return Ok(None);
         };
-        // What this witness wrote is checked like anything else read.
-        let cp = note::open(text.as_bytes(), &log.origin, &log.key).map_err(|e| {
+        // What this witness wrote is checked by its own cosignature, not by
+        // the log's key: a log that rotates its key does not lose what was
+        // witnessed of it.
+        let me = WitnessKey {
+            name: self.name.clone(),
+            key: self.key.public_key(),
+        };
+        let unreadable = |why: String| {
             WitnessError::Io(format!(
-                "the held checkpoint of `{}` does not open: {e}",
-                log.origin
+                "the held checkpoint of `{origin}` is unreadable: {why}"
             ))
-        })?;
+        };
+        let mine = cosignature::verify(text.as_bytes(), std::slice::from_ref(&me))
+            .map_err(|e| unreadable(e.to_string()))?;
+        if mine.is_empty() {
+            return Err(unreadable(
+                "it does not carry this witness's cosignature".into(),
+            ));
+        }
+        let cp = note::checkpoint_of(text.as_bytes()).map_err(|e| unreadable(e.to_string()))?;
+        if cp.origin != origin {
+            return Err(unreadable(format!("it is of `{}`", cp.origin)));
+        }
         Ok(Some(Held {
             size: cp.size,
             root: cp.root,
@@ -161,10 +196,9 @@ impl Witness {
     /// cosignature line, once the checkpoint is checked and held.
     pub async fn add_checkpoint(&self, body: &[u8], now: u64) -> Result<String, WitnessError> {
         let request = AddCheckpoint::parse(body)?;
-        let origin = request.note.split('\n').next().unwrap_or_default();
-        let Some(log) = self.logs.iter().find(|l| l.origin == origin) else {
-            return Err(Refusal::UnknownLog(origin.escape_debug().to_string()).into());
-        };
+        // The log's signature first: what is not the log's never waits for
+        // (or holds) the log's lock.
+        let (log, _) = mcp_trust::log::witness::open(&request.note, &self.logs)?;
         let lock = {
             let mut locks = self
                 .locks
@@ -173,12 +207,16 @@ impl Witness {
             locks.entry(log.origin.clone()).or_default().clone()
         };
         let _held = lock.lock().await;
-        let held = self.held(log)?;
+        let held = self.held(&log.origin)?;
         let (_, body_text) = mcp_trust::log::witness::check(&request, &self.logs, |_| held)?;
         let line = cosignature::cosign(&body_text, &self.name, &self.key, now)
             .map_err(|e| WitnessError::Io(e.to_string()))?;
-        // The log's note (its own signature lines only) with this cosignature.
-        let log_note = only_log_signature(&request.note, &log.origin);
+        // The checkpoint with the log's one verified signature line and this
+        // cosignature: nothing else a submitter put in the note is kept.
+        let log_note = format!(
+            "{body_text}\n{}",
+            log_signature_line(&request.note, log).unwrap_or_default()
+        );
         let path = self.path(&log.origin);
         let stored = format!("{log_note}{line}");
         let write = tokio::task::spawn_blocking(move || write_atomically(&path, stored.as_bytes()));
@@ -189,22 +227,21 @@ impl Witness {
     }
 }
 
-/// `note` keeping only the signature lines of `origin`'s key name (other
-/// witnesses' cosignatures are not this witness's to keep).
-fn only_log_signature(note: &str, origin: &str) -> String {
-    let Some(split) = note.rfind("\n\n") else {
-        return note.to_owned();
-    };
-    let (body, sigs) = (&note[..=split], &note[split + 1..]);
-    let prefix = format!("\u{2014} {origin} ");
-    let mut out = body.to_owned();
-    for line in sigs.lines() {
-        if line.is_empty() || line.starts_with(&prefix) {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
+/// The signature line of `log`'s key in `note` (name and key hash its
+/// own; the note opened, so that line verified), with its newline.
+fn log_signature_line(note: &str, log: &FollowedLog) -> Option<String> {
+    use base64::Engine as _;
+    let split = note.rfind("\n\n")?;
+    let prefix = format!("\u{2014} {} ", log.origin);
+    let hash = note::key_hash(&log.origin, &log.key);
+    note[split + 2..]
+        .lines()
+        .find(|line| {
+            line.strip_prefix(&prefix)
+                .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+                .is_some_and(|raw| raw.len() > 4 && raw[..4] == hash)
+        })
+        .map(|line| format!("{line}\n"))
 }
 
 /// Replaces `path` with `bytes`: written aside, synced, renamed, the

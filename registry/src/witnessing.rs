@@ -100,48 +100,62 @@ pub fn spawn(
             let Some(snapshot) = catalog.snapshot() else {
                 continue;
             };
-            let served = &snapshot.checkpoint.identity;
-            if !served.starts_with(&base) || base.is_empty() {
+            let served = snapshot.checkpoint.identity.clone();
+            if bare(&served) != base {
                 // A new checkpoint: its note as signed, without cosignatures.
-                base = bare(served);
+                base = bare(&served);
                 lines = vec![None; known.len()];
-            }
-            if lines.iter().all(Option::is_some) {
-                continue;
             }
             let Ok(note) = String::from_utf8(base.clone()) else {
                 continue;
             };
             let size = snapshot.tree_size;
-            let mut added = false;
-            for (i, witness) in known.iter_mut().enumerate() {
-                if lines[i].is_some() || std::time::Instant::now() < witness.next_try {
+            // Every witness owing its cosignature, at once: one slow witness
+            // does not hold back the others'.
+            let mut asking = tokio::task::JoinSet::new();
+            let now = std::time::Instant::now();
+            for (i, witness) in known.iter().enumerate() {
+                if lines[i].is_some() || now < witness.next_try {
                     continue;
                 }
-                match submit(&http, &catalog, witness, &note, size).await {
-                    Ok(line) => {
+                let (http, catalog, note) = (http.clone(), catalog.clone(), note.clone());
+                let (config, held) = (witness.config.clone(), witness.size);
+                asking.spawn(async move {
+                    let answer = submit(&http, &catalog, &config, held, &note, size).await;
+                    (i, answer)
+                });
+            }
+            while let Some(done) = asking.join_next().await {
+                let Ok((i, answer)) = done else { continue };
+                let witness = &mut known[i];
+                match answer {
+                    Ok((line, held)) => {
                         lines[i] = Some(line);
-                        added = true;
+                        witness.size = held;
                         witness.failures = 0;
                     }
-                    Err(why) => {
+                    Err((why, held)) => {
+                        witness.size = held;
                         let wait = Duration::from_secs(1 << witness.failures.min(6))
                             .min(Duration::from_secs(60));
                         witness.failures += 1;
                         witness.next_try = std::time::Instant::now() + wait;
                         tracing::warn!(
-                        witness = %witness.config.key.name,
-                        url = %witness.config.url,
-                        size,
-                        %why,
-                        "checkpoint not cosigned; tried again later"
+                            witness = %witness.config.key.name,
+                            url = %witness.config.url,
+                            size,
+                            %why,
+                            "checkpoint not cosigned; tried again later"
                         );
                     }
                 }
             }
-            if added {
-                let cosigned: String = lines.iter().flatten().map(String::as_str).collect();
-                match catalog.set_cosigned_checkpoint(&base, format!("{note}{cosigned}")) {
+            // Served with every cosignature gathered for it: also after a
+            // refresh re-signed the same checkpoint, which is served bare.
+            let cosigned: String = lines.iter().flatten().map(String::as_str).collect();
+            let wanted = format!("{note}{cosigned}");
+            if !cosigned.is_empty() && served != wanted.as_bytes() {
+                match catalog.set_cosigned_checkpoint(&base, wanted) {
                     Ok(true) => tracing::info!(
                         size,
                         cosignatures = lines.iter().flatten().count(),
@@ -165,29 +179,34 @@ fn bare(note: &[u8]) -> Vec<u8> {
     format!("{}\n{first_signature}\n", &text[..=split]).into_bytes()
 }
 
-/// Submits `note` (of `size` leaves) to `witness`: its cosignature line,
-/// checked against its key. A 409 teaches the size the witness holds and
-/// the request is made once more from there.
+/// Submits `note` (of `size` leaves) to the witness `config`, which holds
+/// `held` leaves as far as the registry knows: its cosignature line,
+/// checked against its key, and the size it holds now. A 409 teaches the
+/// size the witness holds and the request is made once more from there.
 async fn submit(
     http: &reqwest::Client,
     catalog: &CatalogService,
-    witness: &mut Known,
+    config: &WitnessConfig,
+    mut held: u64,
     note: &str,
     size: u64,
-) -> Result<String, String> {
+) -> Result<(String, u64), (String, u64)> {
     for _ in 0..2 {
-        let old = witness.size;
+        let old = held;
         if old > size {
-            return Err(format!(
-                "the witness holds size {old}, more than this checkpoint's {size} (another replica is ahead, or the log was rolled back)"
+            return Err((
+                format!(
+                    "the witness holds size {old}, more than this checkpoint's {size} (another replica is ahead, or the log was rolled back)"
+                ),
+                held,
             ));
         }
         let proof = match old == 0 || old == size {
             true => Vec::new(),
             false => catalog
                 .with_tree(|t| mcp_trust::log::consistency_proof(t, old, size))
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())?,
+                .map_err(|e| (e.to_string(), held))?
+                .map_err(|e| (e.to_string(), held))?,
         };
         let body = AddCheckpoint {
             old,
@@ -195,53 +214,55 @@ async fn submit(
             note: note.to_owned(),
         }
         .to_body();
-        let response = http
-            .post(format!("{}/add-checkpoint", witness.config.url))
+        let mut response = http
+            .post(format!("{}/add-checkpoint", config.url))
             .body(body)
             .send()
             .await
-            .map_err(|e| e.without_url().to_string())?;
+            .map_err(|e| (e.without_url().to_string(), held))?;
         let status = response.status();
-        let mut response = response;
         let text = mcp_trust::body::read_capped(&mut response, 64 * 1024)
             .await
-            .map_err(|e| format!("{e:?}"))?;
+            .map_err(|e| (format!("{e:?}"), held))?;
         let text = String::from_utf8_lossy(&text).into_owned();
         match status.as_u16() {
             200 => {
-                let prefix = format!("\u{2014} {} ", witness.config.key.name);
+                let prefix = format!("\u{2014} {} ", config.key.name);
                 let line = text
                     .lines()
                     .find(|l| l.starts_with(&prefix))
-                    .ok_or("the answer holds no cosignature of this witness")?;
+                    .ok_or_else(|| {
+                        (
+                            "the answer holds no cosignature of this witness".to_owned(),
+                            held,
+                        )
+                    })?;
                 let line = format!("{line}\n");
                 let cosigned = format!("{note}{line}");
-                let found = cosignature::verify(
-                    cosigned.as_bytes(),
-                    std::slice::from_ref(&witness.config.key),
-                )
-                .map_err(|e| format!("its cosignature does not verify: {e}"))?;
+                let found =
+                    cosignature::verify(cosigned.as_bytes(), std::slice::from_ref(&config.key))
+                        .map_err(|e| (format!("its cosignature does not verify: {e}"), held))?;
                 if found.is_empty() {
-                    return Err("its cosignature is not by its key".into());
+                    return Err(("its cosignature is not by its key".into(), held));
                 }
-                witness.size = size;
-                return Ok(line);
+                return Ok((line, size));
             }
             409 => {
-                let held = text
-                    .trim()
-                    .parse::<u64>()
-                    .map_err(|_| format!("409 without a size: {}", text.trim().escape_debug()))?;
-                witness.size = held;
+                held = text.trim().parse::<u64>().map_err(|_| {
+                    (
+                        format!("409 without a size: {}", text.trim().escape_debug()),
+                        held,
+                    )
+                })?;
             }
             code => {
                 let excerpt: String = text.chars().take(200).collect();
-                return Err(format!(
-                    "answered {code}: {}",
-                    excerpt.trim().escape_debug()
+                return Err((
+                    format!("answered {code}: {}", excerpt.trim().escape_debug()),
+                    held,
                 ));
             }
         }
     }
-    Err("the witness's size kept changing".into())
+    Err(("the witness's size kept changing".into(), held))
 }

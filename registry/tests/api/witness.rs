@@ -229,17 +229,83 @@ fn racing_submissions_get_one_cosignature_and_the_state_survives_a_restart() {
         "{statuses:?}"
     );
 
-    // Another witness process over the same directory holds size 5.
+    // A second process over the same directory is refused while the
+    // first runs: two processes would each cosign their own extension.
     let logs = vec![FollowedLog::parse(&log.vkey()).unwrap()];
-    let again = Witness::open(s.dir.path(), logs).unwrap();
-    let refused = s
-        .runtime
-        .block_on(again.add_checkpoint(log.request(2).as_bytes(), 10))
-        .unwrap_err();
-    assert!(refused.to_string().contains("holds size 5"), "{refused}");
+    let e = Witness::open(s.dir.path(), logs.clone()).unwrap_err();
+    assert!(
+        e.to_string().contains("another witness process holds"),
+        "{e}"
+    );
     // `init` never replaces a key.
     let e = witness::init(s.dir.path(), "witness.example").unwrap_err();
     assert!(e.to_string().contains("keeps its key"), "{e}");
+    // Stopped and started again, it holds size 5.
+    let Served { runtime, dir, .. } = s;
+    drop(runtime);
+    let again = Witness::open(dir.path(), logs).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let refused = runtime
+        .block_on(again.add_checkpoint(log.request(2).as_bytes(), 10))
+        .unwrap_err();
+    assert!(refused.to_string().contains("holds size 5"), "{refused}");
+}
+
+/// What a submitter adds to its note is not kept (a hundred signature
+/// lines under the log's name would make the held state unreadable), and a
+/// log that rotates its checkpoint key keeps what was witnessed of it.
+#[test]
+fn junk_signature_lines_and_a_key_rotation_do_not_jam_the_witness() {
+    let mut log = Log::new(7);
+    log.grow(2, "a");
+    let s = serve(&log);
+    // 99 lines under the log's name with made-up keys, then the real one.
+    let note = log.note();
+    let split = note.find("\n\n").unwrap() + 2;
+    let junk: String = (0..99u8)
+        .map(|i| {
+            use base64::Engine as _;
+            let raw = [vec![i, 1, 2, 3], vec![0u8; 64]].concat();
+            format!(
+                "\u{2014} {ORIGIN} {}\n",
+                base64::engine::general_purpose::STANDARD.encode(raw)
+            )
+        })
+        .collect();
+    let padded = format!("{}{junk}{}", &note[..split], &note[split..]);
+    let request = AddCheckpoint {
+        old: 0,
+        proof: vec![],
+        note: padded,
+    };
+    let (status, _, body) = post(&s, &request.to_body());
+    assert_eq!(status, 200, "{body}");
+    log.grow(1, "b");
+    let (status, _, body) = post(&s, &log.request(2));
+    assert_eq!(status, 200, "{body}");
+
+    // The log moves to a new key: the witness follows both for a while,
+    // then only the new one, and still holds size 3.
+    let old_vkey = log.vkey();
+    let Served { runtime, dir, .. } = s;
+    drop(runtime);
+    log.key = SigningKey::from_seed(&[8; 32]).unwrap();
+    log.grow(1, "c");
+    let both = vec![
+        FollowedLog::parse(&old_vkey).unwrap(),
+        FollowedLog::parse(&log.vkey()).unwrap(),
+    ];
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let w = Witness::open(dir.path(), both).unwrap();
+    runtime
+        .block_on(w.add_checkpoint(log.request(3).as_bytes(), 20))
+        .unwrap();
+    drop(w);
+    let w = Witness::open(dir.path(), vec![FollowedLog::parse(&log.vkey()).unwrap()]).unwrap();
+    log.grow(1, "d");
+    runtime
+        .block_on(w.add_checkpoint(log.request(4).as_bytes(), 30))
+        .unwrap();
 }
 
 /// The whole loop: a registry submits each checkpoint to three witnesses
@@ -275,7 +341,12 @@ fn a_registry_gathers_cosignatures_and_gateways_require_a_threshold() {
         .zip(&vkeys)
         .map(|(u, v)| WitnessConfig::parse(&format!("{u} {v}")).unwrap())
         .collect();
-    let s = TestServer::start(|c| c.witnesses = configs.clone());
+    let s = TestServer::start(|c| {
+        c.witnesses = configs.clone();
+        // Re-signed every second: the same checkpoint, served bare at first.
+        c.catalog.refresh_every = jiff::SignedDuration::from_secs(1);
+        c.catalog.poll = Duration::from_millis(200);
+    });
     let log_vkey = s.catalog.keys().checkpoint_verifier_key();
     // Witnesses 0 and 1 follow the registry's log; witness 2 is down.
     let mut listeners = listeners.into_iter();
@@ -328,6 +399,25 @@ fn a_registry_gathers_cosignatures_and_gateways_require_a_threshold() {
         cosigned.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
         ["w0.example", "w1.example"]
     );
+    // A refresh re-signs the same checkpoint and serves it bare: the
+    // cosignatures gathered for it come back on it.
+    let version = s.catalog.snapshot().unwrap().version;
+    let started = std::time::Instant::now();
+    loop {
+        let snap = s.catalog.snapshot().unwrap();
+        let count = cosignature::verify(&snap.checkpoint.identity, &keys)
+            .unwrap()
+            .len();
+        if snap.version > version + 1 && count == 2 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "version {} with {count}",
+            snap.version
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 
     // A fork signed with a log key, cosigned by one malicious witness:
     // the policy of two refuses it; a known witness's forged line fails it.

@@ -24,12 +24,17 @@ pub struct Policy {
 impl Policy {
     /// A policy; `identity` is anchored (`^(?:RE)$`).
     pub fn new(namespace: &str, identity: &str, issuer: &str) -> Result<Policy, String> {
+        // Compiled alone first: `x)|(.*` must not escape the anchoring.
+        regex::Regex::new(identity).map_err(|e| format!("--identity `{identity}`: {e}"))?;
         let anchored = format!("^(?:{identity})$");
         let identity = regex::RegexBuilder::new(&anchored)
             .size_limit(1 << 20)
             .build()
             .map_err(|e| format!("--identity `{identity}`: {e}"))?;
-        if namespace.is_empty() || namespace.contains('/') {
+        if namespace.is_empty()
+            || namespace.contains('/')
+            || namespace.chars().any(|c| c.is_ascii_uppercase())
+        {
             return Err(format!(
                 "--namespace `{namespace}` is not a namespace such as io.github.acme"
             ));
@@ -292,6 +297,8 @@ mod tests {
                 .is_some()
         );
         assert!(Policy::new("io.github.acme", "(", "i").is_err());
+        assert!(Policy::new("io.github.acme", "x)|(.*", "i").is_err());
+        assert!(Policy::new("io.github.Acme", ".*", "i").is_err());
         assert!(Policy::new("io.github.acme/w", ".*", "i").is_err());
         let wrong_issuer = Entry {
             signer: Signer::Keyless(KeylessSigner {

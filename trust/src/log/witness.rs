@@ -168,6 +168,25 @@ impl Refusal {
     }
 }
 
+/// The log `note` belongs to and its checkpoint, signed by one of that
+/// log's keys (several during a key rotation): 404 for a log not followed,
+/// 403 for no valid signature of its keys.
+pub fn open<'a>(
+    note: &str,
+    logs: &'a [FollowedLog],
+) -> Result<(&'a FollowedLog, Checkpoint), Refusal> {
+    let origin = note.split('\n').next().unwrap_or_default();
+    let mut last = None;
+    for log in logs.iter().filter(|l| l.origin == origin) {
+        match note::open(note.as_bytes(), &log.origin, &log.key) {
+            Ok(checkpoint) => return Ok((log, checkpoint)),
+            Err(LogError::NoteMalformed(why)) => return Err(Refusal::Malformed(why)),
+            Err(other) => last = Some(Refusal::BadSignature(other.to_string())),
+        }
+    }
+    Err(last.unwrap_or_else(|| Refusal::UnknownLog(origin.escape_debug().to_string())))
+}
+
 /// The checks of `c2sp.org/tlog-witness` on `request`, for a witness that
 /// follows `logs` and holds `held(origin)` of each: the checkpoint to
 /// cosign, and its body (the signed text), when every check passes.
@@ -176,16 +195,7 @@ pub fn check(
     logs: &[FollowedLog],
     held: impl FnOnce(&str) -> Option<Held>,
 ) -> Result<(Checkpoint, String), Refusal> {
-    let origin = request.note.split('\n').next().unwrap_or_default();
-    let log = logs
-        .iter()
-        .find(|l| l.origin == origin)
-        .ok_or_else(|| Refusal::UnknownLog(origin.escape_debug().to_string()))?;
-    let checkpoint =
-        note::open(request.note.as_bytes(), &log.origin, &log.key).map_err(|e| match e {
-            LogError::NoteMalformed(why) => Refusal::Malformed(why),
-            other => Refusal::BadSignature(other.to_string()),
-        })?;
+    let (log, checkpoint) = open(&request.note, logs)?;
     if request.old > checkpoint.size {
         return Err(Refusal::Malformed(format!(
             "old size {} is larger than the checkpoint's {}",

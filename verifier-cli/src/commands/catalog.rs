@@ -45,6 +45,11 @@ fn monitor(args: &crate::cli::catalog::MonitorArgs) -> anyhow::Result<Exit> {
     use mcp_trust::catalog::monitor::{self, Policy};
     let policy =
         Policy::new(&args.namespace, &args.identity, &args.issuer).map_err(anyhow::Error::msg)?;
+    if args.trust.witnesses.is_empty() {
+        eprintln!(
+            "warning: without --witness, a registry can show this monitor a log other than the one gateways get; pin witnesses to make that visible"
+        );
+    }
     let Some(state_path) = &args.trust.state else {
         anyhow::bail!(
             "give --state DIR: the monitor reports what changed since its last run, which the state remembers"
@@ -82,8 +87,9 @@ fn monitor(args: &crate::cli::catalog::MonitorArgs) -> anyhow::Result<Exit> {
             });
         }
     };
-    state_dir.commit(&pulled)?;
-    let (_, entries) = state_dir.entries(jiff::Timestamp::now(), options.skew)?;
+    // The alerts are computed and printed before the state moves on: a
+    // monitor killed or cut off mid-report reports the same again next run.
+    let entries = pulled.entries(&state_dir)?;
     let before = previous
         .as_ref()
         .map(|p| [&p.catalog_key, &p.checkpoint_key]);
@@ -129,6 +135,7 @@ fn monitor(args: &crate::cli::catalog::MonitorArgs) -> anyhow::Result<Exit> {
             output::stdout::print(text)?;
         }
     }
+    state_dir.commit(&pulled)?;
     Ok(if alerts.is_empty() {
         Exit::Ok
     } else {
@@ -258,6 +265,12 @@ fn witness_policy(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| anyhow::anyhow!("--witness: {e}"))?;
     let threshold = trust.witness_threshold.unwrap_or(keys.len());
+    if 2 * threshold <= keys.len() {
+        eprintln!(
+            "warning: a threshold of {threshold} of {} witnesses does not stop a split view: two forks can each gather {threshold} honest cosignatures; use more than half",
+            keys.len()
+        );
+    }
     mcp_trust::catalog::client::WitnessPolicy::new(keys, threshold)
         .map(Some)
         .map_err(|e| anyhow::anyhow!("--witness-threshold: {e}"))

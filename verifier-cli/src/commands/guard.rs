@@ -40,10 +40,12 @@ impl Log {
         }
     }
 
-    /// Writes one diagnostic line.
+    /// Writes one diagnostic line, in one write: the server's own stderr
+    /// goes to the same descriptor from another process, and a line written
+    /// in pieces would be torn by it (pipes keep writes of up to 4 KiB whole).
     pub fn line(&self, level: &str, message: &str, event: Option<&Event>) {
-        match self.format {
-            LogFormat::Human => eprintln!("mcp-verify: {level}: {message}"),
+        let text = match self.format {
+            LogFormat::Human => format!("mcp-verify: {level}: {message}\n"),
             LogFormat::Json => {
                 let mut v = match event.map(serde_json::to_value) {
                     Some(Ok(serde_json::Value::Object(m))) => m,
@@ -53,9 +55,11 @@ impl Log {
                 v.insert("level".into(), level.into());
                 v.insert("server".into(), self.server.clone().into());
                 v.insert("message".into(), message.into());
-                eprintln!("{}", serde_json::Value::Object(v));
+                format!("{}\n", serde_json::Value::Object(v))
             }
-        }
+        };
+        use std::io::Write as _;
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 
     fn reporter(&self) -> Reporter {

@@ -72,6 +72,10 @@ pub struct Options {
     pub witnesses: Option<WitnessPolicy>,
 }
 
+/// How long a pull refused for missing cosignatures waits before it tries
+/// once more.
+pub const WITNESS_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Which witnesses a gateway knows and how many of them must have cosigned
 /// the checkpoint (`c2sp.org/tlog-cosignature`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,10 +100,13 @@ impl WitnessPolicy {
             ));
         }
         for (i, k) in keys.iter().enumerate() {
-            if keys[..i].iter().any(|o| o.name == k.name) {
+            if let Some(o) = keys[..i]
+                .iter()
+                .find(|o| o.name == k.name || o.key == k.key)
+            {
                 return Err(format!(
-                    "witness `{}` is given twice: each counts once",
-                    k.name
+                    "witnesses `{}` and `{}` are one witness (the same name or the same key): each counts once",
+                    o.name, k.name
                 ));
             }
         }
@@ -168,6 +175,12 @@ impl<F: Fetcher> Client<F> {
         match self.pull_once(previous, local) {
             Err(ClientError::KeyBehindLog { .. })
             | Err(ClientError::IndexSignature(DsseError::UnknownKey { .. })) => {
+                self.pull_once(previous, local)
+            }
+            // A checkpoint is served before its witnesses have cosigned it
+            // (a few milliseconds on a healthy registry): once more, later.
+            Err(ClientError::Witnesses { .. }) => {
+                std::thread::sleep(WITNESS_RETRY);
                 self.pull_once(previous, local)
             }
             other => other,

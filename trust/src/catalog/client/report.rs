@@ -57,6 +57,32 @@ pub struct Pulled {
     pub summary: Summary,
 }
 
+impl Pulled {
+    /// Every entry of the accepted catalog, before it is committed: the
+    /// shards fetched now, and the others from `local` (the state
+    /// directory the pull was checked against).
+    pub fn entries(
+        &self,
+        local: &dyn super::LocalShards,
+    ) -> Result<Vec<crate::catalog::model::Entry>, ClientError> {
+        let mut entries = Vec::new();
+        for (bin, reference) in self.index.shards.iter().enumerate() {
+            let bin = u8::try_from(bin)
+                .map_err(|_| ClientError::State("the index lists more than 256 shards".into()))?;
+            let bytes = match self.new_shards.iter().find(|(d, _)| *d == reference.sha256) {
+                Some((_, bytes)) => bytes.clone(),
+                None => local.shard(&reference.sha256).ok_or_else(|| {
+                    ClientError::State(format!("shard {bin} is missing or damaged; pull again"))
+                })?,
+            };
+            let shard = crate::catalog::model::Shard::parse(&bytes, bin)
+                .map_err(|e| ClientError::State(format!("shard {bin}: {e}")))?;
+            entries.extend(shard.entries);
+        }
+        Ok(entries)
+    }
+}
+
 /// What one pull fetched.
 pub(super) struct Traffic {
     /// Shards.
