@@ -445,3 +445,146 @@ fn a_registry_gathers_cosignatures_and_gateways_require_a_threshold() {
     assert!(policy.check(note.as_bytes()).is_err());
     drop(runtime);
 }
+
+/// A registry that forks its log for one gateway, end to end: two servers
+/// with the same catalog keys and different histories of one size. The
+/// honest witnesses cosigned the first and refuse the fork (a fork at a
+/// size they hold); a malicious witness cosigns the fork. A gateway
+/// pinning the honest witnesses refuses the fork; one that also pins the
+/// malicious witness, with a threshold of two, refuses it too; the first
+/// history pulls.
+#[test]
+fn a_registry_forking_its_log_for_one_gateway_is_caught_by_the_witnessed_client() {
+    use mcp_registry::testing::{ALLOWED_HOST, TestServer, acme_signer, digest, manifest};
+    use mcp_registry::witnessing::WitnessConfig;
+    use mcp_trust::catalog::client::{
+        Client, ClientError, HttpFetcher, Options, StateDir, WitnessPolicy,
+    };
+    use std::time::Duration;
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let keys_dir = tempfile::tempdir().unwrap();
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let names = ["honest1.example", "honest2.example", "evil.example"];
+    let vkeys: Vec<String> = dirs
+        .iter()
+        .zip(names)
+        .map(|(d, n)| witness::init(d.path(), n).unwrap())
+        .collect();
+    let listeners: Vec<std::net::TcpListener> = (0..3)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let configs: Vec<WitnessConfig> = listeners
+        .iter()
+        .zip(&vkeys)
+        .map(|(l, v)| {
+            WitnessConfig::parse(&format!("http://{} {v}", l.local_addr().unwrap())).unwrap()
+        })
+        .collect();
+    let with_keys = |c: &mut mcp_registry::config::ServeConfig| {
+        c.catalog_keys.dir = keys_dir.path().to_owned();
+        c.catalog.poll = Duration::from_millis(100);
+    };
+    // The honest registry submits to the two honest witnesses.
+    let honest = TestServer::start(|c| {
+        with_keys(c);
+        c.witnesses = configs[..2].to_vec();
+    });
+    let log = FollowedLog::parse(&honest.catalog.keys().checkpoint_verifier_key()).unwrap();
+    for (dir, listener) in dirs.iter().zip(listeners) {
+        listener.set_nonblocking(true).unwrap();
+        let w = Arc::new(Witness::open(dir.path(), vec![log.clone()]).unwrap());
+        runtime.spawn(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, witness::router(w)).await
+        });
+    }
+    let publish = |s: &TestServer, label: &str| {
+        let d = digest(label);
+        s.verifier.sign(&d, acme_signer());
+        let before = s.catalog.snapshot().unwrap().tree_size;
+        let a = crate::support::post_json(
+            &format!("{}/v0.1/publish", s.base),
+            Some(&s.acme_token),
+            &manifest("io.github.acme/weather", "1.0.0", ALLOWED_HOST, &d),
+        );
+        assert_eq!(a.status, 201, "{}", a.text);
+        s.wait_for_catalog(before + 1);
+    };
+    let known: Vec<WitnessKey> = vkeys
+        .iter()
+        .map(|v| WitnessKey::parse(v).unwrap())
+        .collect();
+    let pull = |s: &TestServer, keys: &[WitnessKey], threshold: usize| {
+        let dir = tempfile::tempdir().unwrap();
+        let client = Client::new(
+            HttpFetcher::new(&s.base, Duration::from_secs(10)).unwrap(),
+            *s.catalog.keys().root(),
+            Options {
+                witnesses: Some(WitnessPolicy::new(keys.to_vec(), threshold).unwrap()),
+                ..Options::default()
+            },
+        );
+        client
+            .pull(None, &StateDir::open(dir.path()).unwrap())
+            .map(|_| ())
+    };
+    publish(&honest, "the honest history");
+    let started = std::time::Instant::now();
+    while pull(&honest, &known[..2], 2).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            pull(&honest, &known[..2], 2)
+        );
+    }
+
+    // The fork: the same keys, another version 1.0.0 at the same size,
+    // submitted to the honest witnesses and to the malicious one.
+    let fork = TestServer::start(|c| {
+        with_keys(c);
+        c.witnesses = configs.clone();
+    });
+    publish(&fork, "the forked history");
+    assert_eq!(
+        fork.catalog.snapshot().unwrap().tree_size,
+        honest.catalog.snapshot().unwrap().tree_size
+    );
+    let started = std::time::Instant::now();
+    while cosignature::verify(
+        &fork.catalog.snapshot().unwrap().checkpoint.identity,
+        &known,
+    )
+    .unwrap()
+    .is_empty()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the malicious witness never cosigned"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let fork_cosigned = cosignature::verify(
+        &fork.catalog.snapshot().unwrap().checkpoint.identity,
+        &known,
+    )
+    .unwrap();
+    assert_eq!(
+        fork_cosigned
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["evil.example"],
+        "the honest witnesses refuse a fork of a size they hold"
+    );
+    match pull(&fork, &known[..2], 2) {
+        Err(ClientError::Witnesses { cosigned, .. }) => assert!(cosigned.is_empty()),
+        other => panic!("{other:?}"),
+    }
+    match pull(&fork, &known, 2) {
+        Err(ClientError::Witnesses { cosigned, .. }) => assert_eq!(cosigned, ["evil.example"]),
+        other => panic!("{other:?}"),
+    }
+    pull(&honest, &known[..2], 2).unwrap();
+    drop(runtime);
+}
