@@ -1122,11 +1122,8 @@ fn resolve(
             ));
         }
         (Some(url), every) => {
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(ConfigError(format!(
-                    "--sync-official `{url}` is not an http(s) URL such as {OFFICIAL_REGISTRY}"
-                )));
-            }
+            crate::sync::official_label(&url)
+                .map_err(|e| ConfigError(format!("--sync-official: {e}")))?;
             Some((
                 url,
                 Duration::from_secs(u64::from(every.unwrap_or(60)) * 60),

@@ -212,12 +212,17 @@ async fn sync(
         let store = store::open(&store_config)
             .await
             .context("cannot open the store")?;
-        let sources = args
+        // A source is closed as it was opened (its label) or as it is
+        // spelt now: a file renamed or gone can still be closed.
+        let sources: Vec<String> = args
             .from
             .iter()
-            .map(|f| mcp_registry::sync::source_label(f))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(anyhow::Error::msg)?;
+            .flat_map(|f| {
+                let mut names = vec![f.clone()];
+                names.extend(mcp_registry::sync::source_label(f));
+                names
+            })
+            .collect();
         let opening = mcp_registry::sync::close(
             store,
             &args.namespace,
@@ -309,6 +314,7 @@ async fn sync(
                 .map(|f| mcp_registry::sync::source_label(f))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(anyhow::Error::msg)?;
+            eprintln!("opening {} to: {}", a.namespace, sources.join(", "));
             syncer
                 .promote(
                     &a.namespace,

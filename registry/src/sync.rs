@@ -50,6 +50,13 @@ pub const MAX_KEPT_UPSTREAM_BYTES: usize = 64 * 1024;
 /// for days).
 pub const DEFAULT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3600);
 
+/// Most candidate lines a report lists (each is counted).
+pub const MAX_REPORT_ITEMS: usize = 10_000;
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// Mirrored versions read from the store at once.
 const PAGE: usize = 500;
 
@@ -72,25 +79,39 @@ pub fn most_at_once(publisher: &Publisher) -> usize {
 /// rewrite the listings, whose manifests a namespace open to the source
 /// publishes.
 pub fn official_label(url: &str) -> Result<String, String> {
-    let trimmed = url.trim_end_matches('/');
-    let parsed = scheme_and_host(trimmed).ok_or_else(|| {
-        format!("{url} is not an http(s) URL such as https://registry.modelcontextprotocol.io")
-    })?;
-    if parsed.0 == "http" && !is_loopback_host(&parsed.1) {
+    let not_url =
+        || format!("{url} is not an http(s) URL such as https://registry.modelcontextprotocol.io");
+    let uri: axum::http::Uri = url.trim().parse().map_err(|_| not_url())?;
+    let scheme = uri.scheme_str().ok_or_else(not_url)?.to_ascii_lowercase();
+    let authority = uri.authority().ok_or_else(not_url)?;
+    if authority.as_str().contains('@') {
+        return Err(format!(
+            "{url}: credentials in the URL are not accepted (they would be kept in labels and audit records)"
+        ));
+    }
+    if uri.query().is_some() || url.contains('#') {
+        return Err(format!(
+            "{url}: give the registry's base URL, without a query or a fragment"
+        ));
+    }
+    let host = authority.host().to_ascii_lowercase();
+    let bare_host = host.trim_start_matches('[').trim_end_matches(']');
+    if !matches!(scheme.as_str(), "http" | "https") || bare_host.is_empty() {
+        return Err(not_url());
+    }
+    if scheme == "http" && !is_loopback_host(bare_host) {
         return Err(format!(
             "{url}: plain http can be rewritten by anyone on the path, and a namespace open to this source publishes what it lists; use https (plain http is accepted on loopback only)"
         ));
     }
-    Ok(format!("official {trimmed}"))
-}
-
-/// Scheme and host of an http(s) URL.
-fn scheme_and_host(url: &str) -> Option<(String, String)> {
-    let uri: axum::http::Uri = url.parse().ok()?;
-    let scheme = uri.scheme_str()?.to_ascii_lowercase();
-    let host = uri.host()?.trim_start_matches('[').trim_end_matches(']');
-    (matches!(scheme.as_str(), "http" | "https") && !host.is_empty())
-        .then(|| (scheme, host.to_owned()))
+    // One source, one label: scheme and host in lower case, the default
+    // port dropped, no trailing slash.
+    let port = match (authority.port_u16(), scheme.as_str()) {
+        (Some(80), "http") | (Some(443), "https") | (None, _) => String::new(),
+        (Some(p), _) => format!(":{p}"),
+    };
+    let path = uri.path().trim_end_matches('/');
+    Ok(format!("official {scheme}://{host}{port}{path}"))
 }
 
 fn is_loopback_host(host: &str) -> bool {
@@ -201,8 +222,15 @@ pub struct Item {
 pub struct Report {
     /// The source, as recorded (`official https://…`).
     pub source: String,
-    /// Every candidate, in the source's order.
+    /// The candidates, in the source's order: the first
+    /// [`MAX_REPORT_ITEMS`] (a run holds the report, however large the
+    /// source); `counts` has them all.
     pub items: Vec<Item>,
+    /// Candidates by outcome.
+    pub counts: std::collections::BTreeMap<&'static str, usize>,
+    /// Candidates left out of `items`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub items_left_out: usize,
     /// Why the source could not be read to the end, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_error: Option<String>,
@@ -217,7 +245,27 @@ pub struct Report {
 impl Report {
     /// How many candidates had `outcome`.
     pub fn count(&self, outcome: Outcome) -> usize {
-        self.items.iter().filter(|i| i.outcome == outcome).count()
+        self.counts.get(outcome.as_str()).copied().unwrap_or(0)
+    }
+
+    /// Adds a candidate's line (counted always, listed while there is room).
+    pub fn push(&mut self, item: Item) {
+        *self.counts.entry(item.outcome.as_str()).or_default() += 1;
+        if self.items.len() < MAX_REPORT_ITEMS {
+            self.items.push(item);
+        } else {
+            self.items_left_out += 1;
+        }
+    }
+
+    fn absorb(&mut self, part: Report) {
+        for (outcome, n) in part.counts {
+            *self.counts.entry(outcome).or_default() += n;
+        }
+        let room = MAX_REPORT_ITEMS.saturating_sub(self.items.len());
+        let listed = part.items.len().min(room);
+        self.items_left_out += part.items_left_out + part.items.len() - listed;
+        self.items.extend(part.items.into_iter().take(listed));
     }
 
     /// True when the source was read to the end and nothing failed.
@@ -262,6 +310,12 @@ impl Report {
                 out.push_str(&format!(": {}", one_line(&item.detail)));
             }
             out.push('\n');
+        }
+        if self.items_left_out > 0 {
+            out.push_str(&format!(
+                "… and {} more not listed (the counts below include them)\n",
+                self.items_left_out
+            ));
         }
         if let Some(e) = &self.source_error {
             out.push_str(&format!("source not read to the end: {}\n", one_line(e)));
@@ -411,8 +465,8 @@ impl Sync {
                     }
                 })
                 .collect();
-            let mut part = self.apply(&source, candidates).await?;
-            report.items.append(&mut part.items);
+            let part = self.apply(&source, candidates).await?;
+            report.absorb(part);
         };
         match walked {
             Ok(walked) => {
@@ -529,7 +583,7 @@ impl Sync {
                     .as_deref()
                     .and_then(|t| serde_json::from_str(t).ok())
                 else {
-                    report.items.push(Item {
+                    report.push(Item {
                         name: m.name,
                         version: m.version,
                         outcome: Outcome::MirroredUnchanged,
@@ -546,8 +600,8 @@ impl Sync {
                     manifest: Some(manifest),
                     findings: Vec::new(),
                 };
-                let mut part = this.apply(&m.source, vec![candidate]).await?;
-                report.items.append(&mut part.items);
+                let part = this.apply(&m.source, vec![candidate]).await?;
+                report.absorb(part);
             }
         }
         self.audit_run(&report).await;
@@ -573,11 +627,14 @@ impl Sync {
         if let Some(e) = first_error {
             return Err(e);
         }
-        Ok(Report {
+        let mut report = Report {
             source: source.to_owned(),
-            items: items.into_iter().flatten().collect(),
             ..Report::default()
-        })
+        };
+        for item in items.into_iter().flatten() {
+            report.push(item);
+        }
+        Ok(report)
     }
 
     /// One candidate: published, mirrored, skipped or failed.
@@ -606,7 +663,7 @@ impl Sync {
             version: c.version.clone(),
             outcome,
             codes,
-            detail,
+            detail: bounded(&detail),
         };
         if c.name.is_empty() || c.version.is_empty() {
             // An entry the importer refused outright has neither; its
@@ -685,6 +742,14 @@ impl Sync {
         let kept_manifest = manifest
             .clone()
             .filter(|m| m.len() <= mcp_trust::manifest::validate::MAX_MANIFEST_BYTES);
+        // The upstream's status is one of the official values, or `other`.
+        let status = c.status.as_deref().map(|st| {
+            match st {
+                "active" | "deprecated" | "deleted" => st,
+                _ => "other",
+            }
+            .to_owned()
+        });
         let mirror = |codes: Vec<String>, detail: String| MirroredRecord {
             name: c.name.clone(),
             version: c.version.clone(),
@@ -692,9 +757,9 @@ impl Sync {
             upstream: kept_upstream.clone(),
             upstream_sha256: upstream_sha256.clone(),
             manifest: kept_manifest.clone(),
-            upstream_status: c.status.clone(),
+            upstream_status: status.clone(),
             codes,
-            detail,
+            detail: bounded(&detail),
             first_seen: kept
                 .as_ref()
                 .map_or_else(crate::time::now, |k| k.first_seen),
@@ -955,6 +1020,22 @@ fn explain(rejection: &Rejection) -> String {
     }
 }
 
+/// At most [`MAX_DETAIL_BYTES`] of `detail` (cut on a character boundary):
+/// a rejection quoting what an upstream wrote can be long.
+fn bounded(detail: &str) -> String {
+    if detail.len() <= MAX_DETAIL_BYTES {
+        return detail.to_owned();
+    }
+    let mut end = MAX_DETAIL_BYTES;
+    while !detail.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &detail[..end], detail.len())
+}
+
+/// Longest detail kept with a mirrored version or a report line.
+pub const MAX_DETAIL_BYTES: usize = 4096;
+
 /// A refusal for a passing cause, which the next run tries again.
 fn passing(rejection: &Rejection) -> bool {
     matches!(
@@ -999,11 +1080,12 @@ pub fn docker_catalog(dir: &std::path::Path, namespace: &str) -> Result<Vec<Cand
         let entries =
             std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
         for entry in entries {
-            let path = entry
-                .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
-                .path();
-            if path.join("server.yaml").is_file() {
-                dirs.push(path);
+            let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+            // Directories only, not symlinks to elsewhere.
+            if entry.file_type().is_ok_and(|t| t.is_dir())
+                && std::fs::symlink_metadata(entry.path().join("server.yaml")).is_ok()
+            {
+                dirs.push(entry.path());
             }
         }
     }
@@ -1016,6 +1098,16 @@ pub fn docker_catalog(dir: &std::path::Path, namespace: &str) -> Result<Vec<Cand
     dirs.sort();
     let read = |path: &std::path::Path| -> Result<Vec<u8>, String> {
         use std::io::Read;
+        // A symlink could make the tier (and anyone who reads it) hold a
+        // file from outside the checkout: a key, a password file.
+        let meta = std::fs::symlink_metadata(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if !meta.file_type().is_file() {
+            return Err(format!(
+                "{} is not a plain file (a symlink?): a checkout's files are read as they are, nothing outside it",
+                path.display()
+            ));
+        }
         let file = std::fs::File::open(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let mut buf = Vec::new();
@@ -1028,7 +1120,7 @@ pub fn docker_catalog(dir: &std::path::Path, namespace: &str) -> Result<Vec<Cand
     for d in dirs {
         let yaml = read(&d.join("server.yaml"))?;
         let tools_path = d.join("tools.json");
-        let tools = match tools_path.is_file() {
+        let tools = match std::fs::symlink_metadata(&tools_path).is_ok() {
             true => Some(read(&tools_path)?),
             false => None,
         };
@@ -1091,6 +1183,30 @@ mod tests {
             official_label("https://registry.modelcontextprotocol.io/").unwrap(),
             "official https://registry.modelcontextprotocol.io"
         );
+        // One source, one label, however it is spelt.
+        for spelling in [
+            "HTTPS://Registry.ModelContextProtocol.io",
+            "https://registry.modelcontextprotocol.io:443/",
+            " https://registry.modelcontextprotocol.io ",
+        ] {
+            assert_eq!(
+                official_label(spelling).unwrap(),
+                "official https://registry.modelcontextprotocol.io",
+                "{spelling}"
+            );
+        }
+        assert_eq!(
+            official_label("http://LOCALHOST:8080/").unwrap(),
+            "official http://localhost:8080"
+        );
+        for refused in [
+            "https://user:secret@registry.example",
+            "http://evil.example@127.0.0.1",
+            "https://registry.example/?x=1",
+            "https://registry.example/#frag",
+        ] {
+            assert!(official_label(refused).is_err(), "{refused}");
+        }
         for bad in [
             "http://registry.example.com",
             "http://10.0.0.1",
@@ -1105,6 +1221,28 @@ mod tests {
                 .unwrap_err()
                 .contains("use https")
         );
+    }
+
+    #[test]
+    fn details_and_reports_are_bounded() {
+        let long = "é".repeat(10_000);
+        let cut = bounded(&long);
+        assert!(cut.len() < MAX_DETAIL_BYTES + 64, "{}", cut.len());
+        assert!(cut.ends_with("(20000 bytes in all)"), "{cut}");
+        let mut report = Report::default();
+        for i in 0..MAX_REPORT_ITEMS + 5 {
+            report.push(Item {
+                name: "io.github.acme/w".into(),
+                version: format!("1.0.{i}"),
+                outcome: Outcome::Mirrored,
+                codes: vec![],
+                detail: String::new(),
+            });
+        }
+        assert_eq!(report.items.len(), MAX_REPORT_ITEMS);
+        assert_eq!(report.items_left_out, 5);
+        assert_eq!(report.count(Outcome::Mirrored), MAX_REPORT_ITEMS + 5);
+        assert!(report.human().contains("… and 5 more not listed"));
     }
 
     #[test]

@@ -94,8 +94,27 @@ pub async fn list_mirrored(
     let next = (page.len() == limit)
         .then(|| page.last().map(|r| format!("{}@{}", r.name, r.version)))
         .flatten();
+    // What the upstream listed and the manifest made of it can be large
+    // (up to 64 KiB and 1 MiB): the list gives their sizes and hash, `sync
+    // list --output json` gives them whole.
+    let listed: Vec<Value> = page
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
+            if let Some(o) = v.as_object_mut() {
+                o.remove("upstream");
+                o.remove("manifest");
+                o.insert("upstreamBytes".into(), r.upstream.len().into());
+                o.insert(
+                    "manifestBytes".into(),
+                    r.manifest.as_ref().map_or(Value::Null, |m| m.len().into()),
+                );
+            }
+            v
+        })
+        .collect();
     Ok(Json(json!({
-        "mirrored": page,
+        "mirrored": listed,
         "metadata": { "count": page.len(), "nextCursor": next },
     })))
 }

@@ -1116,3 +1116,30 @@ fn deletions_are_per_source_and_old_verdicts_are_checked_again() {
         "checked again after a day"
     );
 }
+
+/// A Docker catalog checkout cannot make the tier hold a file from outside
+/// it: a symlinked `tools.json` (or `server.yaml`) is refused by name.
+#[test]
+fn symlinks_in_a_docker_catalog_checkout_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = dir.path().join("servers/markitdown");
+    std::fs::create_dir_all(&server).unwrap();
+    std::fs::write(
+        server.join("server.yaml"),
+        "name: markitdown\nimage: mcp/markitdown\ntype: server\n",
+    )
+    .unwrap();
+    let secret = dir.path().join("secret.key");
+    std::fs::write(&secret, "-----BEGIN PRIVATE KEY-----").unwrap();
+    std::os::unix::fs::symlink(&secret, server.join("tools.json")).unwrap();
+    let e = mcp_registry::sync::docker_catalog(&dir.path().join("servers"), "io.github.docker")
+        .unwrap_err();
+    assert!(e.contains("is not a plain file"), "{e}");
+    std::fs::remove_file(server.join("tools.json")).unwrap();
+    assert_eq!(
+        mcp_registry::sync::docker_catalog(&dir.path().join("servers"), "io.github.docker")
+            .unwrap()
+            .len(),
+        1
+    );
+}

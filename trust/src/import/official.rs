@@ -17,6 +17,10 @@ use serde_json::Value;
 use std::collections::HashSet;
 use std::time::Duration;
 
+/// Longest next cursor accepted (the official registry's are a name and a
+/// version).
+pub const MAX_CURSOR_BYTES: usize = 1024;
+
 /// Limits of one walk.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -166,7 +170,13 @@ impl Pager {
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
             .ok_or_else(|| WalkError::BadUrl(base.to_owned()))?;
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder();
+        if parsed.scheme() == "http" {
+            // Plain http is for loopback: never through a proxy, which
+            // would carry the listings in clear across the network.
+            http = http.no_proxy();
+        }
+        let http = http
             .timeout(limits.timeout)
             // The official API does not redirect its pages; an upstream that
             // does is not followed (to another host, say, inside the network).
@@ -424,6 +434,12 @@ fn parse_page(body: &[u8], limit: usize) -> Result<(Vec<UpstreamVersion>, Option
     let next = match page.pointer("/metadata/nextCursor") {
         None | Some(Value::Null) => None,
         Some(Value::String(c)) if c.is_empty() => None,
+        Some(Value::String(c)) if c.len() > MAX_CURSOR_BYTES => {
+            return Err(format!(
+                "a next cursor of {} bytes; at most {MAX_CURSOR_BYTES} are accepted",
+                c.len()
+            ));
+        }
         Some(Value::String(c)) => Some(c.clone()),
         Some(other) => return Err(format!("`metadata.nextCursor` is {other}, not a string")),
     };

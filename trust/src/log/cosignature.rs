@@ -39,33 +39,9 @@ pub struct WitnessKey {
 impl WitnessKey {
     /// Parses a verifier key `<name>+<hex key ID>+<base64(0x04 || key)>`.
     pub fn parse(vkey: &str) -> Result<WitnessKey, LogError> {
-        let bad = |why: &str| LogError::NoteMalformed(format!("witness key `{vkey}`: {why}"));
-        // The base64 part may hold `+` itself: split on the first two only.
-        let mut parts = vkey.splitn(3, '+');
-        let (Some(name), Some(id), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(bad("not `name+keyid+base64key`"));
-        };
-        if !super::note::valid_key_name(name) {
-            return Err(bad("the name is empty or holds whitespace"));
-        }
-        let raw = B64.decode(b64).map_err(|_| bad("the key is not base64"))?;
-        let (ty, key) = raw.split_first().ok_or_else(|| bad("the key is empty"))?;
-        if *ty != COSIGNATURE_TYPE {
-            return Err(bad(&format!(
-                "key type 0x{ty:02x} is not a cosignature/v1 Ed25519 key (0x04)"
-            )));
-        }
-        let key: [u8; 32] = key
-            .try_into()
-            .map_err(|_| bad("the Ed25519 key is not 32 bytes"))?;
-        let witness = WitnessKey {
-            name: name.to_owned(),
-            key: PublicKey::from_raw(key),
-        };
-        if id != hex::encode(witness.key_id()) {
-            return Err(bad("the key ID does not match the name and key"));
-        }
-        Ok(witness)
+        let (name, key) =
+            super::note::parse_typed_key(vkey, COSIGNATURE_TYPE, "witness key", key_id)?;
+        Ok(WitnessKey { name, key })
     }
 
     /// The four-byte key ID.

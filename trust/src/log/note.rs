@@ -126,28 +126,40 @@ pub fn verifier_key(name: &str, key: &PublicKey) -> String {
 /// Parses a log's verifier key `<name>+<hex key hash>+<base64(0x01 || key)>`
 /// (the inverse of [`verifier_key`]).
 pub fn parse_verifier_key(vkey: &str) -> Result<(String, PublicKey), LogError> {
-    let bad = |why: &str| LogError::NoteMalformed(format!("log key `{vkey}`: {why}"));
+    parse_typed_key(vkey, ED25519_TYPE, "log key", key_hash)
+}
+
+/// Parses a verifier key `<name>+<hex key ID>+<base64(ty || 32-byte key)>`
+/// of key type `ty`, whose ID `id_of(name, key)` computes; `what` names it
+/// in errors.
+pub(crate) fn parse_typed_key(
+    vkey: &str,
+    ty: u8,
+    what: &str,
+    id_of: fn(&str, &PublicKey) -> [u8; 4],
+) -> Result<(String, PublicKey), LogError> {
+    let bad = |why: &str| LogError::NoteMalformed(format!("{what} `{vkey}`: {why}"));
     // The base64 part may hold `+` itself: split on the first two only.
     let mut parts = vkey.splitn(3, '+');
-    let (Some(name), Some(hash), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(bad("not `name+keyhash+base64key`"));
+    let (Some(name), Some(id), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad("not `name+keyid+base64key`"));
     };
     if !valid_key_name(name) {
         return Err(bad("the name is empty or holds whitespace"));
     }
     let raw = B64.decode(b64).map_err(|_| bad("the key is not base64"))?;
-    let (ty, key) = raw.split_first().ok_or_else(|| bad("the key is empty"))?;
-    if *ty != ED25519_TYPE {
+    let (found, key) = raw.split_first().ok_or_else(|| bad("the key is empty"))?;
+    if *found != ty {
         return Err(bad(&format!(
-            "key type 0x{ty:02x} is not an Ed25519 note key (0x01)"
+            "key type 0x{found:02x} is not the expected 0x{ty:02x} (0x01: a log's Ed25519 key, 0x04: a witness's cosignature/v1 key)"
         )));
     }
     let key: [u8; 32] = key
         .try_into()
         .map_err(|_| bad("the Ed25519 key is not 32 bytes"))?;
     let key = PublicKey::from_raw(key);
-    if hash != hex::encode(key_hash(name, &key)) {
-        return Err(bad("the key hash does not match the name and key"));
+    if id != hex::encode(id_of(name, &key)) {
+        return Err(bad("the key ID does not match the name and key"));
     }
     Ok((name.to_owned(), key))
 }

@@ -173,6 +173,9 @@ fn the_mirrored_tier_is_listed_for_admin_tokens_only() {
     assert_eq!(all.status, 200, "{}", all.text);
     assert_eq!(all.body["mirrored"].as_array().unwrap().len(), 2);
     assert_eq!(all.body["mirrored"][0]["codes"], json!(["image-tag-only"]));
+    // Sizes, not the texts, in the list.
+    assert_eq!(all.body["mirrored"][0]["upstreamBytes"], 2);
+    assert_eq!(all.body["mirrored"][0].get("upstream"), None);
     let acme = get(
         &format!("{url}?namespace=io.github.acme"),
         Some(&s.admin_token),
