@@ -173,19 +173,21 @@ async fn sync(
             .map_or_else(String::new, |ns| format!("{ns}/"));
         // Page by page, however large the tier.
         let json = args.output.output == OutputFormat::Json;
-        let mut after: Option<(String, String)> = None;
+        let mut after: Option<(String, String, String)> = None;
         let mut count = 0;
         print_result(if json { b"[" } else { b"" })?;
         loop {
             let page = store
                 .mirrored(
                     &prefix,
-                    after.as_ref().map(|(n, v)| (n.as_str(), v.as_str())),
+                    after
+                        .as_ref()
+                        .map(|(n, v, s)| (n.as_str(), v.as_str(), s.as_str())),
                     500,
                 )
                 .await?;
             let Some(last) = page.last() else { break };
-            after = Some((last.name.clone(), last.version.clone()));
+            after = Some((last.name.clone(), last.version.clone(), last.source.clone()));
             let mut text = String::new();
             for record in &page {
                 match json {

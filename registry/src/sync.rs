@@ -560,18 +560,20 @@ impl Sync {
         };
         let this = self.clone().recheck(true);
         let prefix = format!("{name}/");
-        let mut after: Option<(String, String)> = None;
+        let mut after: Option<(String, String, String)> = None;
         loop {
             let page = self
                 .store
                 .mirrored(
                     &prefix,
-                    after.as_ref().map(|(n, v)| (n.as_str(), v.as_str())),
+                    after
+                        .as_ref()
+                        .map(|(n, v, s)| (n.as_str(), v.as_str(), s.as_str())),
                     PAGE,
                 )
                 .await?;
             let Some(last) = page.last() else { break };
-            after = Some((last.name.clone(), last.version.clone()));
+            after = Some((last.name.clone(), last.version.clone(), last.source.clone()));
             for m in page {
                 if !sources.contains(&m.source) {
                     continue;
@@ -699,10 +701,15 @@ impl Sync {
         }
         if c.status.as_deref() == Some("deleted") {
             // Only this source's record: another source may list it still.
-            let kept = self.store.mirrored_version(&c.name, &c.version).await?;
+            let kept = self
+                .store
+                .mirrored_version(&c.name, &c.version, source)
+                .await?;
             let mine = kept.is_some_and(|k| k.source == source);
             if mine {
-                self.store.remove_mirrored(&c.name, &c.version).await?;
+                self.store
+                    .remove_mirrored(&c.name, &c.version, source)
+                    .await?;
             }
             let detail = match mine {
                 true => "deleted upstream; removed from the mirrored tier",
@@ -712,7 +719,10 @@ impl Sync {
         }
         let upstream = c.upstream.to_string();
         let upstream_sha256 = Digest::of(upstream.as_bytes()).hex().to_owned();
-        let kept = self.store.mirrored_version(&c.name, &c.version).await?;
+        let kept = self
+            .store
+            .mirrored_version(&c.name, &c.version, source)
+            .await?;
         if !self.recheck
             && let Some(kept) = &kept
             && kept.upstream_sha256 == upstream_sha256
@@ -810,7 +820,9 @@ impl Sync {
         };
         match published {
             Ok(published) => {
-                self.store.remove_mirrored(&c.name, &c.version).await?;
+                self.store
+                    .remove_mirrored(&c.name, &c.version, source)
+                    .await?;
                 let outcome = match published.created {
                     true => Outcome::Verified,
                     false => Outcome::Unchanged,

@@ -80,19 +80,26 @@ pub async fn list_mirrored(
             "`limit` is from 1 to 500",
         ));
     }
-    // The cursor is the last `name@version` of the page before (names hold no `@`).
-    let after = match query.cursor.as_deref() {
+    // The cursor is the last record of the page before: name, version and
+    // source, base64url-encoded (a source label may hold any character).
+    let cursor = match query.cursor.as_deref() {
         None => None,
-        Some(c) => Some(c.split_once('@').ok_or_else(|| {
+        Some(c) => Some(decode_mirrored_cursor(c).ok_or_else(|| {
             ApiError::bad_request(
                 "query-invalid",
-                "`cursor` is `name@version`, as `metadata.nextCursor` gives it",
+                "`cursor` is not one `metadata.nextCursor` gave",
             )
         })?),
     };
+    let after = cursor
+        .as_ref()
+        .map(|[n, v, s]| (n.as_str(), v.as_str(), s.as_str()));
     let page = state.store.mirrored(&prefix, after, limit).await?;
     let next = (page.len() == limit)
-        .then(|| page.last().map(|r| format!("{}@{}", r.name, r.version)))
+        .then(|| {
+            page.last()
+                .map(|r| encode_mirrored_cursor(&r.name, &r.version, &r.source))
+        })
         .flatten();
     // What the upstream listed and the manifest made of it can be large
     // (up to 64 KiB and 1 MiB): the list gives their sizes and hash, `sync
@@ -117,6 +124,20 @@ pub async fn list_mirrored(
         "mirrored": listed,
         "metadata": { "count": page.len(), "nextCursor": next },
     })))
+}
+
+fn encode_mirrored_cursor(name: &str, version: &str, source: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(json!([name, version, source]).to_string())
+}
+
+fn decode_mirrored_cursor(cursor: &str) -> Option<[String; 3]> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// `POST /v0.1/admin/namespaces`

@@ -33,8 +33,13 @@ const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 const LOG_ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("log_entries");
 const CATALOG: TableDefinition<&str, &[u8]> = TableDefinition::new("catalog");
 const CATALOG_SHARDS: TableDefinition<u8, &[u8]> = TableDefinition::new("catalog_shards");
-/// The mirrored tier, by (name, version).
-const MIRRORED: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("mirrored");
+/// The mirrored tier, by (name, version, source): two sources listing one
+/// version each keep their own record.
+const MIRRORED: TableDefinition<(&str, &str, &str), &[u8]> =
+    TableDefinition::new("mirrored_by_source");
+/// The mirrored tier as first written, by (name, version); moved into
+/// [`MIRRORED`] at open.
+const MIRRORED_BY_VERSION: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("mirrored");
 /// What the sync keeps between runs.
 const SYNC_STATE: TableDefinition<&str, &str> = TableDefinition::new("sync_state");
 /// Catalog bytes granted per server, namespace, shard and namespace's part
@@ -109,6 +114,7 @@ impl EmbeddedStore {
             txn.open_table(MIRRORED).map_err(backend)?;
             txn.open_table(SYNC_STATE).map_err(backend)?;
         }
+        move_mirrored_by_version(&txn)?;
         count_existing_entries(&txn)?;
         txn.commit().map_err(backend)?;
         Ok(EmbeddedStore { db: Arc::new(db) })
@@ -194,6 +200,31 @@ fn append_audit(txn: &WriteTransaction, event: &AuditEvent) -> Result<u64, Store
         .insert(seq, encode(event)?.as_slice())
         .map_err(backend)?;
     Ok(seq)
+}
+
+/// Moves the records of the first mirrored table, keyed by name and
+/// version, into [`MIRRORED`] under their source, then drops it.
+fn move_mirrored_by_version(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let old: Vec<MirroredRecord> = {
+        let t = txn.open_table(MIRRORED_BY_VERSION).map_err(backend)?;
+        let mut out = Vec::new();
+        for entry in t.iter().map_err(backend)? {
+            out.push(decode(entry.map_err(backend)?.1.value())?);
+        }
+        out
+    };
+    if !old.is_empty() {
+        let mut t = txn.open_table(MIRRORED).map_err(backend)?;
+        for r in &old {
+            t.insert(
+                (r.name.as_str(), r.version.as_str(), r.source.as_str()),
+                encode(r)?.as_slice(),
+            )
+            .map_err(backend)?;
+        }
+    }
+    txn.delete_table(MIRRORED_BY_VERSION).map_err(backend)?;
+    Ok(())
 }
 
 /// Counts the entries of every stored version into [`ENTRY_BYTES`], once
@@ -636,7 +667,11 @@ impl Store for EmbeddedStore {
             {
                 let mut t = txn.open_table(MIRRORED).map_err(backend)?;
                 t.insert(
-                    (record.name.as_str(), record.version.as_str()),
+                    (
+                        record.name.as_str(),
+                        record.version.as_str(),
+                        record.source.as_str(),
+                    ),
                     encode(&record)?.as_slice(),
                 )
                 .map_err(backend)?;
@@ -649,13 +684,18 @@ impl Store for EmbeddedStore {
         .await
     }
 
-    async fn remove_mirrored(&self, name: &str, version: &str) -> Result<bool, StoreError> {
-        let (name, version) = (name.to_owned(), version.to_owned());
+    async fn remove_mirrored(
+        &self,
+        name: &str,
+        version: &str,
+        source: &str,
+    ) -> Result<bool, StoreError> {
+        let (name, version, source) = (name.to_owned(), version.to_owned(), source.to_owned());
         self.run(move |db| {
             let txn = begin_write(db)?;
             let removed = {
                 let mut t = txn.open_table(MIRRORED).map_err(backend)?;
-                t.remove((name.as_str(), version.as_str()))
+                t.remove((name.as_str(), version.as_str(), source.as_str()))
                     .map_err(backend)?
                     .is_some()
             };
@@ -669,12 +709,15 @@ impl Store for EmbeddedStore {
         &self,
         name: &str,
         version: &str,
+        source: &str,
     ) -> Result<Option<MirroredRecord>, StoreError> {
-        let (name, version) = (name.to_owned(), version.to_owned());
+        let (name, version, source) = (name.to_owned(), version.to_owned(), source.to_owned());
         self.run(move |db| {
             let txn = db.begin_read().map_err(backend)?;
             let t = txn.open_table(MIRRORED).map_err(backend)?;
-            let found = t.get((name.as_str(), version.as_str())).map_err(backend)?;
+            let found = t
+                .get((name.as_str(), version.as_str(), source.as_str()))
+                .map_err(backend)?;
             found.map(|v| decode(v.value())).transpose()
         })
         .await
@@ -683,24 +726,24 @@ impl Store for EmbeddedStore {
     async fn mirrored(
         &self,
         prefix: &str,
-        after: Option<(&str, &str)>,
+        after: Option<(&str, &str, &str)>,
         limit: usize,
     ) -> Result<Vec<MirroredRecord>, StoreError> {
         let prefix = prefix.to_owned();
         // A cursor before the prefix starts at the prefix.
         let after = after
-            .filter(|(name, _)| *name >= prefix.as_str())
-            .map(|(n, v)| (n.to_owned(), v.to_owned()));
+            .filter(|(name, _, _)| *name >= prefix.as_str())
+            .map(|(n, v, s)| (n.to_owned(), v.to_owned(), s.to_owned()));
         self.run(move |db| {
             let txn = db.begin_read().map_err(backend)?;
             let t = txn.open_table(MIRRORED).map_err(backend)?;
             let start = match &after {
-                Some((n, v)) => Bound::Excluded((n.as_str(), v.as_str())),
-                None => Bound::Included((prefix.as_str(), "")),
+                Some((n, v, s)) => Bound::Excluded((n.as_str(), v.as_str(), s.as_str())),
+                None => Bound::Included((prefix.as_str(), "", "")),
             };
             let mut out = Vec::new();
             for entry in t
-                .range::<(&str, &str)>((start, Bound::Unbounded))
+                .range::<(&str, &str, &str)>((start, Bound::Unbounded))
                 .map_err(backend)?
             {
                 let (key, value) = entry.map_err(backend)?;

@@ -472,20 +472,28 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         record: &MirroredRecord,
         audit: Option<&AuditEvent>,
     ) -> Result<(), StoreError>;
-    /// Removes a version from the mirrored tier; `false` when it was not there.
-    async fn remove_mirrored(&self, name: &str, version: &str) -> Result<bool, StoreError>;
-    /// One version of the mirrored tier.
+    /// Removes a source's record of a version from the mirrored tier;
+    /// `false` when it was not there.
+    async fn remove_mirrored(
+        &self,
+        name: &str,
+        version: &str,
+        source: &str,
+    ) -> Result<bool, StoreError>;
+    /// A source's record of one version in the mirrored tier.
     async fn mirrored_version(
         &self,
         name: &str,
         version: &str,
+        source: &str,
     ) -> Result<Option<MirroredRecord>, StoreError>;
-    /// At most `limit` mirrored versions whose name starts with `prefix`
-    /// (`""`: all), by name then version, after `(name, version)` when given.
+    /// At most `limit` mirrored records whose name starts with `prefix`
+    /// (`""`: all), by name, version then source, after `(name, version,
+    /// source)` when given.
     async fn mirrored(
         &self,
         prefix: &str,
-        after: Option<(&str, &str)>,
+        after: Option<(&str, &str, &str)>,
         limit: usize,
     ) -> Result<Vec<MirroredRecord>, StoreError>;
     /// A value the sync keeps (watermarks, namespaces open to sync).

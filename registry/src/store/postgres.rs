@@ -135,6 +135,17 @@ CREATE TABLE sync_state (
 );
 "#,
     ),
+    (
+        7,
+        // One mirrored record per source of a version.
+        r#"
+ALTER TABLE mirrored ADD COLUMN source TEXT COLLATE "C";
+UPDATE mirrored SET source = (record::json) ->> 'source';
+ALTER TABLE mirrored ALTER COLUMN source SET NOT NULL;
+ALTER TABLE mirrored DROP CONSTRAINT mirrored_pkey;
+ALTER TABLE mirrored ADD PRIMARY KEY (name, version, source);
+"#,
+    ),
 ];
 
 /// The migration that starts counting catalog bytes per server, namespace
@@ -771,9 +782,14 @@ impl Store for PostgresStore {
         let txn = conn.transaction().await.map_err(backend)?;
         lock(&txn).await?;
         txn.execute(
-            "INSERT INTO mirrored (name, version, record) VALUES ($1, $2, $3)
-             ON CONFLICT (name, version) DO UPDATE SET record = EXCLUDED.record",
-            &[&record.name, &record.version, &encode(record)?],
+            "INSERT INTO mirrored (name, version, source, record) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (name, version, source) DO UPDATE SET record = EXCLUDED.record",
+            &[
+                &record.name,
+                &record.version,
+                &record.source,
+                &encode(record)?,
+            ],
         )
         .await
         .map_err(backend)?;
@@ -783,12 +799,17 @@ impl Store for PostgresStore {
         txn.commit().await.map_err(backend)
     }
 
-    async fn remove_mirrored(&self, name: &str, version: &str) -> Result<bool, StoreError> {
+    async fn remove_mirrored(
+        &self,
+        name: &str,
+        version: &str,
+        source: &str,
+    ) -> Result<bool, StoreError> {
         let conn = self.pool.get().await?;
         let removed = conn
             .execute(
-                "DELETE FROM mirrored WHERE name = $1 AND version = $2",
-                &[&name, &version],
+                "DELETE FROM mirrored WHERE name = $1 AND version = $2 AND source = $3",
+                &[&name, &version, &source],
             )
             .await
             .map_err(backend)?;
@@ -799,12 +820,13 @@ impl Store for PostgresStore {
         &self,
         name: &str,
         version: &str,
+        source: &str,
     ) -> Result<Option<MirroredRecord>, StoreError> {
         let conn = self.pool.get().await?;
         record(
             &*conn,
-            "SELECT record FROM mirrored WHERE name = $1 AND version = $2",
-            &[&name, &version],
+            "SELECT record FROM mirrored WHERE name = $1 AND version = $2 AND source = $3",
+            &[&name, &version, &source],
         )
         .await
     }
@@ -812,18 +834,19 @@ impl Store for PostgresStore {
     async fn mirrored(
         &self,
         prefix: &str,
-        after: Option<(&str, &str)>,
+        after: Option<(&str, &str, &str)>,
         limit: usize,
     ) -> Result<Vec<MirroredRecord>, StoreError> {
         let conn = self.pool.get().await?;
-        let (name, version) = after.unwrap_or(("", ""));
+        let (name, version, source) = after.unwrap_or(("", "", ""));
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         // `starts_with` rather than LIKE: a prefix is data, not a pattern.
         records(
             &*conn,
-            "SELECT record FROM mirrored WHERE starts_with(name, $1) AND (name, version) > ($2, $3)
-             ORDER BY name, version LIMIT $4",
-            &[&prefix, &name, &version, &limit],
+            "SELECT record FROM mirrored
+             WHERE starts_with(name, $1) AND (name, version, source) > ($2, $3, $4)
+             ORDER BY name, version, source LIMIT $5",
+            &[&prefix, &name, &version, &source, &limit],
         )
         .await
     }

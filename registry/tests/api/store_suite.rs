@@ -1340,20 +1340,36 @@ async fn mirrored_tier_and_sync_values(cfg: StoreConfig) {
     let first = s.mirrored("", None, 2).await.unwrap();
     assert_eq!(first, vec![b.clone(), a.clone()]);
     let second = s
-        .mirrored("", Some(("io.github.acme/weather", "1.0.0")), 2)
+        .mirrored(
+            "",
+            Some((
+                "io.github.acme/weather",
+                "1.0.0",
+                "official https://upstream.example",
+            )),
+            2,
+        )
         .await
         .unwrap();
     assert_eq!(second, vec![d.clone(), c.clone()]);
     assert_eq!(
-        s.mirrored("io.github.acme_", Some(("a", "b")), 10)
+        s.mirrored("io.github.acme_", Some(("a", "b", "c")), 10)
             .await
             .unwrap(),
         vec![c.clone()]
     );
     assert_eq!(
-        s.mirrored("", Some(("io.github.acme_x/tool", "1.0.0")), 10)
-            .await
-            .unwrap(),
+        s.mirrored(
+            "",
+            Some((
+                "io.github.acme_x/tool",
+                "1.0.0",
+                "official https://upstream.example"
+            )),
+            10,
+        )
+        .await
+        .unwrap(),
         vec![]
     );
     let replaced = mirrored(
@@ -1363,32 +1379,71 @@ async fn mirrored_tier_and_sync_values(cfg: StoreConfig) {
     );
     s.put_mirrored(&replaced, None).await.unwrap();
     assert_eq!(
-        s.mirrored_version("io.github.acme/weather", "1.0.0")
-            .await
-            .unwrap(),
+        s.mirrored_version(
+            "io.github.acme/weather",
+            "1.0.0",
+            "official https://upstream.example",
+        )
+        .await
+        .unwrap(),
         Some(replaced)
     );
     assert!(
-        s.remove_mirrored("io.github.acme/weather", "1.0.0")
-            .await
-            .unwrap()
+        s.remove_mirrored(
+            "io.github.acme/weather",
+            "1.0.0",
+            "official https://upstream.example",
+        )
+        .await
+        .unwrap()
     );
     assert!(
-        !s.remove_mirrored("io.github.acme/weather", "1.0.0")
-            .await
-            .unwrap()
+        !s.remove_mirrored(
+            "io.github.acme/weather",
+            "1.0.0",
+            "official https://upstream.example",
+        )
+        .await
+        .unwrap()
     );
     assert_eq!(
-        s.mirrored_version("io.github.acme/weather", "1.0.0")
-            .await
-            .unwrap(),
+        s.mirrored_version(
+            "io.github.acme/weather",
+            "1.0.0",
+            "official https://upstream.example",
+        )
+        .await
+        .unwrap(),
         None
     );
     assert_eq!(
         s.mirrored("io.github.acme/", None, 100).await.unwrap(),
-        vec![b]
+        vec![b.clone()]
     );
 
+    // Two sources listing one version each keep their own record.
+    let other_source = mcp_registry::model::MirroredRecord {
+        source: "toolhive /srv/registry.json".into(),
+        ..b.clone()
+    };
+    s.put_mirrored(&other_source, None).await.unwrap();
+    assert_eq!(
+        s.mirrored("io.github.acme/", None, 100).await.unwrap(),
+        vec![b.clone(), other_source.clone()]
+    );
+    assert!(
+        s.remove_mirrored(
+            "io.github.acme/weather",
+            "0.9.0",
+            "toolhive /srv/registry.json"
+        )
+        .await
+        .unwrap()
+    );
+    assert_eq!(
+        s.mirrored("io.github.acme/", None, 100).await.unwrap(),
+        vec![b.clone()]
+    );
     assert_eq!(s.sync_value("watermark/x").await.unwrap(), None);
     s.put_sync_value("watermark/x", "2026-12-01T00:00:00Z", None)
         .await
@@ -1483,5 +1538,42 @@ fn postgres_audit_and_log_are_append_only() {
                 "{sql}: {err}"
             );
         }
+    });
+}
+
+/// A store whose mirrored tier was written keyed by name and version only
+/// keeps those records, now under their source.
+#[test]
+fn embedded_mirrored_records_keyed_by_version_move_under_their_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("registry.redb");
+    let record = mirrored("io.github.acme/weather", "1.0.0", &["image-tag-only"]);
+    {
+        let db = redb::Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let old: redb::TableDefinition<(&str, &str), &[u8]> =
+                redb::TableDefinition::new("mirrored");
+            let mut t = txn.open_table(old).unwrap();
+            t.insert(
+                ("io.github.acme/weather", "1.0.0"),
+                serde_json::to_vec(&record).unwrap().as_slice(),
+            )
+            .unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let s = store::open(&StoreConfig::embedded(&path)).await.unwrap();
+        assert_eq!(
+            s.mirrored("", None, 10).await.unwrap(),
+            vec![record.clone()]
+        );
+        assert_eq!(
+            s.mirrored_version("io.github.acme/weather", "1.0.0", &record.source)
+                .await
+                .unwrap(),
+            Some(record)
+        );
     });
 }

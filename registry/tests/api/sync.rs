@@ -1083,7 +1083,11 @@ fn deletions_are_per_source_and_old_verdicts_are_checked_again() {
     );
     assert!(
         w.runtime
-            .block_on(w.store.mirrored_version("io.github.zeta/notes", "2.0.0"))
+            .block_on(w.store.mirrored_version(
+                "io.github.zeta/notes",
+                "2.0.0",
+                "toolhive /srv/zeta.json"
+            ))
             .unwrap()
             .is_some(),
         "another source's record stays"
@@ -1097,7 +1101,10 @@ fn deletions_are_per_source_and_old_verdicts_are_checked_again() {
 
     let mut kept = w
         .runtime
-        .block_on(w.store.mirrored_version("io.github.acme/weather", "2.0.0"))
+        .block_on(
+            w.store
+                .mirrored_version("io.github.acme/weather", "2.0.0", &w.official_source()),
+        )
         .unwrap()
         .unwrap();
     kept.checked_at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(25);
@@ -1142,4 +1149,64 @@ fn symlinks_in_a_docker_catalog_checkout_are_refused() {
             .len(),
         1
     );
+}
+
+/// Two sources listing one version (ToolHive mirrors official entries)
+/// each keep their record: a promotion from the first finds its own.
+#[test]
+fn overlapping_sources_keep_their_own_records() {
+    let w = World::new(|d| StoreConfig::embedded(d.join("r.redb")));
+    let bare = w.bare("2.0.1", &w.acme_image);
+    w.serve(
+        vec![listed(bare.clone(), "active", "2026-12-01T00:00:00Z")],
+        vec![],
+        Second::Page,
+    );
+    assert!(w.official().complete());
+    let from_toolhive = Candidate {
+        name: format!("{ACME}/weather"),
+        version: "2.0.1".into(),
+        upstream: json!({"listed": "by toolhive"}),
+        status: None,
+        manifest: Some(bare),
+        findings: vec![],
+    };
+    w.runtime
+        .block_on(
+            w.sync
+                .candidates("toolhive /srv/thv.json", vec![from_toolhive], None),
+        )
+        .unwrap();
+    let records = w
+        .runtime
+        .block_on(w.store.mirrored(&format!("{ACME}/weather"), None, 100))
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.version == "2.0.1")
+        .map(|r| r.source)
+        .collect::<Vec<_>>();
+    assert_eq!(
+        records,
+        [w.official_source(), "toolhive /srv/thv.json".to_owned()]
+    );
+    // Promoted from the official source: its record is published and
+    // leaves the tier; ToolHive's stays until ToolHive is synced again.
+    let promoted = w.promote();
+    assert!(
+        promoted
+            .items
+            .iter()
+            .any(|i| i.version == "2.0.1" && i.outcome == Outcome::Verified),
+        "{}",
+        promoted.human()
+    );
+    let left: Vec<String> = w
+        .runtime
+        .block_on(w.store.mirrored(&format!("{ACME}/weather"), None, 100))
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.version == "2.0.1")
+        .map(|r| r.source)
+        .collect();
+    assert_eq!(left, ["toolhive /srv/thv.json"]);
 }

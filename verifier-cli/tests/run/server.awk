@@ -25,8 +25,10 @@ function send(s) {
 }
 
 function note(s) {
-    print "probe: " s > "/dev/stderr"
-    fflush()
+    # One string, one flush: the line reaches stderr in one write, which
+    # the guard's own log lines (also one write each) cannot tear.
+    printf "%s", "probe: " s "\n" > "/dev/stderr"
+    fflush("/dev/stderr")
 }
 
 function reply(id, result) {
