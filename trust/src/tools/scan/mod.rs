@@ -15,7 +15,7 @@
 
 mod annotations;
 mod behaviour;
-mod chars;
+pub mod chars;
 mod hidden;
 mod injection;
 mod intent;
