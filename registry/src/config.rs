@@ -691,7 +691,7 @@ pub struct ServeConfig {
     /// The background sync: an official-API registry and the time between runs.
     pub sync: Option<(String, Duration)>,
     /// Witnesses each new checkpoint is submitted to.
-    pub witnesses: Vec<crate::witnessing::WitnessConfig>,
+    pub witnesses: Vec<WitnessConfig>,
 }
 
 impl ServeConfig {
@@ -1122,8 +1122,7 @@ fn resolve(
             ));
         }
         (Some(url), every) => {
-            crate::sync::official_label(&url)
-                .map_err(|e| ConfigError(format!("--sync-official: {e}")))?;
+            official_label(&url).map_err(|e| ConfigError(format!("--sync-official: {e}")))?;
             Some((
                 url,
                 Duration::from_secs(u64::from(every.unwrap_or(60)) * 60),
@@ -1139,7 +1138,7 @@ fn resolve(
     };
     config.witnesses = witnesses
         .iter()
-        .map(|w| crate::witnessing::WitnessConfig::parse(w).map_err(ConfigError))
+        .map(|w| WitnessConfig::parse(w).map_err(ConfigError))
         .collect::<Result<_, _>>()?;
     config.catalog.validity = jiff::SignedDuration::from_hours(i64::from(validity));
     config.catalog.refresh_every = jiff::SignedDuration::from_mins(i64::from(refresh));
@@ -1149,6 +1148,80 @@ fn resolve(
         );
     }
     Ok(config)
+}
+
+/// A witness the registry submits to: its submission URL and its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WitnessConfig {
+    /// Base URL; the request goes to `<url>/add-checkpoint`.
+    pub url: String,
+    /// Its verifier key.
+    pub key: mcp_trust::log::cosignature::WitnessKey,
+}
+
+impl WitnessConfig {
+    /// Parses `URL VKEY` (the witness's submission URL, a space, its verifier key).
+    pub fn parse(s: &str) -> Result<WitnessConfig, String> {
+        let (url, vkey) = s.trim().split_once(char::is_whitespace).ok_or_else(|| {
+            format!("witness `{s}`: give `URL VKEY` (its URL, a space, its verifier key)")
+        })?;
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(format!("witness `{s}`: `{url}` is not an http(s) URL"));
+        }
+        let key = mcp_trust::log::cosignature::WitnessKey::parse(vkey.trim())
+            .map_err(|e| format!("witness `{s}`: {e}"))?;
+        Ok(WitnessConfig {
+            url: url.trim_end_matches('/').to_owned(),
+            key,
+        })
+    }
+}
+
+/// The source label of an official-API registry at `url`: `official URL`.
+/// Plain http is refused except on loopback: anyone on the path could
+/// rewrite the listings, whose manifests a namespace open to the source
+/// publishes.
+pub fn official_label(url: &str) -> Result<String, String> {
+    let not_url =
+        || format!("{url} is not an http(s) URL such as https://registry.modelcontextprotocol.io");
+    let uri: axum::http::Uri = url.trim().parse().map_err(|_| not_url())?;
+    let scheme = uri.scheme_str().ok_or_else(not_url)?.to_ascii_lowercase();
+    let authority = uri.authority().ok_or_else(not_url)?;
+    if authority.as_str().contains('@') {
+        return Err(format!(
+            "{url}: credentials in the URL are not accepted (they would be kept in labels and audit records)"
+        ));
+    }
+    if uri.query().is_some() || url.contains('#') {
+        return Err(format!(
+            "{url}: give the registry's base URL, without a query or a fragment"
+        ));
+    }
+    let host = authority.host().to_ascii_lowercase();
+    let bare_host = host.trim_start_matches('[').trim_end_matches(']');
+    if !matches!(scheme.as_str(), "http" | "https") || bare_host.is_empty() {
+        return Err(not_url());
+    }
+    if scheme == "http" && !is_loopback_host(bare_host) {
+        return Err(format!(
+            "{url}: plain http can be rewritten by anyone on the path, and a namespace open to this source publishes what it lists; use https (plain http is accepted on loopback only)"
+        ));
+    }
+    // One source, one label: scheme and host in lower case, the default
+    // port dropped, no trailing slash.
+    let port = match (authority.port_u16(), scheme.as_str()) {
+        (Some(80), "http") | (Some(443), "https") | (None, _) => String::new(),
+        (Some(p), _) => format!(":{p}"),
+    };
+    let path = uri.path().trim_end_matches('/');
+    Ok(format!("official {scheme}://{host}{port}{path}"))
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 const SERVE_EXAMPLES: &str = "Examples:

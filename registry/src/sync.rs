@@ -74,52 +74,7 @@ pub fn most_at_once(publisher: &Publisher) -> usize {
         .max(1)
 }
 
-/// The source label of an official-API registry at `url`: `official URL`.
-/// Plain http is refused except on loopback: anyone on the path could
-/// rewrite the listings, whose manifests a namespace open to the source
-/// publishes.
-pub fn official_label(url: &str) -> Result<String, String> {
-    let not_url =
-        || format!("{url} is not an http(s) URL such as https://registry.modelcontextprotocol.io");
-    let uri: axum::http::Uri = url.trim().parse().map_err(|_| not_url())?;
-    let scheme = uri.scheme_str().ok_or_else(not_url)?.to_ascii_lowercase();
-    let authority = uri.authority().ok_or_else(not_url)?;
-    if authority.as_str().contains('@') {
-        return Err(format!(
-            "{url}: credentials in the URL are not accepted (they would be kept in labels and audit records)"
-        ));
-    }
-    if uri.query().is_some() || url.contains('#') {
-        return Err(format!(
-            "{url}: give the registry's base URL, without a query or a fragment"
-        ));
-    }
-    let host = authority.host().to_ascii_lowercase();
-    let bare_host = host.trim_start_matches('[').trim_end_matches(']');
-    if !matches!(scheme.as_str(), "http" | "https") || bare_host.is_empty() {
-        return Err(not_url());
-    }
-    if scheme == "http" && !is_loopback_host(bare_host) {
-        return Err(format!(
-            "{url}: plain http can be rewritten by anyone on the path, and a namespace open to this source publishes what it lists; use https (plain http is accepted on loopback only)"
-        ));
-    }
-    // One source, one label: scheme and host in lower case, the default
-    // port dropped, no trailing slash.
-    let port = match (authority.port_u16(), scheme.as_str()) {
-        (Some(80), "http") | (Some(443), "https") | (None, _) => String::new(),
-        (Some(p), _) => format!(":{p}"),
-    };
-    let path = uri.path().trim_end_matches('/');
-    Ok(format!("official {scheme}://{host}{port}{path}"))
-}
-
-fn is_loopback_host(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
+pub use crate::config::official_label;
 
 /// The source label of `from` as `sync promote --from` and the sync
 /// commands name it: an http(s) URL is an official-API registry, a

@@ -12,36 +12,12 @@
 //! signed, and each witness is tried again every poll until it answers.
 
 use crate::signer::CatalogService;
-use mcp_trust::log::cosignature::{self, WitnessKey};
+use mcp_trust::log::cosignature;
 use mcp_trust::log::witness::AddCheckpoint;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A witness the registry submits to: its submission URL and its key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WitnessConfig {
-    /// Base URL; the request goes to `<url>/add-checkpoint`.
-    pub url: String,
-    /// Its verifier key.
-    pub key: WitnessKey,
-}
-
-impl WitnessConfig {
-    /// Parses `URL VKEY` (the witness's submission URL, a space, its verifier key).
-    pub fn parse(s: &str) -> Result<WitnessConfig, String> {
-        let (url, vkey) = s.trim().split_once(char::is_whitespace).ok_or_else(|| {
-            format!("witness `{s}`: give `URL VKEY` (its URL, a space, its verifier key)")
-        })?;
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(format!("witness `{s}`: `{url}` is not an http(s) URL"));
-        }
-        let key = WitnessKey::parse(vkey.trim()).map_err(|e| format!("witness `{s}`: {e}"))?;
-        Ok(WitnessConfig {
-            url: url.trim_end_matches('/').to_owned(),
-            key,
-        })
-    }
-}
+pub use crate::config::WitnessConfig;
 
 /// What the registry knows of one witness.
 #[derive(Debug)]
