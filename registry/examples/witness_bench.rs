@@ -213,35 +213,37 @@ fn main() {
     );
 }
 
+/// Publishes `version` of an image made of `label` and waits for the
+/// signed index that holds it: the log size before, and the time taken.
+fn publish_and_wait(s: &TestServer, label: &str, version: &str) -> (u64, Duration) {
+    let d = digest(label);
+    s.verifier.sign(&d, acme_signer());
+    let body = manifest("io.github.acme/weather", version, ALLOWED_HOST, &d);
+    let before = s.catalog.snapshot().unwrap().tree_size;
+    let started = Instant::now();
+    let status = s.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{}/v0.1/publish", s.base))
+            .bearer_auth(&s.acme_token)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status, 201);
+    s.wait_for_catalog(before + 1);
+    (before, started.elapsed())
+}
+
 /// Median publish -> served signed index latency on a server without witnesses.
 fn measure_bare(publishes: usize) -> Duration {
     let s = TestServer::start(|_| {});
     let mut index = Vec::new();
     for i in 0..publishes {
-        let d = digest(&format!("bare {i}"));
-        s.verifier.sign(&d, acme_signer());
-        let body = manifest(
-            "io.github.acme/weather",
-            &format!("1.0.{i}"),
-            ALLOWED_HOST,
-            &d,
-        );
-        let before = s.catalog.snapshot().unwrap().tree_size;
-        let started = Instant::now();
-        let status = s.block_on(async {
-            reqwest::Client::new()
-                .post(format!("{}/v0.1/publish", s.base))
-                .bearer_auth(&s.acme_token)
-                .header("content-type", "application/json")
-                .body(body.to_string())
-                .send()
-                .await
-                .unwrap()
-                .status()
-        });
-        assert_eq!(status, 201);
-        s.wait_for_catalog(before + 1);
-        index.push(started.elapsed());
+        let (_, took) = publish_and_wait(&s, &format!("bare {i}"), &format!("1.0.{i}"));
+        index.push(took);
     }
     index.sort();
     percentile(&index, 0.5)
@@ -286,30 +288,9 @@ fn measure_with_witnesses(
     }
     let (mut index, mut cosign) = (Vec::new(), Vec::new());
     for i in 0..publishes {
-        let d = digest(&format!("witnessed {i}"));
-        s.verifier.sign(&d, acme_signer());
-        let body = manifest(
-            "io.github.acme/weather",
-            &format!("2.0.{i}"),
-            ALLOWED_HOST,
-            &d,
-        );
-        let before = s.catalog.snapshot().unwrap().tree_size;
         let started = Instant::now();
-        let status = s.block_on(async {
-            reqwest::Client::new()
-                .post(format!("{}/v0.1/publish", s.base))
-                .bearer_auth(&s.acme_token)
-                .header("content-type", "application/json")
-                .body(body.to_string())
-                .send()
-                .await
-                .unwrap()
-                .status()
-        });
-        assert_eq!(status, 201);
-        s.wait_for_catalog(before + 1);
-        index.push(started.elapsed());
+        let (before, took) = publish_and_wait(&s, &format!("witnessed {i}"), &format!("2.0.{i}"));
+        index.push(took);
         while !cosigned_at(before + 1) {
             assert!(
                 started.elapsed() < Duration::from_secs(30),
