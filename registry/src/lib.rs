@@ -30,5 +30,6 @@ pub mod sync;
 pub mod testing;
 pub mod time;
 pub mod verify;
+pub mod web;
 pub mod witness;
 pub mod witnessing;

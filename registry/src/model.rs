@@ -322,6 +322,8 @@ mod tests {
                 },
                 source_repository_uri: None,
                 source_repository_id: Some("1".into()),
+                source_repository_digest: None,
+                source_repository_ref: None,
                 source_repository_owner_id: None,
                 attestation_signers: Vec::new(),
             },

@@ -173,6 +173,8 @@ mod tests {
             },
             source_repository_uri: None,
             source_repository_id: Some("123".into()),
+            source_repository_digest: None,
+            source_repository_ref: None,
             source_repository_owner_id: Some("42".into()),
             attestation_signers: Vec::new(),
         }

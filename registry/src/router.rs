@@ -5,6 +5,7 @@ use crate::error::ApiError;
 use crate::handlers::{admin, audit, catalog, ops, publish, servers, status};
 use crate::observe::Observe;
 use crate::state::AppState;
+use crate::web;
 use axum::Router;
 use axum::routing::{MethodRouter, get, post};
 
@@ -70,6 +71,13 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
             ("POST", "/v0.1/admin/tokens/{id}/revoke"),
             post(admin::revoke_token),
         ),
+        // Pages for people (HTML).
+        (("GET", "/"), get(web::catalog)),
+        (("GET", "/servers/{name}"), get(web::server)),
+        (("GET", "/servers/{name}/{version}"), get(web::version)),
+        (("GET", "/log"), get(web::log)),
+        (("GET", "/static/site.css"), get(web::stylesheet)),
+        (("GET", "/static/copy.js"), get(web::script)),
         // Operations.
         (("GET", "/healthz"), get(ops::healthz)),
         (("GET", "/readyz"), get(ops::readyz)),

@@ -52,6 +52,8 @@ pub struct Shared {
     pub trusted_proxies: Arc<Vec<Cidr>>,
     /// The signed catalog and the transparency log.
     pub catalog: Arc<CatalogService>,
+    /// What the catalog page lists and searches.
+    pub web: Arc<crate::web::index::Indexer>,
 }
 
 impl AppState {
@@ -84,6 +86,7 @@ impl AppState {
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             limits,
             catalog,
+            web: Arc::default(),
         }))
     }
 

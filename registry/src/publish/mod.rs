@@ -219,6 +219,11 @@ impl Publisher {
         )
     }
 
+    /// The tool scan policy publishes are checked with.
+    pub fn scan_policy(&self) -> &ScanPolicy {
+        &self.scan_policy
+    }
+
     /// Verifications holding a slot now, the most ever at once, and the slots.
     pub fn verifications(&self) -> (usize, usize, usize) {
         use std::sync::atomic::Ordering::SeqCst;

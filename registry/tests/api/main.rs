@@ -13,4 +13,5 @@ mod store_suite;
 mod support;
 mod sync;
 mod v0_1;
+mod web;
 mod witness;

@@ -68,6 +68,13 @@ pub struct VerifiedSigner {
     /// Fulcio source repository URI (OID 1.3.6.1.4.1.57264.1.12), when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_repository_uri: Option<String>,
+    /// Fulcio source repository digest (OID 1.3.6.1.4.1.57264.1.13): the
+    /// commit that was built, when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_repository_digest: Option<String>,
+    /// Fulcio source repository ref (OID 1.3.6.1.4.1.57264.1.14), when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_repository_ref: Option<String>,
     /// Fulcio source repository identifier (OID 1.3.6.1.4.1.57264.1.15), when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_repository_id: Option<String>,
@@ -90,6 +97,8 @@ impl VerifiedSigner {
                 issuer: cert.issuer.clone(),
             },
             source_repository_uri: cert.claims.source_repository_uri.clone(),
+            source_repository_digest: cert.claims.source_repository_digest.clone(),
+            source_repository_ref: cert.claims.source_repository_ref.clone(),
             source_repository_id: cert.claims.source_repository_identifier.clone(),
             source_repository_owner_id: cert.claims.source_repository_owner_identifier.clone(),
             attestation_signers: Vec::new(),
