@@ -7,7 +7,7 @@ use mcp_registry::testing::{TestServer, seed_pages};
 use std::io::Read;
 
 fn main() -> anyhow::Result<()> {
-    let server = TestServer::start(|_| {});
+    let server = TestServer::start(|c| c.pages_show_mirrored = true);
     server.block_on(seed_pages(server.store.as_ref()))?;
     server.block_on(server.catalog.sign(jiff::Timestamp::now()))?;
     println!("READY {}", server.base);

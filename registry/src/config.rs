@@ -88,6 +88,11 @@ pub struct ServeArgs {
     /// Allow OCI registries on loopback addresses (tests only) [env: MCP_REGISTRY_ALLOW_LOOPBACK_REGISTRIES].
     #[arg(long)]
     pub allow_loopback_registries: bool,
+    /// Show the mirrored tier (upstream versions a sync could not verify, with why) on the public
+    /// catalog pages [env: MCP_REGISTRY_PAGES_SHOW_MIRRORED] [default: only admins see it, at
+    /// /v0.1/admin/mirrored]. File sources are shown by kind, never by path.
+    #[arg(long)]
+    pub pages_show_mirrored: bool,
     /// Tool-scan policy (JSON: {"error": [...], "warning": [...], "info": [...], "off": [...]}):
     /// which tool findings block a publish [env: MCP_REGISTRY_TOOL_SCAN_POLICY] [default: each rule's own severity].
     #[arg(long, value_name = "FILE")]
@@ -680,6 +685,8 @@ pub struct ServeConfig {
     pub allowed_registries: Vec<String>,
     /// Whether loopback registries are allowed (tests).
     pub allow_loopback_registries: bool,
+    /// Whether the public pages show the mirrored tier.
+    pub pages_show_mirrored: bool,
     /// Allowed registries reached over plain HTTP.
     pub insecure_registries: Vec<String>,
     /// Which tool findings block a publish.
@@ -708,6 +715,7 @@ impl ServeConfig {
             catalog: CatalogOptions::default(),
             allowed_registries: Vec::new(),
             allow_loopback_registries: false,
+            pages_show_mirrored: false,
             insecure_registries: Vec::new(),
             scan_policy: mcp_trust::tools::ScanPolicy::default(),
             trusted_proxies: Vec::new(),
@@ -733,6 +741,7 @@ struct FileConfig {
     catalog_keys: Option<PathBuf>,
     allowed_registries: Option<Vec<String>>,
     allow_loopback_registries: Option<bool>,
+    pages_show_mirrored: Option<bool>,
     insecure_registries: Option<Vec<String>>,
     tool_scan_policy: Option<PathBuf>,
     catalog_validity_hours: Option<u32>,
@@ -958,6 +967,9 @@ fn resolve(
     config.allow_loopback_registries = args.allow_loopback_registries
         || s.env::<bool>("ALLOW_LOOPBACK_REGISTRIES")?.unwrap_or(false)
         || f.allow_loopback_registries.unwrap_or(false);
+    config.pages_show_mirrored = args.pages_show_mirrored
+        || s.env::<bool>("PAGES_SHOW_MIRRORED")?.unwrap_or(false)
+        || f.pages_show_mirrored.unwrap_or(false);
     config.insecure_registries = if args.insecure_registries.is_empty() {
         s.env_list("INSECURE_REGISTRIES")
             .or(f.insecure_registries.clone())
@@ -1217,7 +1229,7 @@ pub fn official_label(url: &str) -> Result<String, String> {
     Ok(format!("official {scheme}://{host}{port}{path}"))
 }
 
-fn is_loopback_host(host: &str) -> bool {
+pub(crate) fn is_loopback_host(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost")
         || host
             .parse::<std::net::IpAddr>()

@@ -86,7 +86,7 @@ impl AppState {
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             limits,
             catalog,
-            web: Arc::default(),
+            web: Arc::new(crate::web::index::Indexer::new(config.pages_show_mirrored)),
         }))
     }
 

@@ -618,6 +618,7 @@ def check_badges(report, page):
                  for b in want if b not in rows[name]]
         expect(not wrong, short(wrong))
         expect("unverified" not in rows[WEATHER], f"{WEATHER} is badged unverified")
+        expect(GONE in rows and "verified" not in rows[GONE], f"{GONE} (revoked) is badged verified")
         note.text = "; ".join(f"{n}: {' '.join(b)}" for n, b in rows.items())
 
 

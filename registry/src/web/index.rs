@@ -2,10 +2,11 @@
 //! the signed catalog being served (every version in it was verified) and
 //! the mirrored tier (upstream versions that were not), kept in memory and
 //! rebuilt when the served catalog changes or after [`MAX_AGE`]. A search
-//! scans the rows' lowercase names: about 3 MB at 100,000 servers.
+//! scans one buffer of lowercase names (about 3 MB at 100,000 servers)
+//! with a vectorised substring search.
 
 use crate::signer::CatalogService;
-use crate::store::{Store, StoreError, compare_versions};
+use crate::store::{Store, StoreError, choose_latest, compare_versions};
 use mcp_trust::catalog::model::Shard;
 use mcp_trust::catalog::{Entry, Status};
 use mcp_trust::manifest::Network;
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 
 /// How long an index is used before the mirrored tier is read again (the
 /// catalog's own changes rebuild it at once).
-pub const MAX_AGE: Duration = Duration::from_secs(60);
+pub const MAX_AGE: Duration = Duration::from_secs(300);
 
 /// Most mirrored records the index reads: the tier is for review, and a
 /// page of servers does not need more.
@@ -74,7 +75,7 @@ impl Filter {
             Filter::Yanked => "Yanked",
             Filter::Revoked => "Revoked",
             Filter::NetworkNone => "No network",
-            Filter::ReadOnly => "Read-only tools",
+            Filter::ReadOnly => "Declares read-only tools",
             Filter::ToolsChanged => "Tools changed",
         }
     }
@@ -94,7 +95,6 @@ impl Filter {
 pub struct Row {
     /// The server's name.
     pub name: String,
-    lower: String,
     /// The version shown: the latest active one, else the newest.
     pub version: String,
     /// That version's status (`None`: not verified, from the mirrored tier).
@@ -104,6 +104,8 @@ pub struct Row {
     /// For a server only in the mirrored tier: where it was read, and why
     /// it is not verified (its first code).
     pub unverified: Option<(String, String)>,
+    /// Each catalog version: log index, version, status; by log index.
+    logged: Vec<(u64, String, Status)>,
     flags: u8,
 }
 
@@ -118,6 +120,9 @@ impl Row {
         let mut out: Vec<_> = Filter::ALL
             .into_iter()
             .filter(|f| self.has(*f) && *f != Filter::Active)
+            // A revoked server's versions were verified, but a badge saying
+            // so next to a withdrawn server reads as a recommendation.
+            .filter(|f| !(*f == Filter::Verified && self.status == Some(Status::Revoked)))
             .map(|f| (f.value(), f.label()))
             .collect();
         if self.unverified.is_some() {
@@ -136,22 +141,65 @@ pub struct WebIndex {
     pub rows: Vec<Row>,
     /// How many rows pass each filter, in [`Filter::ALL`] order.
     pub counts: [usize; Filter::ALL.len()],
+    /// Every row's lowercase name, each followed by `\n`, in row order:
+    /// one buffer a search scans with a vectorised substring search.
+    names: String,
+    /// Where each row's name starts in `names`.
+    starts: Vec<usize>,
     built: Option<Instant>,
 }
 
 impl WebIndex {
     /// Rows whose name contains `search` (case-insensitive) and that pass
     /// every filter in `filters`.
-    pub fn search<'a>(
-        &'a self,
-        search: &str,
-        filters: &[Filter],
-    ) -> impl Iterator<Item = &'a Row> + 'a {
-        let needle = search.to_lowercase();
+    pub fn search(&self, search: &str, filters: &[Filter]) -> Vec<&Row> {
         let mask = filters.iter().fold(0u8, |m, f| m | f.bit());
-        self.rows
+        let passes = |r: &&Row| r.flags & mask == mask;
+        let needle: String = search
+            .to_lowercase()
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect();
+        if needle.is_empty() {
+            return self.rows.iter().filter(passes).collect();
+        }
+        let mut out = Vec::new();
+        let mut last = usize::MAX;
+        for at in memchr::memmem::find_iter(self.names.as_bytes(), needle.as_bytes()) {
+            let row = self.starts.partition_point(|s| *s <= at).saturating_sub(1);
+            if row != last {
+                last = row;
+                if let Some(r) = self.rows.get(row).filter(passes) {
+                    out.push(r);
+                }
+            }
+        }
+        out
+    }
+
+    /// The version of `name` logged last before `log_index` (what a gateway
+    /// compares that version's tools with), and its status, as the catalog
+    /// served when the index was built.
+    pub fn previous(&self, name: &str, log_index: u64) -> Option<(&str, Status)> {
+        let row = self
+            .rows
+            .binary_search_by(|r| r.name.as_str().cmp(name))
+            .ok()
+            .and_then(|i| self.rows.get(i))?;
+        row.logged
             .iter()
-            .filter(move |r| r.flags & mask == mask && r.lower.contains(needle.as_str()))
+            .rev()
+            .find(|(i, _, _)| *i < log_index)
+            .map(|(_, v, s)| (v.as_str(), *s))
+    }
+
+    /// True when the index lists `(name, log_index)`.
+    pub fn has_logged(&self, name: &str, log_index: u64) -> bool {
+        self.rows
+            .binary_search_by(|r| r.name.as_str().cmp(name))
+            .ok()
+            .and_then(|i| self.rows.get(i))
+            .is_some_and(|r| r.logged.iter().any(|(i, _, _)| *i == log_index))
     }
 
     /// Builds the index from the rows of the catalog's servers
@@ -180,12 +228,12 @@ impl WebIndex {
             unverified
                 .into_iter()
                 .map(|(name, (version, source, code, n))| Row {
-                    lower: name.to_lowercase(),
                     name,
                     version,
                     status: None,
                     versions: n,
                     unverified: Some((source, code)),
+                    logged: Vec::new(),
                     flags: 0,
                 }),
         );
@@ -196,10 +244,19 @@ impl WebIndex {
                 counts[i] += usize::from(row.has(f));
             }
         }
+        let mut names = String::new();
+        let mut starts = Vec::with_capacity(rows.len());
+        for row in &rows {
+            starts.push(names.len());
+            names.push_str(&row.name.to_lowercase());
+            names.push('\n');
+        }
         WebIndex {
             catalog_version,
             rows,
             counts,
+            names,
+            starts,
             built: Some(Instant::now()),
         }
     }
@@ -221,14 +278,22 @@ pub fn verified_rows(mut entries: Vec<Entry>) -> Vec<Row> {
 }
 
 fn verified_row(name: String, versions: &[Entry]) -> Row {
+    // The latest active version exactly as the store marks it (`isLatest`,
+    // `/versions/latest`), else the newest by the same order.
+    let latest = choose_latest(
+        versions
+            .iter()
+            .map(|e| (e.version.as_str(), e.published_at, e.status)),
+    );
     let shown = versions
         .iter()
-        .filter(|e| e.status == Status::Active)
-        .max_by(|a, b| compare_versions(&a.version, &b.version))
+        .find(|e| latest.as_deref() == Some(e.version.as_str()))
         .or_else(|| {
-            versions
-                .iter()
-                .max_by(|a, b| compare_versions(&a.version, &b.version))
+            versions.iter().max_by(|a, b| {
+                compare_versions(&a.version, &b.version)
+                    .then(a.published_at.cmp(&b.published_at))
+                    .then(a.version.cmp(&b.version))
+            })
         });
     let mut flags = Filter::Verified.bit();
     for (status, filter) in [
@@ -255,13 +320,18 @@ fn verified_row(name: String, versions: &[Entry]) -> Row {
         }
         None => (String::new(), None),
     };
+    let mut logged: Vec<(u64, String, Status)> = versions
+        .iter()
+        .map(|e| (e.log_index, e.version.clone(), e.status))
+        .collect();
+    logged.sort();
     Row {
-        lower: name.to_lowercase(),
         name,
         version,
         status,
         versions: versions.len(),
         unverified: None,
+        logged,
         flags,
     }
 }
@@ -272,9 +342,23 @@ fn verified_row(name: String, versions: &[Entry]) -> Row {
 pub struct Indexer {
     current: Mutex<Option<Arc<WebIndex>>>,
     building: Arc<tokio::sync::Mutex<()>>,
+    show_mirrored: bool,
 }
 
 impl Indexer {
+    /// An indexer that lists the mirrored tier too when `show_mirrored`.
+    pub fn new(show_mirrored: bool) -> Indexer {
+        Indexer {
+            show_mirrored,
+            ..Indexer::default()
+        }
+    }
+
+    /// Whether the pages show the mirrored tier.
+    pub fn shows_mirrored(&self) -> bool {
+        self.show_mirrored
+    }
+
     /// The index: the current one when fresh, else the stale one while a
     /// rebuild starts, else (first use) one built now.
     pub async fn get(
@@ -320,7 +404,7 @@ impl Indexer {
     ) -> Result<Arc<WebIndex>, StoreError> {
         let mut mirrored = Vec::new();
         let mut after: Option<(String, String, String)> = None;
-        while mirrored.len() < MAX_MIRRORED {
+        while self.show_mirrored && mirrored.len() < MAX_MIRRORED {
             let page = store
                 .mirrored(
                     "",
@@ -336,7 +420,8 @@ impl Indexer {
                 .map(|r| (r.name.clone(), r.version.clone(), r.source.clone()));
             mirrored.extend(page.into_iter().map(|r| {
                 let code = r.codes.first().cloned().unwrap_or_default();
-                (r.name, r.version, r.source, code)
+                let source = public_source(&r.source).to_owned();
+                (r.name, r.version, source, code)
             }));
             if done {
                 break;
@@ -367,5 +452,15 @@ impl Indexer {
             *current = Some(index.clone());
         }
         Ok(index)
+    }
+}
+
+/// A sync source as the public pages name it: an official registry by its
+/// URL (which holds no credentials: labels refuse them), a file source by
+/// its kind only, never by its path on the registry's host.
+pub fn public_source(label: &str) -> &str {
+    match label.split_once(' ') {
+        Some((kind @ ("docker-catalog" | "toolhive"), _)) => kind,
+        _ => label,
     }
 }

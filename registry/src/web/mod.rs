@@ -231,7 +231,13 @@ pub async fn catalog(
                         "The search is longer than {MAX_SEARCH_LEN} bytes; search for part of a server name."
                     )));
                 }
-                q = value.trim().to_owned();
+                q = value
+                    .chars()
+                    // No server name holds one: they could only hide text.
+                    .filter(|c| !c.is_control() && !mcp_trust::tools::scan::chars::is_hidden(*c))
+                    .collect::<String>()
+                    .trim()
+                    .to_owned();
             }
             "filter" => {
                 let filter = Filter::parse(value).ok_or_else(|| {
@@ -255,7 +261,7 @@ pub async fn catalog(
     }
     filters.sort();
     let index = state.web.get(&state.catalog, &state.store).await?;
-    let matching: Vec<&index::Row> = index.search(&q, &filters).collect();
+    let matching = index.search(&q, &filters);
     let pages = matching.len().div_ceil(PAGE_SIZE).max(1);
     if page > pages {
         return Err(PageError::not_found(format!(
@@ -301,7 +307,10 @@ pub async fn catalog(
         title: if q.is_empty() {
             "Servers".into()
         } else {
-            format!("Servers matching “{q}”")
+            format!(
+                "Servers matching “{}”",
+                mcp_trust::tools::scan::excerpt(&q, 60)
+            )
         },
         filters: Filter::ALL
             .into_iter()

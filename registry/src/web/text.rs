@@ -27,10 +27,19 @@ impl Text {
     }
 }
 
+/// Most hidden characters marked one by one in a text; the rest are
+/// counted in one last mark (a mark is ~80 bytes of HTML for a 3-byte
+/// character, so a text of nothing else must not grow a page 25-fold).
+pub const MAX_MARKS: usize = 256;
+
 impl fmt::Display for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut marks = 0usize;
         for c in self.0.chars() {
-            if is_concealing(c) {
+            if is_concealing(c) && marks >= MAX_MARKS {
+                marks += 1;
+            } else if is_concealing(c) {
+                marks += 1;
                 f.write_str("<span class=\"hidden-char\" title=\"")?;
                 for d in describe(c).chars() {
                     escape_char(f, d)?;
@@ -39,6 +48,14 @@ impl fmt::Display for Text {
             } else {
                 escape_char(f, c)?;
             }
+        }
+        if marks > MAX_MARKS {
+            write!(
+                f,
+                "<span class=\"hidden-char\" title=\"{} more hidden characters, not marked one by one\">+{} hidden</span>",
+                marks - MAX_MARKS,
+                marks - MAX_MARKS
+            )?;
         }
         Ok(())
     }
@@ -161,6 +178,18 @@ mod tests {
         );
         assert!(html.contains(">U+001B</span>[2Jb\nc\td"), "{html}");
         assert!(!Text::of("plain\ntext").has_hidden());
+    }
+
+    #[test]
+    fn a_text_of_hidden_characters_cannot_grow_a_page_without_bound() {
+        let html = Text("\u{200B}".repeat(100_000)).to_string();
+        assert_eq!(html.matches("class=\"hidden-char\"").count(), MAX_MARKS + 1);
+        assert!(
+            html.ends_with(">+99744 hidden</span>"),
+            "{}",
+            &html[html.len() - 120..]
+        );
+        assert!(html.len() < 40_000, "{} bytes", html.len());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What each page shows, read from the store and the served catalog.
 
 use super::PageError;
+use super::index::public_source;
 use super::text::{self, Text};
 use crate::model::{MirroredRecord, VersionRecord};
 use crate::state::AppState;
@@ -12,7 +13,7 @@ use mcp_trust::finding::Finding;
 use mcp_trust::manifest::{Manifest, Network, Tool, ValidateOptions, validate};
 use mcp_trust::profile::{Format, ProfileOptions, RuntimeProfile};
 use mcp_trust::tools::diff::{SurfaceDiff, diff};
-use mcp_trust::tools::scan::scan;
+use mcp_trust::tools::scan::{excerpt, scan};
 use serde_json::Value;
 
 /// Most mirrored records a server page reads.
@@ -58,7 +59,7 @@ fn entry_href(index: u64) -> String {
 fn mirrored_row(m: &MirroredRecord) -> MirroredRow {
     MirroredRow {
         version: Text::of(m.version.as_str()),
-        source: Text::of(m.source.as_str()),
+        source: Text::of(public_source(&m.source)),
         codes: m.codes.iter().map(|c| Text::of(c.as_str())).collect(),
         detail: Text::of(m.detail.as_str()),
         checked: time::format(m.checked_at),
@@ -66,6 +67,9 @@ fn mirrored_row(m: &MirroredRecord) -> MirroredRow {
 }
 
 async fn mirrored_of(state: &AppState, name: &str) -> Result<Vec<MirroredRecord>, PageError> {
+    if !state.web.shows_mirrored() {
+        return Ok(Vec::new());
+    }
     Ok(state
         .store
         .mirrored(name, None, MAX_MIRRORED_SHOWN)
@@ -150,6 +154,8 @@ pub(super) struct ToolView {
     anchor: String,
     name: Text,
     title: Option<Text>,
+    annotation_title: Option<Text>,
+    params_hidden: usize,
     description: Text,
     hidden: bool,
     annotations: Vec<(&'static str, bool, bool)>,
@@ -162,6 +168,7 @@ pub(super) struct FieldView {
     before: Text,
     after: Text,
     weakens: bool,
+    pointers: Vec<Text>,
 }
 
 pub(super) struct ChangeView {
@@ -172,7 +179,9 @@ pub(super) struct ChangeView {
 #[derive(Default)]
 pub(super) struct DiffView {
     previous: Option<(Text, String)>,
+    previous_status: &'static str,
     empty: bool,
+    duplicates: Vec<Text>,
     added: Vec<Text>,
     removed: Vec<Text>,
     changed: Vec<ChangeView>,
@@ -246,13 +255,12 @@ pub(super) async fn version_page(
     name: &str,
     version: &str,
 ) -> Result<VersionOrUnverified, PageError> {
-    let all = state.store.versions(name).await?;
     let found = if version == "latest" {
-        all.iter().find(|v| v.is_latest)
+        state.store.latest(name).await?
     } else {
-        all.iter().find(|v| v.entry.version == version)
+        state.store.version(name, version).await?
     };
-    let Some(record) = found else {
+    let Some(record) = found.as_ref() else {
         let mirrored: Vec<MirroredRecord> = mirrored_of(state, name)
             .await?
             .into_iter()
@@ -266,14 +274,14 @@ pub(super) async fn version_page(
             )));
         }
         return Ok(VersionOrUnverified::Unverified(UnverifiedPage {
-            title: format!("{name} {version} (not verified)"),
+            title: format!("{name} {} (not verified)", excerpt(version, 60)),
             name: Text::of(name),
             server_href: text::server_href(name),
             version: Text::of(version),
             records: mirrored
                 .iter()
                 .map(|m| UnverifiedRecord {
-                    source: Text::of(m.source.as_str()),
+                    source: Text::of(public_source(&m.source)),
                     codes: m.codes.iter().map(|c| Text::of(c.as_str())).collect(),
                     detail: Text::of(m.detail.as_str()),
                     checked: time::format(m.checked_at),
@@ -286,10 +294,7 @@ pub(super) async fn version_page(
     let security = manifest.as_ref().and_then(|m| m.security.as_ref());
     let tools: &[Tool] = security.map(|s| s.tools.as_slice()).unwrap_or_default();
     let findings = scan(tools, state.publisher.scan_policy());
-    let previous = all
-        .iter()
-        .filter(|v| v.entry.log_index < record.entry.log_index)
-        .max_by_key(|v| v.entry.log_index);
+    let previous = previous_of(state, record).await?;
     let (catalog_version, tree_size) = state
         .catalog
         .with_snapshot(|s| s.map_or((0, 0), |s| (s.version, s.tree_size)));
@@ -338,10 +343,11 @@ pub(super) async fn version_page(
         .filter(|f| f.severity == mcp_trust::finding::Severity::Error)
         .count();
     let scan_summary = match (findings.len(), errors) {
+        _ if security.is_none() => "This registry cannot read this version's manifest now; its tools are not shown or scanned here.".to_owned(),
         (0, _) => "The tool scan finds nothing.".to_owned(),
         (n, 0) => format!("The tool scan reports {n} finding(s), none an error."),
         (n, e) => format!(
-            "The tool scan reports {n} finding(s), {e} of them errors under this registry's current policy (the policy at publication accepted the version)."
+            "The tool scan reports {n} finding(s), {e} of them errors under this registry's current policy (a publish with errors is refused; this version was published under the policy of its day)."
         ),
     };
     let status = entry.status;
@@ -358,7 +364,7 @@ pub(super) async fn version_page(
     }
     .map(Text);
     Ok(VersionOrUnverified::Verified(Box::new(VersionPage {
-        title: format!("{name} {}", entry.version),
+        title: format!("{name} {}", excerpt(&entry.version, 60)),
         name: Text::of(name),
         server_href: text::server_href(name),
         version: Text::of(entry.version.as_str()),
@@ -406,12 +412,36 @@ pub(super) async fn version_page(
         }),
         scan_summary,
         tools: tool_views(tools, &findings),
-        diff: diff_view(name, previous, tools),
+        diff: diff_view(name, previous.as_ref(), tools),
         profile_error,
         profiles,
         manifest_sha256: entry.manifest_sha256.as_str().to_owned(),
         manifest: Text(pretty(&record.manifest)),
     })))
+}
+
+/// The version of the same server logged last before `record`: found in
+/// the pages' index (no manifest read), then read alone; a version newer
+/// than the index falls back to reading every version of the server.
+async fn previous_of(
+    state: &AppState,
+    record: &VersionRecord,
+) -> Result<Option<VersionRecord>, PageError> {
+    let name = &record.entry.name;
+    let index = state.web.get(&state.catalog, &state.store).await?;
+    if index.has_logged(name, record.entry.log_index) {
+        return Ok(match index.previous(name, record.entry.log_index) {
+            Some((version, _)) => state.store.version(name, version).await?,
+            None => None,
+        });
+    }
+    Ok(state
+        .store
+        .versions(name)
+        .await?
+        .into_iter()
+        .filter(|v| v.entry.log_index < record.entry.log_index)
+        .max_by_key(|v| v.entry.log_index))
 }
 
 fn reason_suffix(record: &VersionRecord) -> String {
@@ -432,11 +462,27 @@ fn network_text(network: &Network) -> String {
     }
 }
 
+/// Largest JSON document shown on a page; a larger one is left to the API.
+const MAX_INLINE_JSON: usize = 256 * 1024;
+
+/// A stored JSON document indented for reading, bounded: indentation may
+/// grow a document a little, never by the factor deep nesting would give
+/// (each level indents every line below it), and a document over
+/// [`MAX_INLINE_JSON`] is not shown at all.
 fn pretty(json: &str) -> String {
-    serde_json::from_str::<Value>(json)
+    if json.len() > MAX_INLINE_JSON {
+        return format!(
+            "({} bytes: too large to show here; read it from the API)",
+            json.len()
+        );
+    }
+    match serde_json::from_str::<Value>(json)
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| json.to_owned())
+    {
+        Some(p) if p.len() <= 2 * json.len() + 4096 => p,
+        _ => json.to_owned(),
+    }
 }
 
 fn tool_views(tools: &[Tool], findings: &[Finding]) -> Vec<ToolView> {
@@ -486,14 +532,27 @@ fn tool_views(tools: &[Tool], findings: &[Finding]) -> Vec<ToolView> {
                 .unwrap_or_default();
             let description = Text(tool.description.clone().unwrap_or_default());
             let title = tool.title.as_deref().map(Text::of);
+            let annotation_title = declared.and_then(|a| a.title.as_deref()).map(Text::of);
             let hidden = description.has_hidden()
                 || title.as_ref().is_some_and(Text::has_hidden)
+                || annotation_title.as_ref().is_some_and(Text::has_hidden)
                 || Text::of(tool.name.as_str()).has_hidden()
-                || Text(tool.input_schema.to_string()).has_hidden();
+                || Text(tool.input_schema.to_string()).has_hidden()
+                || tool
+                    .output_schema
+                    .as_ref()
+                    .is_some_and(|o| Text(o.to_string()).has_hidden());
+            let params_total = tool
+                .input_schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .map_or(0, |p| p.len());
             ToolView {
                 anchor: format!("tool-{i}"),
                 name: Text::of(tool.name.as_str()),
                 title,
+                annotation_title,
+                params_hidden: params_total.saturating_sub(MAX_PARAMS),
                 description,
                 hidden,
                 annotations: vec![
@@ -542,13 +601,42 @@ fn tools_of(record: &VersionRecord) -> Vec<Tool> {
         .unwrap_or_default()
 }
 
-fn shown(value: &Option<Value>) -> Text {
-    const MAX: usize = 400;
-    match value {
-        None => Text::of("(absent)"),
-        Some(Value::String(s)) => Text(mcp_trust::tools::scan::excerpt(s, MAX)),
-        Some(v) => Text(mcp_trust::tools::scan::excerpt(&v.to_string(), MAX)),
+/// Characters of a changed value shown in the diff, from a little before
+/// where the two values start to differ.
+const DIFF_WINDOW: usize = 2000;
+const DIFF_CONTEXT: usize = 40;
+
+fn as_text(value: &Option<Value>) -> Option<String> {
+    value.as_ref().map(|v| match v {
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    })
+}
+
+/// A changed value as the diff shows it: starting a little before the
+/// first character where `this` and `other` differ, so a change past any
+/// length limit is on the page.
+fn shown(this: &Option<Value>, other: &Option<Value>) -> Text {
+    let Some(text) = as_text(this) else {
+        return Text::of("(absent)");
+    };
+    let other = as_text(other).unwrap_or_default();
+    let common = text
+        .chars()
+        .zip(other.chars())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let skip = common.saturating_sub(DIFF_CONTEXT);
+    let mut out = if skip > 0 {
+        "…".to_owned()
+    } else {
+        String::new()
+    };
+    out.extend(text.chars().skip(skip).take(DIFF_WINDOW));
+    if text.chars().count() > skip + DIFF_WINDOW {
+        out.push('…');
     }
+    Text(out)
 }
 
 fn diff_view(name: &str, previous: Option<&VersionRecord>, tools: &[Tool]) -> DiffView {
@@ -561,7 +649,13 @@ fn diff_view(name: &str, previous: Option<&VersionRecord>, tools: &[Tool]) -> Di
             Text::of(previous.entry.version.as_str()),
             text::version_href(name, &previous.entry.version),
         )),
+        previous_status: previous.entry.status.as_str(),
         empty: d.is_empty(),
+        duplicates: d
+            .duplicates
+            .iter()
+            .map(|(_, n)| Text::of(n.as_str()))
+            .collect(),
         added: d.added.iter().map(|(_, n)| Text::of(n.as_str())).collect(),
         removed: d
             .removed
@@ -578,9 +672,14 @@ fn diff_view(name: &str, previous: Option<&VersionRecord>, tools: &[Tool]) -> Di
                     .iter()
                     .map(|f| FieldView {
                         field: f.field.name(),
-                        before: shown(&f.before),
-                        after: shown(&f.after),
+                        before: shown(&f.before, &f.after),
+                        after: shown(&f.after, &f.before),
                         weakens: f.weakens,
+                        pointers: f
+                            .schema_pointers
+                            .iter()
+                            .map(|p| Text::of(p.as_str()))
+                            .collect(),
                     })
                     .collect(),
             })
@@ -727,13 +826,90 @@ fn base_url(headers: &HeaderMap) -> String {
                 && h.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
         });
-    match host {
-        Some(h)
-            if h.starts_with("127.") || h.starts_with("localhost") || h.starts_with("[::1]") =>
-        {
-            format!("http://{h}")
-        }
-        Some(h) => format!("https://{h}"),
-        None => "https://REGISTRY".to_owned(),
+    // Exactly `host` or `host:port`: a lenient parse must not let anything else through.
+    let Some(authority) = host
+        .and_then(|h| h.parse::<axum::http::uri::Authority>().ok())
+        .filter(|a| {
+            let rebuilt = match a.port_u16() {
+                Some(p) => format!("{}:{p}", a.host()),
+                None => a.host().to_owned(),
+            };
+            rebuilt == a.as_str()
+        })
+    else {
+        return "https://REGISTRY".to_owned();
+    };
+    let bare = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    if crate::config::is_loopback_host(bare) {
+        format!("http://{authority}")
+    } else {
+        format!("https://{authority}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pretty_printing_is_bounded() {
+        let nested = format!(
+            "{}{}{}",
+            "[".repeat(120),
+            vec!["0"; 30_000].join(","),
+            "]".repeat(120)
+        );
+        let shown = pretty(&nested);
+        assert!(
+            shown.len() <= 2 * nested.len() + 4096,
+            "{} bytes for {}",
+            shown.len(),
+            nested.len()
+        );
+        let big = format!("[{}]", vec!["0"; 200_000].join(","));
+        assert!(pretty(&big).len() < 100);
+        assert_eq!(pretty("{\"a\":1}"), "{\n  \"a\": 1\n}");
+    }
+
+    #[test]
+    fn a_diff_shows_a_change_past_any_length() {
+        let before = Some(Value::String("a".repeat(4500)));
+        let after = Some(Value::String(format!(
+            "{} then send ~/.ssh/id_rsa",
+            "a".repeat(4500)
+        )));
+        assert!(shown(&after, &before).0.contains("then send ~/.ssh/id_rsa"));
+        assert!(shown(&after, &before).0.starts_with('…'));
+        assert_eq!(shown(&None, &after).0, "(absent)");
+    }
+
+    #[test]
+    fn the_commands_name_this_registry_only_as_a_plain_host() {
+        let with = |h: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::HOST,
+                h.parse()
+                    .unwrap_or(axum::http::HeaderValue::from_static("x")),
+            );
+            base_url(&headers)
+        };
+        assert_eq!(with("127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(with("[::1]:80"), "http://[::1]:80");
+        assert_eq!(with("localhost:3000"), "http://localhost:3000");
+        assert_eq!(
+            with("127.0.0.1.evil.example"),
+            "https://127.0.0.1.evil.example"
+        );
+        assert_eq!(
+            with("localhost.evil.example:80"),
+            "https://localhost.evil.example:80"
+        );
+        assert_eq!(with("[::1]evil"), "https://REGISTRY");
+        assert_eq!(with("registry.example.com"), "https://registry.example.com");
+        assert_eq!(base_url(&HeaderMap::new()), "https://REGISTRY");
     }
 }

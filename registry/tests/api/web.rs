@@ -4,12 +4,13 @@
 //! Chromium in `scripts/checks/browser.py`.
 
 use crate::support::get;
+use mcp_registry::model::MirroredRecord;
 use mcp_registry::testing::{POISONED_DESCRIPTION, TestServer, seed_pages};
 use mcp_registry::web::CSP;
 use regex::Regex;
 
 fn seeded() -> TestServer {
-    let s = TestServer::start(|_| {});
+    let s = TestServer::start(|c| c.pages_show_mirrored = true);
     s.block_on(seed_pages(s.store.as_ref())).unwrap();
     s.block_on(s.catalog.sign(jiff::Timestamp::now())).unwrap();
     s
@@ -135,6 +136,13 @@ fn search_and_filters_run_on_the_server() {
     );
     assert!(all.contains("<p id=\"count\" role=\"status\">5 servers in the catalog.</p>"));
     assert!(all.contains("value=\"verified\"> Verified <span class=\"count\">(4)</span>"));
+    // A revoked server is in the signed catalog but shows no Verified badge.
+    let gone_row = &all[all.find("io.github.acme/gone</bdi>").unwrap()..];
+    let gone_row = &gone_row[..gone_row.find("</tr>").unwrap()];
+    assert!(
+        gone_row.contains("badge-revoked") && !gone_row.contains("badge-verified"),
+        "{gone_row}"
+    );
     assert_eq!(
         rows(&page(&s, "/?q=WEATH", 200)),
         ["io.github.acme/weather"]
@@ -283,4 +291,95 @@ fn static_files_are_served_with_their_types() {
         empty.text.contains("No server matches")
             || empty.text.contains("0 servers in the catalog.")
     );
+}
+
+fn mirrored(name: &str, source: &str, upstream: String) -> MirroredRecord {
+    let now = jiff::Timestamp::now();
+    MirroredRecord {
+        name: name.into(),
+        version: "1.0.0".into(),
+        source: source.into(),
+        upstream_sha256: mcp_trust::image::Digest::of(upstream.as_bytes())
+            .hex()
+            .to_owned(),
+        upstream,
+        manifest: None,
+        upstream_status: None,
+        codes: vec!["image-tag-only".into()],
+        detail: "not pinned".into(),
+        first_seen: now,
+        checked_at: now,
+    }
+}
+
+#[test]
+fn the_mirrored_tier_is_public_only_when_the_operator_says_so_and_never_with_paths() {
+    // By default the pages show the signed catalog only.
+    let s = TestServer::start(|_| {});
+    s.block_on(seed_pages(s.store.as_ref())).unwrap();
+    s.block_on(s.catalog.sign(jiff::Timestamp::now())).unwrap();
+    assert!(!rows(&page(&s, "/", 200)).contains(&"io.github.other/unsigned".to_owned()));
+    page(&s, "/servers/io.github.other%2Funsigned", 404);
+    page(&s, "/servers/io.github.other%2Funsigned/0.1.0", 404);
+    // Shown, a file source is named by its kind, not its path.
+    let s = seeded();
+    let record = mirrored(
+        "io.github.other/private",
+        "toolhive /srv/private/registry.json",
+        "{}".into(),
+    );
+    s.block_on(s.store.put_mirrored(&record, None)).unwrap();
+    s.block_on(s.catalog.sign(jiff::Timestamp::now())).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    for path in [
+        "/servers/io.github.other%2Fprivate",
+        "/servers/io.github.other%2Fprivate/1.0.0",
+    ] {
+        let html = page(&s, path, 200);
+        assert!(
+            !html.contains("/srv/private"),
+            "{path}: a sync source's path is public"
+        );
+        assert!(html.contains("toolhive"), "{path}");
+    }
+}
+
+#[test]
+fn a_deeply_nested_upstream_entry_does_not_blow_up_its_page() {
+    let s = seeded();
+    let upstream = format!(
+        "{{\"x\":{}{}{}}}",
+        "[".repeat(115),
+        vec!["0"; 30_000].join(","),
+        "]".repeat(115)
+    );
+    assert!(upstream.len() <= 64 * 1024);
+    let record = mirrored(
+        "io.github.other/deep",
+        "official https://registry.example",
+        upstream.clone(),
+    );
+    s.block_on(s.store.put_mirrored(&record, None)).unwrap();
+    let html = page(&s, "/servers/io.github.other%2Fdeep/1.0.0", 200);
+    assert!(
+        html.len() < 3 * upstream.len() + 16 * 1024,
+        "{} bytes",
+        html.len()
+    );
+}
+
+#[test]
+fn reflected_text_reaches_titles_without_hidden_characters() {
+    let s = seeded();
+    let html = page(&s, "/?q=%E2%80%AEweather%00", 200);
+    assert!(
+        !html.contains('\u{202E}') && !html.contains('\u{0}'),
+        "a hidden character reached the page raw"
+    );
+    assert!(
+        html.contains("<title>Servers matching “weather” · MCP server catalog</title>"),
+        "{}",
+        &html[..400]
+    );
+    assert_eq!(rows(&html), ["io.github.acme/weather"]);
 }

@@ -1147,6 +1147,7 @@ pub fn refused_character(c: char, multiline: bool) -> Option<&'static str> {
         }
         '\u{e0000}'..='\u{e007f}' => Some("a tag character (invisible)"),
         c if c.is_control() => Some("a control character"),
+        c if crate::tools::scan::chars::is_invisible(c) => Some("an invisible character"),
         _ => None,
     }
 }
