@@ -460,7 +460,8 @@ impl Indexer {
 /// its kind only, never by its path on the registry's host.
 pub fn public_source(label: &str) -> &str {
     match label.split_once(' ') {
+        Some(("official", _)) => label,
         Some((kind @ ("docker-catalog" | "toolhive"), _)) => kind,
-        _ => label,
+        _ => "another source",
     }
 }

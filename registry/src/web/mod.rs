@@ -130,7 +130,19 @@ fn security_headers(headers: &mut HeaderMap) {
     );
 }
 
+/// Most bytes of one page. Every part of a page is bounded by what it
+/// shows, but a version's manifest (up to 1 MiB) is shown several ways
+/// (tools, six profiles, the manifest); past this the page sends readers
+/// to the API instead of holding a huge body per slow client.
+pub const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
+
 fn render(page: &impl Template) -> PageResult {
+    render_or(page, "/openapi.json")
+}
+
+/// Renders `page`, or, past [`MAX_PAGE_BYTES`], a short page pointing to
+/// `api_href`, where the same data is served as JSON.
+fn render_or(page: &impl Template, api_href: &str) -> PageResult {
     let body = page.render().map_err(|e| {
         tracing::error!(error = %e, "cannot render a page");
         PageError {
@@ -139,6 +151,23 @@ fn render(page: &impl Template) -> PageResult {
             message: "The page could not be made; the error is in the registry's log.".into(),
         }
     })?;
+    if body.len() > MAX_PAGE_BYTES {
+        tracing::warn!(
+            bytes = body.len(),
+            "a page is too large to serve; the API is named instead"
+        );
+        let body = ErrorPage {
+            title: "Too large to show",
+            message: &format!(
+                "This page would be {} MiB, more than the {} MiB a page may be. Read it from the API: {api_href}",
+                body.len() / (1024 * 1024),
+                MAX_PAGE_BYTES / (1024 * 1024)
+            ),
+        }
+        .render()
+        .unwrap_or_default();
+        return Ok(html(StatusCode::OK, body));
+    }
     Ok(html(StatusCode::OK, body))
 }
 
@@ -349,8 +378,13 @@ pub async fn version(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> PageResult {
     let Path((name, version)) = path.map_err(bad_path)?;
+    let api = format!(
+        "/v0.1/servers/{}/versions/{}",
+        text::encode(&name),
+        text::encode(&version)
+    );
     match views::version_page(&state, &name, &version).await? {
-        views::VersionOrUnverified::Verified(page) => render(&*page),
+        views::VersionOrUnverified::Verified(page) => render_or(&*page, &api),
         views::VersionOrUnverified::Unverified(page) => render(&page),
     }
 }

@@ -16,6 +16,9 @@ use mcp_trust::tools::diff::{SurfaceDiff, diff};
 use mcp_trust::tools::scan::{excerpt, scan};
 use serde_json::Value;
 
+/// The diff lists at most this many changed schema locations per field
+/// (`mcp_trust::tools::diff`'s cap).
+const MAX_SCHEMA_POINTERS: usize = 20;
 /// Most mirrored records a server page reads.
 const MAX_MIRRORED_SHOWN: usize = 100;
 /// Most parameters listed per tool (every one is still scanned).
@@ -169,6 +172,7 @@ pub(super) struct FieldView {
     after: Text,
     weakens: bool,
     pointers: Vec<Text>,
+    more_pointers: bool,
 }
 
 pub(super) struct ChangeView {
@@ -180,6 +184,7 @@ pub(super) struct ChangeView {
 pub(super) struct DiffView {
     previous: Option<(Text, String)>,
     previous_status: &'static str,
+    unreadable: bool,
     empty: bool,
     duplicates: Vec<Text>,
     added: Vec<Text>,
@@ -225,6 +230,7 @@ pub(super) struct VersionPage {
     profiles: Vec<ProfileView>,
     manifest_sha256: String,
     manifest: Text,
+    api_href: String,
 }
 
 pub(super) struct UnverifiedRecord {
@@ -412,7 +418,15 @@ pub(super) async fn version_page(
         }),
         scan_summary,
         tools: tool_views(tools, &findings),
-        diff: diff_view(name, previous.as_ref(), tools),
+        diff: DiffView {
+            unreadable: security.is_none(),
+            ..diff_view(name, previous.as_ref(), tools)
+        },
+        api_href: format!(
+            "/v0.1/servers/{}/versions/{}",
+            text::encode(name),
+            text::encode(&entry.version)
+        ),
         profile_error,
         profiles,
         manifest_sha256: entry.manifest_sha256.as_str().to_owned(),
@@ -621,19 +635,32 @@ fn shown(this: &Option<Value>, other: &Option<Value>) -> Text {
         return Text::of("(absent)");
     };
     let other = as_text(other).unwrap_or_default();
-    let common = text
-        .chars()
-        .zip(other.chars())
+    let chars: Vec<char> = text.chars().collect();
+    let theirs: Vec<char> = other.chars().collect();
+    let prefix = chars
+        .iter()
+        .zip(&theirs)
         .take_while(|(a, b)| a == b)
         .count();
-    let skip = common.saturating_sub(DIFF_CONTEXT);
-    let mut out = if skip > 0 {
+    let suffix = chars[prefix..]
+        .iter()
+        .rev()
+        .zip(theirs[prefix.min(theirs.len())..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    // From a little before the first difference to a little after the
+    // last, so the whole change shows however long the values are.
+    let start = prefix.saturating_sub(DIFF_CONTEXT);
+    let end = (chars.len() - suffix + DIFF_CONTEXT)
+        .min(chars.len())
+        .min(start + DIFF_WINDOW);
+    let mut out = if start > 0 {
         "…".to_owned()
     } else {
         String::new()
     };
-    out.extend(text.chars().skip(skip).take(DIFF_WINDOW));
-    if text.chars().count() > skip + DIFF_WINDOW {
+    out.extend(&chars[start..end]);
+    if end < chars.len() {
         out.push('…');
     }
     Text(out)
@@ -650,6 +677,7 @@ fn diff_view(name: &str, previous: Option<&VersionRecord>, tools: &[Tool]) -> Di
             text::version_href(name, &previous.entry.version),
         )),
         previous_status: previous.entry.status.as_str(),
+        unreadable: false,
         empty: d.is_empty(),
         duplicates: d
             .duplicates
@@ -680,11 +708,30 @@ fn diff_view(name: &str, previous: Option<&VersionRecord>, tools: &[Tool]) -> Di
                             .iter()
                             .map(|p| Text::of(p.as_str()))
                             .collect(),
+                        more_pointers: f.schema_pointers.len() >= MAX_SCHEMA_POINTERS,
                     })
                     .collect(),
             })
             .collect(),
     }
+}
+
+/// Most bytes of one rendered profile shown: each repeats values of the
+/// manifest, and six of them are on the page.
+const MAX_PROFILE_BYTES: usize = 64 * 1024;
+
+/// `text` cut at `max` bytes (on a character boundary), saying so.
+fn bounded(mut text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text.truncate(cut);
+    text.push_str("\n… (cut here: render the whole profile with `mcp-verify profile`)\n");
+    text
 }
 
 fn profiles(record: &VersionRecord, catalog_version: u64) -> (Vec<ProfileView>, Option<Text>) {
@@ -709,7 +756,7 @@ fn profiles(record: &VersionRecord, catalog_version: u64) -> (Vec<ProfileView>, 
                 id: format!("profile-{}", format.name()),
                 name: format.name(),
                 description: format.description(),
-                text: Text(r.text),
+                text: Text(bounded(r.text, MAX_PROFILE_BYTES)),
                 warnings: r
                     .warnings
                     .iter()
@@ -883,6 +930,19 @@ mod tests {
         )));
         assert!(shown(&after, &before).0.contains("then send ~/.ssh/id_rsa"));
         assert!(shown(&after, &before).0.starts_with('…'));
+        // A change far from both ends of a long value shows whole.
+        let long = |middle: &str| {
+            Some(Value::String(format!(
+                "{}{middle}{}",
+                "x".repeat(3000),
+                "y".repeat(3000)
+            )))
+        };
+        let changed = shown(&long("EVIL PAYLOAD HERE"), &long("ok")).0;
+        assert!(
+            changed.contains("EVIL PAYLOAD HERE") && changed.len() < 200,
+            "{changed}"
+        );
         assert_eq!(shown(&None, &after).0, "(absent)");
     }
 

@@ -383,3 +383,55 @@ fn reflected_text_reaches_titles_without_hidden_characters() {
     );
     assert_eq!(rows(&html), ["io.github.acme/weather"]);
 }
+
+#[test]
+fn a_version_page_past_the_page_limit_names_the_api_instead() {
+    use mcp_registry::testing::{
+        ALLOWED_HOST, acme_signer, digest, manifest, unlimited_budget, version_record,
+    };
+    let s = seeded();
+    let name = "io.github.acme/huge";
+    let mut m = manifest(name, "1.0.0", ALLOWED_HOST, &digest("huge"));
+    // Each `\r` is marked (~80 bytes of HTML for one byte): 8 tools × 200
+    // parameters × 256 of them would make a page of ~30 MB.
+    let params: serde_json::Map<String, serde_json::Value> = (0..200)
+        .map(|i| {
+            (
+                format!("p{i}"),
+                serde_json::json!({"type": "string", "description": "\r".repeat(256)}),
+            )
+        })
+        .collect();
+    let tools: Vec<serde_json::Value> = (0..8)
+        .map(|i| serde_json::json!({"name": format!("t{i}"), "description": "x", "inputSchema": {"type": "object", "properties": params}}))
+        .collect();
+    m["_meta"]["dev.mcp-trust/security"]["tools"] = tools.into();
+    let image = mcp_trust::image::PinnedImage::parse(
+        m["_meta"]["dev.mcp-trust/security"]["image"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap()
+    .to_string();
+    let record = version_record(
+        name,
+        "1.0.0",
+        m.to_string(),
+        image,
+        acme_signer(),
+        "test",
+        jiff::Timestamp::now(),
+    );
+    let audit =
+        mcp_registry::model::AuditEvent::of("test", "publish", format!("{name}@1.0.0"), None);
+    s.block_on(s.store.publish(&record, &audit, &unlimited_budget()))
+        .unwrap();
+    let html = page(&s, "/servers/io.github.acme%2Fhuge/1.0.0", 200);
+    assert!(
+        html.contains("Too large to show"),
+        "{}",
+        &html[..html.len().min(2000)]
+    );
+    assert!(html.contains("/v0.1/servers/io.github.acme%2Fhuge/versions/1.0.0"));
+    assert!(html.len() < 16 * 1024, "{} bytes", html.len());
+}
