@@ -584,7 +584,7 @@ pub const POISONED_DESCRIPTION: &str = "Reads a file. <script>window.__pwned=1</
 /// `io.github.acme/gone` 1.0.0 revoked; and `io.github.other/unsigned`
 /// 0.1.0 in the mirrored tier only.
 pub async fn seed_pages(store: &dyn Store) -> anyhow::Result<()> {
-    use crate::model::{AuditEvent, MirroredRecord, Outcome};
+    use crate::model::{AuditEvent, MirroredRecord};
     use crate::store::StatusChange;
     use mcp_trust::catalog::model::Lifecycle;
     let signer = VerifiedSigner {
@@ -621,13 +621,7 @@ pub async fn seed_pages(store: &dyn Store) -> anyhow::Result<()> {
         );
         let audit = AuditEvent {
             at,
-            actor: "seed".into(),
-            action: "publish".into(),
-            subject: format!("{name}@{version}"),
-            outcome: Outcome::Accepted,
-            codes: vec![],
-            detail: String::new(),
-            client_ip: None,
+            ..AuditEvent::of("seed", "publish", format!("{name}@{version}"), None)
         };
         (record, audit)
     };
@@ -687,13 +681,8 @@ pub async fn seed_pages(store: &dyn Store) -> anyhow::Result<()> {
         };
         let audit = AuditEvent {
             at: change.at,
-            actor: "seed".into(),
-            action: action.as_str().into(),
-            subject: format!("{name}@1.0.0"),
-            outcome: Outcome::Accepted,
-            codes: vec![],
             detail: reason.into(),
-            client_ip: None,
+            ..AuditEvent::of("seed", action.as_str(), format!("{name}@1.0.0"), None)
         };
         store.set_status(&change, &audit).await?;
     }

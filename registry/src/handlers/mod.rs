@@ -217,12 +217,51 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
-/// A version in the official `ServerResponse` shape, with this registry's `_meta` keys.
+/// A version in the official `ServerResponse` shape, with this registry's
+/// `_meta` keys, as the read routes serve it: the stored manifest bytes are
+/// embedded as they are (checked to be JSON, not parsed into a tree and
+/// written out again, which cost most of a listing's time).
+#[derive(Debug, serde::Serialize)]
+pub struct ServerEntry {
+    server: Box<serde_json::value::RawValue>,
+    #[serde(rename = "_meta")]
+    meta: Value,
+}
+
+impl ServerEntry {
+    /// `record` in the response shape.
+    pub fn of(record: &VersionRecord) -> ServerEntry {
+        let server = serde_json::value::RawValue::from_string(record.manifest.clone())
+            .unwrap_or_else(|e| {
+                tracing::error!(name = %record.entry.name, version = %record.entry.version, error = %e, "stored manifest is not JSON");
+                serde_json::value::RawValue::from_string("null".to_owned())
+                    .unwrap_or_else(|_| unreachable_null())
+            });
+        ServerEntry {
+            server,
+            meta: entry_meta(record),
+        }
+    }
+}
+
+/// `null` as a raw value: `RawValue::from_string("null")` cannot fail.
+fn unreachable_null() -> Box<serde_json::value::RawValue> {
+    serde_json::value::to_raw_value(&Value::Null).unwrap_or_default()
+}
+
+/// A version in the official `ServerResponse` shape, with this registry's
+/// `_meta` keys, as a JSON tree (for answers that add to it).
 pub fn server_entry(record: &VersionRecord) -> Value {
     let server: Value = serde_json::from_str(&record.manifest).unwrap_or_else(|e| {
         tracing::error!(name = %record.entry.name, version = %record.entry.version, error = %e, "stored manifest is not JSON");
         Value::Null
     });
+    json!({ "server": server, "_meta": entry_meta(record) })
+}
+
+/// The `_meta` of a version's response: the official metadata, its exact
+/// status and what was verified.
+fn entry_meta(record: &VersionRecord) -> Value {
     let mut official = json!({
         "status": crate::model::official_status(record.entry.status),
         "publishedAt": time::format(record.entry.published_at),
@@ -243,18 +282,15 @@ pub fn server_entry(record: &VersionRecord) -> Value {
         status["changedAt"] = json!(time::format(at));
     }
     json!({
-        "server": server,
-        "_meta": {
-            OFFICIAL_META: official,
-            STATUS_META: status,
-            VERIFICATION_META: {
-                "verified": true,
-                "image": record.entry.image,
-                "manifestSha256": record.entry.manifest_sha256.as_str(),
-                "manifestBytesSha256": record.manifest_bytes_sha256,
-                "signer": record.signer,
-                "verifiedAt": time::format(record.entry.published_at),
-            },
+        OFFICIAL_META: official,
+        STATUS_META: status,
+        VERIFICATION_META: {
+            "verified": true,
+            "image": record.entry.image,
+            "manifestSha256": record.entry.manifest_sha256.as_str(),
+            "manifestBytesSha256": record.manifest_bytes_sha256,
+            "signer": record.signer,
+            "verifiedAt": time::format(record.entry.published_at),
         },
     })
 }

@@ -5,7 +5,7 @@
 //! revocation. Yanked versions (`deprecated`) are always listed. Gateways
 //! learn of revocations from the signed catalog, which lists every status.
 
-use super::server_entry;
+use super::ServerEntry;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{Cursor, ListQuery, VersionFilter};
@@ -18,6 +18,14 @@ use serde_json::{Value, json};
 
 const DEFAULT_LIMIT: usize = 30;
 const MAX_SEARCH_LEN: usize = 200;
+
+/// The official `ServerListResponse`: written straight from the entries,
+/// never through a JSON tree (which would parse each embedded manifest).
+#[derive(Debug, serde::Serialize)]
+pub struct ServerList {
+    servers: Vec<ServerEntry>,
+    metadata: Value,
+}
 
 /// Query parameters of `GET /v0.1/servers`.
 #[derive(Debug, Deserialize)]
@@ -67,7 +75,7 @@ fn bad_path(e: PathRejection) -> ApiError {
 pub async fn list(
     State(state): State<AppState>,
     params: Result<Query<ListParams>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ServerList>, ApiError> {
     let Query(p) = params.map_err(|e| ApiError::bad_request("query-invalid", e.body_text()))?;
     let include_deleted = match (
         include_deleted(p.include_deleted.as_deref())?,
@@ -145,12 +153,12 @@ pub async fn list(
             include_deleted,
         })
         .await?;
-    let servers: Vec<Value> = page.items.iter().map(server_entry).collect();
+    let servers: Vec<ServerEntry> = page.items.iter().map(ServerEntry::of).collect();
     let mut metadata = json!({ "count": servers.len() });
     if let Some(next) = page.next {
         metadata["nextCursor"] = json!(next.encode());
     }
-    Ok(Json(json!({ "servers": servers, "metadata": metadata })))
+    Ok(Json(ServerList { servers, metadata }))
 }
 
 /// `GET /v0.1/servers/{name}/versions`: every version, newest publication
@@ -159,14 +167,14 @@ pub async fn versions(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     params: Result<Query<ServerParams>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ServerList>, ApiError> {
     let Path(name) = path.map_err(bad_path)?;
     let include_deleted = server_params(params)?;
     let all = state.store.versions(&name).await?;
-    let servers: Vec<Value> = all
+    let servers: Vec<ServerEntry> = all
         .iter()
         .filter(|r| visible(r, include_deleted))
-        .map(server_entry)
+        .map(ServerEntry::of)
         .collect();
     if servers.is_empty() {
         let hint = if all.is_empty() {
@@ -178,9 +186,8 @@ pub async fn versions(
             "no server named `{name}`{hint}"
         )));
     }
-    Ok(Json(
-        json!({ "servers": servers, "metadata": { "count": servers.len() } }),
-    ))
+    let metadata = json!({ "count": servers.len() });
+    Ok(Json(ServerList { servers, metadata }))
 }
 
 /// `GET /v0.1/servers/{name}/versions/{version}` (`latest` for the latest
@@ -189,7 +196,7 @@ pub async fn version(
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
     params: Result<Query<ServerParams>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ServerEntry>, ApiError> {
     let Path((name, version)) = path.map_err(bad_path)?;
     let include_deleted = server_params(params)?;
     let found = if version == "latest" {
@@ -198,7 +205,7 @@ pub async fn version(
         state.store.version(&name, &version).await?
     };
     match found {
-        Some(record) if visible(&record, include_deleted) => Ok(Json(server_entry(&record))),
+        Some(record) if visible(&record, include_deleted) => Ok(Json(ServerEntry::of(&record))),
         Some(_) => Err(ApiError::not_found(format!(
             "version `{version}` of `{name}` is deleted (revoked): add `include_deleted=true` to see it"
         ))),
