@@ -581,7 +581,8 @@ pub const POISONED_DESCRIPTION: &str = "Reads a file. <script>window.__pwned=1</
 /// `io.github.acme/weather` 1.0.0 and 1.1.0 (one more tool, so its tools
 /// changed), no network; `io.github.acme/poisoned` 1.0.0, whose tool
 /// carries [`POISONED_DESCRIPTION`]; `io.github.acme/old` 1.0.0 yanked and
-/// `io.github.acme/gone` 1.0.0 revoked; and `io.github.other/unsigned`
+/// `io.github.acme/gone` 1.0.0 revoked (with a tool whose name is markup
+/// and a hidden character); and `io.github.other/unsigned`
 /// 0.1.0 in the mirrored tier only.
 pub async fn seed_pages(store: &dyn Store) -> anyhow::Result<()> {
     use crate::model::{AuditEvent, MirroredRecord};
@@ -654,9 +655,19 @@ pub async fn seed_pages(store: &dyn Store) -> anyhow::Result<()> {
             }]);
         }),
     ];
-    for name in ["io.github.acme/old", "io.github.acme/gone"] {
-        versions.push(publish(name, "1.0.0", &|_| {}));
-    }
+    versions.push(publish("io.github.acme/old", "1.0.0", &|_| {}));
+    // Revoked later; its second tool's name is one validation refuses.
+    versions.push(publish("io.github.acme/gone", "1.0.0", &|m| {
+        let mut list = tools(m);
+        if let Some(a) = list.as_array_mut() {
+            a.push(serde_json::json!({
+                "name": "list\u{200B}files\"><img src=x>",
+                "description": "Lists files.",
+                "inputSchema": {"type": "object"}
+            }));
+        }
+        m["_meta"]["dev.mcp-trust/security"]["tools"] = list;
+    }));
     for (record, audit) in &versions {
         store.publish(record, audit, &unlimited_budget()).await?;
     }

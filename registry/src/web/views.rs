@@ -158,7 +158,13 @@ pub(super) struct ToolView {
     name: Text,
     title: Option<Text>,
     annotation_title: Option<Text>,
+    /// The name for attributes (escaped by the template; hidden
+    /// characters written as `\u{…}`): a [`Text`] is markup, never an
+    /// attribute value.
+    plain_name: String,
     params_hidden: usize,
+    input_schema: Text,
+    output_schema: Option<Text>,
     description: Text,
     hidden: bool,
     annotations: Vec<(&'static str, bool, bool)>,
@@ -566,7 +572,13 @@ fn tool_views(tools: &[Tool], findings: &[Finding]) -> Vec<ToolView> {
                 name: Text::of(tool.name.as_str()),
                 title,
                 annotation_title,
+                plain_name: excerpt(&tool.name, 120),
                 params_hidden: params_total.saturating_sub(MAX_PARAMS),
+                input_schema: Text(pretty(&tool.input_schema.to_string())),
+                output_schema: tool
+                    .output_schema
+                    .as_ref()
+                    .map(|o| Text(pretty(&o.to_string()))),
                 description,
                 hidden,
                 annotations: vec![
