@@ -181,12 +181,8 @@ impl WebIndex {
     /// compares that version's tools with), and its status, as the catalog
     /// served when the index was built.
     pub fn previous(&self, name: &str, log_index: u64) -> Option<(&str, Status)> {
-        let row = self
-            .rows
-            .binary_search_by(|r| r.name.as_str().cmp(name))
-            .ok()
-            .and_then(|i| self.rows.get(i))?;
-        row.logged
+        self.row(name)?
+            .logged
             .iter()
             .rev()
             .find(|(i, _, _)| *i < log_index)
@@ -195,11 +191,17 @@ impl WebIndex {
 
     /// True when the index lists `(name, log_index)`.
     pub fn has_logged(&self, name: &str, log_index: u64) -> bool {
-        self.rows
-            .binary_search_by(|r| r.name.as_str().cmp(name))
-            .ok()
-            .and_then(|i| self.rows.get(i))
+        self.row(name)
             .is_some_and(|r| r.logged.iter().any(|(i, _, _)| *i == log_index))
+    }
+
+    /// The row of `name`, if the index has one.
+    fn row(&self, name: &str) -> Option<&Row> {
+        let i = self
+            .rows
+            .binary_search_by(|r| r.name.as_str().cmp(name))
+            .ok()?;
+        self.rows.get(i)
     }
 
     /// Builds the index from the rows of the catalog's servers

@@ -378,11 +378,7 @@ pub async fn version(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> PageResult {
     let Path((name, version)) = path.map_err(bad_path)?;
-    let api = format!(
-        "/v0.1/servers/{}/versions/{}",
-        text::encode(&name),
-        text::encode(&version)
-    );
+    let api = text::api_version_href(&name, &version);
     match views::version_page(&state, &name, &version).await? {
         views::VersionOrUnverified::Verified(page) => render_or(&*page, &api),
         views::VersionOrUnverified::Unverified(page) => render(&page),

@@ -134,6 +134,15 @@ pub fn server_href(name: &str) -> String {
     format!("/servers/{}", encode(name))
 }
 
+/// `/v0.1/servers/{name}/versions/{version}`: the same version as JSON.
+pub fn api_version_href(name: &str, version: &str) -> String {
+    format!(
+        "/v0.1/servers/{}/versions/{}",
+        encode(name),
+        encode(version)
+    )
+}
+
 /// `/servers/{name}/{version}`.
 pub fn version_href(name: &str, version: &str) -> String {
     format!("/servers/{}/{}", encode(name), encode(version))

@@ -240,10 +240,7 @@ pub(super) struct VersionPage {
 }
 
 pub(super) struct UnverifiedRecord {
-    source: Text,
-    codes: Vec<Text>,
-    detail: Text,
-    checked: String,
+    row: MirroredRow,
     upstream: Text,
 }
 
@@ -293,10 +290,7 @@ pub(super) async fn version_page(
             records: mirrored
                 .iter()
                 .map(|m| UnverifiedRecord {
-                    source: Text::of(public_source(&m.source)),
-                    codes: m.codes.iter().map(|c| Text::of(c.as_str())).collect(),
-                    detail: Text::of(m.detail.as_str()),
-                    checked: time::format(m.checked_at),
+                    row: mirrored_row(m),
                     upstream: Text(pretty(&m.upstream)),
                 })
                 .collect(),
@@ -428,11 +422,7 @@ pub(super) async fn version_page(
             unreadable: security.is_none(),
             ..diff_view(name, previous.as_ref(), tools)
         },
-        api_href: format!(
-            "/v0.1/servers/{}/versions/{}",
-            text::encode(name),
-            text::encode(&entry.version)
-        ),
+        api_href: text::api_version_href(name, &entry.version),
         profile_error,
         profiles,
         manifest_sha256: entry.manifest_sha256.as_str().to_owned(),
@@ -790,7 +780,8 @@ fn profiles(record: &VersionRecord, catalog_version: u64) -> (Vec<ProfileView>, 
 pub(super) struct SignatureView {
     name: Text,
     key_id: String,
-    kind: &'static str,
+    /// A witness's cosignature, not the log's own signature.
+    witness: bool,
 }
 
 pub(super) struct CheckpointView {
@@ -815,43 +806,27 @@ pub(super) struct LogPage {
 }
 
 pub(super) fn log_page(state: &AppState, headers: &HeaderMap) -> LogPage {
-    use base64::Engine;
+    use mcp_trust::log::note;
     let keys = state.catalog.keys();
     let checkpoint = state.catalog.snapshot().map(|s| {
         let note = String::from_utf8_lossy(&s.checkpoint.identity).into_owned();
-        let mut lines = note.lines();
-        let origin = lines.next().unwrap_or_default().to_owned();
-        let size = lines.next().unwrap_or_default().to_owned();
-        let root = lines.next().unwrap_or_default().to_owned();
-        let signatures: Vec<SignatureView> = note
-            .split_once("\n\n")
-            .map(|(_, sigs)| sigs)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| l.strip_prefix("\u{2014} "))
-            .filter_map(|l| l.split_once(' '))
-            .map(|(name, sig)| {
-                let key_id = base64::engine::general_purpose::STANDARD
-                    .decode(sig)
-                    .ok()
-                    .filter(|b| b.len() >= 4)
-                    .map(|b| hex::encode(&b[..4]))
-                    .unwrap_or_else(|| "?".into());
-                SignatureView {
-                    kind: if name == keys.origin() {
-                        "the log's signature"
-                    } else {
-                        "witness cosignature"
-                    },
-                    name: Text::of(name),
-                    key_id,
-                }
+        // The registry signed it and checked each cosignature before serving it.
+        let (origin, size, root) = match note::checkpoint_of(note.as_bytes()) {
+            Ok(c) => (c.origin, c.size.to_string(), c.root.to_base64()),
+            Err(e) => {
+                tracing::error!(error = %e, "the served checkpoint does not parse");
+                Default::default()
+            }
+        };
+        let signatures: Vec<SignatureView> = note::signature_lines(&note)
+            .into_iter()
+            .map(|(name, key_id)| SignatureView {
+                witness: name != keys.origin(),
+                name: Text::of(name),
+                key_id: hex::encode(key_id),
             })
             .collect();
-        let witnessed = signatures
-            .iter()
-            .filter(|s| s.kind == "witness cosignature")
-            .count();
+        let witnessed = signatures.iter().filter(|s| s.witness).count();
         CheckpointView {
             origin: Text(origin),
             size: Text(size),

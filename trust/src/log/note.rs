@@ -201,6 +201,25 @@ pub fn checkpoint_of(note: &[u8]) -> Result<Checkpoint, LogError> {
     Checkpoint::parse_body(text)
 }
 
+/// The signature lines of `note` (after its last blank line) as key name
+/// and key ID, without checking any signature: for showing a note whose
+/// signatures were checked elsewhere. Lines that are not `— NAME BASE64`
+/// with at least a key ID and one signature byte are left out.
+pub fn signature_lines(note: &str) -> Vec<(&str, [u8; 4])> {
+    let Some(split) = note.rfind("\n\n") else {
+        return Vec::new();
+    };
+    note[split + 2..]
+        .lines()
+        .filter_map(|line| line.strip_prefix(SIG_PREFIX)?.split_once(' '))
+        .filter(|(name, _)| valid_key_name(name))
+        .filter_map(|(name, b64)| {
+            let raw = B64.decode(b64).ok().filter(|raw| raw.len() >= 5)?;
+            Some((name, [raw[0], raw[1], raw[2], raw[3]]))
+        })
+        .collect()
+}
+
 /// Verifies a note signed by note key `name` holding `key`; returns the checkpoint.
 pub fn open(note: &[u8], name: &str, key: &PublicKey) -> Result<Checkpoint, LogError> {
     if note.len() > MAX_NOTE_BYTES {
@@ -304,6 +323,22 @@ mod tests {
         assert!(note.ends_with('\n'));
         let cp = open(note.as_bytes(), "registry.example/log", &k.public_key()).unwrap();
         assert_eq!(cp, checkpoint());
+    }
+
+    #[test]
+    fn signature_lines_name_each_key_and_its_id() {
+        let key = SigningKey::generate().unwrap();
+        let note = sign(&checkpoint(), "registry.example/log", &key).unwrap();
+        let lines = signature_lines(&note);
+        let id = key_hash("registry.example/log", &key.public_key());
+        assert_eq!(lines, [("registry.example/log", id)]);
+        let junk = format!("{note}\u{2014} short AAAA\nnot a signature line\n");
+        assert_eq!(
+            signature_lines(&junk),
+            lines,
+            "malformed lines are left out"
+        );
+        assert!(signature_lines("no blank line").is_empty());
     }
 
     #[test]
