@@ -111,18 +111,45 @@ pub async fn list(
         .as_deref()
         .filter(|c| !c.is_empty())
         .map(|c| {
-            Cursor::decode(c).ok_or_else(|| {
-                ApiError::bad_request(
-                    "cursor-invalid",
-                    "`cursor` is not one this registry returned",
-                )
-            })
+            Cursor::decode(c)
+                .filter(|c| {
+                    !format!("{}{}", c.name, c.version)
+                        .chars()
+                        .any(char::is_control)
+                })
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "cursor-invalid",
+                        "`cursor` is not one this registry returned",
+                    )
+                })
         })
         .transpose()?;
     if p.search.as_ref().is_some_and(|s| s.len() > MAX_SEARCH_LEN) {
         return Err(ApiError::bad_request(
             "search-invalid",
             format!("`search` is longer than {MAX_SEARCH_LEN} bytes"),
+        ));
+    }
+    // No server name holds a control character (the name schema is ASCII
+    // without them), so a search or version with one cannot match; say so
+    // instead of handing the stores text one of them cannot hold (NUL).
+    if p.search
+        .as_ref()
+        .is_some_and(|s| s.chars().any(char::is_control))
+    {
+        return Err(ApiError::bad_request(
+            "search-invalid",
+            "`search` holds a control character; no server name has one",
+        ));
+    }
+    if p.version
+        .as_ref()
+        .is_some_and(|s| s.chars().any(char::is_control))
+    {
+        return Err(ApiError::bad_request(
+            "query-invalid",
+            "`version` holds a control character; no version has one",
         ));
     }
     let updated_since = p

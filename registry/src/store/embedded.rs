@@ -25,6 +25,8 @@ use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
 
+mod listing;
+
 const VERSIONS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("versions");
 const LATEST: TableDefinition<&str, &str> = TableDefinition::new("latest");
 const NAMESPACES: TableDefinition<&str, &[u8]> = TableDefinition::new("namespaces");
@@ -56,6 +58,8 @@ const SIGNED: &str = "signed";
 #[derive(Clone)]
 pub struct EmbeddedStore {
     db: Arc<Database>,
+    /// Most keys an `updated_since` listing reads from its index.
+    updated_read_limit: usize,
 }
 
 impl std::fmt::Debug for EmbeddedStore {
@@ -116,8 +120,20 @@ impl EmbeddedStore {
         }
         move_mirrored_by_version(&txn)?;
         count_existing_entries(&txn)?;
+        listing::build_missing(&txn)?;
         txn.commit().map_err(backend)?;
-        Ok(EmbeddedStore { db: Arc::new(db) })
+        Ok(EmbeddedStore {
+            db: Arc::new(db),
+            updated_read_limit: listing::UPDATED_READ_LIMIT,
+        })
+    }
+
+    /// Sets how many keys an `updated_since` listing reads from its index
+    /// before it walks names instead (tests reach the walk with a small one).
+    #[doc(hidden)]
+    pub fn with_updated_read_limit(mut self, limit: usize) -> EmbeddedStore {
+        self.updated_read_limit = limit;
+        self
     }
 
     async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
@@ -199,6 +215,7 @@ fn append_audit(txn: &WriteTransaction, event: &AuditEvent) -> Result<u64, Store
     table
         .insert(seq, encode(event)?.as_slice())
         .map_err(backend)?;
+    listing::note_audit(txn, seq)?;
     Ok(seq)
 }
 
@@ -315,12 +332,18 @@ fn versions_of<T: ReadableTable<(&'static str, &'static str), &'static [u8]>>(
 
 /// Recomputes `isLatest` for every version of `name` and the LATEST index.
 fn recompute_latest(txn: &WriteTransaction, name: &str, at: Timestamp) -> Result<(), StoreError> {
-    let mut versions = txn.open_table(VERSIONS).map_err(backend)?;
-    let (latest, changed) = relabel_latest(versions_of(&versions, name)?, at);
+    let all = {
+        let versions = txn.open_table(VERSIONS).map_err(backend)?;
+        versions_of(&versions, name)?
+    };
+    let before: std::collections::HashMap<String, Timestamp> = all
+        .iter()
+        .map(|r| (r.entry.version.clone(), r.updated_at))
+        .collect();
+    let (latest, changed) = relabel_latest(all, at);
     for r in changed {
-        versions
-            .insert((name, r.entry.version.as_str()), encode(&r)?.as_slice())
-            .map_err(backend)?;
+        let replaced = before.get(&r.entry.version).copied();
+        put_version(txn, replaced, &r)?;
     }
     let mut index = txn.open_table(LATEST).map_err(backend)?;
     match &latest {
@@ -332,6 +355,26 @@ fn recompute_latest(txn: &WriteTransaction, name: &str, at: Timestamp) -> Result
         }
     }
     Ok(())
+}
+
+/// Writes a version record and files it in the listing indexes; `replaced`
+/// is the last update time of the stored record it replaces, `None` for a
+/// new version.
+fn put_version(
+    txn: &WriteTransaction,
+    replaced: Option<Timestamp>,
+    record: &VersionRecord,
+) -> Result<(), StoreError> {
+    {
+        let mut table = txn.open_table(VERSIONS).map_err(backend)?;
+        table
+            .insert(
+                (record.entry.name.as_str(), record.entry.version.as_str()),
+                encode(record)?.as_slice(),
+            )
+            .map_err(backend)?;
+    }
+    listing::index_version(txn, replaced, record)
 }
 
 fn read_version(
@@ -469,15 +512,7 @@ impl Store for EmbeddedStore {
             }
             let index = log_len(&txn)?;
             record.logged_at(index);
-            {
-                let mut table = txn.open_table(VERSIONS).map_err(backend)?;
-                table
-                    .insert(
-                        (record.entry.name.as_str(), record.entry.version.as_str()),
-                        encode(&record)?.as_slice(),
-                    )
-                    .map_err(backend)?;
-            }
+            put_version(&txn, None, &record)?;
             recompute_latest(&txn, &record.entry.name, record.updated_at)?;
             let stored = read_version(&txn, &record.entry.name, &record.entry.version)?
                 .ok_or_else(|| {
@@ -512,19 +547,12 @@ impl Store for EmbeddedStore {
             let Some(record) = read_version(&txn, &change.name, &change.version)? else {
                 return Ok(StatusOutcome::NotFound);
             };
+            let replaced = record.updated_at;
             let (record, status) = match apply_change(record, &change) {
                 Ok(applied) => applied,
                 Err(refused) => return Ok(*refused),
             };
-            {
-                let mut table = txn.open_table(VERSIONS).map_err(backend)?;
-                table
-                    .insert(
-                        (record.entry.name.as_str(), record.entry.version.as_str()),
-                        encode(&record)?.as_slice(),
-                    )
-                    .map_err(backend)?;
-            }
+            put_version(&txn, Some(replaced), &record)?;
             recompute_latest(&txn, &record.entry.name, record.updated_at)?;
             let stored = read_version(&txn, &record.entry.name, &record.entry.version)?
                 .ok_or_else(|| {
@@ -596,11 +624,14 @@ impl Store for EmbeddedStore {
 
     async fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
         let query = query.clone();
+        let updated_read_limit = self.updated_read_limit;
         self.run(move |db| {
             let txn = db.begin_read().map_err(backend)?;
+            if let Some(items) = listing::list_indexed(&txn, &query, updated_read_limit)? {
+                return Ok(Page::of(items, query.limit));
+            }
             let table = txn.open_table(VERSIONS).map_err(backend)?;
             let mut items = Vec::with_capacity(query.limit + 1);
-            let needle = query.search.as_ref().map(|s| s.to_lowercase());
             if query.version == VersionFilter::Latest {
                 let index = txn.open_table(LATEST).map_err(backend)?;
                 let start = match &query.cursor {
@@ -635,13 +666,7 @@ impl Store for EmbeddedStore {
                     .range::<(&str, &str)>((start, Bound::Unbounded))
                     .map_err(backend)?
                 {
-                    let (k, v) = entry.map_err(backend)?;
-                    // Search needs only the key: skip decoding records that cannot match.
-                    if let Some(needle) = &needle
-                        && !k.value().0.to_lowercase().contains(needle.as_str())
-                    {
-                        continue;
-                    }
+                    let (_, v) = entry.map_err(backend)?;
                     let record: VersionRecord = decode(v.value())?;
                     if matches(&query, &record) {
                         items.push(record);

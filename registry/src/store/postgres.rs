@@ -325,7 +325,7 @@ impl PostgresStore {
 
     async fn migrate(&self) -> Result<(), StoreError> {
         let mut conn = self.pool.get().await?;
-        let txn = conn.transaction().await.map_err(backend)?;
+        let mut txn = conn.transaction().await.map_err(backend)?;
         lock(&txn).await?;
         txn.batch_execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -363,8 +363,53 @@ impl PostgresStore {
             .map_err(backend)?;
             tracing::info!(version, "applied database migration");
         }
+        search_index(&mut txn).await?;
         txn.commit().await.map_err(backend)
     }
+}
+
+/// The trigram index `search` uses (`lower(name) LIKE '%…%'`), built once.
+/// It needs the `pg_trgm` extension (shipped with PostgreSQL, trusted since
+/// 13, so a database owner may create it); where it cannot be created, the
+/// registry starts anyway, `search` scans every name, and a warning says
+/// why. The next start tries again.
+const SEARCH_INDEX: &str = "versions_name_trigrams";
+
+async fn search_index(txn: &mut Transaction<'_>) -> Result<(), StoreError> {
+    let exists = txn
+        .query_opt(
+            "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1",
+            &[&SEARCH_INDEX],
+        )
+        .await
+        .map_err(backend)?
+        .is_some();
+    if exists {
+        return Ok(());
+    }
+    let savepoint = txn.savepoint("search_index").await.map_err(backend)?;
+    let created = savepoint
+        .batch_execute(&format!(
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm;
+             CREATE INDEX {SEARCH_INDEX} ON versions USING gin (lower(name) gin_trgm_ops);"
+        ))
+        .await;
+    match created {
+        Ok(()) => {
+            savepoint.commit().await.map_err(backend)?;
+            tracing::info!(index = SEARCH_INDEX, "built the search index");
+        }
+        Err(e) => {
+            savepoint.rollback().await.map_err(backend)?;
+            tracing::warn!(
+                error = %e,
+                "cannot build the search index (the pg_trgm extension is missing or may not be \
+                 created by this role): `search` will scan every name; install pg_trgm or run \
+                 `CREATE EXTENSION pg_trgm` as a superuser, then restart"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Counts the entries of every stored version into the `entry_bytes`

@@ -516,6 +516,264 @@ async fn list_pages_with_cursor_and_filters(cfg: StoreConfig) {
     assert_eq!(latest_paged.items.len() + rest.items.len(), 8);
 }
 
+/// A catalog whose names exercise the search index: short and long names,
+/// shared and rare trigrams, upper case, multi-byte characters, LIKE
+/// wildcards; several versions each, some yanked or revoked later.
+async fn search_catalog(s: &dyn store::Store) {
+    let mut names: Vec<String> = (0..12)
+        .map(|i| format!("io.github.acme/server-{i}"))
+        .collect();
+    names.extend(
+        [
+            "io.github.other/Weather_x",
+            "io.github.x/z",
+            "io.github.acme/cödé-ünit",
+            "io.github.a%b/c_d",
+            "IO.GITHUB.LOUD/SERVER",
+            "ab",
+        ]
+        .map(String::from),
+    );
+    for (i, name) in names.iter().enumerate() {
+        let at = i as i64;
+        for (j, v) in ["1.0.0", "1.1.0", "2.0.0-rc.1"].iter().enumerate() {
+            if (i + j) % 3 == 2 {
+                continue;
+            }
+            publish(
+                s,
+                &record(name, v, &format!("{name}{v}"), at * 10 + j as i64),
+            )
+            .await;
+        }
+        let first = if i % 3 == 2 { "1.1.0" } else { "1.0.0" };
+        let action = match i % 4 {
+            1 => Lifecycle::Yank,
+            3 => Lifecycle::Revoke,
+            _ => continue,
+        };
+        let outcome = s
+            .set_status(
+                &change(name, first, action, 500 + at),
+                &event("status", name),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(outcome, StatusOutcome::Changed(_)), "{outcome:?}");
+    }
+}
+
+/// Every listing with `search` and `updated_since`, paged with several
+/// limits, returns what filtering the whole listing would, in its order.
+async fn search_and_updated_since_agree_with_filtering_everything(s: &dyn store::Store) {
+    let everything = s
+        .list(&ListQuery {
+            limit: 10_000,
+            include_deleted: true,
+            ..ListQuery::default()
+        })
+        .await
+        .unwrap()
+        .items;
+    assert!(everything.len() > 30, "{}", everything.len());
+    let needles = [
+        "a",
+        "z",
+        "_",
+        "%",
+        "é",
+        "ö",
+        "/s",
+        "er",
+        "ab",
+        "ser",
+        "server-1",
+        "SERVER",
+        "weather_x",
+        "o.g",
+        "-ü",
+        "ünit",
+        "zzz",
+        "io.github.acme/server-11",
+        "b/c_d",
+        "x/z",
+    ];
+    let times = [
+        None,
+        Some(t(0)),
+        Some(t(45)),
+        Some(t(120)),
+        Some(t(505)),
+        Some(t(9_999)),
+    ];
+    let mut compared = 0;
+    for search in needles.iter().map(|n| Some(n.to_string())).chain([None]) {
+        for updated_since in times {
+            for version in [VersionFilter::All, VersionFilter::Latest] {
+                for include_deleted in [false, true] {
+                    if search.is_none() && updated_since.is_none() {
+                        continue;
+                    }
+                    let query = ListQuery {
+                        search: search.clone(),
+                        updated_since,
+                        version: version.clone(),
+                        include_deleted,
+                        ..ListQuery::default()
+                    };
+                    let want: Vec<String> = everything
+                        .iter()
+                        .filter(|r| store::matches(&query, r))
+                        .map(|r| format!("{}@{}", r.entry.name, r.entry.version))
+                        .collect();
+                    for limit in [1, 3, 100] {
+                        let mut got = Vec::new();
+                        let mut cursor = None;
+                        loop {
+                            let page = s
+                                .list(&ListQuery {
+                                    cursor,
+                                    limit,
+                                    ..query.clone()
+                                })
+                                .await
+                                .unwrap();
+                            assert!(page.items.len() <= limit);
+                            got.extend(
+                                page.items
+                                    .iter()
+                                    .map(|r| format!("{}@{}", r.entry.name, r.entry.version)),
+                            );
+                            cursor = page.next;
+                            if cursor.is_none() {
+                                break;
+                            }
+                            assert!(got.len() <= want.len(), "{query:?}: more than {want:?}");
+                        }
+                        assert_eq!(got, want, "{query:?}, limit {limit}");
+                        compared += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(compared > 1_000, "{compared}");
+}
+
+async fn search_and_updated_since_are_exact(cfg: StoreConfig) {
+    let s = store::open(&cfg).await.unwrap();
+    search_catalog(s.as_ref()).await;
+    search_and_updated_since_agree_with_filtering_everything(s.as_ref()).await;
+}
+
+/// With more versions changed than the embedded store reads from its
+/// update index, a listing walks names instead, with the same answers.
+#[test]
+fn embedded_updated_since_past_its_read_limit_walks_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("registry.redb");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        for limit in [1, 2, 7] {
+            let path = dir.path().join(format!("registry-{limit}.redb"));
+            let s = store::embedded::EmbeddedStore::open(&path)
+                .unwrap()
+                .with_updated_read_limit(limit);
+            search_catalog(&s).await;
+            search_and_updated_since_agree_with_filtering_everything(&s).await;
+        }
+        // A database written before the indexes gets them at open.
+        {
+            let s = store::open(&StoreConfig::embedded(&path)).await.unwrap();
+            search_catalog(s.as_ref()).await;
+        }
+        {
+            let db = redb::Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            assert!(
+                txn.delete_table(redb::TableDefinition::<(i64, &str, &str), ()>::new(
+                    "versions_by_update"
+                ))
+                .unwrap()
+            );
+            assert!(
+                txn.delete_table(redb::TableDefinition::<([u8; 3], &str), ()>::new(
+                    "name_trigrams"
+                ))
+                .unwrap()
+            );
+            txn.commit().unwrap();
+        }
+        let s = store::open(&StoreConfig::embedded(&path)).await.unwrap();
+        search_and_updated_since_agree_with_filtering_everything(s.as_ref()).await;
+        drop(s);
+        // A binary that does not keep the indexes (an older release after a
+        // rollback) stores a version and revokes another: the next open
+        // files both again.
+        {
+            let db = redb::Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            {
+                let versions: redb::TableDefinition<(&str, &str), &[u8]> =
+                    redb::TableDefinition::new("versions");
+                let audit: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("audit");
+                use redb::ReadableTable;
+                let mut table = txn.open_table(versions).unwrap();
+                let added = record("io.github.late/newcomer", "1.0.0", "late", 9_000);
+                table
+                    .insert(
+                        ("io.github.late/newcomer", "1.0.0"),
+                        serde_json::to_vec(&added).unwrap().as_slice(),
+                    )
+                    .unwrap();
+                let key = ("io.github.acme/server-0", "1.0.0");
+                let mut revoked: VersionRecord =
+                    serde_json::from_slice(table.get(key).unwrap().unwrap().value()).unwrap();
+                revoked.entry.status = Status::Revoked;
+                revoked.updated_at = t(9_001);
+                table
+                    .insert(key, serde_json::to_vec(&revoked).unwrap().as_slice())
+                    .unwrap();
+                let mut a = txn.open_table(audit).unwrap();
+                let next = a.last().unwrap().unwrap().0.value() + 1;
+                let event = serde_json::to_vec(&event("publish", "late")).unwrap();
+                a.insert(next, event.as_slice()).unwrap();
+            }
+            txn.commit().unwrap();
+        }
+        let s = store::open(&StoreConfig::embedded(&path)).await.unwrap();
+        let since = s
+            .list(&ListQuery {
+                limit: 10,
+                updated_since: Some(t(9_000)),
+                include_deleted: true,
+                ..ListQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            since
+                .items
+                .iter()
+                .map(|r| format!("{}@{}", r.entry.name, r.entry.version))
+                .collect::<Vec<_>>(),
+            [
+                "io.github.acme/server-0@1.0.0",
+                "io.github.late/newcomer@1.0.0"
+            ]
+        );
+        let found = s
+            .list(&ListQuery {
+                limit: 10,
+                search: Some("newcom".into()),
+                ..ListQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(found.items.len(), 1);
+        search_and_updated_since_agree_with_filtering_everything(s.as_ref()).await;
+    });
+}
+
 async fn namespaces_and_tokens(cfg: StoreConfig) {
     let s = store::open(&cfg).await.unwrap();
     let ns = Namespace {
@@ -1499,6 +1757,7 @@ on_both_backends!(
     concurrent_signers_sign_each_version_once,
     lifecycle_changes_are_checked_and_revocation_is_final,
     list_pages_with_cursor_and_filters,
+    search_and_updated_since_are_exact,
     namespaces_and_tokens,
     audit_is_sequential_and_paginated,
     acknowledged_writes_survive_reopening,
@@ -1538,6 +1797,73 @@ fn postgres_audit_and_log_are_append_only() {
                 "{sql}: {err}"
             );
         }
+    });
+}
+
+/// PostgreSQL answers `search` from a trigram index on the lowercased
+/// name, built at connect (again on the next start when it is missing).
+#[test]
+fn postgres_search_has_a_trigram_index() {
+    let url = pg::fresh_database();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let cfg = StoreConfig::Postgres {
+            url: url.clone(),
+            pool_size: 1,
+        };
+        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        let plan = || async {
+            client
+                .batch_execute("SET enable_seqscan = off; SET enable_indexscan = off")
+                .await
+                .unwrap();
+            let rows = client
+                .query(
+                    "EXPLAIN SELECT record FROM versions WHERE lower(name) LIKE '%weat%' \
+                     ORDER BY name, version LIMIT 31",
+                    &[],
+                )
+                .await
+                .unwrap();
+            rows.iter()
+                .map(|r| r.get::<_, String>(0))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let s = store::open(&cfg).await.unwrap();
+        publish(
+            s.as_ref(),
+            &record("io.github.acme/weather", "1.0.0", "a", 0),
+        )
+        .await;
+        drop(s);
+        assert!(
+            plan().await.contains("versions_name_trigrams"),
+            "{}",
+            plan().await
+        );
+        client
+            .batch_execute("DROP INDEX versions_name_trigrams")
+            .await
+            .unwrap();
+        assert!(!plan().await.contains("versions_name_trigrams"));
+        let s = store::open(&cfg).await.unwrap();
+        assert!(
+            plan().await.contains("versions_name_trigrams"),
+            "{}",
+            plan().await
+        );
+        let found = s
+            .list(&ListQuery {
+                limit: 10,
+                search: Some("WEAT".into()),
+                ..ListQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(found.items.len(), 1);
     });
 }
 

@@ -145,9 +145,20 @@ fn list_rejects_bad_parameters_with_400() {
         ("cursor=bogus", "cursor-invalid"),
         ("updated_since=yesterday", "updated-since-invalid"),
         ("include_deleted=AAA", "query-invalid"),
+        ("search=a%00", "search-invalid"),
+        ("search=%1B%5B31m", "search-invalid"),
+        ("version=1.0.0%00", "query-invalid"),
     ] {
         get(&format!("{}/v0.1/servers?{query}", s.base), None).assert_problem(400, code);
     }
+    // A cursor this registry could never have returned (a NUL in the name).
+    let forged = mcp_registry::store::Cursor {
+        name: "io.github.acme/\u{0}".into(),
+        version: "1.0.0".into(),
+    }
+    .encode();
+    get(&format!("{}/v0.1/servers?cursor={forged}", s.base), None)
+        .assert_problem(400, "cursor-invalid");
     // The documented values are accepted.
     for value in ["true", "false"] {
         let r = get(

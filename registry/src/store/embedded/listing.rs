@@ -1,0 +1,534 @@
+//! The embedded store's listing indexes, so that a listing with `search` or
+//! `updated_since` reads the versions it returns and a bounded number of
+//! keys besides, not every version stored:
+//!
+//! - [`UPDATED`]: every version under its last update time. A listing with
+//!   `updated_since` reads the keys from that time on; if there are more
+//!   than [`UPDATED_READ_LIMIT`], matches are dense enough that walking
+//!   names in order fills a page soon, and it does that instead.
+//! - [`NAME_GRAMS`]: every server name under each trigram of its lowercased
+//!   form. A search of three bytes or more walks the names filed under all
+//!   of its trigrams at once (a leapfrog join, in name order, seeking past
+//!   names that lack one of them); a shorter search merges the names filed
+//!   under the trigrams it starts. Every candidate is then checked against
+//!   the search itself, so the index only ever narrows.
+//!
+//! Both are kept in the write transaction that changes what they index, and
+//! built at open from the stored versions when the database predates them.
+
+use super::{AUDIT, LATEST, VERSIONS, backend, decode};
+use crate::model::VersionRecord;
+use crate::store::{Cursor, ListQuery, StoreError, VersionFilter, matches};
+use crate::time::to_micros;
+use jiff::Timestamp;
+use redb::{ReadTransaction, ReadableTable, TableDefinition, TableHandle, WriteTransaction};
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
+use std::ops::Bound;
+
+/// Every version by its last update: (µs since the epoch, name, version).
+pub(super) const UPDATED: TableDefinition<(i64, &str, &str), ()> =
+    TableDefinition::new("versions_by_update");
+/// Every server name under each trigram of its lowercased form followed by
+/// two NUL bytes, so each byte of the name starts one trigram.
+pub(super) const NAME_GRAMS: TableDefinition<([u8; 3], &str), ()> =
+    TableDefinition::new("name_trigrams");
+
+/// Most keys an `updated_since` listing reads from [`UPDATED`] before it
+/// walks names instead. Past it at least this many versions match, so at
+/// 100,000 versions a walk meets a match every 50 versions or sooner on
+/// average.
+pub(super) const UPDATED_READ_LIMIT: usize = 2048;
+
+/// The audit sequence number the indexes are known to be current at: every
+/// audit record this binary appends moves it, in the same transaction. Any
+/// write to the versions appends one, so a database opened with another
+/// value was written by a binary that did not keep the indexes (an older
+/// release after a rollback), and they are built again.
+pub(super) const INDEX_STATE: TableDefinition<&str, u64> =
+    TableDefinition::new("listing_index_state");
+const THROUGH_AUDIT: &str = "through-audit";
+
+/// How far each trigram's names are counted to order a join rarest first.
+const PROBE: usize = 32;
+
+/// The trigrams a name is filed under.
+fn grams(lowercase: &[u8]) -> BTreeSet<[u8; 3]> {
+    let mut padded = lowercase.to_vec();
+    padded.extend([0, 0]);
+    padded.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
+}
+
+/// Files `record` in the indexes; `before` is the last update time of the
+/// stored record it replaces, `None` for a new version.
+pub(super) fn index_version(
+    txn: &WriteTransaction,
+    before: Option<Timestamp>,
+    record: &VersionRecord,
+) -> Result<(), StoreError> {
+    let (name, version) = (record.entry.name.as_str(), record.entry.version.as_str());
+    {
+        let mut updated = txn.open_table(UPDATED).map_err(backend)?;
+        if let Some(t) = before {
+            updated
+                .remove((to_micros(t), name, version))
+                .map_err(backend)?;
+        }
+        updated
+            .insert((to_micros(record.updated_at), name, version), ())
+            .map_err(backend)?;
+    }
+    if before.is_none() {
+        index_name(txn, name)?;
+    }
+    Ok(())
+}
+
+fn index_name(txn: &WriteTransaction, name: &str) -> Result<(), StoreError> {
+    let mut table = txn.open_table(NAME_GRAMS).map_err(backend)?;
+    let all = grams(name.to_lowercase().as_bytes());
+    let Some(first) = all.first() else {
+        return Ok(());
+    };
+    if table.get((*first, name)).map_err(backend)?.is_some() {
+        return Ok(()); // filed with an earlier version
+    }
+    for gram in all {
+        table.insert((gram, name), ()).map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Records that the indexes are current at audit record `seq`.
+pub(super) fn note_audit(txn: &WriteTransaction, seq: u64) -> Result<(), StoreError> {
+    let mut state = txn.open_table(INDEX_STATE).map_err(backend)?;
+    state.insert(THROUGH_AUDIT, seq).map_err(backend)?;
+    Ok(())
+}
+
+/// Creates the indexes and, for a database written before them (or since
+/// by a binary that did not keep them), files every stored version again,
+/// in the transaction that opens the database.
+pub(super) fn build_missing(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let existing: BTreeSet<String> = txn
+        .list_tables()
+        .map_err(backend)?
+        .map(|t| t.name().to_owned())
+        .collect();
+    let last_audit = {
+        let audit = txn.open_table(AUDIT).map_err(backend)?;
+        audit.last().map_err(backend)?.map_or(0, |(k, _)| k.value())
+    };
+    let through = {
+        let state = txn.open_table(INDEX_STATE).map_err(backend)?;
+        state
+            .get(THROUGH_AUDIT)
+            .map_err(backend)?
+            .map(|v| v.value())
+    };
+    let current = through == Some(last_audit);
+    let mut has_updated = existing.contains(UPDATED.name()) && current;
+    let mut has_grams = existing.contains(NAME_GRAMS.name()) && current;
+    if !current {
+        txn.delete_table(UPDATED).map_err(backend)?;
+        txn.delete_table(NAME_GRAMS).map_err(backend)?;
+        (has_updated, has_grams) = (false, false);
+    }
+    txn.open_table(UPDATED).map_err(backend)?;
+    txn.open_table(NAME_GRAMS).map_err(backend)?;
+    note_audit(txn, last_audit)?;
+    if has_updated && has_grams {
+        return Ok(());
+    }
+    let mut stored = Vec::new();
+    {
+        let versions = txn.open_table(VERSIONS).map_err(backend)?;
+        for item in versions.iter().map_err(backend)? {
+            let (key, value) = item.map_err(backend)?;
+            let (name, version) = key.value();
+            let record: VersionRecord = decode(value.value())?;
+            stored.push((name.to_owned(), version.to_owned(), record.updated_at));
+        }
+    }
+    if !has_updated {
+        let mut updated = txn.open_table(UPDATED).map_err(backend)?;
+        for (name, version, at) in &stored {
+            updated
+                .insert((to_micros(*at), name.as_str(), version.as_str()), ())
+                .map_err(backend)?;
+        }
+    }
+    if !has_grams {
+        let names: BTreeSet<&str> = stored.iter().map(|(n, _, _)| n.as_str()).collect();
+        for name in names {
+            index_name(txn, name)?;
+        }
+    }
+    tracing::info!(
+        versions = stored.len(),
+        "filed the stored versions in the listing indexes"
+    );
+    Ok(())
+}
+
+/// One page of a listing with `search` or `updated_since` (the caller
+/// lists without either by walking the versions or the latest index).
+pub(super) fn list_indexed(
+    txn: &ReadTransaction,
+    query: &ListQuery,
+    updated_read_limit: usize,
+) -> Result<Option<Vec<VersionRecord>>, StoreError> {
+    if let Some(since) = query.updated_since
+        && let Some(found) = updated_since(txn, query, since, updated_read_limit)?
+    {
+        return Ok(Some(found));
+    }
+    match &query.search {
+        Some(search) if !search.is_empty() => {
+            searched(txn, query, &search.to_lowercase()).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Whether `(name, version)` comes after the cursor in this listing's order.
+fn after_cursor(query: &ListQuery, name: &str, version: &str) -> bool {
+    match &query.cursor {
+        None => true,
+        Some(c) if query.version == VersionFilter::Latest => name > c.name.as_str(),
+        Some(c) => (name, version) > (c.name.as_str(), c.version.as_str()),
+    }
+}
+
+/// The versions changed since `since`, in listing order, if no more than
+/// `read_limit` versions changed since then.
+fn updated_since(
+    txn: &ReadTransaction,
+    query: &ListQuery,
+    since: Timestamp,
+    read_limit: usize,
+) -> Result<Option<Vec<VersionRecord>>, StoreError> {
+    let updated = txn.open_table(UPDATED).map_err(backend)?;
+    let needle = query.search.as_ref().map(|s| s.to_lowercase());
+    let from = (to_micros(since), "", "");
+    // Counted first, without copying a key: a dense listing stops here.
+    let changed = updated
+        .range::<(i64, &str, &str)>(from..)
+        .map_err(backend)?
+        .take(read_limit.saturating_add(1))
+        .count();
+    if changed > read_limit {
+        return Ok(None);
+    }
+    let mut keys = Vec::with_capacity(changed);
+    for item in updated
+        .range::<(i64, &str, &str)>(from..)
+        .map_err(backend)?
+    {
+        let (key, _) = item.map_err(backend)?;
+        let (_, name, version) = key.value();
+        if after_cursor(query, name, version)
+            && needle
+                .as_ref()
+                .is_none_or(|n| name.to_lowercase().contains(n.as_str()))
+            && match &query.version {
+                VersionFilter::Exact(v) => v == version,
+                _ => true,
+            }
+        {
+            keys.push((name.to_owned(), version.to_owned()));
+        }
+    }
+    keys.sort_unstable();
+    let versions = txn.open_table(VERSIONS).map_err(backend)?;
+    let mut items = Vec::new();
+    for (name, version) in keys {
+        let Some(bytes) = versions
+            .get((name.as_str(), version.as_str()))
+            .map_err(backend)?
+        else {
+            continue;
+        };
+        let record: VersionRecord = decode(bytes.value())?;
+        if matches(query, &record) {
+            items.push(record);
+            if items.len() > query.limit {
+                break;
+            }
+        }
+    }
+    Ok(Some(items))
+}
+
+/// The versions of servers whose lowercased name contains `needle`, in
+/// listing order from the cursor on.
+fn searched(
+    txn: &ReadTransaction,
+    query: &ListQuery,
+    needle: &str,
+) -> Result<Vec<VersionRecord>, StoreError> {
+    let latest = query.version == VersionFilter::Latest;
+    let versions = txn.open_table(VERSIONS).map_err(backend)?;
+    let latest_index = txn.open_table(LATEST).map_err(backend)?;
+    let (from, cursor) = match &query.cursor {
+        // The latest listing resumes after the cursor's server; the full
+        // listing may have more versions of it.
+        Some(c) if latest => (Bound::Excluded(c.name.clone()), None),
+        Some(c) => (Bound::Included(c.name.clone()), Some(c)),
+        None => (Bound::Unbounded, None),
+    };
+    let mut names = Names::new(txn, needle.as_bytes(), from)?;
+    let mut items = Vec::new();
+    while let Some(name) = names.next_name()? {
+        if !name.to_lowercase().contains(needle) {
+            continue;
+        }
+        if latest {
+            let Some(version) = latest_index.get(name.as_str()).map_err(backend)? else {
+                continue;
+            };
+            let Some(bytes) = versions
+                .get((name.as_str(), version.value()))
+                .map_err(backend)?
+            else {
+                continue;
+            };
+            let record: VersionRecord = decode(bytes.value())?;
+            if matches(query, &record) {
+                items.push(record);
+            }
+        } else if let VersionFilter::Exact(version) = &query.version {
+            if cursor.is_some_and(|c| c.name == name && c.version >= *version) {
+                continue;
+            }
+            if let Some(bytes) = versions
+                .get((name.as_str(), version.as_str()))
+                .map_err(backend)?
+            {
+                let record: VersionRecord = decode(bytes.value())?;
+                if matches(query, &record) {
+                    items.push(record);
+                }
+            }
+        } else {
+            let start = match cursor {
+                Some(Cursor { name: n, version }) if *n == name => {
+                    Bound::Excluded((name.as_str(), version.as_str()))
+                }
+                _ => Bound::Included((name.as_str(), "")),
+            };
+            for item in versions
+                .range::<(&str, &str)>((start, Bound::Unbounded))
+                .map_err(backend)?
+            {
+                let (key, value) = item.map_err(backend)?;
+                if key.value().0 != name {
+                    break;
+                }
+                let record: VersionRecord = decode(value.value())?;
+                if matches(query, &record) {
+                    items.push(record);
+                    if items.len() > query.limit {
+                        break;
+                    }
+                }
+            }
+        }
+        if items.len() > query.limit {
+            break;
+        }
+    }
+    Ok(items)
+}
+
+/// Server names filed under trigrams, in name order, from a bound on.
+struct Names {
+    table: redb::ReadOnlyTable<([u8; 3], &'static str), ()>,
+    kind: Walk,
+}
+
+enum Walk {
+    /// Names filed under every one of these trigrams (a search of three
+    /// bytes or more); `next` is where the next join starts.
+    Join {
+        grams: Vec<[u8; 3]>,
+        next: Option<Bound<String>>,
+    },
+    /// Names filed under any trigram that starts with the search (one or
+    /// two bytes), merged: each trigram's next name, smallest first.
+    Merge {
+        heap: BinaryHeap<Reverse<(String, usize)>>,
+        ranges: Vec<redb::Range<'static, ([u8; 3], &'static str), ()>>,
+        grams: Vec<[u8; 3]>,
+        last: Option<String>,
+    },
+}
+
+impl Names {
+    fn new(txn: &ReadTransaction, needle: &[u8], from: Bound<String>) -> Result<Names, StoreError> {
+        let table = txn.open_table(NAME_GRAMS).map_err(backend)?;
+        let kind = if needle.len() >= 3 {
+            // Every trigram of the search joins (a subset would let the
+            // searcher choose which ones are left out), rarest first, so
+            // the join leaps by the rarest one.
+            let mut grams = Vec::new();
+            for gram in needle
+                .windows(3)
+                .map(|w| [w[0], w[1], w[2]])
+                .collect::<BTreeSet<_>>()
+            {
+                let start = Bound::Included((gram, ""));
+                let seen = table
+                    .range::<([u8; 3], &str)>((start, Bound::Unbounded))
+                    .map_err(backend)?
+                    .take(PROBE)
+                    .take_while(|item| item.as_ref().is_ok_and(|(k, _)| k.value().0 == gram))
+                    .count();
+                grams.push((seen, gram));
+            }
+            grams.sort_unstable();
+            let grams = grams.into_iter().map(|(_, gram)| gram).collect();
+            Walk::Join {
+                grams,
+                next: Some(from),
+            }
+        } else {
+            // Every trigram that starts with the search, one range each.
+            let mut grams = Vec::new();
+            let mut low = [0u8; 3];
+            low[..needle.len()].copy_from_slice(needle);
+            let mut high = [0xFFu8; 3];
+            high[..needle.len()].copy_from_slice(needle);
+            let mut at = Bound::Included((low, ""));
+            loop {
+                let mut range = table
+                    .range::<([u8; 3], &str)>((at, Bound::Unbounded))
+                    .map_err(backend)?;
+                let Some(item) = range.next() else { break };
+                let gram = item.map_err(backend)?.0.value().0;
+                if gram > high {
+                    break;
+                }
+                grams.push(gram);
+                match next_gram(gram) {
+                    Some(next) => at = Bound::Included((next, "")),
+                    None => break,
+                }
+            }
+            let mut ranges = Vec::with_capacity(grams.len());
+            let mut heap = BinaryHeap::new();
+            for (i, gram) in grams.iter().enumerate() {
+                let start = match &from {
+                    Bound::Included(n) => Bound::Included((*gram, n.as_str())),
+                    Bound::Excluded(n) => Bound::Excluded((*gram, n.as_str())),
+                    Bound::Unbounded => Bound::Included((*gram, "")),
+                };
+                let mut range = table
+                    .range::<([u8; 3], &str)>((start, Bound::Unbounded))
+                    .map_err(backend)?;
+                if let Some(name) = name_under(&mut range, *gram)? {
+                    heap.push(Reverse((name, i)));
+                }
+                ranges.push(range);
+            }
+            Walk::Merge {
+                heap,
+                ranges,
+                grams,
+                last: None,
+            }
+        };
+        Ok(Names { table, kind })
+    }
+
+    fn next_name(&mut self) -> Result<Option<String>, StoreError> {
+        match &mut self.kind {
+            Walk::Join { grams, next } => {
+                let Some(from) = next else { return Ok(None) };
+                let found = join(&self.table, grams, from)?;
+                *next = found.clone().map(Bound::Excluded);
+                Ok(found)
+            }
+            Walk::Merge {
+                heap,
+                ranges,
+                grams,
+                last,
+            } => {
+                while let Some(Reverse((name, i))) = heap.pop() {
+                    if let Some(next) = name_under(&mut ranges[i], grams[i])? {
+                        heap.push(Reverse((next, i)));
+                    }
+                    if last.as_deref() == Some(name.as_str()) {
+                        continue; // filed under two of the trigrams
+                    }
+                    *last = Some(name.clone());
+                    return Ok(Some(name));
+                }
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// The trigram after `gram` in key order.
+fn next_gram(gram: [u8; 3]) -> Option<[u8; 3]> {
+    let n = u32::from_be_bytes([0, gram[0], gram[1], gram[2]]).checked_add(1)?;
+    let [_, a, b, c] = n.to_be_bytes();
+    (n <= 0x00FF_FFFF).then_some([a, b, c])
+}
+
+/// The next name of `range` while it is still under `gram`.
+fn name_under(
+    range: &mut redb::Range<'static, ([u8; 3], &'static str), ()>,
+    gram: [u8; 3],
+) -> Result<Option<String>, StoreError> {
+    match range.next() {
+        Some(item) => {
+            let (key, _) = item.map_err(backend)?;
+            let (g, name) = key.value();
+            Ok((g == gram).then(|| name.to_owned()))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The first name from `from` on filed under every one of `grams`: each
+/// trigram in turn seeks to the largest name seen so far, until all agree.
+fn join(
+    table: &redb::ReadOnlyTable<([u8; 3], &'static str), ()>,
+    grams: &[[u8; 3]],
+    from: &Bound<String>,
+) -> Result<Option<String>, StoreError> {
+    let first_at = |gram: [u8; 3], bound: &Bound<String>| -> Result<Option<String>, StoreError> {
+        let start = match bound {
+            Bound::Included(n) => Bound::Included((gram, n.as_str())),
+            Bound::Excluded(n) => Bound::Excluded((gram, n.as_str())),
+            Bound::Unbounded => Bound::Included((gram, "")),
+        };
+        let mut range = table
+            .range::<([u8; 3], &str)>((start, Bound::Unbounded))
+            .map_err(backend)?;
+        name_under(&mut range, gram)
+    };
+    let Some(first) = grams.first() else {
+        return Ok(None);
+    };
+    let Some(mut candidate) = first_at(*first, from)? else {
+        return Ok(None);
+    };
+    // How many trigrams in a row, around the ring, hold `candidate`.
+    let (mut agreeing, mut i) = (1, 0);
+    while agreeing < grams.len() {
+        i = (i + 1) % grams.len();
+        match first_at(grams[i], &Bound::Included(candidate.clone()))? {
+            None => return Ok(None),
+            Some(name) if name == candidate => agreeing += 1,
+            Some(name) => {
+                candidate = name;
+                agreeing = 1;
+            }
+        }
+    }
+    Ok(Some(candidate))
+}
