@@ -19,10 +19,11 @@ COPY verifier-cli/Cargo.toml verifier-cli/Cargo.toml
 COPY e2e/Cargo.toml e2e/Cargo.toml
 COPY test-oci/Cargo.toml test-oci/Cargo.toml
 COPY test-sigstore/Cargo.toml test-sigstore/Cargo.toml
+COPY malloc-tune/Cargo.toml malloc-tune/Cargo.toml
 # Upstream crates carried with fixes ([patch.crates-io]): cargo reads them whole.
 COPY patches patches
 COPY scripts/stub-targets scripts/stub-targets
-RUN scripts/stub-targets trust registry verifier-cli e2e test-oci test-sigstore \
+RUN scripts/stub-targets trust registry verifier-cli e2e test-oci test-sigstore malloc-tune \
  && cargo fetch --locked --target "$(rustc -vV | sed -n 's/^host: //p')"
 WORKDIR /src
 COPY . .

@@ -772,6 +772,15 @@ struct FileLimits {
     max_shard_bytes: Option<u64>,
 }
 
+/// Whether the environment already sets glibc's allocator (arenas, mmap
+/// threshold or any `glibc.malloc` tunable): then the server leaves it as
+/// the operator set it.
+pub fn malloc_set_by_environment() -> bool {
+    std::env::var_os("MALLOC_ARENA_MAX").is_some()
+        || std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_some()
+        || std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains("glibc.malloc."))
+}
+
 /// Reads the command line and the process environment.
 pub fn from_process() -> (Cli, Environment) {
     (Cli::parse(), Environment(|k| std::env::var(k).ok()))

@@ -13,12 +13,21 @@ use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
+    // Before any thread starts: a bounded number of malloc arenas and a
+    // fixed mmap threshold, so memory freed after a large signing does not
+    // stay resident in the arena of the thread that signed (docs/performance.md).
+    // Settings the operator gives glibc in the environment win.
+    let operator_set = config::malloc_set_by_environment();
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let tuned = !operator_set
+        && malloc_tune::tune_for_server(u32::try_from(cores.max(2)).unwrap_or(2), 256 * 1024);
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
         .init();
+    tracing::debug!(tuned, "malloc arenas and mmap threshold set");
     let (cli, env) = config::from_process();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

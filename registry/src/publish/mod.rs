@@ -263,6 +263,8 @@ impl Publisher {
             match fresh.load(&*store).await {
                 Ok(servers) => {
                     *guard = fresh;
+                    // The pages of records read to build it are freed.
+                    tokio::task::spawn_blocking(malloc_tune::release_free_memory);
                     tracing::info!(
                         servers,
                         ms = started.elapsed().as_millis() as u64,

@@ -28,6 +28,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::Notify;
 
+/// Signings of at least this many new log records (a first start over a
+/// large store) free enough memory to be worth giving back to the system.
+const LARGE_SIGNING: u64 = 10_000;
+
 /// The registry's catalog: signs, and holds what is served.
 pub struct CatalogService {
     store: Arc<dyn Store>,
@@ -215,6 +219,11 @@ impl CatalogService {
                 ms = started.elapsed().as_millis() as u64,
                 "catalog signed"
             );
+            if s.tree_size.saturating_sub(from) >= LARGE_SIGNING {
+                // A first signing held every leaf and entry; give the
+                // memory back before the shards are read to be served.
+                let _ = tokio::task::spawn_blocking(malloc_tune::release_free_memory).await;
+            }
             self.load(s.clone()).await?;
         }
         Ok(signed)

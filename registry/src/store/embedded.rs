@@ -906,7 +906,8 @@ impl Store for EmbeddedStore {
                 let log_size = log.len().map_err(backend)?;
                 let covered = current.as_ref().map_or(0, |c| c.tree_size);
                 let leaves_from = leaves_from.min(covered);
-                let mut leaves = Vec::new();
+                let mut leaves =
+                    Vec::with_capacity(usize::try_from(log_size - leaves_from).unwrap_or(0));
                 for item in log.range(leaves_from..log_size).map_err(backend)? {
                     let (_, v) = item.map_err(backend)?;
                     leaves.push(v.value().to_vec());
@@ -914,9 +915,10 @@ impl Store for EmbeddedStore {
                 let skip = usize::try_from(covered - leaves_from).unwrap_or(usize::MAX);
                 let versions = txn.open_table(VERSIONS).map_err(backend)?;
                 let shards_table = txn.open_table(CATALOG_SHARDS).map_err(backend)?;
-                let mut changed = Vec::new();
+                let named = versions_named(leaves.get(skip..).unwrap_or_default())?;
+                let mut changed = Vec::with_capacity(named.len());
                 let mut bins = std::collections::BTreeSet::new();
-                for (name, version) in versions_named(leaves.get(skip..).unwrap_or_default())? {
+                for (name, version) in named {
                     let record: VersionRecord = versions
                         .get((name.as_str(), version.as_str()))
                         .map_err(backend)?

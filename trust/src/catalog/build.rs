@@ -349,10 +349,15 @@ pub fn served(body: Vec<u8>, content_type: &'static str) -> Result<Served, Catal
 
 /// gzip at the default level.
 pub fn gzip(body: &[u8]) -> Result<Vec<u8>, CatalogError> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(body)
+    let out = Vec::with_capacity(body.len() / 4 + 64);
+    let mut enc = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+    let mut gz = enc
+        .write_all(body)
         .and_then(|()| enc.finish())
-        .map_err(|e| CatalogError::Encode(format!("gzip: {e}")))
+        .map_err(|e| CatalogError::Encode(format!("gzip: {e}")))?;
+    // Kept for as long as the body is served: at its length.
+    gz.shrink_to_fit();
+    Ok(gz)
 }
 
 #[cfg(test)]
