@@ -142,7 +142,12 @@ fn main() {
         let loaded = t.elapsed();
         let server = TestServer::start_with(
             Some(config.clone()),
-            |c| c.allowed_registries.push(host.clone()),
+            |c| {
+                c.allowed_registries.push(host.clone());
+                // One namespace holds at most half the verification slots:
+                // room for every client.
+                c.limits.verify_concurrency = 2 * concurrency;
+            },
             Some(verifier.clone() as Arc<dyn mcp_registry::verify::ImageVerifier>),
         );
         let run = publish_all(&runtime, &server, &sets[set], concurrency);
@@ -156,7 +161,12 @@ fn main() {
         });
         let baseline_server = TestServer::start_with(
             Some(config2),
-            |c| c.allowed_registries.push(host.clone()),
+            |c| {
+                c.allowed_registries.push(host.clone());
+                // One namespace holds at most half the verification slots:
+                // room for every client.
+                c.limits.verify_concurrency = 2 * concurrency;
+            },
             None,
         );
         let baseline_bodies: Vec<serde_json::Value> = sets[set]

@@ -613,6 +613,11 @@ pub struct CatalogOptions {
     /// How often to look for changes signed elsewhere (other replicas) and
     /// for a due refresh; a change made here is signed at once.
     pub poll: Duration,
+    /// Least time from the start of one signing round to the next: a burst
+    /// of publishes is signed in rounds, each covering every change stored
+    /// since the last, instead of one signing (and one durable commit) per
+    /// publish. A change after a quiet spell is signed at once.
+    pub min_interval: Duration,
 }
 
 impl Default for CatalogOptions {
@@ -621,6 +626,7 @@ impl Default for CatalogOptions {
             validity: SignedDuration::from_hours(24),
             refresh_every: SignedDuration::from_hours(1),
             poll: Duration::from_secs(2),
+            min_interval: Duration::from_millis(25),
         }
     }
 }
@@ -778,7 +784,8 @@ struct FileLimits {
 pub fn malloc_set_by_environment() -> bool {
     std::env::var_os("MALLOC_ARENA_MAX").is_some()
         || std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_some()
-        || std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains("glibc.malloc."))
+        || std::env::var_os("GLIBC_TUNABLES")
+            .is_some_and(|t| t.to_string_lossy().contains("glibc.malloc."))
 }
 
 /// Reads the command line and the process environment.

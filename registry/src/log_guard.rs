@@ -154,7 +154,7 @@ pub fn check_pending(held: &[KeyStatement], pending: &Pending) -> Result<(), Str
             }
             LogRecord::Yank { .. } | LogRecord::Revoke { .. } => {
                 let Some(at) = at else {
-                    return Err(format!(
+                    return fail(format!(
                         "the new log leaves name {name} {version}, which is not stored"
                     ));
                 };

@@ -267,6 +267,7 @@ impl CatalogService {
         let this = self.clone();
         tokio::spawn(async move {
             loop {
+                let round = tokio::time::Instant::now();
                 if let Err(e) = this.tick(Timestamp::now()).await {
                     tracing::error!(error = %e, "catalog signing failed; retrying");
                 }
@@ -274,6 +275,8 @@ impl CatalogService {
                     () = this.wake.notified() => {}
                     () = tokio::time::sleep(this.options.poll) => {}
                 }
+                // Under a burst of publishes, rounds at least this far apart.
+                tokio::time::sleep_until(round + this.options.min_interval).await;
             }
         })
     }
@@ -288,7 +291,12 @@ impl CatalogService {
         }
         let shards =
             snapshot::read_shards(&*self.store, signed.version, &payload, old.as_deref()).await?;
+        let before = self.with_tree(MemoryTree::size)?;
         self.extend_tree(signed.tree_size).await?;
+        if signed.tree_size.saturating_sub(before) >= LARGE_SIGNING {
+            // A start read the whole log into the tree, in pages now freed.
+            tokio::task::spawn_blocking(malloc_tune::release_free_memory);
+        }
         let snapshot = Arc::new(Snapshot::new(signed, &payload, shards)?);
         if let Ok(mut slot) = self.snapshot.write() {
             *slot = Some(snapshot.clone());

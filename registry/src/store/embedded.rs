@@ -906,8 +906,9 @@ impl Store for EmbeddedStore {
                 let log_size = log.len().map_err(backend)?;
                 let covered = current.as_ref().map_or(0, |c| c.tree_size);
                 let leaves_from = leaves_from.min(covered);
-                let mut leaves =
-                    Vec::with_capacity(usize::try_from(log_size - leaves_from).unwrap_or(0));
+                let mut leaves = Vec::with_capacity(
+                    usize::try_from(log_size.saturating_sub(leaves_from)).unwrap_or(0),
+                );
                 for item in log.range(leaves_from..log_size).map_err(backend)? {
                     let (_, v) = item.map_err(backend)?;
                     leaves.push(v.value().to_vec());
