@@ -140,6 +140,10 @@ pub(super) fn build_missing(txn: &WriteTransaction) -> Result<(), StoreError> {
     if has_updated && has_grams {
         return Ok(());
     }
+    tracing::info!(
+        "building the listing indexes from the stored versions (once, for a database written \
+         before them or by a binary that did not keep them); a large store takes a while"
+    );
     let mut stored = Vec::new();
     {
         let versions = txn.open_table(VERSIONS).map_err(backend)?;
@@ -168,6 +172,8 @@ pub(super) fn build_missing(txn: &WriteTransaction) -> Result<(), StoreError> {
         versions = stored.len(),
         "filed the stored versions in the listing indexes"
     );
+    drop(stored);
+    malloc_tune::release_free_memory();
     Ok(())
 }
 
