@@ -249,21 +249,29 @@ fn updated_since(
     let versions = txn.open_table(VERSIONS).map_err(backend)?;
     let mut items = Vec::new();
     for (name, version) in keys {
-        let Some(bytes) = versions
-            .get((name.as_str(), version.as_str()))
-            .map_err(backend)?
-        else {
-            continue;
-        };
-        let record: VersionRecord = decode(bytes.value())?;
-        if matches(query, &record) {
-            items.push(record);
-            if items.len() > query.limit {
-                break;
-            }
+        items.extend(stored_match(&versions, query, &name, &version)?);
+        if items.len() > query.limit {
+            break;
         }
     }
     Ok(Some(items))
+}
+
+type VersionsTable = redb::ReadOnlyTable<(&'static str, &'static str), &'static [u8]>;
+
+/// The stored record of (name, version), if there is one and it passes the
+/// listing's filters.
+fn stored_match(
+    versions: &VersionsTable,
+    query: &ListQuery,
+    name: &str,
+    version: &str,
+) -> Result<Option<VersionRecord>, StoreError> {
+    let Some(bytes) = versions.get((name, version)).map_err(backend)? else {
+        return Ok(None);
+    };
+    let record: VersionRecord = decode(bytes.value())?;
+    Ok(matches(query, &record).then_some(record))
 }
 
 /// The versions of servers whose lowercased name contains `needle`, in
@@ -290,32 +298,14 @@ fn searched(
             continue;
         }
         if latest {
-            let Some(version) = latest_index.get(name.as_str()).map_err(backend)? else {
-                continue;
-            };
-            let Some(bytes) = versions
-                .get((name.as_str(), version.value()))
-                .map_err(backend)?
-            else {
-                continue;
-            };
-            let record: VersionRecord = decode(bytes.value())?;
-            if matches(query, &record) {
-                items.push(record);
+            if let Some(version) = latest_index.get(name.as_str()).map_err(backend)? {
+                items.extend(stored_match(&versions, query, &name, version.value())?);
             }
         } else if let VersionFilter::Exact(version) = &query.version {
             if cursor.is_some_and(|c| c.name == name && c.version >= *version) {
                 continue;
             }
-            if let Some(bytes) = versions
-                .get((name.as_str(), version.as_str()))
-                .map_err(backend)?
-            {
-                let record: VersionRecord = decode(bytes.value())?;
-                if matches(query, &record) {
-                    items.push(record);
-                }
-            }
+            items.extend(stored_match(&versions, query, &name, version)?);
         } else {
             let start = match cursor {
                 Some(Cursor { name: n, version }) if *n == name => {
