@@ -18,9 +18,16 @@ pub fn from_micros(us: i64) -> Timestamp {
     Timestamp::from_microsecond(us).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-/// RFC 3339 in UTC with a `Z`, e.g. `2025-08-07T13:15:04.280Z`.
+/// RFC 3339 in UTC with a `Z`, e.g. `2025-08-07T13:15:04.281Z`: cut to
+/// the millisecond, never rounded up, so a client that passes back the
+/// latest `updatedAt` it saw as `updated_since` (a mirror's watermark) is
+/// shown every change made after it (rounding up skipped those in the half
+/// millisecond it added).
 pub fn format(t: Timestamp) -> String {
-    t.round(jiff::Unit::Millisecond).unwrap_or(t).to_string()
+    let cut = jiff::TimestampRound::new()
+        .smallest(jiff::Unit::Millisecond)
+        .mode(jiff::RoundMode::Trunc);
+    t.round(cut).unwrap_or(t).to_string()
 }
 
 /// Parses an RFC 3339 timestamp (any offset).
@@ -63,5 +70,23 @@ pub mod rfc3339_opt {
         Option::<String>::deserialize(d)?
             .map(|s| s.parse().map_err(serde::de::Error::custom))
             .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formatted_times_are_cut_to_the_millisecond_never_rounded_up() {
+        let t: Timestamp = "2026-12-05T10:00:00.280999Z".parse().unwrap();
+        assert_eq!(format(t), "2026-12-05T10:00:00.28Z");
+        let shown = parse(&format(t)).unwrap();
+        assert!(
+            shown <= t,
+            "a watermark taken from what is shown never passes the change"
+        );
+        let later: Timestamp = "2026-12-05T10:00:00.2805Z".parse().unwrap();
+        assert!(later >= shown);
     }
 }
