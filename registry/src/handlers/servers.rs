@@ -71,6 +71,12 @@ fn bad_path(e: PathRejection) -> ApiError {
     ApiError::bad_request("path-invalid", e.body_text())
 }
 
+/// Whether `s` holds a control character, which no server name or version
+/// has (and PostgreSQL text cannot hold NUL).
+fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
 /// `GET /v0.1/servers`
 pub async fn list(
     State(state): State<AppState>,
@@ -112,11 +118,7 @@ pub async fn list(
         .filter(|c| !c.is_empty())
         .map(|c| {
             Cursor::decode(c)
-                .filter(|c| {
-                    !format!("{}{}", c.name, c.version)
-                        .chars()
-                        .any(char::is_control)
-                })
+                .filter(|c| !has_control(&c.name) && !has_control(&c.version))
                 .ok_or_else(|| {
                     ApiError::bad_request(
                         "cursor-invalid",
@@ -134,19 +136,13 @@ pub async fn list(
     // No server name holds a control character (the name schema is ASCII
     // without them), so a search or version with one cannot match; say so
     // instead of handing the stores text one of them cannot hold (NUL).
-    if p.search
-        .as_ref()
-        .is_some_and(|s| s.chars().any(char::is_control))
-    {
+    if p.search.as_deref().is_some_and(has_control) {
         return Err(ApiError::bad_request(
             "search-invalid",
             "`search` holds a control character; no server name has one",
         ));
     }
-    if p.version
-        .as_ref()
-        .is_some_and(|s| s.chars().any(char::is_control))
-    {
+    if p.version.as_deref().is_some_and(has_control) {
         return Err(ApiError::bad_request(
             "query-invalid",
             "`version` holds a control character; no version has one",

@@ -885,16 +885,22 @@ impl PartialOrd for SemVer<'_> {
 
 /// Applies the listing filters that both backends share to one record.
 pub fn matches(query: &ListQuery, record: &VersionRecord) -> bool {
+    matches_key(query, &record.entry.name, &record.entry.version)
+        && query.updated_since.is_none_or(|t| record.updated_at >= t)
+        && (query.include_deleted || record.entry.status != Status::Revoked)
+        && (query.version != VersionFilter::Latest || record.is_latest)
+}
+
+/// The part of [`matches`] a name and version alone decide (`search` and
+/// an exact `version`), so a store can skip reading records it excludes.
+pub fn matches_key(query: &ListQuery, name: &str, version: &str) -> bool {
     query
         .search
         .as_ref()
-        .is_none_or(|s| record.entry.name.to_lowercase().contains(&s.to_lowercase()))
-        && query.updated_since.is_none_or(|t| record.updated_at >= t)
-        && (query.include_deleted || record.entry.status != Status::Revoked)
+        .is_none_or(|s| name.to_lowercase().contains(&s.to_lowercase()))
         && match &query.version {
-            VersionFilter::All => true,
-            VersionFilter::Latest => record.is_latest,
-            VersionFilter::Exact(v) => &record.entry.version == v,
+            VersionFilter::Exact(v) => v == version,
+            VersionFilter::All | VersionFilter::Latest => true,
         }
 }
 

@@ -18,7 +18,7 @@
 
 use super::{AUDIT, LATEST, VERSIONS, backend, decode};
 use crate::model::VersionRecord;
-use crate::store::{Cursor, ListQuery, StoreError, VersionFilter, matches};
+use crate::store::{Cursor, ListQuery, StoreError, VersionFilter, matches, matches_key};
 use crate::time::to_micros;
 use jiff::Timestamp;
 use redb::{ReadTransaction, ReadableTable, TableDefinition, TableHandle, WriteTransaction};
@@ -48,6 +48,9 @@ pub(super) const UPDATED_READ_LIMIT: usize = 2048;
 pub(super) const INDEX_STATE: TableDefinition<&str, u64> =
     TableDefinition::new("listing_index_state");
 const THROUGH_AUDIT: &str = "through-audit";
+
+type GramsTable = redb::ReadOnlyTable<([u8; 3], &'static str), ()>;
+type GramRange = redb::Range<'static, ([u8; 3], &'static str), ()>;
 
 /// How far each trigram's names are counted to order a join rarest first.
 const PROBE: usize = 32;
@@ -126,20 +129,15 @@ pub(super) fn build_missing(txn: &WriteTransaction) -> Result<(), StoreError> {
             .map_err(backend)?
             .map(|v| v.value())
     };
-    let current = through == Some(last_audit);
-    let mut has_updated = existing.contains(UPDATED.name()) && current;
-    let mut has_grams = existing.contains(NAME_GRAMS.name()) && current;
-    if !current {
-        txn.delete_table(UPDATED).map_err(backend)?;
-        txn.delete_table(NAME_GRAMS).map_err(backend)?;
-        (has_updated, has_grams) = (false, false);
-    }
-    txn.open_table(UPDATED).map_err(backend)?;
-    txn.open_table(NAME_GRAMS).map_err(backend)?;
-    note_audit(txn, last_audit)?;
-    if has_updated && has_grams {
+    if through == Some(last_audit)
+        && existing.contains(UPDATED.name())
+        && existing.contains(NAME_GRAMS.name())
+    {
         return Ok(());
     }
+    txn.delete_table(UPDATED).map_err(backend)?;
+    txn.delete_table(NAME_GRAMS).map_err(backend)?;
+    note_audit(txn, last_audit)?;
     tracing::info!(
         "building the listing indexes from the stored versions (once, for a database written \
          before them or by a binary that did not keep them); a large store takes a while"
@@ -154,7 +152,7 @@ pub(super) fn build_missing(txn: &WriteTransaction) -> Result<(), StoreError> {
             stored.push((name.to_owned(), version.to_owned(), record.updated_at));
         }
     }
-    if !has_updated {
+    {
         let mut updated = txn.open_table(UPDATED).map_err(backend)?;
         for (name, version, at) in &stored {
             updated
@@ -162,11 +160,10 @@ pub(super) fn build_missing(txn: &WriteTransaction) -> Result<(), StoreError> {
                 .map_err(backend)?;
         }
     }
-    if !has_grams {
-        let names: BTreeSet<&str> = stored.iter().map(|(n, _, _)| n.as_str()).collect();
-        for name in names {
-            index_name(txn, name)?;
-        }
+    txn.open_table(NAME_GRAMS).map_err(backend)?;
+    let names: BTreeSet<&str> = stored.iter().map(|(n, _, _)| n.as_str()).collect();
+    for name in names {
+        index_name(txn, name)?;
     }
     tracing::info!(
         versions = stored.len(),
@@ -215,7 +212,6 @@ fn updated_since(
     read_limit: usize,
 ) -> Result<Option<Vec<VersionRecord>>, StoreError> {
     let updated = txn.open_table(UPDATED).map_err(backend)?;
-    let needle = query.search.as_ref().map(|s| s.to_lowercase());
     let from = (to_micros(since), "", "");
     // Counted first, without copying a key: a dense listing stops here.
     let changed = updated
@@ -233,15 +229,7 @@ fn updated_since(
     {
         let (key, _) = item.map_err(backend)?;
         let (_, name, version) = key.value();
-        if after_cursor(query, name, version)
-            && needle
-                .as_ref()
-                .is_none_or(|n| name.to_lowercase().contains(n.as_str()))
-            && match &query.version {
-                VersionFilter::Exact(v) => v == version,
-                _ => true,
-            }
-        {
+        if after_cursor(query, name, version) && matches_key(query, name, version) {
             keys.push((name.to_owned(), version.to_owned()));
         }
     }
@@ -339,7 +327,7 @@ fn searched(
 
 /// Server names filed under trigrams, in name order, from a bound on.
 struct Names {
-    table: redb::ReadOnlyTable<([u8; 3], &'static str), ()>,
+    table: GramsTable,
     kind: Walk,
 }
 
@@ -354,7 +342,7 @@ enum Walk {
     /// two bytes), merged: each trigram's next name, smallest first.
     Merge {
         heap: BinaryHeap<Reverse<(String, usize)>>,
-        ranges: Vec<redb::Range<'static, ([u8; 3], &'static str), ()>>,
+        ranges: Vec<GramRange>,
         grams: Vec<[u8; 3]>,
         last: Option<String>,
     },
@@ -373,10 +361,7 @@ impl Names {
                 .map(|w| [w[0], w[1], w[2]])
                 .collect::<BTreeSet<_>>()
             {
-                let start = Bound::Included((gram, ""));
-                let seen = table
-                    .range::<([u8; 3], &str)>((start, Bound::Unbounded))
-                    .map_err(backend)?
+                let seen = names_under(&table, gram, &Bound::Unbounded)?
                     .take(PROBE)
                     .take_while(|item| item.as_ref().is_ok_and(|(k, _)| k.value().0 == gram))
                     .count();
@@ -414,14 +399,7 @@ impl Names {
             let mut ranges = Vec::with_capacity(grams.len());
             let mut heap = BinaryHeap::new();
             for (i, gram) in grams.iter().enumerate() {
-                let start = match &from {
-                    Bound::Included(n) => Bound::Included((*gram, n.as_str())),
-                    Bound::Excluded(n) => Bound::Excluded((*gram, n.as_str())),
-                    Bound::Unbounded => Bound::Included((*gram, "")),
-                };
-                let mut range = table
-                    .range::<([u8; 3], &str)>((start, Bound::Unbounded))
-                    .map_err(backend)?;
+                let mut range = names_under(&table, *gram, &from)?;
                 if let Some(name) = name_under(&mut range, *gram)? {
                     heap.push(Reverse((name, i)));
                 }
@@ -474,11 +452,25 @@ fn next_gram(gram: [u8; 3]) -> Option<[u8; 3]> {
     (n <= 0x00FF_FFFF).then_some([a, b, c])
 }
 
-/// The next name of `range` while it is still under `gram`.
-fn name_under(
-    range: &mut redb::Range<'static, ([u8; 3], &'static str), ()>,
+/// The keys filed under `gram` from the name bound `from` on (the range runs
+/// on past the trigram: [`name_under`] stops at its end).
+fn names_under(
+    table: &GramsTable,
     gram: [u8; 3],
-) -> Result<Option<String>, StoreError> {
+    from: &Bound<String>,
+) -> Result<GramRange, StoreError> {
+    let start = match from {
+        Bound::Included(n) => Bound::Included((gram, n.as_str())),
+        Bound::Excluded(n) => Bound::Excluded((gram, n.as_str())),
+        Bound::Unbounded => Bound::Included((gram, "")),
+    };
+    table
+        .range::<([u8; 3], &str)>((start, Bound::Unbounded))
+        .map_err(backend)
+}
+
+/// The next name of `range` while it is still under `gram`.
+fn name_under(range: &mut GramRange, gram: [u8; 3]) -> Result<Option<String>, StoreError> {
     match range.next() {
         Some(item) => {
             let (key, _) = item.map_err(backend)?;
@@ -492,20 +484,12 @@ fn name_under(
 /// The first name from `from` on filed under every one of `grams`: each
 /// trigram in turn seeks to the largest name seen so far, until all agree.
 fn join(
-    table: &redb::ReadOnlyTable<([u8; 3], &'static str), ()>,
+    table: &GramsTable,
     grams: &[[u8; 3]],
     from: &Bound<String>,
 ) -> Result<Option<String>, StoreError> {
     let first_at = |gram: [u8; 3], bound: &Bound<String>| -> Result<Option<String>, StoreError> {
-        let start = match bound {
-            Bound::Included(n) => Bound::Included((gram, n.as_str())),
-            Bound::Excluded(n) => Bound::Excluded((gram, n.as_str())),
-            Bound::Unbounded => Bound::Included((gram, "")),
-        };
-        let mut range = table
-            .range::<([u8; 3], &str)>((start, Bound::Unbounded))
-            .map_err(backend)?;
-        name_under(&mut range, gram)
+        name_under(&mut names_under(table, gram, bound)?, gram)
     };
     let Some(first) = grams.first() else {
         return Ok(None);
