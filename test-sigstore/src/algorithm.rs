@@ -68,6 +68,35 @@ impl SigningAlgorithm {
         }
     }
 
+    /// The `keyDetails` a Rekor v2 entry names for this key, as Sigstore
+    /// clients write them: the registry name, except `PKIX_ED25519_PH` for
+    /// Ed25519, since a v2 entry logs a digest.
+    pub fn rekor_v2_key_details(self) -> &'static str {
+        match self {
+            SigningAlgorithm::Ed25519 => "PKIX_ED25519_PH",
+            other => other.name(),
+        }
+    }
+
+    /// The name of [`Self::v2_digest`]'s algorithm in a v2 entry:
+    /// `SHA2_256`, `SHA2_384` or `SHA2_512` (SHA-512 for Ed25519ph).
+    pub fn rekor_v2_digest_name(self) -> &'static str {
+        match self {
+            SigningAlgorithm::EcdsaP384Sha384 => "SHA2_384",
+            SigningAlgorithm::EcdsaP521Sha512 | SigningAlgorithm::Ed25519 => "SHA2_512",
+            _ => "SHA2_256",
+        }
+    }
+
+    /// `data`'s digest as a Rekor v2 entry logs it for this key.
+    pub fn v2_digest(self, data: &[u8]) -> Vec<u8> {
+        match self.rekor_v2_digest_name() {
+            "SHA2_384" => sigstore_crypto::sha384(data).as_bytes().to_vec(),
+            "SHA2_512" => sigstore_crypto::sha512(data).as_bytes().to_vec(),
+            _ => sigstore_crypto::sha256(data).as_bytes().to_vec(),
+        }
+    }
+
     /// `data`'s digest under [`Self::digest_algorithm`], and the algorithm's
     /// name as Rekor writes it (`sha256`, `sha384`, `sha512`).
     pub fn digest(self, data: &[u8]) -> (DigestBytes, &'static str) {

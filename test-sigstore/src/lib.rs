@@ -199,10 +199,7 @@ impl TestSigstore {
     /// SHA-256 otherwise), as Sigstore clients write them.
     pub fn sign_blob<'a>(&mut self, blob: &[u8], signer: impl Into<Signer<'a>>) -> String {
         let signer = signer.into();
-        let algorithm = match signer {
-            Signer::Keyless(identity) => identity.algorithm,
-            Signer::Key(key) => key.algorithm(),
-        };
+        let algorithm = signer_algorithm(signer);
         let signed = self.sign(signer, blob);
         let (digest, rekor_algorithm) = algorithm.digest(blob);
         let body = rekor::hashedrekord_body(
@@ -251,6 +248,53 @@ impl TestSigstore {
             SignatureContent::MessageSignature(signature),
             entry,
         )
+    }
+
+    /// A v0.3 bundle (JSON) with a message signature over `blob` and a
+    /// Rekor v2 `hashedrekord` 0.0.2 entry, written as `logged` says
+    /// ([`LoggedAs::default`]: as Sigstore clients write it). The entry has
+    /// no integrated time, and this Sigstore has no timestamp authority, so
+    /// only a managed key's bundle ([`TestKey`]) verifies.
+    pub fn sign_blob_v2<'a>(
+        &mut self,
+        blob: &[u8],
+        signer: impl Into<Signer<'a>>,
+        logged: &LoggedAs,
+    ) -> String {
+        let signer = signer.into();
+        let algorithm = signer_algorithm(signer);
+        let signed = self.sign(signer, blob);
+        let entry = self.log_v2(&signed, algorithm, blob, logged);
+        let (digest, _) = algorithm.digest(blob);
+        let content = SignatureContent::MessageSignature(
+            MessageSignature::new(signed.signature.clone())
+                .with_message_digest(MessageDigest::new(algorithm.digest_algorithm(), digest)),
+        );
+        bundle_json(&signed, content, entry)
+    }
+
+    /// A v0.3 bundle (JSON) with a DSSE envelope over the cosign v3 image
+    /// signature statement for `digest`, logged in Rekor v2 as a
+    /// `hashedrekord` 0.0.2 entry of the envelope's PAE (Rekor v2 has no
+    /// `dsse` kind), written as `logged` says.
+    pub fn sign_image_dsse_v2<'a>(
+        &mut self,
+        digest: &str,
+        signer: impl Into<Signer<'a>>,
+        logged: &LoggedAs,
+    ) -> String {
+        let signer = signer.into();
+        let algorithm = signer_algorithm(signer);
+        let statement = cosign_sign_statement(digest);
+        let pae = sigstore_types::pae(IN_TOTO_PAYLOAD_TYPE, &statement);
+        let signed = self.sign(signer, &pae);
+        let entry = self.log_v2(&signed, algorithm, &pae, logged);
+        let envelope = DsseEnvelope::new(
+            IN_TOTO_PAYLOAD_TYPE,
+            PayloadBytes::from_bytes(&statement),
+            DsseSignature::new(signed.signature.clone(), KeyId::default()),
+        );
+        bundle_json(&signed, SignatureContent::DsseEnvelope(envelope), entry)
     }
 
     /// A v0.3 bundle (JSON) with a DSSE envelope over the cosign v3 image
@@ -445,6 +489,39 @@ impl TestSigstore {
         self.log(signed.log, KindVersion::HashedRekordV001, body)
     }
 
+    /// Log `signed` (over `signed_data`) as a `hashedrekord` 0.0.2 entry.
+    fn log_v2(
+        &mut self,
+        signed: &Signature,
+        algorithm: SigningAlgorithm,
+        signed_data: &[u8],
+        logged: &LoggedAs,
+    ) -> TransparencyLogEntry {
+        let digest = logged
+            .digest
+            .clone()
+            .unwrap_or_else(|| algorithm.v2_digest(signed_data));
+        let verifier = match &signed.material {
+            Material::Certificate(cert) => rekor::V2Verifier::Certificate(cert.as_bytes()),
+            Material::PublicKey(key) => rekor::V2Verifier::PublicKey(key.as_bytes()),
+        };
+        let body = rekor::hashedrekord_v002_body(
+            logged
+                .algorithm
+                .unwrap_or_else(|| algorithm.rekor_v2_digest_name()),
+            &digest,
+            &signed.signature,
+            verifier,
+            logged
+                .key_details
+                .unwrap_or_else(|| algorithm.rekor_v2_key_details()),
+        );
+        match signed.log {
+            Authority::Trusted => self.trusted.log.append_v2(body),
+            Authority::Untrusted => self.untrusted.log.append_v2(body),
+        }
+    }
+
     fn log(&mut self, log: Authority, kind: KindVersion, body: Vec<u8>) -> TransparencyLogEntry {
         let integrated_time = self.integrated_time();
         let authorities = match log {
@@ -452,6 +529,26 @@ impl TestSigstore {
             Authority::Untrusted => &mut self.untrusted,
         };
         authorities.log.append(kind, body, integrated_time)
+    }
+}
+
+/// How a Rekor v2 entry is written: each field left `None` is as Sigstore
+/// clients write it (the key's `keyDetails`, its hash, the digest of what
+/// was signed); one set makes a genuinely logged near miss.
+#[derive(Debug, Clone, Default)]
+pub struct LoggedAs {
+    /// `data.algorithm`, e.g. `SHA2_384`.
+    pub algorithm: Option<&'static str>,
+    /// `data.digest`'s bytes.
+    pub digest: Option<Vec<u8>>,
+    /// `signature.verifier.keyDetails`.
+    pub key_details: Option<&'static str>,
+}
+
+fn signer_algorithm(signer: Signer<'_>) -> SigningAlgorithm {
+    match signer {
+        Signer::Keyless(identity) => identity.algorithm,
+        Signer::Key(key) => key.algorithm(),
     }
 }
 

@@ -1,5 +1,6 @@
-//! A Rekor v1 style transparency log: canonicalized entry bodies, an RFC 6962
-//! Merkle tree, signed checkpoints and signed entry timestamps.
+//! A Rekor style transparency log: canonicalized entry bodies, an RFC 6962
+//! Merkle tree, signed checkpoints, and for v1 entries signed entry
+//! timestamps (a v2 entry has an inclusion proof and checkpoint only).
 //!
 //! Each appended entry comes back as a bundle `TransparencyLogEntry` holding
 //! everything `sigstore-verify` checks: the SET over the canonical JSON of
@@ -77,6 +78,21 @@ impl TransparencyLog {
         body: Vec<u8>,
         integrated_time: jiff::Timestamp,
     ) -> TransparencyLogEntry {
+        self.append_entry(kind_version, body, Some(integrated_time))
+    }
+
+    /// Append `body` as a Rekor v2 log does: the entry carries an inclusion
+    /// proof and checkpoint, and neither an integrated time nor a SET.
+    pub(crate) fn append_v2(&mut self, body: Vec<u8>) -> TransparencyLogEntry {
+        self.append_entry(KindVersion::HashedRekordV002, body, None)
+    }
+
+    fn append_entry(
+        &mut self,
+        kind_version: KindVersion,
+        body: Vec<u8>,
+        integrated_time: Option<jiff::Timestamp>,
+    ) -> TransparencyLogEntry {
         let index = self.leaves.len();
         self.leaves.push(sigstore_merkle::hash_leaf(&body));
         let tree_size = self.leaves.len() as u64;
@@ -85,25 +101,29 @@ impl TransparencyLog {
         let log_index = LogIndex::new(index as u64).expect("log index fits in i64");
         let body_b64 = STANDARD.encode(&body);
 
-        let set = self.signed_entry_timestamp(&body_b64, integrated_time, index as u64);
         let checkpoint = self.checkpoint(tree_size, &root_hash);
 
-        TlogEntryBuilder::new(
+        let mut builder = TlogEntryBuilder::new(
             log_index,
             LogKeyId::new(self.log_id.to_vec()),
             kind_version,
             CanonicalizedBody::new(body),
-        )
-        .with_integrated_time(integrated_time)
-        .with_inclusion_promise(set)
-        .with_inclusion_proof(
-            log_index,
-            root_hash,
-            tree_size,
-            path,
-            CheckpointData::new(checkpoint).expect("checkpoint parses"),
-        )
-        .build()
+        );
+        if let Some(integrated_time) = integrated_time {
+            let set = self.signed_entry_timestamp(&body_b64, integrated_time, index as u64);
+            builder = builder
+                .with_integrated_time(integrated_time)
+                .with_inclusion_promise(set);
+        }
+        builder
+            .with_inclusion_proof(
+                log_index,
+                root_hash,
+                tree_size,
+                path,
+                CheckpointData::new(checkpoint).expect("checkpoint parses"),
+            )
+            .build()
     }
 
     /// The SET: the log's signature over the RFC 8785 canonical JSON of
@@ -159,6 +179,45 @@ pub(crate) fn hashedrekord_body(
             },
         },
     }))
+}
+
+/// The canonical body of a `hashedrekord` 0.0.2 (Rekor v2) entry: the
+/// signed digest under `algorithm` (`SHA2_256`, `SHA2_384`, `SHA2_512`), the
+/// signature, and the verifier (a DER certificate or public key) with its
+/// `keyDetails`.
+pub(crate) fn hashedrekord_v002_body(
+    algorithm: &str,
+    digest: &[u8],
+    signature: &SignatureBytes,
+    verifier: V2Verifier<'_>,
+    key_details: &str,
+) -> Vec<u8> {
+    let mut verifier_json = json!({"keyDetails": key_details});
+    match verifier {
+        V2Verifier::Certificate(der) => {
+            verifier_json["x509Certificate"] = json!({"rawBytes": STANDARD.encode(der)});
+        }
+        V2Verifier::PublicKey(der) => {
+            verifier_json["publicKey"] = json!({"rawBytes": STANDARD.encode(der)});
+        }
+    }
+    canonical(&json!({
+        "apiVersion": "0.0.2",
+        "kind": "hashedrekord",
+        "spec": {
+            "hashedRekordV002": {
+                "data": {"algorithm": algorithm, "digest": STANDARD.encode(digest)},
+                "signature": {"content": signature.to_base64(), "verifier": verifier_json},
+            },
+        },
+    }))
+}
+
+/// The verifier of a Rekor v2 entry: DER bytes of either kind.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum V2Verifier<'a> {
+    Certificate(&'a [u8]),
+    PublicKey(&'a [u8]),
 }
 
 /// The canonical body of a `dsse` 0.0.1 entry as Rekor stores it: hashes of

@@ -441,17 +441,82 @@ pub(crate) struct HashedRekordSignatureV2 {
     pub(crate) verifier: HashedRekordVerifierV2,
 }
 
-/// Signature algorithms accepted by the Rekor v2 hashedrekord service.
+/// Signature algorithms of a Rekor v2 hashedrekord entry.
 ///
-/// The current request API accepts a SHA-256 digest, so it exposes only the
-/// matching algorithm. Supporting additional algorithms requires carrying
-/// their SHA-384 or SHA-512 digests instead of merely changing this value.
+/// Patched (patches/README.md): 0.15.1 named P-256 only, so an entry logged
+/// for any other key of Sigstore's algorithm registry failed to parse. Every
+/// registry name a hashedrekord 0.0.2 verifier can carry is here, so that a
+/// logged entry parses and its verifier decides; [`Self::hash_algorithm`]
+/// says which digest the entry's `data` must hold.
+///
+/// The request constructors of [`HashedRekordV2`] carry a SHA-256 digest, so
+/// only a variant whose hash is SHA-256 makes a valid request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum RekorV2KeyDetails {
     /// ECDSA over P-256 with SHA-256, PKIX-encoded key.
     #[serde(rename = "PKIX_ECDSA_P256_SHA_256")]
     PkixEcdsaP256Sha256,
+    /// ECDSA over P-384 with SHA-384, PKIX-encoded key.
+    #[serde(rename = "PKIX_ECDSA_P384_SHA_384")]
+    PkixEcdsaP384Sha384,
+    /// ECDSA over P-521 with SHA-512, PKIX-encoded key.
+    #[serde(rename = "PKIX_ECDSA_P521_SHA_512")]
+    PkixEcdsaP521Sha512,
+    /// RSA 2048 PKCS#1 v1.5 with SHA-256.
+    #[serde(rename = "PKIX_RSA_PKCS1V15_2048_SHA256")]
+    PkixRsaPkcs1v15_2048Sha256,
+    /// RSA 3072 PKCS#1 v1.5 with SHA-256.
+    #[serde(rename = "PKIX_RSA_PKCS1V15_3072_SHA256")]
+    PkixRsaPkcs1v15_3072Sha256,
+    /// RSA 4096 PKCS#1 v1.5 with SHA-256.
+    #[serde(rename = "PKIX_RSA_PKCS1V15_4096_SHA256")]
+    PkixRsaPkcs1v15_4096Sha256,
+    /// RSA 2048 PSS with SHA-256.
+    #[serde(rename = "PKIX_RSA_PSS_2048_SHA256")]
+    PkixRsaPss2048Sha256,
+    /// RSA 3072 PSS with SHA-256.
+    #[serde(rename = "PKIX_RSA_PSS_3072_SHA256")]
+    PkixRsaPss3072Sha256,
+    /// RSA 4096 PSS with SHA-256.
+    #[serde(rename = "PKIX_RSA_PSS_4096_SHA256")]
+    PkixRsaPss4096Sha256,
+    /// Ed25519 signing the message itself: no digest to log.
+    #[serde(rename = "PKIX_ED25519")]
+    PkixEd25519,
+    /// Ed25519ph (pre-hashed with SHA-512).
+    #[serde(rename = "PKIX_ED25519_PH")]
+    PkixEd25519Ph,
+}
+
+impl RekorV2KeyDetails {
+    /// The registry's name, as the entry writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::PkixEcdsaP256Sha256 => "PKIX_ECDSA_P256_SHA_256",
+            Self::PkixEcdsaP384Sha384 => "PKIX_ECDSA_P384_SHA_384",
+            Self::PkixEcdsaP521Sha512 => "PKIX_ECDSA_P521_SHA_512",
+            Self::PkixRsaPkcs1v15_2048Sha256 => "PKIX_RSA_PKCS1V15_2048_SHA256",
+            Self::PkixRsaPkcs1v15_3072Sha256 => "PKIX_RSA_PKCS1V15_3072_SHA256",
+            Self::PkixRsaPkcs1v15_4096Sha256 => "PKIX_RSA_PKCS1V15_4096_SHA256",
+            Self::PkixRsaPss2048Sha256 => "PKIX_RSA_PSS_2048_SHA256",
+            Self::PkixRsaPss3072Sha256 => "PKIX_RSA_PSS_3072_SHA256",
+            Self::PkixRsaPss4096Sha256 => "PKIX_RSA_PSS_4096_SHA256",
+            Self::PkixEd25519 => "PKIX_ED25519",
+            Self::PkixEd25519Ph => "PKIX_ED25519_PH",
+        }
+    }
+
+    /// The digest the entry's `data` holds: the hash the key signs with.
+    /// `None` for pure Ed25519, which signs the message and has no digest.
+    pub fn hash_algorithm(self) -> Option<HashAlgorithm> {
+        match self {
+            Self::PkixEcdsaP384Sha384 => Some(HashAlgorithm::Sha2384),
+            Self::PkixEcdsaP521Sha512 | Self::PkixEd25519Ph => Some(HashAlgorithm::Sha2512),
+            Self::PkixEd25519 => None,
+            _ => Some(HashAlgorithm::Sha2256),
+        }
+    }
 }
 
 /// Verifier in a Rekor v2 hashedrekord request.

@@ -27,8 +27,11 @@ use super::trust_root::TrustRoot;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::Deserialize;
-use sigstore_crypto::KeyAlgorithm;
-use sigstore_types::{Bundle, KindVersion, Sha256Hash, SignatureContent, TransparencyLogEntry};
+use sigstore_crypto::{KeyAlgorithm, SigningScheme};
+use sigstore_types::{
+    Bundle, DerPublicKey, HashAlgorithm, KindVersion, Sha256Hash, SignatureBytes, SignatureContent,
+    TransparencyLogEntry,
+};
 
 /// Most RFC 3161 timestamps a bundle may carry (as sigstore-python).
 pub const MAX_TIMESTAMPS: usize = 32;
@@ -59,7 +62,7 @@ pub(crate) fn check_verified(
     artifact_sha256: &Sha256Hash,
     artifact_bytes: Option<&[u8]>,
     key: &SigningKey<'_>,
-    key_algorithm: KeyAlgorithm,
+    public_key: &DerPublicKey,
     trust_root: &TrustRoot,
 ) -> Result<(), VerifyError> {
     let entry = single_entry(bundle)?;
@@ -71,7 +74,7 @@ pub(crate) fn check_verified(
         artifact_sha256,
         artifact_bytes,
         key,
-        key_algorithm,
+        public_key,
     )
 }
 
@@ -462,7 +465,7 @@ fn check_body(
     artifact_sha256: &Sha256Hash,
     artifact_bytes: Option<&[u8]>,
     key: &SigningKey<'_>,
-    key_algorithm: KeyAlgorithm,
+    public_key: &DerPublicKey,
 ) -> Result<(), VerifyError> {
     let body = entry.canonicalized_body.as_bytes();
     let signature = bundle_signature(bundle);
@@ -544,24 +547,40 @@ fn check_body(
         KindVersion::HashedRekordV002 => {
             let spec: HashedRekordV002Spec = parse_body(body, entry.kind_version)?;
             let logged = spec.hashed_rekord_v002;
-            if logged.data.algorithm != "SHA2_256" {
+            let verifier = &logged.signature.verifier;
+            let algorithm = RekorV2Algorithm::named(&verifier.key_details)?;
+            algorithm.describes(public_key)?;
+            if logged.data.algorithm != algorithm.hash_name() {
                 return Err(mismatch(format!(
-                    "data.algorithm is `{}`, expected `SHA2_256`",
-                    logged.data.algorithm
+                    "data.algorithm is `{}`, but {} signs with `{}`",
+                    logged.data.algorithm,
+                    verifier.key_details,
+                    algorithm.hash_name()
                 )));
             }
-            let expected_digest = match &bundle.content {
-                SignatureContent::MessageSignature(_) => *artifact_sha256,
-                SignatureContent::DsseEnvelope(e) => sigstore_crypto::sha256(&e.pae()),
+            // The digest the key signed: of the message, which only its
+            // bytes give under SHA-384/512, or of the DSSE envelope's PAE.
+            let expected_digest: Vec<u8> = match (&bundle.content, algorithm.hash) {
+                (SignatureContent::MessageSignature(_), HashAlgorithm::Sha2256) => {
+                    artifact_sha256.as_bytes().to_vec()
+                }
+                (SignatureContent::MessageSignature(_), hash) => match artifact_bytes {
+                    Some(bytes) => digest(hash, bytes),
+                    None => {
+                        return Err(mismatch(format!(
+                            "data.digest is {hash} and can only be checked against the artifact's bytes"
+                        )));
+                    }
+                },
+                (SignatureContent::DsseEnvelope(e), hash) => digest(hash, &e.pae()),
                 _ => return Err(mismatch("unsupported bundle content")),
             };
-            if b64("data.digest", &logged.data.digest)? != expected_digest.as_bytes() {
+            if b64("data.digest", &logged.data.digest)? != expected_digest {
                 return Err(mismatch("data.digest is not the digest that was signed"));
             }
             if b64("signature.content", &logged.signature.content)? != signature {
                 return Err(mismatch("signature.content is not the bundle's signature"));
             }
-            let verifier = &logged.signature.verifier;
             let (logged_key, expected): (&Option<RawBytes>, &[u8]) = match key {
                 SigningKey::Certificate(der) => (&verifier.x509_certificate, der),
                 SigningKey::PublicKey(der) => (&verifier.public_key, der),
@@ -584,13 +603,21 @@ fn check_body(
                     ));
                 }
             }
-            if !key_details_match(&verifier.key_details, key_algorithm) {
-                return Err(mismatch(format!(
-                    "signature.verifier.keyDetails is `{}`, which does not describe a {key_algorithm:?} key",
+            // The signature verified under the scheme the crate chose from
+            // the key; keyDetails names one scheme exactly (RSA PKCS#1 v1.5
+            // or PSS), and the logged digest must verify under it.
+            sigstore_crypto::verify_signature_prehashed(
+                public_key,
+                &expected_digest,
+                &SignatureBytes::new(signature.to_vec()),
+                algorithm.scheme,
+            )
+            .map_err(|e| {
+                mismatch(format!(
+                    "the signature does not verify as {}: {e}",
                     verifier.key_details
-                )));
-            }
-            Ok(())
+                ))
+            })
         }
         KindVersion::IntotoV002 => {
             // The crate binds payload hash, payload type, signature and key;
@@ -605,19 +632,113 @@ fn check_body(
     }
 }
 
-fn key_details_match(details: &str, algorithm: KeyAlgorithm) -> bool {
-    // One exact name per key type; a key type this does not name matches
-    // nothing, so a new variant upstream is refused until it is added here.
-    match algorithm {
-        KeyAlgorithm::EcdsaP256 => details == "PKIX_ECDSA_P256_SHA_256",
-        KeyAlgorithm::EcdsaP384 => details == "PKIX_ECDSA_P384_SHA_384",
-        KeyAlgorithm::EcdsaP521 => details == "PKIX_ECDSA_P521_SHA_512",
-        KeyAlgorithm::Ed25519 => details == "PKIX_ED25519",
-        KeyAlgorithm::Rsa => details.starts_with("PKIX_RSA_"),
-        KeyAlgorithm::MlDsa44 => details == "ML_DSA_44",
-        KeyAlgorithm::MlDsa65 => details == "ML_DSA_65",
-        KeyAlgorithm::MlDsa87 => details == "ML_DSA_87",
-        _ => false,
+/// A Rekor v2 `keyDetails` name of Sigstore's algorithm registry: the key,
+/// its RSA modulus size, the scheme and the hash of the logged digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RekorV2Algorithm {
+    key: KeyAlgorithm,
+    rsa_bits: Option<usize>,
+    scheme: SigningScheme,
+    hash: HashAlgorithm,
+}
+
+impl RekorV2Algorithm {
+    /// The algorithm `details` names. A name that is not a signing algorithm
+    /// with a digest to log is refused, each with the reason.
+    fn named(details: &str) -> Result<Self, VerifyError> {
+        let ecdsa = |key, scheme, hash| Self {
+            key,
+            rsa_bits: None,
+            scheme,
+            hash,
+        };
+        let rsa = |bits, scheme| Self {
+            key: KeyAlgorithm::Rsa,
+            rsa_bits: Some(bits),
+            scheme,
+            hash: HashAlgorithm::Sha2256,
+        };
+        Ok(match details {
+            "PKIX_ECDSA_P256_SHA_256" => ecdsa(
+                KeyAlgorithm::EcdsaP256,
+                SigningScheme::EcdsaP256Sha256,
+                HashAlgorithm::Sha2256,
+            ),
+            "PKIX_ECDSA_P384_SHA_384" => ecdsa(
+                KeyAlgorithm::EcdsaP384,
+                SigningScheme::EcdsaP384Sha384,
+                HashAlgorithm::Sha2384,
+            ),
+            "PKIX_ECDSA_P521_SHA_512" => ecdsa(
+                KeyAlgorithm::EcdsaP521,
+                SigningScheme::EcdsaP521Sha512,
+                HashAlgorithm::Sha2512,
+            ),
+            "PKIX_RSA_PKCS1V15_2048_SHA256" => rsa(2048, SigningScheme::RsaPkcs1Sha256),
+            "PKIX_RSA_PKCS1V15_3072_SHA256" => rsa(3072, SigningScheme::RsaPkcs1Sha256),
+            "PKIX_RSA_PKCS1V15_4096_SHA256" => rsa(4096, SigningScheme::RsaPkcs1Sha256),
+            "PKIX_RSA_PSS_2048_SHA256" => rsa(2048, SigningScheme::RsaPssSha256),
+            "PKIX_RSA_PSS_3072_SHA256" => rsa(3072, SigningScheme::RsaPssSha256),
+            "PKIX_RSA_PSS_4096_SHA256" => rsa(4096, SigningScheme::RsaPssSha256),
+            "PKIX_ED25519" => {
+                return Err(mismatch(
+                    "signature.verifier.keyDetails is `PKIX_ED25519`, which signs the message \
+                     itself and has no digest to log (Rekor v2 logs Ed25519 keys as PKIX_ED25519_PH)",
+                ));
+            }
+            "PKIX_ED25519_PH" => {
+                return Err(mismatch(
+                    "signature.verifier.keyDetails is `PKIX_ED25519_PH`: Ed25519ph signatures \
+                     are not supported",
+                ));
+            }
+            other => {
+                return Err(mismatch(format!(
+                    "signature.verifier.keyDetails `{other}` is not a Rekor v2 signing algorithm"
+                )));
+            }
+        })
+    }
+
+    /// The hash's name as a v2 entry's `data.algorithm` writes it.
+    fn hash_name(self) -> &'static str {
+        match self.hash {
+            HashAlgorithm::Sha2384 => "SHA2_384",
+            HashAlgorithm::Sha2512 => "SHA2_512",
+            _ => "SHA2_256",
+        }
+    }
+
+    /// Whether `key` is this algorithm's kind of key, of its size for RSA.
+    fn describes(self, key: &DerPublicKey) -> Result<(), VerifyError> {
+        let algorithm =
+            KeyAlgorithm::from_spki(key).map_err(|e| mismatch(format!("the signing key: {e}")))?;
+        if algorithm != self.key {
+            return Err(mismatch(format!(
+                "signature.verifier.keyDetails names a {:?} key; the signing key is {algorithm:?}",
+                self.key
+            )));
+        }
+        if let Some(bits) = self.rsa_bits {
+            let actual = aws_lc_rs::rsa::PublicEncryptingKey::from_der(key.as_bytes())
+                .map_err(|e| mismatch(format!("the signing key is not a usable RSA key: {e}")))?
+                .key_size_bits();
+            if actual != bits {
+                return Err(mismatch(format!(
+                    "signature.verifier.keyDetails names a {bits}-bit RSA key; the signing key has {actual} bits"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `data`'s digest under `hash` (SHA-256, SHA-384 or SHA-512).
+fn digest(hash: HashAlgorithm, data: &[u8]) -> Vec<u8> {
+    match hash {
+        HashAlgorithm::Sha2384 => sigstore_crypto::sha384(data).as_bytes().to_vec(),
+        HashAlgorithm::Sha2512 => sigstore_crypto::sha512(data).as_bytes().to_vec(),
+        _ => sigstore_crypto::sha256(data).as_bytes().to_vec(),
     }
 }
 
@@ -652,15 +773,18 @@ mod tests {
         edit(&mut body);
         entry.canonicalized_body =
             sigstore_types::CanonicalizedBody::new(serde_json::to_vec(&body).unwrap());
-        let cert = bundle.signing_certificate().unwrap().as_bytes().to_vec();
+        let cert = bundle.signing_certificate().unwrap().clone();
+        let spki = sigstore_crypto::parse_certificate_info(&cert)
+            .unwrap()
+            .public_key;
         let entry = single_entry(&bundle).unwrap();
         check_body(
             &bundle,
             entry,
             &sigstore_crypto::sha256(ARTIFACT),
             bytes,
-            &SigningKey::Certificate(&cert),
-            KeyAlgorithm::EcdsaP256,
+            &SigningKey::Certificate(cert.as_bytes()),
+            &spki,
         )
     }
 
@@ -668,19 +792,49 @@ mod tests {
         matches!(r, Err(VerifyError::Consistency(_)))
     }
 
+    /// The refusal's text, for a check that must fail.
+    fn refusal(r: Result<(), VerifyError>) -> String {
+        match r {
+            Err(VerifyError::Consistency(e)) => e,
+            other => panic!("expected a consistency refusal, got {other:?}"),
+        }
+    }
+
     #[test]
-    fn key_details_match_is_exact_for_every_key_algorithm() {
-        assert!(!key_details_match("ML_DSA_65", KeyAlgorithm::EcdsaP521));
-        assert!(!key_details_match(
-            "PKIX_ECDSA_P256_SHA_256",
-            KeyAlgorithm::EcdsaP521
-        ));
-        assert!(key_details_match(
-            "PKIX_ECDSA_P521_SHA_512",
-            KeyAlgorithm::EcdsaP521
-        ));
-        assert!(!key_details_match("ML_DSA_87", KeyAlgorithm::MlDsa44));
-        assert!(key_details_match("ML_DSA_44", KeyAlgorithm::MlDsa44));
+    fn rekor_v2_key_details_name_one_scheme_with_a_digest() {
+        let named = |n: &str| RekorV2Algorithm::named(n).unwrap();
+        assert_eq!(named("PKIX_ECDSA_P384_SHA_384").hash_name(), "SHA2_384");
+        assert_eq!(named("PKIX_ECDSA_P521_SHA_512").hash_name(), "SHA2_512");
+        let pss = named("PKIX_RSA_PSS_3072_SHA256");
+        assert_eq!(
+            (pss.rsa_bits, pss.scheme, pss.hash_name()),
+            (Some(3072), SigningScheme::RsaPssSha256, "SHA2_256")
+        );
+        let pkcs1 = named("PKIX_RSA_PKCS1V15_4096_SHA256");
+        assert_eq!(
+            (pkcs1.rsa_bits, pkcs1.scheme),
+            (Some(4096), SigningScheme::RsaPkcs1Sha256)
+        );
+        for (name, reason) in [
+            ("PKIX_ED25519", "has no digest to log"),
+            ("PKIX_ED25519_PH", "Ed25519ph signatures are not supported"),
+            ("ML_DSA_65", "is not a Rekor v2 signing algorithm"),
+            (
+                "PKIX_RSA_PKCS1V15_1024_SHA256",
+                "is not a Rekor v2 signing algorithm",
+            ),
+            (
+                "pkix_ecdsa_p256_sha_256",
+                "is not a Rekor v2 signing algorithm",
+            ),
+            (
+                "PKIX_ECDSA_P256_SHA_256 ",
+                "is not a Rekor v2 signing algorithm",
+            ),
+        ] {
+            let e = refusal(RekorV2Algorithm::named(name).map(|_| ()));
+            assert!(e.contains(reason), "{name}: {e}");
+        }
     }
 
     /// [`check_body`] on the v0.0.1 bundle with its body edited, with the
@@ -755,13 +909,23 @@ mod tests {
         assert!(is_consistency(body_check(V1, |b| {
             b["spec"]["data"]["hash"]["algorithm"] = "sha512".into()
         })));
-        assert!(is_consistency(body_check(V2, |b| {
-            b["spec"]["hashedRekordV002"]["data"]["algorithm"] = "SHA2_384".into()
-        })));
-        assert!(is_consistency(body_check(V2, |b| {
-            b["spec"]["hashedRekordV002"]["signature"]["verifier"]["keyDetails"] =
-                "PKIX_ED25519".into()
-        })));
+        let v2 = |edit: fn(&mut Value)| refusal(body_check(V2, edit));
+        assert_eq!(
+            v2(|b| b["spec"]["hashedRekordV002"]["data"]["algorithm"] = "SHA2_384".into()),
+            "log entry body: data.algorithm is `SHA2_384`, but PKIX_ECDSA_P256_SHA_256 signs with `SHA2_256`"
+        );
+        fn details(b: &mut Value, d: &str) {
+            b["spec"]["hashedRekordV002"]["signature"]["verifier"]["keyDetails"] = d.into();
+        }
+        assert!(v2(|b| details(b, "PKIX_ED25519")).contains("has no digest to log"));
+        assert_eq!(
+            v2(|b| details(b, "PKIX_ECDSA_P384_SHA_384")),
+            "log entry body: signature.verifier.keyDetails names a EcdsaP384 key; the signing key is EcdsaP256"
+        );
+        assert_eq!(
+            v2(|b| details(b, "PKIX_RSA_PSS_2048_SHA256")),
+            "log entry body: signature.verifier.keyDetails names a Rsa key; the signing key is EcdsaP256"
+        );
     }
 
     #[test]
@@ -783,18 +947,5 @@ mod tests {
             "log2025-1.rekor.sigstore.dev"
         );
         assert_eq!(log_name("http://localhost:8000/api"), "localhost:8000");
-    }
-
-    #[test]
-    fn key_details_must_name_the_key_algorithm() {
-        assert!(key_details_match(
-            "PKIX_ECDSA_P256_SHA_256",
-            KeyAlgorithm::EcdsaP256
-        ));
-        assert!(!key_details_match(
-            "PKIX_ECDSA_P384_SHA_384",
-            KeyAlgorithm::EcdsaP256
-        ));
-        assert!(!key_details_match("PKIX_ED25519", KeyAlgorithm::EcdsaP256));
     }
 }

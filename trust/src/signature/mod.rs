@@ -35,7 +35,7 @@ pub use verified::{
 
 use crate::image::Digest;
 use consistency::SigningKey;
-use sigstore_crypto::{KeyAlgorithm, SubjectAltName};
+use sigstore_crypto::SubjectAltName;
 use sigstore_types::{Bundle, KindVersion, MediaType, Sha256Hash, SignatureContent};
 
 /// Largest bundle accepted, in bytes. Real bundles are a few KiB; SLSA
@@ -139,7 +139,7 @@ pub fn verify_parsed(
     };
 
     // What signed, as the log entry must name it.
-    let (signing_key, key_algorithm) = match (policy, bundle.signing_certificate()) {
+    let (signing_key, public_key) = match (policy, bundle.signing_certificate()) {
         (Policy::Keyless { .. }, Some(cert)) => {
             let info = result.certificate().ok_or_else(|| {
                 VerifyError::CertificateChain("no verified certificate in the result".into())
@@ -149,17 +149,15 @@ pub fn verify_parsed(
                     "certificate, SCT or log verification was not performed".into(),
                 ));
             }
-            (SigningKey::Certificate(cert.as_bytes()), info.key_algorithm)
+            (SigningKey::Certificate(cert.as_bytes()), &info.public_key)
         }
         (Policy::PublicKey(key), None) => {
-            let algorithm = KeyAlgorithm::from_spki(&key.key)
-                .map_err(|e| VerifyError::TrustRoot(format!("policy key: {e}")))?;
             if !result.tlog_verified() {
                 return Err(VerifyError::TransparencyLog(
                     "log verification was not performed".into(),
                 ));
             }
-            (SigningKey::PublicKey(key.key.as_bytes()), algorithm)
+            (SigningKey::PublicKey(key.key.as_bytes()), &key.key)
         }
         _ => {
             return Err(VerifyError::IdentityPolicy(
@@ -176,7 +174,7 @@ pub fn verify_parsed(
         &artifact_sha256,
         artifact_bytes,
         &signing_key,
-        key_algorithm,
+        public_key,
         trust_root,
     )?;
 

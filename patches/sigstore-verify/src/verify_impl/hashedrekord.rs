@@ -31,14 +31,18 @@ pub(crate) fn verify_hashedrekord_entry(
     let body = RekorEntryBody::parse(&entry.canonicalized_body, entry.kind_version)
         .map_err(|e| Error::malformed_entry(format!("failed to parse Rekor body: {}", e)))?;
 
-    // Compute hash from artifact (bytes or pre-computed digest) or DSSE envelope
-    let hash = match &bundle.content {
-        SignatureContent::MessageSignature(_) => artifact.sha256()?,
-        SignatureContent::DsseEnvelope(envelope) => sigstore_crypto::sha256(&envelope.pae()),
-        _ => {
-            return Err(Error::UnsupportedBundle(
+    // The SHA-256 of the artifact (bytes or pre-computed digest) or of the
+    // DSSE envelope's PAE. Patched: computed only where an entry names
+    // SHA-256, so an entry hashed otherwise needs no SHA-256 digest.
+    let sha256 = || -> Result<Sha256Hash> {
+        match &bundle.content {
+            SignatureContent::MessageSignature(_) => artifact.sha256(),
+            SignatureContent::DsseEnvelope(envelope) => {
+                Ok(sigstore_crypto::sha256(&envelope.pae()))
+            }
+            _ => Err(Error::UnsupportedBundle(
                 "unsupported bundle signature content".to_string(),
-            ))
+            )),
         }
     };
 
@@ -67,7 +71,7 @@ pub(crate) fn verify_hashedrekord_entry(
                     let expected = Sha256Hash::try_from(expected.as_slice()).map_err(|e| {
                         Error::malformed_entry(format!("invalid hash in Rekor entry: {}", e))
                     })?;
-                    validate_artifact_hash(&hash, &expected)?;
+                    validate_artifact_hash(&sha256()?, &expected)?;
                 }
                 (SignatureContent::MessageSignature(_), algorithm) => {
                     let actual = artifact.digest(algorithm)?;
@@ -85,19 +89,75 @@ pub(crate) fn verify_hashedrekord_entry(
             }
         }
         RekorEntryBody::HashedRekordV002(rekord) => {
-            // v0.0.2 is currently defined only for SHA-256/P-256 entries. Do
-            // not reinterpret a digest logged under a different algorithm.
+            // Patched (patches/README.md): v0.0.2 logs the digest the key
+            // signs, a message's or a DSSE envelope's PAE, under the hash its
+            // keyDetails names (SHA-384 for P-384, SHA-512 for P-521); 0.15.1
+            // took SHA-256 only. Any other algorithm, or a digest of another
+            // length, is refused rather than reinterpreted.
             let logged = &rekord.spec.hashed_rekord_v002;
-            if logged.data.algorithm != sigstore_types::HashAlgorithm::Sha2256 {
-                return Err(Error::UnsupportedBundle(format!(
-                    "unsupported Rekor v2 digest algorithm: {}",
-                    logged.data.algorithm
+            let key_details = logged.signature.verifier.key_details;
+            if key_details == sigstore_rekor::RekorV2KeyDetails::PkixEd25519Ph {
+                return Err(Error::UnsupportedBundle(
+                    "Rekor v2 keyDetails PKIX_ED25519_PH: Ed25519ph signatures are not supported"
+                        .to_string(),
+                ));
+            }
+            let algorithm = key_details.hash_algorithm().ok_or_else(|| {
+                Error::UnsupportedBundle(format!(
+                    "Rekor v2 keyDetails {} names no digest algorithm",
+                    key_details.name()
+                ))
+            })?;
+            if logged.data.algorithm != algorithm {
+                return Err(Error::malformed_entry(format!(
+                    "the Rekor v2 entry's digest is {}, but {} signs with {}",
+                    logged.data.algorithm,
+                    key_details.name(),
+                    algorithm
                 )));
             }
-            let expected = Sha256Hash::try_from(&logged.data.digest).map_err(|e| {
-                Error::malformed_entry(format!("invalid digest in Rekor entry: {}", e))
-            })?;
-            validate_artifact_hash(&hash, &expected)?;
+            let expected = logged.data.digest.as_bytes();
+            if expected.len() != algorithm.digest_size() {
+                return Err(Error::malformed_entry(format!(
+                    "the Rekor v2 entry's {} digest is {} bytes",
+                    algorithm,
+                    expected.len()
+                )));
+            }
+            let matches = match (&bundle.content, algorithm) {
+                (SignatureContent::MessageSignature(_), algorithm) => {
+                    artifact.digest(algorithm)?.as_bytes() == expected
+                }
+                (SignatureContent::DsseEnvelope(envelope), algorithm) => {
+                    let pae = envelope.pae();
+                    match algorithm {
+                        sigstore_types::HashAlgorithm::Sha2256 => {
+                            sigstore_crypto::sha256(&pae).as_bytes() == expected
+                        }
+                        sigstore_types::HashAlgorithm::Sha2384 => {
+                            sigstore_crypto::sha384(&pae).as_bytes() == expected
+                        }
+                        sigstore_types::HashAlgorithm::Sha2512 => {
+                            sigstore_crypto::sha512(&pae).as_bytes() == expected
+                        }
+                        other => {
+                            return Err(Error::UnsupportedBundle(format!(
+                                "unsupported Rekor v2 digest algorithm: {other}"
+                            )))
+                        }
+                    }
+                }
+                _ => {
+                    return Err(Error::UnsupportedBundle(
+                        "unsupported bundle signature content".to_string(),
+                    ))
+                }
+            };
+            if !matches {
+                return Err(Error::ArtifactMismatch(
+                    "artifact hash mismatch for hashedrekord entry".to_string(),
+                ));
+            }
         }
         _ => {
             return Err(Error::malformed_entry(format!(

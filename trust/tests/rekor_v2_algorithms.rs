@@ -1,0 +1,330 @@
+//! Rekor v2 (`hashedrekord` 0.0.2) entries for every key of Sigstore's
+//! algorithm registry that Rekor v2 logs: the entry holds the digest the key
+//! signs, under the hash its `keyDetails` names (SHA-384 for P-384, SHA-512
+//! for P-521), of the message or of a DSSE envelope's PAE. Each verifies with
+//! a managed key, image and blob; each near miss a log or client could write
+//! is refused at a named stage with its reason.
+
+#![allow(clippy::unwrap_used)] // test helpers panic on broken fixtures by design
+
+use mcp_trust::image::Digest;
+use mcp_trust::signature::{Artifact, Matcher, Policy, Stage, TrustRoot, verify};
+use test_sigstore::{
+    GITHUB_ACTIONS_ISSUER, GitHubWorkflow, Identity, LoggedAs, SigningAlgorithm, TestKey,
+    TestSigstore,
+};
+
+const BLOB: &[u8] = b"a release artifact";
+
+fn image_digest() -> Digest {
+    Digest::of(b"an image manifest")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Image,
+    Blob,
+}
+
+struct Fixture {
+    sigstore: TestSigstore,
+    root: TrustRoot,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let sigstore = TestSigstore::new();
+        let root = TrustRoot::from_json(sigstore.trusted_root_json().as_bytes()).unwrap();
+        Self { sigstore, root }
+    }
+
+    fn sign(&mut self, key: &TestKey, kind: Kind, logged: &LoggedAs) -> String {
+        match kind {
+            Kind::Image => {
+                self.sigstore
+                    .sign_image_dsse_v2(&image_digest().to_string(), key, logged)
+            }
+            Kind::Blob => self.sigstore.sign_blob_v2(BLOB, key, logged),
+        }
+    }
+
+    /// `Ok(())` or the refusal's stage and full message.
+    fn check(&self, bundle: &str, kind: Kind, key: &TestKey) -> Result<(), (Stage, String)> {
+        let digest = image_digest();
+        let artifact = match kind {
+            Kind::Image => Artifact::Digest(&digest),
+            Kind::Blob => Artifact::Bytes(BLOB),
+        };
+        let policy = Policy::public_key_pem(&key.public_key_pem()).unwrap();
+        verify(bundle.as_bytes(), artifact, &policy, &self.root)
+            .map(|_| ())
+            .map_err(|e| (e.stage(), e.to_string()))
+    }
+}
+
+/// The bundle with one bit of its signature flipped, in the bundle only.
+fn tamper_signature(bundle: &str) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut doc: serde_json::Value = serde_json::from_str(bundle).unwrap();
+    let pointer = if doc.pointer("/messageSignature").is_some() {
+        "/messageSignature/signature"
+    } else {
+        "/dsseEnvelope/signatures/0/sig"
+    };
+    let mut sig = b64
+        .decode(doc.pointer(pointer).unwrap().as_str().unwrap())
+        .unwrap();
+    let middle = sig.len() / 2;
+    sig[middle] ^= 0x01;
+    *doc.pointer_mut(pointer).unwrap() = serde_json::json!(b64.encode(sig));
+    doc.to_string()
+}
+
+#[test]
+fn every_algorithm_rekor_v2_logs_verifies_and_its_near_misses_do_not() {
+    let mut f = Fixture::new();
+    let mut failures = Vec::new();
+    for algorithm in SigningAlgorithm::ALL {
+        for kind in [Kind::Image, Kind::Blob] {
+            let key = TestKey::generate_with(algorithm);
+            let bundle = f.sign(&key, kind, &LoggedAs::default());
+            let got = f.check(&bundle, kind, &key);
+            let name = algorithm.name();
+            if algorithm == SigningAlgorithm::Ed25519 {
+                // Rekor v2 logs an Ed25519 key as Ed25519ph, which is not
+                // supported: refused by name, never checked as something else.
+                let expected = "bundle cannot be read: unsupported bundle: \
+                     Rekor v2 keyDetails PKIX_ED25519_PH: Ed25519ph signatures are not supported";
+                if got != Err((Stage::Parse, expected.into())) {
+                    failures.push(format!("{name} {kind:?}: {got:?}"));
+                }
+                continue;
+            }
+            if let Err(e) = got {
+                failures.push(format!("{name} {kind:?}: {e:?}"));
+                continue;
+            }
+            let other = TestKey::generate_with(algorithm);
+            if f.check(&bundle, kind, &other).is_ok() {
+                failures.push(format!("{name} {kind:?}: another key's policy accepted it"));
+            }
+            if f.check(&tamper_signature(&bundle), kind, &key).is_ok() {
+                failures.push(format!("{name} {kind:?}: a flipped signature bit verified"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn the_logged_digest_must_be_the_key_details_hash_of_what_was_signed() {
+    let mut f = Fixture::new();
+    let p256 = TestKey::generate_with(SigningAlgorithm::EcdsaP256Sha256);
+    let p384 = TestKey::generate_with(SigningAlgorithm::EcdsaP384Sha384);
+    let p521 = TestKey::generate_with(SigningAlgorithm::EcdsaP521Sha512);
+    let sha256 = |d: &[u8]| sigstore_crypto::sha256(d).as_bytes().to_vec();
+    let sha384 = |d: &[u8]| sigstore_crypto::sha384(d).as_bytes().to_vec();
+    let parse_refusal = |what: &str| {
+        (
+            Stage::TransparencyLog,
+            format!("transparency log entry rejected: malformed log entry: {what}"),
+        )
+    };
+    type Case<'a> = (&'a str, &'a TestKey, Kind, LoggedAs, (Stage, String));
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "a P-384 entry logging the SHA-256 of the blob",
+            &p384,
+            Kind::Blob,
+            LoggedAs {
+                algorithm: Some("SHA2_256"),
+                digest: Some(sha256(BLOB)),
+                ..LoggedAs::default()
+            },
+            parse_refusal(
+                "the Rekor v2 entry's digest is SHA2_256, but PKIX_ECDSA_P384_SHA_384 signs with SHA2_384",
+            ),
+        ),
+        (
+            "a P-256 entry logging the SHA-384 of the blob",
+            &p256,
+            Kind::Blob,
+            LoggedAs {
+                algorithm: Some("SHA2_384"),
+                digest: Some(sha384(BLOB)),
+                ..LoggedAs::default()
+            },
+            parse_refusal(
+                "the Rekor v2 entry's digest is SHA2_384, but PKIX_ECDSA_P256_SHA_256 signs with SHA2_256",
+            ),
+        ),
+        (
+            "a P-521 entry whose SHA2_512 digest is 48 bytes",
+            &p521,
+            Kind::Blob,
+            LoggedAs {
+                digest: Some(sha384(BLOB)),
+                ..LoggedAs::default()
+            },
+            parse_refusal("the Rekor v2 entry's SHA2_512 digest is 48 bytes"),
+        ),
+        (
+            "a P-384 entry of other bytes",
+            &p384,
+            Kind::Blob,
+            LoggedAs {
+                digest: Some(sha384(b"other bytes")),
+                ..LoggedAs::default()
+            },
+            (
+                Stage::Artifact,
+                "bundle does not sign this artifact: artifact mismatch: artifact hash mismatch for hashedrekord entry"
+                    .into(),
+            ),
+        ),
+        (
+            "a P-384 DSSE entry of the PAE's SHA-256 labelled SHA2_384",
+            &p384,
+            Kind::Image,
+            LoggedAs {
+                digest: Some(vec![0x5a; 32]),
+                ..LoggedAs::default()
+            },
+            parse_refusal("the Rekor v2 entry's SHA2_384 digest is 32 bytes"),
+        ),
+        (
+            "a P-384 DSSE entry of the payload instead of the PAE",
+            &p384,
+            Kind::Image,
+            LoggedAs {
+                digest: Some(sha384(
+                    &test_sigstore::cosign_sign_statement(&image_digest().to_string()),
+                )),
+                ..LoggedAs::default()
+            },
+            (
+                Stage::Artifact,
+                "bundle does not sign this artifact: artifact mismatch: artifact hash mismatch for hashedrekord entry"
+                    .into(),
+            ),
+        ),
+    ];
+    for (what, key, kind, logged, expected) in cases {
+        let bundle = f.sign(key, kind, &logged);
+        assert_eq!(f.check(&bundle, kind, key), Err(expected), "{what}");
+    }
+}
+
+#[test]
+fn key_details_must_name_the_signing_key_and_scheme_exactly() {
+    let mut f = Fixture::new();
+    let p384 = TestKey::generate_with(SigningAlgorithm::EcdsaP384Sha384);
+    let rsa2048 = TestKey::generate_with(SigningAlgorithm::Rsa2048Pkcs1Sha256);
+    let p256 = TestKey::generate_with(SigningAlgorithm::EcdsaP256Sha256);
+    let body = "bundle is inconsistent: log entry body: ";
+    let cases: Vec<(&TestKey, LoggedAs, String)> = vec![
+        (
+            &p384,
+            // The P-256 name with the P-256 hash over the same bytes.
+            LoggedAs {
+                key_details: Some("PKIX_ECDSA_P256_SHA_256"),
+                algorithm: Some("SHA2_256"),
+                digest: Some(sigstore_crypto::sha256(BLOB).as_bytes().to_vec()),
+            },
+            format!(
+                "{body}signature.verifier.keyDetails names a EcdsaP256 key; the signing key is EcdsaP384"
+            ),
+        ),
+        (
+            &rsa2048,
+            LoggedAs {
+                key_details: Some("PKIX_RSA_PKCS1V15_4096_SHA256"),
+                ..LoggedAs::default()
+            },
+            format!(
+                "{body}signature.verifier.keyDetails names a 4096-bit RSA key; the signing key has 2048 bits"
+            ),
+        ),
+        (
+            &rsa2048,
+            // A PKCS#1 v1.5 signature logged as PSS.
+            LoggedAs {
+                key_details: Some("PKIX_RSA_PSS_2048_SHA256"),
+                ..LoggedAs::default()
+            },
+            format!(
+                "{body}the signature does not verify as PKIX_RSA_PSS_2048_SHA256: \
+                 Verification error: RSA_PSS_SHA256 signature invalid"
+            ),
+        ),
+        (
+            &p256,
+            LoggedAs {
+                key_details: Some("PKIX_ED25519"),
+                algorithm: Some("SHA2_256"),
+                ..LoggedAs::default()
+            },
+            "bundle cannot be read: unsupported bundle: Rekor v2 keyDetails \
+             PKIX_ED25519 names no digest algorithm"
+                .into(),
+        ),
+    ];
+    for (key, logged, expected) in cases {
+        let what = format!("{:?}", logged.key_details);
+        let bundle = f.sign(key, Kind::Blob, &logged);
+        let (_, message) = f.check(&bundle, Kind::Blob, key).unwrap_err();
+        assert_eq!(message, expected, "{what}");
+    }
+}
+
+#[test]
+fn a_sha384_or_sha512_entry_is_refused_from_a_sha256_digest_alone() {
+    let mut f = Fixture::new();
+    for algorithm in [
+        SigningAlgorithm::EcdsaP384Sha384,
+        SigningAlgorithm::EcdsaP521Sha512,
+    ] {
+        let key = TestKey::generate_with(algorithm);
+        let bundle = f.sigstore.sign_blob_v2(BLOB, &key, &LoggedAs::default());
+        let sha256 = Digest::of(BLOB);
+        let policy = Policy::public_key_pem(&key.public_key_pem()).unwrap();
+        let e = verify(
+            bundle.as_bytes(),
+            Artifact::Digest(&sha256),
+            &policy,
+            &f.root,
+        )
+        .unwrap_err();
+        assert_ne!(
+            e.stage(),
+            Stage::Consistency,
+            "refused before the body check"
+        );
+        assert!(
+            e.to_string().contains("artifact"),
+            "{}: {e}",
+            algorithm.name()
+        );
+    }
+}
+
+#[test]
+fn a_keyless_rekor_v2_bundle_needs_a_timestamp() {
+    let mut f = Fixture::new();
+    let workflow = GitHubWorkflow::new(
+        "acme/weather",
+        ".github/workflows/release.yml",
+        "refs/tags/v1.0.0",
+    );
+    let identity = Identity::github(&workflow);
+    let bundle = f
+        .sigstore
+        .sign_blob_v2(BLOB, &identity, &LoggedAs::default());
+    let policy = Policy::keyless(
+        Matcher::exact(&workflow.workflow_uri(), "identity").unwrap(),
+        Matcher::exact(GITHUB_ACTIONS_ISSUER, "issuer").unwrap(),
+    );
+    let e = verify(bundle.as_bytes(), Artifact::Bytes(BLOB), &policy, &f.root).unwrap_err();
+    assert_eq!(e.stage(), Stage::Timestamp, "{e}");
+}
