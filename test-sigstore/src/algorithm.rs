@@ -9,6 +9,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
     self, EcdsaKeyPair, EcdsaSigningAlgorithm, Ed25519KeyPair, KeyPair as _, RsaKeyPair,
+    RsaPssSaltLength,
 };
 use sigstore_types::{DigestBytes, HashAlgorithm};
 
@@ -30,11 +31,35 @@ pub enum SigningAlgorithm {
     Rsa3072Pkcs1Sha256,
     /// RSA 4096 PKCS#1 v1.5 with SHA-256.
     Rsa4096Pkcs1Sha256,
+    /// RSA 2048 PSS with SHA-256 (salt: [`PssSalt::Max`] unless changed).
+    Rsa2048PssSha256,
+    /// RSA 3072 PSS with SHA-256.
+    Rsa3072PssSha256,
+    /// RSA 4096 PSS with SHA-256.
+    Rsa4096PssSha256,
 }
+
+/// The salt length of an RSA-PSS signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PssSalt {
+    /// As long as the key allows: Go's `crypto/rsa` default, which
+    /// sigstore-go and cosign sign with.
+    #[default]
+    Max,
+    /// As long as the digest (32 bytes): OpenSSL's and FIPS's choice.
+    Digest,
+    /// No salt: a valid PSS signature no Sigstore client makes.
+    Zero,
+}
+
+static RSA_PSS_SHA256_MAX_SALT: signature::RsaSignatureEncoding =
+    signature::RSA_PSS_SHA256.with_pss_salt_length(RsaPssSaltLength::Max);
+static RSA_PSS_SHA256_NO_SALT: signature::RsaSignatureEncoding =
+    signature::RSA_PSS_SHA256.with_pss_salt_length(RsaPssSaltLength::Custom(0));
 
 impl SigningAlgorithm {
     /// Every algorithm, in registry order.
-    pub const ALL: [SigningAlgorithm; 7] = [
+    pub const ALL: [SigningAlgorithm; 10] = [
         SigningAlgorithm::EcdsaP256Sha256,
         SigningAlgorithm::EcdsaP384Sha384,
         SigningAlgorithm::EcdsaP521Sha512,
@@ -42,6 +67,9 @@ impl SigningAlgorithm {
         SigningAlgorithm::Rsa2048Pkcs1Sha256,
         SigningAlgorithm::Rsa3072Pkcs1Sha256,
         SigningAlgorithm::Rsa4096Pkcs1Sha256,
+        SigningAlgorithm::Rsa2048PssSha256,
+        SigningAlgorithm::Rsa3072PssSha256,
+        SigningAlgorithm::Rsa4096PssSha256,
     ];
 
     /// The registry's name (`PublicKeyDetails`).
@@ -54,6 +82,9 @@ impl SigningAlgorithm {
             SigningAlgorithm::Rsa2048Pkcs1Sha256 => "PKIX_RSA_PKCS1V15_2048_SHA256",
             SigningAlgorithm::Rsa3072Pkcs1Sha256 => "PKIX_RSA_PKCS1V15_3072_SHA256",
             SigningAlgorithm::Rsa4096Pkcs1Sha256 => "PKIX_RSA_PKCS1V15_4096_SHA256",
+            SigningAlgorithm::Rsa2048PssSha256 => "PKIX_RSA_PSS_2048_SHA256",
+            SigningAlgorithm::Rsa3072PssSha256 => "PKIX_RSA_PSS_3072_SHA256",
+            SigningAlgorithm::Rsa4096PssSha256 => "PKIX_RSA_PSS_4096_SHA256",
         }
     }
 
@@ -112,6 +143,7 @@ impl SigningAlgorithm {
 pub(crate) struct AnyKeyPair {
     algorithm: SigningAlgorithm,
     key: Key,
+    pss_salt: PssSalt,
 }
 
 enum Key {
@@ -143,11 +175,26 @@ impl AnyKeyPair {
             SigningAlgorithm::Ed25519 => {
                 Key::Ed25519(Ed25519KeyPair::generate().expect("generate Ed25519 key"))
             }
-            SigningAlgorithm::Rsa2048Pkcs1Sha256 => rsa(KeySize::Rsa2048),
-            SigningAlgorithm::Rsa3072Pkcs1Sha256 => rsa(KeySize::Rsa3072),
-            SigningAlgorithm::Rsa4096Pkcs1Sha256 => rsa(KeySize::Rsa4096),
+            SigningAlgorithm::Rsa2048Pkcs1Sha256 | SigningAlgorithm::Rsa2048PssSha256 => {
+                rsa(KeySize::Rsa2048)
+            }
+            SigningAlgorithm::Rsa3072Pkcs1Sha256 | SigningAlgorithm::Rsa3072PssSha256 => {
+                rsa(KeySize::Rsa3072)
+            }
+            SigningAlgorithm::Rsa4096Pkcs1Sha256 | SigningAlgorithm::Rsa4096PssSha256 => {
+                rsa(KeySize::Rsa4096)
+            }
         };
-        Self { algorithm, key }
+        Self {
+            algorithm,
+            key,
+            pss_salt: PssSalt::default(),
+        }
+    }
+
+    /// Sign with this salt length from now on (PSS algorithms only).
+    pub(crate) fn set_pss_salt(&mut self, salt: PssSalt) {
+        self.pss_salt = salt;
     }
 
     /// The algorithm.
@@ -173,9 +220,20 @@ impl AnyKeyPair {
             Key::Ecdsa(k) => k.sign(&rng, data).expect("ECDSA sign").as_ref().to_vec(),
             Key::Ed25519(k) => k.sign(data).as_ref().to_vec(),
             Key::Rsa(k) => {
+                let encoding: &'static dyn signature::RsaEncoding =
+                    match (self.algorithm, self.pss_salt) {
+                        (
+                            SigningAlgorithm::Rsa2048Pkcs1Sha256
+                            | SigningAlgorithm::Rsa3072Pkcs1Sha256
+                            | SigningAlgorithm::Rsa4096Pkcs1Sha256,
+                            _,
+                        ) => &signature::RSA_PKCS1_SHA256,
+                        (_, PssSalt::Max) => &RSA_PSS_SHA256_MAX_SALT,
+                        (_, PssSalt::Digest) => &signature::RSA_PSS_SHA256,
+                        (_, PssSalt::Zero) => &RSA_PSS_SHA256_NO_SALT,
+                    };
                 let mut out = vec![0; k.public_modulus_len()];
-                k.sign(&signature::RSA_PKCS1_SHA256, &rng, data, &mut out)
-                    .expect("RSA sign");
+                k.sign(encoding, &rng, data, &mut out).expect("RSA sign");
                 out
             }
         }

@@ -9,7 +9,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sigstore_crypto::KeyPair;
+use crate::algorithm::{AnyKeyPair, SigningAlgorithm};
 use sigstore_types::DerCertificate;
 use x509_cert::certificate::{Certificate, TbsCertificate, Version};
 use x509_cert::der::asn1::{
@@ -31,6 +31,10 @@ use crate::ct::{self, CtLog};
 use crate::identity::{IssuerEncoding, San};
 
 const ECDSA_WITH_SHA256: &str = "1.2.840.10045.4.3.2";
+const ECDSA_WITH_SHA384: &str = "1.2.840.10045.4.3.3";
+const ECDSA_WITH_SHA512: &str = "1.2.840.10045.4.3.4";
+const ED25519: &str = "1.3.101.112";
+const SHA256_WITH_RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.11";
 const CODE_SIGNING: &str = "1.3.6.1.5.5.7.3.3";
 const FULCIO_ARC: &str = "1.3.6.1.4.1.57264.1";
 /// Subject organization of every test CA certificate.
@@ -69,23 +73,24 @@ pub(crate) enum SctPlan<'a> {
 #[derive(Debug)]
 pub(crate) struct CertificateAuthority {
     root: DerCertificate,
-    intermediate_key: KeyPair,
+    intermediate_key: AnyKeyPair,
     intermediate: DerCertificate,
     intermediate_spki: Vec<u8>,
     intermediate_name: Name,
 }
 
 impl CertificateAuthority {
-    /// A fresh root (valid 2025–2035) and intermediate, both ECDSA P-256.
-    pub(crate) fn generate() -> Self {
-        let root_key = KeyPair::generate_ecdsa_p256().expect("generate root key");
-        let intermediate_key = KeyPair::generate_ecdsa_p256().expect("generate intermediate key");
+    /// A fresh root (valid 2025–2035) and intermediate, both with keys of
+    /// `algorithm` and signing with it (ECDSA P-256 by default).
+    pub(crate) fn generate(algorithm: SigningAlgorithm) -> Self {
+        let root_key = AnyKeyPair::generate(algorithm);
+        let intermediate_key = AnyKeyPair::generate(algorithm);
         let root_name = name(ROOT_COMMON_NAME);
         let intermediate_name = name(INTERMEDIATE_COMMON_NAME);
         let not_before = timestamp("2025-01-01T00:00:00Z");
         let not_after = timestamp("2035-01-01T00:00:00Z");
-        let root_spki = spki_der(&root_key);
-        let intermediate_spki = spki_der(&intermediate_key);
+        let root_spki = root_key.public_key_der();
+        let intermediate_spki = intermediate_key.public_key_der();
 
         let root = sign(
             tbs(
@@ -95,6 +100,7 @@ impl CertificateAuthority {
                 &root_spki,
                 (not_before, not_after),
                 ca_extensions(&root_spki, &root_spki, None),
+                algorithm,
             ),
             &root_key,
         );
@@ -106,6 +112,7 @@ impl CertificateAuthority {
                 &intermediate_spki,
                 (not_before, not_after),
                 ca_extensions(&intermediate_spki, &root_spki, Some(0)),
+                algorithm,
             ),
             &root_key,
         );
@@ -138,6 +145,7 @@ impl CertificateAuthority {
             request.public_key_der,
             (request.not_before, request.not_after),
             extensions,
+            self.intermediate_key.algorithm(),
         );
         let sct_time_ms = u64::try_from(request.not_before.as_millisecond())
             .expect("certificate issued after 1970");
@@ -262,11 +270,12 @@ fn tbs(
     spki: &[u8],
     (not_before, not_after): (jiff::Timestamp, jiff::Timestamp),
     extensions: Vec<Extension>,
+    signed_with: SigningAlgorithm,
 ) -> TbsCertificate {
     TbsCertificate {
         version: Version::V3,
         serial_number: serial(serial_number),
-        signature: ecdsa_with_sha256(),
+        signature: signature_algorithm(signed_with),
         issuer: issuer.clone(),
         validity: Validity {
             not_before: time(not_before),
@@ -281,14 +290,12 @@ fn tbs(
     }
 }
 
-fn sign(tbs: TbsCertificate, key: &KeyPair) -> DerCertificate {
-    let signature = key
-        .sign(&tbs.to_der().expect("encode TBS"))
-        .expect("sign certificate");
+fn sign(tbs: TbsCertificate, key: &AnyKeyPair) -> DerCertificate {
+    let signature = key.sign(&tbs.to_der().expect("encode TBS"));
     let certificate = Certificate {
+        signature_algorithm: tbs.signature.clone(),
         tbs_certificate: tbs,
-        signature_algorithm: ecdsa_with_sha256(),
-        signature: BitString::from_bytes(signature.as_bytes()).expect("encode signature"),
+        signature: BitString::from_bytes(&signature).expect("encode signature"),
     };
     DerCertificate::new(certificate.to_der().expect("encode certificate"))
 }
@@ -301,10 +308,28 @@ fn serial(n: u64) -> SerialNumber {
     SerialNumber::new(&bytes).expect("encode serial number")
 }
 
-fn ecdsa_with_sha256() -> AlgorithmIdentifierOwned {
+/// The X.509 signature algorithm of a CA key: ECDSA with its curve's hash,
+/// Ed25519, or RSA PKCS#1 v1.5 with SHA-256 (NULL parameters).
+///
+/// # Panics
+/// For RSA-PSS, whose identifier this CA does not write.
+fn signature_algorithm(algorithm: SigningAlgorithm) -> AlgorithmIdentifierOwned {
+    let (id, parameters) = match algorithm {
+        SigningAlgorithm::EcdsaP256Sha256 => (ECDSA_WITH_SHA256, None),
+        SigningAlgorithm::EcdsaP384Sha384 => (ECDSA_WITH_SHA384, None),
+        SigningAlgorithm::EcdsaP521Sha512 => (ECDSA_WITH_SHA512, None),
+        SigningAlgorithm::Ed25519 => (ED25519, None),
+        SigningAlgorithm::Rsa2048Pkcs1Sha256
+        | SigningAlgorithm::Rsa3072Pkcs1Sha256
+        | SigningAlgorithm::Rsa4096Pkcs1Sha256 => (
+            SHA256_WITH_RSA_ENCRYPTION,
+            Some(x509_cert::der::Any::from(x509_cert::der::asn1::Null)),
+        ),
+        other => panic!("a test CA does not sign with {}", other.name()),
+    };
     AlgorithmIdentifierOwned {
-        oid: oid(ECDSA_WITH_SHA256),
-        parameters: None,
+        oid: oid(id),
+        parameters,
     }
 }
 
@@ -328,13 +353,6 @@ fn time(ts: jiff::Timestamp) -> Time {
 
 pub(crate) fn timestamp(rfc3339: &str) -> jiff::Timestamp {
     rfc3339.parse().expect("valid RFC 3339 timestamp")
-}
-
-fn spki_der(key: &KeyPair) -> Vec<u8> {
-    key.public_key_der()
-        .expect("encode public key")
-        .as_bytes()
-        .to_vec()
 }
 
 /// Subject/authority key identifier: first 20 bytes of SHA-256 of the SPKI.

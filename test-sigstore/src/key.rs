@@ -2,7 +2,7 @@
 //! whose PEM public key a `--key` policy pins. ECDSA P-256 unless another
 //! [`SigningAlgorithm`] is asked for.
 
-use crate::algorithm::{AnyKeyPair, SigningAlgorithm};
+use crate::algorithm::{AnyKeyPair, PssSalt, SigningAlgorithm};
 use sigstore_types::DerPublicKey;
 
 /// A signing key and its public key.
@@ -23,6 +23,13 @@ impl TestKey {
         let key = AnyKeyPair::generate(algorithm);
         let public_key = DerPublicKey::new(key.public_key_der());
         Self { key, public_key }
+    }
+
+    /// The same key, signing RSA-PSS with `salt` ([`PssSalt::Max`] unless
+    /// changed); no effect on other algorithms.
+    pub fn with_pss_salt(mut self, salt: PssSalt) -> Self {
+        self.key.set_pss_salt(salt);
+        self
     }
 
     /// The key's algorithm.

@@ -51,7 +51,7 @@ use sigstore_types::{
     SignatureBytes, SignatureContent, TransparencyLogEntry,
 };
 
-pub use algorithm::SigningAlgorithm;
+pub use algorithm::{PssSalt, SigningAlgorithm};
 pub use identity::{
     Authority, CertValidity, GITHUB_ACTIONS_ISSUER, GitHubWorkflow, Identity, IssuerEncoding, San,
     Sct, claim,
@@ -109,9 +109,9 @@ struct Authorities {
 }
 
 impl Authorities {
-    fn generate() -> Self {
+    fn generate(ca_algorithm: SigningAlgorithm) -> Self {
         Self {
-            ca: ca::CertificateAuthority::generate(),
+            ca: ca::CertificateAuthority::generate(ca_algorithm),
             ct: ct::CtLog::generate(),
             log: rekor::TransparencyLog::generate(),
         }
@@ -168,9 +168,19 @@ impl Default for TestSigstore {
 impl TestSigstore {
     /// Fresh keys for every authority; signing time [`DEFAULT_SIGNING_TIME`].
     pub fn new() -> Self {
+        Self::with_ca_algorithm(SigningAlgorithm::default())
+    }
+
+    /// Like [`Self::new`], with root and intermediate CA keys of `algorithm`
+    /// that sign certificates with it (ECDSA with the curve's hash, Ed25519,
+    /// or RSA PKCS#1 v1.5 with SHA-256).
+    ///
+    /// # Panics
+    /// For an RSA-PSS algorithm: this CA writes no PSS identifiers.
+    pub fn with_ca_algorithm(algorithm: SigningAlgorithm) -> Self {
         Self {
-            trusted: Authorities::generate(),
-            untrusted: Authorities::generate(),
+            trusted: Authorities::generate(algorithm),
+            untrusted: Authorities::generate(algorithm),
             signing_time: ca::timestamp(DEFAULT_SIGNING_TIME),
             next_serial: 1000,
         }

@@ -12,7 +12,8 @@ use mcp_trust::image::Digest;
 use mcp_trust::signature::{Artifact, Matcher, Policy, Stage, TrustRoot, verify};
 use sigstore_types::HashAlgorithm as H;
 use test_sigstore::{
-    GITHUB_ACTIONS_ISSUER, GitHubWorkflow, Identity, SigningAlgorithm, TestKey, TestSigstore,
+    GITHUB_ACTIONS_ISSUER, GitHubWorkflow, Identity, LoggedAs, PssSalt, SigningAlgorithm, TestKey,
+    TestSigstore,
 };
 
 const BLOB: &[u8] = b"a release artifact";
@@ -282,6 +283,17 @@ fn message_digest_algorithm_confusion_is_refused() {
         // RSA signed SHA-256; read as PKCS1-SHA512.
         (
             SigningAlgorithm::Rsa2048Pkcs1Sha256,
+            "SHA2_512",
+            sha512.as_bytes(),
+        ),
+        // RSA-PSS signed SHA-256; read as PKCS1 or PSS with SHA-384/512.
+        (
+            SigningAlgorithm::Rsa2048PssSha256,
+            "SHA2_384",
+            sha384.as_bytes(),
+        ),
+        (
+            SigningAlgorithm::Rsa2048PssSha256,
             "SHA2_512",
             sha512.as_bytes(),
         ),
@@ -584,4 +596,172 @@ fn hashedrekord_entry_near_misses_are_refused() {
         let policy = keyless(&workflow().workflow_uri());
         assert!(verify(bundle.as_bytes(), Artifact::Bytes(BLOB), &policy, &root).is_ok());
     }
+}
+
+/// An RSA-PSS signature verifies with a salt as long as the digest (OpenSSL,
+/// FIPS) or as long as the key allows (Go, so cosign and sigstore-go), for
+/// an image and a blob, in Rekor v1 and v2; no other salt length does, and
+/// the refusal names both paddings that were tried.
+#[test]
+fn rsa_pss_verifies_with_the_digest_or_the_maximum_salt_only() {
+    let mut sigstore = TestSigstore::new();
+    let root = TrustRoot::from_json(sigstore.trusted_root_json().as_bytes()).unwrap();
+    let digest = image_digest();
+    for salt in [PssSalt::Max, PssSalt::Digest, PssSalt::Zero] {
+        let key = TestKey::generate_with(SigningAlgorithm::Rsa2048PssSha256).with_pss_salt(salt);
+        let policy = Policy::public_key_pem(&key.public_key_pem()).unwrap();
+        let logged = LoggedAs::default();
+        let bundles = [
+            (
+                "v1 blob",
+                sigstore.sign_blob(BLOB, &key),
+                Artifact::Bytes(BLOB),
+            ),
+            (
+                "v1 image",
+                sigstore.sign_image_dsse(&digest.to_string(), &key),
+                Artifact::Digest(&digest),
+            ),
+            (
+                "v2 blob",
+                sigstore.sign_blob_v2(BLOB, &key, &logged),
+                Artifact::Bytes(BLOB),
+            ),
+            (
+                "v2 image",
+                sigstore.sign_image_dsse_v2(&digest.to_string(), &key, &logged),
+                Artifact::Digest(&digest),
+            ),
+        ];
+        for (what, bundle, artifact) in bundles {
+            let got = verify(bundle.as_bytes(), artifact, &policy, &root);
+            if salt == PssSalt::Zero {
+                let e = got
+                    .err()
+                    .unwrap_or_else(|| panic!("{what}: salt 0 verified"));
+                assert_eq!(e.stage(), Stage::Signature, "{what}: {e}");
+                let expected = if what.ends_with("image") {
+                    "signature rejected: invalid signature: DSSE signature verification failed: \
+                     Verification error: RSA_PKCS1_SHA256 signature invalid; nor as RSA_PSS_SHA256"
+                } else {
+                    "signature rejected: invalid signature: signature verification failed: \
+                     Verification error: RSA_PKCS1_SHA256 signature invalid; nor as RSA_PSS_SHA256"
+                };
+                assert_eq!(e.to_string(), expected, "{what}");
+            } else {
+                assert!(got.is_ok(), "{what} with {salt:?} salt: {:?}", got.err());
+            }
+        }
+    }
+}
+
+/// A key with the `id-RSASSA-PSS` algorithm OID (RFC 4055) instead of
+/// `rsaEncryption` is refused as a policy key: no Sigstore client writes one,
+/// and its parameters would have to be checked against the signature.
+#[test]
+fn rsassa_pss_oid_policy_keys_are_refused() {
+    let key = TestKey::generate_with(SigningAlgorithm::Rsa2048PssSha256);
+    let spki = key.public_key_der().as_bytes();
+    // rsaEncryption (1.2.840.113549.1.1.1) -> id-RSASSA-PSS (...1.1.10).
+    let rsa_encryption = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+    let at = spki
+        .windows(rsa_encryption.len())
+        .position(|w| w == rsa_encryption)
+        .unwrap();
+    let mut pss = spki.to_vec();
+    pss[at + rsa_encryption.len() - 1] = 0x0a;
+    let pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        base64::engine::general_purpose::STANDARD.encode(&pss)
+    );
+    let e = Policy::public_key_pem(&pem).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("unsupported key algorithm OID: 1.2.840.113549.1.1.10"),
+        "{e}"
+    );
+}
+
+/// The maximum-salt retry belongs to Sigstore signatures only: an X.509
+/// signature algorithm identifier for RSA-PSS names a salt as long as the
+/// digest, and a certificate chain is checked with exactly that.
+#[test]
+fn x509_rsa_pss_takes_only_the_salt_its_algorithm_identifier_names() {
+    use aws_lc_rs::encoding::AsDer;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::rsa::KeySize;
+    use aws_lc_rs::signature::{
+        KeyPair, RSA_PSS_SHA256, RsaKeyPair, RsaPssSaltLength, RsaSignatureEncoding,
+    };
+    static MAX_SALT: RsaSignatureEncoding =
+        RSA_PSS_SHA256.with_pss_salt_length(RsaPssSaltLength::Max);
+    let key = RsaKeyPair::generate(KeySize::Rsa2048).unwrap();
+    let message = b"a tbsCertificate";
+    let sign = |encoding: &'static RsaSignatureEncoding| {
+        let mut out = vec![0; key.public_modulus_len()];
+        key.sign(encoding, &SystemRandom::new(), message, &mut out)
+            .unwrap();
+        out
+    };
+    let (digest_salt, max_salt) = (sign(&RSA_PSS_SHA256), sign(&MAX_SALT));
+    let webpki = sigstore_crypto::webpki::RSA_PSS_2048_8192_SHA256;
+    let raw = key.public_key().as_ref();
+    assert!(webpki.verify_signature(raw, message, &digest_salt).is_ok());
+    assert!(webpki.verify_signature(raw, message, &max_salt).is_err());
+    let spki =
+        sigstore_types::DerPublicKey::new(key.public_key().as_der().unwrap().as_ref().to_vec());
+    for signature in [digest_salt, max_salt] {
+        sigstore_crypto::verify_signature(
+            &spki,
+            message,
+            &sigstore_types::SignatureBytes::new(signature),
+            sigstore_crypto::SigningScheme::RsaPssSha256,
+        )
+        .unwrap();
+    }
+}
+
+/// A Fulcio CA whose root and intermediate sign with ECDSA P-384/SHA-384,
+/// P-521/SHA-512, Ed25519 or RSA PKCS#1 v1.5: its chain verifies (P-521
+/// through the `webpki` entry carried in patches/), for an image and a blob;
+/// a look-alike CA of the same algorithm is refused at the chain.
+#[test]
+fn each_ca_key_algorithm_verifies_its_chain() {
+    let mut failures = Vec::new();
+    for algorithm in [
+        SigningAlgorithm::EcdsaP256Sha256,
+        SigningAlgorithm::EcdsaP384Sha384,
+        SigningAlgorithm::EcdsaP521Sha512,
+        SigningAlgorithm::Ed25519,
+        SigningAlgorithm::Rsa2048Pkcs1Sha256,
+    ] {
+        let mut sigstore = TestSigstore::with_ca_algorithm(algorithm);
+        let root = TrustRoot::from_json(sigstore.trusted_root_json().as_bytes()).unwrap();
+        let identity = Identity::github(&workflow());
+        let policy = keyless(&workflow().workflow_uri());
+        let digest = image_digest();
+        let image = sigstore.sign_image_dsse(&digest.to_string(), &identity);
+        let blob = sigstore.sign_blob(BLOB, &identity);
+        for (what, bundle, artifact) in [
+            ("image", &image, Artifact::Digest(&digest)),
+            ("blob", &blob, Artifact::Bytes(BLOB)),
+        ] {
+            if let Err(e) = verify(bundle.as_bytes(), artifact, &policy, &root) {
+                failures.push(format!("{} {what}: {e}", algorithm.name()));
+            }
+        }
+        let forged = sigstore.sign_blob(
+            BLOB,
+            &identity.issued_by(test_sigstore::Authority::Untrusted),
+        );
+        match verify(forged.as_bytes(), Artifact::Bytes(BLOB), &policy, &root) {
+            Err(e) if e.stage() == Stage::CertificateChain => {}
+            other => failures.push(format!(
+                "{} look-alike CA: {:?}",
+                algorithm.name(),
+                other.map(|_| ())
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }

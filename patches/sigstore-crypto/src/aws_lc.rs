@@ -12,6 +12,7 @@ use aws_lc_rs::{
         ECDSA_P384_SHA256_ASN1, ECDSA_P384_SHA384_ASN1, ECDSA_P521_SHA512_ASN1, ED25519, ML_DSA_44, ML_DSA_65, ML_DSA_87,
         RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_2048_8192_SHA384, RSA_PKCS1_2048_8192_SHA512,
         RSA_PSS_2048_8192_SHA256, RSA_PSS_2048_8192_SHA384, RSA_PSS_2048_8192_SHA512,
+        RsaParameters, RsaPssSaltLength,
     },
 };
 use sigstore_types::HashAlgorithm;
@@ -92,6 +93,29 @@ fn verification_algorithm(scheme: SigningScheme) -> &'static dyn VerificationAlg
     }
 }
 
+// Patched (patches/README.md): an RSA-PSS signature's salt is as long as the
+// digest (OpenSSL, FIPS, most signers) or as long as the key allows (Go's
+// crypto/rsa default, which sigstore-go and cosign use). `verify_raw` takes
+// the digest length, as X.509 signature algorithm identifiers name it; a
+// Sigstore signature that fails it is retried with the maximum
+// (`VerificationKey`). Any other salt length is refused.
+const RSA_PSS_2048_8192_SHA256_MAX_SALT: RsaParameters =
+    RSA_PSS_2048_8192_SHA256.with_pss_salt_length(RsaPssSaltLength::Max);
+const RSA_PSS_2048_8192_SHA384_MAX_SALT: RsaParameters =
+    RSA_PSS_2048_8192_SHA384.with_pss_salt_length(RsaPssSaltLength::Max);
+const RSA_PSS_2048_8192_SHA512_MAX_SALT: RsaParameters =
+    RSA_PSS_2048_8192_SHA512.with_pss_salt_length(RsaPssSaltLength::Max);
+
+/// The second verification an RSA-PSS scheme gets: with the maximum salt.
+fn pss_max_salt(scheme: SigningScheme) -> Option<&'static dyn VerificationAlgorithm> {
+    match scheme {
+        SigningScheme::RsaPssSha256 => Some(&RSA_PSS_2048_8192_SHA256_MAX_SALT),
+        SigningScheme::RsaPssSha384 => Some(&RSA_PSS_2048_8192_SHA384_MAX_SALT),
+        SigningScheme::RsaPssSha512 => Some(&RSA_PSS_2048_8192_SHA512_MAX_SALT),
+        _ => None,
+    }
+}
+
 impl CryptoProvider for AwsLcProvider {
     fn hash(&self, algorithm: HashAlgorithm) -> Result<Box<dyn HashContext>> {
         let backend = match algorithm {
@@ -167,6 +191,40 @@ impl CryptoProvider for AwsLcProvider {
         let key = UnparsedPublicKey::new(verification_algorithm(scheme), spki_pubkey_bytes);
         key.verify_digest(&aws_digest, signature)
             .map_err(|_| Error::Verification(format!("{} signature invalid", scheme.name())))
+    }
+
+    fn verify_raw_pss_max_salt(
+        &self,
+        scheme: SigningScheme,
+        spki_pubkey_bytes: &[u8],
+        data: &[u8],
+        signature: &[u8],
+    ) -> Result<()> {
+        let invalid = || Error::Verification(format!("{} signature invalid", scheme.name()));
+        let algorithm = pss_max_salt(scheme).ok_or_else(invalid)?;
+        UnparsedPublicKey::new(algorithm, spki_pubkey_bytes)
+            .verify(data, signature)
+            .map_err(|_| invalid())
+    }
+
+    fn verify_prehashed_pss_max_salt(
+        &self,
+        scheme: SigningScheme,
+        spki_pubkey_bytes: &[u8],
+        digest: &[u8],
+        signature: &[u8],
+    ) -> Result<()> {
+        let invalid = || Error::Verification(format!("{} signature invalid", scheme.name()));
+        let algorithm = pss_max_salt(scheme).ok_or_else(invalid)?;
+        let hash = match scheme.hash_algorithm() {
+            Some(HashAlgorithm::Sha2256) => &SHA256,
+            Some(HashAlgorithm::Sha2384) => &SHA384,
+            _ => &SHA512,
+        };
+        let digest = Digest::import_less_safe(digest, hash).map_err(|_| invalid())?;
+        UnparsedPublicKey::new(algorithm, spki_pubkey_bytes)
+            .verify_digest(&digest, signature)
+            .map_err(|_| invalid())
     }
 
     fn generate_key_pair(&self, algorithm: KeyAlgorithm) -> Result<Box<dyn SigningKeyPair>> {

@@ -121,6 +121,38 @@ pub trait CryptoProvider: Send + Sync + std::fmt::Debug + 'static {
         signature: &[u8],
     ) -> Result<()>;
 
+    /// Patched (patches/README.md): [`Self::verify_raw`] for an RSA-PSS
+    /// `scheme` with the salt as long as the key allows (`emLen - hLen - 2`,
+    /// Go's default) instead of the digest's length. Providers without it
+    /// refuse.
+    fn verify_raw_pss_max_salt(
+        &self,
+        scheme: SigningScheme,
+        _spki_pubkey_bytes: &[u8],
+        _data: &[u8],
+        _signature: &[u8],
+    ) -> Result<()> {
+        Err(Error::UnsupportedAlgorithm(format!(
+            "{} with the maximum salt is not supported by the active CryptoProvider",
+            scheme.name()
+        )))
+    }
+
+    /// Patched: [`Self::verify_prehashed`] with the maximum RSA-PSS salt, as
+    /// [`Self::verify_raw_pss_max_salt`].
+    fn verify_prehashed_pss_max_salt(
+        &self,
+        scheme: SigningScheme,
+        _spki_pubkey_bytes: &[u8],
+        _digest: &[u8],
+        _signature: &[u8],
+    ) -> Result<()> {
+        Err(Error::UnsupportedAlgorithm(format!(
+            "{} with the maximum salt is not supported by the active CryptoProvider",
+            scheme.name()
+        )))
+    }
+
     /// Generate a new ephemeral key pair for `algorithm`.
     ///
     /// Verification-only providers may leave the default implementation, which returns

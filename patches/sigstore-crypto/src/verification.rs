@@ -214,7 +214,19 @@ impl VerificationKey {
         validate_raw_public_key(self.scheme, &self.bytes).map_err(|_| {
             Error::Verification(format!("{} signature invalid", self.scheme.name()))
         })?;
-        default_provider().verify_raw(self.scheme, &self.bytes, data, signature)
+        let provider = default_provider();
+        provider
+            .verify_raw(self.scheme, &self.bytes, data, signature)
+            .or_else(|e| match self.scheme {
+                // Patched (patches/README.md): Go signs RSA-PSS with the
+                // maximum salt; the digest-length salt was tried first.
+                SigningScheme::RsaPssSha256
+                | SigningScheme::RsaPssSha384
+                | SigningScheme::RsaPssSha512 => provider
+                    .verify_raw_pss_max_salt(self.scheme, &self.bytes, data, signature)
+                    .map_err(|_| e),
+                _ => Err(e),
+            })
     }
 
     /// Verify a signature over prehashed data
@@ -245,7 +257,19 @@ impl VerificationKey {
         validate_raw_public_key(self.scheme, &self.bytes).map_err(|_| {
             Error::Verification(format!("{} signature invalid", self.scheme.name()))
         })?;
-        default_provider().verify_prehashed(self.scheme, &self.bytes, digest, signature.as_bytes())
+        let provider = default_provider();
+        let signature = signature.as_bytes();
+        provider
+            .verify_prehashed(self.scheme, &self.bytes, digest, signature)
+            .or_else(|e| match self.scheme {
+                // Patched: as in `verify_inner`.
+                SigningScheme::RsaPssSha256
+                | SigningScheme::RsaPssSha384
+                | SigningScheme::RsaPssSha512 => provider
+                    .verify_prehashed_pss_max_salt(self.scheme, &self.bytes, digest, signature)
+                    .map_err(|_| e),
+                _ => Err(e),
+            })
     }
 }
 

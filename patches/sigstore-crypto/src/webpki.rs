@@ -150,6 +150,14 @@ pub static RSA_PSS_2048_8192_SHA512: &dyn SignatureVerificationAlgorithm = &Webp
     scheme: SigningScheme::RsaPssSha512,
 };
 
+/// ECDSA P-521 with SHA-512 verification algorithm for `webpki`. Patched
+/// (patches/README.md): a CA key of `PKIX_ECDSA_P521_SHA_512`.
+pub static ECDSA_P521_SHA512: &dyn SignatureVerificationAlgorithm = &WebpkiVerificationAlg {
+    public_key_alg_id: alg_id::ECDSA_P521,
+    signature_alg_id: alg_id::ECDSA_SHA512,
+    scheme: SigningScheme::EcdsaP521Sha512,
+};
+
 /// ML-DSA-44 verification algorithm for `webpki`.
 pub static ML_DSA_44: &dyn SignatureVerificationAlgorithm = &WebpkiVerificationAlg {
     public_key_alg_id: alg_id::ML_DSA_44,
@@ -177,6 +185,7 @@ pub static WEBPKI_VERIFICATION_ALGS: &[&dyn SignatureVerificationAlgorithm] = &[
     ECDSA_P256_SHA384,
     ECDSA_P384_SHA256,
     ECDSA_P384_SHA384,
+    ECDSA_P521_SHA512,
     ED25519,
     RSA_PKCS1_2048_8192_SHA256,
     RSA_PKCS1_2048_8192_SHA384,

@@ -964,8 +964,37 @@ fn verify_dsse_envelope_signature(
     // Compute the PAE that was signed
     let pae = envelope.pae();
 
-    sigstore_crypto::verify_signature(public_key, &pae, &envelope.signature.sig, scheme)
-        .map_err(|e| Error::SignatureInvalid(format!("DSSE signature verification failed: {}", e)))
+    with_rsa_pss(scheme, |scheme| {
+        sigstore_crypto::verify_signature(public_key, &pae, &envelope.signature.sig, scheme)
+    })
+    .map_err(|e| Error::SignatureInvalid(format!("DSSE signature verification failed: {}", e)))
+}
+
+/// Patched (patches/README.md): an RSA key's SubjectPublicKeyInfo says
+/// nothing of its padding, and Sigstore's algorithm registry names both
+/// PKCS#1 v1.5 and PSS keys (`PKIX_RSA_PSS_*_SHA256`). `verify` runs with
+/// `scheme`; an RSA PKCS#1 v1.5 scheme that fails is tried once more as PSS
+/// with the same hash. Either padding is a sound signature by the key, so
+/// this lets no forgery through; the error is the first one's, noting the
+/// second.
+fn with_rsa_pss(
+    scheme: SigningScheme,
+    verify: impl Fn(SigningScheme) -> sigstore_crypto::Result<()>,
+) -> sigstore_crypto::Result<()> {
+    let pss = match scheme {
+        SigningScheme::RsaPkcs1Sha256 => SigningScheme::RsaPssSha256,
+        SigningScheme::RsaPkcs1Sha384 => SigningScheme::RsaPssSha384,
+        SigningScheme::RsaPkcs1Sha512 => SigningScheme::RsaPssSha512,
+        _ => return verify(scheme),
+    };
+    verify(scheme).or_else(|first| {
+        verify(pss).map_err(|_| match first {
+            sigstore_crypto::Error::Verification(first) => {
+                sigstore_crypto::Error::Verification(format!("{first}; nor as {}", pss.name()))
+            }
+            other => other,
+        })
+    })
 }
 
 /// Verify `signature` over `artifact` with an already-resolved signing scheme.
@@ -981,12 +1010,14 @@ fn verify_signature_over_artifact(
 ) -> Result<()> {
     let result = if let Some(algorithm) = scheme.hash_algorithm() {
         let digest = artifact.digest(algorithm)?;
-        sigstore_crypto::verify_signature_prehashed(
-            public_key,
-            digest.as_bytes(),
-            signature,
-            scheme,
-        )
+        with_rsa_pss(scheme, |scheme| {
+            sigstore_crypto::verify_signature_prehashed(
+                public_key,
+                digest.as_bytes(),
+                signature,
+                scheme,
+            )
+        })
     } else if let Some(blob) = artifact.blob() {
         sigstore_crypto::verify_signature(public_key, blob, signature, scheme)
     } else {
