@@ -54,6 +54,8 @@ pub struct Shared {
     pub catalog: Arc<CatalogService>,
     /// What the catalog page lists and searches.
     pub web: Arc<crate::web::index::Indexer>,
+    /// Answers of `GET /v0.1/servers` kept while the store has not changed.
+    pub list_pages: Arc<crate::handlers::page_cache::PageCache>,
 }
 
 impl AppState {
@@ -87,6 +89,7 @@ impl AppState {
             limits,
             catalog,
             web: Arc::new(crate::web::index::Indexer::new(config.pages_show_mirrored)),
+            list_pages: Arc::default(),
         }))
     }
 

@@ -285,8 +285,8 @@ impl TestSigstore {
 
     /// A v0.3 bundle (JSON) with a DSSE envelope over the cosign v3 image
     /// signature statement for `digest`, logged in Rekor v2 as a
-    /// `hashedrekord` 0.0.2 entry of the envelope's PAE (Rekor v2 has no
-    /// `dsse` kind), written as `logged` says.
+    /// `hashedrekord` 0.0.2 entry of the envelope's PAE (as sigstore-go logs
+    /// DSSE to Rekor v2), written as `logged` says.
     pub fn sign_image_dsse_v2<'a>(
         &mut self,
         digest: &str,

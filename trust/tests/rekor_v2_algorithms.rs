@@ -94,9 +94,9 @@ fn every_algorithm_rekor_v2_logs_verifies_and_its_near_misses_do_not() {
             if algorithm == SigningAlgorithm::Ed25519 {
                 // Rekor v2 logs an Ed25519 key as Ed25519ph, which is not
                 // supported: refused by name, never checked as something else.
-                let expected = "bundle cannot be read: unsupported bundle: \
+                let expected = "transparency log entry rejected: malformed log entry: \
                      Rekor v2 keyDetails PKIX_ED25519_PH: Ed25519ph signatures are not supported";
-                if got != Err((Stage::Parse, expected.into())) {
+                if got != Err((Stage::TransparencyLog, expected.into())) {
                     failures.push(format!("{name} {kind:?}: {got:?}"));
                 }
                 continue;
@@ -188,7 +188,10 @@ fn the_logged_digest_must_be_the_key_details_hash_of_what_was_signed() {
             &p384,
             Kind::Image,
             LoggedAs {
-                digest: Some(vec![0x5a; 32]),
+                digest: Some(sha256(&sigstore_types::pae(
+                    test_sigstore::IN_TOTO_PAYLOAD_TYPE,
+                    &test_sigstore::cosign_sign_statement(&image_digest().to_string()),
+                ))),
                 ..LoggedAs::default()
             },
             parse_refusal("the Rekor v2 entry's SHA2_384 digest is 32 bytes"),
@@ -222,6 +225,7 @@ fn key_details_must_name_the_signing_key_and_scheme_exactly() {
     let p384 = TestKey::generate_with(SigningAlgorithm::EcdsaP384Sha384);
     let rsa2048 = TestKey::generate_with(SigningAlgorithm::Rsa2048Pkcs1Sha256);
     let p256 = TestKey::generate_with(SigningAlgorithm::EcdsaP256Sha256);
+    let rsa2048_pss = TestKey::generate_with(SigningAlgorithm::Rsa2048PssSha256);
     let body = "bundle is inconsistent: log entry body: ";
     let cases: Vec<(&TestKey, LoggedAs, String)> = vec![
         (
@@ -259,13 +263,25 @@ fn key_details_must_name_the_signing_key_and_scheme_exactly() {
             ),
         ),
         (
+            &rsa2048_pss,
+            // A PSS signature logged as PKCS#1 v1.5.
+            LoggedAs {
+                key_details: Some("PKIX_RSA_PKCS1V15_2048_SHA256"),
+                ..LoggedAs::default()
+            },
+            format!(
+                "{body}the signature does not verify as PKIX_RSA_PKCS1V15_2048_SHA256: \
+                 Verification error: RSA_PKCS1_SHA256 signature invalid"
+            ),
+        ),
+        (
             &p256,
             LoggedAs {
                 key_details: Some("PKIX_ED25519"),
                 algorithm: Some("SHA2_256"),
                 ..LoggedAs::default()
             },
-            "bundle cannot be read: unsupported bundle: Rekor v2 keyDetails \
+            "transparency log entry rejected: malformed log entry: Rekor v2 keyDetails \
              PKIX_ED25519 names no digest algorithm"
                 .into(),
         ),

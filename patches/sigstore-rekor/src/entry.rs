@@ -511,10 +511,16 @@ impl RekorV2KeyDetails {
     /// `None` for pure Ed25519, which signs the message and has no digest.
     pub fn hash_algorithm(self) -> Option<HashAlgorithm> {
         match self {
+            Self::PkixEcdsaP256Sha256
+            | Self::PkixRsaPkcs1v15_2048Sha256
+            | Self::PkixRsaPkcs1v15_3072Sha256
+            | Self::PkixRsaPkcs1v15_4096Sha256
+            | Self::PkixRsaPss2048Sha256
+            | Self::PkixRsaPss3072Sha256
+            | Self::PkixRsaPss4096Sha256 => Some(HashAlgorithm::Sha2256),
             Self::PkixEcdsaP384Sha384 => Some(HashAlgorithm::Sha2384),
             Self::PkixEcdsaP521Sha512 | Self::PkixEd25519Ph => Some(HashAlgorithm::Sha2512),
             Self::PkixEd25519 => None,
-            _ => Some(HashAlgorithm::Sha2256),
         }
     }
 }

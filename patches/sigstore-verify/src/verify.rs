@@ -988,11 +988,12 @@ fn with_rsa_pss(
         _ => return verify(scheme),
     };
     verify(scheme).or_else(|first| {
-        verify(pss).map_err(|_| match first {
-            sigstore_crypto::Error::Verification(first) => {
-                sigstore_crypto::Error::Verification(format!("{first}; nor as {}", pss.name()))
-            }
-            other => other,
+        verify(pss).map_err(|_| {
+            let first = match first {
+                sigstore_crypto::Error::Verification(first) => first,
+                other => other.to_string(),
+            };
+            sigstore_crypto::Error::Verification(format!("{first}; nor as {}", pss.name()))
         })
     })
 }

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod audit;
 pub mod catalog;
 pub mod ops;
+pub mod page_cache;
 pub mod publish;
 pub mod servers;
 pub mod status;

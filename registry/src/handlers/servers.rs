@@ -13,6 +13,9 @@ use crate::time;
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -81,7 +84,7 @@ fn has_control(s: &str) -> bool {
 pub async fn list(
     State(state): State<AppState>,
     params: Result<Query<ListParams>, QueryRejection>,
-) -> Result<Json<ServerList>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(p) = params.map_err(|e| ApiError::bad_request("query-invalid", e.body_text()))?;
     let include_deleted = match (
         include_deleted(p.include_deleted.as_deref())?,
@@ -165,23 +168,55 @@ pub async fn list(
         Some("latest") => VersionFilter::Latest,
         Some(v) => VersionFilter::Exact(v.to_owned()),
     };
-    let page = state
-        .store
-        .list(&ListQuery {
-            cursor,
-            limit,
-            search: p.search.filter(|s| !s.is_empty()),
-            updated_since,
-            version,
-            include_deleted,
-        })
-        .await?;
+    let query = ListQuery {
+        cursor,
+        limit,
+        search: p.search.filter(|s| !s.is_empty()),
+        updated_since,
+        version,
+        include_deleted,
+    };
+    // The counter is read before the store (page_cache.rs says why).
+    let counter = state.store.change_counter();
+    let key = format!(
+        "{:?}",
+        (
+            &query.cursor.as_ref().map(|c| c.encode()),
+            query.limit,
+            &query.search,
+            query.updated_since,
+            &query.version,
+            query.include_deleted
+        )
+    );
+    if let Some(page) = counter.and_then(|c| state.list_pages.get(c, &key)) {
+        return Ok(json_bytes(page));
+    }
+    let page = state.store.list(&query).await?;
     let servers: Vec<ServerEntry> = page.items.iter().map(ServerEntry::of).collect();
     let mut metadata = json!({ "count": servers.len() });
     if let Some(next) = page.next {
         metadata["nextCursor"] = json!(next.encode());
     }
-    Ok(Json(ServerList { servers, metadata }))
+    let body = Bytes::from(
+        serde_json::to_vec(&ServerList { servers, metadata }).map_err(ApiError::internal)?,
+    );
+    if let Some(counter) = counter {
+        state.list_pages.put(counter, key, body.clone());
+    }
+    Ok(json_bytes(body))
+}
+
+/// A JSON answer of bytes already written.
+fn json_bytes(body: Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// `GET /v0.1/servers/{name}/versions`: every version, newest publication

@@ -464,6 +464,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn versions(&self, name: &str) -> Result<Vec<VersionRecord>, StoreError>;
     /// One page of versions across servers.
     async fn list(&self, query: &ListQuery) -> Result<Page, StoreError>;
+    /// A count that moves after every committed write any reader of this
+    /// store can see, read before a read so that what was read can be kept
+    /// while it stands (`handlers::page_cache`). `None` when the store cannot
+    /// see every writer's commits: then nothing read from it is kept.
+    fn change_counter(&self) -> Option<u64> {
+        None
+    }
 
     /// Keeps (or replaces) a version of the mirrored tier, with `audit` in
     /// the same transaction when given.

@@ -703,9 +703,11 @@ impl RekorV2Algorithm {
     /// The hash's name as a v2 entry's `data.algorithm` writes it.
     fn hash_name(self) -> &'static str {
         match self.hash {
+            HashAlgorithm::Sha2256 => "SHA2_256",
             HashAlgorithm::Sha2384 => "SHA2_384",
             HashAlgorithm::Sha2512 => "SHA2_512",
-            _ => "SHA2_256",
+            // `named` makes none other.
+            _ => "",
         }
     }
 
@@ -733,12 +735,14 @@ impl RekorV2Algorithm {
     }
 }
 
-/// `data`'s digest under `hash` (SHA-256, SHA-384 or SHA-512).
+/// `data`'s digest under `hash` (SHA-256, SHA-384 or SHA-512; nothing
+/// for another, which no digest can equal).
 fn digest(hash: HashAlgorithm, data: &[u8]) -> Vec<u8> {
     match hash {
+        HashAlgorithm::Sha2256 => sigstore_crypto::sha256(data).as_bytes().to_vec(),
         HashAlgorithm::Sha2384 => sigstore_crypto::sha384(data).as_bytes().to_vec(),
         HashAlgorithm::Sha2512 => sigstore_crypto::sha512(data).as_bytes().to_vec(),
-        _ => sigstore_crypto::sha256(data).as_bytes().to_vec(),
+        _ => Vec::new(),
     }
 }
 

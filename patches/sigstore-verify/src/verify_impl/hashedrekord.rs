@@ -97,13 +97,13 @@ pub(crate) fn verify_hashedrekord_entry(
             let logged = &rekord.spec.hashed_rekord_v002;
             let key_details = logged.signature.verifier.key_details;
             if key_details == sigstore_rekor::RekorV2KeyDetails::PkixEd25519Ph {
-                return Err(Error::UnsupportedBundle(
+                return Err(Error::malformed_entry(
                     "Rekor v2 keyDetails PKIX_ED25519_PH: Ed25519ph signatures are not supported"
                         .to_string(),
                 ));
             }
             let algorithm = key_details.hash_algorithm().ok_or_else(|| {
-                Error::UnsupportedBundle(format!(
+                Error::malformed_entry(format!(
                     "Rekor v2 keyDetails {} names no digest algorithm",
                     key_details.name()
                 ))

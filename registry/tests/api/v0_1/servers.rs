@@ -228,3 +228,77 @@ fn unknown_server_or_version_is_404() {
         get(&format!("{}{path}", s.base), None).assert_problem(404, "not-found");
     }
 }
+
+/// Answers are kept while the store is unchanged: every write (a publish, a
+/// yank, a revocation) shows in the next answer of a query asked before it.
+#[test]
+fn a_kept_answer_never_outlives_a_change() {
+    let s = seeded();
+    let list = |query: &str| get(&format!("{}/v0.1/servers{query}", s.base), None);
+    let status = |a: &Answer, name: &str| -> Option<String> {
+        a.body["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| {
+                format!(
+                    "{}@{}",
+                    e["server"]["name"].as_str().unwrap(),
+                    e["server"]["version"].as_str().unwrap()
+                ) == name
+            })
+            .map(|e| {
+                e["_meta"]["dev.mcp-trust/status"]["status"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+    };
+    let change = |version: &str, action: &str, token: &str| {
+        let a = post_json(
+            &format!(
+                "{}/v0.1/servers/io.github.acme%2Fweather/versions/{version}/{action}",
+                s.base
+            ),
+            Some(token),
+            &serde_json::json!({"reason": "test"}),
+        );
+        assert_eq!(a.status, 200, "{}", a.text);
+    };
+    // Asked twice, so that the second answer is the kept one.
+    for _ in 0..2 {
+        assert_eq!(names(&list("")).len(), 3);
+        assert_eq!(
+            names(&list("?version=latest")),
+            ["io.github.acme/tides@0.3.0", "io.github.acme/weather@1.1.0"]
+        );
+    }
+    publish(&s, "io.github.acme/weather", "1.2.0");
+    assert_eq!(
+        status(&list(""), "io.github.acme/weather@1.2.0").as_deref(),
+        Some("active")
+    );
+    assert_eq!(
+        names(&list("?version=latest")),
+        ["io.github.acme/tides@0.3.0", "io.github.acme/weather@1.2.0"]
+    );
+    change("1.2.0", "yank", &s.acme_token);
+    assert_eq!(
+        status(&list(""), "io.github.acme/weather@1.2.0").as_deref(),
+        Some("yanked")
+    );
+    change("1.2.0", "revoke", &s.admin_token);
+    assert_eq!(status(&list(""), "io.github.acme/weather@1.2.0"), None);
+    assert_eq!(
+        status(
+            &list("?include_deleted=true"),
+            "io.github.acme/weather@1.2.0"
+        )
+        .as_deref(),
+        Some("revoked")
+    );
+    assert_eq!(
+        names(&list("?version=latest")),
+        ["io.github.acme/tides@0.3.0", "io.github.acme/weather@1.1.0"]
+    );
+}

@@ -1,0 +1,111 @@
+//! Answers of `GET /v0.1/servers` kept as the bytes sent, keyed by the
+//! validated query, each valid while the store's change counter
+//! ([`crate::store::Store::change_counter`]) has not moved since it was read.
+//! A store that cannot count the changes other processes make (PostgreSQL,
+//! whose other replicas write too) has no counter, and nothing is kept.
+//!
+//! The counter is read before the store is: a page read before a commit and
+//! kept under the count from before it is stale once the commit counts, and
+//! the writer acknowledges only after counting. Memory is bounded by
+//! [`MAX_BYTES`]: a page that would go past it empties the cache first (the
+//! pages worth keeping are a few first pages, so clearing costs little and
+//! needs no eviction order an attacker could steer).
+
+use bytes::Bytes;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Most bytes of answers kept.
+pub const MAX_BYTES: usize = 16 << 20;
+/// Largest answer kept: bigger ones are assembled each time.
+pub const MAX_PAGE_BYTES: usize = 1 << 20;
+
+/// The kept pages.
+#[derive(Debug, Default)]
+pub struct PageCache {
+    inner: Mutex<Pages>,
+}
+
+#[derive(Debug, Default)]
+struct Pages {
+    /// The change counter the pages were read under.
+    counter: u64,
+    by_query: HashMap<String, Bytes>,
+    bytes: usize,
+}
+
+impl PageCache {
+    /// The page kept for `query` under `counter`, if any.
+    pub fn get(&self, counter: u64, query: &str) -> Option<Bytes> {
+        let pages = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if pages.counter != counter {
+            return None;
+        }
+        pages.by_query.get(query).cloned()
+    }
+
+    /// Keeps `page` for `query`, read after the counter said `counter`.
+    /// Pages of an older count are dropped; a page of an older count than
+    /// those kept is not kept.
+    pub fn put(&self, counter: u64, query: String, page: Bytes) {
+        if page.len() > MAX_PAGE_BYTES {
+            return;
+        }
+        let mut pages = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if counter < pages.counter {
+            return;
+        }
+        if counter > pages.counter || pages.bytes + page.len() > MAX_BYTES {
+            pages.by_query.clear();
+            pages.bytes = 0;
+            pages.counter = counter;
+        }
+        pages.bytes += page.len();
+        if let Some(old) = pages.by_query.insert(query, page) {
+            pages.bytes -= old.len();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_is_served_only_under_the_count_it_was_read_at() {
+        let cache = PageCache::default();
+        cache.put(3, "q".into(), Bytes::from_static(b"three"));
+        assert_eq!(cache.get(3, "q").as_deref(), Some(&b"three"[..]));
+        assert_eq!(cache.get(4, "q"), None);
+        assert_eq!(cache.get(3, "other"), None);
+        // A later count drops the older pages; an older one is not kept.
+        cache.put(5, "r".into(), Bytes::from_static(b"five"));
+        assert_eq!(cache.get(3, "q"), None);
+        assert_eq!(cache.get(5, "q"), None);
+        cache.put(4, "q".into(), Bytes::from_static(b"four"));
+        assert_eq!(cache.get(4, "q"), None);
+        assert_eq!(cache.get(5, "r").as_deref(), Some(&b"five"[..]));
+    }
+
+    #[test]
+    fn memory_stays_within_its_bound() {
+        let cache = PageCache::default();
+        let page = Bytes::from(vec![b'x'; MAX_PAGE_BYTES]);
+        for i in 0..(2 * MAX_BYTES / MAX_PAGE_BYTES) {
+            cache.put(1, format!("q{i}"), page.clone());
+            let pages = cache.inner.lock().unwrap();
+            assert!(pages.bytes <= MAX_BYTES);
+            assert_eq!(
+                pages.bytes,
+                pages.by_query.values().map(Bytes::len).sum::<usize>()
+            );
+        }
+        cache.put(1, "big".into(), Bytes::from(vec![0; MAX_PAGE_BYTES + 1]));
+        assert_eq!(cache.get(1, "big"), None);
+        // Replacing a page counts its bytes once.
+        let cache = PageCache::default();
+        cache.put(1, "q".into(), Bytes::from_static(b"abc"));
+        cache.put(1, "q".into(), Bytes::from_static(b"de"));
+        assert_eq!(cache.inner.lock().unwrap().bytes, 2);
+    }
+}
