@@ -43,6 +43,11 @@ pub struct Gauges {
     pub verifications_running_max: u64,
     /// Verification slots (`--verify-concurrency`).
     pub verification_slots: u64,
+    /// `GET /v0.1/servers` answers served from a kept page, and read from
+    /// the store while pages could be kept (`handlers::page_cache`).
+    pub list_answers_kept: u64,
+    /// See [`Self::list_answers_kept`].
+    pub list_answers_read: u64,
 }
 
 /// The registry's metrics.
@@ -216,6 +221,20 @@ impl Metrics {
             "mcp_registry_catalog_shard_budget_bytes {}",
             gauges.shard_budget_bytes
         );
+        let _ = writeln!(
+            out,
+            "# HELP mcp_registry_list_answers_total GET /v0.1/servers answers served from a kept page (kept) or read from the store while pages could be kept (read)."
+        );
+        let _ = writeln!(out, "# TYPE mcp_registry_list_answers_total counter");
+        for (outcome, n) in [
+            ("kept", gauges.list_answers_kept),
+            ("read", gauges.list_answers_read),
+        ] {
+            let _ = writeln!(
+                out,
+                "mcp_registry_list_answers_total{{outcome=\"{outcome}\"}} {n}"
+            );
+        }
         for (name, help, value) in [
             (
                 "mcp_registry_verifications_running",
@@ -280,7 +299,11 @@ mod tests {
             verifications_running: 1,
             verifications_running_max: 3,
             verification_slots: 4,
+            list_answers_kept: 7,
+            list_answers_read: 2,
         });
+        assert!(text.contains("mcp_registry_list_answers_total{outcome=\"kept\"} 7\n"));
+        assert!(text.contains("mcp_registry_list_answers_total{outcome=\"read\"} 2\n"));
         assert!(text.contains("mcp_registry_http_requests_total{route=\"/v0.1/servers\",method=\"GET\",status=\"200\"} 1"));
         assert!(text.contains("le=\"0.0025\"} 0"));
         assert!(text.contains("le=\"0.005\"} 1"));

@@ -44,6 +44,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let (running, running_max, slots) = state.publisher.verifications();
+    let (list_answers_kept, list_answers_read) = state.list_pages.counts();
     (
         [(
             header::CONTENT_TYPE,
@@ -57,6 +58,8 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             verifications_running: running as u64,
             verifications_running_max: running_max as u64,
             verification_slots: slots as u64,
+            list_answers_kept,
+            list_answers_read,
         }),
     )
 }

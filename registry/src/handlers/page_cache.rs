@@ -7,23 +7,32 @@
 //! The counter is read before the store is: a page read before a commit and
 //! kept under the count from before it is stale once the commit counts, and
 //! the writer acknowledges only after counting. Memory is bounded by
-//! [`MAX_BYTES`]: a page that would go past it empties the cache first (the
-//! pages worth keeping are a few first pages, so clearing costs little and
-//! needs no eviction order an attacker could steer).
+//! [`MAX_BYTES`] (each entry charged its key, its page and
+//! [`ENTRY_OVERHEAD`]) and [`MAX_ENTRIES`]: an entry that would go past
+//! either empties the cache first (the pages worth keeping are a few first
+//! pages, so clearing costs little and needs no eviction order an attacker
+//! could steer; at worst every answer is assembled, as without a cache).
 
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Most bytes of answers kept.
+/// Most bytes kept: pages, keys and [`ENTRY_OVERHEAD`] each.
 pub const MAX_BYTES: usize = 16 << 20;
+/// Most answers kept.
+pub const MAX_ENTRIES: usize = 4096;
 /// Largest answer kept: bigger ones are assembled each time.
 pub const MAX_PAGE_BYTES: usize = 1 << 20;
+/// What an entry is charged beyond its key and page (map slot, headers).
+pub const ENTRY_OVERHEAD: usize = 128;
 
-/// The kept pages.
+/// The kept pages, and how many answers were served from them or not.
 #[derive(Debug, Default)]
 pub struct PageCache {
     inner: Mutex<Pages>,
+    kept: AtomicU64,
+    read: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -37,11 +46,28 @@ struct Pages {
 impl PageCache {
     /// The page kept for `query` under `counter`, if any.
     pub fn get(&self, counter: u64, query: &str) -> Option<Bytes> {
-        let pages = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if pages.counter != counter {
-            return None;
-        }
-        pages.by_query.get(query).cloned()
+        let found = {
+            let pages = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            (pages.counter == counter)
+                .then(|| pages.by_query.get(query).cloned())
+                .flatten()
+        };
+        let tally = if found.is_some() {
+            &self.kept
+        } else {
+            &self.read
+        };
+        tally.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// Answers served from a kept page, and answers read from the store
+    /// while pages could be kept.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.kept.load(Ordering::Relaxed),
+            self.read.load(Ordering::Relaxed),
+        )
     }
 
     /// Keeps `page` for `query`, read after the counter said `counter`.
@@ -51,19 +77,24 @@ impl PageCache {
         if page.len() > MAX_PAGE_BYTES {
             return;
         }
+        let charge = query.len() + page.len() + ENTRY_OVERHEAD;
         let mut pages = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if counter < pages.counter {
             return;
         }
-        if counter > pages.counter || pages.bytes + page.len() > MAX_BYTES {
+        if let Some(old) = pages.by_query.remove(&query) {
+            pages.bytes -= query.len() + old.len() + ENTRY_OVERHEAD;
+        }
+        if counter > pages.counter
+            || pages.bytes + charge > MAX_BYTES
+            || pages.by_query.len() >= MAX_ENTRIES
+        {
             pages.by_query.clear();
             pages.bytes = 0;
             pages.counter = counter;
         }
-        pages.bytes += page.len();
-        if let Some(old) = pages.by_query.insert(query, page) {
-            pages.bytes -= old.len();
-        }
+        pages.bytes += charge;
+        pages.by_query.insert(query, page);
     }
 }
 
@@ -91,21 +122,37 @@ mod tests {
     fn memory_stays_within_its_bound() {
         let cache = PageCache::default();
         let page = Bytes::from(vec![b'x'; MAX_PAGE_BYTES]);
+        let charged = |pages: &Pages| {
+            pages
+                .by_query
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + ENTRY_OVERHEAD)
+                .sum::<usize>()
+        };
         for i in 0..(2 * MAX_BYTES / MAX_PAGE_BYTES) {
             cache.put(1, format!("q{i}"), page.clone());
             let pages = cache.inner.lock().unwrap();
             assert!(pages.bytes <= MAX_BYTES);
-            assert_eq!(
-                pages.bytes,
-                pages.by_query.values().map(Bytes::len).sum::<usize>()
-            );
+            assert_eq!(pages.bytes, charged(&pages));
         }
         cache.put(1, "big".into(), Bytes::from(vec![0; MAX_PAGE_BYTES + 1]));
         assert_eq!(cache.get(1, "big"), None);
-        // Replacing a page counts its bytes once.
+        // Long keys with tiny pages are charged their keys, and the entry
+        // count is bounded too.
+        let cache = PageCache::default();
+        for i in 0..(3 * MAX_ENTRIES) {
+            cache.put(1, format!("{i:>60000}"), Bytes::from_static(b"{}"));
+            let pages = cache.inner.lock().unwrap();
+            assert!(pages.bytes <= MAX_BYTES && pages.by_query.len() <= MAX_ENTRIES);
+            assert_eq!(pages.bytes, charged(&pages));
+        }
+        // Replacing a page charges it once.
         let cache = PageCache::default();
         cache.put(1, "q".into(), Bytes::from_static(b"abc"));
         cache.put(1, "q".into(), Bytes::from_static(b"de"));
-        assert_eq!(cache.inner.lock().unwrap().bytes, 2);
+        assert_eq!(cache.inner.lock().unwrap().bytes, 1 + 2 + ENTRY_OVERHEAD);
+        assert_eq!(cache.get(1, "q").as_deref(), Some(&b"de"[..]));
+        assert_eq!(cache.get(1, "r"), None);
+        assert_eq!(cache.counts(), (1, 1));
     }
 }

@@ -21,6 +21,10 @@ use serde_json::{Value, json};
 
 const DEFAULT_LIMIT: usize = 30;
 const MAX_SEARCH_LEN: usize = 200;
+/// Longest `version` (the official `server.json` schema's bound).
+const MAX_VERSION_LEN: usize = 255;
+/// Longest `cursor`: one this registry returns encodes a name and a version.
+const MAX_CURSOR_LEN: usize = 1024;
 
 /// The official `ServerListResponse`: written straight from the entries,
 /// never through a JSON tree (which would parse each embedded manifest).
@@ -120,7 +124,9 @@ pub async fn list(
         .as_deref()
         .filter(|c| !c.is_empty())
         .map(|c| {
-            Cursor::decode(c)
+            Some(c)
+                .filter(|c| c.len() <= MAX_CURSOR_LEN)
+                .and_then(Cursor::decode)
                 .filter(|c| !has_control(&c.name) && !has_control(&c.version))
                 .ok_or_else(|| {
                     ApiError::bad_request(
@@ -143,6 +149,15 @@ pub async fn list(
         return Err(ApiError::bad_request(
             "search-invalid",
             "`search` holds a control character; no server name has one",
+        ));
+    }
+    if p.version
+        .as_ref()
+        .is_some_and(|v| v.len() > MAX_VERSION_LEN)
+    {
+        return Err(ApiError::bad_request(
+            "query-invalid",
+            format!("`version` is longer than {MAX_VERSION_LEN} bytes"),
         ));
     }
     if p.version.as_deref().is_some_and(has_control) {

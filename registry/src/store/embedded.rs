@@ -71,11 +71,10 @@ struct Db {
     commits: AtomicU64,
 }
 
-impl std::ops::Deref for Db {
-    type Target = Database;
-
-    fn deref(&self) -> &Database {
-        &self.database
+impl Db {
+    /// A read transaction (writes go through [`begin_write`], which counts them).
+    fn begin_read(&self) -> Result<redb::ReadTransaction, redb::TransactionError> {
+        self.database.begin_read()
     }
 }
 
@@ -97,9 +96,11 @@ impl std::ops::Deref for Txn<'_> {
 
 impl Txn<'_> {
     fn commit(self) -> Result<(), redb::CommitError> {
-        self.txn.commit()?;
+        // Counted even when the commit fails: a failure late in a commit
+        // may still have made it visible.
+        let committed = self.txn.commit();
         self.commits.fetch_add(1, Ordering::AcqRel);
-        Ok(())
+        committed
     }
 }
 
@@ -230,7 +231,7 @@ fn insert_new_with_audit(
 
 /// Reads and decodes the record under `key`, if any.
 fn get_decoded<T: DeserializeOwned>(
-    db: &Database,
+    db: &Db,
     table: TableDefinition<&str, &[u8]>,
     key: &str,
 ) -> Result<Option<T>, StoreError> {
@@ -242,7 +243,7 @@ fn get_decoded<T: DeserializeOwned>(
 
 /// Reads and decodes every record of a table, in key order.
 fn all_decoded<T: DeserializeOwned>(
-    db: &Database,
+    db: &Db,
     table: TableDefinition<&str, &[u8]>,
 ) -> Result<Vec<T>, StoreError> {
     let txn = db.begin_read().map_err(backend)?;

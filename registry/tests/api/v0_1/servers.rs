@@ -159,6 +159,27 @@ fn list_rejects_bad_parameters_with_400() {
     .encode();
     get(&format!("{}/v0.1/servers?cursor={forged}", s.base), None)
         .assert_problem(400, "cursor-invalid");
+    // Over-long values, which no name or version reaches.
+    let long_cursor = mcp_registry::store::Cursor {
+        name: "io.github.acme/".to_owned() + &"a".repeat(1000),
+        version: "1.0.0".into(),
+    }
+    .encode();
+    get(
+        &format!("{}/v0.1/servers?cursor={long_cursor}", s.base),
+        None,
+    )
+    .assert_problem(400, "cursor-invalid");
+    get(
+        &format!("{}/v0.1/servers?version={}", s.base, "1".repeat(256)),
+        None,
+    )
+    .assert_problem(400, "query-invalid");
+    let ok = get(
+        &format!("{}/v0.1/servers?version={}", s.base, "1".repeat(255)),
+        None,
+    );
+    assert_eq!(ok.status, 200, "{}", ok.text);
     // The documented values are accepted.
     for value in ["true", "false"] {
         let r = get(
@@ -265,13 +286,36 @@ fn a_kept_answer_never_outlives_a_change() {
         );
         assert_eq!(a.status, 200, "{}", a.text);
     };
-    // Asked twice, so that the second answer is the kept one.
-    for _ in 0..2 {
-        assert_eq!(names(&list("")).len(), 3);
-        assert_eq!(
-            names(&list("?version=latest")),
-            ["io.github.acme/tides@0.3.0", "io.github.acme/weather@1.1.0"]
+    let kept = || -> u64 {
+        let m = get(&format!("{}/metrics", s.base), None).text;
+        m.lines()
+            .find_map(|l| l.strip_prefix("mcp_registry_list_answers_total{outcome=\"kept\"} "))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    // Asked twice, so that the second answer is the kept one (once the
+    // catalog signing that follows the publishes has committed).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let before = kept();
+        for _ in 0..2 {
+            let all = list("");
+            assert_eq!(all.content_type, "application/json");
+            assert_eq!(names(&all).len(), 3);
+            assert_eq!(
+                names(&list("?version=latest")),
+                ["io.github.acme/tides@0.3.0", "io.github.acme/weather@1.1.0"]
+            );
+        }
+        if kept() == before + 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no answer was served kept"
         );
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
     publish(&s, "io.github.acme/weather", "1.2.0");
     assert_eq!(
@@ -282,10 +326,16 @@ fn a_kept_answer_never_outlives_a_change() {
         names(&list("?version=latest")),
         ["io.github.acme/tides@0.3.0", "io.github.acme/weather@1.2.0"]
     );
+    let search = |q: &str| names(&list(&format!("?search=weather{q}")));
+    assert_eq!(search("").len(), 3);
     change("1.2.0", "yank", &s.acme_token);
     assert_eq!(
         status(&list(""), "io.github.acme/weather@1.2.0").as_deref(),
         Some("yanked")
+    );
+    assert_eq!(
+        names(&list("?version=latest")),
+        ["io.github.acme/tides@0.3.0", "io.github.acme/weather@1.1.0"]
     );
     change("1.2.0", "revoke", &s.admin_token);
     assert_eq!(status(&list(""), "io.github.acme/weather@1.2.0"), None);
@@ -301,4 +351,5 @@ fn a_kept_answer_never_outlives_a_change() {
         names(&list("?version=latest")),
         ["io.github.acme/tides@0.3.0", "io.github.acme/weather@1.1.0"]
     );
+    assert_eq!(search("").len(), 2);
 }
