@@ -110,6 +110,9 @@ pub struct ServeArgs {
     /// Requests per minute per client IP (IPv6: per /64), 0 = unlimited [env: MCP_REGISTRY_RATE_LIMIT_PER_IP] [default: 600].
     #[arg(long, value_name = "N")]
     pub rate_limit_per_ip: Option<u32>,
+    /// MiB of `GET /v0.1/servers` answers kept until the store's next commit (embedded store only), 0 = none [env: MCP_REGISTRY_LIST_CACHE_MIB] [default: 16].
+    #[arg(long, value_name = "MIB")]
+    pub list_cache_mib: Option<usize>,
     /// Authenticated requests per minute per token, 0 = unlimited [env: MCP_REGISTRY_RATE_LIMIT_PER_TOKEN] [default: 60].
     #[arg(long, value_name = "N")]
     pub rate_limit_per_token: Option<u32>,
@@ -568,6 +571,8 @@ pub struct Limits {
     pub shutdown_grace: Duration,
     /// Largest page of a listing.
     pub max_page_size: usize,
+    /// Bytes of listing answers kept (0: none).
+    pub list_cache_bytes: usize,
     /// Catalog bytes publishes may take per entry, server, namespace and shard.
     pub budget: crate::store::EntryBudget,
 }
@@ -584,6 +589,7 @@ impl Default for Limits {
             verify_timeout: Duration::from_secs(120),
             shutdown_grace: Duration::from_secs(30),
             max_page_size: 100,
+            list_cache_bytes: crate::handlers::page_cache::MAX_BYTES,
             budget: crate::store::EntryBudget::default(),
         }
     }
@@ -766,6 +772,7 @@ struct FileLimits {
     max_body_bytes: Option<usize>,
     rate_limit_per_ip: Option<u32>,
     rate_limit_per_token: Option<u32>,
+    list_cache_mib: Option<usize>,
     verify_concurrency: Option<usize>,
     header_timeout_secs: Option<u64>,
     body_timeout_secs: Option<u64>,
@@ -1080,6 +1087,20 @@ fn resolve(
             .or(l.shutdown_grace_secs)
             .map_or(d.shutdown_grace, secs),
         max_page_size: d.max_page_size,
+        list_cache_bytes: match args
+            .list_cache_mib
+            .or(s.env("LIST_CACHE_MIB")?)
+            .or(l.list_cache_mib)
+        {
+            None => d.list_cache_bytes,
+            Some(mib) if mib <= 4096 => mib << 20,
+            Some(mib) => {
+                return Err(ConfigError(format!(
+                    "list cache of {mib} MiB: at most 4096 (--list-cache-mib, \
+                     MCP_REGISTRY_LIST_CACHE_MIB or limits.list_cache_mib)"
+                )));
+            }
+        },
         budget: crate::store::EntryBudget {
             entry: args
                 .max_entry_bytes
@@ -1364,6 +1385,27 @@ mod tests {
             let err = cache(&format!("store_cache_mib = {bad}\n")).unwrap_err().0;
             assert!(err.contains("from 1 to 1048576"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn the_list_cache_defaults_to_16_mib_and_may_be_turned_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        let bytes = |text: &str, flags: &[&str]| {
+            std::fs::write(&file, text).unwrap();
+            let mut argv = vec!["mcp-registry", "--config", file.to_str().unwrap(), "serve"];
+            argv.extend_from_slice(flags);
+            let (c, a) = cli(&argv);
+            serve(&c, &a, Environment(|_| None)).map(|cfg| cfg.limits.list_cache_bytes)
+        };
+        assert_eq!(bytes("", &[]).unwrap(), 16 << 20);
+        assert_eq!(bytes("[limits]\nlist_cache_mib = 0\n", &[]).unwrap(), 0);
+        assert_eq!(
+            bytes("[limits]\nlist_cache_mib = 0\n", &["--list-cache-mib", "2"]).unwrap(),
+            2 << 20
+        );
+        let err = bytes("", &["--list-cache-mib", "4097"]).unwrap_err().0;
+        assert!(err.contains("at most 4096"), "{err}");
     }
 
     #[test]

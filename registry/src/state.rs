@@ -89,7 +89,9 @@ impl AppState {
             limits,
             catalog,
             web: Arc::new(crate::web::index::Indexer::new(config.pages_show_mirrored)),
-            list_pages: Arc::default(),
+            list_pages: Arc::new(crate::handlers::page_cache::PageCache::new(
+                config.limits.list_cache_bytes,
+            )),
         }))
     }
 

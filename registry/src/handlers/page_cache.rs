@@ -7,7 +7,7 @@
 //! The counter is read before the store is: a page read before a commit and
 //! kept under the count from before it is stale once the commit counts, and
 //! the writer acknowledges only after counting. Memory is bounded by
-//! [`MAX_BYTES`] (each entry charged its key, its page and
+//! [`MAX_BYTES`] unless configured otherwise (each entry charged its key, its page and
 //! [`ENTRY_OVERHEAD`]) and [`MAX_ENTRIES`]: an entry that would go past
 //! either empties the cache first (the pages worth keeping are a few first
 //! pages, so clearing costs little and needs no eviction order an attacker
@@ -28,11 +28,18 @@ pub const MAX_PAGE_BYTES: usize = 1 << 20;
 pub const ENTRY_OVERHEAD: usize = 128;
 
 /// The kept pages, and how many answers were served from them or not.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PageCache {
     inner: Mutex<Pages>,
+    max_bytes: usize,
     kept: AtomicU64,
     read: AtomicU64,
+}
+
+impl Default for PageCache {
+    fn default() -> PageCache {
+        PageCache::new(MAX_BYTES)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -44,6 +51,21 @@ struct Pages {
 }
 
 impl PageCache {
+    /// A cache of at most `max_bytes` (0: keeps nothing).
+    pub fn new(max_bytes: usize) -> PageCache {
+        PageCache {
+            inner: Mutex::default(),
+            max_bytes,
+            kept: AtomicU64::new(0),
+            read: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether anything is kept at all.
+    pub fn enabled(&self) -> bool {
+        self.max_bytes > 0
+    }
+
     /// The page kept for `query` under `counter`, if any.
     pub fn get(&self, counter: u64, query: &str) -> Option<Bytes> {
         let found = {
@@ -78,6 +100,9 @@ impl PageCache {
             return;
         }
         let charge = query.len() + page.len() + ENTRY_OVERHEAD;
+        if charge > self.max_bytes {
+            return;
+        }
         let mut pages = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if counter < pages.counter {
             return;
@@ -86,7 +111,7 @@ impl PageCache {
             pages.bytes -= query.len() + old.len() + ENTRY_OVERHEAD;
         }
         if counter > pages.counter
-            || pages.bytes + charge > MAX_BYTES
+            || pages.bytes + charge > self.max_bytes
             || pages.by_query.len() >= MAX_ENTRIES
         {
             pages.by_query.clear();

@@ -192,7 +192,10 @@ pub async fn list(
         include_deleted,
     };
     // The counter is read before the store (page_cache.rs says why).
-    let counter = state.store.change_counter();
+    let counter = state
+        .store
+        .change_counter()
+        .filter(|_| state.list_pages.enabled());
     let key = format!(
         "{:?}",
         (
