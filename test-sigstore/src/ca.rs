@@ -36,6 +36,7 @@ const ECDSA_WITH_SHA512: &str = "1.2.840.10045.4.3.4";
 const ED25519: &str = "1.3.101.112";
 const SHA256_WITH_RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.11";
 const CODE_SIGNING: &str = "1.3.6.1.5.5.7.3.3";
+const TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
 const FULCIO_ARC: &str = "1.3.6.1.4.1.57264.1";
 /// Subject organization of every test CA certificate.
 pub(crate) const ORGANIZATION: &str = "sigstore.test";
@@ -174,6 +175,82 @@ impl CertificateAuthority {
             ));
         }
         sign(tbs, &self.intermediate_key)
+    }
+}
+
+/// A timestamp authority's certificates: a self-signed root and the signing
+/// leaf, with the critical `timeStamping` extended key usage RFC 3161 asks
+/// for, both valid 2025–2035.
+#[derive(Debug)]
+pub(crate) struct TsaChain {
+    pub(crate) root: DerCertificate,
+    pub(crate) leaf: DerCertificate,
+    /// The leaf's issuer and serial number, which a CMS signer names.
+    pub(crate) leaf_issuer: Name,
+    pub(crate) leaf_serial: SerialNumber,
+}
+
+/// Certificates for a timestamp authority whose root key is `root_key` and
+/// whose leaf (signing) key is `leaf_spki`.
+pub(crate) fn tsa_chain(root_key: &AnyKeyPair, leaf_spki: &[u8]) -> TsaChain {
+    let root_name = name("sigstore-tsa-root");
+    let leaf_name = name("sigstore-tsa");
+    let validity = (
+        timestamp("2025-01-01T00:00:00Z"),
+        timestamp("2035-01-01T00:00:00Z"),
+    );
+    let root_spki = root_key.public_key_der();
+    let root = sign(
+        tbs(
+            1,
+            &root_name,
+            &root_name,
+            &root_spki,
+            validity,
+            ca_extensions(&root_spki, &root_spki, Some(0)),
+            root_key.algorithm(),
+        ),
+        root_key,
+    );
+    let extensions = vec![
+        extension(
+            "2.5.29.15",
+            true,
+            der(&KeyUsage(KeyUsages::DigitalSignature.into())),
+        ),
+        extension(
+            "2.5.29.37",
+            true,
+            der(&ExtendedKeyUsage(vec![oid(TIME_STAMPING)])),
+        ),
+        extension(
+            "2.5.29.14",
+            false,
+            der(&SubjectKeyIdentifier(key_identifier(leaf_spki))),
+        ),
+        extension(
+            "2.5.29.35",
+            false,
+            der(&authority_key_identifier(&root_spki)),
+        ),
+    ];
+    let leaf = sign(
+        tbs(
+            2,
+            &root_name,
+            &leaf_name,
+            leaf_spki,
+            validity,
+            extensions,
+            root_key.algorithm(),
+        ),
+        root_key,
+    );
+    TsaChain {
+        root,
+        leaf,
+        leaf_issuer: root_name,
+        leaf_serial: serial(2),
     }
 }
 

@@ -41,6 +41,7 @@ mod rekor;
 mod statement;
 mod tamper;
 mod trust_root;
+mod tsa;
 
 use std::path::{Path, PathBuf};
 
@@ -100,12 +101,14 @@ impl<'a> From<&'a TestKey> for Signer<'a> {
     }
 }
 
-/// One set of authorities: CA, CT log and transparency log.
+/// One set of authorities: CA, CT log, transparency log and timestamp
+/// authority.
 #[derive(Debug)]
 struct Authorities {
     ca: ca::CertificateAuthority,
     ct: ct::CtLog,
     log: rekor::TransparencyLog,
+    tsa: tsa::TimestampAuthority,
 }
 
 impl Authorities {
@@ -114,6 +117,7 @@ impl Authorities {
             ca: ca::CertificateAuthority::generate(ca_algorithm),
             ct: ct::CtLog::generate(),
             log: rekor::TransparencyLog::generate(),
+            tsa: tsa::TimestampAuthority::generate(SigningAlgorithm::default()),
         }
     }
 }
@@ -184,6 +188,14 @@ impl TestSigstore {
             signing_time: ca::timestamp(DEFAULT_SIGNING_TIME),
             next_serial: 1000,
         }
+    }
+
+    /// Signing keys of `algorithm` for the trusted and the look-alike
+    /// timestamp authorities (ECDSA P-256 unless changed), with roots of
+    /// the same algorithm (PKCS#1 v1.5 for a PSS leaf).
+    pub fn set_tsa_algorithm(&mut self, algorithm: SigningAlgorithm) {
+        self.trusted.tsa = tsa::TimestampAuthority::generate(algorithm);
+        self.untrusted.tsa = tsa::TimestampAuthority::generate(algorithm);
     }
 
     /// When certificates are issued (and SCTs timestamped).
@@ -263,8 +275,8 @@ impl TestSigstore {
     /// A v0.3 bundle (JSON) with a message signature over `blob` and a
     /// Rekor v2 `hashedrekord` 0.0.2 entry, written as `logged` says
     /// ([`LoggedAs::default`]: as Sigstore clients write it). The entry has
-    /// no integrated time, and this Sigstore has no timestamp authority, so
-    /// only a managed key's bundle ([`TestKey`]) verifies.
+    /// no integrated time; the bundle carries an RFC 3161 timestamp of its
+    /// signature from the authority [`LoggedAs::stamp`] names.
     pub fn sign_blob_v2<'a>(
         &mut self,
         blob: &[u8],
@@ -280,7 +292,8 @@ impl TestSigstore {
             MessageSignature::new(signed.signature.clone())
                 .with_message_digest(MessageDigest::new(algorithm.digest_algorithm(), digest)),
         );
-        bundle_json(&signed, content, entry)
+        let stamp = self.stamp(&signed, logged.stamp);
+        bundle_json_stamped(&signed, content, entry, stamp)
     }
 
     /// A v0.3 bundle (JSON) with a DSSE envelope over the cosign v3 image
@@ -304,7 +317,13 @@ impl TestSigstore {
             PayloadBytes::from_bytes(&statement),
             DsseSignature::new(signed.signature.clone(), KeyId::default()),
         );
-        bundle_json(&signed, SignatureContent::DsseEnvelope(envelope), entry)
+        let stamp = self.stamp(&signed, logged.stamp);
+        bundle_json_stamped(
+            &signed,
+            SignatureContent::DsseEnvelope(envelope),
+            entry,
+            stamp,
+        )
     }
 
     /// A v0.3 bundle (JSON) with a DSSE envelope over the cosign v3 image
@@ -398,6 +417,7 @@ impl TestSigstore {
             &self.trusted.ca,
             &self.trusted.log,
             &self.trusted.ct,
+            &self.trusted.tsa,
             windows,
         )
     }
@@ -499,6 +519,20 @@ impl TestSigstore {
         self.log(signed.log, KindVersion::HashedRekordV001, body)
     }
 
+    /// An RFC 3161 token over `signed`'s signature at the integrated time,
+    /// from the authority `stamp` names.
+    fn stamp(&mut self, signed: &Signature, stamp: Stamp) -> Option<Vec<u8>> {
+        let time = self.integrated_time();
+        self.next_serial += 1;
+        let serial = self.next_serial;
+        let tsa = match stamp {
+            Stamp::Trusted => &self.trusted.tsa,
+            Stamp::Untrusted => &self.untrusted.tsa,
+            Stamp::None => return None,
+        };
+        Some(tsa.timestamp(signed.signature.as_bytes(), time, serial))
+    }
+
     /// Log `signed` (over `signed_data`) as a `hashedrekord` 0.0.2 entry.
     fn log_v2(
         &mut self,
@@ -553,6 +587,21 @@ pub struct LoggedAs {
     pub digest: Option<Vec<u8>>,
     /// `signature.verifier.keyDetails`.
     pub key_details: Option<&'static str>,
+    /// Which timestamp authority stamps the bundle's signature.
+    pub stamp: Stamp,
+}
+
+/// Which timestamp authority stamps a Rekor v2 bundle (a v2 entry has no
+/// integrated time, so a keyless signature is dated by the stamp alone).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Stamp {
+    /// The trusted root's authority, at [`TestSigstore::integrated_time`].
+    #[default]
+    Trusted,
+    /// A look-alike authority the trusted root does not name.
+    Untrusted,
+    /// No RFC 3161 timestamp.
+    None,
 }
 
 fn signer_algorithm(signer: Signer<'_>) -> SigningAlgorithm {
@@ -567,9 +616,19 @@ fn bundle_json(
     content: SignatureContent,
     entry: TransparencyLogEntry,
 ) -> String {
-    BundleV03::new(signed.material.bundle_material(), content)
-        .with_tlog_entry(entry)
-        .into_bundle()
-        .to_json()
-        .expect("serialize bundle")
+    bundle_json_stamped(signed, content, entry, None)
+}
+
+fn bundle_json_stamped(
+    signed: &Signature,
+    content: SignatureContent,
+    entry: TransparencyLogEntry,
+    stamp: Option<Vec<u8>>,
+) -> String {
+    let mut bundle =
+        BundleV03::new(signed.material.bundle_material(), content).with_tlog_entry(entry);
+    if let Some(token) = stamp {
+        bundle = bundle.with_rfc3161_timestamp(sigstore_types::TimestampToken::new(token));
+    }
+    bundle.into_bundle().to_json().expect("serialize bundle")
 }

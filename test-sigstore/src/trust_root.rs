@@ -9,6 +9,7 @@ use sigstore_types::DerCertificate;
 use crate::ca::{self, CertificateAuthority};
 use crate::ct::CtLog;
 use crate::rekor::{LOG_NAME, TransparencyLog};
+use crate::tsa::TimestampAuthority;
 
 /// Media type of a trusted root.
 pub const TRUSTED_ROOT_MEDIA_TYPE: &str =
@@ -53,6 +54,8 @@ pub struct TrustWindows {
     pub tlog: TrustWindow,
     /// The CT log key.
     pub ctlog: TrustWindow,
+    /// The timestamp authority.
+    pub tsa: TrustWindow,
 }
 
 impl Default for TrustWindows {
@@ -63,6 +66,7 @@ impl Default for TrustWindows {
             ca: open,
             tlog: open,
             ctlog: open,
+            tsa: open,
         }
     }
 }
@@ -71,6 +75,7 @@ pub(crate) fn trusted_root_json(
     ca: &CertificateAuthority,
     tlog: &TransparencyLog,
     ctlog: &CtLog,
+    tsa: &TimestampAuthority,
     windows: &TrustWindows,
 ) -> String {
     let b64 = |bytes: &[u8]| STANDARD.encode(bytes);
@@ -106,7 +111,12 @@ pub(crate) fn trusted_root_json(
             },
             "logId": {"keyId": b64(&ctlog.log_id())},
         }],
-        "timestampAuthorities": [],
+        "timestampAuthorities": [{
+            "subject": {"organization": ca::ORGANIZATION, "commonName": "sigstore-tsa"},
+            "uri": "https://timestamp.sigstore.test",
+            "certChain": {"certificates": [cert(tsa.leaf()), cert(tsa.root())]},
+            "validFor": windows.tsa.to_json(),
+        }],
     });
     serde_json::to_string_pretty(&root).expect("serialize trusted root")
 }

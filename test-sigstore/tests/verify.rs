@@ -154,7 +154,11 @@ mod trusted_root {
                 .len(),
             2
         );
-        assert!(root.timestamp_authorities.is_empty());
+        assert_eq!(root.timestamp_authorities.len(), 1);
+        assert_eq!(
+            root.timestamp_authorities[0].cert_chain.certificates.len(),
+            2
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use mcp_trust::image::Digest;
 use mcp_trust::signature::{Artifact, Matcher, Policy, Stage, TrustRoot, verify};
 use test_sigstore::{
-    GITHUB_ACTIONS_ISSUER, GitHubWorkflow, Identity, LoggedAs, SigningAlgorithm, TestKey,
+    GITHUB_ACTIONS_ISSUER, GitHubWorkflow, Identity, LoggedAs, SigningAlgorithm, Stamp, TestKey,
     TestSigstore,
 };
 
@@ -235,6 +235,7 @@ fn key_details_must_name_the_signing_key_and_scheme_exactly() {
                 key_details: Some("PKIX_ECDSA_P256_SHA_256"),
                 algorithm: Some("SHA2_256"),
                 digest: Some(sigstore_crypto::sha256(BLOB).as_bytes().to_vec()),
+                ..LoggedAs::default()
             },
             format!(
                 "{body}signature.verifier.keyDetails names a EcdsaP256 key; the signing key is EcdsaP384"
@@ -325,22 +326,135 @@ fn a_sha384_or_sha512_entry_is_refused_from_a_sha256_digest_alone() {
     }
 }
 
-#[test]
-fn a_keyless_rekor_v2_bundle_needs_a_timestamp() {
-    let mut f = Fixture::new();
-    let workflow = GitHubWorkflow::new(
+fn workflow() -> GitHubWorkflow {
+    GitHubWorkflow::new(
         "acme/weather",
         ".github/workflows/release.yml",
         "refs/tags/v1.0.0",
-    );
-    let identity = Identity::github(&workflow);
-    let bundle = f
-        .sigstore
-        .sign_blob_v2(BLOB, &identity, &LoggedAs::default());
-    let policy = Policy::keyless(
-        Matcher::exact(&workflow.workflow_uri(), "identity").unwrap(),
+    )
+}
+
+fn keyless_policy() -> Policy {
+    Policy::keyless(
+        Matcher::exact(&workflow().workflow_uri(), "identity").unwrap(),
         Matcher::exact(GITHUB_ACTIONS_ISSUER, "issuer").unwrap(),
-    );
-    let e = verify(bundle.as_bytes(), Artifact::Bytes(BLOB), &policy, &f.root).unwrap_err();
-    assert_eq!(e.stage(), Stage::Timestamp, "{e}");
+    )
+}
+
+/// A keyless Rekor v2 bundle of `algorithm`, image or blob, as `logged` says.
+fn keyless(
+    sigstore: &mut TestSigstore,
+    algorithm: SigningAlgorithm,
+    kind: Kind,
+    logged: &LoggedAs,
+) -> String {
+    let identity = Identity::github(&workflow()).with_algorithm(algorithm);
+    match kind {
+        Kind::Image => sigstore.sign_image_dsse_v2(&image_digest().to_string(), &identity, logged),
+        Kind::Blob => sigstore.sign_blob_v2(BLOB, &identity, logged),
+    }
+}
+
+fn check_keyless(bundle: &str, kind: Kind, root: &TrustRoot) -> Result<(), (Stage, String)> {
+    let digest = image_digest();
+    let artifact = match kind {
+        Kind::Image => Artifact::Digest(&digest),
+        Kind::Blob => Artifact::Bytes(BLOB),
+    };
+    verify(bundle.as_bytes(), artifact, &keyless_policy(), root)
+        .map(|_| ())
+        .map_err(|e| (e.stage(), e.to_string()))
+}
+
+/// The bundle with the last byte of its RFC 3161 token flipped: the end of
+/// the CMS signer's signature.
+fn tamper_timestamp(bundle: &str) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut doc: serde_json::Value = serde_json::from_str(bundle).unwrap();
+    let pointer =
+        "/verificationMaterial/timestampVerificationData/rfc3161Timestamps/0/signedTimestamp";
+    let mut token = b64
+        .decode(doc.pointer(pointer).unwrap().as_str().unwrap())
+        .unwrap();
+    *token.last_mut().unwrap() ^= 0x01;
+    *doc.pointer_mut(pointer).unwrap() = serde_json::json!(b64.encode(token));
+    doc.to_string()
+}
+
+/// Keyless Rekor v2 bundles, dated by an RFC 3161 timestamp as a v2 entry
+/// has no integrated time, verify for every leaf algorithm Rekor v2 logs;
+/// a stamp missing, from a look-alike authority or with a flipped byte is
+/// refused at the timestamp.
+#[test]
+fn keyless_rekor_v2_bundles_verify_by_their_timestamp() {
+    let mut f = Fixture::new();
+    let mut failures = Vec::new();
+    for algorithm in SigningAlgorithm::ALL {
+        if algorithm == SigningAlgorithm::Ed25519 {
+            continue; // Ed25519ph, refused above
+        }
+        for kind in [Kind::Image, Kind::Blob] {
+            let bundle = keyless(&mut f.sigstore, algorithm, kind, &LoggedAs::default());
+            if let Err(e) = check_keyless(&bundle, kind, &f.root) {
+                failures.push(format!("{} {kind:?}: {e:?}", algorithm.name()));
+            }
+            if check_keyless(&tamper_timestamp(&bundle), kind, &f.root).is_ok() {
+                failures.push(format!(
+                    "{} {kind:?}: a flipped stamp verified",
+                    algorithm.name()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    for (stamp, detail) in [
+        (
+            Stamp::None,
+            "no verified timestamp: V2 bundle requires RFC3161 timestamp but none could be verified",
+        ),
+        (Stamp::Untrusted, "invalid RFC 3161 timestamp"),
+    ] {
+        let logged = LoggedAs {
+            stamp,
+            ..LoggedAs::default()
+        };
+        let bundle = keyless(
+            &mut f.sigstore,
+            SigningAlgorithm::EcdsaP256Sha256,
+            Kind::Blob,
+            &logged,
+        );
+        let (stage, message) = check_keyless(&bundle, Kind::Blob, &f.root).unwrap_err();
+        assert_eq!(stage, Stage::Timestamp, "{stamp:?}: {message}");
+        assert!(message.contains(detail), "{stamp:?}: {message}");
+    }
+}
+
+/// A timestamp authority whose signing key is of any registry algorithm
+/// (RSA-PSS too, and P-521 through the fix carried on `sigstore-tsa`)
+/// dates a keyless Rekor v2 bundle; its signature with a flipped byte does
+/// not.
+#[test]
+fn each_timestamp_authority_key_algorithm_verifies() {
+    let mut failures = Vec::new();
+    for algorithm in SigningAlgorithm::ALL {
+        let mut sigstore = TestSigstore::new();
+        sigstore.set_tsa_algorithm(algorithm);
+        let root = TrustRoot::from_json(sigstore.trusted_root_json().as_bytes()).unwrap();
+        let bundle = keyless(
+            &mut sigstore,
+            SigningAlgorithm::EcdsaP256Sha256,
+            Kind::Blob,
+            &LoggedAs::default(),
+        );
+        if let Err(e) = check_keyless(&bundle, Kind::Blob, &root) {
+            failures.push(format!("TSA {}: {e:?}", algorithm.name()));
+        }
+        match check_keyless(&tamper_timestamp(&bundle), Kind::Blob, &root) {
+            Err((Stage::Timestamp, _)) => {}
+            other => failures.push(format!("TSA {} flipped: {other:?}", algorithm.name())),
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }

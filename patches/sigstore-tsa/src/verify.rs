@@ -375,11 +375,12 @@ fn verify_cms_signature(
     let signature_bytes = signer_info.signature.as_bytes();
 
     // Verify the signature
-    verify_ecdsa_signature(
+    verify_signer_signature(
         signature_bytes,
         &signed_attrs_bytes,
         &signer_cert,
         digest_alg_oid,
+        &signer_info.signature_algorithm.oid,
     )?;
 
     Ok(signer_cert)
@@ -502,13 +503,26 @@ fn verify_message_digest_attribute(
     Ok(())
 }
 
+/// `id-RSASSA-PSS` (RFC 4055), a CMS signer's RSA-PSS signature algorithm.
+const OID_RSASSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
+
 /// Verify the CMS signature with the shared crypto verification API.
-fn verify_ecdsa_signature(
+///
+/// Patched (patches/README.md): 0.15.1 verified P-256 and P-384 signers
+/// only ("not an EC key"). A signer key of any type Sigstore's algorithm
+/// registry names verifies: ECDSA with the digest algorithm's hash (P-521
+/// with SHA-512 only), Ed25519 over the signed attributes themselves, RSA
+/// PKCS#1 v1.5 with the digest algorithm's hash, or RSA-PSS when the
+/// signature algorithm is `id-RSASSA-PSS` (salt as long as the digest or
+/// the maximum). ML-DSA signers are refused.
+fn verify_signer_signature(
     signature: &[u8],
     message: &[u8],
     certificate: &Certificate,
     digest_alg_oid: &ObjectIdentifier,
+    signature_alg_oid: &ObjectIdentifier,
 ) -> Result<()> {
+    use sigstore_crypto::SigningScheme;
     use x509_cert::der::Encode;
 
     let spki = &certificate.tbs_certificate.subject_public_key_info;
@@ -518,8 +532,13 @@ fn verify_ecdsa_signature(
 
     let algorithm = KeyAlgorithm::from_spki(&public_key)
         .map_err(|e| Error::SignatureVerificationError(e.to_string()))?;
-    if !matches!(algorithm, KeyAlgorithm::EcdsaP256 | KeyAlgorithm::EcdsaP384) {
-        return Err(Error::SignatureVerificationError("not an EC key".into()));
+    if matches!(
+        algorithm,
+        KeyAlgorithm::MlDsa44 | KeyAlgorithm::MlDsa65 | KeyAlgorithm::MlDsa87
+    ) {
+        return Err(Error::SignatureVerificationError(format!(
+            "unsupported TSA signer key: {algorithm:?}"
+        )));
     }
     let hash = match *digest_alg_oid {
         OID_SHA256 => sigstore_types::HashAlgorithm::Sha2256,
@@ -531,9 +550,22 @@ fn verify_ecdsa_signature(
             )))
         }
     };
-    let scheme = algorithm
-        .resolve_signing_scheme(hash)
-        .map_err(|e| Error::SignatureVerificationError(e.to_string()))?;
+    let scheme = match (algorithm, hash) {
+        (KeyAlgorithm::Ed25519, _) => SigningScheme::Ed25519,
+        (KeyAlgorithm::Rsa, hash) if *signature_alg_oid == OID_RSASSA_PSS => match hash {
+            sigstore_types::HashAlgorithm::Sha2256 => SigningScheme::RsaPssSha256,
+            sigstore_types::HashAlgorithm::Sha2384 => SigningScheme::RsaPssSha384,
+            sigstore_types::HashAlgorithm::Sha2512 => SigningScheme::RsaPssSha512,
+            other => {
+                return Err(Error::SignatureVerificationError(format!(
+                    "unsupported RSA-PSS digest algorithm: {other}"
+                )))
+            }
+        },
+        (algorithm, hash) => algorithm
+            .resolve_signing_scheme(hash)
+            .map_err(|e| Error::SignatureVerificationError(e.to_string()))?,
+    };
     verify_signature(
         &public_key,
         message,
