@@ -198,6 +198,13 @@ impl TestSigstore {
         self.untrusted.tsa = tsa::TimestampAuthority::generate(algorithm);
     }
 
+    /// Make the trusted timestamp authority write `oid` (dotted) as its
+    /// signer's signature algorithm in later tokens instead of its key's
+    /// own; `None` restores it. The signature itself is unchanged.
+    pub fn set_tsa_signature_algorithm(&mut self, oid: Option<&'static str>) {
+        self.trusted.tsa.set_signature_oid(oid);
+    }
+
     /// When certificates are issued (and SCTs timestamped).
     pub fn signing_time(&self) -> Timestamp {
         self.signing_time

@@ -54,6 +54,8 @@ struct MessageImprint {
 pub(crate) struct TimestampAuthority {
     key: AnyKeyPair,
     chain: TsaChain,
+    /// A signature algorithm written instead of the key's own.
+    signature_oid: Option<&'static str>,
 }
 
 impl TimestampAuthority {
@@ -62,7 +64,17 @@ impl TimestampAuthority {
         let root_key = AnyKeyPair::generate(root_algorithm(algorithm));
         let key = AnyKeyPair::generate(algorithm);
         let chain = ca::tsa_chain(&root_key, &key.public_key_der());
-        Self { key, chain }
+        Self {
+            key,
+            chain,
+            signature_oid: None,
+        }
+    }
+
+    /// Write `oid` as the signer's signature algorithm from now on (a
+    /// mislabelled token), or the key's own with `None`.
+    pub(crate) fn set_signature_oid(&mut self, oid: Option<&'static str>) {
+        self.signature_oid = oid;
     }
 
     /// The signing certificate.
@@ -124,7 +136,10 @@ impl TimestampAuthority {
             }),
             digest_alg: algorithm_id(digest_oid),
             signed_attrs: Some(attributes),
-            signature_algorithm: algorithm_id(signature_oid(self.key.algorithm())),
+            signature_algorithm: algorithm_id(
+                self.signature_oid
+                    .unwrap_or_else(|| signature_oid(self.key.algorithm())),
+            ),
             signature: OctetString::new(signature).expect("encode signature"),
             unsigned_attrs: None,
         };

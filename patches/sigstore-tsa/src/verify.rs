@@ -503,18 +503,16 @@ fn verify_message_digest_attribute(
     Ok(())
 }
 
-/// `id-RSASSA-PSS` (RFC 4055), a CMS signer's RSA-PSS signature algorithm.
-const OID_RSASSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
-
 /// Verify the CMS signature with the shared crypto verification API.
 ///
 /// Patched (patches/README.md): 0.15.1 verified P-256 and P-384 signers
-/// only ("not an EC key"). A signer key of any type Sigstore's algorithm
-/// registry names verifies: ECDSA with the digest algorithm's hash (P-521
-/// with SHA-512 only), Ed25519 over the signed attributes themselves, RSA
-/// PKCS#1 v1.5 with the digest algorithm's hash, or RSA-PSS when the
-/// signature algorithm is `id-RSASSA-PSS` (salt as long as the digest or
-/// the maximum). ML-DSA signers are refused.
+/// only ("not an EC key") and never read the signature algorithm. The
+/// signer key may be ECDSA P-256 or P-384 (SHA-256 or SHA-384) or P-521
+/// (SHA-512), Ed25519 (SHA-512, RFC 8419), or RSA PKCS#1 v1.5 (SHA-256,
+/// SHA-384 or SHA-512), and the signer's signature algorithm must name that
+/// key type with the digest algorithm's hash (RFC 5754, RFC 8419; an ECDSA
+/// or RSA key's own algorithm identifier is also taken, as some CMS writers
+/// put it there). RSA-PSS and ML-DSA signers are refused.
 fn verify_signer_signature(
     signature: &[u8],
     message: &[u8],
@@ -522,47 +520,72 @@ fn verify_signer_signature(
     digest_alg_oid: &ObjectIdentifier,
     signature_alg_oid: &ObjectIdentifier,
 ) -> Result<()> {
+    use const_oid::db::{rfc5912, rfc8410};
     use sigstore_crypto::SigningScheme;
+    use sigstore_types::HashAlgorithm as H;
     use x509_cert::der::Encode;
 
     let spki = &certificate.tbs_certificate.subject_public_key_info;
     let public_key = DerPublicKey::new(spki.to_der().map_err(|e| {
         Error::SignatureVerificationError(format!("failed to encode signer public key: {e}"))
     })?);
-
     let algorithm = KeyAlgorithm::from_spki(&public_key)
         .map_err(|e| Error::SignatureVerificationError(e.to_string()))?;
-    if matches!(
-        algorithm,
-        KeyAlgorithm::MlDsa44 | KeyAlgorithm::MlDsa65 | KeyAlgorithm::MlDsa87
-    ) {
-        return Err(Error::SignatureVerificationError(format!(
-            "unsupported TSA signer key: {algorithm:?}"
-        )));
-    }
     let hash = match *digest_alg_oid {
-        OID_SHA256 => sigstore_types::HashAlgorithm::Sha2256,
-        OID_SHA384 => sigstore_types::HashAlgorithm::Sha2384,
-        OID_SHA512 => sigstore_types::HashAlgorithm::Sha2512,
+        OID_SHA256 => H::Sha2256,
+        OID_SHA384 => H::Sha2384,
+        OID_SHA512 => H::Sha2512,
         _ => {
             return Err(Error::SignatureVerificationError(format!(
                 "unsupported digest algorithm: {digest_alg_oid}"
             )))
         }
     };
-    let scheme = match (algorithm, hash) {
-        (KeyAlgorithm::Ed25519, _) => SigningScheme::Ed25519,
-        (KeyAlgorithm::Rsa, hash) if *signature_alg_oid == OID_RSASSA_PSS => match hash {
-            sigstore_types::HashAlgorithm::Sha2256 => SigningScheme::RsaPssSha256,
-            sigstore_types::HashAlgorithm::Sha2384 => SigningScheme::RsaPssSha384,
-            sigstore_types::HashAlgorithm::Sha2512 => SigningScheme::RsaPssSha512,
-            other => {
-                return Err(Error::SignatureVerificationError(format!(
-                    "unsupported RSA-PSS digest algorithm: {other}"
-                )))
-            }
-        },
-        (algorithm, hash) => algorithm
+    let oid = *signature_alg_oid;
+    let named = match (algorithm, hash) {
+        (KeyAlgorithm::EcdsaP256 | KeyAlgorithm::EcdsaP384 | KeyAlgorithm::EcdsaP521, hash) => {
+            oid == rfc5912::ID_EC_PUBLIC_KEY
+                || oid
+                    == match hash {
+                        H::Sha2256 => rfc5912::ECDSA_WITH_SHA_256,
+                        H::Sha2384 => rfc5912::ECDSA_WITH_SHA_384,
+                        _ => rfc5912::ECDSA_WITH_SHA_512,
+                    }
+        }
+        (KeyAlgorithm::Ed25519, H::Sha2512) => oid == rfc8410::ID_ED_25519,
+        (KeyAlgorithm::Ed25519, _) => {
+            return Err(Error::SignatureVerificationError(format!(
+                "an Ed25519 timestamp signer must use SHA-512 as its digest algorithm, not {hash}"
+            )))
+        }
+        (KeyAlgorithm::Rsa, _) if oid == rfc5912::ID_RSASSA_PSS => {
+            return Err(Error::SignatureVerificationError(
+                "RSA-PSS timestamp signatures are not supported".into(),
+            ))
+        }
+        (KeyAlgorithm::Rsa, hash) => {
+            oid == rfc5912::RSA_ENCRYPTION
+                || oid
+                    == match hash {
+                        H::Sha2256 => rfc5912::SHA_256_WITH_RSA_ENCRYPTION,
+                        H::Sha2384 => rfc5912::SHA_384_WITH_RSA_ENCRYPTION,
+                        _ => rfc5912::SHA_512_WITH_RSA_ENCRYPTION,
+                    }
+        }
+        (other, _) => {
+            return Err(Error::SignatureVerificationError(format!(
+                "unsupported timestamp signer key: {other:?}"
+            )))
+        }
+    };
+    if !named {
+        return Err(Error::SignatureVerificationError(format!(
+            "the signature algorithm {oid} does not name a {algorithm:?} key signing with {hash}"
+        )));
+    }
+    let scheme = match algorithm {
+        KeyAlgorithm::Ed25519 => SigningScheme::Ed25519,
+        algorithm => algorithm
             .resolve_signing_scheme(hash)
             .map_err(|e| Error::SignatureVerificationError(e.to_string()))?,
     };
