@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used)] // test helpers panic on broken fixtures by design
 
+mod support;
+
 use base64::Engine;
 use mcp_trust::image::Digest;
 use mcp_trust::signature::{Artifact, Matcher, Policy, Stage, TrustRoot, verify};
@@ -146,7 +148,12 @@ fn each_algorithm_verifies_or_is_refused_at_a_named_stage() {
                     algorithm.name()
                 );
                 assert_ne!(
-                    check(&tamper_signature(&s.bundle), kind, &s.policy, &root),
+                    check(
+                        &support::tamper_signature(&s.bundle),
+                        kind,
+                        &s.policy,
+                        &root
+                    ),
                     Outcome::Verified,
                     "{} {kind:?}: a flipped signature bit was accepted",
                     algorithm.name()
@@ -155,24 +162,6 @@ fn each_algorithm_verifies_or_is_refused_at_a_named_stage() {
         }
     }
     assert!(mismatches.is_empty(), "{mismatches:#?}\n{table:#?}");
-}
-
-/// The bundle with one bit of its signature flipped (message signature or DSSE).
-fn tamper_signature(bundle: &str) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let mut doc: serde_json::Value = serde_json::from_str(bundle).unwrap();
-    let pointer = if doc.pointer("/messageSignature").is_some() {
-        "/messageSignature/signature"
-    } else {
-        "/dsseEnvelope/signatures/0/sig"
-    };
-    let mut sig = b64
-        .decode(doc.pointer(pointer).unwrap().as_str().unwrap())
-        .unwrap();
-    let middle = sig.len() / 2;
-    sig[middle] ^= 0x01;
-    *doc.pointer_mut(pointer).unwrap() = serde_json::json!(b64.encode(sig));
-    doc.to_string()
 }
 
 #[test]

@@ -166,8 +166,11 @@ impl EmbeddedStore {
         }
         move_mirrored_by_version(&txn)?;
         count_existing_entries(&txn)?;
-        listing::build_missing(&txn)?;
+        let stale_through = listing::stale(&txn)?;
         txn.commit().map_err(backend)?;
+        if let Some(last_audit) = stale_through {
+            listing::rebuild(&db, last_audit)?;
+        }
         Ok(EmbeddedStore {
             db: Arc::new(db),
             updated_read_limit: listing::UPDATED_READ_LIMIT,

@@ -224,6 +224,19 @@ pub fn flip_b64(value: &mut Value) -> bool {
     true
 }
 
+/// `bundle` (JSON) with the lowest bit of its signature's middle byte
+/// flipped, a message signature's or a DSSE envelope's.
+pub fn tamper_signature(bundle: &str) -> String {
+    let mut doc: Value = serde_json::from_str(bundle).unwrap();
+    let pointer = if doc.pointer("/messageSignature").is_some() {
+        "/messageSignature/signature"
+    } else {
+        "/dsseEnvelope/signatures/0/sig"
+    };
+    assert!(flip_b64(doc.pointer_mut(pointer).unwrap()));
+    doc.to_string()
+}
+
 /// Flips the lowest bit of byte `i` of a base64 string.
 pub fn flip_b64_at(value: &mut Value, i: usize) -> bool {
     let Some(s) = value.as_str() else {

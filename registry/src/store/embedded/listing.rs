@@ -16,7 +16,7 @@
 //! Both are kept in the write transaction that changes what they index, and
 //! built at open from the stored versions when the database predates them.
 
-use super::{AUDIT, LATEST, VERSIONS, backend, decode};
+use super::{AUDIT, Db, LATEST, VERSIONS, backend, begin_write, decode};
 use crate::model::VersionRecord;
 use crate::store::{Cursor, ListQuery, StoreError, VersionFilter, matches, matches_key};
 use crate::time::to_micros;
@@ -109,10 +109,16 @@ pub(super) fn note_audit(txn: &WriteTransaction, seq: u64) -> Result<(), StoreEr
     Ok(())
 }
 
-/// Creates the indexes and, for a database written before them (or since
-/// by a binary that did not keep them), files every stored version again,
-/// in the transaction that opens the database.
-pub(super) fn build_missing(txn: &WriteTransaction) -> Result<(), StoreError> {
+/// Versions filed per transaction when the indexes are built: the pages a
+/// transaction dirties stay in memory until it commits, so one transaction
+/// over 100,000 versions held tens of MiB more than the server ever does.
+const BUILD_CHUNK: usize = 5_000;
+
+/// The last audit record's number when the indexes must be built again: a
+/// database written before them, or since by a binary that did not keep
+/// them (its audit records are past the one the indexes were noted at).
+/// `None` when they are current.
+pub(super) fn stale(txn: &WriteTransaction) -> Result<Option<u64>, StoreError> {
     let existing: BTreeSet<String> = txn
         .list_tables()
         .map_err(backend)?
@@ -129,47 +135,77 @@ pub(super) fn build_missing(txn: &WriteTransaction) -> Result<(), StoreError> {
             .map_err(backend)?
             .map(|v| v.value())
     };
-    if through == Some(last_audit)
+    let current = through == Some(last_audit)
         && existing.contains(UPDATED.name())
-        && existing.contains(NAME_GRAMS.name())
-    {
-        return Ok(());
-    }
-    txn.delete_table(UPDATED).map_err(backend)?;
-    txn.delete_table(NAME_GRAMS).map_err(backend)?;
-    note_audit(txn, last_audit)?;
+        && existing.contains(NAME_GRAMS.name());
+    Ok((!current).then_some(last_audit))
+}
+
+/// Files every stored version in the indexes again, emptied first, in
+/// transactions of [`BUILD_CHUNK`] versions; the last notes `last_audit`.
+/// Until it does the indexes are stale, so a build cut short (a crash) is
+/// done again at the next open. Runs at open, before anything else writes.
+pub(super) fn rebuild(db: &Db, last_audit: u64) -> Result<(), StoreError> {
     tracing::info!(
         "building the listing indexes from the stored versions (once, for a database written \
          before them or by a binary that did not keep them); a large store takes a while"
     );
-    let mut stored = Vec::new();
-    {
-        let versions = txn.open_table(VERSIONS).map_err(backend)?;
-        for item in versions.iter().map_err(backend)? {
-            let (key, value) = item.map_err(backend)?;
-            let (name, version) = key.value();
-            let record: VersionRecord = decode(value.value())?;
-            stored.push((name.to_owned(), version.to_owned(), record.updated_at));
-        }
-    }
-    {
-        let mut updated = txn.open_table(UPDATED).map_err(backend)?;
-        for (name, version, at) in &stored {
-            updated
-                .insert((to_micros(*at), name.as_str(), version.as_str()), ())
-                .map_err(backend)?;
-        }
-    }
+    let txn = begin_write(db)?;
+    txn.delete_table(UPDATED).map_err(backend)?;
+    txn.delete_table(NAME_GRAMS).map_err(backend)?;
+    txn.open_table(INDEX_STATE)
+        .map_err(backend)?
+        .remove(THROUGH_AUDIT)
+        .map_err(backend)?;
+    txn.open_table(UPDATED).map_err(backend)?;
     txn.open_table(NAME_GRAMS).map_err(backend)?;
-    let names: BTreeSet<&str> = stored.iter().map(|(n, _, _)| n.as_str()).collect();
-    for name in names {
-        index_name(txn, name)?;
+    txn.commit().map_err(backend)?;
+    let mut after: Option<(String, String)> = None;
+    let mut filed = 0;
+    loop {
+        let txn = begin_write(db)?;
+        let mut chunk: Vec<(String, String, Timestamp)> = Vec::with_capacity(BUILD_CHUNK);
+        {
+            let versions = txn.open_table(VERSIONS).map_err(backend)?;
+            let from = match &after {
+                Some((n, v)) => Bound::Excluded((n.as_str(), v.as_str())),
+                None => Bound::Unbounded,
+            };
+            let range = versions
+                .range::<(&str, &str)>((from, Bound::Unbounded))
+                .map_err(backend)?;
+            for item in range.take(BUILD_CHUNK) {
+                let (key, value) = item.map_err(backend)?;
+                let (name, version) = key.value();
+                let record: VersionRecord = decode(value.value())?;
+                chunk.push((name.to_owned(), version.to_owned(), record.updated_at));
+            }
+        }
+        if chunk.is_empty() {
+            note_audit(&txn, last_audit)?;
+            txn.commit().map_err(backend)?;
+            break;
+        }
+        {
+            let mut updated = txn.open_table(UPDATED).map_err(backend)?;
+            for (name, version, at) in &chunk {
+                updated
+                    .insert((to_micros(*at), name.as_str(), version.as_str()), ())
+                    .map_err(backend)?;
+            }
+        }
+        let names: BTreeSet<&str> = chunk.iter().map(|(n, _, _)| n.as_str()).collect();
+        for name in names {
+            index_name(&txn, name)?;
+        }
+        txn.commit().map_err(backend)?;
+        filed += chunk.len();
+        after = chunk.pop().map(|(n, v, _)| (n, v));
     }
     tracing::info!(
-        versions = stored.len(),
+        versions = filed,
         "filed the stored versions in the listing indexes"
     );
-    drop(stored);
     malloc_tune::release_free_memory();
     Ok(())
 }
