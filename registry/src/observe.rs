@@ -93,6 +93,18 @@ impl<S> Observe<S> {
     }
 }
 
+impl<S> Observe<S> {
+    /// The state the requests are answered with.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The peer this service answers, if known.
+    pub fn peer(&self) -> Option<SocketAddr> {
+        self.peer
+    }
+}
+
 impl<S> std::fmt::Debug for Observe<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Observe").field("peer", &self.peer).finish()

@@ -39,6 +39,9 @@ pub async fn serve(
         let readable = cors.layer(observed.clone());
         move |req: Request<axum::body::Body>| -> BoxedAnswer {
             if cross_origin_readable(req.uri().path()) {
+                if let Some(refusal) = preflight_limited(&observed, &req) {
+                    return Box::pin(std::future::ready(Ok(refusal)));
+                }
                 Box::pin(readable.clone().oneshot(req))
             } else {
                 Box::pin(observed.clone().oneshot(req))
@@ -135,6 +138,32 @@ fn cross_origin_readable(path: &str) -> bool {
         || path == "/openapi.yaml"
 }
 
+/// A CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) is
+/// answered by the CORS layer before the application, so it is counted
+/// against its client's rate limit here, as any other request is; over the
+/// limit it is `429` (the browser then does not send the request).
+fn preflight_limited(
+    app: &App,
+    req: &Request<axum::body::Body>,
+) -> Option<axum::response::Response> {
+    use axum::response::IntoResponse as _;
+    if req.method() != axum::http::Method::OPTIONS
+        || !req.headers().contains_key("access-control-request-method")
+    {
+        return None;
+    }
+    let state = app.state();
+    if state.ip_limiter.is_unlimited() {
+        return None;
+    }
+    let ip = state.client_ip(app.peer(), req.headers())?;
+    let wait = state
+        .ip_limiter
+        .check(&crate::rate_limit::ip_key(ip))
+        .err()?;
+    Some(crate::error::ApiError::too_many_requests(wait).into_response())
+}
+
 /// Cross-origin reads for browser clients (a GitHub Copilot private registry,
 /// a catalog page on another origin): any origin may `GET` and `HEAD` the
 /// [`cross_origin_readable`] routes and read the headers a client pages and
@@ -142,7 +171,7 @@ fn cross_origin_readable(path: &str) -> bool {
 /// allowed cross-origin: no credentials (cookies are never sent; a token is
 /// sent only by a page that holds it), and no other method passes a
 /// preflight, so a page cannot publish, yank or administer. Preflights are
-/// answered here, before rate limiting.
+/// answered here, after [`preflight_limited`] has counted them.
 fn cors() -> CorsLayer {
     use axum::http::{HeaderName, Method, header};
     CorsLayer::new()

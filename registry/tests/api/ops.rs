@@ -320,3 +320,30 @@ fn request_metrics_do_not_take_a_label_per_made_up_method() {
         "{metrics}"
     );
 }
+
+/// A CORS preflight is answered before the application, and counts against
+/// its client's rate limit like any request: past it, `429`, and the same
+/// budget then refuses the client's reads.
+#[test]
+fn preflights_count_against_the_client_rate_limit() {
+    let s = TestServer::start(|c| c.limits.rate_limit_per_ip = 3);
+    let url = format!("{}/v0.1/servers", s.base);
+    let preflight = || {
+        options_with(
+            &url,
+            &[
+                ("Origin", "https://copilot.example"),
+                ("Access-Control-Request-Method", "GET"),
+            ],
+        )
+    };
+    for _ in 0..3 {
+        let a = preflight();
+        assert_eq!(a.status, 200, "{}", a.text);
+        assert_eq!(a.header("access-control-allow-origin"), Some("*"));
+    }
+    let over = preflight();
+    over.assert_problem(429, "rate-limited");
+    assert!(over.retry_after.is_some());
+    get(&url, None).assert_problem(429, "rate-limited");
+}
