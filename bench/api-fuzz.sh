@@ -16,6 +16,7 @@
 # build (scripts/test runs 10 examples so).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 profile="${PROFILE:-release}"
 cargo_profile="$([ "$profile" = debug ] && echo dev || echo "$profile")"
 examples="${1:-100}"
@@ -36,7 +37,7 @@ trap cleanup EXIT
   --signer-issuer https://token.actions.githubusercontent.com >/dev/null
 "$bin" --data-dir "$work/data" admin token create --admin 2>/dev/null > "$work/admin.token"
 "$bin" --data-dir "$work/data" admin token create --namespace io.github.acme 2>/dev/null > "$work/acme.token"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+port="$(free_port)"
 NO_COLOR=1 "$bin" --data-dir "$work/data" serve --listen "127.0.0.1:$port" \
   --trusted-root testdata/signatures/public-good-trusted-root.json \
   --rate-limit-per-ip 0 --rate-limit-per-token 0 > "$work/registry.log" 2>&1 &

@@ -22,13 +22,11 @@
 # stopped on exit. Exit status 1 when a target is missed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 servers="${1:-1000}"; secs="${2:-10}"; rounds="${3:-3}"
 export PATH="$PATH:/usr/sbin"
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 2; }
-if ! command -v nginx >/dev/null; then
-  [ "$(id -u)" = 0 ] || { echo "nginx is not installed (apt-get install nginx)"; exit 2; }
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
-fi
+need_nginx
 cargo build --release --quiet -p mcp-registry --bin mcp-registry --example bulk_load
 cargo build --release --quiet -p mcp-verify --bin mcp-verify
 target="${CARGO_TARGET_DIR:-target}/release"
@@ -36,7 +34,6 @@ target="${CARGO_TARGET_DIR:-target}/release"
 tmp="$(mktemp -d)"; chmod 755 "$tmp"          # nginx workers may run as nobody
 data="$tmp/data"; www="$tmp/www"; mkdir -p "$data" "$www/shards" "$tmp/nginx"
 trap 'kill "${reg_pid:-}" "${nginx_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 size() { awk -v b="$1" 'BEGIN { if (b < 1024) printf "%d B", b; else if (b < 1048576) printf "%.1f KiB", b / 1024; else printf "%.1f MiB", b / 1048576 }'; }
 get() { curl -fsS --max-time 30 "$@"; }
@@ -186,7 +183,6 @@ for pair in "$reg/v0.1/catalog|$reg_index_etag" "$ngx/v0.1/catalog|$ngx_index_et
 done
 echo "each answers 304 to its own gzip ETag (registry $reg_index_etag, nginx $ngx_index_etag for the index)"
 
-to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # CPU time (user + system, clock ticks) of the processes PIDS so far.
 ticks() { local p t=0; for p in $1; do t=$(( t + $(awk '{ print $14 + $15 }' "/proc/$p/stat") )); done; echo "$t"; }

@@ -19,12 +19,13 @@
 # (a 100,000-server bulk load takes about four minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 servers="${1:-100000}"; settle="${2:-5}"
 cargo build --release --quiet --locked -p mcp-registry --bin mcp-registry --example bulk_load
 target="${CARGO_TARGET_DIR:-target}/release"
 tmp="$(mktemp -d)"
 trap 'kill -9 "${reg_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+port="$(free_port)"
 reg="http://127.0.0.1:$port"
 code() { curl -s -o /dev/null --max-time 5 -w '%{http_code}' "$@"; }
 pristine="${STORE:-$tmp/pristine}"

@@ -12,18 +12,15 @@
 # and run as root). Traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 servers="${1:-10000}"; versions="${2:-3}"; secs="${3:-10}"; rounds="${4:-3}"
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 2; }
-if ! command -v nginx >/dev/null; then
-  [ "$(id -u)" = 0 ] || { echo "nginx is not installed (apt-get install nginx)"; exit 2; }
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
-fi
+need_nginx
 cargo build --release --quiet --locked -p mcp-registry --bin mcp-registry --example bulk_load
 target="${CARGO_TARGET_DIR:-target}/release"
 tmp="$(mktemp -d)"; chmod 755 "$tmp"
 www="$tmp/www"; mkdir -p "$www" "$tmp/nginx"
 trap 'kill "${reg_pid:-}" "${nginx_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 "$target/examples/bulk_load" "$tmp/data" "$servers" "$versions" >/dev/null
 reg_port=$(free_port); reg="http://127.0.0.1:$reg_port"
 RUST_LOG=warn "$target/mcp-registry" serve --data-dir "$tmp/data" --listen "127.0.0.1:$reg_port" \
@@ -72,7 +69,6 @@ for q in "" "?limit=100"; do
     || { echo "nginx does not serve the registry's bytes for /v0.1/servers$q"; exit 1; }
 done
 echo "both serve byte-identical pages; wrk -t2 -c32 -d${secs}s, registry and nginx alternating, median of $rounds rounds"
-to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000 } else print v }'; }
 measure() {
   local out; out=$(wrk -t2 -c32 -d"${secs}s" --latency "$1")
   echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(to_ms "$(awk '$1=="99%" {print $2}' <<<"$out")")"

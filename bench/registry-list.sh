@@ -10,6 +10,7 @@
 # 127.0.0.1 and every wrk run is bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 servers="${1:-10000}"; versions="${2:-3}"; secs="${3:-10}"
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 2; }
 cargo build --release --quiet -p mcp-registry --bin mcp-registry --example bulk_load
@@ -19,7 +20,7 @@ trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$data"' EXIT
 start=$(date +%s)
 "$target/examples/bulk_load" "$data" "$servers" "$versions"
 echo "bulk load: $((servers * versions)) versions in $(( $(date +%s) - start )) s"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 RUST_LOG=warn "$target/mcp-registry" serve --data-dir "$data" --listen "127.0.0.1:$port" \
   --rate-limit-per-ip 0 2>"$data/server.log" &
 pid=$!

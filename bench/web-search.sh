@@ -12,6 +12,7 @@
 # 127.0.0.1 and every wrk run is bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 small="${1:-1000}"; large="${2:-100000}"; secs="${3:-10}"
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 2; }
 cargo build --release --quiet --locked -p mcp-registry --bin mcp-registry --example bulk_load
@@ -26,7 +27,7 @@ measure() {
   local start; start=$(date +%s)
   "$target/examples/bulk_load" "$data" "$n" 1 >/dev/null
   echo "== $n servers (bulk load $(( $(date +%s) - start )) s)"
-  local port; port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  local port; port=$(free_port)
   RUST_LOG=warn "$target/mcp-registry" serve --data-dir "$data" --listen "127.0.0.1:$port" \
     --rate-limit-per-ip 0 2>"$data.log" &
   pid=$!
@@ -55,7 +56,6 @@ measure() {
 }
 measure "$small"
 measure "$large"
-to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000 } else print v }'; }
 echo "== search p99 against the 50 ms target, and $large/$small ratio"
 for label in "GET /?q=server-000042 (one match)" "GET /?q=nothing-matches (whole scan)" "GET /?q=server-0&filter=network-none"; do
   a=$(to_ms "${p99s["$small $label"]}"); b=$(to_ms "${p99s["$large $label"]}")

@@ -1,0 +1,19 @@
+# Helpers the bench scripts share; each sources it after `cd` to the
+# repository root: `. bench/lib.sh`.
+
+# A TCP port on 127.0.0.1 free now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# A wrk latency (`850.00us`, `1.89ms`, `1.20s`) in milliseconds.
+to_ms() {
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
+}
+
+# nginx on PATH, installed with apt-get when missing and run as root.
+need_nginx() {
+  command -v nginx >/dev/null && return 0
+  [ "$(id -u)" = 0 ] || { echo "nginx is not installed (apt-get install nginx)"; exit 2; }
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+}
