@@ -39,8 +39,11 @@ pub async fn serve(
         let readable = cors.layer(observed.clone());
         move |req: Request<axum::body::Body>| -> BoxedAnswer {
             if cross_origin_readable(req.uri().path()) {
-                if let Some(refusal) = preflight_limited(&observed, &req) {
-                    return Box::pin(std::future::ready(Ok(refusal)));
+                if preflight_over_limit(&observed, &req) {
+                    // Observe answers it: refused again (a refusal takes
+                    // nothing), as every 429 is, with its request id, log
+                    // line and metrics.
+                    return Box::pin(observed.clone().oneshot(req));
                 }
                 Box::pin(readable.clone().oneshot(req))
             } else {
@@ -138,30 +141,26 @@ fn cross_origin_readable(path: &str) -> bool {
         || path == "/openapi.yaml"
 }
 
-/// A CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) is
-/// answered by the CORS layer before the application, so it is counted
-/// against its client's rate limit here, as any other request is; over the
-/// limit it is `429` (the browser then does not send the request).
-fn preflight_limited(
-    app: &App,
-    req: &Request<axum::body::Body>,
-) -> Option<axum::response::Response> {
-    use axum::response::IntoResponse as _;
-    if req.method() != axum::http::Method::OPTIONS
-        || !req.headers().contains_key("access-control-request-method")
-    {
-        return None;
+/// Whether `req` is an `OPTIONS` request (every one the CORS layer answers
+/// itself on a readable route, preflight or not) over its client's rate
+/// limit. Each is counted here, as any other request is in Observe, since
+/// the CORS layer answers it before Observe sees it.
+fn preflight_over_limit(app: &App, req: &Request<axum::body::Body>) -> bool {
+    if req.method() != axum::http::Method::OPTIONS {
+        return false;
     }
     let state = app.state();
     if state.ip_limiter.is_unlimited() {
-        return None;
+        return false;
     }
-    let ip = state.client_ip(app.peer(), req.headers())?;
-    let wait = state
-        .ip_limiter
-        .check(&crate::rate_limit::ip_key(ip))
-        .err()?;
-    Some(crate::error::ApiError::too_many_requests(wait).into_response())
+    state
+        .client_ip(app.peer(), req.headers())
+        .is_some_and(|ip| {
+            state
+                .ip_limiter
+                .check(&crate::rate_limit::ip_key(ip))
+                .is_err()
+        })
 }
 
 /// Cross-origin reads for browser clients (a GitHub Copilot private registry,
@@ -171,7 +170,7 @@ fn preflight_limited(
 /// allowed cross-origin: no credentials (cookies are never sent; a token is
 /// sent only by a page that holds it), and no other method passes a
 /// preflight, so a page cannot publish, yank or administer. Preflights are
-/// answered here, after [`preflight_limited`] has counted them.
+/// answered here, after [`preflight_over_limit`] has counted them.
 fn cors() -> CorsLayer {
     use axum::http::{HeaderName, Method, header};
     CorsLayer::new()

@@ -136,6 +136,17 @@ impl EmbeddedStore {
 
     /// [`EmbeddedStore::open`] keeping at most `cache_bytes` of pages in memory.
     pub fn open_with_cache(path: &Path, cache_bytes: usize) -> Result<EmbeddedStore, StoreError> {
+        Self::open_building_in_chunks(path, cache_bytes, listing::BUILD_CHUNK)
+    }
+
+    /// [`EmbeddedStore::open_with_cache`], building stale listing indexes
+    /// `chunk` versions a transaction (tests reach several with a small one).
+    #[doc(hidden)]
+    pub fn open_building_in_chunks(
+        path: &Path,
+        cache_bytes: usize,
+        chunk: usize,
+    ) -> Result<EmbeddedStore, StoreError> {
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
         {
@@ -169,7 +180,7 @@ impl EmbeddedStore {
         let stale_through = listing::stale(&txn)?;
         txn.commit().map_err(backend)?;
         if let Some(last_audit) = stale_through {
-            listing::rebuild(&db, last_audit)?;
+            listing::rebuild(&db, last_audit, chunk.max(1))?;
         }
         Ok(EmbeddedStore {
             db: Arc::new(db),

@@ -811,6 +811,29 @@ fn embedded_updated_since_past_its_read_limit_walks_names() {
         }
         let s = store::open(&StoreConfig::embedded(&path)).await.unwrap();
         search_and_updated_since_agree_with_filtering_everything(s.as_ref()).await;
+        drop(s);
+        // Built a few versions a transaction: names span transactions, and
+        // the last transaction only notes the audit record.
+        for chunk in [1, 2, 7] {
+            {
+                let db = redb::Database::create(&path).unwrap();
+                let txn = db.begin_write().unwrap();
+                let state: redb::TableDefinition<&str, u64> =
+                    redb::TableDefinition::new("listing_index_state");
+                txn.open_table(state)
+                    .unwrap()
+                    .remove("through-audit")
+                    .unwrap();
+                txn.commit().unwrap();
+            }
+            let s = store::embedded::EmbeddedStore::open_building_in_chunks(
+                &path,
+                store::DEFAULT_EMBEDDED_CACHE_BYTES,
+                chunk,
+            )
+            .unwrap();
+            search_and_updated_since_agree_with_filtering_everything(&s).await;
+        }
     });
 }
 

@@ -112,7 +112,7 @@ pub(super) fn note_audit(txn: &WriteTransaction, seq: u64) -> Result<(), StoreEr
 /// Versions filed per transaction when the indexes are built: the pages a
 /// transaction dirties stay in memory until it commits, so one transaction
 /// over 100,000 versions held tens of MiB more than the server ever does.
-const BUILD_CHUNK: usize = 5_000;
+pub(super) const BUILD_CHUNK: usize = 5_000;
 
 /// The last audit record's number when the indexes must be built again: a
 /// database written before them, or since by a binary that did not keep
@@ -142,10 +142,11 @@ pub(super) fn stale(txn: &WriteTransaction) -> Result<Option<u64>, StoreError> {
 }
 
 /// Files every stored version in the indexes again, emptied first, in
-/// transactions of [`BUILD_CHUNK`] versions; the last notes `last_audit`.
+/// transactions of `chunk` versions ([`BUILD_CHUNK`] outside tests); the
+/// last notes `last_audit`.
 /// Until it does the indexes are stale, so a build cut short (a crash) is
 /// done again at the next open. Runs at open, before anything else writes.
-pub(super) fn rebuild(db: &Db, last_audit: u64) -> Result<(), StoreError> {
+pub(super) fn rebuild(db: &Db, last_audit: u64, chunk: usize) -> Result<(), StoreError> {
     tracing::info!(
         "building the listing indexes from the stored versions (once, for a database written \
          before them or by a binary that did not keep them); a large store takes a while"
@@ -164,7 +165,7 @@ pub(super) fn rebuild(db: &Db, last_audit: u64) -> Result<(), StoreError> {
     let mut filed = 0;
     loop {
         let txn = begin_write(db)?;
-        let mut chunk: Vec<(String, String, Timestamp)> = Vec::with_capacity(BUILD_CHUNK);
+        let mut filing: Vec<(String, String, Timestamp)> = Vec::with_capacity(chunk);
         {
             let versions = txn.open_table(VERSIONS).map_err(backend)?;
             let from = match &after {
@@ -174,33 +175,33 @@ pub(super) fn rebuild(db: &Db, last_audit: u64) -> Result<(), StoreError> {
             let range = versions
                 .range::<(&str, &str)>((from, Bound::Unbounded))
                 .map_err(backend)?;
-            for item in range.take(BUILD_CHUNK) {
+            for item in range.take(chunk) {
                 let (key, value) = item.map_err(backend)?;
                 let (name, version) = key.value();
                 let record: VersionRecord = decode(value.value())?;
-                chunk.push((name.to_owned(), version.to_owned(), record.updated_at));
+                filing.push((name.to_owned(), version.to_owned(), record.updated_at));
             }
         }
-        if chunk.is_empty() {
+        if filing.is_empty() {
             note_audit(&txn, last_audit)?;
             txn.commit().map_err(backend)?;
             break;
         }
         {
             let mut updated = txn.open_table(UPDATED).map_err(backend)?;
-            for (name, version, at) in &chunk {
+            for (name, version, at) in &filing {
                 updated
                     .insert((to_micros(*at), name.as_str(), version.as_str()), ())
                     .map_err(backend)?;
             }
         }
-        let names: BTreeSet<&str> = chunk.iter().map(|(n, _, _)| n.as_str()).collect();
+        let names: BTreeSet<&str> = filing.iter().map(|(n, _, _)| n.as_str()).collect();
         for name in names {
             index_name(&txn, name)?;
         }
         txn.commit().map_err(backend)?;
-        filed += chunk.len();
-        after = chunk.pop().map(|(n, v, _)| (n, v));
+        filed += filing.len();
+        after = filing.pop().map(|(n, v, _)| (n, v));
     }
     tracing::info!(
         versions = filed,
