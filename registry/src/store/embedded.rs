@@ -278,7 +278,7 @@ fn append_audit(txn: &WriteTransaction, event: &AuditEvent) -> Result<u64, Store
     table
         .insert(seq, encode(event)?.as_slice())
         .map_err(backend)?;
-    listing::note_audit(txn, seq)?;
+    listing::follow_audit(txn, seq)?;
     Ok(seq)
 }
 

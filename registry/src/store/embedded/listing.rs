@@ -102,8 +102,25 @@ fn index_name(txn: &WriteTransaction, name: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Records, with audit record `seq` appended in `txn`, that the indexes
+/// are current at it: only when they were current at the record before,
+/// so indexes left stale (a build cut short, a write by a binary that did
+/// not keep them) stay stale until the next open builds them.
+pub(super) fn follow_audit(txn: &WriteTransaction, seq: u64) -> Result<(), StoreError> {
+    let mut state = txn.open_table(INDEX_STATE).map_err(backend)?;
+    let current = state
+        .get(THROUGH_AUDIT)
+        .map_err(backend)?
+        .map(|v| v.value())
+        == seq.checked_sub(1);
+    if current {
+        state.insert(THROUGH_AUDIT, seq).map_err(backend)?;
+    }
+    Ok(())
+}
+
 /// Records that the indexes are current at audit record `seq`.
-pub(super) fn note_audit(txn: &WriteTransaction, seq: u64) -> Result<(), StoreError> {
+fn note_audit(txn: &WriteTransaction, seq: u64) -> Result<(), StoreError> {
     let mut state = txn.open_table(INDEX_STATE).map_err(backend)?;
     state.insert(THROUGH_AUDIT, seq).map_err(backend)?;
     Ok(())
@@ -548,4 +565,44 @@ fn join(
         }
     }
     Ok(Some(candidate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_audit_record_moves_the_index_note_only_from_the_record_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = redb::Database::create(dir.path().join("t.redb")).unwrap();
+        let through = |db: &redb::Database| -> Option<u64> {
+            use redb::ReadableDatabase;
+            let txn = db.begin_read().unwrap();
+            let state = txn.open_table(INDEX_STATE).unwrap();
+            state.get(THROUGH_AUDIT).unwrap().map(|v| v.value())
+        };
+        let step = |db: &redb::Database, note: Option<u64>, seq: u64| {
+            let txn = db.begin_write().unwrap();
+            if let Some(n) = note {
+                note_audit(&txn, n).unwrap();
+            } else {
+                txn.open_table(INDEX_STATE)
+                    .unwrap()
+                    .remove(THROUGH_AUDIT)
+                    .unwrap();
+            }
+            follow_audit(&txn, seq).unwrap();
+            txn.commit().unwrap();
+        };
+        // Current at the record before: moves with it.
+        step(&db, Some(0), 1);
+        assert_eq!(through(&db), Some(1));
+        step(&db, Some(4), 5);
+        assert_eq!(through(&db), Some(5));
+        // Stale (no note, or one behind): stays stale for the next open.
+        step(&db, None, 6);
+        assert_eq!(through(&db), None);
+        step(&db, Some(2), 7);
+        assert_eq!(through(&db), Some(2));
+    }
 }
