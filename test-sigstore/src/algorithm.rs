@@ -109,23 +109,22 @@ impl SigningAlgorithm {
         }
     }
 
-    /// The name of [`Self::v2_digest`]'s algorithm in a v2 entry:
-    /// `SHA2_256`, `SHA2_384` or `SHA2_512` (SHA-512 for Ed25519ph).
-    pub fn rekor_v2_digest_name(self) -> &'static str {
+    /// The hash of a Rekor v2 entry's digest for this key (its `data.algorithm`
+    /// is this hash's name, `SHA2_256`…): the one it signs with, and SHA-512
+    /// for Ed25519, logged as Ed25519ph.
+    pub fn rekor_v2_hash(self) -> HashAlgorithm {
         match self {
-            SigningAlgorithm::EcdsaP384Sha384 => "SHA2_384",
-            SigningAlgorithm::EcdsaP521Sha512 | SigningAlgorithm::Ed25519 => "SHA2_512",
-            _ => "SHA2_256",
+            SigningAlgorithm::Ed25519 => HashAlgorithm::Sha2512,
+            other => other.digest_algorithm(),
         }
     }
 
     /// `data`'s digest as a Rekor v2 entry logs it for this key.
     pub fn v2_digest(self, data: &[u8]) -> Vec<u8> {
-        match self.rekor_v2_digest_name() {
-            "SHA2_384" => sigstore_crypto::sha384(data).as_bytes().to_vec(),
-            "SHA2_512" => sigstore_crypto::sha512(data).as_bytes().to_vec(),
-            _ => sigstore_crypto::sha256(data).as_bytes().to_vec(),
-        }
+        let mut hasher =
+            sigstore_crypto::ArtifactHasher::new(self.rekor_v2_hash()).expect("a SHA-2 hasher");
+        hasher.update(data);
+        hasher.finalize().as_bytes().to_vec()
     }
 
     /// `data`'s digest under [`Self::digest_algorithm`], and the algorithm's

@@ -556,10 +556,9 @@ impl TestSigstore {
             Material::Certificate(cert) => rekor::V2Verifier::Certificate(cert.as_bytes()),
             Material::PublicKey(key) => rekor::V2Verifier::PublicKey(key.as_bytes()),
         };
+        let hash_name = algorithm.rekor_v2_hash().to_string();
         let body = rekor::hashedrekord_v002_body(
-            logged
-                .algorithm
-                .unwrap_or_else(|| algorithm.rekor_v2_digest_name()),
+            logged.algorithm.unwrap_or(&hash_name),
             &digest,
             &signed.signature,
             verifier,

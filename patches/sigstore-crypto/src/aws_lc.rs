@@ -106,6 +106,27 @@ const RSA_PSS_2048_8192_SHA384_MAX_SALT: RsaParameters =
 const RSA_PSS_2048_8192_SHA512_MAX_SALT: RsaParameters =
     RSA_PSS_2048_8192_SHA512.with_pss_salt_length(RsaPssSaltLength::Max);
 
+/// `digest` as aws-lc-rs takes a digest for `scheme`'s hash.
+fn import_digest(scheme: SigningScheme, digest: &[u8]) -> Result<Digest> {
+    let aws_algo = match scheme.hash_algorithm() {
+        Some(HashAlgorithm::Sha2256) => &SHA256,
+        Some(HashAlgorithm::Sha2384) => &SHA384,
+        Some(HashAlgorithm::Sha2512) => &SHA512,
+        _ => {
+            return Err(Error::UnsupportedAlgorithm(format!(
+                "Scheme {scheme:?} does not support prehashed mode"
+            )))
+        }
+    };
+    Digest::import_less_safe(digest, aws_algo).map_err(|_| {
+        Error::Verification(format!(
+            "Failed to import digest: len={}, algo_expected_len={}",
+            digest.len(),
+            aws_algo.output_len()
+        ))
+    })
+}
+
 /// The second verification an RSA-PSS scheme gets: with the maximum salt.
 fn pss_max_salt(scheme: SigningScheme) -> Option<&'static dyn VerificationAlgorithm> {
     match scheme {
@@ -171,23 +192,7 @@ impl CryptoProvider for AwsLcProvider {
         digest: &[u8],
         signature: &[u8],
     ) -> Result<()> {
-        let aws_algo = match scheme.hash_algorithm() {
-            Some(HashAlgorithm::Sha2256) => &SHA256,
-            Some(HashAlgorithm::Sha2384) => &SHA384,
-            Some(HashAlgorithm::Sha2512) => &SHA512,
-            _ => {
-                return Err(Error::UnsupportedAlgorithm(format!(
-                    "Scheme {scheme:?} does not support prehashed mode"
-                )))
-            }
-        };
-        let aws_digest = Digest::import_less_safe(digest, aws_algo).map_err(|_| {
-            Error::Verification(format!(
-                "Failed to import digest: len={}, algo_expected_len={}",
-                digest.len(),
-                aws_algo.output_len()
-            ))
-        })?;
+        let aws_digest = import_digest(scheme, digest)?;
         let key = UnparsedPublicKey::new(verification_algorithm(scheme), spki_pubkey_bytes);
         key.verify_digest(&aws_digest, signature)
             .map_err(|_| Error::Verification(format!("{} signature invalid", scheme.name())))
@@ -216,12 +221,7 @@ impl CryptoProvider for AwsLcProvider {
     ) -> Result<()> {
         let invalid = || Error::Verification(format!("{} signature invalid", scheme.name()));
         let algorithm = pss_max_salt(scheme).ok_or_else(invalid)?;
-        let hash = match scheme.hash_algorithm() {
-            Some(HashAlgorithm::Sha2256) => &SHA256,
-            Some(HashAlgorithm::Sha2384) => &SHA384,
-            _ => &SHA512,
-        };
-        let digest = Digest::import_less_safe(digest, hash).map_err(|_| invalid())?;
+        let digest = import_digest(scheme, digest)?;
         UnparsedPublicKey::new(algorithm, spki_pubkey_bytes)
             .verify_digest(&digest, signature)
             .map_err(|_| invalid())

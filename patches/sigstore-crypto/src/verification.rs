@@ -217,15 +217,12 @@ impl VerificationKey {
         let provider = default_provider();
         provider
             .verify_raw(self.scheme, &self.bytes, data, signature)
-            .or_else(|e| match self.scheme {
-                // Patched (patches/README.md): Go signs RSA-PSS with the
-                // maximum salt; the digest-length salt was tried first.
-                SigningScheme::RsaPssSha256
-                | SigningScheme::RsaPssSha384
-                | SigningScheme::RsaPssSha512 => provider
-                    .verify_raw_pss_max_salt(self.scheme, &self.bytes, data, signature)
-                    .map_err(|_| e),
-                _ => Err(e),
+            .or_else(|e| {
+                if is_rsa_pss(self.scheme) {
+                    provider.verify_raw_pss_max_salt(self.scheme, &self.bytes, data, signature).map_err(|_| e)
+                } else {
+                    Err(e)
+                }
             })
     }
 
@@ -261,16 +258,24 @@ impl VerificationKey {
         let signature = signature.as_bytes();
         provider
             .verify_prehashed(self.scheme, &self.bytes, digest, signature)
-            .or_else(|e| match self.scheme {
-                // Patched: as in `verify_inner`.
-                SigningScheme::RsaPssSha256
-                | SigningScheme::RsaPssSha384
-                | SigningScheme::RsaPssSha512 => provider
-                    .verify_prehashed_pss_max_salt(self.scheme, &self.bytes, digest, signature)
-                    .map_err(|_| e),
-                _ => Err(e),
+            .or_else(|e| {
+                if is_rsa_pss(self.scheme) {
+                    provider.verify_prehashed_pss_max_salt(self.scheme, &self.bytes, digest, signature).map_err(|_| e)
+                } else {
+                    Err(e)
+                }
             })
     }
+}
+
+/// Patched (patches/README.md): whether a failed signature of `scheme` is
+/// tried again with the maximum salt, as Go signs RSA-PSS (the
+/// digest-length salt is tried first).
+fn is_rsa_pss(scheme: SigningScheme) -> bool {
+    matches!(
+        scheme,
+        SigningScheme::RsaPssSha256 | SigningScheme::RsaPssSha384 | SigningScheme::RsaPssSha512
+    )
 }
 
 /// Verify a signature using the specified scheme

@@ -550,12 +550,10 @@ fn check_body(
             let verifier = &logged.signature.verifier;
             let algorithm = RekorV2Algorithm::named(&verifier.key_details)?;
             algorithm.describes(public_key)?;
-            if logged.data.algorithm != algorithm.hash_name() {
+            if logged.data.algorithm != algorithm.hash.to_string() {
                 return Err(mismatch(format!(
                     "data.algorithm is `{}`, but {} signs with `{}`",
-                    logged.data.algorithm,
-                    verifier.key_details,
-                    algorithm.hash_name()
+                    logged.data.algorithm, verifier.key_details, algorithm.hash
                 )));
             }
             // The digest the key signed: of the message, which only its
@@ -565,14 +563,14 @@ fn check_body(
                     artifact_sha256.as_bytes().to_vec()
                 }
                 (SignatureContent::MessageSignature(_), hash) => match artifact_bytes {
-                    Some(bytes) => digest(hash, bytes),
+                    Some(bytes) => digest(hash, bytes)?,
                     None => {
                         return Err(mismatch(format!(
                             "data.digest is {hash} and can only be checked against the artifact's bytes"
                         )));
                     }
                 },
-                (SignatureContent::DsseEnvelope(e), hash) => digest(hash, &e.pae()),
+                (SignatureContent::DsseEnvelope(e), hash) => digest(hash, &e.pae())?,
                 _ => return Err(mismatch("unsupported bundle content")),
             };
             if b64("data.digest", &logged.data.digest)? != expected_digest {
@@ -700,17 +698,6 @@ impl RekorV2Algorithm {
         })
     }
 
-    /// The hash's name as a v2 entry's `data.algorithm` writes it.
-    fn hash_name(self) -> &'static str {
-        match self.hash {
-            HashAlgorithm::Sha2256 => "SHA2_256",
-            HashAlgorithm::Sha2384 => "SHA2_384",
-            HashAlgorithm::Sha2512 => "SHA2_512",
-            // `named` makes none other.
-            _ => "",
-        }
-    }
-
     /// Whether `key` is this algorithm's kind of key, of its size for RSA.
     fn describes(self, key: &DerPublicKey) -> Result<(), VerifyError> {
         let algorithm =
@@ -735,15 +722,12 @@ impl RekorV2Algorithm {
     }
 }
 
-/// `data`'s digest under `hash` (SHA-256, SHA-384 or SHA-512; nothing
-/// for another, which no digest can equal).
-fn digest(hash: HashAlgorithm, data: &[u8]) -> Vec<u8> {
-    match hash {
-        HashAlgorithm::Sha2256 => sigstore_crypto::sha256(data).as_bytes().to_vec(),
-        HashAlgorithm::Sha2384 => sigstore_crypto::sha384(data).as_bytes().to_vec(),
-        HashAlgorithm::Sha2512 => sigstore_crypto::sha512(data).as_bytes().to_vec(),
-        _ => Vec::new(),
-    }
+/// `data`'s digest under `hash`.
+fn digest(hash: HashAlgorithm, data: &[u8]) -> Result<Vec<u8>, VerifyError> {
+    let mut hasher = sigstore_crypto::ArtifactHasher::new(hash)
+        .map_err(|e| mismatch(format!("data.algorithm `{hash}`: {e}")))?;
+    hasher.update(data);
+    Ok(hasher.finalize().as_bytes().to_vec())
 }
 
 #[cfg(test)]
@@ -807,11 +791,17 @@ mod tests {
     #[test]
     fn rekor_v2_key_details_name_one_scheme_with_a_digest() {
         let named = |n: &str| RekorV2Algorithm::named(n).unwrap();
-        assert_eq!(named("PKIX_ECDSA_P384_SHA_384").hash_name(), "SHA2_384");
-        assert_eq!(named("PKIX_ECDSA_P521_SHA_512").hash_name(), "SHA2_512");
+        assert_eq!(
+            named("PKIX_ECDSA_P384_SHA_384").hash.to_string(),
+            "SHA2_384"
+        );
+        assert_eq!(
+            named("PKIX_ECDSA_P521_SHA_512").hash.to_string(),
+            "SHA2_512"
+        );
         let pss = named("PKIX_RSA_PSS_3072_SHA256");
         assert_eq!(
-            (pss.rsa_bits, pss.scheme, pss.hash_name()),
+            (pss.rsa_bits, pss.scheme, pss.hash.to_string().as_str()),
             (Some(3072), SigningScheme::RsaPssSha256, "SHA2_256")
         );
         let pkcs1 = named("PKIX_RSA_PKCS1V15_4096_SHA256");

@@ -129,23 +129,14 @@ pub(crate) fn verify_hashedrekord_entry(
                     artifact.digest(algorithm)?.as_bytes() == expected
                 }
                 (SignatureContent::DsseEnvelope(envelope), algorithm) => {
-                    let pae = envelope.pae();
-                    match algorithm {
-                        sigstore_types::HashAlgorithm::Sha2256 => {
-                            sigstore_crypto::sha256(&pae).as_bytes() == expected
-                        }
-                        sigstore_types::HashAlgorithm::Sha2384 => {
-                            sigstore_crypto::sha384(&pae).as_bytes() == expected
-                        }
-                        sigstore_types::HashAlgorithm::Sha2512 => {
-                            sigstore_crypto::sha512(&pae).as_bytes() == expected
-                        }
-                        other => {
-                            return Err(Error::UnsupportedBundle(format!(
-                                "unsupported Rekor v2 digest algorithm: {other}"
-                            )))
-                        }
-                    }
+                    let mut hasher =
+                        sigstore_crypto::ArtifactHasher::new(algorithm).map_err(|e| {
+                            Error::UnsupportedBundle(format!(
+                                "unsupported Rekor v2 digest algorithm: {algorithm}: {e}"
+                            ))
+                        })?;
+                    hasher.update(&envelope.pae());
+                    hasher.finalize().as_bytes() == expected
                 }
                 _ => {
                     return Err(Error::UnsupportedBundle(
