@@ -120,26 +120,9 @@ printf '  %-44s %s  (target: <= index + 2 largest shards = %s)\n' "  ... bytes w
 # nginx serving the same bytes at the same paths.
 ngx_port=$(free_port); ngx="http://127.0.0.1:$ngx_port"
 chmod -R a+rX "$www"
-cat >"$tmp/nginx/nginx.conf" <<EOF
-worker_processes 2;
-daemon off;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $tmp/nginx/body;
-    proxy_temp_path $tmp/nginx/proxy;
-    fastcgi_temp_path $tmp/nginx/fastcgi;
-    uwsgi_temp_path $tmp/nginx/uwsgi;
-    scgi_temp_path $tmp/nginx/scgi;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 10000000;
+start_nginx "$tmp/nginx" <<EOF
     open_file_cache max=64 inactive=600s;
     open_file_cache_valid 600s;
-    types { }
-    default_type application/json;
     gzip off;
     gzip_static on;
     gzip_vary on;
@@ -155,10 +138,7 @@ http {
             add_header Cache-Control "public, max-age=31536000, immutable";
         }
     }
-}
 EOF
-nginx -p "$tmp/nginx" -e "$tmp/nginx/error.log" -c "$tmp/nginx/nginx.conf" &
-nginx_pid=$!
 for _ in $(seq 100); do curl -fsS --max-time 1 -o /dev/null "$ngx/v0.1/catalog" 2>/dev/null && break; sleep 0.05; done
 
 # Same gzip bytes from both; each server's own ETag for them; 304 with it.

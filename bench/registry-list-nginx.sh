@@ -32,25 +32,8 @@ curl -fsS -o "$www/page100.json" "$reg/v0.1/servers?limit=100"
 echo "pages: $(wc -c <"$www/page30.json") bytes (30 items), $(wc -c <"$www/page100.json") bytes (100 items); $((servers * versions)) versions stored"
 ngx_port=$(free_port); ngx="http://127.0.0.1:$ngx_port"
 chmod -R a+rX "$www"
-cat >"$tmp/nginx/nginx.conf" <<CONF
-worker_processes 2;
-daemon off;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $tmp/nginx/body;
-    proxy_temp_path $tmp/nginx/proxy;
-    fastcgi_temp_path $tmp/nginx/fastcgi;
-    uwsgi_temp_path $tmp/nginx/uwsgi;
-    scgi_temp_path $tmp/nginx/scgi;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 10000000;
+start_nginx "$tmp/nginx" <<CONF
     open_file_cache max=16 inactive=600s;
-    types { }
-    default_type application/json;
     server {
         listen 127.0.0.1:$ngx_port reuseport;
         location = /v0.1/servers {
@@ -59,10 +42,7 @@ http {
         }
         location / { root $www; }
     }
-}
 CONF
-nginx -p "$tmp/nginx" -e "$tmp/nginx/error.log" -c "$tmp/nginx/nginx.conf" &
-nginx_pid=$!
 for _ in $(seq 100); do curl -fsS --max-time 1 -o /dev/null "$ngx/v0.1/servers" 2>/dev/null && break; sleep 0.05; done
 for q in "" "?limit=100"; do
   cmp <(curl -fsS "$reg/v0.1/servers$q") <(curl -fsS "$ngx/v0.1/servers$q") \
