@@ -99,14 +99,26 @@ impl ImageVerifier for SigstoreVerifier {
         image: &PinnedImage,
         policy: &ProvenancePolicy,
     ) -> Result<VerifiedSigner, VerifyFailure> {
-        use mcp_trust::verification::{ImageError, verify_image};
+        use mcp_trust::verification::{ImageError, verify_image_until};
         let policy = mcp_trust::verification::ImagePolicy::from_manifest(policy).map_err(|e| {
             VerifyFailure::Rejected {
                 stage: "policy".into(),
                 message: e.to_string(),
             }
         })?;
-        match verify_image(&self.client, image, &policy, &self.trust_root).await {
+        // The signer taken is the first keyless signature that passes, and
+        // the referrers are read first: once one passes (with the
+        // provenance, if required), the legacy cosign tags cannot change
+        // the answer, so they are not fetched.
+        let needs_provenance = policy.provenance.is_some();
+        let enough = |report: &mcp_trust::verification::ImageReport| {
+            report
+                .signatures
+                .iter()
+                .any(|s| s.verified.certificate().is_some())
+                && (!needs_provenance || !report.provenance.is_empty())
+        };
+        match verify_image_until(&self.client, image, &policy, &self.trust_root, enough).await {
             Ok(report) => {
                 let Some(cert) = report
                     .signatures

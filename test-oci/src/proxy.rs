@@ -36,6 +36,8 @@ pub enum Misbehaviour {
 struct State {
     referrers: HashMap<(String, String), Vec<Value>>,
     rules: Vec<(String, Misbehaviour)>,
+    /// Requests counted per path text, for the texts a test asked about.
+    counted: Vec<(String, usize)>,
 }
 
 /// The running proxy; stops with the test's runtime.
@@ -93,6 +95,25 @@ impl Proxy {
     pub fn behave(&self) {
         self.state.lock().unwrap().rules.clear();
     }
+
+    /// From now on, counts the requests whose path contains `path_contains`
+    /// (from zero, if it was counted before).
+    pub fn count(&self, path_contains: &str) {
+        let mut state = self.state.lock().unwrap();
+        state.counted.retain(|(p, _)| p != path_contains);
+        state.counted.push((path_contains.to_owned(), 0));
+    }
+
+    /// How many requests' paths contained `path_contains` since [`Self::count`] asked.
+    pub fn requests(&self, path_contains: &str) -> usize {
+        let state = self.state.lock().unwrap();
+        state
+            .counted
+            .iter()
+            .find(|(p, _)| p == path_contains)
+            .map(|(_, n)| *n)
+            .expect("count() was not called for this path")
+    }
 }
 
 type ProxyBody = http_body_util::combinators::BoxBody<Bytes, Infallible>;
@@ -108,13 +129,19 @@ async fn handle(
     client: reqwest::Client,
 ) -> Result<Response<ProxyBody>, std::io::Error> {
     let path = req.uri().path().to_owned();
-    let rule = state
-        .lock()
-        .unwrap()
-        .rules
-        .iter()
-        .find(|(p, _)| path.contains(p.as_str()))
-        .map(|(_, m)| m.clone());
+    let rule = {
+        let mut state = state.lock().unwrap();
+        for (p, n) in state.counted.iter_mut() {
+            if path.contains(p.as_str()) {
+                *n += 1;
+            }
+        }
+        state
+            .rules
+            .iter()
+            .find(|(p, _)| path.contains(p.as_str()))
+            .map(|(_, m)| m.clone())
+    };
     if let Some(m) = rule {
         return match m {
             Misbehaviour::Endless => Ok(Response::new(

@@ -14,7 +14,10 @@
 
 use crate::image::{Digest, PinnedImage};
 use crate::manifest::ProvenancePolicy;
-use crate::oci::{Discovered, FoundSignature, OciClient, OciError, SignatureSource, discover};
+use crate::oci::{
+    Discovered, FoundSignature, OciClient, OciError, SignatureSource, discover_legacy,
+    discover_referrers,
+};
 use crate::provenance::{self, ProvenanceFacts, SlsaRequirements};
 use crate::signature::{
     self, Artifact, Matcher, Policy, PolicyError, SignedContent, Stage, TrustRoot, Verified,
@@ -215,8 +218,33 @@ pub async fn verify_image(
     policy: &ImagePolicy,
     trust_root: &TrustRoot,
 ) -> Result<ImageReport, ImageError> {
-    let discovered = discover(client, image).await?;
-    let report = verify_discovered(discovered, policy, trust_root);
+    verify_image_until(client, image, policy, trust_root, |_| false).await
+}
+
+/// Discovers and verifies `image`'s signatures, reading the legacy cosign
+/// tags only when what its referrers hold leaves `enough` unsatisfied.
+///
+/// Every referrer is read and verified either way; `enough` sees the report
+/// so far. A caller whose decision more signatures cannot change (one that
+/// takes the first passing keyless signature, as the registry does) saves
+/// the two tag lookups; [`verify_image`] reads everything, for a full
+/// report. Legacy items can only add signatures, never provenance, so a
+/// report that passes without them passes with them.
+pub async fn verify_image_until(
+    client: &OciClient,
+    image: &PinnedImage,
+    policy: &ImagePolicy,
+    trust_root: &TrustRoot,
+    enough: impl Fn(&ImageReport) -> bool,
+) -> Result<ImageReport, ImageError> {
+    let discovered = discover_referrers(client, image).await?;
+    let already = discovered.found.len();
+    let mut report = verify_discovered(discovered, policy, trust_root);
+    if !enough(&report) {
+        let (found, skipped) = discover_legacy(client, image, already).await?;
+        report.skipped += skipped;
+        verify_found(&mut report, found, policy, trust_root);
+    }
     if report.signatures.is_empty() {
         return Err(ImageError::NoValidSignature {
             image: image.to_string(),
@@ -238,7 +266,6 @@ pub fn verify_discovered(
     policy: &ImagePolicy,
     trust_root: &TrustRoot,
 ) -> ImageReport {
-    let digest = d.image.digest.clone();
     let mut report = ImageReport {
         image: d.image,
         manifest_media_type: d.manifest_media_type,
@@ -248,10 +275,22 @@ pub fn verify_discovered(
         refused: Vec::new(),
         skipped: d.skipped,
     };
-    for item in d.found {
+    verify_found(&mut report, d.found, policy, trust_root);
+    report
+}
+
+/// Verifies `found` for `report`'s image, adding each item to the report.
+fn verify_found(
+    report: &mut ImageReport,
+    found: Vec<FoundSignature>,
+    policy: &ImagePolicy,
+    trust_root: &TrustRoot,
+) {
+    let digest = report.image.digest.clone();
+    for item in found {
         match item {
             FoundSignature::Bundle { source, bundle } => {
-                check_bundle(&mut report, source, &bundle, &digest, policy, trust_root)
+                check_bundle(report, source, &bundle, &digest, policy, trust_root)
             }
             FoundSignature::LegacySignature {
                 source,
@@ -287,7 +326,6 @@ pub fn verify_discovered(
             }),
         }
     }
-    report
 }
 
 fn check_bundle(

@@ -6,10 +6,13 @@
 #![allow(clippy::unwrap_used)] // test helpers panic on broken fixtures by design
 
 use mcp_trust::image::PinnedImage;
+use mcp_trust::oci::SignatureSource;
 use mcp_trust::oci::{ClientConfig, OciClient, OciError};
 use mcp_trust::provenance::SlsaRequirements;
 use mcp_trust::signature::{Matcher, Policy, Stage, TrustRoot};
-use mcp_trust::verification::{ImageError, ImagePolicy, ImageReport, ItemStage, verify_image};
+use mcp_trust::verification::{
+    ImageError, ImagePolicy, ImageReport, ItemStage, verify_image, verify_image_until,
+};
 use serde_json::Value;
 use test_oci::{Misbehaviour, Pushed, TestRegistry};
 use test_sigstore::{
@@ -236,6 +239,70 @@ async fn legacy_cosign_signature_verifies() {
     w.push_legacy(&sig).await;
     let report = w.verify(&w.policy()).await.unwrap();
     assert_eq!(report.signatures.len(), 1);
+}
+
+/// Verifies `w`'s image by the registry's rule.
+async fn until(w: &World) -> Result<ImageReport, ImageError> {
+    let image = w.pinned(&w.reg.with_referrers());
+    verify_image_until(&w.client(), &image, &w.policy(), &w.root, keyless).await
+}
+
+/// The registry's rule: a passing keyless signature decides.
+fn keyless(report: &ImageReport) -> bool {
+    report
+        .signatures
+        .iter()
+        .any(|s| s.verified.certificate().is_some())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn legacy_tags_are_read_only_while_the_referrers_leave_the_answer_open() {
+    let mut w = World::new().await;
+    let legacy = w.legacy_for(&w.image.digest.clone());
+    w.push_legacy(&legacy).await;
+    let proxy = w.reg.proxy.clone();
+    let tags = || (proxy.requests(".sig"), proxy.requests(".att"));
+    let count = || {
+        proxy.count(".sig");
+        proxy.count(".att");
+    };
+
+    // Only a legacy signature: the tags are read, and it passes.
+    count();
+    let report = until(&w).await.unwrap();
+    assert_eq!(tags(), (1, 1));
+    assert_eq!(report.signatures.len(), 1);
+    assert!(matches!(
+        report.signatures[0].source,
+        SignatureSource::LegacySignatureTag { .. }
+    ));
+
+    // A referrer signed by someone else leaves it open: still read, still passes.
+    let mallory = Identity::github(&release_workflow("mallory/weather"));
+    let foreign = w.dsse_by(&mallory);
+    w.push_bundle(&foreign).await;
+    count();
+    let report = until(&w).await.unwrap();
+    assert_eq!(tags(), (1, 1));
+    assert_eq!(report.signatures.len(), 1);
+    assert_eq!(report.refused.len(), 1, "{report:#?}");
+
+    // A passing keyless referrer decides: the tags are not read.
+    w.signed().await;
+    count();
+    let report = until(&w).await.unwrap();
+    assert_eq!(tags(), (0, 0));
+    assert_eq!(report.signatures.len(), 1);
+    assert!(matches!(
+        report.signatures[0].source,
+        SignatureSource::Referrer { .. }
+    ));
+
+    // The full report still reads everything.
+    count();
+    let full = w.verify(&w.policy()).await.unwrap();
+    assert_eq!(tags(), (1, 1));
+    assert_eq!(full.signatures.len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -95,8 +95,27 @@ pub struct Discovered {
 /// Fetches the image manifest (proving the digest exists and the registry
 /// serves the right bytes) and every signature and attestation stored for it.
 pub async fn discover(client: &OciClient, image: &PinnedImage) -> Result<Discovered, OciError> {
+    let mut discovered = discover_referrers(client, image).await?;
+    let (found, skipped) = discover_legacy(client, image, discovered.found.len()).await?;
+    discovered.found.extend(found);
+    discovered.skipped += skipped;
+    Ok(discovered)
+}
+
+/// Fetches the image manifest and what its referrers hold (the referrers
+/// API, or its tag-schema fallback): where cosign v3 stores its bundles.
+/// The legacy cosign tags are [`discover_legacy`]'s.
+pub async fn discover_referrers(
+    client: &OciClient,
+    image: &PinnedImage,
+) -> Result<Discovered, OciError> {
     let (registry, repo, digest) = (&image.registry, &image.repository, &image.digest);
-    let manifest = client.manifest_by_digest(registry, repo, digest).await?;
+    // Two round trips at once; the manifest's answer is judged first.
+    let (manifest, referrers) = tokio::join!(
+        client.manifest_by_digest(registry, repo, digest),
+        client.referrers(registry, repo, digest),
+    );
+    let manifest = manifest?;
     let media_type = json(&manifest, "image manifest")?
         .get("mediaType")
         .and_then(Value::as_str)
@@ -106,7 +125,7 @@ pub async fn discover(client: &OciClient, image: &PinnedImage) -> Result<Discove
     let mut found = Vec::new();
     let mut skipped = 0;
 
-    let (index, via_api) = match client.referrers(registry, repo, digest).await? {
+    let (index, via_api) = match referrers? {
         Some(f) => (Some(f), true),
         None => (
             client
@@ -188,9 +207,34 @@ pub async fn discover(client: &OciClient, image: &PinnedImage) -> Result<Discove
             found.push(FoundSignature::Bundle { source, bundle });
         }
     }
+    Ok(Discovered {
+        image: image.clone(),
+        manifest_media_type: media_type,
+        referrers_api: via_api,
+        found,
+        skipped,
+    })
+}
 
+/// Fetches what the legacy cosign tags `sha256-<hex>.sig` and
+/// `sha256-<hex>.att` hold, when `already` items were found elsewhere (the
+/// signature limit counts them): the items, and how many were left out.
+pub async fn discover_legacy(
+    client: &OciClient,
+    image: &PinnedImage,
+    already: usize,
+) -> Result<(Vec<FoundSignature>, usize), OciError> {
+    let (registry, repo, digest) = (&image.registry, &image.repository, &image.digest);
+    let limit = client.limits().signatures;
+    let mut found = Vec::new();
+    let mut skipped = 0;
     let sig_tag = format!("sha256-{}.sig", digest.hex());
-    if let Some((m, _)) = client.manifest_by_tag(registry, repo, &sig_tag).await? {
+    let att_tag = format!("sha256-{}.att", digest.hex());
+    let (sig, att) = tokio::join!(
+        client.manifest_by_tag(registry, repo, &sig_tag),
+        client.manifest_by_tag(registry, repo, &att_tag),
+    );
+    if let Some((m, _)) = sig? {
         let m = json(&m, "legacy signature manifest")?;
         for (i, layer) in m
             .get("layers")
@@ -210,7 +254,7 @@ pub async fn discover(client: &OciClient, image: &PinnedImage) -> Result<Discove
                 });
                 continue;
             }
-            if found.len() >= limit {
+            if already + found.len() >= limit {
                 skipped += 1;
                 continue;
             }
@@ -250,8 +294,7 @@ pub async fn discover(client: &OciClient, image: &PinnedImage) -> Result<Discove
         }
     }
 
-    let att_tag = format!("sha256-{}.att", digest.hex());
-    if let Some((m, _)) = client.manifest_by_tag(registry, repo, &att_tag).await? {
+    if let Some((m, _)) = att? {
         let m = json(&m, "legacy attestation manifest")?;
         for (i, _) in m
             .get("layers")
@@ -267,13 +310,7 @@ pub async fn discover(client: &OciClient, image: &PinnedImage) -> Result<Discove
         }
     }
 
-    Ok(Discovered {
-        image: image.clone(),
-        manifest_media_type: media_type,
-        referrers_api: via_api,
-        found,
-        skipped,
-    })
+    Ok((found, skipped))
 }
 
 fn json(f: &Fetched, what: &str) -> Result<Value, OciError> {

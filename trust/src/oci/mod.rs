@@ -18,7 +18,9 @@ pub mod client;
 pub mod discovery;
 
 pub use client::{ClientConfig, Credentials, HostPolicy, Limits, OciClient, OciError};
-pub use discovery::{Discovered, FoundSignature, SignatureSource, discover};
+pub use discovery::{
+    Discovered, FoundSignature, SignatureSource, discover, discover_legacy, discover_referrers,
+};
 
 /// Media type of a Sigstore bundle v0.3 (cosign v3 stores signatures and attestations under it).
 pub const SIGSTORE_BUNDLE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";

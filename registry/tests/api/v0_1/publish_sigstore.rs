@@ -102,8 +102,15 @@ fn publishes_an_image_whose_signature_verifies() {
     let mut w = World::new();
     let wf = acme_workflow();
     w.sign(&wf);
+    w.reg.proxy.count(".sig");
+    w.reg.proxy.count(".att");
     let a = w.publish(&wf.workflow_uri());
     assert_eq!(a.status, 201, "{}", a.text);
+    // The referrer's keyless signature decides: the legacy tags are not read.
+    assert_eq!(
+        (w.reg.proxy.requests(".sig"), w.reg.proxy.requests(".att")),
+        (0, 0)
+    );
     assert!(
         a.text.contains(&wf.workflow_uri()),
         "the verified signer is recorded: {}",
@@ -115,9 +122,16 @@ fn publishes_an_image_whose_signature_verifies() {
 #[test]
 fn refuses_an_unsigned_image_naming_the_stage() {
     let w = World::new();
+    w.reg.proxy.count(".sig");
+    w.reg.proxy.count(".att");
     let a = w.publish(&acme_workflow().workflow_uri());
     a.assert_problem(422, "image-verification-failed");
     assert_eq!(a.body["stage"], "signature-discovery");
+    // Nothing in the referrers: the legacy tags are looked up before refusing.
+    assert_eq!(
+        (w.reg.proxy.requests(".sig"), w.reg.proxy.requests(".att")),
+        (1, 1)
+    );
 }
 
 #[test]

@@ -309,7 +309,9 @@ fn a_kept_answer_never_outlives_a_change() {
                 ["io.github.acme/tides@0.3.0", "io.github.acme/weather@1.1.0"]
             );
         }
-        if kept() == before + 2 {
+        // At least the second of each pair; all four once nothing commits
+        // between one round and the next.
+        if kept() >= before + 2 {
             break;
         }
         assert!(
