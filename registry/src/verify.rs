@@ -110,15 +110,8 @@ impl ImageVerifier for SigstoreVerifier {
         // the referrers are read first: once one passes (with the
         // provenance, if required), the legacy cosign tags cannot change
         // the answer, so they are not fetched.
-        let needs_provenance = policy.provenance.is_some();
-        let enough = |report: &mcp_trust::verification::ImageReport| {
-            report
-                .signatures
-                .iter()
-                .any(|s| s.verified.certificate().is_some())
-                && (!needs_provenance || !report.provenance.is_empty())
-        };
-        match verify_image_until(&self.client, image, &policy, &self.trust_root, enough).await {
+        let decided = |report: &_| policy.keyless_decided(report);
+        match verify_image_until(&self.client, image, &policy, &self.trust_root, decided).await {
             Ok(report) => {
                 let Some(cert) = report
                     .signatures

@@ -5,6 +5,9 @@
 //! signature passes every stage; everything else found is reported with the
 //! stage that refused it. Fails closed: an unreachable registry, an
 //! unreadable or unsupported item, or no passing signature is never a pass.
+//! [`verify_image_until`] reads the legacy cosign tags only when the
+//! referrers leave its caller's answer open, so an unreadable legacy tag
+//! does not refuse an image a referrer's signature already decides.
 //!
 //! What counts as a signature: a cosign v3 bundle whose DSSE statement has
 //! predicate type `https://sigstore.dev/cosign/sign/v1` (anything else under
@@ -166,6 +169,21 @@ impl ImagePolicy {
             builder_id: s.builder_id.clone(),
         });
         Ok(ImagePolicy { signer, provenance })
+    }
+}
+
+impl ImagePolicy {
+    /// Whether `report` decides a caller that takes the first passing
+    /// keyless signature and every passing provenance, as the registry does:
+    /// a signature with a certificate passed and, if this policy requires
+    /// provenance, provenance passed. More signatures (legacy ones come
+    /// after the referrers') cannot change what such a caller takes.
+    pub fn keyless_decided(&self, report: &ImageReport) -> bool {
+        report
+            .signatures
+            .iter()
+            .any(|s| s.verified.certificate().is_some())
+            && (self.provenance.is_none() || !report.provenance.is_empty())
     }
 }
 

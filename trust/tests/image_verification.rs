@@ -241,18 +241,59 @@ async fn legacy_cosign_signature_verifies() {
     assert_eq!(report.signatures.len(), 1);
 }
 
-/// Verifies `w`'s image by the registry's rule.
-async fn until(w: &World) -> Result<ImageReport, ImageError> {
+/// Verifies `w`'s image under `policy` by the registry's rule: a passing
+/// keyless signature (and the provenance, if required) decides.
+async fn until_with(w: &World, policy: &ImagePolicy) -> Result<ImageReport, ImageError> {
     let image = w.pinned(&w.reg.with_referrers());
-    verify_image_until(&w.client(), &image, &w.policy(), &w.root, keyless).await
+    let decided = |r: &ImageReport| policy.keyless_decided(r);
+    verify_image_until(&w.client(), &image, policy, &w.root, decided).await
 }
 
-/// The registry's rule: a passing keyless signature decides.
-fn keyless(report: &ImageReport) -> bool {
-    report
-        .signatures
-        .iter()
-        .any(|s| s.verified.certificate().is_some())
+/// [`until_with`] under the release workflow's policy.
+async fn until(w: &World) -> Result<ImageReport, ImageError> {
+    until_with(w, &w.policy()).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn required_provenance_keeps_the_answer_open_until_it_passes() {
+    let mut w = World::new().await;
+    w.signed().await;
+    let proxy = w.reg.proxy.clone();
+    proxy.count(".sig");
+    proxy.count(".att");
+    // A signature but no provenance: open, so the tags are read; then refused.
+    let err = until_with(&w, &w.policy_with_provenance())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ImageError::NoValidProvenance { .. }), "{err}");
+    assert_eq!((proxy.requests(".sig"), proxy.requests(".att")), (1, 1));
+    // With the provenance: decided by the referrers alone.
+    let (identity, facts) = (w.identity(), w.provenance_facts());
+    let att = w
+        .sigstore
+        .sign_provenance(&w.image.digest.clone(), &identity, &facts);
+    w.push_bundle(&att).await;
+    proxy.count(".sig");
+    proxy.count(".att");
+    let report = until_with(&w, &w.policy_with_provenance()).await.unwrap();
+    assert_eq!(report.provenance.len(), 1);
+    assert_eq!((proxy.requests(".sig"), proxy.requests(".att")), (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_legacy_tag_refuses_only_when_it_could_matter() {
+    let mut w = World::new().await;
+    w.reg.proxy.misbehave(".sig", Misbehaviour::Status(500));
+    // Nothing in the referrers: the tag is needed, and its error refuses.
+    let err = until(&w).await.unwrap_err();
+    assert!(matches!(err, ImageError::Registry(_)), "{err}");
+    // A passing keyless referrer decides: the tag is never read.
+    w.signed().await;
+    let report = until(&w).await.unwrap();
+    assert_eq!(report.signatures.len(), 1);
+    // The full report reads it, and fails closed.
+    let err = w.verify(&w.policy()).await.unwrap_err();
+    assert!(matches!(err, ImageError::Registry(_)), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

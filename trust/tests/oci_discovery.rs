@@ -258,6 +258,35 @@ async fn oversized_layer_stops_at_its_cap() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_manifest_refusal_does_not_wait_for_a_slow_referrers_answer() {
+    let (reg, image) = setup().await;
+    reg.proxy.misbehave(
+        &format!("/manifests/{}", image.digest),
+        Misbehaviour::Replace(b"{\"schemaVersion\":2}".to_vec()),
+    );
+    reg.proxy
+        .misbehave("/referrers/", Misbehaviour::OneBytePerSecond);
+    let host = reg.with_referrers();
+    let started = std::time::Instant::now();
+    let err = discover(
+        &client_for(&[&host], Limits::default()),
+        &pinned(&host, "acme/weather", &image.digest),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, OciError::DigestMismatch { ref expected, .. } if *expected == image.digest),
+        "{err}"
+    );
+    // The deadline is 30 s; the refusal comes with the manifest.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn one_byte_per_second_trips_the_deadline() {
     let (reg, image) = setup().await;
     reg.proxy

@@ -110,12 +110,12 @@ pub async fn discover_referrers(
     image: &PinnedImage,
 ) -> Result<Discovered, OciError> {
     let (registry, repo, digest) = (&image.registry, &image.repository, &image.digest);
-    // Two round trips at once; the manifest's answer is judged first.
-    let (manifest, referrers) = tokio::join!(
-        client.manifest_by_digest(registry, repo, digest),
-        client.referrers(registry, repo, digest),
-    );
-    let manifest = manifest?;
+    // Two round trips at once. The manifest's answer is judged first: its
+    // error ends the wait at once (a slow referrers answer cannot turn it
+    // into a timeout), and the referrers' is looked at only after it.
+    let manifest = client.manifest_by_digest(registry, repo, digest);
+    let referrers = async { Ok::<_, OciError>(client.referrers(registry, repo, digest).await) };
+    let (manifest, referrers) = tokio::try_join!(manifest, referrers)?;
     let media_type = json(&manifest, "image manifest")?
         .get("mediaType")
         .and_then(Value::as_str)
@@ -230,11 +230,11 @@ pub async fn discover_legacy(
     let mut skipped = 0;
     let sig_tag = format!("sha256-{}.sig", digest.hex());
     let att_tag = format!("sha256-{}.att", digest.hex());
-    let (sig, att) = tokio::join!(
-        client.manifest_by_tag(registry, repo, &sig_tag),
-        client.manifest_by_tag(registry, repo, &att_tag),
-    );
-    if let Some((m, _)) = sig? {
+    // As above: the `.sig` answer first, its error at once.
+    let sig = client.manifest_by_tag(registry, repo, &sig_tag);
+    let att = async { Ok::<_, OciError>(client.manifest_by_tag(registry, repo, &att_tag).await) };
+    let (sig, att) = tokio::try_join!(sig, att)?;
+    if let Some((m, _)) = sig {
         let m = json(&m, "legacy signature manifest")?;
         for (i, layer) in m
             .get("layers")
