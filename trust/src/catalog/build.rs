@@ -220,7 +220,8 @@ pub fn apply_all(
     validity: SignedDuration,
     key: &SigningKey,
 ) -> Result<(Vec<EncodedShard>, SignedIndex), CatalogError> {
-    let mut touched: std::collections::BTreeMap<u8, Shard> = std::collections::BTreeMap::new();
+    let mut touched: std::collections::BTreeMap<u8, SplicedShard<'_>> =
+        std::collections::BTreeMap::new();
     for entry in entries {
         entry.check().map_err(CatalogError::Entry)?;
         let bin = entry.shard();
@@ -245,12 +246,12 @@ pub fn apply_all(
                     });
                 }
                 v.insert(
-                    Shard::parse(bytes, bin)
+                    SplicedShard::parse(bytes, bin)
                         .map_err(|reason| CatalogError::Shard { bin, reason })?,
                 )
             }
         };
-        if let Some(old) = shard.get(&entry.name, &entry.version) {
+        if let Some(old) = shard.get(&entry.name, &entry.version)? {
             // Every field but the status is immutable (the publish record's
             // `entrySha256` commits to them, and a gateway refuses an entry
             // rewritten in any of them): a stored version whose signer,
@@ -274,19 +275,152 @@ pub fn apply_all(
                 )));
             }
         }
-        shard.upsert(entry);
+        shard.upsert(entry)?;
     }
     let mut refs = previous.shards.clone();
     let mut encoded = Vec::with_capacity(touched.len());
-    // Each parsed shard is dropped once encoded, so a signing that touches
-    // every shard (a first signing) never holds all of them twice.
+    // Each shard is dropped once written, so a signing that touches every
+    // shard (a first signing) never holds all of them twice.
     for shard in touched.into_values() {
-        let e = EncodedShard::encode(&shard)?;
+        let e = shard.encode();
         refs[e.bin as usize] = e.reference.clone();
         encoded.push(e);
     }
     let payload = index_payload(next_version(previous)?, now, validity, log, refs)?;
     Ok((encoded, sign_index(payload, key)?))
+}
+
+/// A signed shard rewritten by splicing: the entries it held stay the
+/// canonical bytes they were signed as, and only an entry put in is
+/// encoded. The bytes are those of the whole shard encoded again (RFC 8785:
+/// `{"bin":…,"entries":[…]}`, each entry canonical, sorted by name then
+/// version), at a fraction of the cost: a shard of 390 entries took 5 ms
+/// to parse and encode, and its scan takes a tenth of a millisecond.
+///
+/// The bytes were signed before (the caller checked them against the
+/// index's hash), so the entries kept are not checked again one by one;
+/// their layout, order, uniqueness and bin are.
+struct SplicedShard<'a> {
+    bin: u8,
+    /// (name, version, canonical bytes), sorted and unique.
+    entries: Vec<(String, String, std::borrow::Cow<'a, str>)>,
+}
+
+impl<'a> SplicedShard<'a> {
+    fn parse(bytes: &'a [u8], bin: u8) -> Result<Self, String> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Layout<'a> {
+            bin: u8,
+            #[serde(borrow)]
+            entries: Vec<&'a serde_json::value::RawValue>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Key<'a> {
+            #[serde(borrow)]
+            name: std::borrow::Cow<'a, str>,
+            #[serde(borrow)]
+            version: std::borrow::Cow<'a, str>,
+        }
+        let layout: Layout<'a> = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        if layout.bin != bin {
+            return Err(format!("it says it is shard {}", layout.bin));
+        }
+        let mut entries: Vec<(String, String, std::borrow::Cow<'a, str>)> =
+            Vec::with_capacity(layout.entries.len());
+        for raw in layout.entries {
+            let key: Key<'_> = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+            if super::model::shard_of(&key.name) != bin {
+                return Err(format!(
+                    "{} belongs in shard {}",
+                    key.name,
+                    super::model::shard_of(&key.name)
+                ));
+            }
+            if let Some((name, version, _)) = entries.last()
+                && (name.as_str(), version.as_str()) >= (&*key.name, &*key.version)
+            {
+                return Err(format!(
+                    "entries are not sorted and unique at {} {}",
+                    key.name, key.version
+                ));
+            }
+            entries.push((
+                key.name.into_owned(),
+                key.version.into_owned(),
+                std::borrow::Cow::Borrowed(raw.get()),
+            ));
+        }
+        // What is spliced back must be exactly what was read.
+        let spliced = SplicedShard { bin, entries };
+        if spliced.bytes() != bytes {
+            return Err("its bytes are not canonical JSON".into());
+        }
+        Ok(spliced)
+    }
+
+    fn position(&self, name: &str, version: &str) -> Result<usize, usize> {
+        self.entries
+            .binary_search_by(|(n, v, _)| (n.as_str(), v.as_str()).cmp(&(name, version)))
+    }
+
+    /// The entry for (name, version), decoded.
+    fn get(&self, name: &str, version: &str) -> Result<Option<Entry>, CatalogError> {
+        let Ok(i) = self.position(name, version) else {
+            return Ok(None);
+        };
+        serde_json::from_str(&self.entries[i].2)
+            .map(Some)
+            .map_err(|e| CatalogError::Shard {
+                bin: self.bin,
+                reason: format!("{name} {version}: {e}"),
+            })
+    }
+
+    /// Inserts or replaces the entry for (name, version); keeps the order.
+    fn upsert(&mut self, entry: Entry) -> Result<(), CatalogError> {
+        let bytes = crate::canonical::to_vec(&entry)
+            .map_err(|e| CatalogError::Encode(format!("{} {}: {e}", entry.name, entry.version)))?;
+        let bytes = String::from_utf8(bytes)
+            .map_err(|e| CatalogError::Encode(format!("{} {}: {e}", entry.name, entry.version)))?;
+        let item = (entry.name, entry.version, std::borrow::Cow::Owned(bytes));
+        match self.position(&item.0, &item.1) {
+            Ok(i) => self.entries[i] = item,
+            Err(i) => self.entries.insert(i, item),
+        }
+        Ok(())
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        let size = self
+            .entries
+            .iter()
+            .map(|(_, _, b)| b.len() + 1)
+            .sum::<usize>()
+            + 32;
+        let mut out = Vec::with_capacity(size);
+        out.extend_from_slice(format!("{{\"bin\":{},\"entries\":[", self.bin).as_bytes());
+        for (i, (_, _, b)) in self.entries.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b.as_bytes());
+        }
+        out.extend_from_slice(b"]}");
+        out
+    }
+
+    fn encode(self) -> EncodedShard {
+        let bytes = self.bytes();
+        EncodedShard {
+            bin: self.bin,
+            reference: ShardRef {
+                sha256: Digest::of(&bytes),
+                size: bytes.len() as u64,
+            },
+            bytes,
+        }
+    }
 }
 
 /// Re-signs the index without entry changes (before it expires, or after a
@@ -350,7 +484,10 @@ pub fn served(body: Vec<u8>, content_type: &'static str) -> Result<Served, Catal
 /// gzip at the default level.
 pub fn gzip(body: &[u8]) -> Result<Vec<u8>, CatalogError> {
     let out = Vec::with_capacity(body.len() / 4 + 64);
-    let mut enc = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+    // Level 1: a shard of 281 KiB compresses in 1.4 ms to 59.9 KiB, against
+    // 5.7 ms and 58.2 KiB at the default level, and every signing
+    // compresses the shards it rewrote.
+    let mut enc = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
     let mut gz = enc
         .write_all(body)
         .and_then(|()| enc.finish())
@@ -448,5 +585,106 @@ mod tests {
         };
         let err = reapply(&revoked, e.clone()).unwrap_err().to_string();
         assert!(err.contains("cannot become"), "{err}");
+    }
+
+    /// Synthetic entries that land in bin 7, in order.
+    fn bin_seven() -> &'static [Entry] {
+        static POOL: std::sync::OnceLock<Vec<Entry>> = std::sync::OnceLock::new();
+        POOL.get_or_init(|| {
+            let now: Timestamp = "2025-06-01T00:00:00Z".parse().unwrap();
+            (0..u64::MAX)
+                .map(|i| synthetic_entry(i, now))
+                .filter(|e| e.shard() == 7)
+                .take(48)
+                .collect()
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn splicing_a_shard_writes_the_bytes_encoding_it_again_would(
+            stored in 0u64..(1 << 48),
+            puts in proptest::collection::vec((0usize..48, 0u8..3, 0u8..3), 1..10),
+        ) {
+            let pool = bin_seven();
+            let mut entries: Vec<Entry> = (0..48)
+                .filter(|i| stored & (1 << i) != 0)
+                .map(|i| pool[i].clone())
+                .collect();
+            entries.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+            let mut full = Shard { bin: 7, entries };
+            let bytes = full.to_bytes().unwrap();
+            let mut spliced = SplicedShard::parse(&bytes, 7).unwrap();
+            for (i, status, version) in puts {
+                let mut e = pool[i].clone();
+                e.status = [Status::Active, Status::Yanked, Status::Revoked][status as usize];
+                e.version = ["1.0.0", "1.0.0-rc.1", "10.0.0"][version as usize].into();
+                e.log_index = 1 << 40 | i as u64;
+                let got = spliced.get(&e.name, &e.version).unwrap();
+                proptest::prop_assert_eq!(got.as_ref(), full.get(&e.name, &e.version));
+                full.upsert(e.clone());
+                spliced.upsert(e).unwrap();
+            }
+            let want = EncodedShard::encode(&full).unwrap();
+            proptest::prop_assert_eq!(spliced.encode(), want);
+        }
+    }
+
+    #[test]
+    fn a_shard_that_cannot_be_spliced_exactly_is_refused() {
+        let pool = bin_seven();
+        let shard = Shard {
+            bin: 7,
+            entries: pool[..3].to_vec(),
+        };
+        let mut sorted = shard.clone();
+        sorted
+            .entries
+            .sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+        let bytes = sorted.to_bytes().unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let refused = |b: &[u8], bin: u8| SplicedShard::parse(b, bin).err().unwrap();
+        assert_eq!(refused(&bytes, 8), "it says it is shard 7");
+        assert_eq!(
+            refused(text.replacen(",", ", ", 1).as_bytes(), 7),
+            "its bytes are not canonical JSON"
+        );
+        assert_eq!(
+            refused(
+                text.replacen("{\"bin\":7,", "{\"bin\":7,\"extra\":1,", 1)
+                    .as_bytes(),
+                7
+            )
+            .split(" at ")
+            .next()
+            .unwrap(),
+            "unknown field `extra`, expected `bin` or `entries`"
+        );
+        let mut twice = sorted.clone();
+        twice.entries.push(sorted.entries[2].clone());
+        let e = &sorted.entries[2];
+        assert_eq!(
+            refused(&twice.to_bytes().unwrap(), 7),
+            format!(
+                "entries are not sorted and unique at {} {}",
+                e.name, e.version
+            )
+        );
+        let mut stranger = sorted.clone();
+        let outsider = synthetic_entry(
+            (0..)
+                .find(|i| synthetic_entry(*i, e.published_at).shard() != 7)
+                .unwrap(),
+            e.published_at,
+        );
+        stranger.entries.push(Entry {
+            name: "zzzz".into(),
+            ..outsider.clone()
+        });
+        assert_eq!(super::super::model::shard_of("zzzz"), 45);
+        assert_eq!(
+            refused(&stranger.to_bytes().unwrap(), 7),
+            "zzzz belongs in shard 45"
+        );
     }
 }
