@@ -11,7 +11,7 @@ use crate::config::CatalogOptions;
 use crate::store::{Pending, SignedCatalog, Signing, StoreError};
 use jiff::{SignedDuration, Timestamp};
 use mcp_trust::catalog::build;
-use mcp_trust::catalog::{Catalog, IndexPayload, LogHead};
+use mcp_trust::catalog::{Catalog, INDEX_PAYLOAD_TYPE, IndexPayload, LogHead};
 use mcp_trust::dsse::Envelope;
 use mcp_trust::keys::{PublicKey, Role};
 use mcp_trust::log::{self, Checkpoint, LeafHashes, LogRecord, MemoryTree};
@@ -32,6 +32,34 @@ pub(super) fn index_payload(index: &str) -> Result<IndexPayload, StoreError> {
         .payload_bytes()
         .map_err(|e| StoreError::Corrupt(format!("stored index: {e}")))?;
     IndexPayload::parse(&bytes).map_err(|e| StoreError::Corrupt(format!("stored index: {e}")))
+}
+
+/// The payload of the stored index, once its signature verifies under the
+/// catalog key its stored key statements name (themselves signed by this
+/// server's root key). The shards it references are then bytes this
+/// registry signed, which a signing splices rather than re-encodes.
+fn verified_index_payload(
+    root: &PublicKey,
+    index: &str,
+    keys: &str,
+) -> Result<IndexPayload, String> {
+    let catalog = crate::log_guard::statements_in(root, keys.as_bytes())
+        .map_err(|e| format!("the stored key statements: {e}"))?
+        .into_iter()
+        .filter(|s| s.role == Role::Catalog)
+        .max_by_key(|s| s.serial)
+        .ok_or("the stored key statements name no catalog key")?;
+    let key = PublicKey::from_base64(&catalog.public_key)
+        .map_err(|e| format!("the stored catalog key statement: {e}"))?;
+    let envelope =
+        Envelope::from_bytes(index.as_bytes()).map_err(|e| format!("the stored index: {e}"))?;
+    let payload = mcp_trust::dsse::open(&envelope, INDEX_PAYLOAD_TYPE, &key).map_err(|e| {
+        format!(
+            "the stored index does not verify under the catalog key {} its key statements name: {e}",
+            catalog.keyid
+        )
+    })?;
+    IndexPayload::parse(&payload).map_err(|e| format!("the stored index: {e}"))
 }
 
 /// Appends `leaves` (starting at index `from`) to `tree`; leaves it holds
@@ -137,7 +165,7 @@ pub(super) fn plan(
     // would otherwise keep every leaf's bytes through the whole signing.
     drop(pending.leaves);
     let stored_index = match &pending.current {
-        Some(c) => Some(index_payload(&c.index).map_err(|e| e.to_string())?),
+        Some(c) => Some(verified_index_payload(&keys.root, &c.index, &c.keys).map_err(refusal)?),
         None => None,
     };
     let due = match (&pending.current, &stored_index) {

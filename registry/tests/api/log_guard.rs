@@ -64,6 +64,32 @@ impl Db {
         }
     }
 
+    /// Replaces the stored signed catalog with `c`, bypassing the store.
+    async fn rewrite_catalog(&self, c: &SignedCatalog) {
+        let json = serde_json::to_string(c).unwrap();
+        match self {
+            Db::Embedded(path) => {
+                let db = redb::Database::open(path).unwrap();
+                let txn = db.begin_write().unwrap();
+                {
+                    let table: redb::TableDefinition<&str, &[u8]> =
+                        redb::TableDefinition::new("catalog");
+                    let mut t = txn.open_table(table).unwrap();
+                    t.insert("signed", json.as_bytes()).unwrap();
+                }
+                txn.commit().unwrap();
+            }
+            Db::Postgres(url) => {
+                let n = sql(url)
+                    .await
+                    .execute("UPDATE catalog SET signed = $1", &[&json])
+                    .await
+                    .unwrap();
+                assert_eq!(n, 1);
+            }
+        }
+    }
+
     /// Replaces the stored row of `r`'s version with `r`, bypassing the store.
     async fn rewrite(&self, r: &VersionRecord) {
         let json = serde_json::to_string(r).unwrap();
@@ -134,6 +160,8 @@ enum Direct {
     Leaf(Vec<u8>),
     /// A version's row, replaced.
     Row(Box<VersionRecord>),
+    /// The stored signed catalog, replaced.
+    Catalog(Box<SignedCatalog>),
 }
 
 /// After `tamper` (which may use the store, then returns what to write
@@ -147,10 +175,16 @@ async fn refused(db: Db, tamper: impl AsyncFnOnce(&dyn Store) -> Vec<Direct>, ex
         let s = store::open(&db.config()).await.unwrap();
         tamper(s.as_ref()).await
     };
+    // What is stored as signed once the tampering is done.
+    let mut expected = before.clone();
     for d in direct {
         match d {
             Direct::Leaf(leaf) => db.append_leaf(&leaf).await,
             Direct::Row(r) => db.rewrite(&r).await,
+            Direct::Catalog(c) => {
+                db.rewrite_catalog(&c).await;
+                expected = *c;
+            }
         }
     }
     let (s, service) = open(&db, keys.path()).await;
@@ -167,7 +201,7 @@ async fn refused(db: Db, tamper: impl AsyncFnOnce(&dyn Store) -> Vec<Direct>, ex
     assert!(message.contains(expect), "wanted `{expect}` in: {message}");
     // Nothing new signed: same catalog, no key record appended, and the
     // last signed catalog is what is served.
-    assert_eq!(s.signed_catalog().await.unwrap(), Some(before.clone()));
+    assert_eq!(s.signed_catalog().await.unwrap(), Some(expected));
     assert_eq!(s.catalog_version().await.unwrap(), 1);
     assert_eq!(s.log_size().await.unwrap(), size);
     let served = service.snapshot().unwrap();
@@ -311,6 +345,31 @@ async fn the_signer_refuses_a_status_record_the_stored_version_does_not_show(db:
     .await;
 }
 
+/// A signing splices the stored shards the stored index references, so the
+/// index must be one this server signed: a stored index whose signature does
+/// not verify under the stored catalog key (a database writer's, signing
+/// shards of their own) stops the signing.
+async fn the_signer_refuses_a_stored_index_its_catalog_key_did_not_sign(db: Db) {
+    refused(
+        db,
+        async |s| {
+            publish(s, &record(A, "2.0.0", "a2", 4)).await;
+            let mut c = s.signed_catalog().await.unwrap().unwrap();
+            let mut envelope: serde_json::Value = serde_json::from_str(&c.index).unwrap();
+            let sig = envelope["signatures"][0]["sig"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let flipped = if sig.starts_with('A') { "B" } else { "A" };
+            envelope["signatures"][0]["sig"] = format!("{flipped}{}", &sig[1..]).into();
+            c.index = envelope.to_string();
+            vec![Direct::Catalog(Box::new(c))]
+        },
+        "the stored index does not verify under the catalog key",
+    )
+    .await;
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod embedded {
@@ -343,4 +402,5 @@ on_both_backends!(
     the_signer_refuses_a_publish_record_of_another_image,
     the_signer_refuses_to_reapply_a_signed_version_whose_row_was_rewritten,
     the_signer_refuses_a_status_record_the_stored_version_does_not_show,
+    the_signer_refuses_a_stored_index_its_catalog_key_did_not_sign,
 );
