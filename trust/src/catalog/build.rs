@@ -589,16 +589,33 @@ mod tests {
         })
     }
 
+    /// Versions to splice, some needing escapes or outside ASCII (a
+    /// catalog entry's version is any non-empty string).
+    const VERSIONS: [&str; 9] = [
+        "1.0.0",
+        "1.0.0-rc.1",
+        "10.0.0",
+        "1.0.0+\"q\"",
+        "1.0.0-\\",
+        "1.0.0-\u{e9}",
+        "1.0.0-\u{1}",
+        "1.0.0-\u{2028}",
+        "1.0.0-\u{1f600}",
+    ];
+
     proptest::proptest! {
         #[test]
         fn splicing_a_shard_writes_the_bytes_encoding_it_again_would(
             stored in 0u64..(1 << 48),
-            puts in proptest::collection::vec((0usize..48, 0u8..3, 0u8..3), 1..10),
+            puts in proptest::collection::vec((0usize..48, 0u8..3, 0usize..VERSIONS.len()), 1..10),
         ) {
             let pool = bin_seven();
             let mut entries: Vec<Entry> = (0..48)
                 .filter(|i| stored & (1 << i) != 0)
-                .map(|i| pool[i].clone())
+                .map(|i| Entry {
+                    version: VERSIONS[i % VERSIONS.len()].into(),
+                    ..pool[i].clone()
+                })
                 .collect();
             entries.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
             let mut full = Shard { bin: 7, entries };
@@ -607,7 +624,7 @@ mod tests {
             for (i, status, version) in puts {
                 let mut e = pool[i].clone();
                 e.status = [Status::Active, Status::Yanked, Status::Revoked][status as usize];
-                e.version = ["1.0.0", "1.0.0-rc.1", "10.0.0"][version as usize].into();
+                e.version = VERSIONS[version].into();
                 e.log_index = 1 << 40 | i as u64;
                 let got = spliced.get(&e.name, &e.version).unwrap();
                 proptest::prop_assert_eq!(got.as_ref(), full.get(&e.name, &e.version));
