@@ -122,6 +122,9 @@ pub struct ServeArgs {
     /// Seconds allowed to send request headers [env: MCP_REGISTRY_HEADER_TIMEOUT_SECS] [default: 10].
     #[arg(long, value_name = "SECS")]
     pub header_timeout_secs: Option<u64>,
+    /// Connections served at once; past it the server stops accepting until one closes [env: MCP_REGISTRY_MAX_CONNECTIONS] [default: 1024].
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
     /// Seconds allowed to send a request body [env: MCP_REGISTRY_BODY_TIMEOUT_SECS] [default: 30].
     #[arg(long, value_name = "SECS")]
     pub body_timeout_secs: Option<u64>,
@@ -200,6 +203,9 @@ pub enum WitnessCommand {
         /// Address to listen on.
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
         listen: SocketAddr,
+        /// Connections served at once; past it the witness stops accepting until one closes.
+        #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..65536))]
+        max_connections: u64,
     },
 }
 
@@ -563,6 +569,8 @@ pub struct Limits {
     pub verify_concurrency: usize,
     /// Time to send request headers.
     pub header_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
     /// Time to send a request body.
     pub body_timeout: Duration,
     /// Time one verification may take (waiting for a slot included).
@@ -585,6 +593,7 @@ impl Default for Limits {
             rate_limit_per_token: 60,
             verify_concurrency: 4,
             header_timeout: Duration::from_secs(10),
+            max_connections: 1024,
             body_timeout: Duration::from_secs(30),
             verify_timeout: Duration::from_secs(120),
             shutdown_grace: Duration::from_secs(30),
@@ -775,6 +784,7 @@ struct FileLimits {
     list_cache_mib: Option<usize>,
     verify_concurrency: Option<usize>,
     header_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
     body_timeout_secs: Option<u64>,
     verify_timeout_secs: Option<u64>,
     shutdown_grace_secs: Option<u64>,
@@ -1071,6 +1081,12 @@ fn resolve(
             .or(s.env("HEADER_TIMEOUT_SECS")?)
             .or(l.header_timeout_secs)
             .map_or(d.header_timeout, secs),
+        max_connections: args
+            .max_connections
+            .or(s.env("MAX_CONNECTIONS")?)
+            .or(l.max_connections)
+            .unwrap_or(d.max_connections)
+            .max(1),
         body_timeout: args
             .body_timeout_secs
             .or(s.env("BODY_TIMEOUT_SECS")?)

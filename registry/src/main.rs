@@ -83,7 +83,12 @@ async fn run(cli: config::Cli, env: config::Environment) -> anyhow::Result<()> {
             );
             print_result(format!("{vkey}\n").as_bytes())
         }
-        Command::Witness(config::WitnessCommand::Serve { dir, logs, listen }) => {
+        Command::Witness(config::WitnessCommand::Serve {
+            dir,
+            logs,
+            listen,
+            max_connections,
+        }) => {
             let logs = logs
                 .iter()
                 .map(|v| mcp_trust::log::witness::FollowedLog::parse(v))
@@ -96,6 +101,7 @@ async fn run(cli: config::Cli, env: config::Environment) -> anyhow::Result<()> {
             let options = ServerOptions {
                 header_timeout: std::time::Duration::from_secs(10),
                 shutdown_grace: std::time::Duration::from_secs(10),
+                max_connections: usize::try_from(*max_connections).unwrap_or(usize::MAX),
             };
             server::serve_router(
                 listener,
@@ -439,6 +445,7 @@ async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
     let options = ServerOptions {
         header_timeout: config.limits.header_timeout,
         shutdown_grace: config.limits.shutdown_grace,
+        max_connections: config.limits.max_connections,
     };
     server::serve(listener, router::router(state), options, shutdown_signal()).await;
     Ok(())

@@ -24,6 +24,11 @@ pub struct ServerOptions {
     pub header_timeout: Duration,
     /// Time in-flight requests get after shutdown starts.
     pub shutdown_grace: Duration,
+    /// Connections served at once. Past it the server stops accepting (the
+    /// kernel's backlog holds the rest) until one closes: a client cannot
+    /// take every file descriptor, and idle connections end at the header
+    /// timeout.
+    pub max_connections: usize,
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then drains.
@@ -85,7 +90,15 @@ async fn accept<P, H>(
 {
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
     loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
@@ -111,6 +124,7 @@ async fn accept<P, H>(
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, %peer, "connection ended with an error");
             }
+            drop(slot);
         });
     }
     drop(listener);

@@ -331,6 +331,7 @@ impl TestServer {
         let options = ServerOptions {
             header_timeout: config.limits.header_timeout,
             shutdown_grace: config.limits.shutdown_grace,
+            max_connections: config.limits.max_connections,
         };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();

@@ -266,6 +266,47 @@ fn slow_request_headers_are_cut_off() {
 }
 
 #[test]
+fn connections_past_the_limit_wait_until_one_closes() {
+    let s = TestServer::start(|c| {
+        c.limits.max_connections = 2;
+        c.limits.header_timeout = Duration::from_secs(30);
+    });
+    // A raw request on a new connection: its answer, or what the read gave.
+    let ask = |timeout: Duration| -> String {
+        let mut stream = std::net::TcpStream::connect(s.addr).unwrap();
+        stream.set_read_timeout(Some(timeout)).unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut buf = Vec::new();
+        let _ = stream.read_to_end(&mut buf);
+        String::from_utf8_lossy(&buf).into_owned()
+    };
+    assert!(ask(Duration::from_secs(5)).starts_with("HTTP/1.1 200"));
+    // Two clients hold a connection each, headers half sent.
+    let hold = || {
+        let mut stream = std::net::TcpStream::connect(s.addr).unwrap();
+        stream.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+        stream
+    };
+    let first = hold();
+    let _second = hold();
+    std::thread::sleep(Duration::from_millis(300));
+    // A third is not served while both are held...
+    assert_eq!(ask(Duration::from_secs(1)), "");
+    // ...and is once one of them closes.
+    drop(first);
+    let started = std::time::Instant::now();
+    let answer = loop {
+        let a = ask(Duration::from_secs(2));
+        if !a.is_empty() || started.elapsed() > Duration::from_secs(10) {
+            break a;
+        }
+    };
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+}
+
+#[test]
 fn shutdown_lets_an_in_flight_publish_finish() {
     let mut s = TestServer::start(|_| {});
     let d = digest("slow");
