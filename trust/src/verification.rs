@@ -170,9 +170,7 @@ impl ImagePolicy {
         });
         Ok(ImagePolicy { signer, provenance })
     }
-}
 
-impl ImagePolicy {
     /// Whether `report` decides a caller that takes the first passing
     /// keyless signature and every passing provenance, as the registry does:
     /// a signature with a certificate passed and, if this policy requires

@@ -11,6 +11,7 @@ use crate::config::CatalogOptions;
 use crate::store::{Pending, SignedCatalog, Signing, StoreError};
 use jiff::{SignedDuration, Timestamp};
 use mcp_trust::catalog::build;
+use mcp_trust::catalog::keys::KeyStatement;
 use mcp_trust::catalog::{Catalog, INDEX_PAYLOAD_TYPE, IndexPayload, LogHead};
 use mcp_trust::dsse::Envelope;
 use mcp_trust::keys::{PublicKey, Role};
@@ -35,17 +36,15 @@ pub(super) fn index_payload(index: &str) -> Result<IndexPayload, StoreError> {
 }
 
 /// The payload of the stored index, once its signature verifies under the
-/// catalog key its stored key statements name (themselves signed by this
+/// catalog key its stored key statements name (checked against this
 /// server's root key). The shards it references are then bytes this
 /// registry signed, which a signing splices rather than re-encodes.
 fn verified_index_payload(
-    root: &PublicKey,
+    statements: &[KeyStatement],
     index: &str,
-    keys: &str,
 ) -> Result<IndexPayload, String> {
-    let catalog = crate::log_guard::statements_in(root, keys.as_bytes())
-        .map_err(|e| format!("the stored key statements: {e}"))?
-        .into_iter()
+    let catalog = statements
+        .iter()
         .filter(|s| s.role == Role::Catalog)
         .max_by_key(|s| s.serial)
         .ok_or("the stored key statements name no catalog key")?;
@@ -87,17 +86,21 @@ pub(super) fn extend(tree: &mut MemoryTree, from: u64, leaves: &[Vec<u8>]) -> Re
     Ok(())
 }
 
-/// Serial of each role in a stored key-statement set (checked against our root).
-fn stored_serials(root: &PublicKey, keys: &str) -> Result<[u64; 2], String> {
+/// The stored key statements, checked against our root.
+fn stored_statements(root: &PublicKey, keys: &str) -> Result<Vec<KeyStatement>, String> {
+    crate::log_guard::statements_in(root, keys.as_bytes())
+        .map_err(|e| format!("the stored key statements: {e}"))
+}
+
+/// Serial of each role in a stored key-statement set.
+fn stored_serials(statements: &[KeyStatement]) -> [u64; 2] {
     // Expiry does not matter here: only which statements were served.
     let mut serials = [0u64; 2];
-    for s in crate::log_guard::statements_in(root, keys.as_bytes())
-        .map_err(|e| format!("the stored key statements: {e}"))?
-    {
+    for s in statements {
         let slot = &mut serials[s.role as usize];
         *slot = (*slot).max(s.serial);
     }
-    Ok(serials)
+    serials
 }
 
 /// Why a signing was refused because of what the store holds: a pending
@@ -130,10 +133,11 @@ pub(super) fn plan(
     }
     // Key statements: ours may be newer than the stored ones (a rotation,
     // logged now), never older (a replica with stale key files).
-    let stored = match &pending.current {
-        Some(c) => Some(stored_serials(&keys.root, &c.keys)?),
+    let statements = match &pending.current {
+        Some(c) => Some(stored_statements(&keys.root, &c.keys)?),
         None => None,
     };
+    let stored = statements.as_deref().map(stored_serials);
     let mut append = Vec::new();
     for role in Role::ALL {
         let mine = &keys.trusted.get(role).statement;
@@ -164,9 +168,11 @@ pub(super) fn plan(
     // The tree holds their hashes now; a first signing over a large log
     // would otherwise keep every leaf's bytes through the whole signing.
     drop(pending.leaves);
-    let stored_index = match &pending.current {
-        Some(c) => Some(verified_index_payload(&keys.root, &c.index, &c.keys).map_err(refusal)?),
-        None => None,
+    let stored_index = match (&pending.current, &statements) {
+        (Some(c), Some(statements)) => {
+            Some(verified_index_payload(statements, &c.index).map_err(refusal)?)
+        }
+        _ => None,
     };
     let due = match (&pending.current, &stored_index) {
         (Some(c), Some(stored)) => {

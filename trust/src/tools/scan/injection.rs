@@ -347,7 +347,7 @@ pub(crate) fn check(
         if let Some(f) = STARTUP_FILE.find(folded).filter(|f| {
             HAND_OVER.find_iter(folded).any(|v| {
                 near(v.start(), f.start(), 80)
-                    && !super::text::NEGATION.is_match(before(folded, v.start(), 25))
+                    && !super::text::negated_just_before(folded, v.start())
             })
         }) {
             hits.push(hit(

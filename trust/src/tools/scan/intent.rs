@@ -21,7 +21,7 @@
 //! look-alike letters, combining marks and invisible characters do not hide
 //! them; headers are matched on the raw text, where their case is.
 
-use super::text::{TextField, after, before};
+use super::text::{TextField, after, negated_just_before as negated};
 use super::{Hit, ServerContext};
 use crate::manifest::Tool;
 use regex::Regex;
@@ -476,20 +476,10 @@ pub(crate) fn check(
     }
 }
 
-/// True when the words just before `at` negate it ("never send", "do not share").
-fn negated(folded: &str, at: usize) -> bool {
-    negated_within(folded, at, 24)
-}
-
 /// True when the sentence holding `at` negates what comes before it ("do
 /// not use this for notes, secrets or credentials").
 fn negated_in_sentence(folded: &str, at: usize) -> bool {
     super::text::negated_in_sentence(folded, at, 240)
-}
-
-/// True when a negation appears in the `chars` characters before `at`.
-fn negated_within(folded: &str, at: usize, chars: usize) -> bool {
-    super::text::NEGATION.is_match(before(folded, at, chars + 1))
 }
 
 /// A parameter the model would fill with its own context: its system prompt,

@@ -373,6 +373,12 @@ pub(crate) static NEGATION: std::sync::LazyLock<regex::Regex> = std::sync::LazyL
         .expect("static regex")
 });
 
+/// True when a negation stands in the 24 characters just before `at`
+/// ("never send", "do not share").
+pub(crate) fn negated_just_before(text: &str, at: usize) -> bool {
+    NEGATION.is_match(before(text, at, 25))
+}
+
 /// True when the sentence holding `at`, up to `chars` characters before it,
 /// holds a negation ("do not use this for secrets", "never returns keys").
 pub(crate) fn negated_in_sentence(text: &str, at: usize, chars: usize) -> bool {
