@@ -8,6 +8,8 @@
 #
 # Defaults: 200 publishes, 8 clients, 1000 and 100000 stored servers.
 # Targets: >= 50 publishes/s; p50 at LARGE <= 1.5x p50 at SMALL.
+# STORE=DIR keeps each bulk-loaded store in DIR/<servers>/ and copies it on
+# later runs (a 100,000-server bulk load takes three to four minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo run -q --release --locked -p mcp-registry --example publish_bench -- "${1:-200}" "${2:-8}" "${3:-1000}" "${4:-100000}"

@@ -6,6 +6,9 @@
 //! network or crypto. Run by `bench/registry-publish.sh`; not a test.
 //!
 //!     publish_bench PUBLISHES CONCURRENCY SMALL LARGE
+//!
+//! `STORE=DIR` keeps each bulk-loaded store in `DIR/<servers>/` and copies
+//! it on later runs (loading 100,000 servers takes three to four minutes).
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
@@ -73,6 +76,33 @@ fn publish_all(
     }
 }
 
+/// A fresh store holding `servers` bulk-loaded servers, in a temporary
+/// directory: loaded here, or copied from `kept/<servers>/registry.redb`
+/// (written there by the first run that loads it).
+fn loaded_store(
+    runtime: &tokio::runtime::Runtime,
+    kept: Option<&std::path::Path>,
+    servers: usize,
+) -> (tempfile::TempDir, StoreConfig) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("registry.redb");
+    let pristine = kept.map(|k| k.join(servers.to_string()).join("registry.redb"));
+    if let Some(pristine) = pristine.as_ref().filter(|p| p.exists()) {
+        std::fs::copy(pristine, &file).unwrap();
+        return (dir, StoreConfig::embedded(file));
+    }
+    let config = StoreConfig::embedded(file.clone());
+    runtime.block_on(async {
+        let store = store::open(&config).await.unwrap();
+        bulk_load(store.as_ref(), servers, 1).await.unwrap();
+    });
+    if let Some(pristine) = pristine {
+        std::fs::create_dir_all(pristine.parent().unwrap()).unwrap();
+        std::fs::copy(&file, &pristine).unwrap();
+    }
+    (dir, config)
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
@@ -130,15 +160,11 @@ fn main() {
     println!(
         "publish with full verification: {publishes} publishes, {concurrency} concurrent clients, loopback docker-registry, embedded store"
     );
+    let kept = std::env::var_os("STORE").map(std::path::PathBuf::from);
     let mut p50s = Vec::new();
     for (set, stored) in [small, large].into_iter().enumerate() {
-        let dir = tempfile::tempdir().unwrap();
-        let config = StoreConfig::embedded(dir.path().join("registry.redb"));
         let t = Instant::now();
-        runtime.block_on(async {
-            let store = store::open(&config).await.unwrap();
-            bulk_load(store.as_ref(), stored, 1).await.unwrap();
-        });
+        let (dir, config) = loaded_store(&runtime, kept.as_deref(), stored);
         let loaded = t.elapsed();
         let server = TestServer::start_with(
             Some(config.clone()),
@@ -152,13 +178,9 @@ fn main() {
         );
         let run = publish_all(&runtime, &server, &sets[set], concurrency);
         drop(server);
+        drop(dir);
         // Baseline: the same store size, a verifier with no network or crypto.
-        let dir2 = tempfile::tempdir().unwrap();
-        let config2 = StoreConfig::embedded(dir2.path().join("registry.redb"));
-        runtime.block_on(async {
-            let store = store::open(&config2).await.unwrap();
-            bulk_load(store.as_ref(), stored, 1).await.unwrap();
-        });
+        let (_dir2, config2) = loaded_store(&runtime, kept.as_deref(), stored);
         let baseline_server = TestServer::start_with(
             Some(config2),
             |c| {

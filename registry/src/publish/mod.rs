@@ -101,6 +101,48 @@ pub struct Publisher {
     running_max: std::sync::atomic::AtomicUsize,
 }
 
+/// A publish's tools put in the tool index before its version is stored
+/// ([`ToolIndex::reserve`]). [`Reserved::settle`] settles the index before
+/// the publish is answered; a publish whose client went away drops it
+/// instead, and it settles on a task of its own.
+struct Reserved {
+    tool_index: Arc<RwLock<ToolIndex>>,
+    store: Arc<dyn Store>,
+    /// `None` once settled.
+    server: Option<String>,
+}
+
+impl Reserved {
+    async fn settle(mut self) {
+        if let Some(server) = self.server.take() {
+            settle(&self.tool_index, &*self.store, &server).await;
+        }
+    }
+}
+
+async fn settle(tool_index: &RwLock<ToolIndex>, store: &dyn Store, server: &str) {
+    if let Err(e) = tool_index.write().await.settle(server, store).await {
+        tracing::error!(server, error = %e, "cannot settle the tool index after a publish; it keeps the tools the publish brought");
+    }
+}
+
+impl Drop for Reserved {
+    fn drop(&mut self) {
+        let Some(server) = self.server.take() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::error!(
+                server,
+                "a publish ended outside the runtime; the tool index keeps the tools it brought"
+            );
+            return;
+        };
+        let (tool_index, store) = (self.tool_index.clone(), self.store.clone());
+        runtime.spawn(async move { settle(&tool_index, &*store, &server).await });
+    }
+}
+
 /// A verification holding a slot, counted in [`Publisher::verifications`]; uncounted on drop.
 struct Running<'a>(&'a std::sync::atomic::AtomicUsize);
 
@@ -254,7 +296,7 @@ impl Publisher {
         // Until a load succeeds the index covers nothing, so a publish reads
         // the whole log into it first (over-inclusive, never short), even if
         // the load below fails or panics half-way.
-        *guard = ToolIndex::default();
+        guard.forget_all();
         let store = self.store.clone();
         tokio::spawn(async move {
             after.await;
@@ -262,7 +304,7 @@ impl Publisher {
             let mut fresh = ToolIndex::default();
             match fresh.load(&*store).await {
                 Ok(servers) => {
-                    *guard = fresh;
+                    guard.replace_with(fresh);
                     // The pages of records read to build it are freed.
                     tokio::task::spawn_blocking(malloc_tune::release_free_memory);
                     tracing::info!(
@@ -556,17 +598,63 @@ impl Publisher {
             ..publish_event(submitter.actor(), subject.as_deref(), client_ip)
         };
 
-        // 10. Shadowing again, now under the tool index's write lock held
-        // until the version is stored and indexed: two publishes verified at
-        // the same time (each checked before the other was stored) cannot
-        // both land tools that imitate each other's.
-        let mut tool_index = self.tool_index.write().await;
-        tool_index.refresh(&*self.store).await?;
-        let shadows = tools::shadowing(&tool_index, name, &security.tools, &self.scan_policy);
-        if shadows.iter().any(|f| f.severity == Severity::Error) {
-            return Err(Rejection::ToolsShadowedMeanwhile { findings: shadows });
+        // 10. Shadowing again, under the tool index's write lock, which
+        // puts this version's tools in the index before letting go: two
+        // publishes verified at the same time (each checked before the other
+        // was stored) cannot both land tools that imitate each other's. The
+        // index is settled from the store once this publish ends, however
+        // it ends, so the lock is not held while the version is written
+        // (publishes waiting for the store are committed together).
+        let reserved = {
+            let mut tool_index = self.tool_index.write().await;
+            tool_index.refresh(&*self.store).await?;
+            let shadows = tools::shadowing(&tool_index, name, &security.tools, &self.scan_policy);
+            if shadows.iter().any(|f| f.severity == Severity::Error) {
+                return Err(Rejection::ToolsShadowedMeanwhile { findings: shadows });
+            }
+            tool_index.reserve(name, &security.tools);
+            Reserved {
+                tool_index: self.tool_index.clone(),
+                store: self.store.clone(),
+                server: Some(name.clone()),
+            }
+        };
+        let outcome = self
+            .store_version(submitter, ns_name, &namespace, record, event)
+            .await;
+        reserved.settle().await;
+        match outcome? {
+            PublishOutcome::Created(record) => {
+                tracing::info!(name = %record.entry.name, version = %record.entry.version, image = %record.entry.image, "published");
+                // 13. The catalog is signed after the commit.
+                if let Some(catalog) = &self.catalog {
+                    catalog.changed();
+                }
+                Ok(Published {
+                    created: true,
+                    record,
+                    warnings,
+                })
+            }
+            PublishOutcome::Unchanged(record) => Ok(Published {
+                created: false,
+                record,
+                warnings,
+            }),
+            other => Err(refusal(other, version)),
         }
+    }
 
+    /// Steps 11 and 12 of a publish: the token or sync opening and the
+    /// namespace read again, then the store's transaction.
+    async fn store_version(
+        &self,
+        submitter: Submitter<'_>,
+        ns_name: &str,
+        namespace: &crate::model::Namespace,
+        record: VersionRecord,
+        event: AuditEvent,
+    ) -> Result<PublishOutcome, Rejection> {
         // 11. Verification takes seconds, up to the verify timeout, and the
         // tool index's lock waits for other publishes: read the token and
         // the namespace again, last before the write, so that a token
@@ -588,37 +676,18 @@ impl Publisher {
                 self.check_open_to_sync(namespace, source).await?;
             }
         }
-        if self.store.namespace(ns_name).await?.as_ref() != Some(&namespace) {
-            return Err(Rejection::NamespaceChanged(ns_name.clone()));
+        if self.store.namespace(ns_name).await?.as_ref() != Some(namespace) {
+            return Err(Rejection::NamespaceChanged(ns_name.to_owned()));
         }
 
         // 12. One transaction, on its own task: a client that disconnects
         // cannot cancel the write half-way.
         let (store, budget) = (self.store.clone(), self.limits.budget);
-        let outcome = tokio::spawn(async move { store.publish(&record, &event, &budget).await })
-            .await
-            .map_err(Rejection::internal)??;
-        match outcome {
-            PublishOutcome::Created(record) => {
-                tracing::info!(name = %record.entry.name, version = %record.entry.version, image = %record.entry.image, "published");
-                tool_index.index.insert(&record.entry.name, &security.tools);
-                // 13. The catalog is signed after the commit.
-                if let Some(catalog) = &self.catalog {
-                    catalog.changed();
-                }
-                Ok(Published {
-                    created: true,
-                    record,
-                    warnings,
-                })
-            }
-            PublishOutcome::Unchanged(record) => Ok(Published {
-                created: false,
-                record,
-                warnings,
-            }),
-            other => Err(refusal(other, version)),
-        }
+        Ok(
+            tokio::spawn(async move { store.publish(&record, &event, &budget).await })
+                .await
+                .map_err(Rejection::internal)??,
+        )
     }
 
     /// Steps 2–4: validation, the namespace's ownership of the name, the

@@ -3,6 +3,12 @@
 //! before `commit` returns, so every acknowledged write survives a crash.
 //! redb locks the file: one process at a time (stop the server to run admin
 //! commands against it, or use the admin HTTP routes).
+//!
+//! redb writes one transaction at a time, and each durable commit costs two
+//! syncs. Publishes that arrive while the database is being written wait in
+//! a queue, and one writer stores the waiting ones in a single transaction
+//! (group commit): each is checked against what the ones before it wrote, as
+//! if it were alone, and none is answered before the commit is durable.
 
 use super::{
     EntryBudget, EntryUsage, ListQuery, NAMESPACE_SHARD_USAGE, Page, Pending, PublishOutcome,
@@ -23,8 +29,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio::sync::oneshot;
 
 mod listing;
 
@@ -55,10 +62,14 @@ const COUNTED: &str = "@counted";
 const COUNTED_NAMESPACE_SHARD: &str = "@counted-namespace-shard";
 const SIGNED: &str = "signed";
 
+/// Most publishes stored in one transaction.
+const PUBLISH_BATCH: usize = 64;
+
 /// The redb-backed store.
 #[derive(Clone)]
 pub struct EmbeddedStore {
     db: Arc<Db>,
+    publishes: Arc<PublishQueue>,
     /// Most keys an `updated_since` listing reads from its index.
     updated_read_limit: usize,
 }
@@ -184,6 +195,7 @@ impl EmbeddedStore {
         }
         Ok(EmbeddedStore {
             db: Arc::new(db),
+            publishes: Arc::default(),
             updated_read_limit: listing::UPDATED_READ_LIMIT,
         })
     }
@@ -450,6 +462,181 @@ fn read_version(
     found.map(|v| decode(v.value())).transpose()
 }
 
+/// A publish waiting for the writer.
+struct PublishJob {
+    record: VersionRecord,
+    audit: AuditEvent,
+    budget: EntryBudget,
+    reply: oneshot::Sender<Result<PublishOutcome, StoreError>>,
+}
+
+/// Publishes waiting for the writer, and whether a writer is running.
+#[derive(Default)]
+struct PublishQueue {
+    state: Mutex<(Vec<PublishJob>, bool)>,
+}
+
+impl PublishQueue {
+    /// Queues `job`; true when no writer is running, and the caller must start one.
+    fn push(&self, job: PublishJob) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.0.push(job);
+        !std::mem::replace(&mut state.1, true)
+    }
+
+    /// The next publishes to store, oldest first; none when the queue is
+    /// empty, and the writer then stops.
+    fn next_batch(&self) -> Vec<PublishJob> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.0.is_empty() {
+            state.1 = false;
+        }
+        let n = state.0.len().min(PUBLISH_BATCH);
+        state.0.drain(..n).collect()
+    }
+}
+
+/// Stores queued publishes, a batch a transaction, until none is left.
+/// The last answers are sent after the writer lets go of the database, so a
+/// caller that closes the store once answered closes the file.
+fn write_publishes(db: Arc<Db>, queue: &PublishQueue) {
+    /// If the writer panics, the publishes still queued are answered with
+    /// an error (their senders drop) and the next publish starts a writer.
+    struct Stopped<'a>(&'a PublishQueue);
+    impl Drop for Stopped<'_> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                let mut state = self.0.state.lock().unwrap_or_else(PoisonError::into_inner);
+                state.0.clear();
+                state.1 = false;
+            }
+        }
+    }
+    let _stopped = Stopped(queue);
+    let mut db = Some(db);
+    let mut batch = queue.next_batch();
+    while let Some(open) = db.as_deref() {
+        let answers = publish_batch(open, batch);
+        batch = queue.next_batch();
+        if batch.is_empty() {
+            db = None;
+        }
+        for (job, outcome) in answers {
+            // A caller that stopped waiting still had its publish stored.
+            let _ = job.reply.send(outcome);
+        }
+    }
+}
+
+/// Stores `jobs` in one transaction. When one of them fails before the
+/// commit, nothing of the transaction is kept and each is stored again in
+/// a transaction of its own, so that one failure fails only its own publish.
+fn publish_batch(
+    db: &Db,
+    jobs: Vec<PublishJob>,
+) -> Vec<(PublishJob, Result<PublishOutcome, StoreError>)> {
+    if jobs.len() > 1 {
+        match publish_together(db, &jobs) {
+            Ok(Ok(outcomes)) => {
+                return jobs.into_iter().zip(outcomes.into_iter().map(Ok)).collect();
+            }
+            // Durable or not, the commit was tried once: no retry.
+            Err(commit) => {
+                return jobs
+                    .into_iter()
+                    .map(|job| (job, Err(StoreError::Backend(commit.clone()))))
+                    .collect();
+            }
+            Ok(Err(e)) => tracing::warn!(
+                publishes = jobs.len(),
+                error = %e,
+                "a publish of a batch failed; storing each in its own transaction"
+            ),
+        }
+    }
+    jobs.into_iter()
+        .map(|job| {
+            let outcome = publish_alone(db, &job);
+            (job, outcome)
+        })
+        .collect()
+}
+
+/// The outcomes of `jobs` stored in one transaction, committed when any was
+/// created; `Ok(Err)` when one failed before the commit (nothing is kept),
+/// `Err` with the reason when the commit failed.
+fn publish_together(
+    db: &Db,
+    jobs: &[PublishJob],
+) -> Result<Result<Vec<PublishOutcome>, StoreError>, String> {
+    let outcomes = begin_write(db).and_then(|txn| {
+        let outcomes = jobs
+            .iter()
+            .map(|job| publish_in(&txn, job))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((txn, outcomes))
+    });
+    let (txn, outcomes) = match outcomes {
+        Ok(done) => done,
+        Err(e) => return Ok(Err(e)),
+    };
+    if outcomes
+        .iter()
+        .any(|o| matches!(o, PublishOutcome::Created(_)))
+    {
+        txn.commit().map_err(|e| backend(e).to_string())?;
+    }
+    Ok(Ok(outcomes))
+}
+
+fn publish_alone(db: &Db, job: &PublishJob) -> Result<PublishOutcome, StoreError> {
+    let txn = begin_write(db)?;
+    let outcome = publish_in(&txn, job)?;
+    if matches!(outcome, PublishOutcome::Created(_)) {
+        txn.commit().map_err(backend)?;
+    }
+    Ok(outcome)
+}
+
+/// Checks one publish against what `txn` sees and, when it is created,
+/// writes it there. Every outcome other than `Created` returns before
+/// anything is written, so the transaction may go on with other publishes.
+fn publish_in(txn: &Txn<'_>, job: &PublishJob) -> Result<PublishOutcome, StoreError> {
+    let stored = {
+        let versions = txn.open_table(VERSIONS).map_err(backend)?;
+        versions_of(&versions, &job.record.entry.name)?
+    };
+    let (version, hash) = (&job.record.entry.version, &job.record.manifest_bytes_sha256);
+    if let Some(outcome) = already_stored(&stored, version, hash) {
+        return Ok(outcome);
+    }
+    let mut record = job.record.clone();
+    mark_tools_changed(&mut record, &stored);
+    let bytes = entry_bytes(&record.entry)?;
+    let keys = usage_keys(&record.entry.name);
+    {
+        let mut table = txn.open_table(ENTRY_BYTES).map_err(backend)?;
+        let usage = read_usage(&table, &keys)?;
+        if let Err(over) = job.budget.admit(&record.entry.name, bytes, &usage) {
+            return Ok(PublishOutcome::OverBudget(over));
+        }
+        for (key, before) in keys.iter().zip(usage.counters()) {
+            table
+                .insert(key.as_str(), before + bytes)
+                .map_err(backend)?;
+        }
+    }
+    let index = log_len(txn)?;
+    record.logged_at(index);
+    put_version(txn, None, &record)?;
+    recompute_latest(txn, &record.entry.name, record.updated_at)?;
+    let stored = read_version(txn, &record.entry.name, &record.entry.version)?
+        .ok_or_else(|| StoreError::Corrupt("version vanished inside its transaction".into()))?;
+    append_log(txn, index, &publish_leaf(&stored.entry)?)?;
+    append_audit(txn, &job.audit)?;
+    Ok(PublishOutcome::Created(stored))
+}
+
 #[async_trait]
 impl Store for EmbeddedStore {
     async fn ping(&self) -> Result<(), StoreError> {
@@ -542,51 +729,20 @@ impl Store for EmbeddedStore {
         audit: &AuditEvent,
         budget: &EntryBudget,
     ) -> Result<PublishOutcome, StoreError> {
-        let (record, audit, budget) = (version.clone(), audit.clone(), *budget);
-        self.run(move |db| {
-            // redb allows one write transaction at a time: every check below
-            // and the write that follows see the same state.
-            let txn = begin_write(db)?;
-            let stored = {
-                let versions = txn.open_table(VERSIONS).map_err(backend)?;
-                versions_of(&versions, &record.entry.name)?
-            };
-            let (version, hash) = (&record.entry.version, &record.manifest_bytes_sha256);
-            if let Some(outcome) = already_stored(&stored, version, hash) {
-                // Nothing changes: the transaction is dropped (aborted).
-                return Ok(outcome);
-            }
-            let mut record = record;
-            mark_tools_changed(&mut record, &stored);
-            let bytes = entry_bytes(&record.entry)?;
-            let keys = usage_keys(&record.entry.name);
-            {
-                let mut table = txn.open_table(ENTRY_BYTES).map_err(backend)?;
-                let usage = read_usage(&table, &keys)?;
-                if let Err(over) = budget.admit(&record.entry.name, bytes, &usage) {
-                    // Nothing changes: the transaction is dropped (aborted).
-                    return Ok(PublishOutcome::OverBudget(over));
-                }
-                for (key, before) in keys.iter().zip(usage.counters()) {
-                    table
-                        .insert(key.as_str(), before + bytes)
-                        .map_err(backend)?;
-                }
-            }
-            let index = log_len(&txn)?;
-            record.logged_at(index);
-            put_version(&txn, None, &record)?;
-            recompute_latest(&txn, &record.entry.name, record.updated_at)?;
-            let stored = read_version(&txn, &record.entry.name, &record.entry.version)?
-                .ok_or_else(|| {
-                    StoreError::Corrupt("version vanished inside its transaction".into())
-                })?;
-            append_log(&txn, index, &publish_leaf(&stored.entry)?)?;
-            append_audit(&txn, &audit)?;
-            txn.commit().map_err(backend)?;
-            Ok(PublishOutcome::Created(stored))
-        })
-        .await
+        let (reply, answer) = oneshot::channel();
+        let job = PublishJob {
+            record: version.clone(),
+            audit: audit.clone(),
+            budget: *budget,
+            reply,
+        };
+        if self.publishes.push(job) {
+            let (db, queue) = (self.db.clone(), self.publishes.clone());
+            tokio::task::spawn_blocking(move || write_publishes(db, &queue));
+        }
+        answer.await.map_err(|_| {
+            StoreError::Backend("the publish writer stopped before answering (see the log)".into())
+        })?
     }
 
     async fn entry_usage(&self, name: &str) -> Result<EntryUsage, StoreError> {

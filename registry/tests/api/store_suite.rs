@@ -1829,6 +1829,159 @@ on_both_backends!(
     mirrored_tier_and_sync_values,
 );
 
+/// Holds the embedded store's write lock (a signing that sleeps and signs
+/// nothing) until the returned task ends; returns once the lock is held.
+async fn hold_write_lock(
+    s: &std::sync::Arc<dyn store::Store>,
+    hold: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    let (held, is_held) = std::sync::mpsc::channel();
+    let s = s.clone();
+    let task = tokio::spawn(async move {
+        let signed = s
+            .sign_catalog(
+                0,
+                Box::new(move |_| {
+                    held.send(()).unwrap();
+                    std::thread::sleep(hold);
+                    Ok(None)
+                }),
+            )
+            .await
+            .unwrap();
+        assert!(signed.is_none());
+    });
+    tokio::task::spawn_blocking(move || is_held.recv().unwrap())
+        .await
+        .unwrap();
+    task
+}
+
+/// Starts one publish per record, in order, each in its own task.
+fn publish_each(
+    s: &std::sync::Arc<dyn store::Store>,
+    records: Vec<VersionRecord>,
+) -> Vec<tokio::task::JoinHandle<Result<PublishOutcome, StoreError>>> {
+    records
+        .into_iter()
+        .map(|r| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                s.publish(
+                    &r,
+                    &event("publish", &r.entry.name),
+                    &EntryBudget::default(),
+                )
+                .await
+            })
+        })
+        .collect()
+}
+
+/// Publishes that wait while the embedded store is written are stored
+/// together (one commit for all of them, or two when the writer took the
+/// first alone), each checked against the ones before it: a second
+/// version with the same number is a conflict, and every created version
+/// has its own log index, leaf and audit record.
+#[test]
+fn embedded_publishes_waiting_for_the_writer_share_a_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = StoreConfig::embedded(dir.path().join("registry.redb"));
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let s: std::sync::Arc<dyn store::Store> = store::open(&cfg).await.unwrap();
+        let before = s.change_counter().unwrap();
+        let lock = hold_write_lock(&s, std::time::Duration::from_millis(500)).await;
+        let mut records: Vec<_> = (0..12)
+            .map(|i| record(&format!("io.github.acme/s{i:02}"), "1.0.0", "a", i))
+            .collect();
+        records.push(record("io.github.acme/s03", "1.0.0", "other bytes", 20));
+        records.push(record("io.github.acme/s03", "1.0.0", "a", 21));
+        let tasks = publish_each(&s, records);
+        let mut indexes = Vec::new();
+        let mut others = Vec::new();
+        for t in tasks {
+            match t.await.unwrap().unwrap() {
+                PublishOutcome::Created(r) => indexes.push(r.entry.log_index),
+                other => others.push(other),
+            }
+        }
+        lock.await.unwrap();
+        indexes.sort_unstable();
+        assert_eq!(indexes, (0..12).collect::<Vec<u64>>());
+        assert!(
+            matches!(&others[..], [PublishOutcome::Conflict(c), PublishOutcome::Unchanged(u)]
+                if c.entry.name == "io.github.acme/s03" && u.entry.name == "io.github.acme/s03"),
+            "{others:?}"
+        );
+        assert!(
+            s.change_counter().unwrap() - before <= 2,
+            "{} commits for 12 publishes",
+            s.change_counter().unwrap() - before
+        );
+        assert_eq!(s.log_size().await.unwrap(), 12);
+        let leaves = s.log_leaves(0, 12).await.unwrap();
+        for (i, leaf) in leaves.iter().enumerate() {
+            let name = serde_json::from_slice::<serde_json::Value>(leaf).unwrap()["name"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let stored = s.version(&name, "1.0.0").await.unwrap().unwrap();
+            assert_eq!(stored.entry.log_index, i as u64);
+            assert_eq!(publish_leaf(&stored.entry).unwrap(), *leaf);
+        }
+        assert_eq!(s.audit(0, 100).await.unwrap().len(), 12);
+    });
+}
+
+/// A publish that fails inside a shared transaction (its server's stored
+/// record is unreadable) fails alone: the others of its batch are stored
+/// each in a transaction of its own, and nothing of the failed batch stays.
+#[test]
+fn embedded_a_failed_publish_fails_only_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("registry.redb");
+    let broken = "io.github.acme/broken";
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        drop(store::open(&StoreConfig::embedded(&path)).await.unwrap());
+        {
+            let db = redb::Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            {
+                let versions: redb::TableDefinition<(&str, &str), &[u8]> =
+                    redb::TableDefinition::new("versions");
+                let mut t = txn.open_table(versions).unwrap();
+                t.insert((broken, "0.1.0"), b"not a record".as_slice())
+                    .unwrap();
+            }
+            txn.commit().unwrap();
+        }
+        let s: std::sync::Arc<dyn store::Store> =
+            store::open(&StoreConfig::embedded(&path)).await.unwrap();
+        let lock = hold_write_lock(&s, std::time::Duration::from_millis(500)).await;
+        let mut records = vec![
+            record("io.github.acme/s00", "1.0.0", "a", 0),
+            record(broken, "1.0.0", "a", 1),
+        ];
+        records.extend((1..8).map(|i| record(&format!("io.github.acme/s{i:02}"), "1.0.0", "a", i)));
+        let outcomes = publish_each(&s, records);
+        let mut created = Vec::new();
+        for (i, t) in outcomes.into_iter().enumerate() {
+            match (i, t.await.unwrap()) {
+                (1, Err(StoreError::Corrupt(_))) => {}
+                (1, other) => panic!("the broken server's publish: {other:?}"),
+                (_, Ok(PublishOutcome::Created(r))) => created.push(r.entry.log_index),
+                (_, other) => panic!("publish {i}: {other:?}"),
+            }
+        }
+        lock.await.unwrap();
+        created.sort_unstable();
+        assert_eq!(created, (0..8).collect::<Vec<u64>>());
+        assert_eq!(s.log_size().await.unwrap(), 8);
+        assert_eq!(s.audit(0, 100).await.unwrap().len(), 8);
+        assert_eq!(s.version(broken, "1.0.0").await.unwrap(), None);
+    });
+}
+
 /// The PostgreSQL schema refuses to rewrite history even to a caller with SQL access.
 #[test]
 fn postgres_audit_and_log_are_append_only() {

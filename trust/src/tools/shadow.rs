@@ -280,20 +280,25 @@ impl ShadowIndex {
     }
 
     /// Live servers other than `exclude` listing name `n`: how many, and the first few names.
+    ///
+    /// A name's list holds live servers only ([`ShadowIndex::remove`] takes
+    /// a server out of its names' lists), each once: the count is the
+    /// list's length, and only the first few are read, so a name listed by
+    /// every server of a large catalog costs one scan for `exclude`.
     fn servers_of(&self, n: NameId, exclude: Option<ServerId>) -> Servers<'_> {
-        let mut out = Servers::default();
-        for s in &self.names[n as usize].2 {
-            if Some(*s) == exclude {
-                continue;
-            }
-            if let Some((name, _)) = self.servers[*s as usize].as_ref() {
-                out.count += 1;
-                if out.named.len() < MAX_NAMED_SERVERS {
-                    out.named.push(name);
-                }
-            }
+        let listed = &self.names[n as usize].2;
+        let excluded = exclude.is_some_and(|me| listed.contains(&me));
+        let named = listed
+            .iter()
+            .filter(|s| Some(**s) != exclude)
+            .filter_map(|s| self.servers[*s as usize].as_ref())
+            .map(|(name, _)| name.as_str())
+            .take(MAX_NAMED_SERVERS)
+            .collect();
+        Servers {
+            count: listed.len() - usize::from(excluded),
+            named,
         }
-        out
     }
 
     /// Checks a server's tools against every other indexed server. `pointers[i]` is
@@ -608,6 +613,43 @@ mod tests {
         ix.remove("io.github.whatsapp/mcp");
         assert!(codes(&ix, "new/server", json!([{"name": "send_message"}])).is_empty());
         assert_eq!(ix.len(), 2);
+    }
+
+    /// The message counts the other live servers listing a name: not a
+    /// removed one, not one re-indexed without it, not the server checked.
+    #[test]
+    fn servers_listing_a_name_are_counted_once_and_live() {
+        let mut ix = ShadowIndex::new();
+        for i in 0..6 {
+            ix.insert(
+                &format!("io.github.s{i}/mcp"),
+                &tools(json!([{"name": "search_docs"}])),
+            );
+        }
+        ix.insert(
+            "io.github.s1/mcp",
+            &tools(json!([{"name": "search_docs"}, {"name": "search_docs"}])),
+        );
+        ix.remove("io.github.s2/mcp");
+        ix.insert("io.github.s3/mcp", &tools(json!([{"name": "other_tool"}])));
+        let message = |server: &str| {
+            ix.check(server, &tools(json!([{"name": "search_docs"}])), &[])
+                .into_iter()
+                .map(|f| f.message)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            message("io.github.s0/mcp"),
+            [
+                "tool `search_docs` is also a tool of servers `io.github.s4/mcp`, `io.github.s5/mcp`, `io.github.s1/mcp`"
+            ]
+        );
+        assert_eq!(
+            message("new/server"),
+            [
+                "tool `search_docs` is also a tool of servers `io.github.s0/mcp`, `io.github.s4/mcp`, `io.github.s5/mcp` and 1 more"
+            ]
+        );
     }
 
     #[test]

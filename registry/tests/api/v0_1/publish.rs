@@ -347,6 +347,39 @@ fn a_token_revoked_during_verification_stores_nothing() {
     );
 }
 
+/// A publish refused after its tools were put in the shadowing index (its
+/// token revoked while it was verified) takes them out again: the next
+/// server listing the same tool is not refused for imitating it.
+#[test]
+fn a_publish_refused_after_the_shadowing_check_leaves_no_tools_behind() {
+    let s = TestServer::start(|c| {
+        c.scan_policy
+            .set("tool-shadow-name", mcp_trust::tools::scan::Level::Error);
+    });
+    let copy = forecast_copy(&s, "1.0.0");
+    s.verifier.set_delay(std::time::Duration::from_millis(800));
+    let (url, token) = (publish_url(&s), s.acme_token.clone());
+    let client = std::thread::spawn(move || post_json(&url, Some(&token), &copy));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let id = &s.acme_token[5..21];
+    let r = post(
+        &format!("{}/v0.1/admin/tokens/{id}/revoke", s.base),
+        Some(&s.admin_token),
+        b"",
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    client.join().unwrap().assert_problem(401, "unauthorized");
+    s.verifier.set_delay(std::time::Duration::ZERO);
+    let token = s.acme_token_expiring(None);
+    let first = with_tool(
+        signed(&s, "1.0.0"),
+        "get_forecast",
+        "Returns the forecast for a city.",
+    );
+    let a = post_json(&publish_url(&s), Some(&token), &first);
+    assert_eq!(a.status, 201, "{}", a.text);
+}
+
 #[test]
 fn rejects_other_namespace_with_403() {
     let s = TestServer::start(|_| {});
