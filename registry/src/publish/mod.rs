@@ -23,8 +23,10 @@
 //!    binding;
 //! 9. the catalog entry is built from the manifest and the verified signer;
 //! 10. under the tool index's write lock, shadowing is checked again against
-//!     servers stored meanwhile;
-//! 11. still under that lock, the token (not revoked or expired meanwhile)
+//!     servers stored meanwhile and the tools of publishes past this step,
+//!     and this version's tools join the index until the publish ends
+//!     (`tools::ToolIndex::reserve`, settled from the store at its end);
+//! 11. with the lock let go, the token (not revoked or expired meanwhile)
 //!     and the namespace are read again, last before the write:
 //!     verification takes seconds, and the lock waits for other publishes;
 //! 12. the store writes the version, its log leaf, its audit record and its
@@ -113,33 +115,35 @@ struct Reserved {
 }
 
 impl Reserved {
+    /// Settles the index and waits for it. The settling runs on a task of
+    /// its own, so a client that goes away meanwhile cannot stop it half-way.
     async fn settle(mut self) {
-        if let Some(server) = self.server.take() {
-            settle(&self.tool_index, &*self.store, &server).await;
+        if let Some(settling) = self.start_settling() {
+            let _ = settling.await;
         }
     }
-}
 
-async fn settle(tool_index: &RwLock<ToolIndex>, store: &dyn Store, server: &str) {
-    if let Err(e) = tool_index.write().await.settle(server, store).await {
-        tracing::error!(server, error = %e, "cannot settle the tool index after a publish; it keeps the tools the publish brought");
-    }
-}
-
-impl Drop for Reserved {
-    fn drop(&mut self) {
-        let Some(server) = self.server.take() else {
-            return;
-        };
+    fn start_settling(&mut self) -> Option<tokio::task::JoinHandle<()>> {
+        let server = self.server.take()?;
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             tracing::error!(
                 server,
                 "a publish ended outside the runtime; the tool index keeps the tools it brought"
             );
-            return;
+            return None;
         };
         let (tool_index, store) = (self.tool_index.clone(), self.store.clone());
-        runtime.spawn(async move { settle(&tool_index, &*store, &server).await });
+        Some(runtime.spawn(async move {
+            if let Err(e) = tool_index.write().await.settle(&server, &*store).await {
+                tracing::error!(server, error = %e, "cannot settle the tool index after a publish; it keeps every tool reserved for the server until a refresh reads the store");
+            }
+        }))
+    }
+}
+
+impl Drop for Reserved {
+    fn drop(&mut self) {
+        self.start_settling();
     }
 }
 

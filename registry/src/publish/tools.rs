@@ -10,7 +10,7 @@ use mcp_trust::finding::pointer_token;
 use mcp_trust::manifest::{EXTENSION_KEY, Tool};
 use mcp_trust::tools::ScanPolicy;
 use mcp_trust::tools::shadow::ShadowIndex;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// Every listed server's tools, for the shadowing check, and how much of the
 /// store's log they cover.
@@ -20,71 +20,133 @@ pub struct ToolIndex {
     pub index: ShadowIndex,
     /// Log leaves read into it.
     pub covered: u64,
-    /// Servers whose tools a publish put in the index before its version
-    /// was stored ([`ToolIndex::reserve`]), with how many such publishes
-    /// have not ended yet. Reading the log leaves their entries alone.
-    pending: HashMap<String, usize>,
+    /// Servers with publishes between their shadowing check and their end
+    /// ([`ToolIndex::reserve`]).
+    pending: HashMap<String, Reservation>,
+}
+
+/// A server's publishes that passed the shadowing check and have not ended
+/// yet, and the tool names the index holds for the server meanwhile: every
+/// name it held before, each such publish's, and those of each version of
+/// it read from the log since. A union, so that no order in which the
+/// publishes end or fail leaves out a name the store may end up holding.
+#[derive(Debug, Default)]
+struct Reservation {
+    /// Publishes not ended; 0 when the last ended but the store could not
+    /// be read to settle the server (the next refresh tries again).
+    publishes: usize,
+    names: BTreeSet<String>,
 }
 
 impl ToolIndex {
-    /// Indexes a stored version's tools (replacing its server's); whether it had any.
-    pub fn insert_record(&mut self, record: &VersionRecord) -> bool {
-        let report = mcp_trust::manifest::validate(record.manifest.as_bytes(), Default::default());
-        match report.manifest.and_then(|m| m.security) {
-            Some(security) => {
-                self.index.insert(&record.entry.name, &security.tools);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Puts `server`'s `tools` in the index ahead of its version being
-    /// stored, so that publishes checked from now on see them; the
-    /// publish's end calls [`ToolIndex::settle`].
-    pub fn reserve(&mut self, server: &str, tools: &[Tool]) {
-        self.index.insert(server, tools);
-        *self.pending.entry(server.to_owned()).or_default() += 1;
-    }
-
-    /// A publish that reserved `server`'s tools ended, stored or not. Once
-    /// none of its server's is pending any more, the server's tools in the
-    /// index are those of its version logged last in the store, or none: as
-    /// if the index had read the log. Until then they are the tools reserved
-    /// last (more than the store may end up holding, never less).
-    pub async fn settle(&mut self, server: &str, store: &dyn Store) -> Result<(), StoreError> {
+    /// Indexes `names` for `server`: joined to its reservation's while one
+    /// is pending, in place of its tools otherwise.
+    fn index_names<'a>(&mut self, server: &str, names: impl IntoIterator<Item = &'a str>) {
         match self.pending.get_mut(server) {
-            Some(n) if *n > 1 => {
-                *n -= 1;
-                return Ok(());
+            Some(reservation) => {
+                reservation
+                    .names
+                    .extend(names.into_iter().map(str::to_owned));
+                self.index
+                    .insert_names(server, reservation.names.iter().map(String::as_str));
             }
-            Some(_) => {
-                self.pending.remove(server);
-            }
-            None => {}
+            None => self.index.insert_names(server, names),
         }
+    }
+
+    /// Reads the store for `server`'s version logged last and indexes its
+    /// tools in place of what the index holds for it, ending its
+    /// reservation. On error the reservation stays, with the union.
+    async fn settle_from(&mut self, server: &str, store: &dyn Store) -> Result<(), StoreError> {
         let last = store
             .versions(server)
             .await?
             .into_iter()
             .max_by_key(|v| v.entry.log_index);
+        self.pending.remove(server);
         self.index.remove(server);
         if let Some(version) = last {
             self.insert_record(&version);
         }
         Ok(())
     }
+}
 
-    /// Empties the index (it then covers no log leaf), keeping count of
-    /// the publishes pending.
+impl ToolIndex {
+    /// Indexes a stored version's tools (in place of its server's, or
+    /// joined to them while a publish of the server is pending); whether it
+    /// had any.
+    pub fn insert_record(&mut self, record: &VersionRecord) -> bool {
+        let report = mcp_trust::manifest::validate(record.manifest.as_bytes(), Default::default());
+        match report.manifest.and_then(|m| m.security) {
+            Some(security) => {
+                self.index_names(
+                    &record.entry.name,
+                    security.tools.iter().map(|t| t.name.as_str()),
+                );
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Joins `server`'s `tools` to what the index holds for it, ahead of
+    /// the publish that brings them being stored, so that publishes checked
+    /// from now on see them; the publish's end, however it ends, calls
+    /// [`ToolIndex::settle`].
+    pub fn reserve(&mut self, server: &str, tools: &[Tool]) {
+        if !self.pending.contains_key(server) {
+            let held = self.index.tool_names(server);
+            self.pending.insert(
+                server.to_owned(),
+                Reservation {
+                    publishes: 0,
+                    names: held.into_iter().collect(),
+                },
+            );
+        }
+        if let Some(reservation) = self.pending.get_mut(server) {
+            reservation.publishes += 1;
+        }
+        self.index_names(server, tools.iter().map(|t| t.name.as_str()));
+    }
+
+    /// A publish that reserved `server`'s tools ended, stored or not. While
+    /// others of the server's are pending, the index keeps the union (more
+    /// than the store may end up holding, never less). When the last ends,
+    /// the server's tools are those of its version logged last in the
+    /// store, or none, as if the index had read the log; if the store
+    /// cannot be read, the union stays and the next refresh tries again.
+    pub async fn settle(&mut self, server: &str, store: &dyn Store) -> Result<(), StoreError> {
+        let Some(reservation) = self.pending.get_mut(server) else {
+            return Ok(());
+        };
+        reservation.publishes = reservation.publishes.saturating_sub(1);
+        if reservation.publishes > 0 {
+            return Ok(());
+        }
+        self.settle_from(server, store).await
+    }
+
+    /// Empties the index (it then covers no log leaf), keeping the
+    /// reservations of the publishes pending.
     pub fn forget_all(&mut self) {
         self.replace_with(ToolIndex::default());
     }
 
-    /// Takes `fresh`'s servers and coverage, keeping count of the publishes
-    /// pending (their tools come from the store when they settle).
+    /// Takes `fresh`'s servers and coverage, keeping the reservations of
+    /// the publishes pending (joined to what `fresh` holds for them).
     pub fn replace_with(&mut self, mut fresh: ToolIndex) {
         fresh.pending = std::mem::take(&mut self.pending);
+        let reserved: Vec<(String, Vec<String>)> = fresh
+            .pending
+            .iter()
+            .map(|(server, r)| (server.clone(), r.names.iter().cloned().collect()))
+            .collect();
+        for (server, names) in reserved {
+            let held = fresh.index.tool_names(&server);
+            fresh.index_names(&server, held.iter().chain(&names).map(String::as_str));
+        }
         *self = fresh;
     }
 
@@ -131,13 +193,22 @@ impl ToolIndex {
                 let record: mcp_trust::log::LogRecord = serde_json::from_slice(leaf)
                     .map_err(|e| StoreError::Corrupt(format!("log leaf: {e}")))?;
                 if let mcp_trust::log::LogRecord::Publish { name, version, .. } = record
-                    && !self.pending.contains_key(&name)
                     && let Some(v) = store.version(&name, &version).await?
                 {
                     self.insert_record(&v);
                 }
             }
             self.covered += leaves.len() as u64;
+        }
+        // Servers whose last publish ended while the store could not be read.
+        let unsettled: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|(_, r)| r.publishes == 0)
+            .map(|(server, _)| server.clone())
+            .collect();
+        for server in unsettled {
+            self.settle_from(&server, store).await?;
         }
         Ok(())
     }
@@ -183,6 +254,7 @@ mod tests {
     use super::*;
     use crate::store::embedded::EmbeddedStore;
     use crate::testing::{bench_version, unlimited_budget};
+    use mcp_trust::tools::listing::tool_from_value;
 
     /// The weather manifest's tools (`get_forecast`), as a publish brings them.
     fn forecast_tools() -> Vec<Tool> {
@@ -207,16 +279,21 @@ mod tests {
     }
 
     #[test]
-    fn reserved_tools_count_until_the_last_publish_of_their_server_settles() {
+    fn reserved_tools_join_the_index_until_the_last_publish_of_their_server_settles() {
         let dir = tempfile::tempdir().unwrap();
         let store = EmbeddedStore::open(&dir.path().join("registry.redb")).unwrap();
         let server = "io.github.acme/weather";
+        let other = |name: &str| tool_from_value(&serde_json::json!({ "name": name }), "").unwrap();
         tokio::runtime::Runtime::new().unwrap().block_on(async {
             let mut index = ToolIndex::default();
-            // Two publishes of one server reserve its tools; neither is stored.
+            // Two publishes of one server reserve; neither is stored, and
+            // they end in either order.
             index.reserve(server, &forecast_tools());
-            index.reserve(server, &forecast_tools());
-            assert!(shadowed(&index));
+            index.reserve(server, &[other("list_alerts")]);
+            assert!(
+                shadowed(&index),
+                "the first publish's tools stay with the second's"
+            );
             index.settle(server, &store).await.unwrap();
             assert!(
                 shadowed(&index),
@@ -224,10 +301,11 @@ mod tests {
             );
             index.settle(server, &store).await.unwrap();
             assert!(!shadowed(&index), "nothing of the server was stored");
+            assert!(index.index.tool_names(server).is_empty());
 
-            // A version stored by another replica is read from the log, except
-            // while a publish of its server is pending: settling reads it then.
-            index.reserve(server, &[]);
+            // A stored version's tools stay while a publish that would
+            // replace them is pending, and a version read from the log
+            // meanwhile joins them.
             let (record, audit) = bench_version(server, "1.0.0").unwrap();
             store
                 .publish(&record, &audit, &unlimited_budget())
@@ -235,9 +313,39 @@ mod tests {
                 .unwrap();
             index.refresh(&store).await.unwrap();
             assert_eq!(index.covered, 1);
-            assert!(!shadowed(&index), "the pending publish's tools stand");
+            assert!(shadowed(&index));
+            index.reserve(server, &[other("list_alerts")]);
+            assert!(
+                shadowed(&index),
+                "the stored tools stand beside the reserved ones"
+            );
             index.settle(server, &store).await.unwrap();
-            assert!(shadowed(&index), "settled from the stored version");
+            assert_eq!(index.index.tool_names(server), ["get_forecast"]);
+
+            let second = "io.github.acme/other";
+            index.reserve(second, &[other("list_alerts")]);
+            let (record, audit) = bench_version(second, "1.0.0").unwrap();
+            store
+                .publish(&record, &audit, &unlimited_budget())
+                .await
+                .unwrap();
+            index.refresh(&store).await.unwrap();
+            assert_eq!(
+                index.index.tool_names(second),
+                ["get_forecast", "list_alerts"],
+                "the logged version joins the reservation"
+            );
+
+            // A fresh load keeps the reservation.
+            let mut fresh = ToolIndex::default();
+            fresh.load(&store).await.unwrap();
+            index.replace_with(fresh);
+            assert_eq!(
+                index.index.tool_names(second),
+                ["get_forecast", "list_alerts"]
+            );
+            index.settle(second, &store).await.unwrap();
+            assert_eq!(index.index.tool_names(second), ["get_forecast"]);
         });
     }
 }

@@ -496,23 +496,43 @@ impl PublishQueue {
     }
 }
 
+/// The writer of queued publishes. Dropped before it finished (never run,
+/// the runtime shutting down, or a panic), it answers the publishes still
+/// queued with an error (their senders drop) and lets the next publish
+/// start a writer.
+struct Writer {
+    db: Option<Arc<Db>>,
+    queue: Arc<PublishQueue>,
+    finished: bool,
+}
+
+impl Writer {
+    fn run(mut self) {
+        if let Some(db) = self.db.take() {
+            write_publishes(db, &self.queue);
+        }
+        self.finished = true;
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if !self.finished {
+            let mut state = self
+                .queue
+                .state
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            state.0.clear();
+            state.1 = false;
+        }
+    }
+}
+
 /// Stores queued publishes, a batch a transaction, until none is left.
 /// The last answers are sent after the writer lets go of the database, so a
 /// caller that closes the store once answered closes the file.
 fn write_publishes(db: Arc<Db>, queue: &PublishQueue) {
-    /// If the writer panics, the publishes still queued are answered with
-    /// an error (their senders drop) and the next publish starts a writer.
-    struct Stopped<'a>(&'a PublishQueue);
-    impl Drop for Stopped<'_> {
-        fn drop(&mut self) {
-            if std::thread::panicking() {
-                let mut state = self.0.state.lock().unwrap_or_else(PoisonError::into_inner);
-                state.0.clear();
-                state.1 = false;
-            }
-        }
-    }
-    let _stopped = Stopped(queue);
     let mut db = Some(db);
     let mut batch = queue.next_batch();
     while let Some(open) = db.as_deref() {
@@ -540,7 +560,10 @@ fn publish_batch(
             Ok(Ok(outcomes)) => {
                 return jobs.into_iter().zip(outcomes.into_iter().map(Ok)).collect();
             }
-            // Durable or not, the commit was tried once: no retry.
+            // Durable or not, the commit was tried once: no retry. Every
+            // publish of the batch is answered with the error, even one
+            // refused in it: its refusal may rest on a version the failed
+            // commit held (a retry gets the answer the store gives then).
             Err(commit) => {
                 return jobs
                     .into_iter()
@@ -737,8 +760,12 @@ impl Store for EmbeddedStore {
             reply,
         };
         if self.publishes.push(job) {
-            let (db, queue) = (self.db.clone(), self.publishes.clone());
-            tokio::task::spawn_blocking(move || write_publishes(db, &queue));
+            let writer = Writer {
+                db: Some(self.db.clone()),
+                queue: self.publishes.clone(),
+                finished: false,
+            };
+            tokio::task::spawn_blocking(move || writer.run());
         }
         answer.await.map_err(|_| {
             StoreError::Backend("the publish writer stopped before answering (see the log)".into())

@@ -237,6 +237,20 @@ impl ShadowIndex {
         self.servers[sid as usize] = Some((server.to_owned(), ids));
     }
 
+    /// The names of a server's tools in the index (none for a server it
+    /// does not hold).
+    pub fn tool_names(&self, server: &str) -> Vec<String> {
+        self.server_ids
+            .get(server)
+            .and_then(|&sid| self.servers[sid as usize].as_ref())
+            .map(|(_, ids)| {
+                ids.iter()
+                    .map(|&n| self.names[n as usize].0.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Removes a server's tools from the index.
     pub fn remove(&mut self, server: &str) {
         let Some(&sid) = self.server_ids.get(server) else {
