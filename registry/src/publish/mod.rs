@@ -118,8 +118,10 @@ impl Reserved {
     /// Settles the index and waits for it. The settling runs on a task of
     /// its own, so a client that goes away meanwhile cannot stop it half-way.
     async fn settle(mut self) {
-        if let Some(settling) = self.start_settling() {
-            let _ = settling.await;
+        if let Some(settling) = self.start_settling()
+            && let Err(e) = settling.await
+        {
+            tracing::error!(error = %e, "settling the tool index after a publish failed; the next refresh settles it");
         }
     }
 
@@ -624,10 +626,9 @@ impl Publisher {
             }
         };
         let outcome = self
-            .store_version(submitter, ns_name, &namespace, record, event)
-            .await;
-        reserved.settle().await;
-        match outcome? {
+            .store_version(submitter, ns_name, &namespace, record, event, reserved)
+            .await?;
+        match outcome {
             PublishOutcome::Created(record) => {
                 tracing::info!(name = %record.entry.name, version = %record.entry.version, image = %record.entry.image, "published");
                 // 13. The catalog is signed after the commit.
@@ -650,7 +651,8 @@ impl Publisher {
     }
 
     /// Steps 11 and 12 of a publish: the token or sync opening and the
-    /// namespace read again, then the store's transaction.
+    /// namespace read again, then the store's transaction; the tool index
+    /// is settled once the publish has ended, and never before its write.
     async fn store_version(
         &self,
         submitter: Submitter<'_>,
@@ -658,7 +660,33 @@ impl Publisher {
         namespace: &crate::model::Namespace,
         record: VersionRecord,
         event: AuditEvent,
+        reserved: Reserved,
     ) -> Result<PublishOutcome, Rejection> {
+        if let Err(refused) = self.check_again(submitter, ns_name, namespace).await {
+            reserved.settle().await;
+            return Err(refused);
+        }
+        // 12. One transaction, on its own task with the settling that
+        // follows it: a client that disconnects cannot cancel the write
+        // half-way, nor have the index settled before the write ends.
+        let (store, budget) = (self.store.clone(), self.limits.budget);
+        let stored = tokio::spawn(async move {
+            let stored = store.publish(&record, &event, &budget).await;
+            reserved.settle().await;
+            stored
+        })
+        .await
+        .map_err(Rejection::internal)??;
+        Ok(stored)
+    }
+
+    /// Step 11: the token or sync opening and the namespace read again.
+    async fn check_again(
+        &self,
+        submitter: Submitter<'_>,
+        ns_name: &str,
+        namespace: &crate::model::Namespace,
+    ) -> Result<(), Rejection> {
         // 11. Verification takes seconds, up to the verify timeout, and the
         // tool index's lock waits for other publishes: read the token and
         // the namespace again, last before the write, so that a token
@@ -683,15 +711,7 @@ impl Publisher {
         if self.store.namespace(ns_name).await?.as_ref() != Some(namespace) {
             return Err(Rejection::NamespaceChanged(ns_name.to_owned()));
         }
-
-        // 12. One transaction, on its own task: a client that disconnects
-        // cannot cancel the write half-way.
-        let (store, budget) = (self.store.clone(), self.limits.budget);
-        Ok(
-            tokio::spawn(async move { store.publish(&record, &event, &budget).await })
-                .await
-                .map_err(Rejection::internal)??,
-        )
+        Ok(())
     }
 
     /// Steps 2–4: validation, the namespace's ownership of the name, the

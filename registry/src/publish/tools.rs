@@ -63,10 +63,11 @@ impl ToolIndex {
             .await?
             .into_iter()
             .max_by_key(|v| v.entry.log_index);
+        let tools = last.as_ref().and_then(tools_of);
         self.pending.remove(server);
-        self.index.remove(server);
-        if let Some(version) = last {
-            self.insert_record(&version);
+        match tools {
+            Some(tools) => self.index.insert(server, &tools),
+            None => self.index.remove(server),
         }
         Ok(())
     }
@@ -77,13 +78,9 @@ impl ToolIndex {
     /// joined to them while a publish of the server is pending); whether it
     /// had any.
     pub fn insert_record(&mut self, record: &VersionRecord) -> bool {
-        let report = mcp_trust::manifest::validate(record.manifest.as_bytes(), Default::default());
-        match report.manifest.and_then(|m| m.security) {
-            Some(security) => {
-                self.index_names(
-                    &record.entry.name,
-                    security.tools.iter().map(|t| t.name.as_str()),
-                );
+        match tools_of(record) {
+            Some(tools) => {
+                self.index_names(&record.entry.name, tools.iter().map(|t| t.name.as_str()));
                 true
             }
             None => false,
@@ -208,10 +205,21 @@ impl ToolIndex {
             .map(|(server, _)| server.clone())
             .collect();
         for server in unsettled {
-            self.settle_from(&server, store).await?;
+            // Refusing too much is the safe side: the union stays, and one
+            // server's unreadable record does not stop other publishes.
+            if let Err(e) = self.settle_from(&server, store).await {
+                tracing::error!(server, error = %e, "cannot settle the tool index; it keeps every tool reserved for the server");
+            }
         }
         Ok(())
     }
+}
+
+/// The tools a stored version's manifest lists; `None` for one without the
+/// security extension.
+fn tools_of(record: &VersionRecord) -> Option<Vec<Tool>> {
+    let report = mcp_trust::manifest::validate(record.manifest.as_bytes(), Default::default());
+    report.manifest.and_then(|m| m.security).map(|s| s.tools)
 }
 
 /// JSON pointer of the extension's tool list in a manifest.

@@ -518,6 +518,9 @@ impl Writer {
 impl Drop for Writer {
     fn drop(&mut self) {
         if !self.finished {
+            // The database first: a caller answered by the senders dropping
+            // below may close the store and open the file again.
+            drop(self.db.take());
             let mut state = self
                 .queue
                 .state

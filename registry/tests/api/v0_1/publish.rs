@@ -951,6 +951,67 @@ fn a_publish_verified_while_an_imitated_server_landed_is_refused() {
     );
 }
 
+/// A publish whose client goes away while its version waits for the store
+/// keeps its tools in the shadowing index until the write has ended: a
+/// server imitating them meanwhile is refused, and the version is stored.
+#[test]
+fn a_publish_whose_client_left_keeps_its_tools_reserved_until_written() {
+    let s = TestServer::start(|c| {
+        c.scan_policy
+            .set("tool-shadow-name", mcp_trust::tools::scan::Level::Error);
+    });
+    // The store's write lock held for two seconds (a signing that signs nothing).
+    let (held, is_held) = std::sync::mpsc::channel();
+    let store = s.store.clone();
+    let holder = std::thread::spawn(move || {
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(store.sign_catalog(
+                0,
+                Box::new(move |_| {
+                    held.send(()).unwrap();
+                    std::thread::sleep(std::time::Duration::from_secs(2));
+                    Ok(None)
+                }),
+            ))
+    });
+    is_held.recv().unwrap();
+    // The copy's publish reaches the write, and its client leaves.
+    let body = forecast_copy(&s, "1.0.0").to_string();
+    let mut client = std::net::TcpStream::connect(s.addr).unwrap();
+    write!(
+        client,
+        "POST /v0.1/publish HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        s.acme_token,
+        body.len()
+    )
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    drop(client);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let first = with_tool(
+        signed(&s, "1.0.0"),
+        "get_forecast",
+        "Returns the forecast for a city.",
+    );
+    let a = post_json(&publish_url(&s), Some(&s.acme_token), &first);
+    a.assert_problem(422, "tools-refused");
+    assert_eq!(a.finding_codes(), ["tool-shadow-name"]);
+    assert!(holder.join().unwrap().unwrap().is_none());
+    let started = std::time::Instant::now();
+    while s
+        .block_on(s.store.version("io.github.acme/weather-copy", "1.0.0"))
+        .unwrap()
+        .is_none()
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the copy was not stored"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn tool_index_is_rebuilt_from_the_store_on_start() {
     let dir = tempfile::tempdir().unwrap();
