@@ -105,8 +105,9 @@ pub struct Publisher {
 
 /// A publish's tools put in the tool index before its version is stored
 /// ([`ToolIndex::reserve`]). [`Reserved::settle`] settles the index before
-/// the publish is answered; a publish whose client went away drops it
-/// instead, and it settles on a task of its own.
+/// the publish is answered, after the write (the write's task owns it); a
+/// publish that stops before its write starts (its client went away)
+/// drops it instead, and it settles on a task of its own.
 struct Reserved {
     tool_index: Arc<RwLock<ToolIndex>>,
     store: Arc<dyn Store>,

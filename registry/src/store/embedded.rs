@@ -496,10 +496,9 @@ impl PublishQueue {
     }
 }
 
-/// The writer of queued publishes. Dropped before it finished (never run,
-/// the runtime shutting down, or a panic), it answers the publishes still
-/// queued with an error (their senders drop) and lets the next publish
-/// start a writer.
+/// The writer of queued publishes. Dropped before it finished (never run:
+/// the runtime shutting down), it answers the publishes still queued with
+/// an error (their senders drop) and lets the next publish start a writer.
 struct Writer {
     db: Option<Arc<Db>>,
     queue: Arc<PublishQueue>,
@@ -539,38 +538,52 @@ fn write_publishes(db: Arc<Db>, queue: &PublishQueue) {
     let mut db = Some(db);
     let mut batch = queue.next_batch();
     while let Some(open) = db.as_deref() {
-        let answers = publish_batch(open, batch);
-        batch = queue.next_batch();
+        // A panic is caught and answers each publish of its batch with an
+        // error (those stored before it stay stored; a retry is answered
+        // unchanged); the writer goes on with the next batch.
+        let outcomes =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| publish_batch(open, &batch)))
+                .unwrap_or_else(|_| {
+                    tracing::error!(
+                        publishes = batch.len(),
+                        "the store's publish writer panicked; the batch is answered with an error"
+                    );
+                    batch
+                        .iter()
+                        .map(|_| {
+                            Err(StoreError::Backend(
+                                "the store's publish writer failed (see the log)".into(),
+                            ))
+                        })
+                        .collect()
+                });
+        let answered = std::mem::replace(&mut batch, queue.next_batch());
         if batch.is_empty() {
             db = None;
         }
-        for (job, outcome) in answers {
+        for (job, outcome) in answered.into_iter().zip(outcomes) {
             // A caller that stopped waiting still had its publish stored.
             let _ = job.reply.send(outcome);
         }
     }
 }
 
-/// Stores `jobs` in one transaction. When one of them fails before the
-/// commit, nothing of the transaction is kept and each is stored again in
-/// a transaction of its own, so that one failure fails only its own publish.
-fn publish_batch(
-    db: &Db,
-    jobs: Vec<PublishJob>,
-) -> Vec<(PublishJob, Result<PublishOutcome, StoreError>)> {
+/// The outcomes of `jobs`, in order, stored in one transaction. When one of
+/// them fails before the commit, nothing of the transaction is kept and
+/// each is stored again in a transaction of its own, so that one failure
+/// fails only its own publish.
+fn publish_batch(db: &Db, jobs: &[PublishJob]) -> Vec<Result<PublishOutcome, StoreError>> {
     if jobs.len() > 1 {
-        match publish_together(db, &jobs) {
-            Ok(Ok(outcomes)) => {
-                return jobs.into_iter().zip(outcomes.into_iter().map(Ok)).collect();
-            }
+        match publish_together(db, jobs) {
+            Ok(Ok(outcomes)) => return outcomes.into_iter().map(Ok).collect(),
             // Durable or not, the commit was tried once: no retry. Every
             // publish of the batch is answered with the error, even one
             // refused in it: its refusal may rest on a version the failed
             // commit held (a retry gets the answer the store gives then).
             Err(commit) => {
                 return jobs
-                    .into_iter()
-                    .map(|job| (job, Err(StoreError::Backend(commit.clone()))))
+                    .iter()
+                    .map(|_| Err(StoreError::Backend(commit.clone())))
                     .collect();
             }
             Ok(Err(e)) => tracing::warn!(
@@ -580,12 +593,7 @@ fn publish_batch(
             ),
         }
     }
-    jobs.into_iter()
-        .map(|job| {
-            let outcome = publish_alone(db, &job);
-            (job, outcome)
-        })
-        .collect()
+    jobs.iter().map(|job| publish_alone(db, job)).collect()
 }
 
 /// The outcomes of `jobs` stored in one transaction, committed when any was

@@ -986,7 +986,13 @@ fn a_publish_whose_client_left_keeps_its_tools_reserved_until_written() {
         body.len()
     )
     .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // Verified (the verifier was called), then a few steps to the write.
+    let started = std::time::Instant::now();
+    while s.verifier.calls() == 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
     drop(client);
     std::thread::sleep(std::time::Duration::from_millis(300));
     let first = with_tool(
