@@ -11,6 +11,9 @@
 #
 #   bench/registry-search.sh [SMALL] [LARGE] [SECONDS]    (defaults 1000 100000 10)
 #
+# STORE=DIR keeps each bulk-loaded store in DIR/<servers>/ and copies it on
+# later runs (the same layout as bench/registry-publish.sh's STORE).
+#
 # Needs wrk (Debian package `wrk`). Builds release binaries. Traffic stays on
 # 127.0.0.1 and every wrk run is bounded in time.
 set -euo pipefail
@@ -38,7 +41,12 @@ labels=(
 measure() {
   local n="$1" data="$work/$1"
   local start; start=$(date +%s)
-  "$target/examples/bulk_load" "$data" "$n" 1 >/dev/null
+  if [ -n "${STORE:-}" ] && [ -e "$STORE/$n/registry.redb" ]; then
+    mkdir -p "$data" && cp "$STORE/$n/registry.redb" "$data/"
+  else
+    "$target/examples/bulk_load" "$data" "$n" 1 >/dev/null
+    if [ -n "${STORE:-}" ]; then mkdir -p "$STORE/$n" && cp "$data/registry.redb" "$STORE/$n/"; fi
+  fi
   sleep 0.01
   local since; since=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)
   "$target/examples/bulk_load" "$data" --one io.github.bench/server-late 1.0.0 >/dev/null
