@@ -274,6 +274,15 @@ mod tests {
             .tools
     }
 
+    /// Stores version 1.0.0 of `server` (the weather manifest, `get_forecast`).
+    async fn store_version(store: &EmbeddedStore, server: &str) {
+        let (record, audit) = bench_version(server, "1.0.0").unwrap();
+        store
+            .publish(&record, &audit, &unlimited_budget())
+            .await
+            .unwrap();
+    }
+
     /// Whether a new server listing `get_forecast` is told another lists it.
     fn shadowed(index: &ToolIndex) -> bool {
         shadowing(
@@ -314,11 +323,7 @@ mod tests {
             // A stored version's tools stay while a publish that would
             // replace them is pending, and a version read from the log
             // meanwhile joins them.
-            let (record, audit) = bench_version(server, "1.0.0").unwrap();
-            store
-                .publish(&record, &audit, &unlimited_budget())
-                .await
-                .unwrap();
+            store_version(&store, server).await;
             index.refresh(&store).await.unwrap();
             assert_eq!(index.covered, 1);
             assert!(shadowed(&index));
@@ -332,11 +337,7 @@ mod tests {
 
             let second = "io.github.acme/other";
             index.reserve(second, &[other("list_alerts")]);
-            let (record, audit) = bench_version(second, "1.0.0").unwrap();
-            store
-                .publish(&record, &audit, &unlimited_budget())
-                .await
-                .unwrap();
+            store_version(&store, second).await;
             index.refresh(&store).await.unwrap();
             assert_eq!(
                 index.index.tool_names(second),

@@ -317,12 +317,11 @@ fn one_namespace_cannot_hold_more_than_half_the_verification_slots() {
     assert_eq!(again.status, 201, "the slot is free again: {}", again.text);
 }
 
-#[test]
-fn a_token_revoked_during_verification_stores_nothing() {
-    let s = TestServer::start(|_| {});
-    let m = signed(&s, "1.0.0");
+/// Publishes `m` with `s`'s acme token, revoked while the image is verified
+/// (the verifier then takes 800 ms); the answer.
+fn publish_while_the_token_is_revoked(s: &TestServer, m: Value) -> crate::support::Answer {
     s.verifier.set_delay(std::time::Duration::from_millis(800));
-    let (url, token) = (publish_url(&s), s.acme_token.clone());
+    let (url, token) = (publish_url(s), s.acme_token.clone());
     let client = std::thread::spawn(move || post_json(&url, Some(&token), &m));
     std::thread::sleep(std::time::Duration::from_millis(200));
     let id = &s.acme_token[5..21];
@@ -333,6 +332,14 @@ fn a_token_revoked_during_verification_stores_nothing() {
     );
     assert_eq!(r.status, 200, "{}", r.text);
     let a = client.join().unwrap();
+    s.verifier.set_delay(std::time::Duration::ZERO);
+    a
+}
+
+#[test]
+fn a_token_revoked_during_verification_stores_nothing() {
+    let s = TestServer::start(|_| {});
+    let a = publish_while_the_token_is_revoked(&s, signed(&s, "1.0.0"));
     a.assert_problem(401, "unauthorized");
     assert!(
         a.text
@@ -356,20 +363,8 @@ fn a_publish_refused_after_the_shadowing_check_leaves_no_tools_behind() {
         c.scan_policy
             .set("tool-shadow-name", mcp_trust::tools::scan::Level::Error);
     });
-    let copy = forecast_copy(&s, "1.0.0");
-    s.verifier.set_delay(std::time::Duration::from_millis(800));
-    let (url, token) = (publish_url(&s), s.acme_token.clone());
-    let client = std::thread::spawn(move || post_json(&url, Some(&token), &copy));
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    let id = &s.acme_token[5..21];
-    let r = post(
-        &format!("{}/v0.1/admin/tokens/{id}/revoke", s.base),
-        Some(&s.admin_token),
-        b"",
-    );
-    assert_eq!(r.status, 200, "{}", r.text);
-    client.join().unwrap().assert_problem(401, "unauthorized");
-    s.verifier.set_delay(std::time::Duration::ZERO);
+    publish_while_the_token_is_revoked(&s, forecast_copy(&s, "1.0.0"))
+        .assert_problem(401, "unauthorized");
     let token = s.acme_token_expiring(None);
     let first = with_tool(
         signed(&s, "1.0.0"),
