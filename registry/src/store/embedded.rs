@@ -575,61 +575,52 @@ fn write_publishes(db: Arc<Db>, queue: &PublishQueue) {
 fn publish_batch(db: &Db, jobs: &[PublishJob]) -> Vec<Result<PublishOutcome, StoreError>> {
     if jobs.len() > 1 {
         match publish_together(db, jobs) {
-            Ok(Ok(outcomes)) => return outcomes.into_iter().map(Ok).collect(),
+            Ok(outcomes) => return outcomes.into_iter().map(Ok).collect(),
             // Durable or not, the commit was tried once: no retry. Every
             // publish of the batch is answered with the error, even one
             // refused in it: its refusal may rest on a version the failed
             // commit held (a retry gets the answer the store gives then).
-            Err(commit) => {
-                return jobs
-                    .iter()
-                    .map(|_| Err(StoreError::Backend(commit.clone())))
-                    .collect();
-            }
-            Ok(Err(e)) => tracing::warn!(
+            Err(Failed::Commit(e)) => return jobs.iter().map(|_| Err(e.clone())).collect(),
+            Err(Failed::Before(e)) => tracing::warn!(
                 publishes = jobs.len(),
                 error = %e,
                 "a publish of a batch failed; storing each in its own transaction"
             ),
         }
     }
-    jobs.iter().map(|job| publish_alone(db, job)).collect()
+    jobs.iter()
+        .map(|job| {
+            publish_together(db, std::slice::from_ref(job))
+                .map(|mut outcomes| outcomes.remove(0))
+                .map_err(|(Failed::Before(e) | Failed::Commit(e))| e)
+        })
+        .collect()
+}
+
+/// Where a transaction of publishes failed.
+enum Failed {
+    /// Before the commit: nothing was kept.
+    Before(StoreError),
+    /// In the commit, which may or may not have been made durable.
+    Commit(StoreError),
 }
 
 /// The outcomes of `jobs` stored in one transaction, committed when any was
-/// created; `Ok(Err)` when one failed before the commit (nothing is kept),
-/// `Err` with the reason when the commit failed.
-fn publish_together(
-    db: &Db,
-    jobs: &[PublishJob],
-) -> Result<Result<Vec<PublishOutcome>, StoreError>, String> {
-    let outcomes = begin_write(db).and_then(|txn| {
-        let outcomes = jobs
-            .iter()
-            .map(|job| publish_in(&txn, job))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((txn, outcomes))
-    });
-    let (txn, outcomes) = match outcomes {
-        Ok(done) => done,
-        Err(e) => return Ok(Err(e)),
-    };
+/// created.
+fn publish_together(db: &Db, jobs: &[PublishJob]) -> Result<Vec<PublishOutcome>, Failed> {
+    let txn = begin_write(db).map_err(Failed::Before)?;
+    let outcomes = jobs
+        .iter()
+        .map(|job| publish_in(&txn, job))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failed::Before)?;
     if outcomes
         .iter()
         .any(|o| matches!(o, PublishOutcome::Created(_)))
     {
-        txn.commit().map_err(|e| backend(e).to_string())?;
+        txn.commit().map_err(|e| Failed::Commit(backend(e)))?;
     }
-    Ok(Ok(outcomes))
-}
-
-fn publish_alone(db: &Db, job: &PublishJob) -> Result<PublishOutcome, StoreError> {
-    let txn = begin_write(db)?;
-    let outcome = publish_in(&txn, job)?;
-    if matches!(outcome, PublishOutcome::Created(_)) {
-        txn.commit().map_err(backend)?;
-    }
-    Ok(outcome)
+    Ok(outcomes)
 }
 
 /// Checks one publish against what `txn` sees and, when it is created,

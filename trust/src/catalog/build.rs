@@ -106,15 +106,19 @@ pub struct EncodedShard {
 impl EncodedShard {
     /// Encodes one shard.
     pub fn encode(shard: &Shard) -> Result<Self, CatalogError> {
-        let bytes = shard.to_bytes()?;
-        Ok(EncodedShard {
-            bin: shard.bin,
+        Ok(EncodedShard::of(shard.bin, shard.to_bytes()?))
+    }
+
+    /// Shard `bin` as `bytes`, with its reference.
+    fn of(bin: u8, bytes: Vec<u8>) -> Self {
+        EncodedShard {
+            bin,
             reference: ShardRef {
                 sha256: Digest::of(&bytes),
                 size: bytes.len() as u64,
             },
             bytes,
-        })
+        }
     }
 }
 
@@ -326,17 +330,9 @@ impl<'a> SplicedShard<'a> {
             Vec::with_capacity(layout.entries.len());
         for raw in layout.entries {
             let key: Entry = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
-            key.check()?;
-            if key.shard() != bin {
-                return Err(format!("{} belongs in shard {}", key.name, key.shard()));
-            }
-            if let Some((name, version, _)) = entries.last()
-                && (name, version) >= (&key.name, &key.version)
-            {
-                return Err(format!(
-                    "entries are not sorted and unique at {} {}",
-                    key.name, key.version
-                ));
+            Shard::check_member(&key, bin)?;
+            if let Some((name, version, _)) = entries.last() {
+                Shard::check_follows((name, version), &key)?;
             }
             entries.push((key.name, key.version, std::borrow::Cow::Borrowed(raw.get())));
         }
@@ -369,8 +365,8 @@ impl<'a> SplicedShard<'a> {
     /// Inserts or replaces the entry for (name, version); keeps the order.
     fn upsert(&mut self, entry: Entry) -> Result<(), CatalogError> {
         let bytes = crate::canonical::to_vec(&entry)
-            .map_err(|e| CatalogError::Encode(format!("{} {}: {e}", entry.name, entry.version)))?;
-        let bytes = String::from_utf8(bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
             .map_err(|e| CatalogError::Encode(format!("{} {}: {e}", entry.name, entry.version)))?;
         let item = (entry.name, entry.version, std::borrow::Cow::Owned(bytes));
         match self.position(&item.0, &item.1) {
@@ -400,15 +396,7 @@ impl<'a> SplicedShard<'a> {
     }
 
     fn encode(self) -> EncodedShard {
-        let bytes = self.bytes();
-        EncodedShard {
-            bin: self.bin,
-            reference: ShardRef {
-                sha256: Digest::of(&bytes),
-                size: bytes.len() as u64,
-            },
-            bytes,
-        }
+        EncodedShard::of(self.bin, self.bytes())
     }
 }
 

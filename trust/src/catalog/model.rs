@@ -383,20 +383,33 @@ impl Shard {
             return Err(format!("it says it is shard {}", shard.bin));
         }
         for e in &shard.entries {
-            e.check()?;
-            if e.shard() != bin {
-                return Err(format!("{} belongs in shard {}", e.name, e.shard()));
-            }
+            Shard::check_member(e, bin)?;
         }
         for w in shard.entries.windows(2) {
-            if (&w[0].name, &w[0].version) >= (&w[1].name, &w[1].version) {
-                return Err(format!(
-                    "entries are not sorted and unique at {} {}",
-                    w[1].name, w[1].version
-                ));
-            }
+            Shard::check_follows((&w[0].name, &w[0].version), &w[1])?;
         }
         Ok(shard)
+    }
+
+    /// Checks an entry read from shard `bin`: valid, and in that bin.
+    pub(crate) fn check_member(e: &Entry, bin: u8) -> Result<(), String> {
+        e.check()?;
+        if e.shard() != bin {
+            return Err(format!("{} belongs in shard {}", e.name, e.shard()));
+        }
+        Ok(())
+    }
+
+    /// Checks that `next` comes after the entry (name, version) before it:
+    /// sorted, no (name, version) twice.
+    pub(crate) fn check_follows(before: (&str, &str), next: &Entry) -> Result<(), String> {
+        if before >= (next.name.as_str(), next.version.as_str()) {
+            return Err(format!(
+                "entries are not sorted and unique at {} {}",
+                next.name, next.version
+            ));
+        }
+        Ok(())
     }
 
     /// Inserts or replaces the entry for (name, version); keeps the order.

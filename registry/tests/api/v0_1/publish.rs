@@ -366,11 +366,7 @@ fn a_publish_refused_after_the_shadowing_check_leaves_no_tools_behind() {
     publish_while_the_token_is_revoked(&s, forecast_copy(&s, "1.0.0"))
         .assert_problem(401, "unauthorized");
     let token = s.acme_token_expiring(None);
-    let first = with_tool(
-        signed(&s, "1.0.0"),
-        "get_forecast",
-        "Returns the forecast for a city.",
-    );
+    let first = forecaster(&s);
     let a = post_json(&publish_url(&s), Some(&token), &first);
     assert_eq!(a.status, 201, "{}", a.text);
 }
@@ -820,15 +816,19 @@ fn rejects_poisoned_tool_description_with_422_listing_the_findings() {
     );
 }
 
-/// Publishes `io.github.acme/weather` 1.0.0 listing `get_forecast`.
-fn publish_forecaster(s: &TestServer) {
-    let first = with_tool(
+/// `io.github.acme/weather` 1.0.0 listing `get_forecast`, signed for `s`.
+fn forecaster(s: &TestServer) -> Value {
+    with_tool(
         signed(s, "1.0.0"),
         "get_forecast",
         "Returns the forecast for a city.",
-    );
+    )
+}
+
+/// Publishes [`forecaster`].
+fn publish_forecaster(s: &TestServer) {
     assert_eq!(
-        post_json(&publish_url(s), Some(&s.acme_token), &first).status,
+        post_json(&publish_url(s), Some(&s.acme_token), &forecaster(s)).status,
         201
     );
 }
@@ -990,11 +990,7 @@ fn a_publish_whose_client_left_keeps_its_tools_reserved_until_written() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     drop(client);
     std::thread::sleep(std::time::Duration::from_millis(300));
-    let first = with_tool(
-        signed(&s, "1.0.0"),
-        "get_forecast",
-        "Returns the forecast for a city.",
-    );
+    let first = forecaster(&s);
     let a = post_json(&publish_url(&s), Some(&s.acme_token), &first);
     a.assert_problem(422, "tools-refused");
     assert_eq!(a.finding_codes(), ["tool-shadow-name"]);
