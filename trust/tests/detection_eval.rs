@@ -12,33 +12,53 @@ use std::path::Path;
 fn recall_and_false_findings_do_not_regress() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/detection");
     let (cases, servers) = load(&dir).unwrap();
-    assert!(cases.len() >= 450, "{} cases", cases.len());
-    assert!(servers.iter().map(|s| s.tools.len()).sum::<usize>() >= 1380);
+    assert!(cases.len() >= 595, "{} cases", cases.len());
+    assert!(servers.iter().map(|s| s.tools.len()).sum::<usize>() >= 1692);
     let r = evaluate(&cases, &servers, &ScanPolicy::default()).unwrap();
     let dev = r.recall[&Split::Dev];
     let held = r.recall[&Split::HeldOut];
     // Floors: caught at error, and at any severity, per part.
     assert!(
-        dev.at_error >= 291,
+        dev.at_error >= 363,
         "dev at error: {dev:?}\n{}",
         r.details()
     );
     assert!(
-        held.at_error >= 122,
+        held.at_error >= 164,
         "held-out at error: {held:?}\n{}",
         r.details()
     );
-    assert!(dev.at_any >= 293, "dev at any: {dev:?}\n{}", r.details());
+    assert!(dev.at_any >= 370, "dev at any: {dev:?}\n{}", r.details());
     assert!(
-        held.at_any >= 127,
+        held.at_any >= 170,
         "held-out at any: {held:?}\n{}",
         r.details()
     );
     // Ceilings: real tools with an error finding, per part.
     let benign_errors: usize = r.benign.values().map(|c| c.at_error).sum();
     assert!(
-        benign_errors <= 7,
+        benign_errors <= 15,
         "{benign_errors} real tools with an error\n{}",
+        r.details()
+    );
+}
+
+/// The paraphrase set (`testdata/paraphrase/`): attacks written for this
+/// project in their own words, without reading the scan's rules, and honest
+/// tools of the kinds vendors ship, written the same way.
+#[test]
+fn paraphrased_attacks_and_honest_tools_do_not_regress() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/paraphrase");
+    let (cases, servers) = load(&dir).unwrap();
+    assert_eq!(cases.len(), 180);
+    let r = evaluate(&cases, &servers, &ScanPolicy::default()).unwrap();
+    let all = r.recall[&Split::Dev];
+    assert!(all.at_error >= 99, "at error: {all:?}\n{}", r.details());
+    assert!(all.at_any >= 118, "at any: {all:?}\n{}", r.details());
+    let errors: usize = r.benign.values().map(|c| c.at_error).sum();
+    assert!(
+        errors <= 3,
+        "{errors} honest tools with an error\n{}",
         r.details()
     );
 }

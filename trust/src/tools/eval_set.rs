@@ -161,7 +161,8 @@ pub struct Report {
     pub missed: Vec<(Split, String, String, Vec<String>)>,
     /// Benign tools per part: tools, with an error, with a warning (no error).
     pub benign: BTreeMap<Split, Counts>,
-    /// Benign tools with a finding: `(part, server/tool, worst, codes)`.
+    /// Benign tools with a finding: `(part, server/tool, worst, findings)`,
+    /// each finding as `code: message`.
     pub flagged: Vec<(Split, String, Severity, Vec<String>)>,
 }
 
@@ -232,7 +233,7 @@ pub fn evaluate(
                     w,
                     mine.iter()
                         .filter(|f| f.severity >= Severity::Warning)
-                        .map(|f| f.code.clone())
+                        .map(|f| format!("{}: {}", f.code, f.message))
                         .collect(),
                 ));
             }
@@ -304,8 +305,12 @@ impl Report {
             let _ = writeln!(out, "  {split:<9} {id:<34} {class:<26} {}", codes.join(","));
         }
         let _ = writeln!(out, "benign tools with a finding:");
-        for (split, tool, worst, codes) in &self.flagged {
-            let _ = writeln!(out, "  {split:<9} {worst:<7} {tool}  {}", codes.join(","));
+        for (split, tool, worst, findings) in &self.flagged {
+            let _ = writeln!(
+                out,
+                "  {split:<9} {worst:<7} {tool}  {}",
+                findings.join(" | ")
+            );
         }
         out
     }

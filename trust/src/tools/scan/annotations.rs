@@ -121,6 +121,62 @@ const SAID_ANYWHERE: &[&str] = &[
 /// Of [`ACTING`], those a read-only query may honestly do ("runs a read-only query").
 const QUERYING: &[&str] = &["execute", "exec", "run"];
 
+/// What a read-only tool honestly runs: a query, a search, a scan, a plan,
+/// an analysis ("runs an Elasticsearch query", "runs `terraform plan`",
+/// "executes a Davis analyzer"), not a command or code.
+const READ_WORK: &[&str] = &[
+    "query",
+    "queries",
+    "search",
+    "searches",
+    "scan",
+    "scans",
+    "scanner",
+    "plan",
+    "plans",
+    "analysis",
+    "analyses",
+    "analyzer",
+    "analyzers",
+    "analyser",
+    "report",
+    "reports",
+    "check",
+    "checks",
+    "lint",
+    "linter",
+    "aggregation",
+    "aggregations",
+    "explain",
+    "lookup",
+    "lookups",
+    "find",
+    "count",
+    "audit",
+    "diagnostics",
+    "dql",
+    "kql",
+    "promql",
+    "logql",
+    "jql",
+    "soql",
+    "select",
+    "semgrep",
+    "nmap",
+    "checkov",
+    "trivy",
+];
+
+/// What a destructive verb may act on without destroying data: a cache.
+/// Purging one is still a write, so only `destructiveHint: false` may say so.
+const EPHEMERAL: &[&str] = &["cache", "caches", "cached", "cdn"];
+
+/// Words before an `-ing` form that make it someone else's act or a later
+/// one ("verifies a statement before executing it").
+const NOT_THE_ACT: &[&str] = &[
+    "before", "after", "without", "than", "prior", "instead", "avoid", "for", "of",
+];
+
 /// Verbs that change state without necessarily destroying it.
 const WRITING: &[&str] = &[
     "create", "update", "modify", "edit", "insert", "set", "add", "rename", "move", "trigger",
@@ -242,7 +298,9 @@ fn said_verbs(tool: &Tool) -> Vec<Said> {
             let after_modal = i > 0 && LEADS_TO_VERB.contains(&words[i - 1].as_str());
             let joined =
                 i > 1 && matches!(words[i - 1].as_str(), "and" | "or") && said_at == Some(i - 2);
+            let governed = w.ends_with("ing") && NOT_THE_ACT.contains(&words[i - 1].as_str());
             let verb = third_person(w)
+                .filter(|_| !governed)
                 .or_else(|| (after_modal || joined).then(|| w.clone()))
                 .filter(|v| SAID_ANYWHERE.contains(&v.as_str()));
             if let Some(verb) = verb {
@@ -317,9 +375,10 @@ fn clash(said: &Said, description: &str) -> Option<Clash> {
     if ACTING.contains(&v) {
         let lower = description.to_ascii_lowercase();
         let read_only_query = QUERYING.contains(&v)
-            && ["read-only", "read only", "readonly", "select "]
+            && (["read-only", "read only", "readonly", "select "]
                 .iter()
-                .any(|w| lower.contains(w));
+                .any(|w| lower.contains(w))
+                || said.object.iter().any(|w| READ_WORK.contains(&w.as_str())));
         return Some(if read_only_query {
             Clash::Mismatch
         } else {
@@ -332,7 +391,7 @@ fn clash(said: &Said, description: &str) -> Option<Clash> {
 /// Whether a verb destroys data (what `destructiveHint: false` denies).
 fn destroys(said: &Said) -> bool {
     let v = said.verb.as_str();
-    DESTRUCTIVE.contains(&v)
+    (DESTRUCTIVE.contains(&v) && !said.object.iter().any(|w| EPHEMERAL.contains(&w.as_str())))
         || (DESTRUCTIVE_OF_DATA.contains(&v)
             && said.object.iter().any(|w| DATA.contains(&w.as_str())))
 }
@@ -395,6 +454,43 @@ mod tests {
         );
         assert_eq!(
             hits(json!({"name": "purgeCache", "annotations": {"destructiveHint": false}})),
+            ["tool-annotation-contradiction /annotations/destructiveHint"]
+        );
+    }
+
+    #[test]
+    fn running_a_query_scan_or_plan_and_purging_a_cache_are_not_contradictions() {
+        for tool in [
+            json!({"name": "elasticsearch_search", "description": "Runs an Elasticsearch query DSL search against an index.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "execute_davis_analyzer", "description": "Execute a Davis Analyzer with custom input parameters.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "verify_dql", "description": "Syntactically verify a DQL statement before executing it.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "style_guide", "description": "Returns the style guide for writing system prompts.", "annotations": {"readOnlyHint": true}}),
+        ] {
+            let found = hits(tool.clone());
+            assert!(
+                found
+                    .iter()
+                    .all(|h| !h.starts_with("tool-annotation-contradiction")),
+                "{tool}: {found:?}"
+            );
+        }
+        assert_eq!(
+            hits(
+                json!({"name": "cloudflare_purge_cache", "description": "Purges cached content for a zone.", "annotations": {"destructiveHint": false}})
+            ),
+            Vec::<String>::new()
+        );
+        // A command is still code run, and purging files still destroys.
+        assert_eq!(
+            hits(
+                json!({"name": "runner", "description": "Runs a shell command on the host.", "annotations": {"readOnlyHint": true}})
+            ),
+            ["tool-annotation-contradiction /annotations/readOnlyHint"]
+        );
+        assert_eq!(
+            hits(
+                json!({"name": "purge_files", "description": "Purges old files from the bucket.", "annotations": {"destructiveHint": false}})
+            ),
             ["tool-annotation-contradiction /annotations/destructiveHint"]
         );
     }

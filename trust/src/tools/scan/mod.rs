@@ -20,6 +20,7 @@ mod hidden;
 mod injection;
 mod intent;
 mod sinks;
+mod subversion;
 pub mod text;
 mod unicode;
 mod values;
@@ -408,6 +409,7 @@ fn scan_field(field: &TextField<'_>, tool: &Tool, ctx: &ServerContext<'_>, hits:
     hidden::check(field, tool, hits);
     injection::check(field, tool, ctx, hits);
     intent::check(field, tool, ctx, hits);
+    subversion::check(field, tool, ctx, hits);
     behaviour::check(field, tool, hits);
     sinks::check(field, hits);
     values::check(field, hits);
