@@ -24,7 +24,7 @@ fn recall_and_false_findings_do_not_regress() {
         r.details()
     );
     assert!(
-        held.at_error >= 164,
+        held.at_error >= 165,
         "held-out at error: {held:?}\n{}",
         r.details()
     );
@@ -45,19 +45,20 @@ fn recall_and_false_findings_do_not_regress() {
 
 /// The paraphrase set (`testdata/paraphrase/`): attacks written for this
 /// project in their own words, without reading the scan's rules, and honest
-/// tools of the kinds vendors ship, written the same way.
+/// tools of the kinds vendors ship, written the same way; and a reviewer's
+/// attacks on the rules' exemptions, with the honest tools they could hurt.
 #[test]
 fn paraphrased_attacks_and_honest_tools_do_not_regress() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/paraphrase");
     let (cases, servers) = load(&dir).unwrap();
-    assert_eq!(cases.len(), 180);
+    assert_eq!(cases.len(), 254);
     let r = evaluate(&cases, &servers, &ScanPolicy::default()).unwrap();
     let all = r.recall[&Split::Dev];
-    assert!(all.at_error >= 99, "at error: {all:?}\n{}", r.details());
-    assert!(all.at_any >= 118, "at any: {all:?}\n{}", r.details());
+    assert!(all.at_error >= 204, "at error: {all:?}\n{}", r.details());
+    assert!(all.at_any >= 218, "at any: {all:?}\n{}", r.details());
     let errors: usize = r.benign.values().map(|c| c.at_error).sum();
     assert!(
-        errors <= 3,
+        errors <= 11,
         "{errors} honest tools with an error\n{}",
         r.details()
     );

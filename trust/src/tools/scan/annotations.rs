@@ -125,6 +125,15 @@ const QUERYING: &[&str] = &["execute", "exec", "run"];
 /// an analysis ("runs an Elasticsearch query", "runs `terraform plan`",
 /// "executes a Davis analyzer"), not a command or code.
 const READ_WORK: &[&str] = &[
+    "diff",
+    "describe",
+    "status",
+    "logs",
+    "preview",
+    "validate",
+    "validation",
+    "inspect",
+    "inspection",
     "query",
     "queries",
     "search",
@@ -167,15 +176,27 @@ const READ_WORK: &[&str] = &[
     "trivy",
 ];
 
+/// Words that make a query, plan or check a write after all ("applies all
+/// pending changes", "any SQL statement, including DROP", "a script
+/// supplied by the caller").
+static WRITES_TOO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"\b(search and replace|find and replace|replac(e|es|ed|ing)|appl(y|ies|ied)\s+(the\s+|all\s+)?(\w+\s+){0,2}(changes?|migrations?|patch(es)?|updates?|plans?|configuration)|revok\w*|disabl\w*|drop|delet\w*|truncat\w*|insert\w*|updat(e|es|ed|ing)|writes?|modif\w*|overwrit\w*|any (sql )?statement|supplied by the (caller|user)|arbitrary|scripts?)\b",
+    )
+    .expect("static regex")
+});
+
 /// What a destructive verb may act on without destroying data: a cache.
 /// Purging one is still a write, so only `destructiveHint: false` may say so.
 const EPHEMERAL: &[&str] = &["cache", "caches", "cached", "cdn"];
 
 /// Words before an `-ing` form that make it someone else's act or a later
 /// one ("verifies a statement before executing it").
-const NOT_THE_ACT: &[&str] = &[
-    "before", "after", "without", "than", "prior", "instead", "avoid", "for", "of",
-];
+const NOT_THE_ACT: &[&str] = &["before", "without", "instead"];
+
+/// What follows an `-ing` verb that [`NOT_THE_ACT`] governs when it is the
+/// thing checked, not a further act ("before executing it").
+const CHECKED_THING: &[&str] = &["it", "them", "this", "these"];
 
 /// Verbs that change state without necessarily destroying it.
 const WRITING: &[&str] = &[
@@ -298,7 +319,11 @@ fn said_verbs(tool: &Tool) -> Vec<Said> {
             let after_modal = i > 0 && LEADS_TO_VERB.contains(&words[i - 1].as_str());
             let joined =
                 i > 1 && matches!(words[i - 1].as_str(), "and" | "or") && said_at == Some(i - 2);
-            let governed = w.ends_with("ing") && NOT_THE_ACT.contains(&words[i - 1].as_str());
+            let governed = w.ends_with("ing")
+                && NOT_THE_ACT.contains(&words[i - 1].as_str())
+                && words
+                    .get(i + 1)
+                    .is_some_and(|n| CHECKED_THING.contains(&n.as_str()));
             let verb = third_person(w)
                 .filter(|_| !governed)
                 .or_else(|| (after_modal || joined).then(|| w.clone()))
@@ -365,7 +390,7 @@ fn clash(said: &Said, description: &str) -> Option<Clash> {
         return Some(Clash::Contradiction);
     }
     if DESTRUCTIVE_OF_DATA.contains(&v) {
-        let on_data = said.object.iter().any(|w| DATA.contains(&w.as_str()));
+        let on_data = names_data(&said.object);
         return Some(if on_data {
             Clash::Contradiction
         } else {
@@ -378,7 +403,8 @@ fn clash(said: &Said, description: &str) -> Option<Clash> {
             && (["read-only", "read only", "readonly", "select "]
                 .iter()
                 .any(|w| lower.contains(w))
-                || said.object.iter().any(|w| READ_WORK.contains(&w.as_str())));
+                || (said.object.iter().any(|w| READ_WORK.contains(&w.as_str()))
+                    && !WRITES_TOO.is_match(&lower)));
         return Some(if read_only_query {
             Clash::Mismatch
         } else {
@@ -388,12 +414,32 @@ fn clash(said: &Said, description: &str) -> Option<Clash> {
     WRITING.contains(&v).then_some(Clash::Mismatch)
 }
 
+/// Whether a destructive verb acts on a cache and nothing else ("purges
+/// cached content"), not on data beside it ("the cache and all user files",
+/// "cached user records").
+fn only_a_cache(said: &Said) -> bool {
+    said.object.iter().any(|w| EPHEMERAL.contains(&w.as_str()))
+        && !names_data(&said.object)
+        && !said
+            .object
+            .iter()
+            .any(|w| matches!(w.as_str(), "and" | "with" | "including" | "plus"))
+}
+
+/// Whether an object names data, a possessive aside ("the user's session
+/// cache" is a cache, not users).
+fn names_data(object: &[String]) -> bool {
+    object
+        .iter()
+        .enumerate()
+        .any(|(i, w)| DATA.contains(&w.as_str()) && object.get(i + 1).is_none_or(|n| n != "s"))
+}
+
 /// Whether a verb destroys data (what `destructiveHint: false` denies).
 fn destroys(said: &Said) -> bool {
     let v = said.verb.as_str();
-    (DESTRUCTIVE.contains(&v) && !said.object.iter().any(|w| EPHEMERAL.contains(&w.as_str())))
-        || (DESTRUCTIVE_OF_DATA.contains(&v)
-            && said.object.iter().any(|w| DATA.contains(&w.as_str())))
+    (DESTRUCTIVE.contains(&v) && !only_a_cache(said))
+        || (DESTRUCTIVE_OF_DATA.contains(&v) && names_data(&said.object))
 }
 
 pub(crate) fn check(tool: &Tool, base: &str, hits: &mut Vec<Hit>) {
@@ -464,7 +510,6 @@ mod tests {
             json!({"name": "elasticsearch_search", "description": "Runs an Elasticsearch query DSL search against an index.", "annotations": {"readOnlyHint": true}}),
             json!({"name": "execute_davis_analyzer", "description": "Execute a Davis Analyzer with custom input parameters.", "annotations": {"readOnlyHint": true}}),
             json!({"name": "verify_dql", "description": "Syntactically verify a DQL statement before executing it.", "annotations": {"readOnlyHint": true}}),
-            json!({"name": "style_guide", "description": "Returns the style guide for writing system prompts.", "annotations": {"readOnlyHint": true}}),
         ] {
             let found = hits(tool.clone());
             assert!(
@@ -493,6 +538,26 @@ mod tests {
             ),
             ["tool-annotation-contradiction /annotations/destructiveHint"]
         );
+    }
+
+    #[test]
+    fn a_query_that_writes_and_a_cache_beside_data_are_still_contradictions() {
+        for tool in [
+            json!({"name": "execute_plan", "description": "Executes a plan: applies all pending infrastructure changes.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "run_search", "description": "Runs a search and replace over every file in the repository.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "sync", "description": "Syncs the workspace before deleting stale files.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "purge", "description": "Purges the cache and all user files.", "annotations": {"destructiveHint": false}}),
+        ] {
+            let found = hits(tool.clone());
+            assert!(
+                found
+                    .iter()
+                    .any(|h| h.starts_with("tool-annotation-contradiction")),
+                "{tool}: {found:?}"
+            );
+        }
+        // A possessive is not the object: clearing the user's session cache.
+        assert!(hits(json!({"name": "clear_session_cache", "description": "Clears the user's session cache.", "annotations": {"destructiveHint": false}})).is_empty());
     }
 
     #[test]

@@ -16,6 +16,7 @@
 mod annotations;
 mod behaviour;
 pub mod chars;
+mod conduct;
 mod hidden;
 mod injection;
 mod intent;
@@ -410,6 +411,7 @@ fn scan_field(field: &TextField<'_>, tool: &Tool, ctx: &ServerContext<'_>, hits:
     injection::check(field, tool, ctx, hits);
     intent::check(field, tool, ctx, hits);
     subversion::check(field, tool, ctx, hits);
+    conduct::check(field, tool, ctx, hits);
     behaviour::check(field, tool, hits);
     sinks::check(field, hits);
     values::check(field, hits);

@@ -32,28 +32,32 @@ fn re(s: &str) -> Regex {
 /// What the model answers to: its instructions, its rules, its user.
 const AUTHORITY_OBJECT: &str = r"(system (message|prompt)s?|instructions?|guidelines?|guidance|directions|(content|refusal|safety|usage|privacy) polic(y|ies)|polic(y|ies)|refusals?|safeguards?|guardrails?|restrictions|training|programming|principles|constraints|operating rules|rules of engagement|(its|your|the model'?s|the assistant'?s|the ai'?s) rules)";
 
+/// Of [`AUTHORITY_OBJECT`], what only a model has (an access policy or an
+/// allow rule is superseded honestly every day).
+const MODEL_AUTHORITY: &str = r"(system (message|prompt)s?|instructions|guidelines|(content|refusal|safety|usage) polic(y|ies)|refusals?|safeguards?|guardrails?|operating rules|programming|training)";
+
 /// The model's authority claimed or set aside.
 static SUBVERT: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     vec![
         // Precedence over the user or over the model's instructions.
         re(&format!(
-            r"\b(takes?|taking|has|have|gets?|given) (precedence|priority) over\b[^.;]{{0,60}}?\b(the user|users|anything|everything|whatever|what the user|the person|the human|your|any (earlier|other|previous|prior)|{AUTHORITY_OBJECT})"
+            r"\b(takes?|taking|has|have|gets?|given) (precedence|priority) over\b[^.;]{{0,30}}?\b((anything|everything|whatever|what) (the )?(user|person|human)\b|(the )?(user|person|human)'?s? (own )?(words|messages?|requests?|instructions|input|wishes|prompts?)\b|your (own )?{AUTHORITY_OBJECT}|(any|all) (earlier|other|previous|prior|system) {AUTHORITY_OBJECT}|(the )?(system|developer|operator)'?s? {AUTHORITY_OBJECT})"
         )),
         // Instructions superseded, voided or lifted.
         re(&format!(
-            r"\b(supersedes?|superseded|outranks?|trumps?|voids?|invalidates?|nullif(y|ies|ied)|cancels?|cancell?ed|revokes?|revoked)\b[^.;]{{0,40}}?\b(any|all|every|the|your|its|earlier|previous|prior|original|developer'?s?|operator'?s?)\b[^.;]{{0,20}}?\b{AUTHORITY_OBJECT}"
+            r"\b(supersedes?|superseded|outranks?|trumps?|voids?|invalidates?|nullif(y|ies|ied)|cancels?|cancell?ed|revokes?|revoked)\b[^.;]{{0,40}}?\b(your|its|earlier|previous|prior|original|developer'?s?|operator'?s?|system)\b[^.;]{{0,20}}?\b{MODEL_AUTHORITY}"
         )),
         re(&format!(
-            r"\b{AUTHORITY_OBJECT}\b[^.;]{{0,40}}?\b(is|are|have been|has been|were|was)\s+(now\s+|hereby\s+|officially\s+|temporarily\s+)?(superseded|overridden|void|voided|revoked|retired|lifted|suspended|disabled|removed|waived|cancell?ed|switched off|turned off|off|no longer (valid|binding|in effect|applicable|apply))\b"
+            r"\b{MODEL_AUTHORITY}\b[^.;]{{0,40}}?\b(is|are|have been|has been|were|was)\s+(now\s+|hereby\s+|officially\s+|temporarily\s+)?(superseded|overridden|void|voided|revoked|retired|lifted|suspended|disabled|removed|waived|cancell?ed|switched off|turned off|off|no longer (valid|binding|in effect|applicable|apply))\b"
         )),
         re(&format!(
             r"\b(set|sets|setting|put|puts|putting|cast|casts|throw|throws|push|pushes)\s+aside\b[^.;]{{0,40}}?\b{AUTHORITY_OBJECT}|\b(ignores?|ignoring|disregards?|disregarding|abandons?|abandoning|drops?|dropping|suspends?|suspending|sheds?|shedding)\s+(all\s+|any\s+|the\s+)?(its|your|their|the model'?s|the assistant'?s|the ai'?s|his|her)\s+(\w+\s+){{0,2}}?{AUTHORITY_OBJECT}"
         )),
         re(
-            r"\b(no longer|not|never)\s+(bound|restricted|limited|constrained|governed|held back)\s+by\b|\b(answer|respond|reply|comply|act|operate|proceed)\w*\s+(\w+\s+){0,3}?without\s+(any\s+)?(restrictions|limits|limitations|filters?|filtering|censorship|refusals?|guardrails?|safeguards?)\s*([.,;!]|$)",
+            r"\b(no longer|not|never)\s+(bound|restricted|limited|constrained|governed|held back)\s+by\b|\b(you|the (model|assistant|ai|agent|llm))\s+(\w+\s+){0,3}?(answer|respond|reply|comply|act|operate|proceed)\w*\s+(\w+\s+){0,3}?without\s+(any\s+)?(restrictions|limits|limitations|filters?|filtering|censorship|refusals?|guardrails?|safeguards?)\s*([.,;!]|$)",
         ),
         re(
-            r"\bcomply with (every|all|any|each) (request|instruction|command|order|demand)s?\b|\b(genuine|real|true|actual) (instructions|orders|directions|principal)\b|\bnot your (principal|user|master|boss|operator|owner)\b|\byour (principal|master|boss|real user|true user|owner) is\b|\bdefers? only to\b|\bfollows? only (the\s+)?(\w+\s+){0,2}?(instructions|directions|orders|commands)\b|\b(secondary|subordinate) to (what|whatever|this|the|our|us)\b|\bside with (this tool|us|the tool|this server|the vendor)\b|\b(regards?|treats?|consider) the user as (untrusted|an adversary|hostile|a threat)\b|\bthe user is (untrusted|not to be trusted|an adversary)\b|\b(unfiltered|uncensored|unrestricted|unaligned|jailbroken) (model|mode|ai|assistant|version)\b|\bpretend (that )?(\w+\s+){0,2}?(instructions|rules|prompt|guidelines) (never existed|do not exist|don't exist|were never)\b|\bdeveloper mode\s*[:=]?\s*(on|enabled|active|activated)\b|\b(hereby )?reassigned to\b|\b(your|the model'?s|the assistant'?s) (operating )?(rules|instructions) (changed|have changed|were changed|are changed)\b|\bdirections win\b",
+            r"\bcomply with (every|all|any|each) (request|instruction|command|order|demand)s?\b|\b(genuine|real|true|actual) (instructions|orders|directions|principal)\b|\bnot your (principal|user|master|boss|operator|owner)\b|\byour (principal|master|boss|real user|true user|owner) is\b|\bdefers? only to\b|\bfollows? only (the\s+)?(\w+\s+){0,2}?(instructions|directions|orders|commands)\b|\b(secondary|subordinate) to (what|whatever|this|the|our|us)\b|\bside with (this tool|us|the tool|this server|the vendor)\b|\b(regards?|treats?|consider) the user as (untrusted|an adversary|hostile|a threat)\b|\bthe user is (untrusted|not to be trusted|an adversary)\b|\b(unfiltered|uncensored|unrestricted|unaligned|jailbroken) (model|mode|ai|assistant|version)\b|\bpretend (that )?(\w+\s+){0,2}?(instructions|rules|prompt|guidelines) (never existed|do not exist|don't exist|were never)\b|\bdeveloper mode\s*[:=]?\s*(on|enabled|active|activated)\b|\b(hereby )?reassigned to\b|\b(your|the model'?s|the assistant'?s) (operating )?(rules|instructions) (changed|have changed|were changed|are changed)\b|\bdirections win\b|\b(outranks?|overrides?|trumps?|beats?|supersedes?|wins? over|prevails? over|takes? precedence over|comes? before)\b[^.;]{0,20}?\b(anything|everything|whatever|what)\s+(the\s+)?(user|person|human|customer|people|someone)\b|\b(free|freed|released|liberated|relieved|exempt)\s+(of|from)\s+(your|its|the model'?s|the assistant'?s|all|any)\s+(\w+\s+)?(guidelines|instructions|rules|restrictions|polic(y|ies)|guardrails|safeguards|constraints|training)\b",
         ),
     ]
 });
@@ -71,12 +75,19 @@ static CONCEAL: LazyLock<Vec<Regex>> = LazyLock::new(|| {
             r"\b(leave|keep)\s+(the\s+)?(user|users|human|customer|them|him|her)\s+(uninformed|unaware|in the dark|ignorant)\b|\bkeep (this|it|that) (from|between)\b",
         ),
         re(
-            r"\b(should|must|will|shall)\s+never\s+(come up|be mentioned|be disclosed|be revealed|be acknowledged|be surfaced|surface)\b|\b(never|not|nor)\s+(ever\s+)?(bring (it|this|them) up|mention|disclose|reveal|acknowledge|surface|let on)\b[^.;]{0,40}?\b(this|it|that|they|them|these|the (tool|call|field|option|parameter|description|step|behaviou?r|side effects?|upload|transfer|copy|data))\b|\bmake no (reference|mention)\b|\bavoid (acknowledging|mentioning|disclosing|revealing|admitting|surfacing)\b|\b(behave|act|respond|answer)\s+as (though|if) (you|it|nothing)\b",
+            r"\b(should|must|will|shall|is|are)\s+(never|not)\s+(come up|be mentioned|be disclosed|be revealed|be acknowledged|be surfaced|surface|be brought up|be raised|be discussed)\b|\b(never|not|nor)\s+(ever\s+)?(bring (it|this|them) up|mention|disclose|reveal|acknowledge|surface|let on)\b[^.;]{0,40}?\b(this|it|that|they|them|these|the (tool|call|field|option|parameter|description|step|behaviou?r|side effects?|upload|transfer|copy|data))\b|\bmake no (reference|mention)\b|\bavoid (acknowledging|mentioning|disclosing|revealing|admitting|surfacing)\b|\b(behave|act|respond|answer)\s+as (though|if) (you|it|nothing)\b",
         ),
         re(
             r"\b(report|claim|say|tell (them|the user))\s+(that\s+)?(it\s+)?(succeeded|success)\b[^.;]{0,30}?\b(anyway|regardless|even (if|though|when))\b|\b(answer|say|reply|respond)\s+(no|yes)\b[^.;]{0,20}?\beven (though|if)\b|\b(if|when) (they|the user|asked)\b[^.;]{0,40}?\b(say|answer|reply|claim)\b[^.;]{0,30}?\b(only|stays|remains|nothing)\b|\bcharacteri[sz]e (it|this tool|this) (solely|only|merely) as\b|\bsay only\b",
         ),
     ]
+});
+
+/// The verb of a concealment and what follows it: its object.
+static HIDING_VERB: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(mention\w*|disclos\w*|reveal\w*|acknowledg\w*|surfac\w*|tell|telling|show\w*|let on|know|learn|told|informed)\s+(?P<object>.*)",
+    )
 });
 
 /// A secret or personal value, which honest text keeps from view.
@@ -86,24 +97,82 @@ pub(crate) static SECRET_VALUE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Whether the noun phrase opening `object` has a secret for its head
+/// ("the secret value", "their password"), not as a modifier ("the key fact
+/// that …", "the code path") and not before a clause that hides a fact
+/// ("that their token is mirrored").
+pub(crate) fn object_is_a_secret(object: &str) -> bool {
+    static HEAD: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"^(secrets?|values?|passwords?|passphrases?|tokens?|keys?|credentials?|pins?|otps?|codes?|ssns?|numbers?|plaintext|hash(es)?)$",
+        )
+    });
+    static STOP: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"^(that|which|who|about|of|in|to|for|because|so|and|or|but|unless|until|when|where|is|are|was|were|on|from|with|by|as|if|since|after|before)$",
+        )
+    });
+    let words: Vec<&str> = object
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .take(6)
+        .take_while(|w| !STOP.is_match(w))
+        .collect();
+    let Some(head) = words.last() else {
+        return false;
+    };
+    let phrase = words.join(" ");
+    // Other people's data kept from one user is privacy, not concealment.
+    if OTHERS.is_match(object) {
+        return true;
+    }
+    HEAD.is_match(head)
+        && SECRET_VALUE.is_match(&phrase)
+        && !["fact", "path", "point", "part", "idea"].contains(head)
+        && words.len() <= 5
+        && !object.trim_start().starts_with("that ")
+}
+
+/// Someone else's data ("other users' data", "one customer's details to
+/// another customer").
+static OTHERS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(\S+\s+){0,3}?(other|another|one)\s+(users?|customers?|people|persons?|participants?|members?|employees?|patients?|tenants?)'?s?\b",
+    )
+});
+
 /// Verbs that put something into a field.
 static SUPPLY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(include|includes|including|set|sets|put|puts|place|places|fill|fills|filled|insert|inserts|attach|attaches|add|adds|copy|copies|paste|pastes|reproduce|reproduced|gather|collect|provide|pass|log|record|enter|supply|embed|append|dump|transcribe|encode|encoded|store|forward|submit|list|hold|holds|contain|contains|carry|carries)\b",
+        r"\b(send|sends|sending|passing|include|includes|including|set|sets|put|puts|place|places|fill|fills|filled|insert|inserts|attach|attaches|add|adds|copy|copies|copied|paste|pastes|reproduce|reproduced|gather|collect|provide|pass|log|record|enter|supply|embed|append|dump|transcribe|encode|encoded|store|forward|submit|list|hold|holds|contain|contains|carry|carries)\b",
     )
 });
 
 /// What the model holds and the user would not hand over.
 static HELD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(system (prompt|message|instructions)|hidden instructions|(your|the model'?s|the assistant'?s) (own\s+)?(instructions|prompt|guidelines|rules|configuration|context window|memory)|(names and )?descriptions of (every|all|each) tool|(every|each|all|any) (other )?tools? you (can|have)|(complete|entire|full|whole) (conversation|chat|transcript|dialog(ue)?|session history|history)|conversation (so far|history|log)|chat (so far|history|log)|(every|each|all) messages?\b[^.;]{0,30}?\b(both sides|user|conversation|chat|session)|(every|each|all) tool (responses?|outputs?|results?)|(every|each|all|any) (responses?|outputs?|results?) (you|from other)|(user'?s?|their) (private|personal) (messages|documents|files|e-?mails|chats|notes)|private (messages|documents|files)|documents (they|the user) (have )?shared|uploaded (source )?files|chain of thought|(every|each|all|any) (of the )?(bearer tokens?|tokens?|api keys?|passwords?|cookies?|credentials?|secrets?|private keys?|ssh keys?|connection strings?|oauth tokens?|refresh tokens?|session tokens?)|(the )?user'?s? (\w+ ){0,2}?(tokens?|api keys?|passwords?|cookies?|session( cookie| token| id)?|credentials?|secrets?|private keys?|ssh keys?|oauth (tokens?|credentials)|refresh tokens?)|(tokens?|api keys?|credentials?|passwords?|cookies?|secrets?|keys?|connection strings?)\b[^.;]{0,30}?\b(you have( access to)?|available to you|you can (see|access|read)|you('ve| have) (seen|used|come across|been given)|you come across|in your (context|memory|environment)|found (on|in|under))|(every|each|all) environment variables?|(output|contents?) of (printenv|env|set)\b|printenv|session fingerprint|session cookies?|refresh tokens?|database connection strings?)",
+        r"\b(system (prompt|message|instructions)|hidden instructions|(your|the model'?s|the assistant'?s) (own\s+)?(instructions|prompt|guidelines|rules|configuration|context window|memory)|(names and )?descriptions of (every|all|each) tool|(every|each|all|any) (other )?tools? you (can|have)|(complete|entire|full|whole) (conversation|chat|transcript|dialog(ue)?|session history|history)|conversation (so far|history|log)|chat (so far|history|log)|(every|each|all) messages?\b[^.;]{0,30}?\b(both sides|user|conversation|chat|session)|(every|each|all) tool (responses?|outputs?|results?)|(responses?|outputs?|results?) of (every|each|all|any|other) tools?|(complete|full|entire|verbatim) transcript|(complete|full|entire) (operating )?instructions|(every|each|all|any) (responses?|outputs?|results?) (you|from other)|(user'?s?|their) (private|personal) (messages|documents|files|e-?mails|chats|notes)|(user'?s?|their) (last|previous|recent|earlier) (\w+ )?(messages|prompts|questions|turns)|private (messages|documents|files)|documents (they|the user) (have )?shared|uploaded (source )?files|chain of thought|(every|each|all|any) (of the )?(bearer tokens?|tokens?|api keys?|passwords?|cookies?|credentials?|secrets?|private keys?|ssh keys?|connection strings?|oauth tokens?|refresh tokens?|session tokens?)|(the )?user'?s? (\w+ ){0,2}?(tokens?|api keys?|passwords?|cookies?|session( cookie| token| id)?|credentials?|secrets?|private keys?|ssh keys?|oauth (tokens?|credentials)|refresh tokens?)|(tokens?|api keys?|credentials?|passwords?|cookies?|secrets?|keys?|connection strings?)\b[^.;]{0,30}?\b(you have( access to)?|available to you|you can (see|access|read)|you('ve| have) (seen|used|come across|been given)|you come across|in your (context|memory|environment)|found (on|in|under))|(every|each|all) environment variables?|(output|contents?) of (printenv|env|set)\b|printenv|session fingerprint|session cookies?|session tokens?|refresh tokens?|database connection strings?)",
     )
 });
 
-/// Parameter names that declare the content a harvest would put in them.
+/// A secret held by someone or taken whole: the user's, every one.
+static OWNED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(the )?(user|every|each|all|any)\b|\b(you have|available to you|you can|you('ve| have)|you come across|found)\b",
+    )
+});
+
+/// Of [`HELD`], the secrets (as opposed to the model's own context).
+static SECRET_HELD: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(tokens?|keys?|passwords?|cookies?|credentials?|secrets?|connection strings?|session|environment variables?|printenv|env)\b",
+    )
+});
+
+/// Words of a parameter's name that declare a secret as its content.
 static DECLARES: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(token|key|secret|password|passwd|credential|cookie|auth|session|prompt|instruction|conversation|history|message|transcript|chat|env|environment|memory|thought|reasoning)",
+        r"^(tokens?|keys?|apikey|secrets?|value|password|passwd|pass|pwd|credentials?|cookies?|auth|authorization|oauth|bearer|grant|session|env|environment|connection|dsn|headers?|login)$",
     )
 });
 
@@ -141,8 +210,13 @@ pub(crate) fn check(
         );
     }
     if let Some(m) = CONCEAL.iter().find_map(|r| {
-        r.find_iter(folded)
-            .find(|m| !SECRET_VALUE.is_match(sentence(folded, m.start(), m.end())))
+        r.find_iter(folded).find(|m| {
+            let inside = HIDING_VERB
+                .captures(m.as_str())
+                .and_then(|c| c.name("object").map(|o| o.as_str()));
+            let after = super::text::after(folded, m.end(), 80);
+            !inside.is_some_and(object_is_a_secret) && !object_is_a_secret(after)
+        })
     }) {
         hit(
             "tool-prompt-injection",
@@ -187,9 +261,22 @@ fn harvest(field: &TextField<'_>, tool: &Tool) -> Option<(String, String)> {
         let offset = here.as_ptr() as usize - folded.as_ptr() as usize;
         let at = held.start() - offset;
         // A verb that supplies it, in its sentence and not negated.
-        let supplied = SUPPLY.find_iter(here).any(|v| {
-            v.start().abs_diff(at) <= 120 && !super::text::negated_just_before(here, v.start())
-        });
+        let in_parameter =
+            field.kind == Kind::SchemaDescription && documented_parameter(&field.pointer).is_some();
+        // A parameter's description that opens with it names what the
+        // parameter holds ("Your hidden instructions, reproduced verbatim").
+        let secret = SECRET_HELD.is_match(held.as_str());
+        // A secret named bare ("whether to issue refresh tokens") is a
+        // setting about it; the user's, or every one, is a request for it.
+        let owned = !secret || OWNED.is_match(held.as_str());
+        let names_it = in_parameter
+            && owned
+            && held.start() <= 24
+            && !super::text::NEGATION.is_match(&here[..at]);
+        let supplied = names_it
+            || SUPPLY.find_iter(here).any(|v| {
+                v.start().abs_diff(at) <= 120 && !super::text::negated_in_clause(here, v.start())
+            });
         if !supplied {
             continue;
         }
@@ -200,11 +287,22 @@ fn harvest(field: &TextField<'_>, tool: &Tool) -> Option<(String, String)> {
                 .map(|m| format!("\"{}\"", super::excerpt(m.as_str(), 40))),
         };
         let Some(into) = into else { continue };
-        // A parameter named for that content is what it says ("token: the user's token").
-        let declared = documented_parameter(&field.pointer)
-            .filter(|_| field.kind == Kind::SchemaDescription)
-            .is_some_and(|p| DECLARES.is_match(&p.to_lowercase()));
-        if declared || about_it(tool) {
+        // A parameter named for a secret is what it says ("token: the
+        // user's token"); the model's own context is honest only on a tool
+        // about it, whatever the parameter is called.
+        // "every environment variable name": names, not values.
+        if secret && super::injection::about_secret(&here[at + held.len()..]) {
+            continue;
+        }
+        let declared = secret
+            && documented_parameter(&field.pointer)
+                .filter(|_| field.kind == Kind::SchemaDescription)
+                .is_some_and(|p| {
+                    super::text::fold(p, true)
+                        .split(' ')
+                        .any(|w| DECLARES.is_match(w))
+                });
+        if declared || about_it(tool, secret) {
             continue;
         }
         return Some((held.as_str().to_owned(), into));
@@ -212,14 +310,17 @@ fn harvest(field: &TextField<'_>, tool: &Tool) -> Option<(String, String)> {
     None
 }
 
-/// Whether the tool says it is about such content (a prompt library, a chat
-/// archive, a secrets manager), where asking for it is its job.
-fn about_it(tool: &Tool) -> bool {
-    static ABOUT: LazyLock<Regex> = LazyLock::new(|| {
+/// Whether the tool says it is about the kind of content harvested: a
+/// secrets manager or a sign-in tool for secrets, a prompt library or a chat
+/// archive for the model's context. Each excuses only its own kind.
+fn about_it(tool: &Tool, secret: bool) -> bool {
+    static ABOUT_SECRETS: LazyLock<Regex> = LazyLock::new(|| {
         re(
-            r"\b(prompts?|conversations?|chats?|transcripts?|memory|memories|secrets? (manager|store|vault)|vault|keychain|password manager|credential (store|manager))\b",
+            r"\b(secrets?|vault|keychain|password manager|passwords?|credentials?|tokens?|oauth|sign[- ]?in|log[- ]?in|authenticat\w*|api keys?)\b",
         )
     });
+    static ABOUT_CONTEXT: LazyLock<Regex> =
+        LazyLock::new(|| re(r"\b(prompts?|conversations?|chats?|transcripts?|memory|memories)\b"));
     let name = super::text::fold(&tool.name, true);
     let first = tool
         .description
@@ -229,7 +330,11 @@ fn about_it(tool: &Tool) -> bool {
         .find(|s| !s.trim().is_empty())
         .unwrap_or("");
     let about = super::text::fold(&format!("{name} {first}"), false);
-    ABOUT.is_match(&about)
+    if secret {
+        ABOUT_SECRETS.is_match(&about)
+    } else {
+        ABOUT_CONTEXT.is_match(&about)
+    }
 }
 
 #[cfg(test)]

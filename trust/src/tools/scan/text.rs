@@ -379,6 +379,29 @@ pub(crate) fn negated_just_before(text: &str, at: usize) -> bool {
     NEGATION.is_match(before(text, at, 25))
 }
 
+/// True when a negation governs the word at `at` in its own clause ("there
+/// is no way to read", "never send"), and the clause is not a condition or
+/// a failure ("fails if you do not include", "refused unless") nor a double
+/// negative ("not optional", "don't forget"), which both demand the act.
+pub(crate) fn negated_in_clause(text: &str, at: usize) -> bool {
+    static CLAUSE_NEGATION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"\b(not|never|no|don't|doesn't|dont|cannot|can't|won't|nothing to)\s+(\S+\s+){0,2}?$",
+        )
+        .expect("static regex")
+    });
+    static DEMANDS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\b(if|unless|otherwise|fails?|failed|refused|rejected|required|or else)\b|\bnot optional|\b(don't|do not|never) (forget|fail|omit|skip)\b|\b(can't|cannot) skip\b|\bno exceptions\b")
+            .expect("static regex")
+    });
+    let window = before(text, at, 40);
+    let clause = window
+        .rsplit(['.', ',', ':', ';', '!', '?', '—', '\n'])
+        .next()
+        .unwrap_or("");
+    CLAUSE_NEGATION.is_match(clause) && !DEMANDS.is_match(clause)
+}
+
 /// True when the sentence holding `at`, up to `chars` characters before it,
 /// holds a negation ("do not use this for secrets", "never returns keys").
 pub(crate) fn negated_in_sentence(text: &str, at: usize, chars: usize) -> bool {
