@@ -181,7 +181,7 @@ const READ_WORK: &[&str] = &[
 /// supplied by the caller").
 static WRITES_TOO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(
-        r"\b(search and replace|find and replace|replac(e|es|ed|ing)|appl(y|ies|ied)\s+(the\s+|all\s+)?(\w+\s+){0,2}(changes?|migrations?|patch(es)?|updates?|plans?|configuration)|revok\w*|disabl\w*|drop|delet\w*|truncat\w*|insert\w*|updat(e|es|ed|ing)|writes?|modif\w*|overwrit\w*|any (sql )?statement|supplied by the (caller|user)|arbitrary|scripts?)\b",
+        r"\b(search and replace|find and replace|replac(e|es|ed|ing)|appl(y|ies|ied)\s+(the\s+|all\s+)?(\w+\s+){0,2}(changes?|migrations?|patch(es)?|updates?|plans?|configuration)|revok\w*|disabl\w*|drop|delet\w*|truncat\w*|insert\w*|modif(y|ies|ied)|overwrit\w*|any (sql )?statement|supplied by the (caller|user)|arbitrary|scripts?)\b",
     )
     .expect("static regex")
 });

@@ -145,6 +145,12 @@ pub const RULES: &[Rule] = &[
         hint: "make sure the data is needed, masked and never shared; reviewers and gateways should know",
     },
     Rule {
+        code: "tool-behaviour-claim",
+        severity: Severity::Warning,
+        summary: "the tool says it does something to its user that is abuse in most tools and a feature in a few: results or payments changed, behaviour keyed to a word, a date or a count, personal data asked for without a stated use, bribes and claims over other tools",
+        hint: "if the behaviour is the product (an SMS STOP keyword, a payee the user sets, a KYC form), say whose choice it is; otherwise remove it",
+    },
+    Rule {
         code: "tool-email-address",
         severity: Severity::Warning,
         summary: "an e-mail address (outside example domains) in tool text",
@@ -411,8 +417,8 @@ fn scan_field(field: &TextField<'_>, tool: &Tool, ctx: &ServerContext<'_>, hits:
     injection::check(field, tool, ctx, hits);
     intent::check(field, tool, ctx, hits);
     subversion::check(field, tool, ctx, hits);
-    conduct::check(field, tool, ctx, hits);
     behaviour::check(field, tool, hits);
+    conduct::check(field, tool, ctx, hits);
     sinks::check(field, hits);
     values::check(field, hits);
 }
