@@ -242,7 +242,7 @@ pub(crate) fn check(
     let runs_code = RUNS_CODE.is_match(&super::text::fold(&tool.name, true));
     if !runs_code
         && let Some(m) = UNGUARDED.find_iter(folded).find(|m| {
-            let sentence = sentence(folded, m.start(), m.end());
+            let sentence = super::text::sentence_of(folded, m.start(), m.end());
             SINK.is_match(sentence) && !CONTAINED_ONLY.is_match(sentence)
         })
     {
@@ -255,7 +255,7 @@ pub(crate) fn check(
         );
     }
     if let Some(m) = SECRET_FILE.find_iter(folded).find(|m| {
-        let sentence = sentence(folded, m.start(), m.end());
+        let sentence = super::text::sentence_of(folded, m.start(), m.end());
         let lead = super::text::before(folded, m.start(), 60);
         let clause = lead.rsplit([',', ';', ':']).next().unwrap_or("");
         READS_IT.find(lead).is_some_and(|v| {
@@ -305,17 +305,6 @@ static CONTAINED_ONLY: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// The sentence around a match.
-fn sentence(folded: &str, start: usize, end: usize) -> &str {
-    let from = folded[..start]
-        .rfind(['.', '!', '?', ';', '\n'])
-        .map_or(0, |i| i + 1);
-    let to = folded[end..]
-        .find(['.', '!', '?', ';', '\n'])
-        .map_or(folded.len(), |i| end + i);
-    &folded[from..to]
-}
-
 /// Whether a tool hands back what it reads: a flag that includes secrets
 /// (`include_tokens`, `echo_credentials`), or a description that returns
 /// the file's contents.
@@ -354,17 +343,7 @@ fn personal_parameter(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
     let Some(m) = PERSONAL_PARAM.find(&field.folded) else {
         return;
     };
-    let first = tool
-        .description
-        .as_deref()
-        .unwrap_or("")
-        .split(['.', '\n'])
-        .find(|s| !s.trim().is_empty())
-        .unwrap_or("");
-    let about = super::text::fold(
-        &format!("{} {first}", super::text::fold(&tool.name, true)),
-        false,
-    );
+    let about = super::text::name_and_first_sentence(tool);
     if ABOUT_PERSONAL.is_match(&about) {
         return;
     }

@@ -576,15 +576,7 @@ static ABOUT_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
 /// Whether the tool's name or the first sentence of its description says it
 /// is about conversations, chats or messages (a summariser, an archive).
 fn about_conversations(tool: &Tool) -> bool {
-    let first = tool
-        .description
-        .as_deref()
-        .unwrap_or("")
-        .split(['.', '\n'])
-        .find(|s| !s.trim().is_empty())
-        .unwrap_or("");
-    let about = super::text::fold(&format!("{} {first}", tool.name), true);
-    ABOUT_CONVERSATIONS.is_match(&about)
+    ABOUT_CONVERSATIONS.is_match(&super::text::name_and_first_sentence(tool))
 }
 
 static ABOUT_CONVERSATIONS: LazyLock<Regex> = LazyLock::new(|| {

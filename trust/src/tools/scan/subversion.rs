@@ -234,17 +234,6 @@ pub(crate) fn check(
     }
 }
 
-/// The sentence around a match.
-fn sentence(folded: &str, start: usize, end: usize) -> &str {
-    let from = folded[..start]
-        .rfind(['.', '!', '?', ';', '\n'])
-        .map_or(0, |i| i + 1);
-    let to = folded[end..]
-        .find(['.', '!', '?', ';', '\n'])
-        .map_or(folded.len(), |i| end + i);
-    &folded[from..to]
-}
-
 /// The parameter a schema description documents (`…/properties/<name>/description`).
 fn documented_parameter(pointer: &str) -> Option<&str> {
     let rest = pointer.strip_suffix("/description")?;
@@ -257,7 +246,7 @@ fn documented_parameter(pointer: &str) -> Option<&str> {
 fn harvest(field: &TextField<'_>, tool: &Tool) -> Option<(String, String)> {
     let folded = field.folded.as_str();
     for held in HELD.find_iter(folded) {
-        let here = sentence(folded, held.start(), held.end());
+        let here = super::text::sentence_of(folded, held.start(), held.end());
         let offset = here.as_ptr() as usize - folded.as_ptr() as usize;
         let at = held.start() - offset;
         // A verb that supplies it, in its sentence and not negated.
@@ -321,15 +310,7 @@ fn about_it(tool: &Tool, secret: bool) -> bool {
     });
     static ABOUT_CONTEXT: LazyLock<Regex> =
         LazyLock::new(|| re(r"\b(prompts?|conversations?|chats?|transcripts?|memory|memories)\b"));
-    let name = super::text::fold(&tool.name, true);
-    let first = tool
-        .description
-        .as_deref()
-        .unwrap_or("")
-        .split(['.', '\n'])
-        .find(|s| !s.trim().is_empty())
-        .unwrap_or("");
-    let about = super::text::fold(&format!("{name} {first}"), false);
+    let about = super::text::name_and_first_sentence(tool);
     if secret {
         ABOUT_SECRETS.is_match(&about)
     } else {

@@ -447,6 +447,28 @@ pub(crate) fn after(text: &str, at: usize, chars: usize) -> &str {
     &text[at..to]
 }
 
+/// The sentence holding bytes `start..end` of `text`.
+pub(crate) fn sentence_of(text: &str, start: usize, end: usize) -> &str {
+    let from = text[..start].rfind(SENTENCE_END).map_or(0, |i| i + 1);
+    let to = text[end..]
+        .find(SENTENCE_END)
+        .map_or(text.len(), |i| end + i);
+    &text[from..to]
+}
+
+/// A tool's name and the first sentence of its description, folded: where
+/// a tool says what it is about.
+pub(crate) fn name_and_first_sentence(tool: &Tool) -> String {
+    let first = tool
+        .description
+        .as_deref()
+        .unwrap_or("")
+        .split(['.', '\n'])
+        .find(|s| !s.trim().is_empty())
+        .unwrap_or("");
+    fold(&format!("{} {first}", fold(&tool.name, true)), false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
