@@ -181,13 +181,7 @@ pub(crate) fn check(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
         return;
     }
     let folded = field.folded.as_str();
-    let mut hit = |code: &'static str, message: String| {
-        hits.push(Hit {
-            code,
-            pointer: field.pointer.clone(),
-            message,
-        });
-    };
+    let mut hit = |code: &'static str, message: String| hits.push(Hit::at(field, code, message));
     let found = |r: &Regex| r.find_iter(folded).find(|m| !negated(folded, m.start()));
 
     if let Some(m) = found(&PRIVILEGE).or_else(|| EXEMPT.find(folded)) {

@@ -186,13 +186,7 @@ pub(crate) fn check(
             && (h.message.contains("on a trigger phrase")
                 || h.message.contains("switches on elevated privileges"))
     });
-    let mut hit = |code: &'static str, message: String| {
-        hits.push(Hit {
-            code,
-            pointer: field.pointer.clone(),
-            message,
-        });
-    };
+    let mut hit = |code: &'static str, message: String| hits.push(Hit::at(field, code, message));
     let affirmed = |m: &regex::Match<'_>| !super::text::negated_in_clause(folded, m.start());
     if let Some(m) = TAMPER
         .iter()

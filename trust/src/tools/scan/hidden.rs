@@ -132,11 +132,7 @@ static URL: LazyLock<Regex> = LazyLock::new(|| {
 
 pub(crate) fn check(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
     let raw = field.raw;
-    let hit = |code: &'static str, message: String| Hit {
-        code,
-        pointer: field.pointer.clone(),
-        message,
-    };
+    let hit = |code: &'static str, message: String| Hit::at(field, code, message);
     if let Some(m) = HTML_COMMENT
         .captures_iter(raw)
         .find(|c| c[1].chars().any(char::is_alphanumeric))

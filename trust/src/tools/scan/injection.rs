@@ -273,11 +273,7 @@ pub(crate) fn check(
     hits: &mut Vec<Hit>,
 ) {
     let folded = field.folded.as_str();
-    let hit = |code: &'static str, message: String| Hit {
-        code,
-        pointer: field.pointer.clone(),
-        message,
-    };
+    let hit = |code: &'static str, message: String| Hit::at(field, code, message);
 
     let lower_raw = field.raw.to_lowercase();
     let sectioned = xml_sections(&lower_raw);
@@ -580,7 +576,7 @@ fn guards_a_secret(matched: &str, rest: &str) -> bool {
     [inside, after]
         .into_iter()
         .flatten()
-        .any(|object| super::subversion::object_is_a_secret(&object))
+        .any(|object| super::text::object_is_a_secret(&object))
 }
 
 /// A short quoted example ("lambda environment variables" as a search term).

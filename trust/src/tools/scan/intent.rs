@@ -290,13 +290,7 @@ pub(crate) fn check(
         return;
     }
     let folded = field.folded.as_str();
-    let mut hit = |code: &'static str, message: String| {
-        hits.push(Hit {
-            code,
-            pointer: field.pointer.clone(),
-            message,
-        });
-    };
+    let mut hit = |code: &'static str, message: String| hits.push(Hit::at(field, code, message));
 
     if let Some(m) = AS_THE_USER.find(folded) {
         hit(

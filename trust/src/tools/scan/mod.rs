@@ -337,6 +337,17 @@ pub(crate) struct Hit {
     pub message: String,
 }
 
+impl Hit {
+    /// A finding on `field`, at its pointer.
+    pub(crate) fn at(field: &text::TextField<'_>, code: &'static str, message: String) -> Hit {
+        Hit {
+            code,
+            pointer: field.pointer.clone(),
+            message,
+        }
+    }
+}
+
 /// What the rules know about the server as a whole.
 #[derive(Debug)]
 pub(crate) struct ServerContext<'a> {

@@ -172,11 +172,7 @@ pub(crate) fn check(field: &TextField<'_>, hits: &mut Vec<Hit>) {
         return;
     }
     let raw = field.raw;
-    let hit = |code: &'static str, message: String| Hit {
-        code,
-        pointer: field.pointer.clone(),
-        message,
-    };
+    let hit = |code: &'static str, message: String| Hit::at(field, code, message);
     let lower = raw.to_lowercase();
     let send_near = |at: usize| {
         SEND_VERB

@@ -19,7 +19,7 @@
 //!
 //! Each rule reads one sentence of the folded text ([`super::text::fold`]).
 
-use super::text::{Kind, TextField};
+use super::text::{Kind, TextField, object_is_a_secret};
 use super::{Hit, ServerContext};
 use crate::manifest::Tool;
 use regex::Regex;
@@ -90,57 +90,6 @@ static HIDING_VERB: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// A secret or personal value, which honest text keeps from view.
-pub(crate) static SECRET_VALUE: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(secrets?|secret values?|passwords?|passphrases?|tokens?|api keys?|keys?|credentials?|private keys?|pins?|otp|codes?|ssn|social security|card numbers?|raw values?|plaintext)\b",
-    )
-});
-
-/// Whether the noun phrase opening `object` has a secret for its head
-/// ("the secret value", "their password"), not as a modifier ("the key fact
-/// that …", "the code path") and not before a clause that hides a fact
-/// ("that their token is mirrored").
-pub(crate) fn object_is_a_secret(object: &str) -> bool {
-    static HEAD: LazyLock<Regex> = LazyLock::new(|| {
-        re(
-            r"^(secrets?|values?|passwords?|passphrases?|tokens?|keys?|credentials?|pins?|otps?|codes?|ssns?|numbers?|plaintext|hash(es)?)$",
-        )
-    });
-    static STOP: LazyLock<Regex> = LazyLock::new(|| {
-        re(
-            r"^(that|which|who|about|of|in|to|for|because|so|and|or|but|unless|until|when|where|is|are|was|were|on|from|with|by|as|if|since|after|before)$",
-        )
-    });
-    let words: Vec<&str> = object
-        .split(|c: char| c.is_whitespace() || c == ',')
-        .filter(|w| !w.is_empty())
-        .take(6)
-        .take_while(|w| !STOP.is_match(w))
-        .collect();
-    let Some(head) = words.last() else {
-        return false;
-    };
-    let phrase = words.join(" ");
-    // Other people's data kept from one user is privacy, not concealment.
-    if OTHERS.is_match(object) {
-        return true;
-    }
-    HEAD.is_match(head)
-        && SECRET_VALUE.is_match(&phrase)
-        && !["fact", "path", "point", "part", "idea"].contains(head)
-        && words.len() <= 5
-        && !object.trim_start().starts_with("that ")
-}
-
-/// Someone else's data ("other users' data", "one customer's details to
-/// another customer").
-static OTHERS: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"^(\S+\s+){0,3}?(other|another|one)\s+(users?|customers?|people|persons?|participants?|members?|employees?|patients?|tenants?)'?s?\b",
-    )
-});
-
 /// Verbs that put something into a field.
 static SUPPLY: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -193,13 +142,7 @@ pub(crate) fn check(
         return;
     }
     let folded = field.folded.as_str();
-    let mut hit = |code: &'static str, message: String| {
-        hits.push(Hit {
-            code,
-            pointer: field.pointer.clone(),
-            message,
-        });
-    };
+    let mut hit = |code: &'static str, message: String| hits.push(Hit::at(field, code, message));
     if let Some(m) = SUBVERT.iter().find_map(|r| r.find(folded)) {
         hit(
             "tool-prompt-injection",

@@ -469,6 +469,63 @@ pub(crate) fn name_and_first_sentence(tool: &Tool) -> String {
     fold(&format!("{} {first}", fold(&tool.name, true)), false)
 }
 
+/// A secret or personal value, which honest text keeps from view.
+pub(crate) static SECRET_VALUE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(
+    || {
+        regex::Regex::new(
+        r"\b(secrets?|secret values?|passwords?|passphrases?|tokens?|api keys?|keys?|credentials?|private keys?|pins?|otp|codes?|ssn|social security|card numbers?|raw values?|plaintext)\b",
+    )
+    .expect("static regex")
+    },
+);
+
+/// Whether the noun phrase opening `object` has a secret for its head
+/// ("the secret value", "their password"), not as a modifier ("the key fact
+/// that …", "the code path") and not before a clause that hides a fact
+/// ("that their token is mirrored").
+pub(crate) fn object_is_a_secret(object: &str) -> bool {
+    static HEAD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^(secrets?|values?|passwords?|passphrases?|tokens?|keys?|credentials?|pins?|otps?|codes?|ssns?|numbers?|plaintext|hash(es)?)$",
+        )
+        .expect("static regex")
+    });
+    static STOP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^(that|which|who|about|of|in|to|for|because|so|and|or|but|unless|until|when|where|is|are|was|were|on|from|with|by|as|if|since|after|before)$",
+        )
+        .expect("static regex")
+    });
+    let words: Vec<&str> = object
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .take(6)
+        .take_while(|w| !STOP.is_match(w))
+        .collect();
+    let Some(head) = words.last() else {
+        return false;
+    };
+    let phrase = words.join(" ");
+    // Other people's data kept from one user is privacy, not concealment.
+    if OTHERS.is_match(object) {
+        return true;
+    }
+    HEAD.is_match(head)
+        && SECRET_VALUE.is_match(&phrase)
+        && !["fact", "path", "point", "part", "idea"].contains(head)
+        && words.len() <= 5
+        && !object.trim_start().starts_with("that ")
+}
+
+/// Someone else's data ("other users' data", "one customer's details to
+/// another customer").
+static OTHERS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"^(\S+\s+){0,3}?(other|another|one)\s+(users?|customers?|people|persons?|participants?|members?|employees?|patients?|tenants?)'?s?\b",
+    )
+    .expect("static regex")
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -208,13 +208,7 @@ pub(crate) fn check(field: &TextField<'_>, hits: &mut Vec<Hit>) {
         return;
     }
     let value = field.raw.to_lowercase();
-    let mut hit = |code: &'static str, message: String| {
-        hits.push(Hit {
-            code,
-            pointer: field.pointer.clone(),
-            message,
-        });
-    };
+    let mut hit = |code: &'static str, message: String| hits.push(Hit::at(field, code, message));
     let shown = super::excerpt(field.raw, 60);
     let command = parameter(&field.pointer)
         .is_some_and(|p| COMMAND_PARAMETER.is_match(&super::text::fold(&p, false)));
