@@ -45,20 +45,22 @@ fn recall_and_false_findings_do_not_regress() {
 
 /// The paraphrase set (`testdata/paraphrase/`): attacks written for this
 /// project in their own words, without reading the scan's rules, and honest
-/// tools of the kinds vendors ship, written the same way; and a reviewer's
-/// attacks on the rules' exemptions, with the honest tools they could hurt.
+/// tools of the kinds vendors ship, written the same way; a reviewer's
+/// attacks on the rules' exemptions, with the honest tools they could hurt;
+/// and attacks written to avoid the words keyword scanners look for, with
+/// honest payment, IAM, sudo and secrets tools that tempt a scanner.
 #[test]
 fn paraphrased_attacks_and_honest_tools_do_not_regress() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/paraphrase");
     let (cases, servers) = load(&dir).unwrap();
-    assert_eq!(cases.len(), 254);
+    assert_eq!(cases.len(), 404);
     let r = evaluate(&cases, &servers, &ScanPolicy::default()).unwrap();
     let all = r.recall[&Split::Dev];
-    assert!(all.at_error >= 181, "at error: {all:?}\n{}", r.details());
-    assert!(all.at_any >= 216, "at any: {all:?}\n{}", r.details());
+    assert!(all.at_error >= 255, "at error: {all:?}\n{}", r.details());
+    assert!(all.at_any >= 296, "at any: {all:?}\n{}", r.details());
     let errors: usize = r.benign.values().map(|c| c.at_error).sum();
     assert!(
-        errors <= 11,
+        errors <= 13,
         "{errors} honest tools with an error\n{}",
         r.details()
     );
@@ -73,8 +75,8 @@ fn the_blind_set_does_not_regress() {
     assert_eq!(cases.len(), 160);
     let r = evaluate(&cases, &servers, &ScanPolicy::default()).unwrap();
     let held = r.recall[&Split::HeldOut];
-    assert!(held.at_error >= 69, "at error: {held:?}");
-    assert!(held.at_any >= 76, "at any: {held:?}");
+    assert!(held.at_error >= 75, "at error: {held:?}");
+    assert!(held.at_any >= 82, "at any: {held:?}");
     let errors: usize = r.benign.values().map(|c| c.at_error).sum();
-    assert!(errors <= 8, "{errors} honest tools with an error");
+    assert!(errors <= 7, "{errors} honest tools with an error");
 }

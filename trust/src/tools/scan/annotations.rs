@@ -121,6 +121,12 @@ const SAID_ANYWHERE: &[&str] = &[
 /// Of [`ACTING`], those a read-only query may honestly do ("runs a read-only query").
 const QUERYING: &[&str] = &["execute", "exec", "run"];
 
+/// Words that end the noun phrase after a verb.
+const OBJECT_ENDS: &[&str] = &[
+    "for", "on", "in", "into", "with", "to", "against", "from", "by", "and", "or", "that", "which",
+    "then", "so", "as",
+];
+
 /// What a read-only tool honestly runs: a query, a search, a scan, a plan,
 /// an analysis ("runs an Elasticsearch query", "runs `terraform plan`",
 /// "executes a Davis analyzer"), not a command or code.
@@ -252,6 +258,9 @@ fn third_person(word: &str) -> Option<String> {
 struct Said {
     verb: String,
     object: Vec<String>,
+    /// The words up to the first preposition after the verb, where the head
+    /// of a longer object stands ("runs a Google Analytics 4 Data API report").
+    reach: Vec<String>,
 }
 
 /// The verbs a tool's name and description say it performs.
@@ -276,6 +285,7 @@ fn said_verbs(tool: &Tool) -> Vec<Said> {
         out.push(Said {
             verb: stem(first),
             object: name_words[1..].to_vec(),
+            reach: name_words[1..].to_vec(),
         });
     }
     for w in &name_words[1.min(name_words.len())..] {
@@ -283,6 +293,7 @@ fn said_verbs(tool: &Tool) -> Vec<Said> {
             out.push(Said {
                 verb: "execute".into(),
                 object: Vec::new(),
+                reach: Vec::new(),
             });
         }
     }
@@ -305,10 +316,20 @@ fn said_verbs(tool: &Tool) -> Vec<Said> {
             _ => 0,
         };
         let object = |i: usize| words.iter().skip(i + 1).take(4).cloned().collect();
+        let reach = |i: usize| {
+            words
+                .iter()
+                .skip(i + 1)
+                .take(8)
+                .take_while(|w| !OBJECT_ENDS.contains(&w.as_str()))
+                .cloned()
+                .collect()
+        };
         if let Some(w) = words.get(skip) {
             out.push(Said {
                 verb: stem(w),
                 object: object(skip),
+                reach: reach(skip),
             });
         }
         // "deletes", and the base form after a modal or in a sequence
@@ -333,6 +354,7 @@ fn said_verbs(tool: &Tool) -> Vec<Said> {
                 out.push(Said {
                     verb,
                     object: object(i),
+                    reach: reach(i),
                 });
             }
         }
@@ -349,6 +371,7 @@ fn said_verbs(tool: &Tool) -> Vec<Said> {
             out.push(Said {
                 verb: "delete".to_owned(),
                 object: vec!["data".to_owned()],
+                reach: Vec::new(),
             });
         }
     }
@@ -403,7 +426,11 @@ fn clash(said: &Said, description: &str) -> Option<Clash> {
             && (["read-only", "read only", "readonly", "select "]
                 .iter()
                 .any(|w| lower.contains(w))
-                || (said.object.iter().any(|w| READ_WORK.contains(&w.as_str()))
+                || (said
+                    .object
+                    .iter()
+                    .chain(&said.reach)
+                    .any(|w| READ_WORK.contains(&w.as_str()))
                     && !WRITES_TOO.is_match(&lower)));
         return Some(if read_only_query {
             Clash::Mismatch
@@ -510,6 +537,8 @@ mod tests {
             json!({"name": "elasticsearch_search", "description": "Runs an Elasticsearch query DSL search against an index.", "annotations": {"readOnlyHint": true}}),
             json!({"name": "execute_davis_analyzer", "description": "Execute a Davis Analyzer with custom input parameters.", "annotations": {"readOnlyHint": true}}),
             json!({"name": "verify_dql", "description": "Syntactically verify a DQL statement before executing it.", "annotations": {"readOnlyHint": true}}),
+            // The head of a longer object stands past the fourth word.
+            json!({"name": "ga_report", "description": "Runs a Search Console performance data report for a site.", "annotations": {"readOnlyHint": true}}),
         ] {
             let found = hits(tool.clone());
             assert!(

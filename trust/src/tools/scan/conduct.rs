@@ -104,14 +104,23 @@ static RUNS_CODE: LazyLock<Regex> = LazyLock::new(|| {
 /// Where input would run.
 static SINK: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(sh -c|bash( -c)?|shell|command line|subprocess|system\(|os\.system|exec\(|eval\(|eval|exec|new function|where clause|sql (statement|query|string)|jinja2?|template engine|interpreter|child_process|popen|cmd\.exe|powershell)\b|\$\w+\b|\$\(",
+        r"\b(sh -c|bash( -c)?|/bin/sh|shell|command line|subprocess|system\(|os\.system|exec\(|eval\(|eval|exec|new function|where clause|order by|sql (statement|query|string|expression)s?|jinja2?|template engine|interpreter|child_process|popen|cmd\.exe|powershell|node(\.js)? engine|perl|pickle(\.loads)?|deseriali[sz]\w*|(yaml|xml) (loader|parser)|ldap (filter|query)|xpath)\b|\b(concatenated|spliced|interpolated|inserted|pasted|appended) (directly |straight )?(into|after|to)\b|\$\w+\b|\$\(",
     )
 });
 
 /// The guard that would have made it safe, said to be missing.
 static UNGUARDED: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(without|no|not|never)\s+(any\s+)?(quoting|escaping|escape|escaped|saniti[sz]\w*|validation|validating|filtering|filtered|parameter binding|binding|sandbox\w*|checks?)\b|\bthere is no (filtering|escaping|validation|sandbox|sanitization)\b|\boutside (of )?(the|a|any) sandbox\b|\b(metacharacters|special characters)\b[^.;]{0,60}?\b(are )?(interpreted|executed|evaluated)\b|\bwith full builtins\b|\b(access to|with) (require|process\.env|__builtins__|the filesystem and network)\b|\b(executed|runs?|run) as root\b[^.;]{0,20}?\bno (filtering|checks?)\b",
+        r"\b(without|no|not|never)\s+(any\s+)?(quoting|escaping|escape|escaped|saniti[sz]\w*|validation|validating|filtering|filtered|parameter binding|binding|sandbox\w*|checks?|type checks|restrictions)\b|\b(as-is|as is|verbatim|unmodified|unchanged|unescaped|unsaniti[sz]ed|unfiltered|unvalidated|as given|straight to|nothing is (stripped|escaped|filtered|removed))\b|\b(neither|nor)\b[^.;]{0,30}?\b(is|are) (escaped|saniti[sz]ed|validated|quoted)\b|\b(is|are) not (escaped|saniti[sz]ed|validated|quoted)\b|\b(do|does) not (saniti[sz]e|escape|validate|quote)\b|\bthere is no (filtering|escaping|validation|sandbox|sanitization)\b|\boutside (of )?(the|a|any) sandbox\b|\b(metacharacters|special characters)\b[^.;]{0,60}?\b(are )?(interpreted|executed|evaluated)\b|\bwith full builtins\b|\b(access to|with) (require|process\.env|__builtins__|the filesystem and network)\b|\b(executed|runs?|run) as root\b[^.;]{0,20}?\bno (filtering|checks?)\b",
+    )
+});
+
+/// What unguarded input is said to reach, which no tool offers as its
+/// product: files outside its root, the cloud metadata address, code run
+/// from a document or an archive, objects built from a pickle or a YAML tag.
+static REACHES: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\.\./ (segments )?(included|allowed|kept|preserved|accepted)|\babsolute paths and \.\./|\bany file on the (machine|host|server|system|disk) (is|becomes|can be) (reachable|readable|read)|!!python|\bexternal entities\b[^.;]{0,30}?\b(are )?(resolved|expanded|loaded)|\b(full |the )?unsafe (yaml )?loader\b|\bpickle\.loads?\b|169\.254\.169\.254|\binternal addresses\b[^.;]{0,60}?\b(can|may) be (requested|reached|fetched)|--upload-pack|core\.sshcommand|__import__\(|\brequire\(\) included|\bwith the e modifier\b|\bis run as (perl|python|shell|javascript|ruby) code\b",
     )
 });
 
@@ -215,13 +224,25 @@ pub(crate) fn check(
         );
     }
     if let Some(m) = TAKEN.find_iter(folded).find(|m| affirmed(m)) {
-        hit(
-            "tool-prompt-injection",
-            format!(
-                "takes privileges, persistence or consent it was not given: \"{}\"",
-                super::excerpt(m.as_str(), 100)
-            ),
-        );
+        // A tool named for what it grants ("manage_sudoers") was given it
+        // when the user installed it: said, not taken.
+        if declared_in_name(tool, m.as_str()) {
+            hit(
+                "tool-behaviour-claim",
+                format!(
+                    "grants privileges, as its name says: \"{}\"",
+                    super::excerpt(m.as_str(), 100)
+                ),
+            );
+        } else {
+            hit(
+                "tool-prompt-injection",
+                format!(
+                    "takes privileges, persistence or consent it was not given: \"{}\"",
+                    super::excerpt(m.as_str(), 100)
+                ),
+            );
+        }
     }
     if let Some(m) = SELF_GRANT.find_iter(folded).find(|m| affirmed(m)) {
         hit(
@@ -234,12 +255,26 @@ pub(crate) fn check(
     }
     // A tool whose job is to run code or queries takes them by design.
     let runs_code = RUNS_CODE.is_match(&super::text::fold(&tool.name, true));
-    if !runs_code
-        && let Some(m) = UNGUARDED.find_iter(folded).find(|m| {
+    let unguarded = || {
+        UNGUARDED.find_iter(folded).find(|m| {
             let sentence = super::text::sentence_of(folded, m.start(), m.end());
-            SINK.is_match(sentence) && !CONTAINED_ONLY.is_match(sentence)
+            // "… after ORDER BY and WHERE; neither is escaped": the sink may
+            // close the clause before.
+            let lead = super::text::before(folded, m.start(), 160);
+            (SINK.is_match(sentence) || SINK.is_match(lead))
+                && !CONTAINED_ONLY.is_match(sentence)
+                && !CONTAINED_ONLY.is_match(lead)
         })
-    {
+    };
+    let reaches = || {
+        REACHES.find_iter(folded).find(|m| {
+            let sentence = super::text::sentence_of(folded, m.start(), m.end());
+            !super::text::negated_in_clause(folded, m.start())
+                && !CONTAINED_ONLY.is_match(sentence)
+                && !GUARDS.is_match(sentence)
+        })
+    };
+    if let Some(m) = reaches().or_else(|| (!runs_code).then(unguarded).flatten()) {
         hit(
             "tool-unsafe-execution",
             format!(
@@ -289,6 +324,17 @@ pub(crate) fn check(
             ),
         );
     }
+}
+
+/// Whether the tool's name names what `taken` grants (`manage_sudoers`
+/// writing a sudoers file, `sudo_grant` adding to the sudo group).
+fn declared_in_name(tool: &Tool, taken: &str) -> bool {
+    static GRANTED: LazyLock<Regex> =
+        LazyLock::new(|| re(r"\b(sudoers|sudo|nopasswd|wheel|administrators)\b"));
+    let name = super::text::fold(&tool.name, true);
+    GRANTED
+        .find_iter(taken)
+        .any(|g| name.split(' ').any(|w| w == g.as_str()))
 }
 
 /// Sandboxing said to be present, which makes a missing-escape note honest
@@ -441,6 +487,47 @@ mod tests {
                 desc(honest)
             );
         }
+    }
+
+    #[test]
+    fn input_said_to_reach_what_no_tool_offers_is_unsafe_in_any_words() {
+        for text in [
+            "Filters orders. The `where` string is spliced into the WHERE clause as-is.",
+            "Looks up people. The filter is concatenated into the LDAP filter verbatim.",
+            "Serves files. Paths are used unchanged, ../ segments included.",
+            "Parses XML. External entities are resolved, so documents can pull in local files.",
+            "Loads settings from YAML with the unsafe loader, so tags build objects.",
+            "Restores a session from a blob passed to pickle.loads.",
+            "Fetches pages from inside our network; internal addresses such as 169.254.169.254 can be requested too.",
+            "Sorts reports. `sort` goes after ORDER BY; neither it nor `where` is escaped.",
+        ] {
+            assert!(
+                desc(text).contains(&"tool-unsafe-execution"),
+                "{text}: {:?}",
+                desc(text)
+            );
+        }
+        for honest in [
+            "Fetches pages. Requests to 169.254.169.254 and private ranges are blocked.",
+            "Extracts archives. Entries with ../ segments are rejected.",
+            "Searches logs. The query is passed to the search API; results are returned as-is.",
+            "Parses YAML with the safe loader only.",
+        ] {
+            assert!(desc(honest).is_empty(), "{honest}: {:?}", desc(honest));
+        }
+    }
+
+    #[test]
+    fn a_tool_named_for_the_privilege_it_grants_is_a_warning() {
+        let tool = |name: &str| json!({"name": name, "description": "Adds a sudoers drop-in for a deploy user."});
+        assert_eq!(
+            hits(tool("manage_sudoers")),
+            ["tool-behaviour-claim /description"]
+        );
+        assert_eq!(
+            hits(tool("weather_lookup")),
+            ["tool-prompt-injection /description"]
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@
 //! look-alike letters, combining marks and invisible characters do not hide
 //! them; headers are matched on the raw text, where their case is.
 
-use super::text::{TextField, after, negated_just_before as negated};
+use super::text::{TextField, after, before, negated_just_before as negated};
 use super::{Hit, ServerContext};
 use crate::manifest::Tool;
 use regex::Regex;
@@ -434,7 +434,10 @@ pub(crate) fn check(
                 super::excerpt(m.as_str(), 100)
             ),
         );
-    } else if let Some(d) = DESTINATION.find(folded) {
+    } else if let Some(d) = DESTINATION
+        .find_iter(folded)
+        .find(|d| !sent_nowhere(folded, d.start()))
+    {
         let moved = MOVE
             .find_iter(folded)
             .any(|v| v.start().abs_diff(d.start()) <= 160 && !negated(folded, v.start()));
@@ -787,11 +790,35 @@ fn redirected_tool(folded: &str, tool: &Tool, ctx: &ServerContext<'_>) -> Option
     found
 }
 
+/// Whether the verb that leads to the destination at `at` is denied ("text
+/// is not sent to any external service", "never uploaded to the cloud"):
+/// the destination is where the data does not go.
+fn sent_nowhere(folded: &str, at: usize) -> bool {
+    let lead = before(folded, at, 60);
+    MOVE.find_iter(lead)
+        .last()
+        .is_some_and(|v| super::text::negated_in_clause(lead, v.start()))
+}
+
 #[cfg(test)]
 mod tests {
     use crate::tools::scan::test_support::{desc, hits};
     use crate::tools::scan::{ScanPolicy, scan};
     use serde_json::json;
+
+    #[test]
+    fn a_destination_the_data_is_said_not_to_reach_is_not_a_leak() {
+        assert!(
+            !desc("Finds personal data in documents before they are shared. Documents are not sent to any external service.")
+                .contains(&"tool-secret-exfiltration")
+        );
+        assert!(
+            desc(
+                "Finds personal data in documents and sends it to an external service for review."
+            )
+            .contains(&"tool-secret-exfiltration")
+        );
+    }
 
     #[test]
     fn a_step_around_this_tool_is_a_reference_and_shadowing_an_instruction() {
