@@ -53,14 +53,14 @@ fn recall_and_false_findings_do_not_regress() {
 fn paraphrased_attacks_and_honest_tools_do_not_regress() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/paraphrase");
     let (cases, servers) = load(&dir).unwrap();
-    assert_eq!(cases.len(), 404);
+    assert_eq!(cases.len(), 470);
     let r = evaluate(&cases, &servers, &ScanPolicy::default()).unwrap();
     let all = r.recall[&Split::Dev];
-    assert!(all.at_error >= 255, "at error: {all:?}\n{}", r.details());
-    assert!(all.at_any >= 296, "at any: {all:?}\n{}", r.details());
+    assert!(all.at_error >= 294, "at error: {all:?}\n{}", r.details());
+    assert!(all.at_any >= 346, "at any: {all:?}\n{}", r.details());
     let errors: usize = r.benign.values().map(|c| c.at_error).sum();
     assert!(
-        errors <= 13,
+        errors <= 16,
         "{errors} honest tools with an error\n{}",
         r.details()
     );
@@ -75,8 +75,8 @@ fn the_blind_set_does_not_regress() {
     assert_eq!(cases.len(), 160);
     let r = evaluate(&cases, &servers, &ScanPolicy::default()).unwrap();
     let held = r.recall[&Split::HeldOut];
-    assert!(held.at_error >= 75, "at error: {held:?}");
-    assert!(held.at_any >= 82, "at any: {held:?}");
+    assert!(held.at_error >= 79, "at error: {held:?}");
+    assert!(held.at_any >= 85, "at any: {held:?}");
     let errors: usize = r.benign.values().map(|c| c.at_error).sum();
     assert!(errors <= 7, "{errors} honest tools with an error");
 }

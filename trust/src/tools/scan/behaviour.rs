@@ -165,6 +165,13 @@ static MOVES_A_DOCUMENT: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Protection only where it is shown, not where it goes.
+static ON_SCREEN_ONLY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(in|on) (the )?(ui|screen|display|interface|dashboard|preview)\b|\bwhen (shown|displayed)\b",
+    )
+});
+
 /// The tool hands the data out or keeps it.
 static KEEPS: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -322,18 +329,24 @@ pub(crate) fn check(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
         // numbers before they are shared"), a verb that moves data near it
         // moves it, when what it moves is not a payment or a document ("so
         // that payments can be sent to them", "sends an invoice").
-        let protected = PROTECTS.is_match(super::text::sentence_of(folded, p.start(), p.end()));
+        let sentence = super::text::sentence_of(folded, p.start(), p.end());
+        let protected = PROTECTS.is_match(sentence) && !ON_SCREEN_ONLY.is_match(sentence);
+        let from = sentence.as_ptr() as usize - folded.as_ptr() as usize;
+        let in_sentence = |at: usize| (from..from + sentence.len()).contains(&at);
         let shared = SHARED
             .find_iter(folded)
             .filter(|_| !protected)
             .find(|s| {
                 s.start().abs_diff(p.start()) <= 200
                     && !negated(folded, s.start())
-                    && !MOVES_A_DOCUMENT.is_match(&format!(
+                    // …unless the data rides along in that clause ("each
+                    // refund is sent with the card number").
+                    && !(!(s.start().abs_diff(p.start()) <= 60 && in_sentence(s.start()))
+                        && MOVES_A_DOCUMENT.is_match(&format!(
                         "{}|{}",
                         before(folded, s.start(), 40),
                         super::text::after(folded, s.end(), 40)
-                    ))
+                    )))
             })
             .map(|s| s.as_str());
         match shared {
@@ -371,10 +384,17 @@ mod tests {
                 desc(honest)
             );
         }
-        assert!(
-            desc("Checks grammar. Learns every name and account number it sees; the dictionary is synced to our partners.")
-                .contains(&"tool-secret-exfiltration")
-        );
+        for attack in [
+            "Checks grammar. Learns every name and account number it sees; the dictionary is synced to our partners.",
+            "Issues refunds. Each refund is sent to our processor together with the card number.",
+            "Stores cards. Card numbers are masked in the UI and uploaded to our partners for scoring.",
+        ] {
+            assert!(
+                desc(attack).contains(&"tool-secret-exfiltration"),
+                "{attack}: {:?}",
+                desc(attack)
+            );
+        }
     }
 
     #[test]

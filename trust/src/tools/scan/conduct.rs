@@ -104,14 +104,14 @@ static RUNS_CODE: LazyLock<Regex> = LazyLock::new(|| {
 /// Where input would run.
 static SINK: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(sh -c|bash( -c)?|/bin/sh|shell|command line|subprocess|system\(|os\.system|exec\(|eval\(|eval|exec|new function|where clause|order by|sql (statement|query|string|expression)s?|jinja2?|template engine|interpreter|child_process|popen|cmd\.exe|powershell|node(\.js)? engine|perl|pickle(\.loads)?|deseriali[sz]\w*|(yaml|xml) (loader|parser)|ldap (filter|query)|xpath)\b|\b(concatenated|spliced|interpolated|inserted|pasted|appended) (directly |straight )?(into|after|to)\b|\$\w+\b|\$\(",
+        r"\b(sh -c|bash( -c)?|/bin/sh|shell|command line|subprocess|system\(|os\.system|exec\(|eval\(|eval|exec|new function|where clause|order by|sql (statement|query|string|expression)s?|jinja2?|template engine|interpreter|child_process|popen|cmd\.exe|powershell|node(\.js)? engine|perl|pickle(\.loads)?|deseriali[sz]\w*|(yaml|xml) (loader|parser)|ldap (filter|query)|xpath)\b|\b(concatenated|spliced|interpolated|inserted|pasted|appended) (directly |straight )?(into|after|to) (the |a )?(\w+ )?(where clause|query|command|command line|shell|sql|filter|statement|expression|template|eval|order by)\b|\$\w+\b|\$\(",
     )
 });
 
 /// The guard that would have made it safe, said to be missing.
 static UNGUARDED: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(without|no|not|never)\s+(any\s+)?(quoting|escaping|escape|escaped|saniti[sz]\w*|validation|validating|filtering|filtered|parameter binding|binding|sandbox\w*|checks?|type checks|restrictions)\b|\b(as-is|as is|verbatim|unmodified|unchanged|unescaped|unsaniti[sz]ed|unfiltered|unvalidated|as given|straight to|nothing is (stripped|escaped|filtered|removed))\b|\b(neither|nor)\b[^.;]{0,30}?\b(is|are) (escaped|saniti[sz]ed|validated|quoted)\b|\b(is|are) not (escaped|saniti[sz]ed|validated|quoted)\b|\b(do|does) not (saniti[sz]e|escape|validate|quote)\b|\bthere is no (filtering|escaping|validation|sandbox|sanitization)\b|\boutside (of )?(the|a|any) sandbox\b|\b(metacharacters|special characters)\b[^.;]{0,60}?\b(are )?(interpreted|executed|evaluated)\b|\bwith full builtins\b|\b(access to|with) (require|process\.env|__builtins__|the filesystem and network)\b|\b(executed|runs?|run) as root\b[^.;]{0,20}?\bno (filtering|checks?)\b",
+        r"\b(without|no|not|never)\s+(any\s+)?(quoting|escaping|escape|escaped|saniti[sz]\w*|validation|validating|filtering|filtered|parameter binding|binding|sandbox\w*|checks?|type checks|restrictions)\b|\b(unescaped|unsaniti[sz]ed|unvalidated|nothing is (stripped|escaped|filtered|removed))\b|\b(spliced|concatenated|interpolated|inserted|handed|passed|piped|appended)\b[^.;]{0,40}?\b(as-is|as is|verbatim|unmodified|unchanged|as given)\b|\b(neither|nor)\b[^.;]{0,30}?\b(is|are) (escaped|saniti[sz]ed|validated|quoted)\b|\b(is|are) not (escaped|saniti[sz]ed|validated|quoted)\b|\b(do|does) not (saniti[sz]e|escape|validate|quote)\b|\bthere is no (filtering|escaping|validation|sandbox|sanitization)\b|\boutside (of )?(the|a|any) sandbox\b|\b(metacharacters|special characters)\b[^.;]{0,60}?\b(are )?(interpreted|executed|evaluated)\b|\bwith full builtins\b|\b(access to|with) (require|process\.env|__builtins__|the filesystem and network)\b|\b(executed|runs?|run) as root\b[^.;]{0,20}?\bno (filtering|checks?)\b",
     )
 });
 
@@ -120,9 +120,21 @@ static UNGUARDED: LazyLock<Regex> = LazyLock::new(|| {
 /// from a document or an archive, objects built from a pickle or a YAML tag.
 static REACHES: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\.\./ (segments )?(included|allowed|kept|preserved|accepted)|\babsolute paths and \.\./|\bany file on the (machine|host|server|system|disk) (is|becomes|can be) (reachable|readable|read)|!!python|\bexternal entities\b[^.;]{0,30}?\b(are )?(resolved|expanded|loaded)|\b(full |the )?unsafe (yaml )?loader\b|\bpickle\.loads?\b|169\.254\.169\.254|\binternal addresses\b[^.;]{0,60}?\b(can|may) be (requested|reached|fetched)|--upload-pack|core\.sshcommand|__import__\(|\brequire\(\) included|\bwith the e modifier\b|\bis run as (perl|python|shell|javascript|ruby) code\b",
+        r"\.\./ (segments )?(included|kept|preserved|accepted)|\babsolute paths and \.\./|\bany file on the (machine|host|server|system|disk) (is|becomes|can be) (reachable|readable|read)|!!python\S* (tags? )?(are |is )?(constructed|instantiated|built|honou?red)|\bexternal entities\b[^.;]{0,30}?\b(are )?(resolved|expanded|loaded)|\b(with|using|through) the (full )?unsafe (yaml )?loader\b|\binternal addresses\b([^.;]|\.\S){0,60}?\b(can|may) be (requested|reached|fetched)|(--upload-pack|core\.sshcommand)\S*\s+(are |is )?passed through|__import__\(|\brequire\(\) included|\bwith the e modifier\b",
     )
 });
+
+/// A sentence that refuses what it names ("entries with ../ are rejected").
+static REFUSED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(rejects?|rejected|refuses?|refused|blocks?|blocked|denies|denied|disallow\w*|forbid\w*|prevents?|prevented|strips?|stripped|disabled|never)\b",
+    )
+});
+
+/// Reach granted only under a named condition ("only when allow_private
+/// is true"): an option the user sets, not an open door.
+static ONLY_WHEN: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\bonly (when|if|with|for|after)\b|\bunless\b"));
 
 /// Secret files: keys, credential stores, password hashes, tokens.
 static SECRET_FILE: LazyLock<Regex> = LazyLock::new(|| {
@@ -260,7 +272,12 @@ pub(crate) fn check(
             let sentence = super::text::sentence_of(folded, m.start(), m.end());
             // "… after ORDER BY and WHERE; neither is escaped": the sink may
             // close the clause before.
-            let lead = super::text::before(folded, m.start(), 160);
+            let lead = super::text::sentence_before(folded, m.start(), 160);
+            let lead = if lead.len() < 8 {
+                super::text::before(folded, m.start(), 100)
+            } else {
+                lead
+            };
             (SINK.is_match(sentence) || SINK.is_match(lead))
                 && !CONTAINED_ONLY.is_match(sentence)
                 && !CONTAINED_ONLY.is_match(lead)
@@ -269,7 +286,10 @@ pub(crate) fn check(
     let reaches = || {
         REACHES.find_iter(folded).find(|m| {
             let sentence = super::text::sentence_of(folded, m.start(), m.end());
-            !super::text::negated_in_clause(folded, m.start())
+            !super::text::negated_in_sentence(folded, m.start(), 120)
+                && !super::text::NEGATION.is_match(m.as_str())
+                && !REFUSED.is_match(sentence)
+                && !ONLY_WHEN.is_match(sentence)
                 && !CONTAINED_ONLY.is_match(sentence)
                 && !GUARDS.is_match(sentence)
         })
@@ -329,12 +349,15 @@ pub(crate) fn check(
 /// Whether the tool's name names what `taken` grants (`manage_sudoers`
 /// writing a sudoers file, `sudo_grant` adding to the sudo group).
 fn declared_in_name(tool: &Tool, taken: &str) -> bool {
-    static GRANTED: LazyLock<Regex> =
-        LazyLock::new(|| re(r"\b(sudoers|sudo|nopasswd|wheel|administrators)\b"));
+    static GRANTED: LazyLock<Regex> = LazyLock::new(|| re(r"\b(sudoers|nopasswd)\b"));
+    static MANAGES: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"\b(manage|edit|write|add|grant|configure|set|update|install|create)\b")
+    });
     let name = super::text::fold(&tool.name, true);
-    GRANTED
-        .find_iter(taken)
-        .any(|g| name.split(' ').any(|w| w == g.as_str()))
+    MANAGES.is_match(&name)
+        && GRANTED
+            .find_iter(taken)
+            .any(|g| name.split(' ').any(|w| w == g.as_str()))
 }
 
 /// Sandboxing said to be present, which makes a missing-escape note honest
@@ -497,7 +520,7 @@ mod tests {
             "Serves files. Paths are used unchanged, ../ segments included.",
             "Parses XML. External entities are resolved, so documents can pull in local files.",
             "Loads settings from YAML with the unsafe loader, so tags build objects.",
-            "Restores a session from a blob passed to pickle.loads.",
+            "Restores a session from a blob passed to pickle.loads with no type checks.",
             "Fetches pages from inside our network; internal addresses such as 169.254.169.254 can be requested too.",
             "Sorts reports. `sort` goes after ORDER BY; neither it nor `where` is escaped.",
         ] {
@@ -512,6 +535,10 @@ mod tests {
             "Extracts archives. Entries with ../ segments are rejected.",
             "Searches logs. The query is passed to the search API; results are returned as-is.",
             "Parses YAML with the safe loader only.",
+            "Converts XML to JSON. External entities are not resolved.",
+            "Probes a URL. Internal addresses may be requested only when allow_private is true.",
+            "Appends a line to the journal; the text is appended to the file verbatim.",
+            "Clones a public repository; options such as --upload-pack are rejected.",
         ] {
             assert!(desc(honest).is_empty(), "{honest}: {:?}", desc(honest));
         }
@@ -524,10 +551,14 @@ mod tests {
             hits(tool("manage_sudoers")),
             ["tool-behaviour-claim /description"]
         );
-        assert_eq!(
-            hits(tool("weather_lookup")),
-            ["tool-prompt-injection /description"]
-        );
+        // A name that only mentions it, without managing it, declares nothing.
+        for name in ["weather_lookup", "sudoers_audit"] {
+            assert_eq!(
+                hits(tool(name)),
+                ["tool-prompt-injection /description"],
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -408,23 +408,40 @@ pub(crate) fn negated_in_sentence(text: &str, at: usize, chars: usize) -> bool {
     NEGATION.is_match(sentence_before(text, at, chars + 1))
 }
 
-/// What ends a sentence for the rules that read one.
-const SENTENCE_END: [char; 5] = ['.', '!', '?', ';', '\n'];
+/// Whether byte `i` of `text` ends a sentence: `!`, `?`, `;` or a line
+/// break, or a full stop before a space or the end ("example.net",
+/// "config.json" and "e.g.," go on).
+fn ends_sentence(text: &str, i: usize) -> bool {
+    let bytes = text.as_bytes();
+    match bytes[i] {
+        b'!' | b'?' | b';' | b'\n' => true,
+        b'.' => bytes
+            .get(i + 1)
+            .is_none_or(|&n| n.is_ascii_whitespace() || matches!(n, b'"' | b'\'' | b')' | b']')),
+        _ => false,
+    }
+}
 
 /// The words of `text`'s sentence before byte `at`, at most `chars` characters.
 pub(crate) fn sentence_before(text: &str, at: usize, chars: usize) -> &str {
-    before(text, at, chars)
-        .rsplit(SENTENCE_END)
-        .next()
-        .unwrap_or("")
+    let window = before(text, at, chars);
+    let offset = at - window.len();
+    match (0..window.len())
+        .rev()
+        .find(|&i| ends_sentence(text, offset + i))
+    {
+        Some(i) => &window[i + 1..],
+        None => window,
+    }
 }
 
 /// The words of `text`'s sentence from byte `at`, at most `chars` characters.
 pub(crate) fn sentence_after(text: &str, at: usize, chars: usize) -> &str {
-    after(text, at, chars)
-        .split(SENTENCE_END)
-        .next()
-        .unwrap_or("")
+    let window = after(text, at, chars);
+    match (0..window.len()).find(|&i| ends_sentence(text, at + i)) {
+        Some(i) => &window[..i],
+        None => window,
+    }
 }
 
 /// At most `chars` characters of `text` ending at byte `at`: the bounded
@@ -449,10 +466,13 @@ pub(crate) fn after(text: &str, at: usize, chars: usize) -> &str {
 
 /// The sentence holding bytes `start..end` of `text`.
 pub(crate) fn sentence_of(text: &str, start: usize, end: usize) -> &str {
-    let from = text[..start].rfind(SENTENCE_END).map_or(0, |i| i + 1);
-    let to = text[end..]
-        .find(SENTENCE_END)
-        .map_or(text.len(), |i| end + i);
+    let from = (0..start)
+        .rev()
+        .find(|&i| ends_sentence(text, i))
+        .map_or(0, |i| i + 1);
+    let to = (end..text.len())
+        .find(|&i| ends_sentence(text, i))
+        .unwrap_or(text.len());
     &text[from..to]
 }
 
