@@ -329,24 +329,27 @@ pub(crate) fn check(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
         // numbers before they are shared"), a verb that moves data near it
         // moves it, when what it moves is not a payment or a document ("so
         // that payments can be sent to them", "sends an invoice").
-        let sentence = super::text::sentence_of(folded, p.start(), p.end());
+        let span = super::text::sentence_span(folded, p.start(), p.end());
+        let sentence = &folded[span.clone()];
         let protected = PROTECTS.is_match(sentence) && !ON_SCREEN_ONLY.is_match(sentence);
-        let from = sentence.as_ptr() as usize - folded.as_ptr() as usize;
-        let in_sentence = |at: usize| (from..from + sentence.len()).contains(&at);
+        // The data rides along in the verb's clause ("each refund is sent
+        // with the card number"), whatever the verb moves.
+        let rides_along =
+            |s: &regex::Match<'_>| s.start().abs_diff(p.start()) <= 60 && span.contains(&s.start());
+        let moves_a_document = |s: &regex::Match<'_>| {
+            MOVES_A_DOCUMENT.is_match(&format!(
+                "{}|{}",
+                before(folded, s.start(), 40),
+                super::text::after(folded, s.end(), 40)
+            ))
+        };
         let shared = SHARED
             .find_iter(folded)
-            .filter(|_| !protected)
             .find(|s| {
-                s.start().abs_diff(p.start()) <= 200
+                !protected
+                    && s.start().abs_diff(p.start()) <= 200
                     && !negated(folded, s.start())
-                    // …unless the data rides along in that clause ("each
-                    // refund is sent with the card number").
-                    && !(!(s.start().abs_diff(p.start()) <= 60 && in_sentence(s.start()))
-                        && MOVES_A_DOCUMENT.is_match(&format!(
-                        "{}|{}",
-                        before(folded, s.start(), 40),
-                        super::text::after(folded, s.end(), 40)
-                    )))
+                    && (rides_along(s) || !moves_a_document(s))
             })
             .map(|s| s.as_str());
         match shared {

@@ -832,9 +832,9 @@ static REFERS_TO_THEM: LazyLock<Regex> = LazyLock::new(|| {
 /// here first").
 fn other_tools_altered(folded: &str) -> Option<&str> {
     OTHER_TOOLS.find_iter(folded).find_map(|m| {
-        let here = super::text::sentence_of(folded, m.start(), m.end());
-        let here_end = here.as_ptr() as usize - folded.as_ptr() as usize + here.len();
-        let next = super::text::sentence_after(folded, (here_end + 1).min(folded.len()), 240);
+        let span = super::text::sentence_span(folded, m.start(), m.end());
+        let here = &folded[span.clone()];
+        let next = super::text::sentence_after(folded, (span.end + 1).min(folded.len()), 240);
         let altered = |text: &str| {
             ALTERED.find_iter(text).any(|a| {
                 let verb_end = a.as_str().find(' ').map_or(a.end(), |i| a.start() + i);

@@ -258,9 +258,9 @@ fn harvest(field: &TextField<'_>, tool: &Tool) -> Option<(String, String)> {
         .collect();
     found.sort_by_key(|(m, _)| m.start());
     for (held, by_parts) in found {
-        let here = super::text::sentence_of(folded, held.start(), held.end());
-        let offset = here.as_ptr() as usize - folded.as_ptr() as usize;
-        let at = held.start() - offset;
+        let span = super::text::sentence_span(folded, held.start(), held.end());
+        let here = &folded[span.clone()];
+        let at = held.start() - span.start;
         // A verb that supplies it, in its sentence and not negated.
         // (A title is a label: it names what a parameter holds without
         // asking for it, so only a description's opening words do.)

@@ -466,6 +466,12 @@ pub(crate) fn after(text: &str, at: usize, chars: usize) -> &str {
 
 /// The sentence holding bytes `start..end` of `text`.
 pub(crate) fn sentence_of(text: &str, start: usize, end: usize) -> &str {
+    &text[sentence_span(text, start, end)]
+}
+
+/// Where the sentence holding bytes `start..end` of `text` begins and ends,
+/// for rules that compare positions with it.
+pub(crate) fn sentence_span(text: &str, start: usize, end: usize) -> std::ops::Range<usize> {
     let from = (0..start)
         .rev()
         .find(|&i| ends_sentence(text, i))
@@ -473,7 +479,7 @@ pub(crate) fn sentence_of(text: &str, start: usize, end: usize) -> &str {
     let to = (end..text.len())
         .find(|&i| ends_sentence(text, i))
         .unwrap_or(text.len());
-    &text[from..to]
+    from..to
 }
 
 /// A tool's name and the first sentence of its description, folded: where
