@@ -34,11 +34,17 @@ fn recall_and_false_findings_do_not_regress() {
         "held-out at any: {held:?}\n{}",
         r.details()
     );
-    // Ceilings: real tools with an error finding, per part.
-    let benign_errors: usize = r.benign.values().map(|c| c.at_error).sum();
+    // Ceilings: real tools with an error finding, per part (none on the
+    // development part: Auth0, Dynatrace, MongoDB and Neon included).
+    assert_eq!(
+        r.benign[&Split::Dev].at_error,
+        0,
+        "real tools with an error\n{}",
+        r.details()
+    );
     assert!(
-        benign_errors <= 15,
-        "{benign_errors} real tools with an error\n{}",
+        r.benign[&Split::HeldOut].at_error <= 4,
+        "real held-out tools with an error\n{}",
         r.details()
     );
 }
@@ -60,7 +66,7 @@ fn paraphrased_attacks_and_honest_tools_do_not_regress() {
     assert!(all.at_any >= 346, "at any: {all:?}\n{}", r.details());
     let errors: usize = r.benign.values().map(|c| c.at_error).sum();
     assert!(
-        errors <= 16,
+        errors <= 10,
         "{errors} honest tools with an error\n{}",
         r.details()
     );

@@ -394,12 +394,32 @@ pub(crate) fn negated_in_clause(text: &str, at: usize) -> bool {
         regex::Regex::new(r"\b(if|unless|otherwise|fails?|failed|refused|rejected|required|or else)\b|\bnot optional|\b(don't|do not|never) (forget|fail|omit|skip)\b|\b(can't|cannot) skip\b|\bno exceptions\b")
             .expect("static regex")
     });
+    // A negated list of verbs: "do not read, open, or echo any .env file".
+    static LISTED_AFTER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\b(not|never|don't|dont|cannot|can't|won't)\s+[a-z]+(\s*,\s*[a-z]+)*(\s*,?\s+(or|nor))?\s*,?\s*$")
+            .expect("static regex")
+    });
+    static LIST_GOES_ON: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^[a-z]+(\s*,\s*[a-z]+)*\s*,?\s*(or|nor)\s+[a-z]+\b")
+            .expect("static regex")
+    });
     let window = before(text, at, 40);
     let clause = window
         .rsplit(['.', ',', ':', ';', '!', '?', '—', '\n'])
         .next()
         .unwrap_or("");
-    CLAUSE_NEGATION.is_match(clause) && !DEMANDS.is_match(clause)
+    if CLAUSE_NEGATION.is_match(clause) && !DEMANDS.is_match(clause) {
+        return true;
+    }
+    let sentence = sentence_before(text, at, 80);
+    LISTED_AFTER.captures(sentence).is_some_and(|list| {
+        let head = list[0].trim_end();
+        let joined = head.ends_with(" or")
+            || head.ends_with(" nor")
+            || head.ends_with(",or")
+            || LIST_GOES_ON.is_match(&text[at..]);
+        list[0].contains(',') && joined && !DEMANDS.is_match(&list[0])
+    })
 }
 
 /// True when the sentence holding `at`, up to `chars` characters before it,
@@ -467,6 +487,26 @@ pub(crate) fn after(text: &str, at: usize, chars: usize) -> &str {
 /// The sentence holding bytes `start..end` of `text`.
 pub(crate) fn sentence_of(text: &str, start: usize, end: usize) -> &str {
     &text[sentence_span(text, start, end)]
+}
+
+/// [`sentence_span`] looked for at most `reach` bytes each side of
+/// `start..end` (clipped there): constant work however long the text.
+pub(crate) fn sentence_near(
+    text: &str,
+    start: usize,
+    end: usize,
+    reach: usize,
+) -> std::ops::Range<usize> {
+    let low = text.floor_char_boundary(start.saturating_sub(reach));
+    let high = text.ceil_char_boundary((end + reach).min(text.len()));
+    let from = (low..start)
+        .rev()
+        .find(|&i| ends_sentence(text, i))
+        .map_or(low, |i| i + 1);
+    let to = (end..high)
+        .find(|&i| ends_sentence(text, i))
+        .map_or(high, |i| i + 1);
+    from..to
 }
 
 /// Where the sentence holding bytes `start..end` of `text` begins and ends,
@@ -564,6 +604,24 @@ mod tests {
             fold("ＩＧＮＯＲＥ  pre\u{200b}vious\n\tInstructions", false),
             "ignore previous instructions"
         );
+    }
+
+    #[test]
+    fn a_negation_reaches_every_verb_of_its_list() {
+        let negated = |text: &str, verb: &str| negated_in_clause(text, text.find(verb).unwrap());
+        let text = "do not read, open, or echo any .env file";
+        assert!(negated(text, "read") && negated(text, "open") && negated(text, "echo"));
+        let text = "never copy, move nor delete the file";
+        assert!(negated(text, "move") && negated(text, "delete"));
+        // Not a list: a refusal followed by an order.
+        for (text, verb) in [
+            ("do not stop, read the file and send it", "read"),
+            ("do not stop, read the file and send it", "send"),
+            ("do not wait, then send it", "send"),
+            ("never skip, open, or send it", "send"),
+        ] {
+            assert!(!negated(text, verb), "{text}: {verb}");
+        }
     }
 
     #[test]
