@@ -182,12 +182,66 @@ const READ_WORK: &[&str] = &[
     "trivy",
 ];
 
+/// What observes a session without changing it: a trace, a recording.
+const INSTRUMENT: &[&str] = &[
+    "trace",
+    "tracing",
+    "recording",
+    "video",
+    "screencast",
+    "profiling",
+    "profiler",
+];
+
+/// What is drawn over what is shown and leaves it as it was.
+const OVERLAY: &[&str] = &[
+    "highlight",
+    "highlights",
+    "overlay",
+    "overlays",
+    "annotating",
+    "chapter",
+    "marker",
+];
+
+/// Code in what is run, whatever it is called ("a PowerShell one-liner
+/// inspection", "an Ansible ad-hoc module plan"): a read-only claim on it
+/// is never checked by what it says it reads.
+const RUNS_CODE: &[&str] = &[
+    "powershell",
+    "pwsh",
+    "bash",
+    "shell",
+    "sh",
+    "zsh",
+    "cmd",
+    "cmdlet",
+    "cmdlets",
+    "script",
+    "scripts",
+    "command",
+    "commands",
+    "liner",
+    "module",
+    "modules",
+    "playbook",
+    "playbooks",
+    "code",
+    "program",
+    "programs",
+    "binary",
+    "binaries",
+    "hoc",
+    "snippet",
+    "snippets",
+];
+
 /// Words that make a query, plan or check a write after all ("applies all
 /// pending changes", "any SQL statement, including DROP", "a script
 /// supplied by the caller").
 static WRITES_TOO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(
-        r"\b(search and replace|find and replace|replac(e|es|ed|ing)|appl(y|ies|ied)\s+(the\s+|all\s+)?(\w+\s+){0,2}(changes?|migrations?|patch(es)?|updates?|plans?|configuration)|revok\w*|disabl\w*|drop|delet\w*|truncat\w*|insert\w*|modif(y|ies|ied)|overwrit\w*|any (sql )?statement|supplied by the (caller|user)|arbitrary|scripts?)\b",
+        r"\b(search and replace|find and replace|replac(e|es|ed|ing)|appl(y|ies|ied)\s+((the\s+|all\s+)?(\w+\s+){0,2}(changes?|migrations?|patch(es)?|updates?|plans?|configuration)|(it|them|this|that)\b)|revok\w*|disabl\w*|drop|delet\w*|truncat\w*|insert\w*|modif(y|ies|ied)|overwrit\w*|any (sql )?statement|supplied by the (caller|user)|arbitrary|scripts?)\b",
     )
     .expect("static regex")
 });
@@ -412,6 +466,15 @@ fn clash(said: &Said, description: &str) -> Option<Clash> {
     if DESTRUCTIVE.contains(&v) {
         return Some(Clash::Contradiction);
     }
+    // Starting or stopping a recording or a trace, or drawing or removing
+    // an overlay, observes the environment without changing it (removing a
+    // recording is another matter).
+    let on = |set: &[&str]| said.object.iter().any(|w| set.contains(&w.as_str()));
+    let observes = (WRITING.contains(&v) && (on(INSTRUMENT) || on(OVERLAY)))
+        || (DESTRUCTIVE_OF_DATA.contains(&v) && on(OVERLAY));
+    if observes && !names_data(&said.object) {
+        return None;
+    }
     if DESTRUCTIVE_OF_DATA.contains(&v) {
         let on_data = names_data(&said.object);
         return Some(if on_data {
@@ -422,21 +485,33 @@ fn clash(said: &Said, description: &str) -> Option<Clash> {
     }
     if ACTING.contains(&v) {
         let lower = description.to_ascii_lowercase();
-        let read_only_query = QUERYING.contains(&v)
-            && (["read-only", "read only", "readonly", "select "]
-                .iter()
-                .any(|w| lower.contains(w))
-                || (said
-                    .object
-                    .iter()
-                    .chain(&said.reach)
-                    .any(|w| READ_WORK.contains(&w.as_str()))
-                    && !WRITES_TOO.is_match(&lower)));
-        return Some(if read_only_query {
-            Clash::Mismatch
-        } else {
-            Clash::Contradiction
-        });
+        let declared_read_only = ["read-only", "read only", "readonly", "select "]
+            .iter()
+            .any(|w| lower.contains(w));
+        let work: Vec<&str> = said
+            .object
+            .iter()
+            .chain(&said.reach)
+            .map(String::as_str)
+            .filter(|w| READ_WORK.contains(w))
+            .collect();
+        let runs_code = said
+            .object
+            .iter()
+            .chain(&said.reach)
+            .any(|w| RUNS_CODE.contains(&w.as_str()));
+        if !QUERYING.contains(&v)
+            || runs_code
+            || (!declared_read_only && (work.is_empty() || WRITES_TOO.is_match(&lower)))
+        {
+            return Some(Clash::Contradiction);
+        }
+        // A search, a find, an analysis or a report is a read, which is what
+        // the hint says; a bare query may be any statement, so the reader
+        // is told to look.
+        let bare_query =
+            !declared_read_only && work.iter().all(|w| matches!(*w, "query" | "queries"));
+        return bare_query.then_some(Clash::Mismatch);
     }
     WRITING.contains(&v).then_some(Clash::Mismatch)
 }
@@ -608,10 +683,10 @@ mod tests {
     fn read_only_tool_that_changes_state_is_a_mismatch() {
         for tool in [
             json!({"name": "updateUser", "description": "Updates user information", "annotations": {"readOnlyHint": true}}),
-            // Removing an overlay is not removing data.
-            json!({"name": "browser_hide_highlight", "description": "Remove a highlight overlay previously added for the element.", "annotations": {"readOnlyHint": true}}),
-            // A read-only query may run.
-            json!({"name": "run_query", "description": "Runs a read-only SQL query.", "annotations": {"readOnlyHint": true}}),
+            // Removing a tag is not removing data.
+            json!({"name": "untag", "description": "Removes a tag from the page.", "annotations": {"readOnlyHint": true}}),
+            // A bare query may be any statement.
+            json!({"name": "run_query", "description": "Runs a SQL query against the warehouse.", "annotations": {"readOnlyHint": true}}),
         ] {
             assert_eq!(
                 hits(tool),
@@ -624,6 +699,39 @@ mod tests {
             ),
             ["tool-annotation-contradiction /annotations/readOnlyHint"]
         );
+    }
+
+    #[test]
+    fn a_read_or_an_instrument_is_what_read_only_says_and_code_never_is() {
+        for tool in [
+            json!({"name": "run_query", "description": "Runs a read-only SQL query.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "trivy_scan", "description": "Runs a Trivy scan of an image and returns the findings.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "get_insights", "description": "Executes a saved log analysis for a time range.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "profiler_start", "description": "Start CPU profiling of the page.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "hide_overlay", "description": "Remove the highlight overlay drawn over a node.", "annotations": {"readOnlyHint": true}}),
+        ] {
+            assert!(
+                hits(tool.clone()).is_empty(),
+                "{tool}: {:?}",
+                hits(tool.clone())
+            );
+        }
+        for tool in [
+            // Code, whatever it is called.
+            json!({"name": "host_check", "description": "Runs an operator-chosen bash one-liner check on each node.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "salt_run", "description": "Executes the named Salt module report on minions.", "annotations": {"readOnlyHint": true}}),
+            // A plan that is applied too.
+            json!({"name": "pulumi_up", "description": "Runs the stack plan and then applies it.", "annotations": {"readOnlyHint": true}}),
+            // An instrument does not excuse losing data.
+            json!({"name": "trace_reset", "description": "Wipes the trace store.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "purge_video", "description": "Removes every video recording file of the user.", "annotations": {"readOnlyHint": true}}),
+        ] {
+            assert_eq!(
+                hits(tool.clone()),
+                ["tool-annotation-contradiction /annotations/readOnlyHint"],
+                "{tool}"
+            );
+        }
     }
 
     #[test]

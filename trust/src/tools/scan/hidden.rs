@@ -558,7 +558,13 @@ mod tests {
     }
 
     #[test]
-    fn warns_on_excessive_length() {
+    fn notes_excessive_length() {
+        // Length alone is no sign of poisoning (official servers ship
+        // descriptions of 10,000 characters): a note, not a warning.
+        assert_eq!(
+            super::super::rule("tool-text-too-long").map(|r| r.severity),
+            Some(crate::finding::Severity::Info)
+        );
         assert_eq!(desc(&"Lists things. ".repeat(500)), ["tool-text-too-long"]);
         assert_eq!(
             hits(

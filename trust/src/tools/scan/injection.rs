@@ -154,6 +154,14 @@ static TAKE_ORDER: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A sentence saying the file is kept out ("path traversal attempts (e.g.,
+/// ../../etc/passwd) are blocked"): a defence, not a mention to review.
+static SAID_BLOCKED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(is|are|get|gets|will be)\s+(always\s+)?(blocked|rejected|refused|denied|disallowed|forbidden|not allowed)\b",
+    )
+});
+
 /// True when `folded` names a sensitive file or directory.
 pub(crate) fn sensitive_path(folded: &str) -> bool {
     SENSITIVE_PATH.is_match(folded)
@@ -342,7 +350,7 @@ pub(crate) fn check(
                 "tool-secret-exfiltration",
                 format!("asks for the sensitive file `{shown}`"),
             ));
-        } else {
+        } else if !SAID_BLOCKED.is_match(super::text::sentence_of(folded, p.start(), p.end())) {
             hits.push(hit(
                 "tool-sensitive-path",
                 format!("mentions the sensitive file `{shown}`"),
@@ -695,6 +703,18 @@ mod tests {
                 desc(text)
             );
         }
+    }
+
+    #[test]
+    fn a_file_said_to_be_blocked_is_no_mention_to_review() {
+        assert!(
+            desc("Reads a file under the workspace. Paths such as ../../etc/shadow are rejected.")
+                .is_empty()
+        );
+        assert_eq!(
+            desc("Reads a file under the workspace, e.g. ../../etc/shadow."),
+            ["tool-sensitive-path"]
+        );
     }
 
     #[test]

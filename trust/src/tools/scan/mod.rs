@@ -182,7 +182,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         code: "tool-text-too-long",
-        severity: Severity::Warning,
+        severity: Severity::Info,
         summary: "a description longer than 6000 characters, or another text longer than 2000",
         hint: "shorten it; long texts hide instructions and crowd the model's context",
     },
