@@ -111,7 +111,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         code: "tool-prompt-injection",
         severity: Severity::Error,
-        summary: "instructions aimed at the model: override previous instructions, hide actions from the user, <IMPORTANT>/<SYSTEM> tags, fake system messages, claimed consent",
+        summary: "instructions aimed at the model: override previous instructions, hide actions from the user, <IMPORTANT>/<SYSTEM> tags, fake system messages, claimed consent, results or payments changed, behaviour keyed to a trigger, bribes and claims over other sources, security controls weakened on the side",
         hint: "describe what the tool does; never address the model or tell it what to hide",
     },
     Rule {
@@ -147,8 +147,8 @@ pub const RULES: &[Rule] = &[
     Rule {
         code: "tool-behaviour-claim",
         severity: Severity::Warning,
-        summary: "the tool says it does something to its user that is abuse in most tools and a feature in a few: results or payments changed, behaviour keyed to a word, a date or a count, personal data asked for without a stated use, bribes and claims over other tools",
-        hint: "if the behaviour is the product (an SMS STOP keyword, a payee the user sets, a KYC form), say whose choice it is; otherwise remove it",
+        summary: "the tool says it does something to its user that is abuse in most tools and a feature in a few: personal data asked for without a stated use, a powerful role granted to its own account, a security control weakened by a tool named for it",
+        hint: "if the behaviour is the product (a KYC form, a tool that manages MFA), say whose choice it is; otherwise remove it",
     },
     Rule {
         code: "tool-email-address",
