@@ -66,7 +66,7 @@ fn paraphrased_attacks_and_honest_tools_do_not_regress() {
     assert!(all.at_any >= 372, "at any: {all:?}\n{}", r.details());
     let errors: usize = r.benign.values().map(|c| c.at_error).sum();
     assert!(
-        errors <= 10,
+        errors <= 5,
         "{errors} honest tools with an error\n{}",
         r.details()
     );

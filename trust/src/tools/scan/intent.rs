@@ -581,14 +581,15 @@ static ABOUT_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Whether the tool's name or the first sentence of its description says it
-/// is about conversations, chats or messages (a summariser, an archive).
+/// is about conversations, chats or messages (a summariser, an archive), or
+/// about support, which takes the exchange that led to an issue.
 fn about_conversations(tool: &Tool) -> bool {
     ABOUT_CONVERSATIONS.is_match(&super::text::name_and_first_sentence(tool))
 }
 
 static ABOUT_CONVERSATIONS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(conversations?|chats?|messages?|transcripts?|dialog(ue)?s?|threads?|memory|memories|summari[sz]\w*|history)\b",
+        r"\b(conversations?|chats?|messages?|transcripts?|dialog(ue)?s?|threads?|memory|memories|summari[sz]\w*|history|support|helpdesk|help desk|tickets?|escalat\w*|hand-?offs?)\b",
     )
 });
 

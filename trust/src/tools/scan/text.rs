@@ -573,7 +573,7 @@ pub(crate) fn object_is_a_secret(object: &str) -> bool {
     };
     let phrase = words.join(" ");
     // Other people's data kept from one user is privacy, not concealment.
-    if OTHERS.is_match(object) {
+    if OTHERS.is_match(object.trim_start()) {
         return true;
     }
     HEAD.is_match(head)
