@@ -160,6 +160,7 @@ const READ_WORK: &[&str] = &[
     "checks",
     "lint",
     "linter",
+    "log",
     "aggregation",
     "aggregations",
     "explain",
@@ -236,12 +237,41 @@ const RUNS_CODE: &[&str] = &[
     "snippets",
 ];
 
+/// A run said to report what it finds ("… and reports issues such as").
+static REPORTS_FINDINGS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"\band (then )?(reports?|returns?|lists?)\s+(the\s+|any\s+|its\s+)?(\w+\s+)?(issues|findings|results|problems|violations|matches|warnings|errors|status)\b",
+    )
+    .expect("static regex")
+});
+
+/// Code handed in by someone rather than fixed by the tool.
+const SUPPLIED: &[&str] = &[
+    "supplied",
+    "given",
+    "provided",
+    "passed",
+    "custom",
+    "arbitrary",
+    "any",
+    "user",
+    "operator",
+    "caller",
+    "your",
+    "hoc",
+    "chosen",
+    "specified",
+    "raw",
+    "free",
+    "named",
+];
+
 /// Words that make a query, plan or check a write after all ("applies all
 /// pending changes", "any SQL statement, including DROP", "a script
 /// supplied by the caller").
 static WRITES_TOO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(
-        r"\b(search and replace|find and replace|replac(e|es|ed|ing)|appl(y|ies|ied)\s+((the\s+|all\s+)?(\w+\s+){0,2}(changes?|migrations?|patch(es)?|updates?|plans?|configuration)|(it|them|this|that)\b)|revok\w*|disabl\w*|drop|delet\w*|truncat\w*|insert\w*|modif(y|ies|ied)|overwrit\w*|any (sql )?statement|supplied by the (caller|user)|arbitrary|scripts?)\b",
+        r"\b(search and replace|find and replace|replac(e|es|ed|ing)|appl(y|ies|ied)\s+((the\s+|all\s+)?(\w+\s+){0,2}(changes?|migrations?|patch(es)?|updates?|plans?|configuration)|(it|them|this|that)\b)|revok\w*|disabl\w*|drop|delet\w*|truncat\w*|insert\w*|modif(y|ies|ied)|overwrit\w*|any (sql )?statement|supplied by the (caller|user)|arbitrary|scripts?|rewrit\w*|commit(s|ted)?|push(es|ed)|writes? (back|to)|saves? (the|it|them|changes)|fix(es)? (them|the issues|each))\b",
     )
     .expect("static regex")
 });
@@ -485,9 +515,18 @@ fn clash(said: &Said, description: &str) -> Option<Clash> {
     }
     if ACTING.contains(&v) {
         let lower = description.to_ascii_lowercase();
-        let declared_read_only = ["read-only", "read only", "readonly", "select "]
-            .iter()
-            .any(|w| lower.contains(w));
+        let declared_read_only = [
+            "read-only",
+            "read only",
+            "readonly",
+            "select ",
+            "without changing",
+            "without modifying",
+            "changes nothing",
+            "never modifies",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
         let work: Vec<&str> = said
             .object
             .iter()
@@ -495,11 +534,18 @@ fn clash(said: &Said, description: &str) -> Option<Clash> {
             .map(String::as_str)
             .filter(|w| READ_WORK.contains(w))
             .collect();
-        let runs_code = said
-            .object
-            .iter()
-            .chain(&said.reach)
-            .any(|w| RUNS_CODE.contains(&w.as_str()));
+        // Code someone supplies ("an operator-supplied PowerShell
+        // one-liner", "the given ad-hoc module"), not a fixed program ("the
+        // git log command", "the project's lint script").
+        let words = || said.object.iter().chain(&said.reach).map(String::as_str);
+        let runs_code =
+            words().any(|w| RUNS_CODE.contains(&w)) && words().any(|w| SUPPLIED.contains(&w));
+        // "Runs Bandit on a project and reports the issues": a program
+        // run for what it finds.
+        let reports = REPORTS_FINDINGS.is_match(&lower) && !WRITES_TOO.is_match(&lower);
+        if reports && work.is_empty() && !runs_code && QUERYING.contains(&v) {
+            return Some(Clash::Mismatch);
+        }
         if !QUERYING.contains(&v)
             || runs_code
             || (!declared_read_only && (work.is_empty() || WRITES_TOO.is_match(&lower)))
@@ -709,6 +755,9 @@ mod tests {
             json!({"name": "get_insights", "description": "Executes a saved log analysis for a time range.", "annotations": {"readOnlyHint": true}}),
             json!({"name": "profiler_start", "description": "Start CPU profiling of the page.", "annotations": {"readOnlyHint": true}}),
             json!({"name": "hide_overlay", "description": "Remove the highlight overlay drawn over a node.", "annotations": {"readOnlyHint": true}}),
+            // A fixed program, not code someone supplies.
+            json!({"name": "hg_log", "description": "Runs the hg log command for a path and returns the changesets.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "check_style", "description": "Runs the repository's style script and returns the findings without changing any file.", "annotations": {"readOnlyHint": true}}),
         ] {
             assert!(
                 hits(tool.clone()).is_empty(),
@@ -720,6 +769,7 @@ mod tests {
             // Code, whatever it is called.
             json!({"name": "host_check", "description": "Runs an operator-chosen bash one-liner check on each node.", "annotations": {"readOnlyHint": true}}),
             json!({"name": "salt_run", "description": "Executes the named Salt module report on minions.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "db_console", "description": "Executes a raw shell command text against the primary host.", "annotations": {"readOnlyHint": true}}),
             // A plan that is applied too.
             json!({"name": "pulumi_up", "description": "Runs the stack plan and then applies it.", "annotations": {"readOnlyHint": true}}),
             // An instrument does not excuse losing data.
@@ -732,6 +782,22 @@ mod tests {
                 "{tool}"
             );
         }
+    }
+
+    #[test]
+    fn a_program_run_for_what_it_finds_is_at_most_a_mismatch() {
+        assert_eq!(
+            hits(
+                json!({"name": "gosec_scan", "description": "Runs Gosec on a Go module and reports the issues it finds.", "annotations": {"readOnlyHint": true}})
+            ),
+            ["tool-annotation-mismatch /annotations/readOnlyHint"]
+        );
+        assert_eq!(
+            hits(
+                json!({"name": "tidy", "description": "Runs Gofmt on a module and reports the issues, then rewrites each file.", "annotations": {"readOnlyHint": true}})
+            ),
+            ["tool-annotation-contradiction /annotations/readOnlyHint"]
+        );
     }
 
     #[test]

@@ -281,7 +281,8 @@ pub(crate) fn check(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
             ),
         );
     } else if let Some(m) = UNSAFE_CALL
-        .find(&raw_lower)
+        .find_iter(&raw_lower)
+        .find(|m| !super::conduct::mentioned(&raw_lower, m.start()))
         .filter(|_| !CONTAINED.is_match(folded))
     {
         hit(

@@ -95,7 +95,7 @@ static TAKEN: LazyLock<Regex> = LazyLock::new(|| {
 /// service that comes back when the user removes it.
 static WEAKENS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"\b((turn\w*|switch\w*)\s+off|disabl\w*|bypass\w*|skip\w*)\s+(the\s+)?(\w+\s+){0,2}?(two-factor|2fa|mfa|multi-factor|second factor)\b|\b(turn\w*|switch\w*)\s+(the\s+)?(two-factor|2fa|mfa|multi-factor)( authentication| sign-in)? off\b|\b(two-factor|2fa|mfa|multi-factor)( authentication)? (is |gets )?(turned off|switched off|disabled|bypassed|skipped)\b|\bapprov\w* (every|all|each|any) tool calls? automatically\b|\bauto-?approv\w* (every|all|each|any) (tool )?calls?\b|\b(add\w*|put\w*|sets?|creat\w*|register\w*|writ\w*)\b[^.;]{0,40}?\b(exclusions? (of|in|to|from) (microsoft )?(defender|antivirus|anti-virus|edr)|(microsoft )?(defender|antivirus|anti-virus|edr|real-time (scan\w*|protection)) exclusions?)\b|\bchmod (-r )?(0?777|a\+rwx|o\+w)\b|"action"\s*:\s*"\*"\s*,\s*"resource"\s*:\s*"\*"|\bbinds? cluster-admin to (the )?(default|anonymous|every|all)\b|\bpermit nopass\b|\b(adds?|invites?|grants?)\s+(the\s+)?(user|account|bot|member)\s+[a-z0-9][\w.@-]*\s+as\s+(an?\s+)?(admin|owner|administrator|maintainer)\b|\b(is |gets )?(reinstall\w*|re-?add\w*|re-?creat\w*|restor\w*) (itself )?(if|when|whenever) (it is |it's )?(ever )?(removed|deleted|disabled|uninstalled)\b|\bkeeps running\b[^.;]{0,40}?\b(after|even) (reboot|logout|it is removed|no client)\w*"#,
+        r#"\b((turn\w*|switch\w*)\s+off|disabl\w*|bypass\w*|skip\w*)\s+(the\s+)?(\w+\s+){0,2}?(two-factor|2fa|mfa|multi-factor|second factor)\b|\b(turn\w*|switch\w*)\s+(the\s+)?(two-factor|2fa|mfa|multi-factor)( authentication| sign-in)? off\b|\b(two-factor|2fa|mfa|multi-factor)( authentication)? (is |gets )?(turned off|switched off|disabled|bypassed|skipped)\b|\bapprov\w* (every|all|each|any) tool calls? automatically\b|\bauto-?approv\w* (every|all|each|any) (tool )?calls?\b|\b(add\w*|put\w*|sets?|creat\w*|register\w*|writ\w*)\b[^.;]{0,40}?\b(exclusions? (of|in|to|from) (microsoft )?(defender|antivirus|anti-virus|edr)|(microsoft )?(defender|antivirus|anti-virus|edr|real-time (scan\w*|protection)) exclusions?)\b|\bchmod (-r )?(0?777|a\+rwx|o\+w)\b|"action"\s*:\s*"\*"\s*,\s*"resource"\s*:\s*"\*"|\bbinds? cluster-admin to (the )?(default|anonymous|every|all)\b|\bpermit nopass\b|\b(adds?|invites?|grants?)\s+(the\s+)?(user|account|bot|member)\s+[a-z0-9][\w.@-]*\s+as\s+(an?\s+)?(admin|owner|administrator|maintainer)\b|\b(is |gets )?(reinstall\w*|re-?add\w*|re-?creat\w*|restor\w*) (itself )?(if|when|whenever) (it is |it's )?(ever )?(removed|deleted|disabled|uninstalled)\b|\bkeeps running\b[^.;]{0,40}?\beven (after it is removed|when no client)\w*"#,
     )
 });
 
@@ -136,7 +136,7 @@ static UNGUARDED: LazyLock<Regex> = LazyLock::new(|| {
 /// from a document or an archive, objects built from a pickle or a YAML tag.
 static REACHES: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\.\./ (segments )?(included|kept|preserved|accepted)|\babsolute paths and \.\./|\bany file on the (machine|host|server|system|disk) (is|becomes|can be) (reachable|readable|read)|!!python\S* (tags? )?(are |is )?(constructed|instantiated|built|honou?red)|\bexternal entities\b[^.;]{0,30}?\b(are )?(resolved|expanded|loaded)|\b(with|using|through) the (full )?unsafe (yaml )?loader\b|\binternal addresses\b([^.;]|\.\S){0,60}?\b(can|may) be (requested|reached|fetched)|(--upload-pack|core\.sshcommand)\S*\s+(are |is )?passed through|__import__\(|\brequire\(\) included|\bwith the e modifier\b|\b(including|included|even|also)\b[^.;]{0,40}?\b(link-local (hosts?|addresses)|(the )?(cloud |instance )+metadata (service|endpoint|address)|169\.254\.169\.254|internal (hosts?|addresses|services|network))|\b(link-local (hosts?|addresses)|169\.254\.169\.254|internal (hosts?|addresses|services|network)|metadata (service|endpoint))\b[^.;]{0,20}?\b(included|too|as well|(is|are) (reachable|allowed|included|accepted))|\b(handed|passed|fed|given|goes|sent) (straight |directly )?(to|into) c?pickle\.loads?\b|\b(c?pickle|marshal|dill)\.loads?\b[^.;]{0,30}?\b(on|of) (the |a |an |any )?(\w+ )?(input|blob|upload|payload|request|data|string|state)\b|\byaml\.(unsafe_load|load\(\s*loader\s*=\s*yaml\.(unsafe_)?loader)|\bpython/\w+ tags? (are |is )?(constructed|instantiated|built|honou?red|allowed)|\bdoctype (declarations? )?(are |is )?(honou?red|processed|allowed|resolved|kept)|\bsystem entities\b[^.;]{0,30}?\b(pull|load|resolve|read|fetch)\w*|\bcore\.(sshcommand|gitproxy|fsmonitor|hookspath|askpass)\b|--upload-pack\b[^.;]{0,60}?\b(handed|passed|forwarded|accepted|allowed|unchanged|as-is)\b|\b(os|subprocess|sys|socket|shutil)( and (the )?(os|subprocess|sys|socket|shutil))? modules? (are |is )?(importable|available|allowed|exposed|accessible)|\b(the )?/e (flag|modifier)\b|\bwithout (normali[sz]\w*|canonicali[sz]\w*)\b|\bparent[- ]directory (hops|segments|references|traversal)\b[^.;]{0,20}?\b(work|are (kept|allowed|accepted|followed))",
+        r"\.\./ (segments )?(included|kept|preserved|accepted)|\babsolute paths and \.\./|\bany file on the (machine|host|server|system|disk) (is|becomes|can be) (reachable|readable|read)|!!python\S* (tags? )?(are |is )?(constructed|instantiated|built|honou?red)|\bexternal entities\b[^.;]{0,30}?\b(are )?(resolved|expanded|loaded)|\b(with|using|through) the (full )?unsafe (yaml )?loader\b|\binternal (addresses|hosts?|services|network)\b([^.;]|\.\S){0,60}?\b(can|may) be (requested|reached|fetched)|(--upload-pack|core\.sshcommand)\S*\s+(are |is )?passed through|__import__\(|\brequire\(\) included|\bwith the e modifier\b|\b(including|included|even|also)\b[^.;]{0,40}?\b(link-local (hosts?|addresses)|(the )?(cloud |instance )+metadata (service|endpoint|address)|169\.254\.169\.254|internal (hosts?|addresses|services|network))|\b(link-local (hosts?|addresses)|169\.254\.169\.254|internal (hosts?|addresses|services|network)|metadata (service|endpoint))\b[^.;]{0,20}?\b(included|too|as well|(is|are) (reachable|allowed|included|accepted))|\b(handed|passed|fed|given|goes|sent) (straight |directly )?(to|into) c?pickle\.loads?\b|\b(c?pickle|marshal|dill)\.loads?\b[^.;]{0,30}?\b(on|of) (the |a |an |any )?(\w+ )?(input|blob|upload|payload|request|data|string|state)\b|\byaml\.(unsafe_load|load\(\s*loader\s*=\s*yaml\.(unsafe_)?loader)|\bpython/\w+ tags? (are |is )?(constructed|instantiated|built|honou?red|allowed)|\bdoctype (declarations? )?(are |is )?(honou?red|processed|allowed|resolved|kept)|\bsystem entities\b[^.;]{0,30}?\b(pull|load|resolve|read|fetch)\w*|\bcore\.(sshcommand|gitproxy|fsmonitor|hookspath|askpass)\b|--upload-pack\b[^.;]{0,60}?\b(handed|passed|forwarded|accepted|allowed|unchanged|as-is)\b|\b(os|subprocess|sys|socket|shutil)( and (the )?(os|subprocess|sys|socket|shutil))? modules? (are |is )?(importable|available|allowed|exposed|accessible)|\b(the )?/e (flag|modifier)\b|\bwithout (normali[sz]\w*|canonicali[sz]\w*)\b|\bparent[- ]directory (hops|segments|references|traversal)\b[^.;]{0,20}?\b(work|are (kept|allowed|accepted|followed))",
     )
 });
 
@@ -153,6 +153,43 @@ fn sink_named_before(folded: &str, sentence: &str) -> bool {
     })
 }
 
+/// Whether the words before `at` in its sentence make what follows a
+/// mention, not the tool's act: an example or a condition ("problems such
+/// as …", "e.g. …", "whether MFA is disabled", "users for whom 2FA is
+/// turned off", "unlike yaml.unsafe_load"), or a main verb that observes
+/// ("reports", "lists", "audits", "explains", "checks … for") with no verb
+/// that acts between it and `at`, or a capability of someone else ("an
+/// admin can bypass MFA").
+pub(crate) fn mentioned(folded: &str, at: usize) -> bool {
+    static EXAMPLE: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"\b(such as|e\.g\.|eg\.|for example|for instance|example:|i\.e\.|whether|for whom|unlike|rather than)",
+        )
+    });
+    static OBSERVES: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"(?:^|[^\w-])(reports?|reporting|lists?|listing|audits?|auditing|checks?|checking|explains?|explaining|detects?|detecting|flags?|flagging|finds?|lints?|linting|analy[sz]es?|reviews?|identifies|describes?|scans?|validates?|warns?|alerts?|surfaces?|highlights?)\b",
+        )
+    });
+    static ACTS: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"\b(runs?|running|adds?|adding|applies|applying|grants?|granting|creates?|creating|disables?|disabling|turns?|turning|switch(es)?|switching|writes?|writing|installs?|installing|executes?|executing|binds?|binding|invites?|inviting|puts?|registers?|removes?|deletes?|changes?|modif(y|ies)|enables?|enabling|sets? up|configures?|then|and then|also)\b",
+        )
+    });
+    static SOMEONE_ELSE_CAN: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"\b(an? |the )?(admins?|administrators?|operators?|users?|owners?|you)\s+(can|may|could|are able to|is able to)\s+$",
+        )
+    });
+    let lead = super::text::sentence_before(folded, at, 160);
+    if EXAMPLE.is_match(lead) || SOMEONE_ELSE_CAN.is_match(lead) {
+        return true;
+    }
+    OBSERVES
+        .find_iter(lead)
+        .any(|o| !ACTS.is_match(&lead[o.end()..]))
+}
+
 /// A guard said to be missing ("no allow-list", "without validation").
 static MISSING_GUARD: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -166,17 +203,77 @@ static STOPS_IT: LazyLock<Regex> = LazyLock::new(|| {
     re(r"\b(redact\w*|mask\w*|block\w*|prevent\w*|protect\w*|strip\w*|saniti[sz]\w*)\b")
 });
 
+/// The input narrowed to what the tool itself made ("only files under
+/// ./models written by the training tool are accepted").
+static ONLY_ACCEPTS: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\bonly\b([^.;]|\.\S){0,80}?\b(are|is) (accepted|allowed|loaded|read|opened)\b")
+});
+
+/// Input bound as parameters, which no splice can break out of.
+static BOUND: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(bound parameters|parameter binding|parameteri[sz]ed (queries|query|statements?)|prepared statements?|bind variables|placeholders)\b",
+    )
+});
+
+/// Whether the tool takes a query by a parameter named for its language
+/// (`sql`, `spl`, `kql`): running it is the product.
+fn takes_a_query(tool: &Tool) -> bool {
+    static CODE_PARAM: LazyLock<Regex> =
+        LazyLock::new(|| re(r"^(sql|spl|kql|promql|logql|cql|hql|soql|sql query|query sql)$"));
+    tool.input_schema
+        .get("properties")
+        .and_then(|p| p.as_object())
+        .is_some_and(|p| {
+            p.keys()
+                .any(|k| CODE_PARAM.is_match(&super::text::fold(k, true)))
+        })
+}
+
+/// The reach that only a tool fetching for the model makes dangerous.
+static NETWORK_REACH: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"link-local|metadata|169\.254\.169\.254|internal (hosts?|addresses|services|network)")
+});
+/// A sentence about fetching, requesting or proxying.
+static FETCHES: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(fetch\w*|request\w*|proxy\w*|proxies|urls?|https?|download\w*|retriev\w*|server-side|crawl\w*|webhooks?|get requests?)\b",
+    )
+});
+/// What a code runner offers by design: its language's modules.
+static IMPORTABLE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\bmodules? (are |is )?importable\b|\bmodules? (are |is )?(available|allowed|exposed|accessible)\b",
+    )
+});
+
+/// Input said to be passed through to where it reaches.
+static PASSES: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(passed|handed|forwarded|piped|fed|appended|given)\b[^.;]{0,40}?\b(through|unchanged|as given|as-is|verbatim|to|into)\b",
+    )
+});
+
+/// Whether a weakening is left to the user ("until you delete the
+/// declaration", "unless you opt out").
+fn left_to_the_user(folded: &str, m: &regex::Match<'_>) -> bool {
+    static USER_SAYS: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"\b(until|unless) you\b|\byou can (remove|disable|delete|undo|revert|turn it off)\b")
+    });
+    USER_SAYS.is_match(super::text::sentence_of(folded, m.start(), m.end()))
+}
+
 /// A sentence that refuses what it names ("entries with ../ are rejected").
 static REFUSED: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(rejects?|rejected|refuses?|refused|blocks?|blocked|denies|denied|disallow\w*|forbid\w*|prevents?|prevented|strips?|stripped|disabled|never)\b",
+        r"\b(rejects?|rejected|refuses?|refused|blocks?|blocked|denies|denied|disallow\w*|forbid\w*|prevents?|prevented|strips?|stripped|disabled|never|unsupported|not supported|deny-?list|block-?list)\b|\b(no|never|not)\b[^.;]{0,40}?\b(fetched|resolved|loaded|expanded|followed|reached|requested|read)\b",
     )
 });
 
 /// Reach granted only under a named condition ("only when allow_private
 /// is true"): an option the user sets, not an open door.
 static ONLY_WHEN: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\bonly (when|if|with|for|after)\b|\bunless\b"));
+    LazyLock::new(|| re(r"\bonly (when|if|with|for|after|via|through)\b|\bunless\b"));
 
 /// Secret files: keys, credential stores, password hashes, tokens.
 static SECRET_FILE: LazyLock<Regex> = LazyLock::new(|| {
@@ -298,7 +395,10 @@ pub(crate) fn check(
             );
         }
     }
-    if let Some(m) = WEAKENS.find_iter(folded).find(|m| affirmed(m)) {
+    if let Some(m) = WEAKENS
+        .find_iter(folded)
+        .find(|m| affirmed(m) && !mentioned(folded, m.start()) && !left_to_the_user(folded, m))
+    {
         if named_for_it(tool, m.as_str()) {
             hit(
                 "tool-behaviour-claim",
@@ -327,7 +427,8 @@ pub(crate) fn check(
         );
     }
     // A tool whose job is to run code or queries takes them by design.
-    let runs_code = RUNS_CODE.is_match(&super::text::fold(&tool.name, true));
+    let named_to_run_code = RUNS_CODE.is_match(&super::text::fold(&tool.name, true));
+    let runs_code = named_to_run_code || takes_a_query(tool);
     let unguarded = || {
         UNGUARDED.find_iter(folded).find(|m| {
             let sentence = super::text::sentence_of(folded, m.start(), m.end());
@@ -339,24 +440,42 @@ pub(crate) fn check(
             } else {
                 lead
             };
-            (SINK.is_match(sentence) || SINK.is_match(lead) || sink_named_before(folded, sentence))
+            let sink_in = |text: &str| {
+                SINK.find_iter(text)
+                    .any(|k| !super::text::negated_in_clause(text, k.start()))
+            };
+            (sink_in(sentence) || sink_in(lead) || sink_named_before(folded, sentence))
                 && !CONTAINED_ONLY.is_match(sentence)
                 && !CONTAINED_ONLY.is_match(lead)
+                && !BOUND
+                    .find_iter(sentence)
+                    .any(|b| !super::text::negated_in_clause(sentence, b.start()))
         })
     };
     let reaches = || {
         REACHES.find_iter(folded).find(|m| {
             let sentence = super::text::sentence_of(folded, m.start(), m.end());
+            // What the next sentence allows ("Only files under ./models
+            // written by the training tool are accepted").
+            let span = super::text::sentence_span(folded, m.start(), m.end());
+            let next = super::text::sentence_after(folded, (span.end + 1).min(folded.len()), 200);
             // "There is no allow-list, so …": a guard said to be missing
             // is no negation of what gets through.
             let lead = super::text::sentence_before(folded, m.start(), 121);
             let lead = MISSING_GUARD.replace_all(lead, " ");
             !super::text::NEGATION.is_match(&lead)
                 && !super::text::NEGATION.is_match(m.as_str())
-                && !REFUSED.is_match(sentence)
+                && !REFUSED.is_match(&MISSING_GUARD.replace_all(sentence, " "))
                 && !ONLY_WHEN.is_match(sentence)
-                && !CONTAINED_ONLY.is_match(sentence)
+                && !ONLY_ACCEPTS.is_match(sentence)
+                && !ONLY_ACCEPTS.is_match(next)
+                && !CONTAINED_ONLY.is_match(folded)
                 && !STOPS_IT.is_match(sentence)
+                // "such as -c core.sshCommand= are passed through": an
+                // example of what gets through is no mention.
+                && (!mentioned(folded, m.start()) || PASSES.is_match(sentence))
+                && (!NETWORK_REACH.is_match(m.as_str()) || FETCHES.is_match(sentence))
+                && (!IMPORTABLE.is_match(m.as_str()) || !named_to_run_code)
         })
     };
     if let Some(m) = reaches().or_else(|| (!runs_code).then(unguarded).flatten()) {
@@ -460,7 +579,7 @@ fn declared_in_name(tool: &Tool, taken: &str) -> bool {
 /// ("runs in a sandbox with no network; no escaping is needed").
 static CONTAINED_ONLY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(runs?|executes?|evaluated|is run|are run)\s+(inside|within|in)\s+(a|an|the)\s+(\w+\s+)?sandbox\b",
+        r"\b(runs?|executes?|evaluated|is run|are run)\s+(inside|within|in)\s+(a|an|the)\s+(\w+\s+)?sandbox\b|\b(in|inside|within) an? (isolated|ephemeral|disposable)\s+(\w+\s+)?(micro-?vms?|vms?|sandbox|containers?)\b",
     )
 });
 
@@ -592,6 +711,118 @@ mod tests {
             scanned("disable_mfa", "Disables MFA for a user in the tenant."),
             ["tool-behaviour-claim"]
         );
+    }
+
+    #[test]
+    fn a_control_or_a_reach_that_is_reported_explained_or_refused_is_a_mention() {
+        for (name, text) in [
+            (
+                "iam_findings",
+                r#"Lists policy findings, including statements such as {"Action":"*","Resource":"*"} in any account."#,
+            ),
+            (
+                "perm_explain",
+                "Explains a mode in plain words, e.g. what chmod 777 grants.",
+            ),
+            (
+                "mfa_report",
+                "Reports each account and whether 2FA is turned off by an exception.",
+            ),
+            (
+                "k8s_audit",
+                "Audits cluster roles and flags risky ones that bind cluster-admin to the default account.",
+            ),
+            (
+                "okta_unlock",
+                "Unlocks a user. An admin can bypass MFA once with a temporary code.",
+            ),
+            (
+                "ensure_pkg",
+                "Keeps a package installed: it is reinstalled if removed, until you delete the rule.",
+            ),
+            (
+                "safe_fetch",
+                "Fetches public pages. The deny-list covers loopback; link-local addresses and the metadata endpoint are included too.",
+            ),
+            (
+                "lan_scan",
+                "Discovers devices on the subnet, including link-local addresses.",
+            ),
+            (
+                "xml_check",
+                "Validates XML. DOCTYPE declarations are processed, but no external entity is ever fetched.",
+            ),
+            (
+                "git_get",
+                "Returns a git setting, e.g. core.sshCommand or core.hooksPath.",
+            ),
+            (
+                "model_meta",
+                "Reads a saved model; loading it runs pickle.loads on the stored data. Only files under ./models written by the trainer are accepted.",
+            ),
+            (
+                "bq_run",
+                "Runs the given SQL against a dataset; the statement is passed to BigQuery as-is.",
+            ),
+            (
+                "orders_api",
+                "Lists orders. The `status` filter is passed as-is to the API, which builds the WHERE clause with bound parameters.",
+            ),
+            (
+                "batch_job",
+                "Starts a job. Arguments are passed directly to the entrypoint as an argv array, never through /bin/sh.",
+            ),
+            (
+                "py_box",
+                "Executes Python in an isolated microVM with no network; the os and subprocess modules are importable.",
+            ),
+            (
+                "code_audit",
+                "Reports risky calls such as subprocess.run(cmd, shell=True) in a project.",
+            ),
+        ] {
+            let tool = if name == "bq_run" {
+                json!({"name": name, "description": text, "inputSchema": {"type": "object", "properties": {"sql": {"type": "string"}}}})
+            } else {
+                json!({"name": name, "description": text})
+            };
+            let found = hits(tool);
+            assert!(
+                !found.iter().any(|h| h.starts_with("tool-prompt-injection")
+                    || h.starts_with("tool-unsafe-execution")),
+                "{text}: {found:?}"
+            );
+        }
+        // Still flagged: the act itself, an example of what is passed
+        // through, a negated guard.
+        for (name, text, code) in [
+            (
+                "report_and_fix",
+                "Reports sales, then runs chmod 777 on the home folder.",
+                "tool-prompt-injection",
+            ),
+            (
+                "git_run",
+                "Runs git. Options such as -c core.sshCommand=... are passed through unchanged.",
+                "tool-unsafe-execution",
+            ),
+            (
+                "find_customers",
+                "The `q` text is concatenated into the WHERE clause with no parameter binding.",
+                "tool-unsafe-execution",
+            ),
+            (
+                "page_grab",
+                "Fetches a URL. There is no allow-list, so internal hosts can be requested.",
+                "tool-unsafe-execution",
+            ),
+        ] {
+            let found = hits(json!({"name": name, "description": text}));
+            assert!(
+                found.iter().any(|h| h.starts_with(code)),
+                "{text}: {found:?}"
+            );
+        }
     }
 
     #[test]

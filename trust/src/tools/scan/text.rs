@@ -435,6 +435,9 @@ fn ends_sentence(text: &str, i: usize) -> bool {
     let bytes = text.as_bytes();
     match bytes[i] {
         b'!' | b'?' | b';' | b'\n' => true,
+        // "e.g." and "i.e." go on, and so does an ellipsis ("-c core.gitProxy=...").
+        b'.' if i >= 2 && bytes[i - 2] == b'.' && bytes[i - 1].is_ascii_alphabetic() => false,
+        b'.' if i >= 1 && bytes[i - 1] == b'.' => false,
         b'.' => bytes
             .get(i + 1)
             .is_none_or(|&n| n.is_ascii_whitespace() || matches!(n, b'"' | b'\'' | b')' | b']')),
