@@ -271,7 +271,7 @@ const SUPPLIED: &[&str] = &[
 /// supplied by the caller").
 static WRITES_TOO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(
-        r"\b(search and replace|find and replace|replac(e|es|ed|ing)|appl(y|ies|ied)\s+((the\s+|all\s+)?(\w+\s+){0,2}(changes?|migrations?|patch(es)?|updates?|plans?|configuration)|(it|them|this|that)\b)|revok\w*|disabl\w*|drop|delet\w*|truncat\w*|insert\w*|modif(y|ies|ied)|overwrit\w*|any (sql )?statement|supplied by the (caller|user)|arbitrary|scripts?|rewrit\w*|commit(s|ted)?|push(es|ed)|writes? (back|to)|saves? (the|it|them|changes)|fix(es)? (them|the issues|each))\b",
+        r"\b(search and replace|find and replace|replac(e|es|ed|ing)|appl(y|ies|ied)\s+((the\s+|all\s+)?(\w+\s+){0,2}(changes?|migrations?|patch(es)?|updates?|plans?|configuration)|(it|them|this|that)\b)|revok\w*|disabl\w*|drop|delet\w*|truncat\w*|insert\w*|modif(y|ies|ied)|overwrit\w*|any (sql )?statement|supplied by the (caller|user)|arbitrary|scripts?|rewrit\w*|commit(s|ted)? (and push\w*|the changes|it|them|to)|push(es|ed)? (it|them|the \w+|to)|writes? (back|to)|saves? (the|it|them|changes)|fix(es)? (them|the issues|each))\b",
     )
     .expect("static regex")
 });
