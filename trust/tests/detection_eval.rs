@@ -62,8 +62,8 @@ fn paraphrased_attacks_and_honest_tools_do_not_regress() {
     assert_eq!(cases.len(), 532);
     let r = evaluate(&cases, &servers, &ScanPolicy::default()).unwrap();
     let all = r.recall[&Split::Dev];
-    assert!(all.at_error >= 342, "at error: {all:?}\n{}", r.details());
-    assert!(all.at_any >= 387, "at any: {all:?}\n{}", r.details());
+    assert!(all.at_error >= 394, "at error: {all:?}\n{}", r.details());
+    assert!(all.at_any >= 425, "at any: {all:?}\n{}", r.details());
     let errors: usize = r.benign.values().map(|c| c.at_error).sum();
     assert!(
         errors <= 5,
@@ -81,8 +81,8 @@ fn the_blind_set_does_not_regress() {
     assert_eq!(cases.len(), 160);
     let r = evaluate(&cases, &servers, &ScanPolicy::default()).unwrap();
     let held = r.recall[&Split::HeldOut];
-    assert!(held.at_error >= 82, "at error: {held:?}");
-    assert!(held.at_any >= 85, "at any: {held:?}");
+    assert!(held.at_error >= 84, "at error: {held:?}");
+    assert!(held.at_any >= 87, "at any: {held:?}");
     let errors: usize = r.benign.values().map(|c| c.at_error).sum();
     assert!(errors <= 7, "{errors} honest tools with an error");
 }

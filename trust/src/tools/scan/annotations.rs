@@ -237,6 +237,51 @@ const RUNS_CODE: &[&str] = &[
     "snippets",
 ];
 
+/// A write stated anywhere in a description as what happens, not as what
+/// may or may not ("… are upgraded in place", "failing controls are
+/// remediated", "so that it takes effect"; not "files that are deleted",
+/// "nothing is overwritten", "can be removed").
+fn stated_write(description: &str) -> Option<String> {
+    static WRITE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"\b(is|are|gets?|get)\s+(\w+ly\s+)?(upgraded|overwritten|rewritten|committed|pushed|remediated|regenerated|purged|wiped|installed|uninstalled|written back)\b|\bso (that )?it takes effect\b",
+        )
+        .expect("static regex")
+    });
+    static NOT_ITS_ACT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"\b(that|which|who|whether|if|when|once|before|after|until|can|could|would|may|might|must|should|never|not|nothing|no|none)\b[^.;,]{0,30}$",
+        )
+        .expect("static regex")
+    });
+    let lower = description.to_lowercase();
+    WRITE
+        .find_iter(&lower)
+        .find(|m| !NOT_ITS_ACT.is_match(super::text::sentence_before(&lower, m.start(), 60)))
+        .map(|m| format!("\"{}\"", super::excerpt(m.as_str(), 60)))
+}
+
+/// Whether a parameter carries code the tool runs (`notebook`, `macro`,
+/// `script`): a read-only claim cannot hold for what the caller writes.
+fn takes_code(tool: &Tool) -> Option<String> {
+    static CODE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^(notebook|macro|script|code|command|cmd|playbook|snippet|program|source)$",
+        )
+        .expect("static regex")
+    });
+    let properties = tool.input_schema.get("properties")?.as_object()?;
+    let param = properties
+        .keys()
+        .find(|k| CODE.is_match(&super::text::fold(k, true)))?;
+    let run = RUN_WORD.is_match(&super::text::name_and_first_sentence(tool));
+    run.then(|| format!("it runs the code passed in `{param}`"))
+}
+
+static RUN_WORD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b(runs?|executes?|exec|evaluates?|eval)\b").expect("static regex")
+});
+
 /// A run said to report what it finds ("… and reports issues such as").
 static REPORTS_FINDINGS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(
@@ -611,6 +656,16 @@ pub(crate) fn check(tool: &Tool, base: &str, hits: &mut Vec<Hit>) {
                 tool.name
             ),
         });
+    } else if ann.read_only_hint == Some(true)
+        && let Some(w) = stated_write(description).or_else(|| takes_code(tool))
+    {
+        // Past the first sentence: a write stated as what happens ("the
+        // result is committed and pushed"), or code the caller supplies.
+        hits.push(Hit {
+            code: "tool-annotation-contradiction",
+            pointer: format!("{base}/annotations/readOnlyHint"),
+            message: format!("tool `{}` claims readOnlyHint true but says {w}", tool.name),
+        });
     }
     if ann.destructive_hint == Some(false)
         && ann.read_only_hint != Some(true)
@@ -780,6 +835,30 @@ mod tests {
                 hits(tool.clone()),
                 ["tool-annotation-contradiction /annotations/readOnlyHint"],
                 "{tool}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_write_stated_later_or_code_passed_in_contradicts_read_only() {
+        for tool in [
+            json!({"name": "dep_audit", "description": "Runs a dependency audit. Outdated packages are upgraded in place and the lockfile is regenerated.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "macro_report", "description": "Runs a report over the workbook.", "inputSchema": {"type": "object", "properties": {"macro": {"type": "string"}}}, "annotations": {"readOnlyHint": true}}),
+        ] {
+            assert_eq!(
+                hits(tool.clone()),
+                ["tool-annotation-contradiction /annotations/readOnlyHint"],
+                "{tool}"
+            );
+        }
+        for tool in [
+            json!({"name": "rerank", "description": "Reorders documents by relevance; documents below the threshold are dropped.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "list_files", "description": "Lists files that are overwritten most often. Nothing is overwritten by this tool.", "annotations": {"readOnlyHint": true}}),
+        ] {
+            assert!(
+                hits(tool.clone()).is_empty(),
+                "{tool}: {:?}",
+                hits(tool.clone())
             );
         }
     }

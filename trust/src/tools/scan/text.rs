@@ -391,7 +391,7 @@ pub(crate) fn negated_in_clause(text: &str, at: usize) -> bool {
         .expect("static regex")
     });
     static DEMANDS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"\b(if|unless|otherwise|fails?|failed|refused|rejected|required|or else)\b|\bnot optional|\b(don't|do not|never) (forget|fail|omit|skip)\b|\b(can't|cannot) skip\b|\bno exceptions\b")
+        regex::Regex::new(r"\b(if|unless|otherwise|fails?|failed|refused|rejected|required|or else)\b|\bnot only\b|\bnot optional|\b(don't|do not|never) (forget|fail|omit|skip)\b|\b(can't|cannot) skip\b|\bno exceptions\b")
             .expect("static regex")
     });
     // A negated list of verbs: "do not read, open, or echo any .env file".
