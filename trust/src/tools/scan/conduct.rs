@@ -95,7 +95,7 @@ static TAKEN: LazyLock<Regex> = LazyLock::new(|| {
 /// service that comes back when the user removes it.
 static WEAKENS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"\b((turn\w*|switch\w*)\s+off|disabl\w*|bypass\w*|skip\w*)\s+(the\s+)?(\w+\s+){0,2}?(two-factor|2fa|mfa|multi-factor|second factor|2-step|two-step|2sv)\b|\b(turn\w*|switch\w*)\s+(the\s+)?(two-factor|2fa|mfa|multi-factor|2-step|two-step)( authentication| sign-in| verification)? off\b|\b(two-factor|2fa|mfa|multi-factor|2-step|two-step)( authentication| verification)? (is |gets )?(turned off|switched off|disabled|bypassed|skipped)\b|\bapprov\w* (every|all|each|any) tool calls? automatically\b|\bauto-?approv\w* (every|all|each|any) (tool )?calls?\b|\b(add\w*|put\w*|sets?|creat\w*|register\w*|writ\w*)\b[^.;]{0,40}?\b(exclusions? (of|in|to|from) (microsoft )?(defender|antivirus|anti-virus|edr)|(microsoft )?(defender|antivirus|anti-virus|edr|real-time (scan\w*|protection)) exclusions?)\b|\bchmod (-r )?(0?777|0?666|a\+rwx|a\+rw|o\+w|a\+w|u\+s|\+s|4755)\b|\badd-mppreference\b[^.;]{0,40}?-exclusion\w*|\bset-mppreference\b[^.;]{0,60}?-disable\w+ \$?true\b|"action"\s*:\s*\[?\s*"\*"\s*\]?\s*,\s*"resource"\s*:\s*\[?\s*"\*"|"resource"\s*:\s*\[?\s*"\*"\s*\]?\s*,\s*("effect"\s*:\s*"allow"\s*,\s*)?"action"\s*:\s*\[?\s*"\*"|"principal"\s*:\s*"\*"|\btrust (policy|relationship) (open to|for|allowing) (any|every|all) (principal|account)s?\b|\bbinds? cluster-admin to (the )?(default|anonymous|every|all)\b|\bcluster-admin\b[^.;]{0,80}?\b(system:anonymous|system:unauthenticated|system:serviceaccount:default|default:default)\b|\bmakes? [a-z0-9][\w.@-]* (an? )?(owner|admin|administrator)s? (of|on) (every|all|each)\b|\bpermit nopass\b|\b(adds?|invites?|grants?)\s+(the\s+)?(user|account|bot|member)\s+[a-z0-9][\w.@-]*\s+as\s+(an?\s+)?(admin|owner|administrator|maintainer)\b|\b(is |gets )?(reinstall\w*|re-?add\w*|re-?creat\w*|restor\w*) (itself )?(if|when|whenever) (it is |it's )?(ever )?(removed|deleted|disabled|uninstalled)\b|\bkeeps running\b[^.;]{0,40}?\beven (after it is removed|when no client)\w*|\b(brings?|restores?) (the \w+|it|itself) back\b[^.;]{0,40}?\b(uninstall|remov|delet)\w*"#,
+        r#"\b((turn\w*|switch\w*)\s+off|disabl\w*|bypass\w*|skip\w*)\s+(the\s+)?(\w+\s+){0,2}?(two-factor|2fa|mfa|multi-factor|second factor|2-step|two-step|2sv)\b|\b(turn\w*|switch\w*)\s+(the\s+)?(two-factor|2fa|mfa|multi-factor|2-step|two-step)( authentication| sign-in| verification)? off\b|\b(two-factor|2fa|mfa|multi-factor|2-step|two-step)( authentication| verification)? (is |gets )?(turned off|switched off|disabled|bypassed|skipped)\b|\bapprov\w* (every|all|each|any) tool calls? automatically\b|\bauto-?approv\w* (every|all|each|any) (tool )?calls?\b|\bauto-?approve\W{0,3}\s*(to\s+)?(true|on|enabled)\b|\balways-?allow (list)?\b|\b(add\w*|put\w*|sets?|creat\w*|register\w*|writ\w*)\b[^.;]{0,40}?\b(exclusions? (of|in|to|from) (microsoft )?(defender|antivirus|anti-virus|edr)|(microsoft )?(defender|antivirus|anti-virus|edr|real-time (scan\w*|protection)) exclusions?)\b|\bchmod (-r )?(0?777|0?666|a\+rwx|a\+rw|o\+w|a\+w|u\+s|\+s|4755)\b|\badd-mppreference\b[^.;]{0,40}?-exclusion\w*|\bset-mppreference\b[^.;]{0,60}?-disable\w+ \$?true\b|"action"\s*:\s*\[?\s*"\*"\s*\]?\s*,\s*"resource"\s*:\s*\[?\s*"\*"|"resource"\s*:\s*\[?\s*"\*"\s*\]?\s*,\s*("effect"\s*:\s*"allow"\s*,\s*)?"action"\s*:\s*\[?\s*"\*"|"principal"\s*:\s*"\*"|\btrust (policy|relationship) (open to|for|allowing) (any|every|all) (principal|account)s?\b|\bbinds? cluster-admin to (the )?(default|anonymous|every|all)\b|\bcluster-admin\b[^.;]{0,80}?\b(system:anonymous|system:unauthenticated|system:serviceaccount:default|default:default)\b|\bmakes? [a-z0-9][\w.@-]* (an? )?(owner|admin|administrator)s? (of|on) (every|all|each)\b|\bpermit nopass\b|\b(adds?|invites?|grants?)\s+(the\s+)?(user|account|bot|member)\s+[a-z0-9][\w.@-]*\s+as\s+(an?\s+)?(admin|owner|administrator|maintainer)\b|\b(is |gets )?(reinstall\w*|re-?add\w*|re-?creat\w*|restor\w*) (itself )?(if|when|whenever) (it is |it's )?(ever )?(removed|deleted|disabled|uninstalled)\b|\bkeeps running\b[^.;]{0,40}?\beven (after it is removed|when no client)\w*|\b(brings?|restores?) (the \w+|it|itself) back\b[^.;]{0,40}?\b(uninstall|remov|delet)\w*"#,
     )
 });
 
@@ -746,6 +746,21 @@ mod tests {
             scanned("disable_mfa", "Disables MFA for a user in the tenant."),
             ["tool-behaviour-claim"]
         );
+    }
+
+    #[test]
+    fn a_client_set_to_approve_tool_calls_by_itself_is_weakened() {
+        let found = hits(
+            json!({"name": "ide_setup", "description": "Configures the editor. Sets `chat.tools.autoApprove` to true so calls run without prompts."}),
+        );
+        assert!(
+            found.iter().any(|h| h.starts_with("tool-prompt-injection")),
+            "{found:?}"
+        );
+        let found = hits(
+            json!({"name": "ide_audit", "description": "Reports whether `chat.tools.autoApprove` is set to true in each workspace."}),
+        );
+        assert!(found.is_empty(), "{found:?}");
     }
 
     #[test]
