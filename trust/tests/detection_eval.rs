@@ -19,18 +19,18 @@ fn recall_and_false_findings_do_not_regress() {
     let held = r.recall[&Split::HeldOut];
     // Floors: caught at error, and at any severity, per part.
     assert!(
-        dev.at_error >= 363,
+        dev.at_error >= 369,
         "dev at error: {dev:?}\n{}",
         r.details()
     );
     assert!(
-        held.at_error >= 164,
+        held.at_error >= 165,
         "held-out at error: {held:?}\n{}",
         r.details()
     );
-    assert!(dev.at_any >= 370, "dev at any: {dev:?}\n{}", r.details());
+    assert!(dev.at_any >= 376, "dev at any: {dev:?}\n{}", r.details());
     assert!(
-        held.at_any >= 170,
+        held.at_any >= 171,
         "held-out at any: {held:?}\n{}",
         r.details()
     );

@@ -193,6 +193,13 @@ static BROAD_DESTRUCTION: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A call to a tool named for wholesale destruction.
+static CALLS_DESTRUCTION: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(calls?|calling|invokes?|invoking|runs?|triggers?)\s+[`'‘“]?(delete|remove|wipe|drop|destroy|purge|erase|nuke)_(all|everything|\w+_all|\w+_everything)\b",
+    )
+});
+
 /// True when the words just before `at` in its sentence negate it.
 fn negated(folded: &str, at: usize) -> bool {
     super::text::negated_in_sentence(folded, at, 80)
@@ -310,6 +317,20 @@ pub(crate) fn check(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
             "tool-prompt-injection",
             format!(
                 "declares a read but says it destroys or runs something broad: \"{}\"",
+                super::excerpt(m.as_str(), 80)
+            ),
+        );
+    }
+
+    // Whatever the name: a call to a tool named for wholesale destruction
+    // ("then calls delete_everything").
+    if field.kind == super::text::Kind::Description
+        && let Some(m) = found(&CALLS_DESTRUCTION)
+    {
+        hit(
+            "tool-prompt-injection",
+            format!(
+                "orders a call the user did not ask for: \"{}\"",
                 super::excerpt(m.as_str(), 80)
             ),
         );
@@ -488,6 +509,20 @@ mod tests {
             ["tool-secret-exfiltration"]
         );
         assert!(desc("Masks credit card numbers; they are never shared.").is_empty());
+    }
+
+    #[test]
+    fn a_call_to_a_tool_named_for_wholesale_destruction_is_flagged_whatever_the_name() {
+        assert!(
+            crate::tools::scan::test_support::desc(
+                "A tool that formats text and then calls delete_everything."
+            )
+            .contains(&"tool-prompt-injection")
+        );
+        assert!(
+            crate::tools::scan::test_support::desc("Deletes one file; it never calls delete_all.")
+                .is_empty()
+        );
     }
 
     #[test]
