@@ -267,6 +267,15 @@ impl ToolAnnotations {
 }
 
 impl Tool {
+    /// The names of the tool's top-level parameters (`inputSchema.properties`).
+    pub fn parameter_names(&self) -> impl Iterator<Item = &str> {
+        self.input_schema
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .into_iter()
+            .flat_map(|p| p.keys().map(String::as_str))
+    }
+
     /// The tool's annotations with MCP defaults applied.
     pub fn effective_annotations(&self) -> EffectiveAnnotations {
         self.annotations.clone().unwrap_or_default().effective()

@@ -421,12 +421,7 @@ impl ShadowIndex {
         let Some(desc) = &tool.description else {
             return;
         };
-        let own_params: BTreeSet<&str> = tool
-            .input_schema
-            .get("properties")
-            .and_then(|p| p.as_object())
-            .map(|p| p.keys().map(String::as_str).collect())
-            .unwrap_or_default();
+        let own_params: BTreeSet<&str> = tool.parameter_names().collect();
         for m in IDENTIFIER.find_iter(desc) {
             let token = m.as_str();
             if token.len() < 6 || own.contains(token) || own_params.contains(token) {

@@ -270,9 +270,8 @@ fn takes_code(tool: &Tool) -> Option<String> {
         )
         .expect("static regex")
     });
-    let properties = tool.input_schema.get("properties")?.as_object()?;
-    let param = properties
-        .keys()
+    let param = tool
+        .parameter_names()
         .find(|k| CODE.is_match(&super::text::fold(k, true)))?;
     let run = RUN_WORD.is_match(&super::text::name_and_first_sentence(tool));
     run.then(|| format!("it runs the code passed in `{param}`"))

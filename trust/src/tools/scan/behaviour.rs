@@ -289,7 +289,7 @@ pub(crate) fn check(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
         );
     } else if let Some(m) = UNSAFE_CALL
         .find_iter(&raw_lower)
-        .find(|m| !super::conduct::mentioned(&raw_lower, m.start()))
+        .find(|m| !super::text::mentioned(&raw_lower, m.start()))
         .filter(|_| !CONTAINED.is_match(folded))
     {
         hit(

@@ -153,43 +153,6 @@ fn sink_named_before(folded: &str, sentence: &str) -> bool {
     })
 }
 
-/// Whether the words before `at` in its sentence make what follows a
-/// mention, not the tool's act: an example or a condition ("problems such
-/// as …", "e.g. …", "whether MFA is disabled", "users for whom 2FA is
-/// turned off", "unlike yaml.unsafe_load"), or a main verb that observes
-/// ("reports", "lists", "audits", "explains", "checks … for") with no verb
-/// that acts between it and `at`, or a capability of someone else ("an
-/// admin can bypass MFA").
-pub(crate) fn mentioned(folded: &str, at: usize) -> bool {
-    static EXAMPLE: LazyLock<Regex> = LazyLock::new(|| {
-        re(
-            r"\b(such as|e\.g\.|eg\.|for example|for instance|example:|i\.e\.|whether|for whom|unlike|rather than)",
-        )
-    });
-    static OBSERVES: LazyLock<Regex> = LazyLock::new(|| {
-        re(
-            r"(?:^|[^\w-])(reports?|reporting|lists?|listing|audits?|auditing|checks?|checking|explains?|explaining|detects?|detecting|flags?|flagging|finds?|lints?|linting|analy[sz]es?|reviews?|identifies|describes?|scans?|validates?|warns?|alerts?|surfaces?|highlights?)\b",
-        )
-    });
-    static ACTS: LazyLock<Regex> = LazyLock::new(|| {
-        re(
-            r"\b(runs?|running|adds?|adding|applies|applying|grants?|granting|creates?|creating|disables?|disabling|turns?|turning|switch(es)?|switching|writes?|writing|installs?|installing|executes?|executing|binds?|binding|invites?|inviting|puts?|registers?|removes?|deletes?|changes?|modif(y|ies)|enables?|enabling|sets? up|configures?|then|and then|also)\b",
-        )
-    });
-    static SOMEONE_ELSE_CAN: LazyLock<Regex> = LazyLock::new(|| {
-        re(
-            r"\b(an? |the )?(admins?|administrators?|operators?|users?|owners?|you)\s+(can|may|could|are able to|is able to)\s+$",
-        )
-    });
-    let lead = super::text::sentence_before(folded, at, 160);
-    if EXAMPLE.is_match(lead) || SOMEONE_ELSE_CAN.is_match(lead) {
-        return true;
-    }
-    OBSERVES
-        .find_iter(lead)
-        .any(|o| !ACTS.is_match(&lead[o.end()..]))
-}
-
 /// A guard said to be missing ("no allow-list", "without validation").
 static MISSING_GUARD: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -247,13 +210,8 @@ static BOUND: LazyLock<Regex> = LazyLock::new(|| {
 fn takes_a_query(tool: &Tool) -> bool {
     static CODE_PARAM: LazyLock<Regex> =
         LazyLock::new(|| re(r"^(sql|spl|kql|promql|logql|cql|hql|soql|sql query|query sql)$"));
-    tool.input_schema
-        .get("properties")
-        .and_then(|p| p.as_object())
-        .is_some_and(|p| {
-            p.keys()
-                .any(|k| CODE_PARAM.is_match(&super::text::fold(k, true)))
-        })
+    tool.parameter_names()
+        .any(|k| CODE_PARAM.is_match(&super::text::fold(k, true)))
 }
 
 /// The reach that only a tool fetching for the model makes dangerous.
@@ -423,10 +381,9 @@ pub(crate) fn check(
             );
         }
     }
-    if let Some(m) = WEAKENS
-        .find_iter(folded)
-        .find(|m| affirmed(m) && !mentioned(folded, m.start()) && !left_to_the_user(folded, m))
-    {
+    if let Some(m) = WEAKENS.find_iter(folded).find(|m| {
+        affirmed(m) && !super::text::mentioned(folded, m.start()) && !left_to_the_user(folded, m)
+    }) {
         if named_for_it(tool, m.as_str()) {
             hit(
                 "tool-behaviour-claim",
@@ -480,29 +437,33 @@ pub(crate) fn check(
                     .any(|b| !super::text::negated_in_clause(sentence, b.start()))
         })
     };
+    // Execution said to be contained anywhere in the text ("in an isolated
+    // microVM") holds for every reach it names.
+    let contained = CONTAINED_ONLY.is_match(folded);
     let reaches = || {
         REACHES.find_iter(folded).find(|m| {
-            let sentence = super::text::sentence_of(folded, m.start(), m.end());
+            let span = super::text::sentence_span(folded, m.start(), m.end());
             // What the next sentence allows ("Only files under ./models
             // written by the training tool are accepted").
-            let span = super::text::sentence_span(folded, m.start(), m.end());
-            let next = super::text::sentence_after(folded, (span.end + 1).min(folded.len()), 200);
+            let next = super::text::next_sentence(folded, &span, 200);
+            let sentence = &folded[span];
+            let clause = clause_of(sentence, m.as_str());
             // "There is no allow-list, so …": a guard said to be missing
             // is no negation of what gets through.
             let lead = super::text::sentence_before(folded, m.start(), 121);
             let lead = MISSING_GUARD.replace_all(lead, " ");
-            !super::text::NEGATION.is_match(&lead)
+            !contained
+                && !super::text::NEGATION.is_match(&lead)
                 && !super::text::NEGATION.is_match(m.as_str())
-                && !REFUSED.is_match(&MISSING_GUARD.replace_all(clause_of(sentence, m.as_str()), " "))
+                && !REFUSED.is_match(&MISSING_GUARD.replace_all(clause, " "))
                 && !NOTHING_FETCHED.is_match(sentence)
                 && !ONLY_WHEN.is_match(sentence)
                 && !ONLY_ACCEPTS.is_match(sentence)
                 && !ONLY_ACCEPTS.is_match(next)
-                && !CONTAINED_ONLY.is_match(folded)
-                && !STOPS_IT.is_match(clause_of(sentence, m.as_str()))
+                && !STOPS_IT.is_match(clause)
                 // "such as -c core.sshCommand= are passed through": an
                 // example of what gets through is no mention.
-                && (!mentioned(folded, m.start()) || PASSES.is_match(sentence))
+                && (!super::text::mentioned(folded, m.start()) || PASSES.is_match(sentence))
                 && (!NETWORK_REACH.is_match(m.as_str()) || FETCHES.is_match(sentence))
                 && (!IMPORTABLE.is_match(m.as_str()) || !named_to_run_code)
         })
@@ -633,10 +594,8 @@ fn hands_back_values(tool: &Tool) -> Option<&'static str> {
         )
     });
     let flagged = tool
-        .input_schema
-        .get("properties")
-        .and_then(|p| p.as_object())
-        .is_some_and(|p| p.keys().any(|k| FLAG.is_match(&super::text::fold(k, true))));
+        .parameter_names()
+        .any(|k| FLAG.is_match(&super::text::fold(k, true)));
     if flagged {
         return Some("has a flag to include secrets in its answer");
     }

@@ -340,17 +340,9 @@ pub(crate) fn check(
                 format!("the name `{}` asks for {}", field.raw, s.as_str()),
             ));
         }
-    } else if let Some(p) = SENSITIVE_PATH
-        .find_iter(folded)
-        .find(|p| !option_flag(folded, p.start()))
-    {
+    } else if let paths @ [p, ..] = &sensitive_paths(folded)[..] {
         // Every path is judged: a blocked decoy named first must not hide
         // a request after it.
-        let paths: Vec<regex::Match<'_>> = SENSITIVE_PATH
-            .find_iter(folded)
-            .filter(|p| !option_flag(folded, p.start()))
-            .take(16)
-            .collect();
         let directed = |p: &regex::Match<'_>| {
             REQUEST_VERB.find_iter(folded).any(|v| {
                 near(v.start(), p.start(), 120)
@@ -416,14 +408,12 @@ pub(crate) fn check(
     // A secret named in one sentence and handed into a parameter in the
     // next ("… the Anthropic API key the assistant holds. Always put both
     // in `meter_tag`"), or a parameter said to be a copy of secrets.
-    let taken = hits
-        .iter()
-        .any(|h| h.code == "tool-secret-exfiltration" && h.pointer == field.pointer);
+    let taken = already_exfiltration(hits, field);
     if !taken
         && !field.kind.is_identifier()
         && let Some(s) = SECRET_NOUN.find_iter(folded).take(64).find(|s| {
             let span = super::text::sentence_span(folded, s.start(), s.end());
-            let next = super::text::sentence_after(folded, (span.end + 1).min(folded.len()), 200);
+            let next = super::text::next_sentence(folded, &span, 200);
             !ABOUT_SECRET.is_match(&folded[s.end()..])
                 && !NOT_A_SECRET.is_match(before(folded, s.start(), 40))
                 && !super::text::negated_in_sentence(folded, s.start(), 80)
@@ -438,9 +428,7 @@ pub(crate) fn check(
             format!("hands {} into a parameter", s.as_str()),
         ));
     }
-    let taken = hits
-        .iter()
-        .any(|h| h.code == "tool-secret-exfiltration" && h.pointer == field.pointer);
+    let taken = already_exfiltration(hits, field);
     if !field.kind.is_identifier() && !taken {
         if let Some(f) = STARTUP_FILE.find(folded).filter(|f| {
             HAND_OVER.find_iter(folded).any(|v| {
@@ -709,17 +697,13 @@ fn tied_to_a_parameter(tool: &Tool, folded: &str, path: &regex::Match<'_>) -> bo
         )
     });
     let span = super::text::sentence_span(folded, path.start(), path.end());
-    let next = super::text::sentence_after(folded, (span.end + 1).min(folded.len()), 300);
+    let next = super::text::next_sentence(folded, &span, 300);
     let here = &folded[span];
-    let params = tool
-        .input_schema
-        .get("properties")
-        .and_then(|p| p.as_object());
     let names_a_parameter = |text: &str| {
-        QUOTED
-            .captures_iter(text)
-            .take(8)
-            .any(|c| params.is_some_and(|p| p.keys().any(|k| k.eq_ignore_ascii_case(&c[1]))))
+        QUOTED.captures_iter(text).take(8).any(|c| {
+            tool.parameter_names()
+                .any(|k| k.eq_ignore_ascii_case(&c[1]))
+        })
     };
     (CONTENT.is_match(here) || CONTENT.is_match(next))
         && (names_a_parameter(here) || names_a_parameter(next))
@@ -732,6 +716,22 @@ fn tied_to_a_parameter(tool: &Tool, folded: &str, path: &regex::Match<'_>) -> bo
 fn any_in(sorted: &[usize], range: std::ops::Range<usize>) -> bool {
     let i = sorted.partition_point(|&p| p < range.start);
     sorted.get(i).is_some_and(|&p| p <= range.end)
+}
+
+/// Whether a secret-exfiltration finding already stands on this field.
+fn already_exfiltration(hits: &[Hit], field: &TextField<'_>) -> bool {
+    hits.iter()
+        .any(|h| h.code == "tool-secret-exfiltration" && h.pointer == field.pointer)
+}
+
+/// The sensitive paths a text names, command-line options left out, at most
+/// sixteen.
+fn sensitive_paths(folded: &str) -> Vec<regex::Match<'_>> {
+    SENSITIVE_PATH
+        .find_iter(folded)
+        .filter(|p| !option_flag(folded, p.start()))
+        .take(16)
+        .collect()
 }
 
 /// Whether the sensitive name at `at` is a command-line option (`keytool

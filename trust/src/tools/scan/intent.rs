@@ -780,11 +780,7 @@ fn shadowing_shape(pattern: usize, phrase: &str, folded: &str, start: usize) -> 
 /// naming a step around this tool.
 fn redirected_tool(folded: &str, tool: &Tool, ctx: &ServerContext<'_>) -> Option<(String, bool)> {
     let own_param = |name: &str, phrase: &str, pattern: usize| {
-        let top = tool
-            .input_schema
-            .get("properties")
-            .and_then(|p| p.as_object())
-            .is_some_and(|p| p.keys().any(|k| k.eq_ignore_ascii_case(name)));
+        let top = tool.parameter_names().any(|k| k.eq_ignore_ascii_case(name));
         // A parameter further down ("use 'query' instead" of a sibling
         // field) unless the phrase calls it a tool; only for "use X
         // instead", never for a trigger on X or a substitution for it

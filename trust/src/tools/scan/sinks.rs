@@ -246,12 +246,13 @@ pub(crate) fn check(field: &TextField<'_>, hits: &mut Vec<Hit>) {
         if url_spans.iter().any(|(s, e)| (*s..*e).contains(&start)) {
             continue; // userinfo inside a URL, e.g. postgresql://user:pass@host
         }
+        let head = raw[..start].to_lowercase();
         if host_matches(domain, EXAMPLE_DOMAINS)
-            || (named_as_sender(&raw[..start].to_lowercase()) && !RECEIVES.is_match(&lower))
+            || (named_as_sender(&head) && !RECEIVES.is_match(&lower))
         {
             continue;
         }
-        let handed_over = HANDED_TO.is_match(&raw[..start].to_lowercase());
+        let handed_over = HANDED_TO.is_match(&head);
         if send_near(start)
             || handed_over
             || COPY_INSTRUCTION.is_match(&lower)

@@ -492,6 +492,47 @@ pub(crate) fn sentence_of(text: &str, start: usize, end: usize) -> &str {
     &text[sentence_span(text, start, end)]
 }
 
+/// Whether the words before `at` in its sentence make what follows a
+/// mention, not the tool's act: an example or a condition ("problems such
+/// as …", "e.g. …", "whether MFA is disabled", "users for whom 2FA is
+/// turned off", "unlike yaml.unsafe_load"), or a main verb that observes
+/// ("reports", "lists", "audits", "explains", "checks … for") with no verb
+/// that acts between it and `at`, or a capability of someone else ("an
+/// admin can bypass MFA").
+pub(crate) fn mentioned(folded: &str, at: usize) -> bool {
+    static EXAMPLE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"\b(such as|e\.g\.|eg\.|for example|for instance|example:|i\.e\.|whether|for whom|unlike|rather than)",
+        )
+        .expect("static regex")
+    });
+    static OBSERVES: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?:^|[^\w-])(reports?|reporting|lists?|listing|audits?|auditing|checks?|checking|explains?|explaining|detects?|detecting|flags?|flagging|finds?|lints?|linting|analy[sz]es?|reviews?|identifies|describes?|scans?|validates?|warns?|alerts?|surfaces?|highlights?)\b",
+        )
+        .expect("static regex")
+    });
+    static ACTS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"\b(runs?|running|adds?|adding|applies|applying|grants?|granting|creates?|creating|disables?|disabling|turns?|turning|switch(es)?|switching|writes?|writing|installs?|installing|executes?|executing|binds?|binding|invites?|inviting|puts?|registers?|removes?|deletes?|changes?|modif(y|ies)|enables?|enabling|sets? up|configures?|then|and then|also)\b",
+        )
+        .expect("static regex")
+    });
+    static SOMEONE_ELSE_CAN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"\b(an? |the )?(admins?|administrators?|operators?|users?|owners?|you)\s+(can|may|could|are able to|is able to)\s+$",
+        )
+        .expect("static regex")
+    });
+    let lead = sentence_before(folded, at, 160);
+    if EXAMPLE.is_match(lead) || SOMEONE_ELSE_CAN.is_match(lead) {
+        return true;
+    }
+    OBSERVES
+        .find_iter(lead)
+        .any(|o| !ACTS.is_match(&lead[o.end()..]))
+}
+
 /// [`sentence_span`] looked for at most `reach` bytes each side of
 /// `start..end` (clipped there): constant work however long the text.
 pub(crate) fn sentence_near(
@@ -502,27 +543,42 @@ pub(crate) fn sentence_near(
 ) -> std::ops::Range<usize> {
     let low = text.floor_char_boundary(start.saturating_sub(reach));
     let high = text.ceil_char_boundary((end + reach).min(text.len()));
-    let from = (low..start)
-        .rev()
-        .find(|&i| ends_sentence(text, i))
-        .map_or(low, |i| i + 1);
-    let to = (end..high)
-        .find(|&i| ends_sentence(text, i))
-        .map_or(high, |i| i + 1);
-    from..to
+    let (from, stop) = sentence_bounds(text, start, end, low..high);
+    from..stop.map_or(high, |i| i + 1)
 }
 
 /// Where the sentence holding bytes `start..end` of `text` begins and ends,
 /// for rules that compare positions with it.
 pub(crate) fn sentence_span(text: &str, start: usize, end: usize) -> std::ops::Range<usize> {
-    let from = (0..start)
+    let (from, stop) = sentence_bounds(text, start, end, 0..text.len());
+    from..stop.unwrap_or(text.len())
+}
+
+/// The start of the sentence holding `start..end` within `within` (its
+/// start when no sentence ends before), and the byte that ends it, if one
+/// does before `within.end`.
+fn sentence_bounds(
+    text: &str,
+    start: usize,
+    end: usize,
+    within: std::ops::Range<usize>,
+) -> (usize, Option<usize>) {
+    let from = (within.start..start)
         .rev()
         .find(|&i| ends_sentence(text, i))
-        .map_or(0, |i| i + 1);
-    let to = (end..text.len())
-        .find(|&i| ends_sentence(text, i))
-        .unwrap_or(text.len());
-    from..to
+        .map_or(within.start, |i| i + 1);
+    (from, (end..within.end).find(|&i| ends_sentence(text, i)))
+}
+
+/// At most `chars` characters of the sentence after the one spanning
+/// `span` (as [`sentence_span`] gives it): where a rule reads what the
+/// next sentence says of what this one named.
+pub(crate) fn next_sentence<'a>(
+    text: &'a str,
+    span: &std::ops::Range<usize>,
+    chars: usize,
+) -> &'a str {
+    sentence_after(text, (span.end + 1).min(text.len()), chars)
 }
 
 /// A tool's name and the first sentence of its description, folded: where
