@@ -70,8 +70,8 @@ const PUBLISH_BATCH: usize = 64;
 pub struct EmbeddedStore {
     db: Arc<Db>,
     publishes: Arc<PublishQueue>,
-    /// Most keys an `updated_since` listing reads from its index.
-    updated_read_limit: usize,
+    /// Most keys a listing reads from an index before it takes another way.
+    read_limits: listing::ReadLimits,
 }
 
 /// The database and how many write transactions it has committed since it
@@ -196,7 +196,7 @@ impl EmbeddedStore {
         Ok(EmbeddedStore {
             db: Arc::new(db),
             publishes: Arc::default(),
-            updated_read_limit: listing::UPDATED_READ_LIMIT,
+            read_limits: listing::ReadLimits::default(),
         })
     }
 
@@ -204,7 +204,16 @@ impl EmbeddedStore {
     /// before it walks names instead (tests reach the walk with a small one).
     #[doc(hidden)]
     pub fn with_updated_read_limit(mut self, limit: usize) -> EmbeddedStore {
-        self.updated_read_limit = limit;
+        self.read_limits.updated = limit;
+        self
+    }
+
+    /// Sets how many names a search reads off its rarest trigram in one
+    /// pass before it joins every trigram instead (tests reach the join with
+    /// a small one).
+    #[doc(hidden)]
+    pub fn with_search_scan_limit(mut self, limit: usize) -> EmbeddedStore {
+        self.read_limits.scan = limit;
         self
     }
 
@@ -876,10 +885,10 @@ impl Store for EmbeddedStore {
 
     async fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
         let query = query.clone();
-        let updated_read_limit = self.updated_read_limit;
+        let read_limits = self.read_limits;
         self.run(move |db| {
             let txn = db.begin_read().map_err(backend)?;
-            if let Some(items) = listing::list_indexed(&txn, &query, updated_read_limit)? {
+            if let Some(items) = listing::list_indexed(&txn, &query, read_limits)? {
                 return Ok(Page::of(items, query.limit));
             }
             let table = txn.open_table(VERSIONS).map_err(backend)?;

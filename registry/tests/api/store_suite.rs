@@ -667,9 +667,11 @@ async fn search_and_updated_since_are_exact(cfg: StoreConfig) {
 }
 
 /// With more versions changed than the embedded store reads from its
-/// update index, a listing walks names instead, with the same answers.
+/// update index, a listing walks names instead, and with more names under a
+/// search's rarest trigram than it reads in one pass, a search joins every
+/// trigram instead, with the same answers.
 #[test]
-fn embedded_updated_since_past_its_read_limit_walks_names() {
+fn embedded_listings_past_their_read_limits_answer_the_same() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("registry.redb");
     tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -678,6 +680,18 @@ fn embedded_updated_since_past_its_read_limit_walks_names() {
             let s = store::embedded::EmbeddedStore::open(&path)
                 .unwrap()
                 .with_updated_read_limit(limit);
+            search_catalog(&s).await;
+            search_and_updated_since_agree_with_filtering_everything(&s).await;
+        }
+        // A search reads its rarest trigram's names in one pass unless the
+        // trigram files more than the scan limit; then it joins every
+        // trigram. Each way, and the switch between them while paging,
+        // answers the same.
+        for limit in [0, 1, 2, 5] {
+            let path = dir.path().join(format!("registry-scan-{limit}.redb"));
+            let s = store::embedded::EmbeddedStore::open(&path)
+                .unwrap()
+                .with_search_scan_limit(limit);
             search_catalog(&s).await;
             search_and_updated_since_agree_with_filtering_everything(&s).await;
         }
@@ -785,7 +799,7 @@ fn embedded_updated_since_past_its_read_limit_walks_names() {
                 assert!(
                     txn.open_table(state)
                         .unwrap()
-                        .remove("through-audit")
+                        .remove("through-audit-2")
                         .unwrap()
                         .is_some()
                 );
@@ -822,7 +836,7 @@ fn embedded_updated_since_past_its_read_limit_walks_names() {
                     redb::TableDefinition::new("listing_index_state");
                 txn.open_table(state)
                     .unwrap()
-                    .remove("through-audit")
+                    .remove("through-audit-2")
                     .unwrap();
                 txn.commit().unwrap();
             }
@@ -834,7 +848,63 @@ fn embedded_updated_since_past_its_read_limit_walks_names() {
             .unwrap();
             search_and_updated_since_agree_with_filtering_everything(&s).await;
         }
+        gram_counts_agree(&path);
+        // A release that kept the indexes without the trigram counts moved
+        // `through-audit` and wrote no counts: the next open builds them.
+        {
+            let db = redb::Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            {
+                let state: redb::TableDefinition<&str, u64> =
+                    redb::TableDefinition::new("listing_index_state");
+                let mut state = txn.open_table(state).unwrap();
+                let at = state.remove("through-audit-2").unwrap().unwrap().value();
+                state.insert("through-audit", at).unwrap();
+            }
+            assert!(
+                txn.delete_table(redb::TableDefinition::<[u8; 3], u64>::new(
+                    "name_trigram_counts"
+                ))
+                .unwrap()
+            );
+            txn.commit().unwrap();
+        }
+        let s = store::open(&StoreConfig::embedded(&path)).await.unwrap();
+        search_and_updated_since_agree_with_filtering_everything(s.as_ref()).await;
+        drop(s);
+        gram_counts_agree(&path);
     });
+}
+
+/// Each stored trigram count is the number of names filed under it.
+fn gram_counts_agree(path: &std::path::Path) {
+    use redb::{ReadableDatabase, ReadableTable};
+    let db = redb::Database::create(path).unwrap();
+    let txn = db.begin_read().unwrap();
+    let grams = txn
+        .open_table(redb::TableDefinition::<([u8; 3], &str), ()>::new(
+            "name_trigrams",
+        ))
+        .unwrap();
+    let mut filed = std::collections::BTreeMap::<[u8; 3], u64>::new();
+    for item in grams.iter().unwrap() {
+        *filed.entry(item.unwrap().0.value().0).or_default() += 1;
+    }
+    let counts = txn
+        .open_table(redb::TableDefinition::<[u8; 3], u64>::new(
+            "name_trigram_counts",
+        ))
+        .unwrap();
+    let stored: std::collections::BTreeMap<[u8; 3], u64> = counts
+        .iter()
+        .unwrap()
+        .map(|item| {
+            let (k, v) = item.unwrap();
+            (k.value(), v.value())
+        })
+        .collect();
+    assert!(filed.len() > 50, "{}", filed.len());
+    assert_eq!(stored, filed);
 }
 
 async fn namespaces_and_tokens(cfg: StoreConfig) {

@@ -7,11 +7,15 @@
 //!   than [`UPDATED_READ_LIMIT`], matches are dense enough that walking
 //!   names in order fills a page soon, and it does that instead.
 //! - [`NAME_GRAMS`]: every server name under each trigram of its lowercased
-//!   form. A search of three bytes or more walks the names filed under all
-//!   of its trigrams at once (a leapfrog join, in name order, seeking past
-//!   names that lack one of them); a shorter search merges the names filed
-//!   under the trigrams it starts. Every candidate is then checked against
-//!   the search itself, so the index only ever narrows.
+//!   form, and [`GRAM_COUNTS`] how many names each trigram files. A search
+//!   of three bytes or more reads the names filed under its rarest trigram
+//!   in one pass when there are at most [`SCAN_LIMIT`] of them, and
+//!   otherwise walks the names filed under its [`JOIN_WIDTH`] rarest
+//!   trigrams at once (a leapfrog join, in name order, seeking past names
+//!   that lack one of them); a shorter search merges the names filed under
+//!   the trigrams it starts. Every candidate is then checked against the
+//!   search itself, so the index only ever narrows, and the counts only
+//!   decide the order of its reads.
 //!
 //! Both are kept in the write transaction that changes what they index, and
 //! built at open from the stored versions when the database predates them.
@@ -33,6 +37,11 @@ pub(super) const UPDATED: TableDefinition<(i64, &str, &str), ()> =
 /// two NUL bytes, so each byte of the name starts one trigram.
 pub(super) const NAME_GRAMS: TableDefinition<([u8; 3], &str), ()> =
     TableDefinition::new("name_trigrams");
+/// How many names [`NAME_GRAMS`] files under each trigram, so a search
+/// starts from its rarest trigram without counting. Only the order of a
+/// search's reads depends on it, never what it answers.
+pub(super) const GRAM_COUNTS: TableDefinition<[u8; 3], u64> =
+    TableDefinition::new("name_trigram_counts");
 
 /// Most keys an `updated_since` listing reads from [`UPDATED`] before it
 /// walks names instead. Past it at least this many versions match, so at
@@ -47,13 +56,26 @@ pub(super) const UPDATED_READ_LIMIT: usize = 2048;
 /// release after a rollback), and they are built again.
 pub(super) const INDEX_STATE: TableDefinition<&str, u64> =
     TableDefinition::new("listing_index_state");
-const THROUGH_AUDIT: &str = "through-audit";
+/// The key of that number names the indexes' layout: a release that kept
+/// them without [`GRAM_COUNTS`] moved `through-audit`, which this one
+/// neither reads nor moves, so a write by either makes the other build its
+/// indexes again at its next open.
+const THROUGH_AUDIT: &str = "through-audit-2";
 
 type GramsTable = redb::ReadOnlyTable<([u8; 3], &'static str), ()>;
 type GramRange = redb::Range<'static, ([u8; 3], &'static str), ()>;
 
-/// How far each trigram's names are counted to order a join rarest first.
-const PROBE: usize = 32;
+/// Most names a search reads off its rarest trigram in one pass. A
+/// sequential read costs far less a key than a join's seek, so a trigram
+/// filing this many or fewer is read whole and each name checked against the
+/// search; past it the join leaps over names that lack another trigram.
+const SCAN_LIMIT: usize = 2048;
+
+/// How many of a search's rarest trigrams a join leaps by. A trigram
+/// commoner than these narrows little and costs a seek on every leap; the
+/// check against the search itself still sees every candidate, and the
+/// searcher cannot choose which trigrams are left out.
+const JOIN_WIDTH: usize = 4;
 
 /// The trigrams a name is filed under.
 fn grams(lowercase: &[u8]) -> BTreeSet<[u8; 3]> {
@@ -89,6 +111,7 @@ pub(super) fn index_version(
 
 fn index_name(txn: &WriteTransaction, name: &str) -> Result<(), StoreError> {
     let mut table = txn.open_table(NAME_GRAMS).map_err(backend)?;
+    let mut counts = txn.open_table(GRAM_COUNTS).map_err(backend)?;
     let all = grams(name.to_lowercase().as_bytes());
     let Some(first) = all.first() else {
         return Ok(());
@@ -98,6 +121,8 @@ fn index_name(txn: &WriteTransaction, name: &str) -> Result<(), StoreError> {
     }
     for gram in all {
         table.insert((gram, name), ()).map_err(backend)?;
+        let count = counts.get(gram).map_err(backend)?.map_or(0, |c| c.value());
+        counts.insert(gram, count + 1).map_err(backend)?;
     }
     Ok(())
 }
@@ -154,7 +179,8 @@ pub(super) fn stale(txn: &WriteTransaction) -> Result<Option<u64>, StoreError> {
     };
     let current = through == Some(last_audit)
         && existing.contains(UPDATED.name())
-        && existing.contains(NAME_GRAMS.name());
+        && existing.contains(NAME_GRAMS.name())
+        && existing.contains(GRAM_COUNTS.name());
     Ok((!current).then_some(last_audit))
 }
 
@@ -171,12 +197,14 @@ pub(super) fn rebuild(db: &Db, last_audit: u64, chunk: usize) -> Result<(), Stor
     let txn = begin_write(db)?;
     txn.delete_table(UPDATED).map_err(backend)?;
     txn.delete_table(NAME_GRAMS).map_err(backend)?;
+    txn.delete_table(GRAM_COUNTS).map_err(backend)?;
     txn.open_table(INDEX_STATE)
         .map_err(backend)?
         .remove(THROUGH_AUDIT)
         .map_err(backend)?;
     txn.open_table(UPDATED).map_err(backend)?;
     txn.open_table(NAME_GRAMS).map_err(backend)?;
+    txn.open_table(GRAM_COUNTS).map_err(backend)?;
     txn.commit().map_err(backend)?;
     let mut after: Option<(String, String)> = None;
     let mut filed = 0;
@@ -228,21 +256,39 @@ pub(super) fn rebuild(db: &Db, last_audit: u64, chunk: usize) -> Result<(), Stor
     Ok(())
 }
 
+/// How many keys a listing reads from an index before it takes another
+/// way ([`UPDATED_READ_LIMIT`] and [`SCAN_LIMIT`]; tests lower them to reach
+/// the other ways on a small catalog).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct ReadLimits {
+    pub(super) updated: usize,
+    pub(super) scan: usize,
+}
+
+impl Default for ReadLimits {
+    fn default() -> ReadLimits {
+        ReadLimits {
+            updated: UPDATED_READ_LIMIT,
+            scan: SCAN_LIMIT,
+        }
+    }
+}
+
 /// One page of a listing with `search` or `updated_since` (the caller
 /// lists without either by walking the versions or the latest index).
 pub(super) fn list_indexed(
     txn: &ReadTransaction,
     query: &ListQuery,
-    updated_read_limit: usize,
+    limits: ReadLimits,
 ) -> Result<Option<Vec<VersionRecord>>, StoreError> {
     if let Some(since) = query.updated_since
-        && let Some(found) = updated_since(txn, query, since, updated_read_limit)?
+        && let Some(found) = updated_since(txn, query, since, limits.updated)?
     {
         return Ok(Some(found));
     }
     match &query.search {
         Some(search) if !search.is_empty() => {
-            searched(txn, query, &search.to_lowercase()).map(Some)
+            searched(txn, query, &search.to_lowercase(), limits.scan).map(Some)
         }
         _ => Ok(None),
     }
@@ -322,6 +368,7 @@ fn searched(
     txn: &ReadTransaction,
     query: &ListQuery,
     needle: &str,
+    scan_limit: usize,
 ) -> Result<Vec<VersionRecord>, StoreError> {
     let latest = query.version == VersionFilter::Latest;
     let versions = txn.open_table(VERSIONS).map_err(backend)?;
@@ -333,10 +380,10 @@ fn searched(
         Some(c) => (Bound::Included(c.name.clone()), Some(c)),
         None => (Bound::Unbounded, None),
     };
-    let mut names = Names::new(txn, needle.as_bytes(), from)?;
+    let mut names = Names::new(txn, needle.as_bytes(), from, scan_limit)?;
     let mut items = Vec::new();
     while let Some(name) = names.next_name()? {
-        if !name.to_lowercase().contains(needle) {
+        if !holds(&name, needle.as_bytes()) {
             continue;
         }
         if latest {
@@ -386,6 +433,9 @@ struct Names {
 }
 
 enum Walk {
+    /// The names that hold the search, read off its rarest trigram when
+    /// that files few enough names ([`SCAN_LIMIT`]).
+    Listed(std::vec::IntoIter<String>),
     /// Names filed under every one of these trigrams (a search of three
     /// bytes or more); `next` is where the next join starts.
     Join {
@@ -403,29 +453,35 @@ enum Walk {
 }
 
 impl Names {
-    fn new(txn: &ReadTransaction, needle: &[u8], from: Bound<String>) -> Result<Names, StoreError> {
+    fn new(
+        txn: &ReadTransaction,
+        needle: &[u8],
+        from: Bound<String>,
+        scan_limit: usize,
+    ) -> Result<Names, StoreError> {
         let table = txn.open_table(NAME_GRAMS).map_err(backend)?;
         let kind = if needle.len() >= 3 {
-            // Every trigram of the search joins (a subset would let the
-            // searcher choose which ones are left out), rarest first, so
-            // the join leaps by the rarest one.
+            // The rarest trigrams by their stored counts: the rarest is read
+            // whole if it files few names, or else the rarest few join.
+            let counts = txn.open_table(GRAM_COUNTS).map_err(backend)?;
             let mut grams = Vec::new();
             for gram in needle
                 .windows(3)
                 .map(|w| [w[0], w[1], w[2]])
                 .collect::<BTreeSet<_>>()
             {
-                let seen = names_under(&table, gram, &Bound::Unbounded)?
-                    .take(PROBE)
-                    .take_while(|item| item.as_ref().is_ok_and(|(k, _)| k.value().0 == gram))
-                    .count();
-                grams.push((seen, gram));
+                let count = counts.get(gram).map_err(backend)?.map_or(0, |c| c.value());
+                grams.push((count, gram));
             }
             grams.sort_unstable();
-            let grams = grams.into_iter().map(|(_, gram)| gram).collect();
-            Walk::Join {
-                grams,
-                next: Some(from),
+            let mut grams: Vec<[u8; 3]> = grams.into_iter().map(|(_, gram)| gram).collect();
+            grams.truncate(JOIN_WIDTH);
+            match rare_names(&table, grams[0], &from, needle, scan_limit)? {
+                Some(names) => Walk::Listed(names.into_iter()),
+                None => Walk::Join {
+                    grams,
+                    next: Some(from),
+                },
             }
         } else {
             // Every trigram that starts with the search, one range each.
@@ -471,6 +527,7 @@ impl Names {
 
     fn next_name(&mut self) -> Result<Option<String>, StoreError> {
         match &mut self.kind {
+            Walk::Listed(names) => Ok(names.next()),
             Walk::Join { grams, next } => {
                 let Some(from) = next else { return Ok(None) };
                 let found = join(&self.table, grams, from)?;
@@ -496,6 +553,48 @@ impl Names {
                 Ok(None)
             }
         }
+    }
+}
+
+/// The names filed under `gram` from `from` on whose lowercased form
+/// contains `needle`, read in one pass, or `None` when the trigram files
+/// more than `limit` names from there (then a join reads fewer keys).
+fn rare_names(
+    table: &GramsTable,
+    gram: [u8; 3],
+    from: &Bound<String>,
+    needle: &[u8],
+    limit: usize,
+) -> Result<Option<Vec<String>>, StoreError> {
+    let mut names = Vec::new();
+    for (read, item) in names_under(table, gram, from)?.enumerate() {
+        let (key, _) = item.map_err(backend)?;
+        let (g, name) = key.value();
+        if g != gram {
+            break;
+        }
+        if read == limit {
+            return Ok(None);
+        }
+        if holds(name, needle) {
+            names.push(name.to_owned());
+        }
+    }
+    Ok(Some(names))
+}
+
+/// Whether the lowercased form of `name` contains `needle` (lowercase),
+/// without lowercasing an ASCII name into a new string.
+fn holds(name: &str, needle: &[u8]) -> bool {
+    if name.is_ascii() {
+        name.as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    } else {
+        name.to_lowercase()
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w == needle)
     }
 }
 
