@@ -10,8 +10,8 @@
 //!   form, and [`GRAM_COUNTS`] how many names each trigram files. A search
 //!   of three bytes or more reads the names filed under its rarest trigram
 //!   in one pass when there are at most [`SCAN_LIMIT`] of them, and
-//!   otherwise walks the names filed under its [`JOIN_WIDTH`] rarest
-//!   trigrams at once (a leapfrog join, in name order, seeking past names
+//!   otherwise walks the names filed under all its trigrams at once,
+//!   rarest first (a leapfrog join, in name order, seeking past names
 //!   that lack one of them); a shorter search merges the names filed under
 //!   the trigrams it starts. Every candidate is then checked against the
 //!   search itself, so the index only ever narrows, and the counts only
@@ -56,11 +56,15 @@ pub(super) const UPDATED_READ_LIMIT: usize = 2048;
 /// release after a rollback), and they are built again.
 pub(super) const INDEX_STATE: TableDefinition<&str, u64> =
     TableDefinition::new("listing_index_state");
-/// The key of that number names the indexes' layout: a release that kept
-/// them without [`GRAM_COUNTS`] moved `through-audit`, which this one
-/// neither reads nor moves, so a write by either makes the other build its
-/// indexes again at its next open.
+/// The key of that number names the indexes' layout. A release that kept
+/// them without [`GRAM_COUNTS`] reads and moves only `through-audit`
+/// ([`THROUGH_AUDIT_BEFORE`]); this one reads only its own key and keeps
+/// both (the tables that release reads are the same), so a write by that
+/// release makes this one build its indexes again, and a build cut short by
+/// either leaves both keys gone.
 const THROUGH_AUDIT: &str = "through-audit-2";
+const THROUGH_AUDIT_BEFORE: &str = "through-audit";
+const STATE_KEYS: [&str; 2] = [THROUGH_AUDIT, THROUGH_AUDIT_BEFORE];
 
 type GramsTable = redb::ReadOnlyTable<([u8; 3], &'static str), ()>;
 type GramRange = redb::Range<'static, ([u8; 3], &'static str), ()>;
@@ -70,12 +74,6 @@ type GramRange = redb::Range<'static, ([u8; 3], &'static str), ()>;
 /// filing this many or fewer is read whole and each name checked against the
 /// search; past it the join leaps over names that lack another trigram.
 const SCAN_LIMIT: usize = 2048;
-
-/// How many of a search's rarest trigrams a join leaps by. A trigram
-/// commoner than these narrows little and costs a seek on every leap; the
-/// check against the search itself still sees every candidate, and the
-/// searcher cannot choose which trigrams are left out.
-const JOIN_WIDTH: usize = 4;
 
 /// The trigrams a name is filed under.
 fn grams(lowercase: &[u8]) -> BTreeSet<[u8; 3]> {
@@ -133,13 +131,11 @@ fn index_name(txn: &WriteTransaction, name: &str) -> Result<(), StoreError> {
 /// not keep them) stay stale until the next open builds them.
 pub(super) fn follow_audit(txn: &WriteTransaction, seq: u64) -> Result<(), StoreError> {
     let mut state = txn.open_table(INDEX_STATE).map_err(backend)?;
-    let current = state
-        .get(THROUGH_AUDIT)
-        .map_err(backend)?
-        .map(|v| v.value())
-        == seq.checked_sub(1);
-    if current {
-        state.insert(THROUGH_AUDIT, seq).map_err(backend)?;
+    for key in STATE_KEYS {
+        let current = state.get(key).map_err(backend)?.map(|v| v.value()) == seq.checked_sub(1);
+        if current {
+            state.insert(key, seq).map_err(backend)?;
+        }
     }
     Ok(())
 }
@@ -147,7 +143,9 @@ pub(super) fn follow_audit(txn: &WriteTransaction, seq: u64) -> Result<(), Store
 /// Records that the indexes are current at audit record `seq`.
 fn note_audit(txn: &WriteTransaction, seq: u64) -> Result<(), StoreError> {
     let mut state = txn.open_table(INDEX_STATE).map_err(backend)?;
-    state.insert(THROUGH_AUDIT, seq).map_err(backend)?;
+    for key in STATE_KEYS {
+        state.insert(key, seq).map_err(backend)?;
+    }
     Ok(())
 }
 
@@ -198,10 +196,12 @@ pub(super) fn rebuild(db: &Db, last_audit: u64, chunk: usize) -> Result<(), Stor
     txn.delete_table(UPDATED).map_err(backend)?;
     txn.delete_table(NAME_GRAMS).map_err(backend)?;
     txn.delete_table(GRAM_COUNTS).map_err(backend)?;
-    txn.open_table(INDEX_STATE)
-        .map_err(backend)?
-        .remove(THROUGH_AUDIT)
-        .map_err(backend)?;
+    {
+        let mut state = txn.open_table(INDEX_STATE).map_err(backend)?;
+        for key in STATE_KEYS {
+            state.remove(key).map_err(backend)?;
+        }
+    }
     txn.open_table(UPDATED).map_err(backend)?;
     txn.open_table(NAME_GRAMS).map_err(backend)?;
     txn.open_table(GRAM_COUNTS).map_err(backend)?;
@@ -462,7 +462,8 @@ impl Names {
         let table = txn.open_table(NAME_GRAMS).map_err(backend)?;
         let kind = if needle.len() >= 3 {
             // The rarest trigrams by their stored counts: the rarest is read
-            // whole if it files few names, or else the rarest few join.
+            // whole if it files few names, or else every trigram joins,
+            // rarest first.
             let counts = txn.open_table(GRAM_COUNTS).map_err(backend)?;
             let mut grams = Vec::new();
             for gram in needle
@@ -474,8 +475,9 @@ impl Names {
                 grams.push((count, gram));
             }
             grams.sort_unstable();
-            let mut grams: Vec<[u8; 3]> = grams.into_iter().map(|(_, gram)| gram).collect();
-            grams.truncate(JOIN_WIDTH);
+            // Every trigram joins: names could be published to make any
+            // subset common while the whole is rare.
+            let grams: Vec<[u8; 3]> = grams.into_iter().map(|(_, gram)| gram).collect();
             match rare_names(&table, grams[0], &from, needle, scan_limit)? {
                 Some(names) => Walk::Listed(names.into_iter()),
                 None => Walk::Join {
@@ -696,6 +698,26 @@ mod tests {
         // Current at the record before: moves with it.
         step(&db, Some(0), 1);
         assert_eq!(through(&db), Some(1));
+        // The key of the layout before the trigram counts is kept too, each
+        // moving only from the record before.
+        let before = |db: &redb::Database| -> Option<u64> {
+            use redb::ReadableDatabase;
+            let txn = db.begin_read().unwrap();
+            let state = txn.open_table(INDEX_STATE).unwrap();
+            state.get(THROUGH_AUDIT_BEFORE).unwrap().map(|v| v.value())
+        };
+        assert_eq!(before(&db), Some(1));
+        {
+            let txn = db.begin_write().unwrap();
+            txn.open_table(INDEX_STATE)
+                .unwrap()
+                .insert(THROUGH_AUDIT_BEFORE, 0)
+                .unwrap();
+            follow_audit(&txn, 2).unwrap();
+            txn.commit().unwrap();
+        }
+        assert_eq!((through(&db), before(&db)), (Some(2), Some(0)));
+        step(&db, Some(1), 2);
         step(&db, Some(4), 5);
         assert_eq!(through(&db), Some(5));
         // Stale (no note, or one behind): stays stale for the next open.
