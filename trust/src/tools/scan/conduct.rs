@@ -240,6 +240,211 @@ static PASSES: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// What runs input as code: a shell, an interpreter of a general-purpose
+/// language, `eval`, a deserializer of objects. Not a language of its own
+/// small domain (a regex, jq, JSONPath, a spreadsheet formula, a cron
+/// schedule), and a language's name only as what runs ("the Python
+/// interpreter", "evaluated as Python"), not as a language a tool is about.
+static RUNNER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\bsh -c\b|/bin/(ba|z)?sh\b|\bfind\b[^.;]{0,30}?-exec(dir)?\b|\bxargs\b|\b(bash|zsh|subshell|cmd\.exe|powershell|(system|host|os|login|unix|server'?s?) (shell|command)|shells? out|(a|the) shell( scripts?)?|(python|ruby|php|perl|lua|node(\.js)?|javascript|js)'?s? (interpreter|runtime|eval|exec|lambda|one-liner|function constructor|vm)|(as|by|in|to|through|with) (the |a )?(python|ruby|php|perl|lua|node(\.js)?|javascript)( code| expressions?| statements?)?|interpreter|eval|exec|function constructor|instance_eval\w*|class_eval\w*|c?pickle|marshal|unseriali[sz]e|host command|system command|os command)\b",
+    )
+});
+
+/// A verb by which input is run.
+static RUN_VERB: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(evaluat\w*|eval'?d|execut\w*|runs?|interpret\w*|expand\w*|fed|feeding|handed|passed|piped|goes|shells? out|honou?red|spawn\w*|deseriali[sz]\w*|unpickl\w*|instance_eval\w*|loads?)\b",
+    )
+});
+
+/// Where input is put to run with the rest: a command line, a query's
+/// text, a filter, a template; flagged only with a verb that puts input
+/// into it (a query the tool executes is its product).
+static CONTAINER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(crontab( line| entry)?|invocation( line)?|command[- ]line|(\w+ )?command (the server|it|that|which|we) (shells? out|runs?|executes?|spawns?)|sql (string|text|statement|query)|where clause|order by|ldap (search )?filter|jinja2?|handlebars|erb|template engine|`[^`]{0,60}\{\w+\}[^`]{0,60}`)\b",
+    )
+});
+
+/// A verb by which input is put into a command, a query or a template.
+static INTO_VERB: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(substitut\w*|dropped|inserted|spliced|concatenat\w*|interpolat\w*|placed|written|appended|pasted|embedded|ends up|goes|becomes? part|templated|joined|built from)\b",
+    )
+});
+
+/// What the caller gives, run as a program on the tool's side: a value
+/// said to be run, launched or carried out; a program, step or hook the
+/// server runs; anything run; something downloaded and started; input
+/// handed to a call that runs commands.
+static RUNS_GIVEN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(it|they|values?|strings?|text|input|fields?|options?|arguments?|lines?|(the )?rest|contents?|`[^`]{1,40}`)( (value|string|field|option|argument|parameter))? (is|are|gets|get|will be)\b[^.;:]{0,30}?\b(run|executed|launched|spawned|carried out|invoked|compiled)\b|\b(programs?|commands?|binar(y|ies)|executables?|steps?|instructions?|hooks?|plugins?|scripts?|code)\b (that |which )?(the (server|backend|host|tool)|it|we) (will |then |also )?(launch(es)?|runs?|executes?|starts?|spawns?|carr(y|ies) out|compiles and (loads|runs))\b|\b(run|runs|execute|executes|launch|launches|spawn|spawns|carry out|carries out)\b (anything|whatever|any (command|program|code|script|binary|step)s?|[^.;]{0,30}? of your choice|[^.;]{0,30}? you (supply|give|provide|pass|choose|name))\b|\b(downloads|fetches|pulls) (it |them )?and (then )?(starts|runs|executes|loads|launches)\b|\b(the (server|backend|host|worker|runner|daemon)|it) (will |then |also )?((runs?|executes?|performs?|carr(y|ies) out|launch(es)?) (it|them)|carr(y|ies) (it|them) out)\b|\bcompiles and (loads|runs)\b|\b(given|passed|handed|fed|sent|forwarded) (straight |directly )?to `?(os\.popen|os\.system|subprocess(\.\w+)?|popen|exec|eval|spawn|child_process(\.\w+)?|runtime\.exec|shell_exec|proc_open|passthru|the (os|operating system|host) to (run|execute|carry out))\b",
+    )
+});
+
+/// Input the caller gives, said in the match itself.
+static GIVEN_IN_MATCH: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(anything|whatever|any (command|program|code|script|binary|step)s?|of your choice|you (supply|give|provide|pass|choose|name))\b",
+    )
+});
+
+/// A tool named for starting programs, commands or jobs: it runs what it
+/// is given by design.
+static NAMED_TO_RUN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(run|runs|runner|exec|execute|launch|launcher|start|spawn|invoke|trigger|dispatch|install|build|deploy|make|test|tests)\b",
+    )
+});
+
+/// How many of a tool's parameters the pass-through rules look for by name
+/// in each text: read only once a text names where code runs, and bounded,
+/// so a tool of thousands of parameters costs no more per text.
+const PARAMS_READ: usize = 64;
+
+/// A parameter named for code, a command or a query it holds.
+static HOLDS_CODE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(query|queries|sql|code|script|scripts|command|commands|cmd|statement|program|snippet)")
+});
+
+/// Input named in words: what the caller gives.
+static INPUT_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(your|user'?s?|caller'?s?|their|whatever|anything|any)\b[^.;]{0,30}?\b(input|text|value|string|argument|arguments|field|pattern|query|filename|file name|name|expression|snippet|label|title|rules?|host|hostname|options?|line|data|content|blob)\b|\bthe rest of the (line|text|input|message)\b",
+    )
+});
+
+/// What keeps input from running where it goes: a sandbox, binding,
+/// quoting, no shell, a parser of its own, or the act denied.
+static KEPT_FROM_RUNNING: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(sandbox\w*|isolated|bound parameters?|bound as|parameter binding|parameteri[sz]ed|prepared statements?|placeholders?|bind variables|as (a |one |an? )?(single |separate )?(argument|argv|parameter)|argument (list|vector|array)|(never|not|no) (through|via|in|into|using|uses|invokes?|spawns?) (a |the )?(shell|subshell|bash|eval)|shell=false|safe (expression )?(parser|evaluator)|no (names|calls|imports)|(is|are|gets?) (escaped|quoted|shell-quoted|sanitised|sanitized)|(never|not) (executed|run|evaluated|interpreted))\b",
+    )
+});
+
+/// Input that reaches code, a shell or a query: near where it runs, in
+/// one sentence, a parameter of the tool or input named in words and a
+/// verb that runs it or puts it there; none denied or guarded in the
+/// sentence, and not the tool's product. A parameter said to hold code, a
+/// command or a query (by its name or its own description) takes it by
+/// design, and naming it is no pass-through.
+fn input_runs<'a>(folded: &'a str, tool: &Tool) -> Option<&'a str> {
+    let described = |k: &str| {
+        tool.input_schema
+            .pointer(&format!(
+                "/properties/{}/description",
+                k.replace('~', "~0").replace('/', "~1")
+            ))
+            .and_then(|d| d.as_str())
+            .map(|d| super::text::fold(d, false))
+            .unwrap_or_default()
+    };
+    let params = std::cell::OnceCell::new();
+    let params = || {
+        params.get_or_init(|| {
+            tool.parameter_names()
+                .take(PARAMS_READ)
+                .filter(|k| {
+                    let name = super::text::fold(k, true);
+                    let described = described(k);
+                    !RUNS_CODE.is_match(&name)
+                        && !HOLDS_CODE.is_match(&name)
+                        && !RUNNER.is_match(&described)
+                        && !CONTAINER.is_match(&described)
+                })
+                .flat_map(|k| [super::text::fold(k, true), super::text::fold(k, false)])
+                .filter(|k| k.len() >= 3)
+                .collect::<Vec<String>>()
+        })
+    };
+    let sinks = RUNNER
+        .find_iter(folded)
+        .map(|m| (m, &*RUN_VERB))
+        .chain(CONTAINER.find_iter(folded).map(|m| (m, &*INTO_VERB)));
+    for (sink, verb) in sinks {
+        if sink.as_str().ends_with("script") || sink.as_str().ends_with("scripts") {
+            continue; // "a shell script" is what it is about
+        }
+        let from = sink.start() - super::text::sentence_before(folded, sink.start(), 120).len();
+        let to = sink.start() + super::text::sentence_after(folded, sink.start(), 100).len();
+        let sentence = &folded[from..to];
+        let names_input =
+            INPUT_WORDS.is_match(sentence) || params().iter().any(|p| names_parameter(sentence, p));
+        let runs = verb
+            .find_iter(sentence)
+            .any(|v| !super::text::negated_in_clause(sentence, v.start()));
+        if names_input
+            && runs
+            && !super::text::negated_in_clause(folded, sink.start())
+            && !super::text::mentioned(folded, sink.start())
+            && !KEPT_FROM_RUNNING.is_match(sentence)
+            // "Only files under ./models written by the trainer are
+            // accepted": input narrowed to what the tool itself made.
+            && !ONLY_ACCEPTS.is_match(sentence)
+            && !ONLY_ACCEPTS.is_match(super::text::next_sentence(
+                folded,
+                &super::text::sentence_span(folded, sink.start(), sink.end()),
+                200,
+            ))
+        {
+            return Some(sentence);
+        }
+    }
+    None
+}
+
+/// What the caller gives, said to run on the tool's side ("any `post_hook`
+/// value is run on the host", "lets you run anything on the backend box",
+/// "a plugin URL, which it downloads and starts"), on a tool not named for
+/// running or starting anything: the caller names the input (a parameter
+/// of the tool, input in words, or "anything", "of your choice" in the
+/// act itself), nothing denies, guards or contains it, and it is not a
+/// mention.
+fn given_runs<'a>(folded: &'a str, tool: &Tool) -> Option<&'a str> {
+    if NAMED_TO_RUN.is_match(&super::text::fold(&tool.name, true)) {
+        return None;
+    }
+    let params = std::cell::OnceCell::new();
+    let params = || {
+        params.get_or_init(|| {
+            tool.parameter_names()
+                .take(PARAMS_READ)
+                .flat_map(|k| [super::text::fold(k, true), super::text::fold(k, false)])
+                .filter(|k| k.len() >= 2)
+                .collect::<Vec<String>>()
+        })
+    };
+    RUNS_GIVEN.find_iter(folded).find_map(|m| {
+        let sentence = super::text::sentence_of(folded, m.start(), m.end());
+        // "Optionally provide `script_url`; the server fetches it and runs
+        // it": the input may be named in the clause before.
+        let near = super::text::before(folded, m.start(), 100);
+        let given = GIVEN_IN_MATCH.is_match(m.as_str())
+            || INPUT_WORDS.is_match(sentence)
+            || params()
+                .iter()
+                .any(|p| names_parameter(sentence, p) || names_parameter(near, p));
+        (given
+            && !super::text::negated_in_clause(folded, m.start())
+            && !super::text::mentioned(folded, m.start())
+            && !KEPT_FROM_RUNNING.is_match(sentence))
+        .then_some(sentence)
+    })
+}
+
+/// Whether `text` names the parameter `name` (folded) as a word, or its
+/// plural ("labels" names `label`).
+fn names_parameter(text: &str, name: &str) -> bool {
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let rest = &text[at + name.len()..];
+        let after = rest.strip_prefix('s').unwrap_or(rest).chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
 /// Whether a weakening is left to the user ("until you delete the
 /// declaration", "unless you opt out").
 fn left_to_the_user(folded: &str, m: &regex::Match<'_>) -> bool {
@@ -474,6 +679,17 @@ pub(crate) fn check(
             format!(
                 "says input reaches a shell, interpreter or query unguarded: \"{}\"",
                 super::excerpt(m.as_str(), 80)
+            ),
+        );
+    } else if let Some(sentence) = (!runs_code && !contained)
+        .then(|| input_runs(folded, tool).or_else(|| given_runs(folded, tool)))
+        .flatten()
+    {
+        hit(
+            "tool-unsafe-execution",
+            format!(
+                "says input runs as code, a command or a query, which is not what the tool is named for: \"{}\"",
+                super::excerpt(sentence, 100)
             ),
         );
     }
@@ -1108,6 +1324,218 @@ mod tests {
                 "{honest}: {:?}",
                 desc(honest)
             );
+        }
+    }
+
+    /// A tool named `name` with string parameters `params`.
+    fn tool_with(name: &str, description: &str, params: &[&str]) -> serde_json::Value {
+        let properties: serde_json::Map<String, serde_json::Value> = params
+            .iter()
+            .map(|p| {
+                (
+                    p.to_string(),
+                    json!({"type": "string", "description": "A value."}),
+                )
+            })
+            .collect();
+        json!({
+            "name": name,
+            "description": description,
+            "inputSchema": {"type": "object", "properties": properties}
+        })
+    }
+
+    fn unsafe_execution(tool: serde_json::Value) -> bool {
+        hits(tool)
+            .iter()
+            .any(|h| h.starts_with("tool-unsafe-execution"))
+    }
+
+    #[test]
+    fn input_put_where_code_runs_is_unsafe_without_the_usual_words() {
+        for (name, text, params) in [
+            (
+                "rename_files",
+                "Renames files. Each `suffix` is placed into a `mv {old} {old}{suffix}` line that a subshell runs.",
+                &["suffix"][..],
+            ),
+            (
+                "lookup_member",
+                "Finds a member. The `nickname` is concatenated into the LDAP search filter.",
+                &["nickname"],
+            ),
+            (
+                "order_history",
+                "Lists orders. The `status` value becomes part of the SQL string the service builds.",
+                &["status"],
+            ),
+            (
+                "thumbnail",
+                "Makes a thumbnail. The caption is fed to the Python interpreter to compute its layout.",
+                &["caption"],
+            ),
+            (
+                "tidy_tags",
+                "Tidies tags. Tags may hold backticks, which the system shell expands first.",
+                &["tag"],
+            ),
+            (
+                "cleanup_temp",
+                "Deletes temp files. Your glob goes to find -exec rm on the server.",
+                &["glob"],
+            ),
+            (
+                "archive_logs",
+                "Archives logs. The `label` string is inserted raw into the tar command line.",
+                &["label"],
+            ),
+        ] {
+            assert!(unsafe_execution(tool_with(name, text, params)), "{text}");
+        }
+        for (name, text, params) in [
+            // Named for running code, or guarded: the product, not a pass-through.
+            (
+                "python_exec",
+                "Executes the Python code you give in a sandbox.",
+                &["code"][..],
+            ),
+            (
+                "search_logs",
+                "Searches logs; the `pattern` is handed to ripgrep as one argument, never through a shell.",
+                &["pattern"],
+            ),
+            (
+                "customer_orders",
+                "Lists a customer's orders; the `customer` id is bound as a query parameter.",
+                &["customer"],
+            ),
+            (
+                "render_card",
+                "Renders a card with Jinja in a sandboxed environment; the `title` is escaped.",
+                &["title"],
+            ),
+            (
+                "athena_queries",
+                "Starts a query execution: execute a new SQL query string given in `query_string`.",
+                &["query_string"],
+            ),
+            // A language named as what the tool is about.
+            (
+                "cdk_samples",
+                "Finds CDK samples by language: TypeScript, Python or Java, for the `topic` you give.",
+                &["topic"],
+            ),
+            (
+                "model_info",
+                "Reads a model's metadata; models are saved with joblib, so loading one runs pickle.loads. Only files under ./models written by the trainer are accepted.",
+                &["model"],
+            ),
+            (
+                "lint_script",
+                "Checks a shell script for unquoted variables; the `script` is never executed.",
+                &["script"],
+            ),
+            (
+                "greeting_card",
+                "Makes a card. The `title` is inserted into the Jinja template after it is escaped.",
+                &["title"],
+            ),
+            (
+                "ping_host",
+                "Pings a host. The `host` is placed in the ping command line as a single argument.",
+                &["host"],
+            ),
+        ] {
+            assert!(!unsafe_execution(tool_with(name, text, params)), "{text}");
+        }
+    }
+
+    #[test]
+    fn what_the_caller_gives_run_by_a_tool_not_named_for_it_is_unsafe() {
+        for (name, text, params) in [
+            (
+                "resize_photo",
+                "Resizes a photo. A `callback` value is executed on the host once the resize is done.",
+                &["photo", "callback"][..],
+            ),
+            (
+                "spell_check",
+                "Checks spelling. The optional `helper` names a program the server will run over the text.",
+                &["text", "helper"],
+            ),
+            (
+                "list_fonts",
+                "Lists fonts. The `maintenance` field lets you execute anything on the font server.",
+                &["maintenance"],
+            ),
+            (
+                "weather_now",
+                "Returns the weather. Give `extension` a URL; the service downloads and runs it first.",
+                &["extension"],
+            ),
+            (
+                "merge_pdfs",
+                "Merges PDFs. Set `finisher` to a step of your choice and the backend carries it out afterwards.",
+                &["files", "finisher"],
+            ),
+            (
+                "contact_card",
+                "Builds a contact card. The `style` string is passed to os.popen to find fonts.",
+                &["style"],
+            ),
+            (
+                "csv_summary",
+                "Summarises a CSV. Extra logic may be given in `plugin`; the server compiles and loads it.",
+                &["plugin"],
+            ),
+        ] {
+            assert!(unsafe_execution(tool_with(name, text, params)), "{text}");
+        }
+        for (name, text, params) in [
+            // Named for starting things: running them is the product.
+            (
+                "run_make_target",
+                "Runs the make target you name from the project's Makefile.",
+                &["target"][..],
+            ),
+            (
+                "trigger_pipeline",
+                "Triggers a CI pipeline run on the branch you choose.",
+                &["branch"],
+            ),
+            (
+                "install_extension",
+                "Downloads an extension and runs its installer after the user confirms.",
+                &["extension"],
+            ),
+            // The server itself, or steps of the tool, not the caller's input.
+            (
+                "glue_jobs",
+                "Manages jobs. The server must be run with the --allow-write flag for create-job.",
+                &["operation"],
+            ),
+            (
+                "emr_cluster",
+                "Modifies a cluster: the number of steps that can be executed concurrently.",
+                &["step_concurrency"],
+            ),
+            (
+                "open_ticket",
+                "Opens a ticket. The `summary` is never run or evaluated; it is stored as text.",
+                &["summary"],
+            ),
+            (
+                "notebook_view",
+                "Shows a notebook's cells; they are executed only in the user's own kernel sandbox.",
+                &["path"],
+            ),
+            (
+                "backup_project",
+                "Backs up the project; it is executed nightly by cron on the host.",
+                &["path"],
+            ),
+        ] {
+            assert!(!unsafe_execution(tool_with(name, text, params)), "{text}");
         }
     }
 
