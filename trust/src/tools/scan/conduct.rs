@@ -205,11 +205,13 @@ static BOUND: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A parameter named for a query language.
+static CODE_PARAM: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(sql|spl|kql|promql|logql|cql|hql|soql|sql query|query sql)$"));
+
 /// Whether the tool takes a query by a parameter named for its language
 /// (`sql`, `spl`, `kql`): running it is the product.
 fn takes_a_query(tool: &Tool) -> bool {
-    static CODE_PARAM: LazyLock<Regex> =
-        LazyLock::new(|| re(r"^(sql|spl|kql|promql|logql|cql|hql|soql|sql query|query sql)$"));
     tool.parameter_names()
         .any(|k| CODE_PARAM.is_match(&super::text::fold(k, true)))
 }
@@ -247,14 +249,35 @@ static PASSES: LazyLock<Regex> = LazyLock::new(|| {
 /// interpreter", "evaluated as Python"), not as a language a tool is about.
 static RUNNER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\bsh -c\b|/bin/(ba|z)?sh\b|\bfind\b[^.;]{0,30}?-exec(dir)?\b|\bxargs\b|\b(bash|zsh|subshell|cmd\.exe|powershell|(system|host|os|login|unix|server'?s?) (shell|command)|shells? out|(a|the) shell( scripts?)?|(python|ruby|php|perl|lua|node(\.js)?|javascript|js)'?s? (interpreter|runtime|eval|exec|lambda|one-liner|function constructor|vm)|(as|by|in|to|through|with) (the |a )?(python|ruby|php|perl|lua|node(\.js)?|javascript)( code| expressions?| statements?)?|interpreter|eval|exec|function constructor|instance_eval\w*|class_eval\w*|c?pickle|marshal|unseriali[sz]e|host command|system command|os command)\b",
+        r"\bsh -c\b|/bin/(ba|z)?sh\b|\bfind\b[^.;]{0,30}?-exec(dir)?\b|\bxargs\b|\b(bash|zsh|subshell|cmd\.exe|powershell|(system|host|os|login|unix|server'?s?) (shell|command)|shells? out|(a|the) shell( scripts?)?|(python|ruby|php|perl|lua|node(\.js)?|javascript|js)'?s? (interpreter|runtime|eval|exec|lambda|one-liner|function constructor|vm)|(as|by|in|to|through|with) (the |a )?(python|ruby|php|perl|lua|node(\.js)?|javascript)( code| expressions?| statements?)?|(code|command|shell|script) interpreter|eval|function constructor|instance_eval\w*|class_eval\w*|c?pickle|marshal|unseriali[sz]e|host command|system command|os command)\b",
+    )
+});
+
+/// The runners no tool hands unchecked input to without meaning to run it:
+/// a shell by name, `eval`, a function built from a string, an
+/// interpreter named with its language. The other sinks are also where
+/// honest tools say their input goes safely ("passed to the Python
+/// formatter", "inserted into the Jinja template"), so input said to reach
+/// them is a warning.
+static STRONG_RUNNER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\bsh -c\b|/bin/(ba|z)?sh\b|\bfind\b[^.;]{0,30}?-exec(dir)?\b|\b(bash|zsh|subshell|cmd\.exe|powershell|(system|host|os|login|unix) shell|shells? out|(python|ruby|php|perl|lua|node(\.js)?|javascript|js)'?s? (interpreter|eval|exec|function constructor)|eval|function constructor|instance_eval\w*|class_eval\w*)\b",
+    )
+});
+
+/// What the caller gives, said in words no honest tool uses of its input:
+/// anything run, something downloaded and run, input handed to a call that
+/// runs commands.
+static STRONG_GIVEN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(anything|whatever|any (command|program|code|script|binary)s?)\b|\b(downloads|fetches|pulls) (it |them )?and|\b(os\.popen|os\.system|subprocess|popen|child_process|runtime\.exec|shell_exec|proc_open|passthru|the (os|operating system|host) to)\b",
     )
 });
 
 /// A verb by which input is run.
 static RUN_VERB: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(evaluat\w*|eval'?d|execut\w*|runs?|interpret\w*|expand\w*|fed|feeding|handed|passed|piped|goes|shells? out|honou?red|spawn\w*|deseriali[sz]\w*|unpickl\w*|instance_eval\w*|loads?)\b",
+        r"\b(evaluat\w*|eval'?d|execut\w*|runs?|interpret(s|ed|ing)?|expand\w*|fed|feeding|handed|passed|piped|goes|shells? out|honou?red|spawn\w*|deseriali[sz]\w*|unpickl\w*|instance_eval\w*)\b",
     )
 });
 
@@ -280,7 +303,7 @@ static INTO_VERB: LazyLock<Regex> = LazyLock::new(|| {
 /// handed to a call that runs commands.
 static RUNS_GIVEN: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(it|they|values?|strings?|text|input|fields?|options?|arguments?|lines?|(the )?rest|contents?|`[^`]{1,40}`)( (value|string|field|option|argument|parameter))? (is|are|gets|get|will be)\b[^.;:]{0,30}?\b(run|executed|launched|spawned|carried out|invoked|compiled)\b|\b(programs?|commands?|binar(y|ies)|executables?|steps?|instructions?|hooks?|plugins?|scripts?|code)\b (that |which )?(the (server|backend|host|tool)|it|we) (will |then |also )?(launch(es)?|runs?|executes?|starts?|spawns?|carr(y|ies) out|compiles and (loads|runs))\b|\b(run|runs|execute|executes|launch|launches|spawn|spawns|carry out|carries out)\b (anything|whatever|any (command|program|code|script|binary|step)s?|[^.;]{0,30}? of your choice|[^.;]{0,30}? you (supply|give|provide|pass|choose|name))\b|\b(downloads|fetches|pulls) (it |them )?and (then )?(starts|runs|executes|loads|launches)\b|\b(the (server|backend|host|worker|runner|daemon)|it) (will |then |also )?((runs?|executes?|performs?|carr(y|ies) out|launch(es)?) (it|them)|carr(y|ies) (it|them) out)\b|\bcompiles and (loads|runs)\b|\b(given|passed|handed|fed|sent|forwarded) (straight |directly )?to `?(os\.popen|os\.system|subprocess(\.\w+)?|popen|exec|eval|spawn|child_process(\.\w+)?|runtime\.exec|shell_exec|proc_open|passthru|the (os|operating system|host) to (run|execute|carry out))\b",
+        r"(\b(it|they|values?|strings?|text|input|fields?|options?|arguments?|lines?|(the )?rest|contents?)|`[^`]{1,40}`)( (value|string|field|option|argument|parameter))? (is|are|gets|get|will be|(may|can|shall|should|must|will) (also )?be)\b[^.;:]{0,30}?\b(run|executed|launched|spawned|carried out|invoked|compiled)\b|\b(programs?|commands?|binar(y|ies)|executables?|steps?|instructions?|hooks?|plugins?|scripts?|code)\b (that |which )?(the (server|backend|host|tool)|it|we) (will |then |also )?(launch(es)?|runs?|executes?|starts?|spawns?|carr(y|ies) out|compiles and (loads|runs))\b|\b(run|runs|execute|executes|launch|launches|spawn|spawns|carry out|carries out)\b (anything|whatever|any (command|program|code|script|binary|step)s?|[^.;]{0,30}? of your choice|[^.;]{0,30}? you (supply|give|provide|pass|choose|name))\b|\b(downloads|fetches|pulls) (it |them )?and (then )?(starts|runs|executes|loads|launches)\b|\b(the (server|backend|host|worker|runner|daemon)|it) (will |then |also )?((runs?|executes?|performs?|carr(y|ies) out|launch(es)?) (it|them|the `[^`]{1,40}`)|carr(y|ies) (it|them) out)|\bcompiles and (loads|runs)\b|\b(given|passed|handed|fed|sent|forwarded) (straight |directly )?to `?(os\.popen|os\.system|subprocess(\.\w+)?|popen|exec|eval|spawn|child_process(\.\w+)?|runtime\.exec|shell_exec|proc_open|passthru|the (os|operating system|host) to (run|execute|carry out))\b",
     )
 });
 
@@ -294,9 +317,7 @@ static GIVEN_IN_MATCH: LazyLock<Regex> = LazyLock::new(|| {
 /// A tool named for starting programs, commands or jobs: it runs what it
 /// is given by design.
 static NAMED_TO_RUN: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(run|runs|runner|exec|execute|launch|launcher|start|spawn|invoke|trigger|dispatch|install|build|deploy|make|test|tests)\b",
-    )
+    re(r"\b(run|runs|runner|exec|execute|launch|launcher|spawn|invoke|trigger|install|deploy)\b")
 });
 
 /// How many of a tool's parameters the pass-through rules look for by name
@@ -320,7 +341,7 @@ static INPUT_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 /// quoting, no shell, a parser of its own, or the act denied.
 static KEPT_FROM_RUNNING: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(sandbox\w*|isolated|bound parameters?|bound as|parameter binding|parameteri[sz]ed|prepared statements?|placeholders?|bind variables|as (a |one |an? )?(single |separate )?(argument|argv|parameter)|argument (list|vector|array)|(never|not|no) (through|via|in|into|using|uses|invokes?|spawns?) (a |the )?(shell|subshell|bash|eval)|shell=false|safe (expression )?(parser|evaluator)|no (names|calls|imports)|(is|are|gets?) (escaped|quoted|shell-quoted|sanitised|sanitized)|(never|not) (executed|run|evaluated|interpreted))\b",
+        r"\b(sandbox\w*|isolated (vm|micro-?vm|container|sandbox|environment|process)|bound parameters?|bound as|parameter binding|parameteri[sz]ed|prepared statements?|placeholders?|bind variables|as (a |one |an? )?(single |separate )?(argument|argv|parameter)|argument (list|vector|array)|(never|not|no) (through|via|in|into|using|uses|invokes?|spawns?) (a |the )?(shell|subshell|bash|eval)|shell=false|safe (expression )?(parser|evaluator)|no (names|calls|imports)|(is|are|gets?) (escaped|quoted|shell-quoted|sanitised|sanitized|validated)|(never|not) (executed|run|evaluated|interpreted)|auto-?escap\w*|\w+-escaped|escaping (is )?applied|validated|as (a )?query parameters?|as integers?|as numbers?|must be one of|one of the (listed|allowed)|without (a|the|any) shell|as a list|as an array)\b|\$\d\b|\bafter `?--",
     )
 });
 
@@ -330,7 +351,7 @@ static KEPT_FROM_RUNNING: LazyLock<Regex> = LazyLock::new(|| {
 /// sentence, and not the tool's product. A parameter said to hold code, a
 /// command or a query (by its name or its own description) takes it by
 /// design, and naming it is no pass-through.
-fn input_runs<'a>(folded: &'a str, tool: &Tool) -> Option<&'a str> {
+fn input_runs<'a>(folded: &'a str, tool: &Tool) -> Option<(&'a str, bool)> {
     let described = |k: &str| {
         tool.input_schema
             .pointer(&format!(
@@ -351,6 +372,7 @@ fn input_runs<'a>(folded: &'a str, tool: &Tool) -> Option<&'a str> {
                     let described = described(k);
                     !RUNS_CODE.is_match(&name)
                         && !HOLDS_CODE.is_match(&name)
+                        && !CODE_PARAM.is_match(&name)
                         && !RUNNER.is_match(&described)
                         && !CONTAINER.is_match(&described)
                 })
@@ -372,9 +394,12 @@ fn input_runs<'a>(folded: &'a str, tool: &Tool) -> Option<&'a str> {
         let sentence = &folded[from..to];
         let names_input =
             INPUT_WORDS.is_match(sentence) || params().iter().any(|p| names_parameter(sentence, p));
-        let runs = verb
-            .find_iter(sentence)
-            .any(|v| !super::text::negated_in_clause(sentence, v.start()));
+        // The sink is no verb of its own ("the Python interpreter").
+        let runs = verb.find_iter(sentence).any(|v| {
+            let (start, end) = (from + v.start(), from + v.end());
+            (end <= sink.start() || start >= sink.end())
+                && !super::text::negated_in_clause(sentence, v.start())
+        });
         if names_input
             && runs
             && !super::text::negated_in_clause(folded, sink.start())
@@ -389,7 +414,11 @@ fn input_runs<'a>(folded: &'a str, tool: &Tool) -> Option<&'a str> {
                 200,
             ))
         {
-            return Some(sentence);
+            // "to the Python interpreter": the runner may run on past
+            // the sink's first words.
+            let named =
+                super::text::after(folded, sink.start(), sink.as_str().chars().count() + 20);
+            return Some((sentence, STRONG_RUNNER.is_match(named)));
         }
     }
     None
@@ -402,7 +431,7 @@ fn input_runs<'a>(folded: &'a str, tool: &Tool) -> Option<&'a str> {
 /// of the tool, input in words, or "anything", "of your choice" in the
 /// act itself), nothing denies, guards or contains it, and it is not a
 /// mention.
-fn given_runs<'a>(folded: &'a str, tool: &Tool) -> Option<&'a str> {
+fn given_runs<'a>(folded: &'a str, tool: &Tool) -> Option<(&'a str, bool)> {
     if NAMED_TO_RUN.is_match(&super::text::fold(&tool.name, true)) {
         return None;
     }
@@ -417,6 +446,12 @@ fn given_runs<'a>(folded: &'a str, tool: &Tool) -> Option<&'a str> {
         })
     };
     RUNS_GIVEN.find_iter(folded).find_map(|m| {
+        // "the most recent run of the pipeline", "run through a spell
+        // checker": a noun, and a check the text passes.
+        let after = &folded[m.end()..];
+        if m.as_str().starts_with("run of") || after.starts_with(" through") {
+            return None;
+        }
         let sentence = super::text::sentence_of(folded, m.start(), m.end());
         // "Optionally provide `script_url`; the server fetches it and runs
         // it": the input may be named in the clause before.
@@ -430,7 +465,7 @@ fn given_runs<'a>(folded: &'a str, tool: &Tool) -> Option<&'a str> {
             && !super::text::negated_in_clause(folded, m.start())
             && !super::text::mentioned(folded, m.start())
             && !KEPT_FROM_RUNNING.is_match(sentence))
-        .then_some(sentence)
+        .then_some((sentence, STRONG_GIVEN.is_match(m.as_str())))
     })
 }
 
@@ -537,6 +572,10 @@ pub(crate) fn check(
             && (h.message.contains("on a trigger phrase")
                 || h.message.contains("switches on elevated privileges"))
     });
+    // An older rule already found input reaching a runner here.
+    let execution_flagged = hits
+        .iter()
+        .any(|h| h.pointer == field.pointer && h.code == "tool-unsafe-execution");
     let mut hit = |code: &'static str, message: String| hits.push(Hit::at(field, code, message));
     let affirmed = |m: &regex::Match<'_>| !super::text::negated_in_clause(folded, m.start());
     if let Some(m) = TAMPER
@@ -681,12 +720,16 @@ pub(crate) fn check(
                 super::excerpt(m.as_str(), 80)
             ),
         );
-    } else if let Some(sentence) = (!runs_code && !contained)
+    } else if let Some((sentence, strong)) = (!named_to_run_code && !execution_flagged)
         .then(|| input_runs(folded, tool).or_else(|| given_runs(folded, tool)))
         .flatten()
     {
         hit(
-            "tool-unsafe-execution",
+            if strong {
+                "tool-unsafe-execution"
+            } else {
+                "tool-input-may-run"
+            },
             format!(
                 "says input runs as code, a command or a query, which is not what the tool is named for: \"{}\"",
                 super::excerpt(sentence, 100)
@@ -1345,10 +1388,16 @@ mod tests {
         })
     }
 
+    /// The pass-through finding on a tool, if any: the error or the warning.
+    fn pass_through(tool: serde_json::Value) -> Option<&'static str> {
+        let hits = hits(tool);
+        ["tool-unsafe-execution", "tool-input-may-run"]
+            .into_iter()
+            .find(|code| hits.iter().any(|h| h.starts_with(code)))
+    }
+
     fn unsafe_execution(tool: serde_json::Value) -> bool {
-        hits(tool)
-            .iter()
-            .any(|h| h.starts_with("tool-unsafe-execution"))
+        pass_through(tool).is_some()
     }
 
     #[test]
@@ -1447,6 +1496,116 @@ mod tests {
             ),
         ] {
             assert!(!unsafe_execution(tool_with(name, text, params)), "{text}");
+        }
+    }
+
+    /// Input said to reach a shell by name, `eval`, a function built from a
+    /// string or an interpreter named with its language, and anything,
+    /// something downloaded or a call that runs commands run for the caller,
+    /// are errors; the sinks and acts honest tools also name are warnings.
+    #[test]
+    fn only_the_runners_no_honest_tool_names_are_errors() {
+        for (name, text, params, code) in [
+            (
+                "thumbnail",
+                "Makes a thumbnail. The caption is fed to the Python interpreter to compute its layout.",
+                &["caption"][..],
+                "tool-unsafe-execution",
+            ),
+            (
+                "tidy_tags",
+                "Tidies tags. Tags may hold backticks, which the system shell expands first.",
+                &["tag"],
+                "tool-unsafe-execution",
+            ),
+            (
+                "list_fonts",
+                "Lists fonts. The `maintenance` field lets you execute anything on the font server.",
+                &["maintenance"],
+                "tool-unsafe-execution",
+            ),
+            (
+                "contact_card",
+                "Builds a contact card. The `style` string is passed to os.popen to find fonts.",
+                &["style"],
+                "tool-unsafe-execution",
+            ),
+            (
+                "lookup_member",
+                "Finds a member. The `nickname` is concatenated into the LDAP search filter.",
+                &["nickname"],
+                "tool-input-may-run",
+            ),
+            (
+                "format_snippet",
+                "Formats a snippet. The `body` is passed to the Python formatter and returned.",
+                &["body"],
+                "tool-input-may-run",
+            ),
+            (
+                "csv_summary",
+                "Summarises a CSV. Extra logic may be given in `plugin`; the server compiles and loads it.",
+                &["plugin"],
+                "tool-input-may-run",
+            ),
+        ] {
+            assert_eq!(
+                pass_through(tool_with(name, text, params)),
+                Some(code),
+                "{text}"
+            );
+        }
+        for (name, text, params) in [
+            // A person, a company, a team; a check the text passes; a noun.
+            (
+                "book_interpreter",
+                "Books an interpreter. Your `notes` are passed to the interpreter before the session.",
+                &["notes"][..],
+            ),
+            (
+                "share_update",
+                "Shares an update. The `update` you write is passed to the exec team's channel.",
+                &["update"],
+            ),
+            (
+                "ocr_scan",
+                "Reads text from your `image`; the text is run through a spell checker before it is returned.",
+                &["image"],
+            ),
+            (
+                "pipeline_logs",
+                "Returns the logs of the most recent run of the pipeline you name.",
+                &["pipeline"],
+            ),
+            // Guards said in other words.
+            (
+                "mail_render",
+                "Renders mail. The `subject` is inserted into the Jinja template and rendered with autoescape on.",
+                &["subject"],
+            ),
+            (
+                "order_search",
+                "Finds orders. The `status` goes into the WHERE clause as a query parameter ($1).",
+                &["status"],
+            ),
+            (
+                "video_convert",
+                "Converts video. The `options` are passed to subprocess.run as a list, without a shell.",
+                &["options"],
+            ),
+            (
+                "product_list",
+                "Lists products. The `sort_by` value is inserted into the ORDER BY clause and must be one of name or price.",
+                &["sort_by"],
+            ),
+            // The sink's words are no verb of their own.
+            (
+                "disk_usage",
+                "Returns the size of the `path` you give, which the server shells out to du with.",
+                &["path"],
+            ),
+        ] {
+            assert_eq!(pass_through(tool_with(name, text, params)), None, "{text}");
         }
     }
 

@@ -139,6 +139,12 @@ pub const RULES: &[Rule] = &[
         hint: "run commands through a fixed argument list in a sandbox, and describe that, not the call",
     },
     Rule {
+        code: "tool-input-may-run",
+        severity: Severity::Warning,
+        summary: "the text says input is put where code, a command or a query runs, or that what the caller gives is run, in words honest tools also use of a safe path (\"inserted into the template\", \"the command you supply is run\")",
+        hint: "say how the input is kept from running (bound parameters, an argument list, escaping, a sandbox), or name the tool for what it runs",
+    },
+    Rule {
         code: "tool-sensitive-data",
         severity: Severity::Warning,
         summary: "the tool returns or keeps government identifiers, card or bank numbers, or health records",
