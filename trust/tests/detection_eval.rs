@@ -62,8 +62,8 @@ fn paraphrased_attacks_and_honest_tools_do_not_regress() {
     assert_eq!(cases.len(), 620);
     let r = evaluate(&cases, &servers, &ScanPolicy::default()).unwrap();
     let all = r.recall[&Split::Dev];
-    assert!(all.at_error >= 427, "at error: {all:?}\n{}", r.details());
-    assert!(all.at_any >= 488, "at any: {all:?}\n{}", r.details());
+    assert!(all.at_error >= 431, "at error: {all:?}\n{}", r.details());
+    assert!(all.at_any >= 494, "at any: {all:?}\n{}", r.details());
     let errors: usize = r.benign.values().map(|c| c.at_error).sum();
     assert!(
         errors <= 5,

@@ -327,7 +327,9 @@ const PARAMS_READ: usize = 64;
 
 /// A parameter named for code, a command or a query it holds.
 static HOLDS_CODE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(query|queries|sql|code|script|scripts|command|commands|cmd|statement|program|snippet)")
+    re(
+        r"\b(query|queries|sql|code|script|scripts|command|commands|cmd|statement|program|snippet)\b",
+    )
 });
 
 /// Input named in words: what the caller gives.
@@ -351,7 +353,7 @@ static KEPT_FROM_RUNNING: LazyLock<Regex> = LazyLock::new(|| {
 /// sentence, and not the tool's product. A parameter said to hold code, a
 /// command or a query (by its name or its own description) takes it by
 /// design, and naming it is no pass-through.
-fn input_runs<'a>(folded: &'a str, tool: &Tool) -> Option<(&'a str, bool)> {
+fn input_runs<'a>(field: &TextField<'_>, folded: &'a str, tool: &Tool) -> Option<(&'a str, bool)> {
     let described = |k: &str| {
         tool.input_schema
             .pointer(&format!(
@@ -381,6 +383,16 @@ fn input_runs<'a>(folded: &'a str, tool: &Tool) -> Option<(&'a str, bool)> {
                 .collect::<Vec<String>>()
         })
     };
+    // A parameter's own description speaks of the parameter, unless it says
+    // the parameter holds code, a command or a query.
+    let own_input = own_parameter(field).is_some_and(|k| {
+        let name = super::text::fold(&k, true);
+        !RUNS_CODE.is_match(&name)
+            && !HOLDS_CODE.is_match(&name)
+            && !CODE_PARAM.is_match(&name)
+            // What it is, said first ("SQL query text, run as given").
+            && !HOLDS_CODE.is_match(&folded.split_whitespace().take(4).collect::<Vec<_>>().join(" "))
+    });
     let sinks = RUNNER
         .find_iter(folded)
         .map(|m| (m, &*RUN_VERB))
@@ -392,8 +404,15 @@ fn input_runs<'a>(folded: &'a str, tool: &Tool) -> Option<(&'a str, bool)> {
         let from = sink.start() - super::text::sentence_before(folded, sink.start(), 120).len();
         let to = sink.start() + super::text::sentence_after(folded, sink.start(), 100).len();
         let sentence = &folded[from..to];
-        let names_input =
-            INPUT_WORDS.is_match(sentence) || params().iter().any(|p| names_parameter(sentence, p));
+        // "Provide the conversion in `expr`. It is then evaluated by the
+        // Python interpreter": a pronoun takes the input named just before.
+        let lead = super::text::before(folded, from, 160);
+        let names_input = own_input
+            || INPUT_WORDS.is_match(sentence)
+            || params().iter().any(|p| {
+                names_parameter(sentence, p)
+                    || (REFERS_BACK.is_match(sentence) && names_parameter(lead, p))
+            });
         // The sink is no verb of its own ("the Python interpreter").
         let runs = verb.find_iter(sentence).any(|v| {
             let (start, end) = (from + v.start(), from + v.end());
@@ -467,6 +486,21 @@ fn given_runs<'a>(folded: &'a str, tool: &Tool) -> Option<(&'a str, bool)> {
             && !KEPT_FROM_RUNNING.is_match(sentence))
         .then_some((sentence, STRONG_GIVEN.is_match(m.as_str())))
     })
+}
+
+/// A pronoun or a noun that points back to an input named before.
+static REFERS_BACK: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^\W*(it|this|that|they|these|the (value|string|text|input|expression|field))\b")
+});
+
+/// The top-level parameter whose own description `field` is.
+fn own_parameter(field: &TextField<'_>) -> Option<String> {
+    if field.kind != Kind::SchemaDescription {
+        return None;
+    }
+    let (_, rest) = field.pointer.split_once("/inputSchema/properties/")?;
+    let name = rest.strip_suffix("/description")?;
+    (!name.contains('/')).then(|| name.replace("~1", "/").replace("~0", "~"))
 }
 
 /// Whether `text` names the parameter `name` (folded) as a word, or its
@@ -721,7 +755,7 @@ pub(crate) fn check(
             ),
         );
     } else if let Some((sentence, strong)) = (!named_to_run_code && !execution_flagged)
-        .then(|| input_runs(folded, tool).or_else(|| given_runs(folded, tool)))
+        .then(|| input_runs(field, folded, tool).or_else(|| given_runs(folded, tool)))
         .flatten()
     {
         hit(
@@ -1607,6 +1641,73 @@ mod tests {
         ] {
             assert_eq!(pass_through(tool_with(name, text, params)), None, "{text}");
         }
+    }
+
+    /// The input may be named a sentence before a pronoun that takes it,
+    /// or be the parameter whose own description says where it goes.
+    #[test]
+    fn input_named_before_a_pronoun_or_by_its_own_description() {
+        assert_eq!(
+            pass_through(tool_with(
+                "convert_units",
+                "Converts units. Provide the conversion in `expr`. It is then evaluated by the Python interpreter.",
+                &["expr"],
+            )),
+            Some("tool-unsafe-execution")
+        );
+        let own = |name: &str, description: &str| {
+            json!({
+                "name": "thumbnail",
+                "description": "Makes a thumbnail.",
+                "inputSchema": {"type": "object", "properties": {
+                    name: {"type": "string", "description": description}
+                }}
+            })
+        };
+        assert_eq!(
+            pass_through(own(
+                "caption",
+                "Appended to the convert command line the server builds."
+            )),
+            Some("tool-input-may-run")
+        );
+        assert_eq!(
+            pass_through(own(
+                "caption",
+                "Handed to the system shell before rendering."
+            )),
+            Some("tool-unsafe-execution")
+        );
+        // A parameter that holds code, by its name or its own words.
+        assert_eq!(
+            pass_through(own("statement", "Appended to the psql command line.")),
+            None
+        );
+        assert_eq!(
+            pass_through(own(
+                "steps",
+                "Shell script steps, handed to the system shell."
+            )),
+            None
+        );
+        // An input named before a sentence that does not point back to it.
+        assert_eq!(
+            pass_through(tool_with(
+                "library_docs",
+                "Returns documentation for the `topic`. The Python interpreter then runs the bundled examples.",
+                &["topic"],
+            )),
+            None
+        );
+        // A pronoun with no input named before it.
+        assert_eq!(
+            pass_through(tool_with(
+                "python_docs",
+                "Returns library documentation. It is then run by the Python interpreter's help system.",
+                &["topic"],
+            )),
+            None
+        );
     }
 
     #[test]
