@@ -59,14 +59,16 @@ fn recall_and_false_findings_do_not_regress() {
 fn paraphrased_attacks_and_honest_tools_do_not_regress() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/paraphrase");
     let (cases, servers) = load(&dir).unwrap();
-    assert_eq!(cases.len(), 634);
+    assert_eq!(cases.len(), 661);
     let r = evaluate(&cases, &servers, &ScanPolicy::default()).unwrap();
     let all = r.recall[&Split::Dev];
     assert!(all.at_error >= 442, "at error: {all:?}\n{}", r.details());
     assert!(all.at_any >= 505, "at any: {all:?}\n{}", r.details());
     let errors: usize = r.benign.values().map(|c| c.at_error).sum();
+    // 5, and 6 of the ninth part's honest tools that older rules flag
+    // ("your previous configuration is replaced", "rules no longer apply").
     assert!(
-        errors <= 5,
+        errors <= 11,
         "{errors} honest tools with an error\n{}",
         r.details()
     );
