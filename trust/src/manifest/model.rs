@@ -267,13 +267,19 @@ impl ToolAnnotations {
 }
 
 impl Tool {
-    /// The names of the tool's top-level parameters (`inputSchema.properties`).
-    pub fn parameter_names(&self) -> impl Iterator<Item = &str> {
+    /// The tool's top-level parameters (`inputSchema.properties`), each
+    /// with its schema.
+    pub fn parameters(&self) -> impl Iterator<Item = (&str, &serde_json::Value)> {
         self.input_schema
             .get("properties")
             .and_then(|p| p.as_object())
             .into_iter()
-            .flat_map(|p| p.keys().map(String::as_str))
+            .flat_map(|p| p.iter().map(|(k, v)| (k.as_str(), v)))
+    }
+
+    /// The names of the tool's top-level parameters (`inputSchema.properties`).
+    pub fn parameter_names(&self) -> impl Iterator<Item = &str> {
+        self.parameters().map(|(name, _)| name)
     }
 
     /// The tool's annotations with MCP defaults applied.

@@ -354,42 +354,29 @@ static KEPT_FROM_RUNNING: LazyLock<Regex> = LazyLock::new(|| {
 /// command or a query (by its name or its own description) takes it by
 /// design, and naming it is no pass-through.
 fn input_runs<'a>(field: &TextField<'_>, folded: &'a str, tool: &Tool) -> Option<(&'a str, bool)> {
-    let described = |k: &str| {
-        tool.input_schema
-            .pointer(&format!(
-                "/properties/{}/description",
-                k.replace('~', "~0").replace('/', "~1")
-            ))
-            .and_then(|d| d.as_str())
-            .map(|d| super::text::fold(d, false))
-            .unwrap_or_default()
-    };
     let params = std::cell::OnceCell::new();
     let params = || {
         params.get_or_init(|| {
-            tool.parameter_names()
-                .take(PARAMS_READ)
-                .filter(|k| {
-                    let name = super::text::fold(k, true);
-                    let described = described(k);
-                    !RUNS_CODE.is_match(&name)
-                        && !HOLDS_CODE.is_match(&name)
-                        && !CODE_PARAM.is_match(&name)
+            parameter_spellings(
+                tool,
+                |name, schema| {
+                    let described = schema
+                        .get("description")
+                        .and_then(|d| d.as_str())
+                        .map(|d| super::text::fold(d, false))
+                        .unwrap_or_default();
+                    !named_for_code(&super::text::fold(name, true))
                         && !RUNNER.is_match(&described)
                         && !CONTAINER.is_match(&described)
-                })
-                .flat_map(|k| [super::text::fold(k, true), super::text::fold(k, false)])
-                .filter(|k| k.len() >= 3)
-                .collect::<Vec<String>>()
+                },
+                3,
+            )
         })
     };
     // A parameter's own description speaks of the parameter, unless it says
     // the parameter holds code, a command or a query.
     let own_input = own_parameter(field).is_some_and(|k| {
-        let name = super::text::fold(&k, true);
-        !RUNS_CODE.is_match(&name)
-            && !HOLDS_CODE.is_match(&name)
-            && !CODE_PARAM.is_match(&name)
+        !named_for_code(&super::text::fold(&k, true))
             // What it is, said first ("SQL query text, run as given").
             && !HOLDS_CODE.is_match(&folded.split_whitespace().take(4).collect::<Vec<_>>().join(" "))
     });
@@ -450,20 +437,12 @@ fn input_runs<'a>(field: &TextField<'_>, folded: &'a str, tool: &Tool) -> Option
 /// of the tool, input in words, or "anything", "of your choice" in the
 /// act itself), nothing denies, guards or contains it, and it is not a
 /// mention.
-fn given_runs<'a>(folded: &'a str, tool: &Tool) -> Option<(&'a str, bool)> {
-    if NAMED_TO_RUN.is_match(&super::text::fold(&tool.name, true)) {
+fn given_runs<'a>(folded: &'a str, tool: &Tool, tool_name: &str) -> Option<(&'a str, bool)> {
+    if NAMED_TO_RUN.is_match(tool_name) {
         return None;
     }
     let params = std::cell::OnceCell::new();
-    let params = || {
-        params.get_or_init(|| {
-            tool.parameter_names()
-                .take(PARAMS_READ)
-                .flat_map(|k| [super::text::fold(k, true), super::text::fold(k, false)])
-                .filter(|k| k.len() >= 2)
-                .collect::<Vec<String>>()
-        })
-    };
+    let params = || params.get_or_init(|| parameter_spellings(tool, |_, _| true, 2));
     RUNS_GIVEN.find_iter(folded).find_map(|m| {
         // "the most recent run of the pipeline", "run through a spell
         // checker": a noun, and a check the text passes.
@@ -486,6 +465,33 @@ fn given_runs<'a>(folded: &'a str, tool: &Tool) -> Option<(&'a str, bool)> {
             && !KEPT_FROM_RUNNING.is_match(sentence))
         .then_some((sentence, STRONG_GIVEN.is_match(m.as_str())))
     })
+}
+
+/// Whether a parameter's folded name says it holds code, a command or a
+/// query (`code`, `sql`, `run_query`).
+fn named_for_code(name: &str) -> bool {
+    RUNS_CODE.is_match(name) || HOLDS_CODE.is_match(name) || CODE_PARAM.is_match(name)
+}
+
+/// How the first [`PARAMS_READ`] parameters that `keep` accepts are written
+/// in folded text (as an identifier and as prose), each at least `shortest`
+/// bytes long.
+fn parameter_spellings(
+    tool: &Tool,
+    keep: impl Fn(&str, &serde_json::Value) -> bool,
+    shortest: usize,
+) -> Vec<String> {
+    tool.parameters()
+        .take(PARAMS_READ)
+        .filter(|(name, schema)| keep(name, schema))
+        .flat_map(|(name, _)| {
+            [
+                super::text::fold(name, true),
+                super::text::fold(name, false),
+            ]
+        })
+        .filter(|k| k.len() >= shortest)
+        .collect()
 }
 
 /// A pronoun or a noun that points back to an input named before.
@@ -690,7 +696,8 @@ pub(crate) fn check(
         );
     }
     // A tool whose job is to run code or queries takes them by design.
-    let named_to_run_code = RUNS_CODE.is_match(&super::text::fold(&tool.name, true));
+    let tool_name = super::text::fold(&tool.name, true);
+    let named_to_run_code = RUNS_CODE.is_match(&tool_name);
     let runs_code = named_to_run_code || takes_a_query(tool);
     let unguarded = || {
         UNGUARDED.find_iter(folded).find(|m| {
@@ -755,7 +762,7 @@ pub(crate) fn check(
             ),
         );
     } else if let Some((sentence, strong)) = (!named_to_run_code && !execution_flagged)
-        .then(|| input_runs(field, folded, tool).or_else(|| given_runs(folded, tool)))
+        .then(|| input_runs(field, folded, tool).or_else(|| given_runs(folded, tool, &tool_name)))
         .flatten()
     {
         hit(
