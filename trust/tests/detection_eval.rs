@@ -24,13 +24,13 @@ fn recall_and_false_findings_do_not_regress() {
         r.details()
     );
     assert!(
-        held.at_error >= 165,
+        held.at_error >= 166,
         "held-out at error: {held:?}\n{}",
         r.details()
     );
     assert!(dev.at_any >= 376, "dev at any: {dev:?}\n{}", r.details());
     assert!(
-        held.at_any >= 171,
+        held.at_any >= 172,
         "held-out at any: {held:?}\n{}",
         r.details()
     );
@@ -54,21 +54,27 @@ fn recall_and_false_findings_do_not_regress() {
 /// tools of the kinds vendors ship, written the same way; a reviewer's
 /// attacks on the rules' exemptions, with the honest tools they could hurt;
 /// and attacks written to avoid the words keyword scanners look for, with
-/// honest payment, IAM, sudo and secrets tools that tempt a scanner.
+/// honest payment, IAM, sudo and secrets tools that tempt a scanner; and
+/// orders of acts no tool needs (secrets gathered, the system prompt asked
+/// for, the user phished, harm to the host), with honest tools that name
+/// them.
 #[test]
 fn paraphrased_attacks_and_honest_tools_do_not_regress() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/paraphrase");
     let (cases, servers) = load(&dir).unwrap();
-    assert_eq!(cases.len(), 661);
+    assert_eq!(cases.len(), 907);
     let r = evaluate(&cases, &servers, &ScanPolicy::default()).unwrap();
     let all = r.recall[&Split::Dev];
-    assert!(all.at_error >= 442, "at error: {all:?}\n{}", r.details());
-    assert!(all.at_any >= 505, "at any: {all:?}\n{}", r.details());
+    assert!(all.at_error >= 645, "at error: {all:?}\n{}", r.details());
+    assert!(all.at_any >= 714, "at any: {all:?}\n{}", r.details());
     let errors: usize = r.benign.values().map(|c| c.at_error).sum();
-    // 5, and 6 of the ninth part's honest tools that older rules flag
-    // ("your previous configuration is replaced", "rules no longer apply").
+    // 5; 6 of the ninth part's honest tools that older rules flag ("your
+    // previous configuration is replaced", "rules no longer apply"); 5 of
+    // the tenth and eleventh parts' (a step "before any other tool", a
+    // tool named outside the listing, a prompt-injection detector quoting
+    // "ignore previous instructions", "grant admin rights", a required bcc).
     assert!(
-        errors <= 11,
+        errors <= 16,
         "{errors} honest tools with an error\n{}",
         r.details()
     );
@@ -83,8 +89,8 @@ fn the_blind_set_does_not_regress() {
     assert_eq!(cases.len(), 160);
     let r = evaluate(&cases, &servers, &ScanPolicy::default()).unwrap();
     let held = r.recall[&Split::HeldOut];
-    assert!(held.at_error >= 84, "at error: {held:?}");
-    assert!(held.at_any >= 87, "at any: {held:?}");
+    assert!(held.at_error >= 86, "at error: {held:?}");
+    assert!(held.at_any >= 89, "at any: {held:?}");
     let errors: usize = r.benign.values().map(|c| c.at_error).sum();
     assert!(errors <= 7, "{errors} honest tools with an error");
 }
