@@ -146,6 +146,12 @@ pub const RULES: &[Rule] = &[
         hint: "say how the input is kept from running (bound parameters, an argument list, escaping, a sandbox), or name the tool for what it runs",
     },
     Rule {
+        code: "tool-order-aside",
+        severity: Severity::Warning,
+        summary: "the text orders the model to do something most tools never need but some tools' job is (gather or show secrets, ask the user for a code or a card, stop a firewall, wipe logs, create an admin account, run a download, hand over its own setup)",
+        hint: "describe what the tool does for the user; if the act is its job, name the tool for it (a vault, a sign-in, a firewall or an installer tool)",
+    },
+    Rule {
         code: "tool-sensitive-data",
         severity: Severity::Warning,
         summary: "the tool returns or keeps government identifiers, card or bank numbers, or health records",
