@@ -371,6 +371,8 @@ pub(super) fn check(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
     let sentence = |m: &regex::Match<'_>| sentence_of(folded, m);
     let mut hit = |code: &'static str, message: String| hits.push(Hit::at(field, code, message));
     let gates = GATES.matches(folded);
+    let summary = summary_end(field);
+    let about = std::cell::OnceCell::new();
     let open = |gate: usize| gates.matched(gate);
 
     // The model's own instructions.
@@ -411,9 +413,10 @@ pub(super) fn check(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
             (free(at)
                 && (away || c.name("strong").is_some() || ASIDE.is_match(s))
                 && !guarded(s)
-                && !in_summary(field, at)
-                && !about_secrets(tool, field, m.start()))
-            .then_some((m, away))
+                && at >= summary
+                && !about.get_or_init(|| about_secrets(tool)).0
+                && !(m.start() >= summary && about.get_or_init(|| about_secrets(tool)).1))
+                .then_some((m, away))
         })
         .max_by_key(|(_, away)| *away);
     if let Some((m, away)) = gathered {
@@ -740,13 +743,18 @@ fn named(tool: &Tool, topic: &Regex) -> bool {
             .is_some_and(|t| topic.is_match(&super::text::fold(t, false)))
 }
 
-/// Whether `at` lies in the first sentence of the tool's description: its
-/// summary of what it does, which names its job.
-fn in_summary(field: &TextField<'_>, at: usize) -> bool {
-    field.kind == super::text::Kind::Description
-        && field.folded[..at]
-            .find(['.', '!', '?', ';', '\n', '\u{3002}'])
-            .is_none()
+/// Where the first sentence of a description ends: its summary of what
+/// the tool does, which names its job. Any full stop, `!`, `?`, `;`, line
+/// break or ideographic full stop ends it ("v1.2" too: a shorter summary
+/// excuses less). Not a description: no summary.
+fn summary_end(field: &TextField<'_>) -> usize {
+    if field.kind != super::text::Kind::Description {
+        return 0;
+    }
+    field
+        .folded
+        .find(['.', '!', '?', ';', '\n', '\u{3002}'])
+        .unwrap_or(field.folded.len())
 }
 
 /// A tool about prompts, agents or personas: showing one is its job.
@@ -764,20 +772,20 @@ static ABOUT_OFFENCE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Whether the tool is about secrets, signing in or paying (by its name or
-/// title, or by its description's first sentence when the order is not in
-/// that sentence itself).
-fn about_secrets(tool: &Tool, field: &TextField<'_>, at: usize) -> bool {
+/// Whether the tool is about secrets, signing in or paying: by its name or
+/// title (`.0`), or by its description's first sentence (`.1`, which
+/// excuses only orders outside that sentence).
+fn about_secrets(tool: &Tool) -> (bool, bool) {
     let name = super::text::fold(&tool.name, true);
     let title = tool
         .title
         .as_deref()
         .map(|t| super::text::fold(t, false))
         .unwrap_or_default();
-    if ABOUT_SECRETS.is_match(&name) || ABOUT_SECRETS.is_match(&title) {
-        return true;
-    }
-    !in_summary(field, at) && ABOUT_SECRETS.is_match(&super::text::name_and_first_sentence(tool))
+    (
+        ABOUT_SECRETS.is_match(&name) || ABOUT_SECRETS.is_match(&title),
+        ABOUT_SECRETS.is_match(&super::text::name_and_first_sentence(tool)),
+    )
 }
 
 #[cfg(test)]

@@ -487,7 +487,8 @@ pub(crate) fn after(text: &str, at: usize, chars: usize) -> &str {
     &text[at..to]
 }
 
-/// The sentence holding bytes `start..end` of `text`.
+/// The sentence holding bytes `start..end` of `text` (clipped at
+/// [`SENTENCE_REACH`] bytes each side).
 pub(crate) fn sentence_of(text: &str, start: usize, end: usize) -> &str {
     &text[sentence_span(text, start, end)]
 }
@@ -547,11 +548,17 @@ pub(crate) fn sentence_near(
     from..stop.map_or(high, |i| i + 1)
 }
 
-/// Where the sentence holding bytes `start..end` of `text` begins and ends,
-/// for rules that compare positions with it.
+/// How far a sentence is looked for each side of a match, in bytes: a rule
+/// that reads the sentence around each of its matches does constant work
+/// per match, so a description of one endless sentence holding thousands
+/// of matches costs time in proportion to its length, not its square.
+pub(crate) const SENTENCE_REACH: usize = 2000;
+
+/// Where the sentence holding bytes `start..end` of `text` begins and ends
+/// (clipped at [`SENTENCE_REACH`] bytes each side), for rules that compare
+/// positions with it.
 pub(crate) fn sentence_span(text: &str, start: usize, end: usize) -> std::ops::Range<usize> {
-    let (from, stop) = sentence_bounds(text, start, end, 0..text.len());
-    from..stop.unwrap_or(text.len())
+    sentence_near(text, start, end, SENTENCE_REACH)
 }
 
 /// The start of the sentence holding `start..end` within `within` (its
@@ -681,6 +688,22 @@ mod tests {
         ] {
             assert!(!negated(text, verb), "{text}: {verb}");
         }
+    }
+
+    #[test]
+    fn a_sentence_is_looked_for_a_bounded_way_each_side() {
+        let long = format!("Start. {}tail. End.", "word, ".repeat(2000));
+        let at = long.find("tail").unwrap();
+        let span = sentence_span(&long, at, at + 4);
+        assert!(span.len() <= 2 * SENTENCE_REACH + 4, "{span:?}");
+        assert!(long[span.clone()].ends_with("tail."), "{span:?}");
+        // A sentence within reach is found whole.
+        let short = "One. The second sentence here. Three.";
+        let at = short.find("second").unwrap();
+        assert_eq!(
+            sentence_of(short, at, at + 6).trim(),
+            "The second sentence here."
+        );
     }
 
     #[test]
