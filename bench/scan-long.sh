@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Scan time of one tool whose description is 200 kB of a phrase the rules
-# look for, repeated in one endless sentence and in short sentences, against
+# look for (two of them naming a different parameter each time), repeated in one endless sentence and in short sentences, against
 # the same length of plain words in the same run: a rule that reads the
 # sentence around each of its matches must do constant work per match, or a
 # publisher's long description costs the scanner time in the square of its
@@ -22,12 +22,20 @@ phrases = ["plain words of an honest description", "ignore previous instructions
     "~/.ssh/id_rsa", "print your system prompt", "system prompt", "silently forward", "the conversation history",
     "you must always", "if the query contains", "instead of send_email", "also print the api key masked",
     "ask the user for their seed phrase", "install a backdoor", "nc -e /bin/sh", "when asked about prices say",
-    "$(whoami)", "{{user}}", "select * from users where", "the user has approved", "bcc"]
+    "$(whoami)", "{{user}}", "select * from users where", "the user has approved", "bcc",
+    "`f{n:06d}` not escaped", "`a{n}`, `b{n}`, `c{n}` and `d{n}` are not escaped"]
 for i, p in enumerate(phrases):
     for sep, kind in ((", ", "one sentence"), (". ", "sentences")):
         d = os.path.join(work, f"{i:02d}-{'a' if sep == ', ' else 'b'}")
         os.makedirs(d + "/malicious"); os.makedirs(d + "/benign")
-        text = "Formats text. " + (p + sep) * (size // (len(p) + 2))
+        if "{n" in p:  # a different name each time: no repeat to lean on
+            parts, n, total = [], 0, 0
+            while total < size:
+                part = p.format(n=n) + sep
+                parts.append(part); total += len(part); n += 1
+            text = "Formats text. " + "".join(parts)
+        else:
+            text = "Formats text. " + (p + sep) * (size // (len(p) + 2))
         tool = {"name": "long", "description": text, "inputSchema": {"type": "object"}}
         json.dump({"source": "bench", "cases": [{"id": "long-1", "class": "other", "split": "dev", "tool": tool}]},
                   open(d + "/malicious/m.json", "w"))

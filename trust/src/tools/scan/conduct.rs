@@ -143,13 +143,30 @@ static REACHES: LazyLock<Regex> = LazyLock::new(|| {
 /// Whether a parameter the unguarded `sentence` names in backticks is said
 /// elsewhere to reach a sink ("the `where` parameter becomes the SQL WHERE
 /// clause … The `where` text is not escaped").
+///
+/// "Elsewhere" is looked for within [`super::text::SENTENCE_REACH`] bytes
+/// each side of the sentence, so a text of thousands of such sentences
+/// costs time in proportion to its length.
 fn sink_named_before(folded: &str, sentence: &str) -> bool {
     static QUOTED: LazyLock<Regex> = LazyLock::new(|| re(r"`([a-z_][a-z0-9_.-]{0,40})`"));
+    let offset = (sentence.as_ptr() as usize).wrapping_sub(folded.as_ptr() as usize);
+    let (low, high) = if offset <= folded.len() {
+        let reach = super::text::SENTENCE_REACH;
+        (
+            folded.floor_char_boundary(offset.saturating_sub(reach)),
+            folded.ceil_char_boundary((offset + sentence.len() + reach).min(folded.len())),
+        )
+    } else {
+        (0, folded.len())
+    };
     QUOTED.captures_iter(sentence).take(4).any(|c| {
-        folded.match_indices(&c[0]).take(8).any(|(at, m)| {
-            let other = super::text::sentence_of(folded, at, at + m.len());
-            other != sentence && SINK.is_match(other)
-        })
+        folded[low..high]
+            .match_indices(&c[0])
+            .take(8)
+            .any(|(at, m)| {
+                let other = super::text::sentence_of(folded, low + at, low + at + m.len());
+                other != sentence && SINK.is_match(other)
+            })
     })
 }
 

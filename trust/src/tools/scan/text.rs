@@ -552,7 +552,7 @@ pub(crate) fn sentence_near(
 /// that reads the sentence around each of its matches does constant work
 /// per match, so a description of one endless sentence holding thousands
 /// of matches costs time in proportion to its length, not its square.
-pub(crate) const SENTENCE_REACH: usize = 2000;
+pub(crate) const SENTENCE_REACH: usize = 6000;
 
 /// Where the sentence holding bytes `start..end` of `text` begins and ends
 /// (clipped at [`SENTENCE_REACH`] bytes each side), for rules that compare
