@@ -147,18 +147,12 @@ static REACHES: LazyLock<Regex> = LazyLock::new(|| {
 /// "Elsewhere" is looked for within [`super::text::SENTENCE_REACH`] bytes
 /// each side of the sentence, so a text of thousands of such sentences
 /// costs time in proportion to its length.
-fn sink_named_before(folded: &str, sentence: &str) -> bool {
+fn sink_named_before(folded: &str, span: std::ops::Range<usize>) -> bool {
     static QUOTED: LazyLock<Regex> = LazyLock::new(|| re(r"`([a-z_][a-z0-9_.-]{0,40})`"));
-    let offset = (sentence.as_ptr() as usize).wrapping_sub(folded.as_ptr() as usize);
-    let (low, high) = if offset <= folded.len() {
-        let reach = super::text::SENTENCE_REACH;
-        (
-            folded.floor_char_boundary(offset.saturating_sub(reach)),
-            folded.ceil_char_boundary((offset + sentence.len() + reach).min(folded.len())),
-        )
-    } else {
-        (0, folded.len())
-    };
+    let reach = super::text::SENTENCE_REACH;
+    let low = folded.floor_char_boundary(span.start.saturating_sub(reach));
+    let high = folded.ceil_char_boundary((span.end + reach).min(folded.len()));
+    let sentence = &folded[span];
     QUOTED.captures_iter(sentence).take(4).any(|c| {
         folded[low..high]
             .match_indices(&c[0])
@@ -718,7 +712,8 @@ pub(crate) fn check(
     let runs_code = named_to_run_code || takes_a_query(tool);
     let unguarded = || {
         UNGUARDED.find_iter(folded).find(|m| {
-            let sentence = super::text::sentence_of(folded, m.start(), m.end());
+            let span = super::text::sentence_span(folded, m.start(), m.end());
+            let sentence = &folded[span.clone()];
             // "… after ORDER BY and WHERE; neither is escaped": the sink may
             // close the clause before.
             let lead = super::text::sentence_before(folded, m.start(), 160);
@@ -731,7 +726,7 @@ pub(crate) fn check(
                 SINK.find_iter(text)
                     .any(|k| !super::text::negated_in_clause(text, k.start()))
             };
-            (sink_in(sentence) || sink_in(lead) || sink_named_before(folded, sentence))
+            (sink_in(sentence) || sink_in(lead) || sink_named_before(folded, span))
                 && !CONTAINED_ONLY.is_match(sentence)
                 && !CONTAINED_ONLY.is_match(lead)
                 && !BOUND
