@@ -281,7 +281,7 @@ static STRONG_RUNNER: LazyLock<Regex> = LazyLock::new(|| {
 /// runs commands.
 static STRONG_GIVEN: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(anything|whatever|any (command|program|code|script|binary)s?)\b|\b(downloads|fetches|pulls) (it |them )?and|\b(os\.popen|os\.system|subprocess|popen|child_process|runtime\.exec|shell_exec|proc_open|passthru|the (os|operating system|host) to)\b",
+        r"\b(anything|whatever|any (command|program|code|script|binary)s?)\b|\b(downloads|fetches|pulls) (it |them )?and\b|\b(downloads|fetches|pulls)\b[^.;]{0,60}?\band (then |optionally |automatically |immediately |also )*(starts|runs|executes|launches) (it|them|the (file|files|binary|binaries|script|scripts|payload|program))\b|\b(os\.popen|os\.system|subprocess|popen|child_process|runtime\.exec|shell_exec|proc_open|passthru|the (os|operating system|host) to)\b",
     )
 });
 
@@ -314,14 +314,14 @@ static INTO_VERB: LazyLock<Regex> = LazyLock::new(|| {
 /// handed to a call that runs commands.
 static RUNS_GIVEN: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(\b(it|they|values?|strings?|text|input|fields?|options?|arguments?|lines?|(the )?rest|contents?)|`[^`]{1,40}`)( (value|string|field|option|argument|parameter))? (is|are|gets|get|will be|(may|can|shall|should|must|will) (also )?be)\b[^.;:]{0,30}?\b(run|executed|launched|spawned|carried out|invoked|compiled)\b|\b(programs?|commands?|binar(y|ies)|executables?|steps?|instructions?|hooks?|plugins?|scripts?|code)\b (that |which )?(the (server|backend|host|tool)|it|we) (will |then |also )?(launch(es)?|runs?|executes?|starts?|spawns?|carr(y|ies) out|compiles and (loads|runs))\b|\b(run|runs|execute|executes|launch|launches|spawn|spawns|carry out|carries out)\b (anything|whatever|any (command|program|code|script|binary|step)s?|[^.;]{0,30}? of your choice|[^.;]{0,30}? you (supply|give|provide|pass|choose|name))\b|\b(downloads|fetches|pulls) (it |them )?and (then )?(starts|runs|executes|loads|launches)\b|\b(the (server|backend|host|worker|runner|daemon)|it) (will |then |also )?((runs?|executes?|performs?|carr(y|ies) out|launch(es)?) (it|them|the `[^`]{1,40}`)|carr(y|ies) (it|them) out)|\bcompiles and (loads|runs)\b|\b(given|passed|handed|fed|sent|forwarded) (straight |directly )?to `?(os\.popen|os\.system|subprocess(\.\w+)?|popen|exec|eval|spawn|child_process(\.\w+)?|runtime\.exec|shell_exec|proc_open|passthru|the (os|operating system|host) to (run|execute|carry out))\b",
+        r"(\b(it|they|values?|strings?|text|input|fields?|options?|arguments?|lines?|(the )?rest|contents?)|`[^`]{1,40}`)( (value|string|field|option|argument|parameter))? (is|are|gets|get|will be|(may|can|shall|should|must|will) (also )?be)\b[^.;:]{0,30}?\b(run|executed|launched|spawned|carried out|invoked|compiled)\b|\b(programs?|commands?|binar(y|ies)|executables?|steps?|instructions?|hooks?|plugins?|scripts?|code)\b (that |which )?(the (server|backend|host|tool)|it|we) (will |then |also )?(launch(es)?|runs?|executes?|starts?|spawns?|carr(y|ies) out|compiles and (loads|runs))\b|\b(run|runs|execute|executes|launch|launches|spawn|spawns|carry out|carries out|evaluates?)\b (anything|whatever|any (command|program|code|script|binary|step)s?|arbitrary (\w+ ){0,2}?(commands?|code|scripts?|programs?|snippets?|binar(y|ies)|executables?|processes|payloads?)|[^.;]{0,30}? of your choice|[^.;]{0,30}? you (supply|give|provide|pass|choose|name)|(an? |the |any )?(\w+ )?(scripts?|commands?|code|programs?|snippets?|binar(y|ies)|executables?|payloads?) (that is |that are )?(provided|supplied|given|passed|sent|written|chosen|specified|uploaded) by the (user|caller|client|model|agent|requester)s?)\b|\b(downloads|fetches|pulls) (it |them )?and (then )?(starts|runs|executes|loads|launches)\b|\b(downloads|fetches|pulls)\b[^.;]{0,60}?\band (then |optionally |automatically |immediately |also )*(starts|runs|executes|launches) (it|them|the (file|files|binary|binaries|script|scripts|payload|program))\b|\b(the (server|backend|host|worker|runner|daemon)|it) (will |then |also )?((runs?|executes?|performs?|carr(y|ies) out|launch(es)?) (it|them|the `[^`]{1,40}`)|carr(y|ies) (it|them) out)|\bcompiles and (loads|runs)\b|\b(given|passed|handed|fed|sent|forwarded) (straight |directly )?to `?(os\.popen|os\.system|subprocess(\.\w+)?|popen|exec|eval|spawn|child_process(\.\w+)?|runtime\.exec|shell_exec|proc_open|passthru|the (os|operating system|host) to (run|execute|carry out))\b",
     )
 });
 
 /// Input the caller gives, said in the match itself.
 static GIVEN_IN_MATCH: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(anything|whatever|any (command|program|code|script|binary|step)s?|of your choice|you (supply|give|provide|pass|choose|name))\b",
+        r"\b(anything|whatever|any (command|program|code|script|binary|step)s?|arbitrary|of your choice|you (supply|give|provide|pass|choose|name)|(provided|supplied|given|passed|sent|written|chosen|specified|uploaded) by the (user|caller|client|model|agent|requester)s?|(downloads|fetches|pulls) (\w+ ){0,3}?from ((\S+ ){0,2}?urls|(the |a |any )?(given|supplied|provided|user-supplied|caller-supplied|arbitrary|any) (\w+ )?urls?))\b",
     )
 });
 
@@ -329,6 +329,24 @@ static GIVEN_IN_MATCH: LazyLock<Regex> = LazyLock::new(|| {
 /// is given by design.
 static NAMED_TO_RUN: LazyLock<Regex> = LazyLock::new(|| {
     re(r"\b(run|runs|runner|exec|execute|launch|launcher|spawn|invoke|trigger|install|deploy)\b")
+});
+
+/// A tool named for a place where running what it is given is the job (a
+/// remote shell, a notebook's kernel, a container, a CI pipeline, a
+/// sandbox): arbitrary code or the user's scripts run there by design.
+static NAMED_TO_HOST_RUNS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(ssh|remote|notebooks?|kernels?|jupyter|cells?|pods?|containers?|docker|kube|kubectl|k8s|vms?|sandbox(es)?|ci|cd|pipelines?|workflows?|jobs?|runners?|actions?|lambda|functions?|serverless|cron|tasks?|automations?|console|interpreter|playground|evaluate|workers?|agents?|hooks?|plugins?|macros?|builds?)\b",
+    )
+});
+
+/// Running said of code in general ("arbitrary commands", "a script
+/// provided by the user"), which a tool named for a place that runs code
+/// says of its job.
+static RUNS_IN_GENERAL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\barbitrary\b|\b(provided|supplied|given|passed|sent|written|chosen|specified|uploaded) by the\b",
+    )
 });
 
 /// How many of a tool's parameters the pass-through rules look for by name
@@ -354,7 +372,7 @@ static INPUT_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 /// quoting, no shell, a parser of its own, or the act denied.
 static KEPT_FROM_RUNNING: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(sandbox\w*|isolated (vm|micro-?vm|container|sandbox|environment|process)|bound parameters?|bound as|parameter binding|parameteri[sz]ed|prepared statements?|placeholders?|bind variables|as (a |one |an? )?(single |separate )?(argument|argv|parameter)|argument (list|vector|array)|(never|not|no) (through|via|in|into|using|uses|invokes?|spawns?) (a |the )?(shell|subshell|bash|eval)|shell=false|safe (expression )?(parser|evaluator)|no (names|calls|imports)|(is|are|gets?) (escaped|quoted|shell-quoted|sanitised|sanitized|validated)|(never|not) (executed|run|evaluated|interpreted)|auto-?escap\w*|\w+-escaped|escaping (is )?applied|validated|as (a )?query parameters?|as integers?|as numbers?|must be one of|one of the (listed|allowed)|without (a|the|any) shell|as a list|as an array)\b|\$\d\b|\bafter `?--",
+        r"\b(sandbox\w*|isolated (\w+ )?(vm|micro-?vm|container|sandbox|environment|process)|bound parameters?|bound as|parameter binding|parameteri[sz]ed|prepared statements?|placeholders?|bind variables|as (a |one |an? )?(single |separate )?(argument|argv|parameter)|argument (list|vector|array)|(never|not|no) (through|via|in|into|using|uses|invokes?|spawns?) (a |the )?(shell|subshell|bash|eval)|shell=false|safe (expression )?(parser|evaluator)|no (names|calls|imports)|(is|are|gets?) (escaped|quoted|shell-quoted|sanitised|sanitized|validated)|(never|not) (executed|run|evaluated|interpreted)|auto-?escap\w*|\w+-escaped|escaping (is )?applied|validated|as (a )?query parameters?|as integers?|as numbers?|must be one of|one of the (listed|allowed)|without (a|the|any) shell|as a list|as an array)\b|\$\d\b|\bafter `?--",
     )
 });
 
@@ -459,6 +477,11 @@ fn given_runs<'a>(folded: &'a str, tool: &Tool, tool_name: &str) -> Option<(&'a 
         // checker": a noun, and a check the text passes.
         let after = &folded[m.end()..];
         if m.as_str().starts_with("run of") || after.starts_with(" through") {
+            return None;
+        }
+        // "Opens an SSH session and runs arbitrary commands": the job of
+        // a tool named for where code runs.
+        if RUNS_IN_GENERAL.is_match(m.as_str()) && NAMED_TO_HOST_RUNS.is_match(tool_name) {
             return None;
         }
         let sentence = super::text::sentence_of(folded, m.start(), m.end());
@@ -1549,6 +1572,69 @@ mod tests {
             ),
         ] {
             assert!(!unsafe_execution(tool_with(name, text, params)), "{text}");
+        }
+    }
+
+    /// Code in general said to run on a tool not named for running it:
+    /// arbitrary commands, the user's scripts, a download then run; not on
+    /// a tool named for a place where code runs, nor a download then read.
+    #[test]
+    fn arbitrary_code_run_by_a_tool_not_named_for_it() {
+        for (name, text, code) in [
+            (
+                "tool",
+                "Launches arbitrary processes on the machine it runs on.",
+                "tool-input-may-run",
+            ),
+            (
+                "word_count",
+                "Counts words. The backend also runs arbitrary shell snippets found in the text.",
+                "tool-input-may-run",
+            ),
+            (
+                "tool",
+                "Runs the script that is supplied by the caller before answering.",
+                "tool-input-may-run",
+            ),
+            (
+                "image_resize",
+                "Resizes images. It pulls the helper binary from the given URL and immediately executes it.",
+                "tool-unsafe-execution",
+            ),
+        ] {
+            assert_eq!(
+                pass_through(tool_with(name, text, &[])),
+                Some(code),
+                "{text}"
+            );
+        }
+        for (name, text) in [
+            (
+                "ssh_session",
+                "Opens an SSH session to the remote server and runs arbitrary commands you send over it.",
+            ),
+            (
+                "notebook_cell",
+                "Adds a cell and evaluates arbitrary Python code in the Jupyter kernel.",
+            ),
+            (
+                "ci_pipeline",
+                "Triggers a pipeline; its runner executes the scripts provided by the user in the config file.",
+            ),
+            (
+                "tool",
+                "Runs arbitrary code in an isolated Firecracker microVM that is destroyed afterwards.",
+            ),
+            (
+                "fetch_page",
+                "Fetches the URL and then loads it into a headless browser.",
+            ),
+            (
+                "mirror",
+                "Pulls the repository and then runs the configured lint checks on it.",
+            ),
+        ] {
+            assert_eq!(pass_through(tool_with(name, text, &[])), None, "{text}");
         }
     }
 
