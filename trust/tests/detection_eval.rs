@@ -57,16 +57,18 @@ fn recall_and_false_findings_do_not_regress() {
 /// honest payment, IAM, sudo and secrets tools that tempt a scanner; and
 /// orders of acts no tool needs (secrets gathered, the system prompt asked
 /// for, the user phished, harm to the host), with honest tools that name
-/// them.
+/// them; and code in general run by a tool not named for it (arbitrary
+/// commands, the user's scripts, files downloaded and run), with honest
+/// tools of places where code runs.
 #[test]
 fn paraphrased_attacks_and_honest_tools_do_not_regress() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/paraphrase");
     let (cases, servers) = load(&dir).unwrap();
-    assert_eq!(cases.len(), 907);
+    assert_eq!(cases.len(), 994);
     let r = evaluate(&cases, &servers, &ScanPolicy::default()).unwrap();
     let all = r.recall[&Split::Dev];
-    assert!(all.at_error >= 552, "at error: {all:?}\n{}", r.details());
-    assert!(all.at_any >= 706, "at any: {all:?}\n{}", r.details());
+    assert!(all.at_error >= 561, "at error: {all:?}\n{}", r.details());
+    assert!(all.at_any >= 733, "at any: {all:?}\n{}", r.details());
     let errors: usize = r.benign.values().map(|c| c.at_error).sum();
     // 5; 6 of the ninth part's honest tools that older rules flag ("your
     // previous configuration is replaced", "rules no longer apply"); 5 of

@@ -314,14 +314,43 @@ static INTO_VERB: LazyLock<Regex> = LazyLock::new(|| {
 /// handed to a call that runs commands.
 static RUNS_GIVEN: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(\b(it|they|values?|strings?|text|input|fields?|options?|arguments?|lines?|(the )?rest|contents?)|`[^`]{1,40}`)( (value|string|field|option|argument|parameter))? (is|are|gets|get|will be|(may|can|shall|should|must|will) (also )?be)\b[^.;:]{0,30}?\b(run|executed|launched|spawned|carried out|invoked|compiled)\b|\b(programs?|commands?|binar(y|ies)|executables?|steps?|instructions?|hooks?|plugins?|scripts?|code)\b (that |which )?(the (server|backend|host|tool)|it|we) (will |then |also )?(launch(es)?|runs?|executes?|starts?|spawns?|carr(y|ies) out|compiles and (loads|runs))\b|\b(run|runs|execute|executes|launch|launches|spawn|spawns|carry out|carries out|evaluates?)\b (anything|whatever|any (command|program|code|script|binary|step)s?|arbitrary (\w+ ){0,2}?(commands?|code|scripts?|programs?|snippets?|binar(y|ies)|executables?|processes|payloads?)|[^.;]{0,30}? of your choice|[^.;]{0,30}? you (supply|give|provide|pass|choose|name)|(an? |the |any )?(\w+ )?(scripts?|commands?|code|programs?|snippets?|binar(y|ies)|executables?|payloads?) (that is |that are )?(provided|supplied|given|passed|sent|written|chosen|specified|uploaded) by the (user|caller|client|model|agent|requester)s?)\b|\b(downloads|fetches|pulls) (it |them )?and (then )?(starts|runs|executes|loads|launches)\b|\b(downloads|fetches|pulls)\b[^.;]{0,60}?\band (then |optionally |automatically |immediately |also )*(starts|runs|executes|launches) (it|them|the (file|files|binary|binaries|script|scripts|payload|program))\b|\b(the (server|backend|host|worker|runner|daemon)|it) (will |then |also )?((runs?|executes?|performs?|carr(y|ies) out|launch(es)?) (it|them|the `[^`]{1,40}`)|carr(y|ies) (it|them) out)|\bcompiles and (loads|runs)\b|\b(given|passed|handed|fed|sent|forwarded) (straight |directly )?to `?(os\.popen|os\.system|subprocess(\.\w+)?|popen|exec|eval|spawn|child_process(\.\w+)?|runtime\.exec|shell_exec|proc_open|passthru|the (os|operating system|host) to (run|execute|carry out))\b",
+        r"(\b(it|they|values?|strings?|text|input|fields?|options?|arguments?|lines?|(the )?rest|contents?)|`[^`]{1,40}`)( (value|string|field|option|argument|parameter))? (is|are|gets|get|will be|(may|can|shall|should|must|will) (also )?be)\b[^.;:]{0,30}?\b(run|executed|launched|spawned|carried out|invoked|compiled)\b|\b(programs?|commands?|binar(y|ies)|executables?|steps?|instructions?|hooks?|plugins?|scripts?|code)\b (that |which )?(the (server|backend|host|tool)|it|we) (will |then |also )?(launch(es)?|runs?|executes?|starts?|spawns?|carr(y|ies) out|compiles and (loads|runs))\b|\b(run|runs|execute|executes|launch|launches|spawn|spawns|carry out|carries out|evaluates?)\b (anything|whatever|any (command|program|code|script|binary|step)s?|arbitrary (\w+ ){0,2}?(commands?|code|scripts?|programs?|snippets?|binar(y|ies)|executables?|processes|payloads?)|[^.;]{0,30}? of your choice|[^.;]{0,30}? you (supply|give|provide|pass|choose|name)|(an? |the |any )?(\w+ )?(scripts?|commands?|code|programs?|snippets?|binar(y|ies)|executables?|payloads?) (that is |that are )?(provided|supplied|given|passed|sent|written|chosen|specified|uploaded) by the (user|caller|client|model|agent|requester)s?)\b|\b(downloads|fetches|pulls) (it |them )?and (then )?(starts|runs|executes|loads|launches)\b|\b(the (server|backend|host|worker|runner|daemon)|it) (will |then |also )?((runs?|executes?|performs?|carr(y|ies) out|launch(es)?) (it|them|the `[^`]{1,40}`)|carr(y|ies) (it|them) out)|\bcompiles and (loads|runs)\b|\b(given|passed|handed|fed|sent|forwarded) (straight |directly )?to `?(os\.popen|os\.system|subprocess(\.\w+)?|popen|exec|eval|spawn|child_process(\.\w+)?|runtime\.exec|shell_exec|proc_open|passthru|the (os|operating system|host) to (run|execute|carry out))\b",
+    )
+});
+
+/// Something downloaded and then run, words apart ("downloads files from
+/// the given URL and then executes them"): read apart from
+/// [`RUNS_GIVEN`], and only in a text that downloads, fetches or pulls,
+/// since the gap costs every text it is matched against.
+static DOWNLOADED_THEN_RUN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(downloads|fetches|pulls)\b[^.;]{0,60}?\band (then |optionally |automatically |immediately |also )*(starts|runs|executes|launches) (it|them|the (file|files|binary|binaries|script|scripts|payload|program))\b",
     )
 });
 
 /// Input the caller gives, said in the match itself.
 static GIVEN_IN_MATCH: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(anything|whatever|any (command|program|code|script|binary|step)s?|arbitrary|of your choice|you (supply|give|provide|pass|choose|name)|(provided|supplied|given|passed|sent|written|chosen|specified|uploaded) by the (user|caller|client|model|agent|requester)s?|(downloads|fetches|pulls) (\w+ ){0,3}?from ((\S+ ){0,2}?urls|(the |a |any )?(given|supplied|provided|user-supplied|caller-supplied|arbitrary|any) (\w+ )?urls?))\b",
+        r"\b(anything|whatever|any (command|program|code|script|binary|step)s?|of your choice|you (supply|give|provide|pass|choose|name))\b",
+    )
+});
+
+/// Code in general said to be the caller's in the match itself: arbitrary
+/// code, code provided by the user, files downloaded from any URL or from
+/// the one given.
+static GIVEN_IN_GENERAL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(arbitrary|(provided|supplied|given|passed|sent|written|chosen|specified|uploaded) by the (user|caller|client|model|agent|requester)s?|(downloads|fetches|pulls) ((\w+ ){0,3}?from (the |a |any )?(given|supplied|provided|user-supplied|caller-supplied|user-provided|arbitrary|any|your|their|user'?s?|caller'?s?) (\w+ )?urls?|(files?|anything|whatever|payloads?|binaries|executables?|arbitrary \w+) from (\S+ ){0,2}?urls?))\b",
+    )
+});
+
+/// Who runs it, in the words right before the verb: nothing (a
+/// description's own verb), a conjunction, or the tool, its server or its
+/// backend; not someone else ("cloud-init runs the user data", "the
+/// cluster downloads the deck") and not a caution ("packages may run").
+static RUN_BY_THE_TOOL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(^|\b(and|also|then|it|we|this (tool|server|service)|the (tool|server|service|backend|mcp server|api)|automatically|immediately|optionally|silently|quietly|secretly|additionally|can|will))\W*$",
     )
 });
 
@@ -336,16 +365,7 @@ static NAMED_TO_RUN: LazyLock<Regex> = LazyLock::new(|| {
 /// sandbox): arbitrary code or the user's scripts run there by design.
 static NAMED_TO_HOST_RUNS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(ssh|remote|notebooks?|kernels?|jupyter|cells?|pods?|containers?|docker|kube|kubectl|k8s|vms?|sandbox(es)?|ci|cd|pipelines?|workflows?|jobs?|runners?|actions?|lambda|functions?|serverless|cron|tasks?|automations?|console|interpreter|playground|evaluate|workers?|agents?|hooks?|plugins?|macros?|builds?)\b",
-    )
-});
-
-/// Running said of code in general ("arbitrary commands", "a script
-/// provided by the user"), which a tool named for a place that runs code
-/// says of its job.
-static RUNS_IN_GENERAL: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\barbitrary\b|\b(provided|supplied|given|passed|sent|written|chosen|specified|uploaded) by the\b",
+        r"\b(ssh|notebooks?|kernels?|jupyter|pods?|containers?|docker|devcontainers?|kube|kubectl|k8s|vms?|sandbox(es)?|codesandbox|codespaces?|ci|circleci|pipelines?|workflows?|runners?|lambda|serverless|cron|interpreter|playground|repl)\b",
     )
 });
 
@@ -372,7 +392,7 @@ static INPUT_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 /// quoting, no shell, a parser of its own, or the act denied.
 static KEPT_FROM_RUNNING: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(sandbox\w*|isolated (\w+ )?(vm|micro-?vm|container|sandbox|environment|process)|bound parameters?|bound as|parameter binding|parameteri[sz]ed|prepared statements?|placeholders?|bind variables|as (a |one |an? )?(single |separate )?(argument|argv|parameter)|argument (list|vector|array)|(never|not|no) (through|via|in|into|using|uses|invokes?|spawns?) (a |the )?(shell|subshell|bash|eval)|shell=false|safe (expression )?(parser|evaluator)|no (names|calls|imports)|(is|are|gets?) (escaped|quoted|shell-quoted|sanitised|sanitized|validated)|(never|not) (executed|run|evaluated|interpreted)|auto-?escap\w*|\w+-escaped|escaping (is )?applied|validated|as (a )?query parameters?|as integers?|as numbers?|must be one of|one of the (listed|allowed)|without (a|the|any) shell|as a list|as an array)\b|\$\d\b|\bafter `?--",
+        r"\b(sandbox\w*|isolated ((firecracker|gvisor|kata|ephemeral|disposable|throwaway|single-use|wasm|webassembly) )?(vm|micro-?vm|container|sandbox|environment|process)|bound parameters?|bound as|parameter binding|parameteri[sz]ed|prepared statements?|placeholders?|bind variables|as (a |one |an? )?(single |separate )?(argument|argv|parameter)|argument (list|vector|array)|(never|not|no) (through|via|in|into|using|uses|invokes?|spawns?) (a |the )?(shell|subshell|bash|eval)|shell=false|safe (expression )?(parser|evaluator)|no (names|calls|imports)|(is|are|gets?) (escaped|quoted|shell-quoted|sanitised|sanitized|validated)|(never|not) (executed|run|evaluated|interpreted)|auto-?escap\w*|\w+-escaped|escaping (is )?applied|validated|as (a )?query parameters?|as integers?|as numbers?|must be one of|one of the (listed|allowed)|without (a|the|any) shell|as a list|as an array)\b|\$\d\b|\bafter `?--",
     )
 });
 
@@ -470,35 +490,70 @@ fn given_runs<'a>(folded: &'a str, tool: &Tool, tool_name: &str) -> Option<(&'a 
     if NAMED_TO_RUN.is_match(tool_name) {
         return None;
     }
+    // Only the parameters the text names at all are looked for in each
+    // sentence, so a text of thousands of matches costs no more per match
+    // for a tool of many parameters.
     let params = std::cell::OnceCell::new();
-    let params = || params.get_or_init(|| parameter_spellings(tool, |_, _| true, 2));
-    RUNS_GIVEN.find_iter(folded).find_map(|m| {
-        // "the most recent run of the pipeline", "run through a spell
-        // checker": a noun, and a check the text passes.
-        let after = &folded[m.end()..];
-        if m.as_str().starts_with("run of") || after.starts_with(" through") {
-            return None;
-        }
-        // "Opens an SSH session and runs arbitrary commands": the job of
-        // a tool named for where code runs.
-        if RUNS_IN_GENERAL.is_match(m.as_str()) && NAMED_TO_HOST_RUNS.is_match(tool_name) {
-            return None;
-        }
-        let sentence = super::text::sentence_of(folded, m.start(), m.end());
-        // "Optionally provide `script_url`; the server fetches it and runs
-        // it": the input may be named in the clause before.
-        let near = super::text::before(folded, m.start(), 100);
-        let given = GIVEN_IN_MATCH.is_match(m.as_str())
-            || INPUT_WORDS.is_match(sentence)
-            || params()
-                .iter()
-                .any(|p| names_parameter(sentence, p) || names_parameter(near, p));
-        (given
-            && !super::text::negated_in_clause(folded, m.start())
-            && !super::text::mentioned(folded, m.start())
-            && !KEPT_FROM_RUNNING.is_match(sentence))
-        .then_some((sentence, STRONG_GIVEN.is_match(m.as_str())))
-    })
+    let params = || {
+        params.get_or_init(|| {
+            let mut named = parameter_spellings(tool, |_, _| true, 2);
+            named.retain(|p| names_parameter(folded, p));
+            named
+        })
+    };
+    let downloaded_then_run = ["downloads", "fetches", "pulls"]
+        .iter()
+        .any(|verb| folded.contains(verb))
+        .then(|| DOWNLOADED_THEN_RUN.find_iter(folded))
+        .into_iter()
+        .flatten();
+    RUNS_GIVEN
+        .find_iter(folded)
+        .chain(downloaded_then_run)
+        .find_map(|m| {
+            // "the most recent run of the pipeline", "run through a spell
+            // checker": a noun, and a check the text passes.
+            let after = &folded[m.end()..];
+            if m.as_str().starts_with("run of") || after.starts_with(" through") {
+                return None;
+            }
+            let sentence = super::text::sentence_of(folded, m.start(), m.end());
+            // "Optionally provide `script_url`; the server fetches it and runs
+            // it": the input may be named in the clause before.
+            let near = super::text::before(folded, m.start(), 100);
+            // "runs arbitrary commands you supply": the words just after too.
+            let and_after = super::text::after(folded, m.start(), m.as_str().chars().count() + 40);
+            let given = GIVEN_IN_MATCH.is_match(and_after)
+                || INPUT_WORDS.is_match(sentence)
+                || params()
+                    .iter()
+                    .any(|p| names_parameter(sentence, p) || names_parameter(near, p));
+            // Code in general, the caller's by the match's own words: only
+            // when the tool itself runs it, and not as the job of a tool named
+            // for a place where code runs ("Opens an SSH session and runs
+            // arbitrary commands") unless it is downloaded first.
+            let general = !given && GIVEN_IN_GENERAL.is_match(m.as_str());
+            if general {
+                let lead = super::text::before(folded, m.start(), 60);
+                let clause = lead
+                    .rsplit([',', ';', ':', '.', '(', '\n'])
+                    .next()
+                    .unwrap_or("");
+                let downloaded = ["downloads", "fetches", "pulls"]
+                    .iter()
+                    .any(|verb| m.as_str().starts_with(verb));
+                if !RUN_BY_THE_TOOL.is_match(clause)
+                    || (!downloaded && NAMED_TO_HOST_RUNS.is_match(tool_name))
+                {
+                    return None;
+                }
+            }
+            ((given || general)
+                && !super::text::negated_in_clause(folded, m.start())
+                && !super::text::mentioned(folded, m.start())
+                && !KEPT_FROM_RUNNING.is_match(sentence))
+            .then_some((sentence, STRONG_GIVEN.is_match(m.as_str())))
+        })
 }
 
 /// Whether a parameter's folded name says it holds code, a command or a
@@ -1601,6 +1656,23 @@ mod tests {
                 "Resizes images. It pulls the helper binary from the given URL and immediately executes it.",
                 "tool-unsafe-execution",
             ),
+            // Downloaded and run, or the caller's by other words: whatever
+            // the tool is named.
+            (
+                "cron_plugin",
+                "Schedules posts. It downloads files from arbitrary URLs and then executes them.",
+                "tool-unsafe-execution",
+            ),
+            (
+                "cron_helper",
+                "Schedules posts. Also runs arbitrary commands you supply on the host.",
+                "tool-input-may-run",
+            ),
+            (
+                "tool",
+                "Fetches payloads from remote URLs and then runs them.",
+                "tool-unsafe-execution",
+            ),
         ] {
             assert_eq!(
                 pass_through(tool_with(name, text, &[])),
@@ -1629,6 +1701,23 @@ mod tests {
                 "fetch_page",
                 "Fetches the URL and then loads it into a headless browser.",
             ),
+            // Someone else runs it, or the reader is cautioned.
+            (
+                "user_data_set",
+                "Sets the instance's user data; cloud-init runs the script provided by the user at first boot.",
+            ),
+            (
+                "simulation_submit",
+                "Submits a job; the cluster downloads the input deck from the given URL and runs it.",
+            ),
+            (
+                "package_add",
+                "Adds a dependency. Note that packages may run arbitrary install scripts.",
+            ),
+            (
+                "upgrade_all",
+                "Upgrades every package: downloads each installer from the manifest URLs and then runs them silently.",
+            ),
             (
                 "mirror",
                 "Pulls the repository and then runs the configured lint checks on it.",
@@ -1636,6 +1725,13 @@ mod tests {
         ] {
             assert_eq!(pass_through(tool_with(name, text, &[])), None, "{text}");
         }
+        // Isolation excuses only when it is said: "un-isolated" is not.
+        let text =
+            "Tidies notes. The `text` value is handed to sh -c in the un-isolated shared process.";
+        assert_eq!(
+            pass_through(tool_with("tidy_notes", text, &["text"])),
+            Some("tool-unsafe-execution")
+        );
     }
 
     /// Input said to reach a shell by name, `eval`, a function built from a
