@@ -3,7 +3,7 @@
 # with each, against bulk-loaded embedded stores of SMALL and LARGE servers,
 # measured with wrk in one run, next to /healthz (the HTTP stack alone) and
 # the unfiltered first page as baselines. Both filters are answered from
-# the store's listing indexes (name trigrams, versions by update time), so
+# the store's listing indexes (name suffixes and trigrams, versions by update time), so
 # their latency should not grow with the catalog. Target: p99 at LARGE
 # ≤ 1.5× p99 at SMALL for each filtered request. The registry runs with
 # `--list-cache-mib 0`, so every answer is read from the indexes (a kept
@@ -37,6 +37,8 @@ labels=(
   "updated_since=(every version)"
   "search=server-0&updated_since=(one)"
   "search=sb0io.github.bench/server- (crafted)"
+  "search=serverver (common trigrams, rare whole)"
+  "search=io.github.bench/server-000042 (full name)"
 )
 measure() {
   local n="$1" data="$work/$1"
@@ -68,6 +70,8 @@ measure() {
   check "search=server-00004" 10
   check "search=q9" 0
   check "search=sb0io.github.bench/server-" 0
+  check "search=serverver" 0
+  check "search=io.github.bench/server-000042" 1
   check "updated_since=$since" 1
   check "search=server-0&updated_since=$since" 0
   check "search=server-late&updated_since=$since" 1
@@ -92,6 +96,8 @@ measure() {
   run "${labels[6]}" "$base?updated_since=2000-01-01T00:00:00Z"
   run "${labels[7]}" "$base?search=server-0&updated_since=$since"
   run "${labels[8]}" "$base?search=sb0io.github.bench/server-"
+  run "${labels[9]}" "$base?search=serverver"
+  run "${labels[10]}" "$base?search=io.github.bench/server-000042"
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 }
 measure "$small"

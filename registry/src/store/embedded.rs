@@ -208,9 +208,10 @@ impl EmbeddedStore {
         self
     }
 
-    /// Sets how many names a search reads off its rarest trigram in one
-    /// pass before it joins every trigram instead (tests reach the join with
-    /// a small one).
+    /// Sets how many suffix keys a search reads before it reads trigrams
+    /// instead, and how many names it reads off its rarest trigram in one
+    /// pass before it joins every trigram (tests reach each way with a small
+    /// one).
     #[doc(hidden)]
     pub fn with_search_scan_limit(mut self, limit: usize) -> EmbeddedStore {
         self.read_limits.scan = limit;

@@ -597,6 +597,11 @@ async fn search_and_updated_since_agree_with_filtering_everything(s: &dyn store:
         "io.github.acme/server-11",
         "b/c_d",
         "x/z",
+        // Longer than the suffixes the embedded store keeps (24 bytes).
+        "io.github.other/weather_x",
+        "IO.GITHUB.ACME/CÖDÉ-ÜNIT",
+        "io.github.acme/server-10x",
+        "o.github.acme/server-1",
     ];
     let times = [
         None,
@@ -799,7 +804,7 @@ fn embedded_listings_past_their_read_limits_answer_the_same() {
                 assert!(
                     txn.open_table(state)
                         .unwrap()
-                        .remove("through-audit-2")
+                        .remove("through-audit-3")
                         .unwrap()
                         .is_some()
                 );
@@ -820,11 +825,34 @@ fn embedded_listings_past_their_read_limits_answer_the_same() {
                 for (gram, name) in &half {
                     table.remove((*gram, name.as_str())).unwrap();
                 }
+                let suffixes: redb::TableDefinition<(&[u8], &str), ()> =
+                    redb::TableDefinition::new("name_suffixes");
+                let mut table = txn.open_table(suffixes).unwrap();
+                let half: Vec<(Vec<u8>, String)> = table
+                    .iter()
+                    .unwrap()
+                    .step_by(2)
+                    .map(|e| {
+                        let (key, _) = e.unwrap();
+                        let (suffix, name) = key.value();
+                        (suffix.to_vec(), name.to_owned())
+                    })
+                    .collect();
+                assert!(!half.is_empty());
+                for (suffix, name) in &half {
+                    table.remove((suffix.as_slice(), name.as_str())).unwrap();
+                }
             }
             txn.commit().unwrap();
         }
         let s = store::open(&StoreConfig::embedded(&path)).await.unwrap();
         search_and_updated_since_agree_with_filtering_everything(s.as_ref()).await;
+        drop(s);
+        // Each way a search reads, after that build.
+        let s = store::embedded::EmbeddedStore::open(&path)
+            .unwrap()
+            .with_search_scan_limit(1);
+        search_and_updated_since_agree_with_filtering_everything(&s).await;
         drop(s);
         // Built a few versions a transaction: names span transactions, and
         // the last transaction only notes the audit record.
@@ -836,7 +864,7 @@ fn embedded_listings_past_their_read_limits_answer_the_same() {
                     redb::TableDefinition::new("listing_index_state");
                 txn.open_table(state)
                     .unwrap()
-                    .remove("through-audit-2")
+                    .remove("through-audit-3")
                     .unwrap();
                 txn.commit().unwrap();
             }
@@ -849,6 +877,85 @@ fn embedded_listings_past_their_read_limits_answer_the_same() {
             search_and_updated_since_agree_with_filtering_everything(&s).await;
         }
         gram_counts_agree(&path);
+        suffixes_agree(&path);
+        // A rollback: the release before the name suffixes stores a new
+        // server. It moves `through-audit-2` and `through-audit` with its
+        // audit record, files no suffix, and leaves this release's key
+        // behind: the next open builds the indexes again, and the new name
+        // is found by its suffixes.
+        {
+            let db = redb::Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            {
+                use redb::ReadableTable;
+                let versions: redb::TableDefinition<(&str, &str), &[u8]> =
+                    redb::TableDefinition::new("versions");
+                let audit: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("audit");
+                let state: redb::TableDefinition<&str, u64> =
+                    redb::TableDefinition::new("listing_index_state");
+                let name = "io.github.late/rolled-back";
+                let added = record(name, "1.0.0", "late", 9_100);
+                txn.open_table(versions)
+                    .unwrap()
+                    .insert(
+                        (name, "1.0.0"),
+                        serde_json::to_vec(&added).unwrap().as_slice(),
+                    )
+                    .unwrap();
+                let mut a = txn.open_table(audit).unwrap();
+                let next = a.last().unwrap().unwrap().0.value() + 1;
+                let event = serde_json::to_vec(&event("publish", "late")).unwrap();
+                a.insert(next, event.as_slice()).unwrap();
+                let mut state = txn.open_table(state).unwrap();
+                assert_eq!(
+                    state.get("through-audit-3").unwrap().unwrap().value(),
+                    next - 1
+                );
+                state.insert("through-audit-2", next).unwrap();
+                state.insert("through-audit", next).unwrap();
+            }
+            txn.commit().unwrap();
+        }
+        let s = store::open(&StoreConfig::embedded(&path)).await.unwrap();
+        let found = s
+            .list(&ListQuery {
+                limit: 10,
+                search: Some("rolled-b".into()),
+                ..ListQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(found.items.len(), 1);
+        search_and_updated_since_agree_with_filtering_everything(s.as_ref()).await;
+        drop(s);
+        suffixes_agree(&path);
+        // A release that kept the indexes without the name suffixes moved
+        // `through-audit-2` and `through-audit` and wrote no suffixes: the
+        // next open builds them.
+        {
+            let db = redb::Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            {
+                let state: redb::TableDefinition<&str, u64> =
+                    redb::TableDefinition::new("listing_index_state");
+                let mut state = txn.open_table(state).unwrap();
+                use redb::ReadableTable;
+                let at = state.remove("through-audit-3").unwrap().unwrap().value();
+                assert_eq!(state.get("through-audit-2").unwrap().unwrap().value(), at);
+                assert_eq!(state.get("through-audit").unwrap().unwrap().value(), at);
+            }
+            assert!(
+                txn.delete_table(redb::TableDefinition::<(&[u8], &str), ()>::new(
+                    "name_suffixes"
+                ))
+                .unwrap()
+            );
+            txn.commit().unwrap();
+        }
+        let s = store::open(&StoreConfig::embedded(&path)).await.unwrap();
+        search_and_updated_since_agree_with_filtering_everything(s.as_ref()).await;
+        drop(s);
+        suffixes_agree(&path);
         // A release that kept the indexes without the trigram counts moved
         // `through-audit` and wrote no counts: the next open builds them.
         {
@@ -858,7 +965,8 @@ fn embedded_listings_past_their_read_limits_answer_the_same() {
                 let state: redb::TableDefinition<&str, u64> =
                     redb::TableDefinition::new("listing_index_state");
                 let mut state = txn.open_table(state).unwrap();
-                let at = state.remove("through-audit-2").unwrap().unwrap().value();
+                let at = state.remove("through-audit-3").unwrap().unwrap().value();
+                state.remove("through-audit-2").unwrap();
                 state.insert("through-audit", at).unwrap();
             }
             assert!(
@@ -874,6 +982,44 @@ fn embedded_listings_past_their_read_limits_answer_the_same() {
         drop(s);
         gram_counts_agree(&path);
     });
+}
+
+/// Every stored server name is filed under each suffix of its lowercased
+/// form that starts on a character (cut to 24 bytes), and nothing else is.
+fn suffixes_agree(path: &std::path::Path) {
+    use redb::{ReadableDatabase, ReadableTable};
+    let db = redb::Database::create(path).unwrap();
+    let txn = db.begin_read().unwrap();
+    let versions = txn
+        .open_table(redb::TableDefinition::<(&str, &str), &[u8]>::new(
+            "versions",
+        ))
+        .unwrap();
+    let mut want = std::collections::BTreeSet::<(Vec<u8>, String)>::new();
+    for item in versions.iter().unwrap() {
+        let name = item.unwrap().0.value().0.to_owned();
+        let lowercase = name.to_lowercase();
+        for (at, _) in lowercase.char_indices() {
+            let suffix = &lowercase.as_bytes()[at..];
+            want.insert((suffix[..suffix.len().min(24)].to_vec(), name.clone()));
+        }
+    }
+    let suffixes = txn
+        .open_table(redb::TableDefinition::<(&[u8], &str), ()>::new(
+            "name_suffixes",
+        ))
+        .unwrap();
+    let filed: std::collections::BTreeSet<(Vec<u8>, String)> = suffixes
+        .iter()
+        .unwrap()
+        .map(|item| {
+            let (key, _) = item.unwrap();
+            let (suffix, name) = key.value();
+            (suffix.to_vec(), name.to_owned())
+        })
+        .collect();
+    assert!(want.len() > 100, "{}", want.len());
+    assert_eq!(filed, want);
 }
 
 /// Each stored trigram count is the number of names filed under it.

@@ -6,10 +6,19 @@
 //!   `updated_since` reads the keys from that time on; if there are more
 //!   than [`UPDATED_READ_LIMIT`], matches are dense enough that walking
 //!   names in order fills a page soon, and it does that instead.
+//! - [`NAME_SUFFIXES`]: every server name under each suffix of its
+//!   lowercased form (its first [`SUFFIX_BYTES`] bytes). A search of three
+//!   bytes or more reads the keys that start with it (a longer search: with
+//!   its last [`SUFFIX_BYTES`] bytes, then its first), which name exactly
+//!   the servers holding it, when there are at most [`SCAN_LIMIT`] of them:
+//!   then its cost follows what it finds, whatever else the catalog's names
+//!   share.
 //! - [`NAME_GRAMS`]: every server name under each trigram of its lowercased
 //!   form, and [`GRAM_COUNTS`] how many names each trigram files. A search
-//!   of three bytes or more reads the names filed under its rarest trigram
-//!   in one pass when there are at most [`SCAN_LIMIT`] of them, and
+//!   of three bytes or more with more suffix keys than that (it, or each of
+//!   its two ends, is held that many times) reads the names filed under its
+//!   rarest trigram in one pass when there are at most [`SCAN_LIMIT`] of
+//!   them, and
 //!   otherwise walks the names filed under all its trigrams at once,
 //!   rarest first (a leapfrog join, in name order, seeking past names
 //!   that lack one of them); a shorter search merges the names filed under
@@ -17,7 +26,7 @@
 //!   search itself, so the index only ever narrows, and the counts only
 //!   decide the order of its reads.
 //!
-//! Both are kept in the write transaction that changes what they index, and
+//! All are kept in the write transaction that changes what they index, and
 //! built at open from the stored versions when the database predates them.
 
 use super::{AUDIT, Db, LATEST, VERSIONS, backend, begin_write, decode};
@@ -37,6 +46,15 @@ pub(super) const UPDATED: TableDefinition<(i64, &str, &str), ()> =
 /// two NUL bytes, so each byte of the name starts one trigram.
 pub(super) const NAME_GRAMS: TableDefinition<([u8; 3], &str), ()> =
     TableDefinition::new("name_trigrams");
+/// Every server name under each suffix of its lowercased form that starts
+/// on a character, cut to [`SUFFIX_BYTES`] bytes: the keys that start with a
+/// search name the servers that hold it.
+pub(super) const NAME_SUFFIXES: TableDefinition<(&[u8], &str), ()> =
+    TableDefinition::new("name_suffixes");
+/// How many bytes of each suffix [`NAME_SUFFIXES`] keeps: a search longer
+/// than that reads the keys that start with its first bytes and checks each
+/// name against the whole of it.
+const SUFFIX_BYTES: usize = 24;
 /// How many names [`NAME_GRAMS`] files under each trigram, so a search
 /// starts from its rarest trigram without counting. Only the order of a
 /// search's reads depends on it, never what it answers.
@@ -56,15 +74,19 @@ pub(super) const UPDATED_READ_LIMIT: usize = 2048;
 /// release after a rollback), and they are built again.
 pub(super) const INDEX_STATE: TableDefinition<&str, u64> =
     TableDefinition::new("listing_index_state");
-/// The key of that number names the indexes' layout. A release that kept
-/// them without [`GRAM_COUNTS`] reads and moves only `through-audit`
-/// ([`THROUGH_AUDIT_BEFORE`]); this one reads only its own key and keeps
-/// both (the tables that release reads are the same), so a write by that
-/// release makes this one build its indexes again, and a build cut short by
-/// either leaves both keys gone.
-const THROUGH_AUDIT: &str = "through-audit-2";
-const THROUGH_AUDIT_BEFORE: &str = "through-audit";
-const STATE_KEYS: [&str; 2] = [THROUGH_AUDIT, THROUGH_AUDIT_BEFORE];
+/// The key of that number names the indexes' layout. Releases that kept
+/// them without [`GRAM_COUNTS`] read and move only `through-audit`, and
+/// those that kept the counts but not [`NAME_SUFFIXES`] only
+/// `through-audit` and `through-audit-2` ([`EARLIER_LAYOUTS`]); this one
+/// reads only its own key and keeps all three (the tables those releases
+/// read are the same), so a write by one of them makes this one build its
+/// indexes again. A build cut short by this release leaves every key gone;
+/// one by an earlier release leaves this one's key, but that key is behind
+/// the last audit record already (the earlier release builds only after
+/// writes this one's key did not follow).
+const THROUGH_AUDIT: &str = "through-audit-3";
+const EARLIER_LAYOUTS: [&str; 2] = ["through-audit-2", "through-audit"];
+const STATE_KEYS: [&str; 3] = [THROUGH_AUDIT, EARLIER_LAYOUTS[0], EARLIER_LAYOUTS[1]];
 
 type GramsTable = redb::ReadOnlyTable<([u8; 3], &'static str), ()>;
 type GramRange = redb::Range<'static, ([u8; 3], &'static str), ()>;
@@ -110,7 +132,8 @@ pub(super) fn index_version(
 fn index_name(txn: &WriteTransaction, name: &str) -> Result<(), StoreError> {
     let mut table = txn.open_table(NAME_GRAMS).map_err(backend)?;
     let mut counts = txn.open_table(GRAM_COUNTS).map_err(backend)?;
-    let all = grams(name.to_lowercase().as_bytes());
+    let lowercase = name.to_lowercase();
+    let all = grams(lowercase.as_bytes());
     let Some(first) = all.first() else {
         return Ok(());
     };
@@ -121,6 +144,13 @@ fn index_name(txn: &WriteTransaction, name: &str) -> Result<(), StoreError> {
         table.insert((gram, name), ()).map_err(backend)?;
         let count = counts.get(gram).map_err(backend)?.map_or(0, |c| c.value());
         counts.insert(gram, count + 1).map_err(backend)?;
+    }
+    let mut suffixes = txn.open_table(NAME_SUFFIXES).map_err(backend)?;
+    for (at, _) in lowercase.char_indices() {
+        let suffix = &lowercase.as_bytes()[at..];
+        suffixes
+            .insert((&suffix[..suffix.len().min(SUFFIX_BYTES)], name), ())
+            .map_err(backend)?;
     }
     Ok(())
 }
@@ -178,7 +208,8 @@ pub(super) fn stale(txn: &WriteTransaction) -> Result<Option<u64>, StoreError> {
     let current = through == Some(last_audit)
         && existing.contains(UPDATED.name())
         && existing.contains(NAME_GRAMS.name())
-        && existing.contains(GRAM_COUNTS.name());
+        && existing.contains(GRAM_COUNTS.name())
+        && existing.contains(NAME_SUFFIXES.name());
     Ok((!current).then_some(last_audit))
 }
 
@@ -196,6 +227,7 @@ pub(super) fn rebuild(db: &Db, last_audit: u64, chunk: usize) -> Result<(), Stor
     txn.delete_table(UPDATED).map_err(backend)?;
     txn.delete_table(NAME_GRAMS).map_err(backend)?;
     txn.delete_table(GRAM_COUNTS).map_err(backend)?;
+    txn.delete_table(NAME_SUFFIXES).map_err(backend)?;
     {
         let mut state = txn.open_table(INDEX_STATE).map_err(backend)?;
         for key in STATE_KEYS {
@@ -205,6 +237,7 @@ pub(super) fn rebuild(db: &Db, last_audit: u64, chunk: usize) -> Result<(), Stor
     txn.open_table(UPDATED).map_err(backend)?;
     txn.open_table(NAME_GRAMS).map_err(backend)?;
     txn.open_table(GRAM_COUNTS).map_err(backend)?;
+    txn.open_table(NAME_SUFFIXES).map_err(backend)?;
     txn.commit().map_err(backend)?;
     let mut after: Option<(String, String)> = None;
     let mut filed = 0;
@@ -426,15 +459,16 @@ fn searched(
     Ok(items)
 }
 
-/// Server names filed under trigrams, in name order, from a bound on.
+/// Server names filed under suffixes or trigrams, in name order, from a
+/// bound on.
 struct Names {
     table: GramsTable,
     kind: Walk,
 }
 
 enum Walk {
-    /// The names that hold the search, read off its rarest trigram when
-    /// that files few enough names ([`SCAN_LIMIT`]).
+    /// The names that hold the search, read off its suffixes or its
+    /// rarest trigram when they name few enough ([`SCAN_LIMIT`]).
     Listed(std::vec::IntoIter<String>),
     /// Names filed under every one of these trigrams (a search of three
     /// bytes or more); `next` is where the next join starts.
@@ -460,7 +494,12 @@ impl Names {
         scan_limit: usize,
     ) -> Result<Names, StoreError> {
         let table = txn.open_table(NAME_GRAMS).map_err(backend)?;
-        let kind = if needle.len() >= 3 {
+        let suffixes = txn.open_table(NAME_SUFFIXES).map_err(backend)?;
+        let kind = if needle.len() >= 3
+            && let Some(names) = suffix_names(&suffixes, needle, &from, scan_limit)?
+        {
+            Walk::Listed(names.into_iter())
+        } else if needle.len() >= 3 {
             // The rarest trigrams by their stored counts: the rarest is read
             // whole if it files few names, or else every trigram joins,
             // rarest first.
@@ -556,6 +595,75 @@ impl Names {
             }
         }
     }
+}
+
+/// The names from `from` on filed under a suffix that starts with `needle`,
+/// in name order, or `None` when more than `limit` suffixes do (then the
+/// trigrams are read instead). A needle longer than [`SUFFIX_BYTES`] is
+/// looked for by its last bytes, then its first (names share their
+/// namespace's first bytes more often than their last): every name that
+/// holds it holds both, and the caller checks each name against all of it.
+fn suffix_names(
+    table: &redb::ReadOnlyTable<(&'static [u8], &'static str), ()>,
+    needle: &[u8],
+    from: &Bound<String>,
+    limit: usize,
+) -> Result<Option<Vec<String>>, StoreError> {
+    // A stored suffix starts on a character, so the last bytes do too.
+    let tail = (needle.len().saturating_sub(SUFFIX_BYTES)..needle.len())
+        .find(|&at| needle[at] & 0xC0 != 0x80)
+        .map_or(needle, |at| &needle[at..]);
+    let head = &needle[..needle.len().min(SUFFIX_BYTES)];
+    for prefix in [tail, head] {
+        if let Some(names) = names_under_suffix(table, prefix, from, limit)? {
+            return Ok(Some(names));
+        }
+        if tail.len() == needle.len() {
+            break; // one window: the needle itself
+        }
+    }
+    Ok(None)
+}
+
+/// The names from `from` on filed under a suffix that starts with
+/// `prefix`, or `None` past `limit` suffixes.
+fn names_under_suffix(
+    table: &redb::ReadOnlyTable<(&'static [u8], &'static str), ()>,
+    prefix: &[u8],
+    from: &Bound<String>,
+    limit: usize,
+) -> Result<Option<Vec<String>>, StoreError> {
+    let keys = || {
+        table
+            .range::<(&[u8], &str)>((Bound::Included((prefix, "")), Bound::Unbounded))
+            .map_err(backend)
+    };
+    // Counted first, without copying a name: a common search stops here.
+    let mut under = 0;
+    for item in keys()? {
+        let (key, _) = item.map_err(backend)?;
+        if !key.value().0.starts_with(prefix) {
+            break;
+        }
+        if under == limit {
+            return Ok(None);
+        }
+        under += 1;
+    }
+    let mut names = BTreeSet::new();
+    for item in keys()?.take(under) {
+        let (key, _) = item.map_err(backend)?;
+        let (_, name) = key.value();
+        let after = match from {
+            Bound::Included(n) => name >= n.as_str(),
+            Bound::Excluded(n) => name > n.as_str(),
+            Bound::Unbounded => true,
+        };
+        if after {
+            names.insert(name.to_owned());
+        }
+    }
+    Ok(Some(names.into_iter().collect()))
 }
 
 /// The names filed under `gram` from `from` on whose lowercased form
@@ -672,6 +780,86 @@ fn join(
 mod tests {
     use super::*;
 
+    /// A search longer than the kept suffixes finds every name that holds
+    /// it, and no other, wherever its last bytes start: on a character of
+    /// one, two or three bytes, so that the cut falls inside one.
+    #[test]
+    fn long_searches_find_what_holds_them_by_their_last_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = redb::Database::create(dir.path().join("t.redb")).unwrap();
+        let names = [
+            "io.github.acme/ünïcödé-ünïcödé-ünïcödé-x",
+            "io.github.acme/ünïcödé-ünïcödé-ünïcödé-y",
+            "io.github.acme/€€€€€€€€€€€€-tail",
+            "io.github.acme/Straße-ẞtraße-straße-STRASSE",
+            "io.github.acme/server-1",
+            // A search held twice by one name; lowercasing that lengthens.
+            "io.github.acme/abcabcabcabcabcabcabcabcabcabcabc",
+            "io.github.acme/İİİİİİİİİİİİ-x",
+        ];
+        let txn = db.begin_write().unwrap();
+        for name in names {
+            index_name(&txn, name).unwrap();
+        }
+        txn.commit().unwrap();
+        use redb::ReadableDatabase;
+        let txn = db.begin_read().unwrap();
+        let table = txn.open_table(NAME_SUFFIXES).unwrap();
+        let mut checked = 0;
+        for name in names {
+            let lowercase = name.to_lowercase();
+            // Every substring of 20 characters or more, starting anywhere.
+            let starts: Vec<usize> = lowercase.char_indices().map(|(i, _)| i).collect();
+            for &start in &starts {
+                for &end in starts.iter().chain([&lowercase.len()]) {
+                    let needle = &lowercase[start..end.max(start)];
+                    if needle.chars().count() < 20 {
+                        continue;
+                    }
+                    let found = suffix_names(&table, needle.as_bytes(), &Bound::Unbounded, 64)
+                        .unwrap()
+                        .unwrap();
+                    let found: Vec<&str> = found
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|n| holds(n, needle.as_bytes()))
+                        .collect();
+                    let mut want: Vec<&str> = names
+                        .iter()
+                        .copied()
+                        .filter(|n| holds(n, needle.as_bytes()))
+                        .collect();
+                    want.sort_unstable();
+                    assert_eq!(found, want, "{needle}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 500, "{checked}");
+    }
+
+    /// A search whose suffix keys number the limit is answered from them;
+    /// one more and the trigrams are read instead.
+    #[test]
+    fn suffixes_answer_up_to_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = redb::Database::create(dir.path().join("t.redb")).unwrap();
+        let txn = db.begin_write().unwrap();
+        for i in 0..5 {
+            index_name(&txn, &format!("io.github.zz/alpha-{i}")).unwrap();
+        }
+        txn.commit().unwrap();
+        use redb::ReadableDatabase;
+        let txn = db.begin_read().unwrap();
+        let table = txn.open_table(NAME_SUFFIXES).unwrap();
+        let read = |limit| suffix_names(&table, b"alpha", &Bound::Unbounded, limit).unwrap();
+        assert_eq!(read(5).map(|n| n.len()), Some(5));
+        assert_eq!(read(4), None);
+        let from = Bound::Excluded("io.github.zz/alpha-2".to_owned());
+        let after = suffix_names(&table, b"alpha", &from, 5).unwrap().unwrap();
+        assert_eq!(after, ["io.github.zz/alpha-3", "io.github.zz/alpha-4"]);
+    }
+
     #[test]
     fn an_audit_record_moves_the_index_note_only_from_the_record_before() {
         let dir = tempfile::tempdir().unwrap();
@@ -704,14 +892,14 @@ mod tests {
             use redb::ReadableDatabase;
             let txn = db.begin_read().unwrap();
             let state = txn.open_table(INDEX_STATE).unwrap();
-            state.get(THROUGH_AUDIT_BEFORE).unwrap().map(|v| v.value())
+            state.get(EARLIER_LAYOUTS[1]).unwrap().map(|v| v.value())
         };
         assert_eq!(before(&db), Some(1));
         {
             let txn = db.begin_write().unwrap();
             txn.open_table(INDEX_STATE)
                 .unwrap()
-                .insert(THROUGH_AUDIT_BEFORE, 0)
+                .insert(EARLIER_LAYOUTS[1], 0)
                 .unwrap();
             follow_audit(&txn, 2).unwrap();
             txn.commit().unwrap();
