@@ -131,6 +131,15 @@ static UNGUARDED: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A guard said to be missing from what runs: no sanitising, validation,
+/// escaping or quoting (not input passed "as-is", which a query tool's
+/// query is).
+static GUARD_SAID_MISSING: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(without|with no|no)\s+(any\s+)?(saniti[sz]\w*|validation|validating|escaping|quoting|input (checks|validation|filtering))\b|\b(unsaniti[sz]ed|unescaped|unvalidated|unquoted)\b|\bnothing is (saniti[sz]ed|escaped|validated|quoted|checked)\b|\b(is|are)\s+not\s+(saniti[sz]ed|escaped|validated|quoted)\b",
+    )
+});
+
 /// What unguarded input is said to reach, which no tool offers as its
 /// product: files outside its root, the cloud metadata address, code run
 /// from a document or an archive, objects built from a pickle or a YAML tag.
@@ -864,6 +873,35 @@ pub(crate) fn check(
             format!(
                 "says input runs as code, a command or a query, which is not what the tool is named for: \"{}\"",
                 super::excerpt(sentence, 100)
+            ),
+        );
+    } else if let Some(m) = (runs_code && !execution_flagged)
+        .then(|| {
+            GUARD_SAID_MISSING.find_iter(folded).find(|m| {
+                let sentence = super::text::sentence_of(folded, m.start(), m.end());
+                // "Pipes the script to /bin/sh; nothing is sanitized": the
+                // sink may close the clause before.
+                let lead = super::text::before(folded, m.start(), 120);
+                !super::text::mentioned(folded, m.start())
+                    && !super::text::negated_in_clause(folded, m.start())
+                    && (SINK.is_match(sentence)
+                        || RUN_VERB.is_match(sentence)
+                        || SINK.is_match(lead))
+            })
+        })
+        .flatten()
+    {
+        // A tool named for running code or queries runs its input by
+        // design, but one that says nothing guards what it puts in a
+        // shell, an interpreter or a query ("executes the given command
+        // in the system shell without any sanitization", "concatenates
+        // the filter into the SQL statement without escaping") tells the
+        // reader how far that goes.
+        hit(
+            "tool-input-may-run",
+            format!(
+                "runs input as code or a query by design and says nothing guards it: \"{}\"",
+                super::excerpt(m.as_str(), 80)
             ),
         );
     }
@@ -1627,6 +1665,57 @@ mod tests {
             ),
         ] {
             assert!(!unsafe_execution(tool_with(name, text, params)), "{text}");
+        }
+    }
+
+    /// A tool named for running code or queries that says nothing guards
+    /// what it puts in a shell or a query: a warning; input passed as-is
+    /// to the query engine it is named for is its job.
+    #[test]
+    fn a_code_runner_that_says_nothing_guards_its_input() {
+        for (name, text) in [
+            (
+                "execute_command",
+                "Executes the given command directly in the system shell without any sanitization.",
+            ),
+            (
+                "run_query",
+                "Concatenates the user-supplied filter into the SQL statement and executes it without escaping.",
+            ),
+            (
+                "exec_script",
+                "Pipes the provided script straight to /bin/sh; nothing is sanitized.",
+            ),
+        ] {
+            assert_eq!(
+                pass_through(tool_with(name, text, &[])),
+                Some("tool-input-may-run"),
+                "{text}"
+            );
+        }
+        for (name, text) in [
+            (
+                "run_sql",
+                "Runs a read-only SQL query. Queries are validated by the parser before they run.",
+            ),
+            (
+                "run_query",
+                "Runs the query with bound parameters; values are never concatenated, so no escaping is needed.",
+            ),
+            (
+                "query_dataset",
+                "Runs a SQL query on the dataset. The SQL is passed to BigQuery as-is.",
+            ),
+            (
+                "run_tests",
+                "Runs the test suite with pytest; no validation of the results is done beyond the exit code.",
+            ),
+            (
+                "execute_command",
+                "Executes the command in bash, and it is never run without sanitization.",
+            ),
+        ] {
+            assert_eq!(pass_through(tool_with(name, text, &[])), None, "{text}");
         }
     }
 
