@@ -11,7 +11,8 @@
 //!    descriptors (start, end).
 //! 2. **Slow clients.** Connections that send their headers, or their body,
 //!    one byte at a time. Properties: the server cuts every one within its
-//!    header or body timeout (plus 2 s); a normal reader's p99 during the
+//!    header or body timeout (plus 2 s); a normal reader's p99 (another
+//!    client address than the attackers') during the
 //!    attack stays within 3× its p99 without it (a baseline below 2 ms counts
 //!    as 2 ms: loopback noise is not a slowdown).
 //!
@@ -364,8 +365,12 @@ async fn slow_clients(c: &Campaign, slow: usize) -> Result<String, String> {
             &BODY_TIMEOUT.to_string(),
         ],
     );
+    // The normal reader is another client than the attackers (another
+    // loopback address): each address holds at most 64 connections, so the
+    // attackers past that are refused at once and the reader is served.
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
         .build()
         .unwrap();
     wait_ready(&http, &base, &mut child).await?;

@@ -125,6 +125,9 @@ pub struct ServeArgs {
     /// Connections served at once; past it the server stops accepting until one closes [env: MCP_REGISTRY_MAX_CONNECTIONS] [default: 1024].
     #[arg(long, value_name = "N")]
     pub max_connections: Option<usize>,
+    /// Connections one client address holds at once, 0 for no cap; past it its new ones are answered 429 and closed; trusted proxies are not capped [env: MCP_REGISTRY_MAX_CONNECTIONS_PER_IP] [default: 64].
+    #[arg(long, value_name = "N")]
+    pub max_connections_per_ip: Option<usize>,
     /// Seconds allowed to send a request body [env: MCP_REGISTRY_BODY_TIMEOUT_SECS] [default: 30].
     #[arg(long, value_name = "SECS")]
     pub body_timeout_secs: Option<u64>,
@@ -571,6 +574,8 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// Connections served at once.
     pub max_connections: usize,
+    /// Connections one client address holds at once (0: no cap).
+    pub max_connections_per_ip: usize,
     /// Time to send a request body.
     pub body_timeout: Duration,
     /// Time one verification may take (waiting for a slot included).
@@ -594,6 +599,7 @@ impl Default for Limits {
             verify_concurrency: 4,
             header_timeout: Duration::from_secs(10),
             max_connections: 1024,
+            max_connections_per_ip: 64,
             body_timeout: Duration::from_secs(30),
             verify_timeout: Duration::from_secs(120),
             shutdown_grace: Duration::from_secs(30),
@@ -785,6 +791,7 @@ struct FileLimits {
     verify_concurrency: Option<usize>,
     header_timeout_secs: Option<u64>,
     max_connections: Option<usize>,
+    max_connections_per_ip: Option<usize>,
     body_timeout_secs: Option<u64>,
     verify_timeout_secs: Option<u64>,
     shutdown_grace_secs: Option<u64>,
@@ -1087,6 +1094,11 @@ fn resolve(
             .or(l.max_connections)
             .unwrap_or(d.max_connections)
             .max(1),
+        max_connections_per_ip: args
+            .max_connections_per_ip
+            .or(s.env("MAX_CONNECTIONS_PER_IP")?)
+            .or(l.max_connections_per_ip)
+            .unwrap_or(d.max_connections_per_ip),
         body_timeout: args
             .body_timeout_secs
             .or(s.env("BODY_TIMEOUT_SECS")?)

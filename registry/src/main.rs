@@ -102,6 +102,9 @@ async fn run(cli: config::Cli, env: config::Environment) -> anyhow::Result<()> {
                 header_timeout: std::time::Duration::from_secs(10),
                 shutdown_grace: std::time::Duration::from_secs(10),
                 max_connections: usize::try_from(*max_connections).unwrap_or(usize::MAX),
+                // A witness's clients are a few registries.
+                max_connections_per_ip: 0,
+                uncapped: std::sync::Arc::new([]),
             };
             server::serve_router(
                 listener,
@@ -446,6 +449,8 @@ async fn serve(config: config::ServeConfig) -> anyhow::Result<()> {
         header_timeout: config.limits.header_timeout,
         shutdown_grace: config.limits.shutdown_grace,
         max_connections: config.limits.max_connections,
+        max_connections_per_ip: config.limits.max_connections_per_ip,
+        uncapped: config.trusted_proxies.clone().into(),
     };
     server::serve(listener, router::router(state), options, shutdown_signal()).await;
     Ok(())

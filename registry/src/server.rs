@@ -18,7 +18,7 @@ use tower::{Layer as _, ServiceExt as _};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// Connection-level settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ServerOptions {
     /// Time a client has to send the request headers.
     pub header_timeout: Duration,
@@ -29,6 +29,111 @@ pub struct ServerOptions {
     /// take every file descriptor, and idle connections end at the header
     /// timeout.
     pub max_connections: usize,
+    /// Connections one client address holds at once (0: no cap), so one
+    /// client cannot take every slot of [`Self::max_connections`]; past it
+    /// its new connections are answered `429` and closed.
+    pub max_connections_per_ip: usize,
+    /// Addresses not capped per address: proxies whose connections carry
+    /// many clients (`--trusted-proxy`).
+    pub uncapped: std::sync::Arc<[crate::config::Cidr]>,
+}
+
+/// How many connections each client address (an IPv6 client's /64) holds,
+/// against a cap.
+#[derive(Debug)]
+struct PerClient {
+    cap: usize,
+    uncapped: std::sync::Arc<[crate::config::Cidr]>,
+    /// Connections held, and whether a refusal was logged since the
+    /// address last dropped under the cap.
+    held: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (usize, bool)>>,
+}
+
+/// One connection counted against its client's cap until dropped.
+#[derive(Debug)]
+struct Held {
+    clients: std::sync::Arc<PerClient>,
+    ip: Option<std::net::IpAddr>,
+}
+
+impl PerClient {
+    /// Counts a connection from `ip`, or `None` when `ip` holds the cap.
+    fn take(self: &std::sync::Arc<Self>, ip: std::net::IpAddr) -> Option<Held> {
+        let ip = ip.to_canonical();
+        if self.cap == 0 || self.uncapped.iter().any(|c| c.contains(ip)) {
+            return Some(Held {
+                clients: self.clone(),
+                ip: None,
+            });
+        }
+        // One IPv6 client is given a /64 (and may use any address in it):
+        // it counts as one.
+        let ip = match ip {
+            std::net::IpAddr::V6(v6) => std::net::IpAddr::V6(std::net::Ipv6Addr::from(
+                u128::from(v6) & !(u128::MAX >> 64),
+            )),
+            v4 => v4,
+        };
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let (count, logged) = held.entry(ip).or_insert((0, false));
+        if *count >= self.cap {
+            if !*logged {
+                *logged = true;
+                tracing::warn!(
+                    client = %ip,
+                    cap = self.cap,
+                    "a client holds its cap of connections; its new ones are refused until one closes (--max-connections-per-ip)"
+                );
+            }
+            return None;
+        }
+        *count += 1;
+        Some(Held {
+            clients: self.clone(),
+            ip: Some(ip),
+        })
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let Some(ip) = self.ip else { return };
+        let mut held = self.clients.held.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((count, logged)) = held.get_mut(&ip) {
+            *count = count.saturating_sub(1);
+            *logged = false;
+            if *count == 0 {
+                held.remove(&ip);
+            }
+        }
+    }
+}
+
+/// The answer to a connection past its client's cap: written without
+/// reading the request, then the rest of what the client sent is read (for
+/// a second at most) so that closing does not reset the connection before
+/// the client reads it.
+async fn refuse(mut stream: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    const BODY: &str = "{\"error\":\"too-many-connections\",\"message\":\"this client holds as many connections as the registry serves one address; reuse one (keep-alive) or close some\"}";
+    let answer = format!(
+        "HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(answer.as_bytes()).await?;
+        stream.shutdown().await?;
+        let mut sink = [0u8; 4096];
+        let mut read = 0;
+        while read < 64 * 1024 {
+            match stream.read(&mut sink).await? {
+                0 => break,
+                n => read += n,
+            }
+        }
+        Ok::<(), std::io::Error>(())
+    })
+    .await;
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then drains.
@@ -91,6 +196,11 @@ async fn accept<P, H>(
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
+    let clients = std::sync::Arc::new(PerClient {
+        cap: options.max_connections_per_ip,
+        uncapped: options.uncapped.clone(),
+        held: std::sync::Mutex::default(),
+    });
     loop {
         let slot = tokio::select! {
             slot = slots.clone().acquire_owned() => match slot {
@@ -111,6 +221,14 @@ async fn accept<P, H>(
             },
             () = &mut shutdown => break,
         };
+        let Some(held) = clients.take(peer.ip()) else {
+            // The refusal keeps its slot until it ends (a second at most).
+            tokio::spawn(async move {
+                refuse(stream).await;
+                drop(slot);
+            });
+            continue;
+        };
         let handler = per_peer(peer);
         let service = tower::service_fn(move |req: Request<Incoming>| {
             handler(req.map(axum::body::Body::new))
@@ -124,6 +242,7 @@ async fn accept<P, H>(
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, %peer, "connection ended with an error");
             }
+            drop(held);
             drop(slot);
         });
     }
@@ -206,4 +325,36 @@ fn cors() -> CorsLayer {
             HeaderName::from_static("x-request-id"),
         ])
         .max_age(Duration::from_secs(24 * 60 * 60))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each address is capped apart, except that the addresses of one IPv6
+    /// /64 count as one client, an IPv4-mapped address as its IPv4 one,
+    /// and an uncapped range is not counted; a dropped connection frees
+    /// its place.
+    #[test]
+    fn connections_are_counted_per_client() {
+        let clients = std::sync::Arc::new(PerClient {
+            cap: 2,
+            uncapped: std::sync::Arc::new([crate::config::Cidr::parse("10.0.0.0/8").unwrap()]),
+            held: std::sync::Mutex::default(),
+        });
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let a = clients.take(ip("2001:db8::1")).unwrap();
+        let _b = clients.take(ip("2001:db8::ffff:2")).unwrap();
+        assert!(clients.take(ip("2001:db8::3")).is_none());
+        assert!(clients.take(ip("2001:db8:0:1::1")).is_some());
+        let _c = clients.take(ip("192.0.2.1")).unwrap();
+        let _d = clients.take(ip("::ffff:192.0.2.1")).unwrap();
+        assert!(clients.take(ip("192.0.2.1")).is_none());
+        let uncapped: Vec<Held> = (0..5)
+            .filter_map(|_| clients.take(ip("10.1.2.3")))
+            .collect();
+        assert_eq!(uncapped.len(), 5);
+        drop(a);
+        assert!(clients.take(ip("2001:db8::4")).is_some());
+    }
 }

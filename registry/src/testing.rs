@@ -332,6 +332,8 @@ impl TestServer {
             header_timeout: config.limits.header_timeout,
             shutdown_grace: config.limits.shutdown_grace,
             max_connections: config.limits.max_connections,
+            max_connections_per_ip: config.limits.max_connections_per_ip,
+            uncapped: config.trusted_proxies.clone().into(),
         };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();

@@ -306,6 +306,76 @@ fn connections_past_the_limit_wait_until_one_closes() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
 }
 
+/// A raw `GET /healthz` on a new connection from `from` (an address of
+/// this host; `None`: the default one): the answer, or what the read gave.
+fn healthz_from(addr: std::net::SocketAddr, from: Option<&str>) -> String {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        if let Some(from) = from {
+            socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+        }
+        let mut stream = socket.connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut buf)).await;
+        String::from_utf8_lossy(&buf).into_owned()
+    })
+}
+
+#[test]
+fn one_client_address_holds_at_most_its_cap_of_connections() {
+    let s = TestServer::start(|c| {
+        c.limits.max_connections_per_ip = 2;
+        c.limits.header_timeout = Duration::from_secs(30);
+    });
+    // One client holds two connections, headers half sent.
+    let hold = || {
+        let mut stream = std::net::TcpStream::connect(s.addr).unwrap();
+        stream.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+        stream
+    };
+    let first = hold();
+    let _second = hold();
+    std::thread::sleep(Duration::from_millis(300));
+    // Its third is refused at once, saying why.
+    let refused = healthz_from(s.addr, None);
+    assert!(refused.starts_with("HTTP/1.1 429"), "{refused:?}");
+    assert!(refused.contains("too-many-connections"), "{refused:?}");
+    assert!(refused.contains("retry-after: 1"), "{refused:?}");
+    // Another address is served meanwhile.
+    let other = healthz_from(s.addr, Some("127.0.0.2"));
+    assert!(other.starts_with("HTTP/1.1 200"), "{other:?}");
+    // Once one of its connections closes, the client is served again.
+    drop(first);
+    let started = std::time::Instant::now();
+    let answer = loop {
+        let a = healthz_from(s.addr, None);
+        if a.starts_with("HTTP/1.1 200") || started.elapsed() > Duration::from_secs(10) {
+            break a;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+}
+
+#[test]
+fn a_trusted_proxy_is_not_capped_per_address() {
+    let s = TestServer::start(|c| {
+        c.limits.max_connections_per_ip = 1;
+        c.limits.header_timeout = Duration::from_secs(30);
+        c.trusted_proxies = vec![mcp_registry::config::Cidr::parse("127.0.0.0/8").unwrap()];
+    });
+    let mut held = std::net::TcpStream::connect(s.addr).unwrap();
+    held.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let answer = healthz_from(s.addr, None);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+}
+
 #[test]
 fn shutdown_lets_an_in_flight_publish_finish() {
     let mut s = TestServer::start(|_| {});
