@@ -365,9 +365,9 @@ async fn slow_clients(c: &Campaign, slow: usize) -> Result<String, String> {
             &BODY_TIMEOUT.to_string(),
         ],
     );
-    // The normal reader is another client than the attackers (another
-    // loopback address): each address holds at most 64 connections, so the
-    // attackers past that are refused at once and the reader is served.
+    // The normal reader is another client than the attackers, as it would
+    // be (another loopback address), so that a cap per address
+    // (--max-connections-per-ip) would not count it with them.
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .local_address(std::net::IpAddr::from([127, 0, 0, 2]))

@@ -125,7 +125,7 @@ pub struct ServeArgs {
     /// Connections served at once; past it the server stops accepting until one closes [env: MCP_REGISTRY_MAX_CONNECTIONS] [default: 1024].
     #[arg(long, value_name = "N")]
     pub max_connections: Option<usize>,
-    /// Connections one client address holds at once, 0 for no cap; past it its new ones are answered 429 and closed; trusted proxies are not capped [env: MCP_REGISTRY_MAX_CONNECTIONS_PER_IP] [default: 64].
+    /// Connections one client address (an IPv6 client's /64) holds at once, 0 for no cap; past it its new ones are answered 429 and closed; trusted proxies are not capped. Only for a registry that clients reach directly, not through a load balancer, NAT or sidecar [env: MCP_REGISTRY_MAX_CONNECTIONS_PER_IP] [default: 0].
     #[arg(long, value_name = "N")]
     pub max_connections_per_ip: Option<usize>,
     /// Seconds allowed to send a request body [env: MCP_REGISTRY_BODY_TIMEOUT_SECS] [default: 30].
@@ -599,7 +599,7 @@ impl Default for Limits {
             verify_concurrency: 4,
             header_timeout: Duration::from_secs(10),
             max_connections: 1024,
-            max_connections_per_ip: 64,
+            max_connections_per_ip: 0,
             body_timeout: Duration::from_secs(30),
             verify_timeout: Duration::from_secs(120),
             shutdown_grace: Duration::from_secs(30),

@@ -281,7 +281,7 @@ where
 /// within a thread (the generator is a bijection of a counter) and threads
 /// and processes start at unrelated points, without a system RNG call per
 /// request. Request ids are not secrets.
-fn new_request_id() -> HeaderValue {
+pub(crate) fn new_request_id() -> HeaderValue {
     thread_local! {
         static STATE: Cell<u64> = Cell::new(seed());
     }

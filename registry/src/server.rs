@@ -29,9 +29,9 @@ pub struct ServerOptions {
     /// take every file descriptor, and idle connections end at the header
     /// timeout.
     pub max_connections: usize,
-    /// Connections one client address holds at once (0: no cap), so one
-    /// client cannot take every slot of [`Self::max_connections`]; past it
-    /// its new connections are answered `429` and closed.
+    /// Connections one client address holds at once (0: no cap), so that
+    /// one address cannot hold every slot of [`Self::max_connections`]; past
+    /// it its new connections are answered `429` and closed, without a slot.
     pub max_connections_per_ip: usize,
     /// Addresses not capped per address: proxies whose connections carry
     /// many clients (`--trusted-proxy`).
@@ -44,9 +44,11 @@ pub struct ServerOptions {
 struct PerClient {
     cap: usize,
     uncapped: std::sync::Arc<[crate::config::Cidr]>,
-    /// Connections held, and whether a refusal was logged since the
-    /// address last dropped under the cap.
-    held: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (usize, bool)>>,
+    /// Connections held by each address that holds any.
+    held: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>,
+    /// When a refusal was last logged, and refusals since: one warning a
+    /// minute at most, whatever clients do.
+    logged: std::sync::Mutex<(Option<std::time::Instant>, u64)>,
 }
 
 /// One connection counted against its client's cap until dropped.
@@ -75,16 +77,10 @@ impl PerClient {
             v4 => v4,
         };
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        let (count, logged) = held.entry(ip).or_insert((0, false));
+        let count = held.entry(ip).or_insert(0);
         if *count >= self.cap {
-            if !*logged {
-                *logged = true;
-                tracing::warn!(
-                    client = %ip,
-                    cap = self.cap,
-                    "a client holds its cap of connections; its new ones are refused until one closes (--max-connections-per-ip)"
-                );
-            }
+            drop(held);
+            self.log_refusal(ip);
             return None;
         }
         *count += 1;
@@ -95,13 +91,34 @@ impl PerClient {
     }
 }
 
+impl PerClient {
+    /// Logs a refusal, at most once a minute with how many came since.
+    fn log_refusal(&self, ip: std::net::IpAddr) {
+        let mut logged = self.logged.lock().unwrap_or_else(|e| e.into_inner());
+        logged.1 += 1;
+        if logged
+            .0
+            .is_some_and(|at| at.elapsed() < Duration::from_secs(60))
+        {
+            return;
+        }
+        tracing::warn!(
+            client = %ip,
+            cap = self.cap,
+            refused = logged.1,
+            "connections refused: a client address held its cap (--max-connections-per-ip); \
+             `refused` counts every address's refusals since the last such warning"
+        );
+        *logged = (Some(std::time::Instant::now()), 0);
+    }
+}
+
 impl Drop for Held {
     fn drop(&mut self) {
         let Some(ip) = self.ip else { return };
         let mut held = self.clients.held.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((count, logged)) = held.get_mut(&ip) {
+        if let Some(count) = held.get_mut(&ip) {
             *count = count.saturating_sub(1);
-            *logged = false;
             if *count == 0 {
                 held.remove(&ip);
             }
@@ -109,18 +126,39 @@ impl Drop for Held {
     }
 }
 
-/// The answer to a connection past its client's cap: written without
-/// reading the request, then the rest of what the client sent is read (for
-/// a second at most) so that closing does not reset the connection before
-/// the client reads it.
+/// Refusals answered at once: past it a refused connection is closed
+/// without an answer, so refusals never hold more than this many sockets.
+const REFUSALS_AT_ONCE: usize = 64;
+
+/// The answer to a connection past its client's cap, in the API's problem
+/// format, with the headers every answer carries.
+fn refusal_answer() -> String {
+    let body = serde_json::json!({
+        "type": "urn:mcp-registry:problem:too-many-connections",
+        "title": "Too Many Requests",
+        "status": 429,
+        "detail": "this client address holds as many connections as the registry serves one address at once: reuse one (keep-alive) or close some, then retry",
+        "code": "too-many-connections",
+    })
+    .to_string();
+    let id = crate::observe::new_request_id();
+    format!(
+        "HTTP/1.1 429 Too Many Requests\r\ndate: {}\r\ncontent-type: {}\r\ncontent-length: {}\r\nretry-after: 1\r\nx-request-id: {}\r\naccess-control-allow-origin: *\r\naccess-control-expose-headers: retry-after, x-request-id\r\nconnection: close\r\n\r\n{body}",
+        jiff::Timestamp::now().strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        crate::error::PROBLEM_JSON,
+        body.len(),
+        id.to_str().unwrap_or_default(),
+    )
+}
+
+/// Answers a connection past its client's cap: written without reading the
+/// request, then the rest of what the client sent is read (for 250 ms at
+/// most) so that closing does not reset the connection before the client
+/// reads the answer.
 async fn refuse(mut stream: tokio::net::TcpStream) {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    const BODY: &str = "{\"error\":\"too-many-connections\",\"message\":\"this client holds as many connections as the registry serves one address; reuse one (keep-alive) or close some\"}";
-    let answer = format!(
-        "HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{BODY}",
-        BODY.len()
-    );
-    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+    let answer = refusal_answer();
+    let _ = tokio::time::timeout(Duration::from_millis(250), async {
         stream.write_all(answer.as_bytes()).await?;
         stream.shutdown().await?;
         let mut sink = [0u8; 4096];
@@ -200,7 +238,9 @@ async fn accept<P, H>(
         cap: options.max_connections_per_ip,
         uncapped: options.uncapped.clone(),
         held: std::sync::Mutex::default(),
+        logged: std::sync::Mutex::default(),
     });
+    let refusals = std::sync::Arc::new(tokio::sync::Semaphore::new(REFUSALS_AT_ONCE));
     loop {
         let slot = tokio::select! {
             slot = slots.clone().acquire_owned() => match slot {
@@ -222,11 +262,16 @@ async fn accept<P, H>(
             () = &mut shutdown => break,
         };
         let Some(held) = clients.take(peer.ip()) else {
-            // The refusal keeps its slot until it ends (a second at most).
-            tokio::spawn(async move {
-                refuse(stream).await;
-                drop(slot);
-            });
+            // A refusal holds no slot, so refused connections cannot take
+            // the slots either; past the refusals answered at once, the
+            // connection is closed unanswered.
+            drop(slot);
+            if let Ok(refusing) = refusals.clone().try_acquire_owned() {
+                tokio::spawn(async move {
+                    refuse(stream).await;
+                    drop(refusing);
+                });
+            }
             continue;
         };
         let handler = per_peer(peer);
@@ -341,6 +386,7 @@ mod tests {
             cap: 2,
             uncapped: std::sync::Arc::new([crate::config::Cidr::parse("10.0.0.0/8").unwrap()]),
             held: std::sync::Mutex::default(),
+            logged: std::sync::Mutex::default(),
         });
         let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
         let a = clients.take(ip("2001:db8::1")).unwrap();
@@ -356,5 +402,8 @@ mod tests {
         assert_eq!(uncapped.len(), 5);
         drop(a);
         assert!(clients.take(ip("2001:db8::4")).is_some());
+        // Every address that holds none is forgotten.
+        drop((_b, _c, _d, uncapped));
+        assert!(clients.held.lock().unwrap().is_empty());
     }
 }
