@@ -28,6 +28,7 @@ struct Inner {
     publishes: BTreeMap<String, u64>,
     verification_failures: BTreeMap<String, u64>,
     budget_refusals: BTreeMap<String, u64>,
+    connections_refused: BTreeMap<String, u64>,
 }
 
 /// Values read at scrape time from the served catalog.
@@ -118,6 +119,16 @@ impl Metrics {
         }
     }
 
+    /// Records a connection refused because its client address held its
+    /// cap (`--max-connections-per-ip`): `answered` with a 429, or closed
+    /// unanswered past the refusals answered at once.
+    pub fn connection_refused(&self, answered: bool) {
+        if let Ok(mut inner) = self.inner.lock() {
+            let how = if answered { "answered" } else { "closed" };
+            *inner.connections_refused.entry(how.to_owned()).or_default() += 1;
+        }
+    }
+
     /// The text exposition format, with the catalog's `gauges`.
     pub fn render(&self, gauges: Gauges) -> String {
         let Ok(inner) = self.inner.lock() else {
@@ -202,6 +213,13 @@ impl Metrics {
             "Publishes refused by a catalog budget, by problem code.",
             "code",
             &inner.budget_refusals,
+        );
+        counter_family(
+            &mut out,
+            "mcp_registry_connections_refused_total",
+            "Connections refused because their client address held its cap (--max-connections-per-ip), answered 429 or closed unanswered.",
+            "how",
+            &inner.connections_refused,
         );
         if let Some(bytes) = gauges.largest_shard_bytes {
             let _ = writeln!(

@@ -182,7 +182,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let cors = cors();
-    accept(listener, options, shutdown, move |peer| {
+    let metrics = Some(app.state().metrics.clone());
+    accept(listener, options, metrics, shutdown, move |peer| {
         let observed = app.for_peer(peer);
         let readable = cors.layer(observed.clone());
         move |req: Request<axum::body::Body>| -> BoxedAnswer {
@@ -211,7 +212,7 @@ pub async fn serve_router(
     options: ServerOptions,
     shutdown: impl Future<Output = ()>,
 ) {
-    accept(listener, options, shutdown, move |_| {
+    accept(listener, options, None, shutdown, move |_| {
         let router = router.clone();
         move |req: Request<axum::body::Body>| -> BoxedAnswer {
             Box::pin(router.clone().oneshot(req))
@@ -225,6 +226,7 @@ pub async fn serve_router(
 async fn accept<P, H>(
     listener: TcpListener,
     options: ServerOptions,
+    metrics: Option<std::sync::Arc<crate::metrics::Metrics>>,
     shutdown: impl Future<Output = ()>,
     per_peer: P,
 ) where
@@ -266,7 +268,11 @@ async fn accept<P, H>(
             // the slots either; past the refusals answered at once, the
             // connection is closed unanswered.
             drop(slot);
-            if let Ok(refusing) = refusals.clone().try_acquire_owned() {
+            let refusing = refusals.clone().try_acquire_owned().ok();
+            if let Some(m) = &metrics {
+                m.connection_refused(refusing.is_some());
+            }
+            if let Some(refusing) = refusing {
                 tokio::spawn(async move {
                     refuse(stream).await;
                     drop(refusing);

@@ -354,9 +354,21 @@ fn one_client_address_holds_at_most_its_cap_of_connections() {
     ] {
         assert!(refused.contains(part), "{part}: {refused:?}");
     }
-    // Another address is served meanwhile.
+    // Another address is served meanwhile, and the refusal is counted.
     let other = healthz_from(s.addr, Some("127.0.0.2"));
     assert!(other.starts_with("HTTP/1.1 200"), "{other:?}");
+    let metrics = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let client = reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+            .build()
+            .unwrap();
+        let url = format!("{}/metrics", s.base);
+        client.get(url).send().await.unwrap().text().await.unwrap()
+    });
+    assert!(
+        metrics.contains("mcp_registry_connections_refused_total{how=\"answered\"} 1"),
+        "{metrics}"
+    );
     // Once one of its connections closes, the client is served again.
     drop(first);
     let started = std::time::Instant::now();
