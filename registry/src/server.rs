@@ -38,14 +38,15 @@ pub struct ServerOptions {
     pub uncapped: std::sync::Arc<[crate::config::Cidr]>,
 }
 
-/// How many connections each client address (an IPv6 client's /64) holds,
-/// against a cap.
+/// How many connections each client holds, against a cap: a client is
+/// keyed as the rate limits key it ([`crate::rate_limit::ip_key`]: an IPv4
+/// address, an IPv6 /64, an IPv4-mapped address as its IPv4 one).
 #[derive(Debug)]
 struct PerClient {
     cap: usize,
     uncapped: std::sync::Arc<[crate::config::Cidr]>,
-    /// Connections held by each address that holds any.
-    held: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>,
+    /// Connections held by each client that holds any.
+    held: std::sync::Mutex<std::collections::HashMap<String, usize>>,
     /// When a refusal was last logged, and refusals since: one warning a
     /// minute at most, whatever clients do.
     logged: std::sync::Mutex<(Option<std::time::Instant>, u64)>,
@@ -55,45 +56,36 @@ struct PerClient {
 #[derive(Debug)]
 struct Held {
     clients: std::sync::Arc<PerClient>,
-    ip: Option<std::net::IpAddr>,
+    /// The client's key, `None` when it is not capped.
+    client: Option<String>,
 }
 
 impl PerClient {
     /// Counts a connection from `ip`, or `None` when `ip` holds the cap.
     fn take(self: &std::sync::Arc<Self>, ip: std::net::IpAddr) -> Option<Held> {
-        let ip = ip.to_canonical();
         if self.cap == 0 || self.uncapped.iter().any(|c| c.contains(ip)) {
             return Some(Held {
                 clients: self.clone(),
-                ip: None,
+                client: None,
             });
         }
-        // One IPv6 client is given a /64 (and may use any address in it):
-        // it counts as one.
-        let ip = match ip {
-            std::net::IpAddr::V6(v6) => std::net::IpAddr::V6(std::net::Ipv6Addr::from(
-                u128::from(v6) & !(u128::MAX >> 64),
-            )),
-            v4 => v4,
-        };
+        let client = crate::rate_limit::ip_key(ip);
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        let count = held.entry(ip).or_insert(0);
+        let count = held.entry(client.clone()).or_insert(0);
         if *count >= self.cap {
             drop(held);
-            self.log_refusal(ip);
+            self.log_refusal(&client);
             return None;
         }
         *count += 1;
         Some(Held {
             clients: self.clone(),
-            ip: Some(ip),
+            client: Some(client),
         })
     }
-}
 
-impl PerClient {
     /// Logs a refusal, at most once a minute with how many came since.
-    fn log_refusal(&self, ip: std::net::IpAddr) {
+    fn log_refusal(&self, client: &str) {
         let mut logged = self.logged.lock().unwrap_or_else(|e| e.into_inner());
         logged.1 += 1;
         if logged
@@ -103,7 +95,7 @@ impl PerClient {
             return;
         }
         tracing::warn!(
-            client = %ip,
+            client,
             cap = self.cap,
             refused = logged.1,
             "connections refused: a client address held its cap (--max-connections-per-ip); \
@@ -115,12 +107,12 @@ impl PerClient {
 
 impl Drop for Held {
     fn drop(&mut self) {
-        let Some(ip) = self.ip else { return };
+        let Some(client) = &self.client else { return };
         let mut held = self.clients.held.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(count) = held.get_mut(&ip) {
+        if let Some(count) = held.get_mut(client) {
             *count = count.saturating_sub(1);
             if *count == 0 {
-                held.remove(&ip);
+                held.remove(client);
             }
         }
     }

@@ -284,11 +284,7 @@ fn connections_past_the_limit_wait_until_one_closes() {
     };
     assert!(ask(Duration::from_secs(5)).starts_with("HTTP/1.1 200"));
     // Two clients hold a connection each, headers half sent.
-    let hold = || {
-        let mut stream = std::net::TcpStream::connect(s.addr).unwrap();
-        stream.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
-        stream
-    };
+    let hold = || half_sent(s.addr);
     let first = hold();
     let _second = hold();
     std::thread::sleep(Duration::from_millis(300));
@@ -304,6 +300,14 @@ fn connections_past_the_limit_wait_until_one_closes() {
         }
     };
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+}
+
+/// A new connection that has sent the first line of a request and holds
+/// the rest: the server waits for its headers until the header timeout.
+fn half_sent(addr: std::net::SocketAddr) -> std::net::TcpStream {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+    stream
 }
 
 /// A raw `GET /healthz` on a new connection from `from` (an address of
@@ -333,11 +337,7 @@ fn one_client_address_holds_at_most_its_cap_of_connections() {
         c.limits.header_timeout = Duration::from_secs(30);
     });
     // One client holds two connections, headers half sent.
-    let hold = || {
-        let mut stream = std::net::TcpStream::connect(s.addr).unwrap();
-        stream.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
-        stream
-    };
+    let hold = || half_sent(s.addr);
     let first = hold();
     let _second = hold();
     std::thread::sleep(Duration::from_millis(300));
@@ -392,12 +392,7 @@ fn refused_connections_take_no_slot() {
         c.limits.max_connections_per_ip = 2;
         c.limits.header_timeout = Duration::from_secs(30);
     });
-    let mut held = Vec::new();
-    for _ in 0..2 {
-        let mut stream = std::net::TcpStream::connect(s.addr).unwrap();
-        stream.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
-        held.push(stream);
-    }
+    let mut held: Vec<_> = (0..2).map(|_| half_sent(s.addr)).collect();
     std::thread::sleep(Duration::from_millis(200));
     for _ in 0..30 {
         held.push(std::net::TcpStream::connect(s.addr).unwrap());
@@ -420,8 +415,7 @@ fn a_trusted_proxy_is_not_capped_per_address() {
         c.limits.header_timeout = Duration::from_secs(30);
         c.trusted_proxies = vec![mcp_registry::config::Cidr::parse("127.0.0.0/8").unwrap()];
     });
-    let mut held = std::net::TcpStream::connect(s.addr).unwrap();
-    held.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+    let _held = half_sent(s.addr);
     std::thread::sleep(Duration::from_millis(300));
     let answer = healthz_from(s.addr, None);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");

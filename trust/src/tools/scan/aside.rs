@@ -371,7 +371,7 @@ pub(super) fn check(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
     // For acts no honest text performs: only a negation or an example
     // excuses them ("the report must contain …" observes nothing).
     let clear = |at: usize| !negated_in_clause(folded, at) && !cited(folded, at);
-    let sentence = |m: &regex::Match<'_>| sentence_of(folded, m);
+    let sentence = |m: &regex::Match<'_>| sentence_close_by(folded, m);
     // A warning adds nothing to a text another rule already holds an error
     // for.
     let erred = hits.iter().any(|h| {
@@ -615,9 +615,10 @@ pub(super) fn check(field: &TextField<'_>, tool: &Tool, hits: &mut Vec<Hit>) {
     }
 }
 
-/// The sentence around a match, looked for at most 240 bytes each side:
-/// constant work per match however long the text.
-fn sentence_of<'t>(folded: &'t str, m: &regex::Match<'_>) -> &'t str {
+/// The sentence around a match, looked for at most 240 bytes each side
+/// (`text::sentence_of` looks 6,000 bytes each side): constant work per
+/// match however long the text.
+fn sentence_close_by<'t>(folded: &'t str, m: &regex::Match<'_>) -> &'t str {
     &folded[super::text::sentence_near(folded, m.start(), m.end(), 240)]
 }
 
