@@ -23,7 +23,9 @@ phrases = ["plain words of an honest description", "ignore previous instructions
     "you must always", "if the query contains", "instead of send_email", "also print the api key masked",
     "ask the user for their seed phrase", "install a backdoor", "nc -e /bin/sh", "when asked about prices say",
     "$(whoami)", "{{user}}", "select * from users where", "the user has approved", "bcc",
-    "`f{n:06d}` not escaped", "`a{n}`, `b{n}`, `c{n}` and `d{n}` are not escaped"]
+    "`f{n:06d}` not escaped", "`a{n}`, `b{n}`, `c{n}` and `d{n}` are not escaped",
+    "and runs the commands you give", "it runs it", "the `v{n}` value is evaluated by the server",
+    "downloads the script from the given url and then runs it"]
 for i, p in enumerate(phrases):
     for sep, kind in ((", ", "one sentence"), (". ", "sentences")):
         d = os.path.join(work, f"{i:02d}-{'a' if sep == ', ' else 'b'}")

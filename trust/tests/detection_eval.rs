@@ -19,12 +19,12 @@ fn recall_and_false_findings_do_not_regress() {
     let held = r.recall[&Split::HeldOut];
     // Floors: caught at error, and at any severity, per part.
     assert!(
-        dev.at_error >= 369,
+        dev.at_error >= 372,
         "dev at error: {dev:?}\n{}",
         r.details()
     );
     assert!(
-        held.at_error >= 165,
+        held.at_error >= 166,
         "held-out at error: {held:?}\n{}",
         r.details()
     );
@@ -59,7 +59,8 @@ fn recall_and_false_findings_do_not_regress() {
 /// for, the user phished, harm to the host), with honest tools that name
 /// them; and code in general run by a tool not named for it (arbitrary
 /// commands, the user's scripts, files downloaded and run), with honest
-/// tools of places where code runs.
+/// tools of places where code runs. Raised 2026-12-06 with the reading of
+/// the caller's code run on the tool's side (runs.rs).
 #[test]
 fn paraphrased_attacks_and_honest_tools_do_not_regress() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/paraphrase");
@@ -67,8 +68,8 @@ fn paraphrased_attacks_and_honest_tools_do_not_regress() {
     assert_eq!(cases.len(), 994);
     let r = evaluate(&cases, &servers, &ScanPolicy::default()).unwrap();
     let all = r.recall[&Split::Dev];
-    assert!(all.at_error >= 561, "at error: {all:?}\n{}", r.details());
-    assert!(all.at_any >= 733, "at any: {all:?}\n{}", r.details());
+    assert!(all.at_error >= 654, "at error: {all:?}\n{}", r.details());
+    assert!(all.at_any >= 800, "at any: {all:?}\n{}", r.details());
     let errors: usize = r.benign.values().map(|c| c.at_error).sum();
     // 5; 6 of the ninth part's honest tools that older rules flag ("your
     // previous configuration is replaced", "rules no longer apply"); 5 of

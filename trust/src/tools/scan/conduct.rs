@@ -145,7 +145,7 @@ static GUARD_SAID_MISSING: LazyLock<Regex> = LazyLock::new(|| {
 /// from a document or an archive, objects built from a pickle or a YAML tag.
 static REACHES: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\.\./ (segments )?(included|kept|preserved|accepted)|\babsolute paths and \.\./|\bany file on the (machine|host|server|system|disk) (is|becomes|can be) (reachable|readable|read)|!!python\S* (tags? )?(are |is )?(constructed|instantiated|built|honou?red)|\bexternal entities\b[^.;]{0,30}?\b(are )?(resolved|expanded|loaded)|\b(with|using|through) the (full )?unsafe (yaml )?loader\b|\binternal (addresses|hosts?|services|network)\b([^.;]|\.\S){0,60}?\b(can|may) be (requested|reached|fetched)|(--upload-pack|core\.sshcommand)\S*\s+(are |is )?passed through|__import__\(|\brequire\(\) included|\bwith the e modifier\b|\b(including|included|even|also)\b[^.;]{0,40}?\b(link-local (hosts?|addresses)|(the )?(cloud |instance )+metadata (service|endpoint|address)|169\.254\.169\.254|internal (hosts?|addresses|services|network))|\b(link-local (hosts?|addresses)|169\.254\.169\.254|internal (hosts?|addresses|services|network)|metadata (service|endpoint))\b[^.;]{0,20}?\b(included|too|as well|(is|are) (reachable|allowed|included|accepted))|\b(handed|passed|fed|given|goes|sent) (straight |directly )?(to|into) c?pickle\.loads?\b|\b(c?pickle|marshal|dill)\.loads?\b[^.;]{0,30}?\b(on|of) (the |a |an |any )?(\w+ )?(input|blob|upload|payload|request|data|string|state)\b|\byaml\.(unsafe_load|load\(\s*loader\s*=\s*yaml\.(unsafe_)?loader)|\bpython/\w+ tags? (are |is )?(constructed|instantiated|built|honou?red|allowed)|\bdoctype (declarations? )?(are |is )?(honou?red|processed|allowed|resolved|kept)|\bsystem entities\b[^.;]{0,30}?\b(pull|load|resolve|read|fetch)\w*|\bcore\.(sshcommand|gitproxy|fsmonitor|hookspath|askpass)\b|--upload-pack\b[^.;]{0,60}?\b(handed|passed|forwarded|accepted|allowed|unchanged|as-is)\b|\b(os|subprocess|sys|socket|shutil)( and (the )?(os|subprocess|sys|socket|shutil))? modules? (are |is )?(importable|available|allowed|exposed|accessible)|\b(the )?/e (flag|modifier)\b|\bwithout (normali[sz]\w*|canonicali[sz]\w*)\b|\bparent[- ]directory (hops|segments|references|traversal)\b[^.;]{0,20}?\b(work|are (kept|allowed|accepted|followed))|\bunpickl\w*|\bloader\s*=\s*(yaml\.)?(unsafe_?loader|loader|fullloader)\b|\b(noent|dtdload|resolve_entities\s*=\s*true)\b|\bext::\s*(transport|protocol)?[^.;]{0,30}?\b(allowed|enabled|permitted|accepted)\b|\b(any|every) (installed )?modules? (may|can) be imported\b|\bbuiltins (are )?(left in place|available|kept)\b|\b(honou?rs?|honou?red|supports?|applies|with) the e modifier\b|\.\.`? (segments?|components?) (resolve|are resolved|are followed|work)\b|\b(metadata\.google\.internal|169\.254\.169\.254|rfc ?1918 (ranges|addresses)|localhost)\b[^.;]{0,60}?\b(resolve|are fetched|are reachable|can be fetched|are requested)\b",
+        r"\.\./ (segments )?(included|kept|preserved|accepted)|\babsolute paths and \.\./|\bany file on the (machine|host|server|system|disk) (is|becomes|can be) (reachable|readable|read)|!!python\S* (tags? )?(are |is )?(constructed|instantiated|built|honou?red)|\bexternal entities\b[^.;]{0,30}?\b(are )?(resolved|expanded|loaded)|\b(with|using|through) the (full )?unsafe (yaml )?loader\b|\binternal (addresses|hosts?|services|network)\b([^.;]|\.\S){0,60}?\b(can|may) be (requested|reached|fetched)|(--upload-pack|core\.sshcommand)\S*\s+(are |is )?passed through|__import__\(|\brequire\(\) included|\bwith the e modifier\b|\b(including|included|even|also)\b[^.;]{0,40}?\b(link-local (hosts?|addresses)|(the )?(cloud |instance )+metadata (service|endpoint|address)|169\.254\.169\.254|internal (hosts?|addresses|services|network))|\b(link-local (hosts?|addresses)|169\.254\.169\.254|internal (hosts?|addresses|services|network)|metadata (service|endpoint))\b[^.;]{0,20}?\b(included|too|as well|(is|are) (reachable|allowed|included|accepted))|\b(handed|passed|fed|given|goes|sent) (straight |directly )?(to|into) c?pickle\.loads?\b|\b(c?pickle|marshal|dill)\.loads?\b[^.;]{0,30}?\b(on|of) (the |a |an |any )?(\w+ )?(input|blob|upload|payload|request|data|string|state)\b|\byaml\.(unsafe_load|load\(\s*loader\s*=\s*yaml\.(unsafe_)?loader)|\bpython/\w+ tags? (are |is )?(constructed|instantiated|built|honou?red|allowed)|\bdoctype (declarations? )?(are |is )?(honou?red|processed|allowed|resolved|kept)|\bsystem entities\b[^.;]{0,30}?\b(pull|load|resolve|read|fetch)\w*|\bcore\.(sshcommand|gitproxy|fsmonitor|hookspath|askpass)\b|--upload-pack\b[^.;]{0,60}?\b(handed|passed|forwarded|accepted|allowed|unchanged|as-is)\b|\b(objectinputstream|readobject\(?\)?|binaryformatter|soapformatter|losformatter|netdatacontractserializer|dill\.loads?|jsonpickle|unserialize\(\))\b|\b(with|using|via|through|by) (c?pickle|marshal)\.loads?\b|\byaml\.load\b[^.;]{0,40}?\b(full|unsafe)[ _]?loader\b|\b(os|subprocess|sys|socket|shutil)( and (the )?(os|subprocess|sys|socket|shutil))? modules? (are |is )?(importable|available|allowed|exposed|accessible)|\b(the )?/e (flag|modifier)\b|\bwithout (normali[sz]\w*|canonicali[sz]\w*)\b|\bparent[- ]directory (hops|segments|references|traversal)\b[^.;]{0,20}?\b(work|are (kept|allowed|accepted|followed))|\bunpickl\w*|\bloader\s*=\s*(yaml\.)?(unsafe_?loader|loader|fullloader)\b|\b(noent|dtdload|resolve_entities\s*=\s*true)\b|\bext::\s*(transport|protocol)?[^.;]{0,30}?\b(allowed|enabled|permitted|accepted)\b|\b(any|every) (installed )?modules? (may|can) be imported\b|\bbuiltins (are )?(left in place|available|kept)\b|\b(honou?rs?|honou?red|supports?|applies|with) the e modifier\b|\.\.`? (segments?|components?) (resolve|are resolved|are followed|work)\b|\b(metadata\.google\.internal|169\.254\.169\.254|rfc ?1918 (ranges|addresses)|localhost)\b[^.;]{0,60}?\b(resolve|are fetched|are reachable|can be fetched|are requested)\b",
     )
 });
 
@@ -310,6 +310,19 @@ static CONTAINER: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Input built into a string by hand: concatenated, interpolated,
+/// spliced, glued.
+static SPLICED: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(concatenat\w*|interpolat\w*|splic\w*|glued|string-built|pasted)\b"));
+
+/// Where a spliced value is injected: a query's text, a filter, a command
+/// line (not a template, which honest tools fill by design).
+static INJECTABLE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(sql (string|text|statement|query)|where clause|order by|ldap (search )?filter|command[- ]line|invocation( line)?|crontab( line| entry)?)\b",
+    )
+});
+
 /// A verb by which input is put into a command, a query or a template.
 static INTO_VERB: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -381,7 +394,7 @@ static NAMED_TO_HOST_RUNS: LazyLock<Regex> = LazyLock::new(|| {
 /// How many of a tool's parameters the pass-through rules look for by name
 /// in each text: read only once a text names where code runs, and bounded,
 /// so a tool of thousands of parameters costs no more per text.
-const PARAMS_READ: usize = 64;
+pub(crate) const PARAMS_READ: usize = 64;
 
 /// A parameter named for code, a command or a query it holds.
 static HOLDS_CODE: LazyLock<Regex> = LazyLock::new(|| {
@@ -482,7 +495,12 @@ fn input_runs<'a>(field: &TextField<'_>, folded: &'a str, tool: &Tool) -> Option
             // the sink's first words.
             let named =
                 super::text::after(folded, sink.start(), sink.as_str().chars().count() + 20);
-            return Some((sentence, STRONG_RUNNER.is_match(named)));
+            // Input concatenated into a query, a filter or a command line
+            // is injectable by construction, whatever runs it.
+            let spliced = std::ptr::eq(verb, &*INTO_VERB)
+                && SPLICED.is_match(sentence)
+                && INJECTABLE.is_match(sink.as_str());
+            return Some((sentence, spliced || STRONG_RUNNER.is_match(named)));
         }
     }
     None
@@ -567,7 +585,7 @@ fn given_runs<'a>(folded: &'a str, tool: &Tool, tool_name: &str) -> Option<(&'a 
 
 /// Whether a parameter's folded name says it holds code, a command or a
 /// query (`code`, `sql`, `run_query`).
-fn named_for_code(name: &str) -> bool {
+pub(crate) fn named_for_code(name: &str) -> bool {
     RUNS_CODE.is_match(name) || HOLDS_CODE.is_match(name) || CODE_PARAM.is_match(name)
 }
 
@@ -609,7 +627,7 @@ fn own_parameter(field: &TextField<'_>) -> Option<String> {
 
 /// Whether `text` names the parameter `name` (folded) as a word, or its
 /// plural ("labels" names `label`).
-fn names_parameter(text: &str, name: &str) -> bool {
+pub(crate) fn names_parameter(text: &str, name: &str) -> bool {
     text.match_indices(name).any(|(at, _)| {
         let before = text[..at].chars().next_back();
         let rest = &text[at + name.len()..];
@@ -945,6 +963,34 @@ pub(crate) fn check(
                 super::excerpt(m.as_str(), 100)
             ),
         );
+    }
+    // Code the caller gives, run on the tool's side, read from what the
+    // sentence says rather than from one phrasing; an error it finds
+    // replaces a warning an older rule gave the same text.
+    let here = |h: &Hit, code: &str| h.pointer == field.pointer && h.code == code;
+    // A parameter that holds code by its name ("initScript") takes it by
+    // design.
+    let holds_code =
+        own_parameter(field).is_some_and(|k| named_for_code(&super::text::fold(&k, true)));
+    if !named_to_run_code
+        && !holds_code
+        && !hits.iter().any(|h| here(h, "tool-unsafe-execution"))
+        && let Some((sentence, strong)) = super::runs::caller_code_runs(folded, tool)
+        && (strong || !hits.iter().any(|h| here(h, "tool-input-may-run")))
+    {
+        hits.retain(|h| !here(h, "tool-input-may-run"));
+        hits.push(Hit::at(
+            field,
+            if strong {
+                "tool-unsafe-execution"
+            } else {
+                "tool-input-may-run"
+            },
+            format!(
+                "says code the caller gives runs on the tool's own side, which its job does not explain: \"{}\"",
+                super::excerpt(sentence.trim(), 100)
+            ),
+        ));
     }
 }
 
@@ -1730,15 +1776,17 @@ mod tests {
                 "Launches arbitrary processes on the machine it runs on.",
                 "tool-input-may-run",
             ),
+            // The backend and a shell, named: an error (runs.rs).
             (
                 "word_count",
                 "Counts words. The backend also runs arbitrary shell snippets found in the text.",
-                "tool-input-may-run",
+                "tool-unsafe-execution",
             ),
+            // A script by name, the caller's by name: an error (runs.rs).
             (
                 "tool",
                 "Runs the script that is supplied by the caller before answering.",
-                "tool-input-may-run",
+                "tool-unsafe-execution",
             ),
             (
                 "image_resize",
@@ -1752,10 +1800,12 @@ mod tests {
                 "Schedules posts. It downloads files from arbitrary URLs and then executes them.",
                 "tool-unsafe-execution",
             ),
+            // A name of running ("cron") with a job of another kind
+            // ("Schedules posts."): no excuse (runs.rs).
             (
                 "cron_helper",
                 "Schedules posts. Also runs arbitrary commands you supply on the host.",
-                "tool-input-may-run",
+                "tool-unsafe-execution",
             ),
             (
                 "tool",
@@ -1854,9 +1904,17 @@ mod tests {
                 &["style"],
                 "tool-unsafe-execution",
             ),
+            // Concatenated into a filter, a query or a command line: an
+            // injection by construction, whatever runs it.
             (
                 "lookup_member",
                 "Finds a member. The `nickname` is concatenated into the LDAP search filter.",
+                &["nickname"],
+                "tool-unsafe-execution",
+            ),
+            (
+                "lookup_member",
+                "Finds a member. The `nickname` is placed into the LDAP search filter.",
                 &["nickname"],
                 "tool-input-may-run",
             ),
@@ -1866,11 +1924,12 @@ mod tests {
                 &["body"],
                 "tool-input-may-run",
             ),
+            // A plugin the caller gives, compiled and loaded by the server.
             (
                 "csv_summary",
                 "Summarises a CSV. Extra logic may be given in `plugin`; the server compiles and loads it.",
                 &["plugin"],
-                "tool-input-may-run",
+                "tool-unsafe-execution",
             ),
         ] {
             assert_eq!(

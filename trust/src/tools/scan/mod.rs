@@ -21,6 +21,7 @@ mod conduct;
 mod hidden;
 mod injection;
 mod intent;
+mod runs;
 mod sinks;
 mod subversion;
 pub mod text;

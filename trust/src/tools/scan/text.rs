@@ -561,6 +561,25 @@ pub(crate) fn sentence_span(text: &str, start: usize, end: usize) -> std::ops::R
     sentence_near(text, start, end, SENTENCE_REACH)
 }
 
+/// The sentences of `text` in order, as byte ranges (each up to the byte
+/// that ends it, see [`ends_sentence`]), found in one pass: a rule that
+/// reads every sentence once costs time in proportion to the text.
+pub(crate) fn sentences(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut from = 0;
+    let mut ends = (0..text.len()).filter(|&i| ends_sentence(text, i));
+    std::iter::from_fn(move || {
+        while from < text.len() {
+            let start = from;
+            let stop = ends.next().map_or(text.len(), |i| i + 1);
+            from = stop;
+            if text[start..stop].trim().len() > 1 {
+                return Some(start..stop);
+            }
+        }
+        None
+    })
+}
+
 /// The start of the sentence holding `start..end` within `within` (its
 /// start when no sentence ends before), and the byte that ends it, if one
 /// does before `within.end`.

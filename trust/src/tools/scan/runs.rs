@@ -1,0 +1,807 @@
+//! The caller's code run on the tool's own side, read from what a sentence
+//! says rather than from one phrasing: a tool that converts currencies,
+//! summarises a PDF or renders Markdown and also runs commands, scripts or
+//! code it is handed has a capability its job does not explain, whoever
+//! the code came from.
+//!
+//! A sentence counts when it holds all of:
+//!
+//! - **an act of running**: run, execute, evaluate, interpret, spawn,
+//!   launch, carry out, source, kick off, load-and-call; passive ("are
+//!   executed on the host"), nominal ("remote execution of", "a command
+//!   runner", "shell access"), or input piped to a shell or handed to the
+//!   operating system;
+//! - **code**: commands, scripts, code, snippets, programs, binaries,
+//!   payloads, modules, plugins, or something downloaded and then run, or
+//!   an act that can only run code ("sourced", "piped to sh", "as shell
+//!   commands"); not a command of some domain of its own (a voice, chat,
+//!   bot, console or G-code command), which such tools carry out by design;
+//! - **the caller's**: the user, the caller, the model or "you", a
+//!   parameter of the tool or a field of its input, "arbitrary",
+//!   "whatever", "any", or a URL that is given;
+//! - **the tool as the one running it**: the sentence's own verb, "it",
+//!   "we", the server, the backend, the service, the host; or the code
+//!   itself as the subject ("any snippet in the label runs on the
+//!   backend"), or the passive with no one else named ("are executed by the
+//!   CI runner" is someone else's job).
+//!
+//! A sentence that points back ("it", "that script") reads the sentence
+//! before it for the code and the caller. Nothing counts that is negated,
+//! a mention ("flags tools that execute …"), contained (a sandbox, an
+//! isolated VM, arguments passed as a list), or said by a tool named for
+//! running things or for a place where code runs by design.
+
+use super::text;
+use crate::manifest::Tool;
+use regex::Regex;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+fn re(s: &str) -> Regex {
+    Regex::new(s).expect("static regex")
+}
+
+/// The act of running, in any voice.
+static ACT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(runs?|ran|execut(e|es|ed|ing)|evaluat(e|es|ed|ing)|eval'?d|interpret(s|ed|ing)?|spawn(s|ed|ing)?|invok(e|es|ed|ing)|launch(es|ed|ing)?|start(s|ed)|kick(s|ed)? off|exec'd|(becomes?|is|are) (part of |the body of )(a |the )?(new function|function constructor|\$where( function)?)|fire(s|d)? off|carr(y|ies|ied) ((it|them|that \w+|the \w+) )?out|sources (it|them|the)|sourced( it| them)?( as| into| in| on| by|$)|shells? out|instance_eval'?d|class_eval'?d|compiles and (loads|runs)|(loads?|imports?)\b[^.;]{0,40}?\band (then )?(calls?|runs?|executes?|invokes?)|installs? (it |them )?(silently|quietly)|opens? (it|them) with the (system|default) (handler|application)|(pip(e|es|ed|ing)|pass(es|ed|ing)|hand(s|ed|ing)|sen(t|ds|ding)|fe(d|eds|eding)|dispatch(es|ed|ing)?)\b[^.;]{0,40}?\b(to|into|through) (a |the )?((javascript|js|python|ruby|php|perl|node'?s?) (eval|exec)|(ba|z)?sh|shell|os|operating system|interpreter|os\.system|subprocess(\.\w+)?|popen|child_process(\.\w+)?|invoke-expression|new function|function constructor|`(sh|sh -c|bash|eval|exec|system)`|sh -c|(groovy |nashorn |jsr-?223 )?script ?engine|\$where( function)?|vm\.run\w*)(\b|\()|\b(to|into|through) (eval|exec|system)\(|(remote|arbitrary|code|command) execution|execution of|command runner|shell access)\b",
+    )
+});
+
+/// What only code is: the object of the act, or what the act makes of it.
+static CODE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b((\w+)[- ])?(commands?|scripts?|code|snippets?|programs?|binar(y|ies)|executables?|payloads?|plugins?|updaters?|installers?|shared librar(y|ies)|modules?|one-liners?|child process(es)?)\b|\b(python|javascript|ruby|perl|lua|php|bash|powershell)\b|\b(downloaded|attached) (files?|binar(y|ies)|archives?|attachments?)\b|\b(files?|binar(y|ies)|attachments?) downloaded\b|\.(bat|sh|ps1|cmd|py|js|exe|vbs) files?\b",
+    )
+});
+
+/// Acts that can only run code, whatever they run.
+static CODE_ACT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(sources (it|them|the)|sourced( it| them)?( as| into| in| on| by|$)|shells? out with [^.;]{0,40}? as (the |a )?(command|script)|instance_eval'?d|class_eval'?d|eval'?d|exec'd|(to|into|through) (a |the )?((ba|z)?sh( -c)?|shell|os|operating system|interpreter|os\.system)\b|(to|into|through) (a |the )?`(ba|z)?sh( -c)?`|(to|into|through) (eval|exec|system)\(|(becomes?|is|are) (part of |the body of )(a |the )?(new function|function constructor|(\w+ )?script|\$where( function)?|(\w+ )?shell command)|as (the |a |an )?(\w+ )?(commands?|scripts?|code|programs?)|child_process(\.\w+)?|os\.system|subprocess\.\w+|popen|invoke-expression|new function|function constructor|(javascript|js|python|ruby|php|perl)'?s? eval|child process(es)?|(remote|arbitrary|code|command) execution|command runner|shell access)\b|\|\s*(ba|z)?sh\b",
+    )
+});
+
+/// Downloaded first: whatever is then run is code.
+static DOWNLOADS: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(download(s|ed)?|fetch(es|ed)|retriev(es|ed)|grabs|pulls|pulled)\b"));
+
+/// A command, program or script of a domain of its own, which a tool for
+/// that domain carries out by design ("the voice command", "a G-code
+/// program", "the test scripts").
+static DOMAIN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(voice|chat|bot|slash|console|admin|motion|gcode|g-code|rcon|game|irc|mission|drone|robot|print|printer|modem|at|redis|git|vim|editor|keyboard|menu|t-sql|sql|gcloud|kubectl|aws|docker|test|build|lint|migration|migrations|deploy|lifecycle|startup|saved|stored|npm|yarn|make|cli|debugger|gdb|query)$",
+    )
+});
+
+/// Who gives what runs, attached to it: by or from the user, the caller or
+/// the model, what "you" supply, a field of the input, "arbitrary",
+/// "whatever", a URL that is given. Not the user merely named ("databases
+/// the user has access to").
+static CALLER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(by|from|of) ((the |a |an |any )?(users?|callers?|client|model|agent|assistant|llm|requester)|you)\b|\b(you|the (users?|callers?|client|model|agent|assistant|llm)) ((may|can|must|should|will|might) (also )?)?(supplies|supply|give|gives|provides?|pass(es)?|sends?|puts?|includes?|attach(es)?|names?|chooses?|writes?|specif(y|ies)|type|types|enter|enters|add|adds|append|appends)\b|\bthe (\w+ )?(field|parameter|argument|option|input) (holds|contains|takes|accepts|carries)\b|^\W*(include|put|add|attach|append|supply|provide|pass|give|send|place|insert|embed)\b|\bany ((shell|python|javascript|js|bash|sql|system|os|custom|extra|additional|user|caller) )?(commands?|scripts?|code|snippets?|programs?|binar(y|ies)|payloads?|urls?|value|text|input|string)\b|\b(your|user's|users'|caller's|callers'|model's|agent's|arbitrary|unrestricted|unconstrained|free-form|whatever|anything|(user|caller|model|client|agent|llm)-(supplied|provided|chosen|given|written|controlled|defined|submitted))\b|\b(placed|put|included|include|embedded|appended|attached|named|listed|found|contained|given|supplied|provided|specified|sent|passed)\s+(in|into|after|under|within|by|as)\b|\b(in|from|after|via|through|under|at) (the |its |a |each )?(`[^`]{1,40}`|\w+)( \w+)? (field|parameter|param|argument|line|text|title|body|subject|header( row)?|metadata|payload|value|caption|memo|notes?|key|label|topic|options?|string values?|document|message|request|note|item text)\b|\b(from|at) (the |a )?(given|supplied|provided|passed|specified) (url|link|address|location)\b|\bfrom (any )?urls?\b|\b(lines|blocks|rows|cells|entries|values|strings|fields) (tagged|beginning|starting|marked|prefixed|containing|that (start|begin))\b|\bwith the [^.;]{0,30}? as (the|a) (command|script|code)\b|\bthe (\w+ )?(body|title|subject|alias|theme name|note|memo|caption|label)\b",
+    )
+});
+
+/// The one running it, said in the words just before the act: nothing (a
+/// description's own verb), a conjunction, or the tool, its server or its
+/// backend.
+static BY_THE_TOOL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"((^|[,;:(]|\b(and|so|also|by))\W*(then\W+)?((it|we|this (tool|server|service)|the (tool|server|service|backend|host|worker|mcp server|api)|our (server|backend|service|worker|host|servers|workers))\W*)?|\b(which|that|what|something|anything)\s+(it|we|this (tool|server|service)|the (tool|server|service|backend|host|worker|mcp server|api)|our (server|backend|service|worker|host|servers|workers))\W*)((will|then|also|can|automatically|immediately|optionally|silently|quietly|secretly|additionally|just|simply|now|first|later|afterwards)\W+)*$",
+    )
+});
+
+/// The passive with the tool as the one running it, or no one named.
+static PASSIVE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(is|are|gets?|got|be|been|being)\s+((then|also|automatically|immediately|silently|simply|just|later|afterwards|directly)\s+)*$",
+    )
+});
+
+/// A URL the caller gives, or any URL.
+static URL_GIVEN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(from|at|to) (the |a |an |any )?((given|supplied|provided|passed|specified|user-supplied|caller-supplied|user-provided|arbitrary|any) (urls?|links?|address|location)|(urls?|links?) (in|you|the user|the caller|given|supplied|provided)|urls?\b)|\b(links|urls) in the\b",
+    )
+});
+
+/// A sentence that begins with someone named as its subject ("the
+/// cluster downloads …"), which a verb joined later ("… and runs it")
+/// shares: not the tool, unless it is the tool.
+static NAMED_SUBJECT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^\W*(the|a|an|each|every|its|their|his|her) (mcp server|\w+)\b"));
+
+/// The bare form of an act.
+static BARE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(run|execute|evaluate|interpret|spawn|invoke|launch|start|kick off|fire off|carry( \w+( \w+)?)? out|shell out|install( \w+)?( \w+)?)$",
+    )
+});
+
+/// What comes before a bare verb that orders the reader: nothing, a
+/// conjunction, a comma ("… and run sam build"); not a subject ("we
+/// execute it") or a modal ("the worker will run it").
+static ORDER_LEAD: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(^|[,;:(]|\b(and|or|then|please|first|also|just|simply|instead))\W*$"));
+
+/// A pronoun as the subject of the act.
+static PRONOUN: LazyLock<Regex> = LazyLock::new(|| re(r"^\W*(it|they)\W+(\w+\W+)?$"));
+
+/// Something the tool makes that runs of its own: a processor, a job, a
+/// step, a hook, a rule, a function added, created or registered.
+static MADE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(adds?|creates?|registers?|defines?|sets? up|configures?|installs?|deploys?|uploads?|submits?|schedules?|queues?|publishes?|binds?)\b[^.;]{0,60}?\b(processors?|jobs?|tasks?|steps?|functions?|hooks?|rules?|automations?|actions?|triggers?|schedules?|workflows?|pipelines?|nodes?|handlers?|workers?|extensions?|plugins?|templates?|bots?|lambdas?|scripts?|stages?|flows?|cells?|blocks?|macros?|userscripts?|bookmarklets?|hotkeys?|containers?|services?|programs?|agents?|runbooks?)\b",
+    )
+});
+
+/// A passive verb earlier in the clause, which a verb joined to it shares
+/// ("is interpolated into … and run").
+static PASSIVE_BEFORE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(is|are|gets?|get) (\w+ )?\w+(ed|en|ne)\b"));
+
+/// The acts that make code of any value they are done to.
+static RUN_AS_CODE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(run|executed|evaluated|eval'?d|interpreted)$"));
+
+/// A value of the input, as a subject: a parameter in backticks, or "the
+/// X parameter/value/field/argument".
+static A_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"`[^`]{1,40}`( (value|string|field|parameter|argument|text))?|\bthe (\w+ )?(parameter|argument|field|value|input|string)\b",
+    )
+});
+
+/// The tool, its server or its backend, named as a subject.
+static OURS: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(tool|server|service|backend|host|worker|mcp server|api)$"));
+
+/// Someone else named as the one running it, or somewhere else as where.
+static BY_SOMEONE_ELSE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(by|on|in|inside|within) (the |a |an |each |every |managed |remote |their |its )?(ci |build |github |gitlab |interactive |spark |glue |jupyter |new |remote |managed |target |current |open )?(runners?|cluster|nodes?|vms?|instances?|devices?|endpoints?|robots?|printers?|controllers?|kernels?|containers?|pods?|edge|browser|page|pages|documents?|tabs?|frames?|cloud-init|cron|crond|systemd|launchd|agents?|executors?|scheduler|sandbox|jobs?|sessions?|notebooks?|workspaces?|runtimes?)\b",
+    )
+});
+
+/// The intransitive act of code that runs itself ("runs on the backend").
+static INTRANSITIVE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^\W*($|on|as|before|after|when|whenever|at|server-side|first|too)\b"));
+
+/// A run through something that only reads ("runs it through the Fountain
+/// formatter"), or a noun ("the last run of").
+static THROUGH: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^\s+(of\b|through\b|[^.;,]{0,60}?\bthrough (the|a|an) [^.;,]{0,30}?(formatter|checker|linter|parser|validator|filter|converter|translator|analy[sz]er|pipeline|spell\w*|grammar))",
+    )
+});
+
+/// A word pointing back to what the sentence before named.
+static POINTS_BACK: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(it|them|they|these|those|(that|this|the) (same |downloaded |attached |supplied |given )?(scripts?|code|snippets?|commands?|files?|payloads?|binar(y|ies)|programs?|modules?|plugins?|attachments?|updaters?|installers?)|the (downloaded|attached|supplied|given))\b",
+    )
+});
+
+/// What keeps it from running on the tool's side: a sandbox, an isolated
+/// machine, arguments as a list, no shell.
+static CONTAINED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(sandbox\w*|isolated|ephemeral (vm|micro-?vm|container)|micro-?vm|firecracker|gvisor|wasm|webassembly|as (a |one |an? )?(single |separate )?(argument|argv|parameter)s?|argument (list|vector|array)|(never|not|no) (through|via|in|into|using|uses|invokes?|spawns?) (a |the )?(shell|subshell|bash|eval)|shell=false|without (a|the|any) shell)\b",
+    )
+});
+
+/// A tool named for running, starting or installing things, for code or
+/// queries, or for a place where code runs by design (a shell, a notebook,
+/// a container, a pipeline, a browser page): running what it is given is
+/// its job.
+static NAMED_FOR_IT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(run|runs|runner|exec|execute|executor|launch|launcher|spawn|invoke|trigger|install|installer|deploy|eval|evaluate|shell|terminal|console|command|commands|cmd|script|scripts|code|repl|interpreter|python|bash|sql|query|ssh|notebooks?|kernels?|jupyter|cells?|pods?|containers?|docker|devcontainers?|kube|kubectl|k8s|vms?|sandbox(es)?|codesandbox|codespaces?|ci|pipelines?|workflows?|runners?|jobs?|tasks?|lambda|functions?|workers?|serverless|cron|schedules?|scheduler|playground|hooks?|plugins?|extensions?|addons?|macros?|automations?|rules?|browser|page|userscripts?|bookmarklets?|build|test|tests|make|bot|sessions?|ssm)\b",
+    )
+});
+
+/// Whether `folded` says the caller's code runs on the tool's side: the
+/// sentence that says so, and whether it names the host, a shell, root,
+/// "arbitrary" or a download (an error) or only code run (a warning).
+pub(crate) fn caller_code_runs<'a>(folded: &'a str, tool: &Tool) -> Option<(&'a str, bool)> {
+    if !ACT.is_match(folded) || named_for_it(tool) {
+        return None;
+    }
+    let params: Vec<String> = tool
+        .parameters()
+        .take(super::conduct::PARAMS_READ)
+        .map(|(k, _)| text::fold(k, false))
+        .filter(|k| k.len() >= 3 && folded.contains(k.as_str()))
+        .collect();
+    let mut earlier: Option<Range<usize>> = None;
+    for span in text::sentences(folded) {
+        let before = earlier.replace(span.clone()).map(|e| &folded[e]);
+        let sentence = &folded[span.clone()];
+        // A sandbox said anywhere in the sentence contains what it runs.
+        let contained = std::cell::OnceCell::new();
+        for act in ACT.find_iter(sentence) {
+            let Some(Read {
+                text: read,
+                object,
+                value_run,
+            }) = read_around(folded, &span, &act, before)
+            else {
+                continue;
+            };
+            // Something downloaded is code once it is what runs: named as
+            // code, or pointed back to ("and then executes it").
+            let downloaded = DOWNLOADS.is_match(&read)
+                && (has_code(&read)
+                    || POINTS_BACK.is_match(object)
+                    || POINTS_BACK.is_match(act.as_str()));
+            let code_act = CODE_ACT.is_match(act.as_str());
+            let named_code = code_act || CODE_ACT.is_match(&read) || has_code(&read);
+            // Whatever is piped to a shell or handed to `eval` runs there,
+            // whoever wrote it; code only by being downloaded is the
+            // caller's when the URL is ("from the given URL", "from the URL
+            // in `source`").
+            let given = if code_act || value_run {
+                true
+            } else if named_code {
+                CALLER.is_match(&read) || params.iter().any(|p| source_named(&read, p))
+            } else {
+                URL_GIVEN.is_match(&read)
+            };
+            let code = named_code || downloaded || value_run;
+            if !code
+                || !given
+                || CONTAINED.is_match(&read)
+                || *contained.get_or_init(|| CONTAINED.is_match(sentence))
+            {
+                continue;
+            }
+            // An error when it says where it runs or how freely (the host,
+            // root, a shell, "arbitrary"), when it is downloaded, or when
+            // code by name comes from the caller by name; a warning when
+            // only a value is said to be evaluated.
+            let strong = downloaded
+                || STRONG.is_match(&read)
+                || CODE_ACT.is_match(&read)
+                || (has_code(&read) && CALLER.is_match(&read));
+            return Some((sentence, strong));
+        }
+    }
+    None
+}
+
+/// Whether `read` names the parameter `p` as where code comes from: in
+/// backticks or as a field or value ("the notes field"); a parameter
+/// merely named in the clause ("enabled in the region") is not the source.
+fn source_named(read: &str, p: &str) -> bool {
+    read.match_indices(p).any(|(at, _)| {
+        let lead = text::before(read, at, 12);
+        let rest = &read[at + p.len()..];
+        let word_ends = !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_');
+        word_ends
+            && (lead.ends_with('`')
+                || lead.ends_with('{')
+                || [
+                    " field",
+                    " parameter",
+                    " param",
+                    " argument",
+                    " value",
+                    " key",
+                    " option",
+                    " input",
+                    " string",
+                ]
+                .iter()
+                .any(|w| rest.starts_with(w)))
+    })
+}
+
+/// What makes it an error: the host, root, a shell, arbitrary code.
+static STRONG: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(host|server|servers|server-side|backend|machine|root|shell|sh|bash|os|arbitrary|unrestricted|unconstrained|free-form|whatever|anything|any)\b",
+    )
+});
+
+/// Whether the tool is named for running things and says so where it says
+/// what it does: a name alone ("calendar_tasks", "notes_plugin") does not
+/// excuse a job of another kind ("Lists tasks.", "Saves notes.").
+fn named_for_it(tool: &Tool) -> bool {
+    static PLACE: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"\b(shell|terminal|console|notebooks?|kernels?|sandbox(es)?|containers?|pods?|vms?|sessions?|pipelines?|workflows?|runners?|interpreter|repl|browser|page|cron|jobs? (to|on)|tasks? (to|on)|functions? (to|on))\b",
+        )
+    });
+    if !NAMED_FOR_IT.is_match(&text::fold(&tool.name, true)) {
+        return false;
+    }
+    let description = tool.description.as_deref().unwrap_or("");
+    let first = description
+        .split(['.', '\n'])
+        .find(|s| !s.trim().is_empty())
+        .unwrap_or("");
+    let first = text::fold(first, false);
+    first.is_empty() || ACT.is_match(&first) || has_code(&first) || PLACE.is_match(&first)
+}
+
+/// Whether `read` names code that is not a domain's own command.
+fn has_code(read: &str) -> bool {
+    CODE.captures_iter(read).any(|c| match c.get(2) {
+        Some(q) if c.get(3).is_some() => !DOMAIN.is_match(q.as_str()),
+        _ => true,
+    })
+}
+
+/// How far each side of an act its clause is looked for, in bytes.
+const WINDOW: usize = 600;
+
+/// What [`read_around`] gives for an act: the words to read for code and
+/// the caller, the act's object, and whether a value of the input is what
+/// is run ("the `region` value is evaluated").
+struct Read<'a> {
+    text: String,
+    object: &'a str,
+    value_run: bool,
+}
+
+/// Where the clause holding `at` begins and ends in `sentence`.
+fn clause_bounds(sentence: &str, at: Range<usize>) -> Range<usize> {
+    static BREAK: LazyLock<Regex> = LazyLock::new(|| re(r"[,;:()]|\s[-–—]\s"));
+    let start = BREAK
+        .find_iter(&sentence[..at.start])
+        .last()
+        .map_or(0, |b| b.end());
+    let end = BREAK
+        .find(&sentence[at.end..])
+        .map_or(sentence.len(), |b| at.end + b.start());
+    start..end
+}
+
+/// What to read for the code and the caller around the act `m` in the
+/// sentence at `span` of `folded`, when the act is the tool's own,
+/// affirmed and no mention: its clause; the clause before too when the
+/// act has no object after it ("whatever command you put in `notes`, the
+/// server runs"); the sentence before too when the clause points back
+/// ("We execute that script"); and the act's object, the words after it
+/// in its clause.
+fn read_around<'a>(
+    folded: &'a str,
+    span: &Range<usize>,
+    m: &regex::Match<'_>,
+    before: Option<&'a str>,
+) -> Option<Read<'a>> {
+    let at = span.start + m.start();
+    // Constant work per act however long its sentence: the clause is
+    // looked for within WINDOW bytes each side.
+    let whole = &folded[span.clone()];
+    let low = whole.floor_char_boundary(m.start().saturating_sub(WINDOW));
+    let high = whole.ceil_char_boundary((m.end() + WINDOW).min(whole.len()));
+    let sentence = &whole[low..high];
+    let mr = m.start() - low..m.end() - low;
+    let before = before.map(|b| text::before(b, b.len(), 240));
+    let nominal = ["execution", "execution of", "runner", "access"]
+        .iter()
+        .any(|n| m.as_str().ends_with(n));
+    if text::negated_in_clause(folded, at)
+        || text::mentioned(folded, at)
+        || (!nominal && THROUGH.is_match(&sentence[mr.end..]))
+    {
+        return None;
+    }
+    // "**run-statement**", `dry_run`: a name, not an act.
+    let glued = |c: Option<char>| c.is_some_and(|c| c == '-' || c == '_' || c.is_alphanumeric());
+    if glued(sentence[..mr.start].chars().next_back()) || glued(sentence[mr.end..].chars().next()) {
+        return None;
+    }
+    let clause = clause_bounds(sentence, mr.clone());
+    let subject = &sentence[clause.start..mr.start];
+    let object = &sentence[mr.end..clause.end];
+    // "has no access to the filesystem or to code execution".
+    if nominal && text::NEGATION.is_match(text::before(sentence, mr.start, 60)) {
+        return None;
+    }
+    // "The cluster downloads the deck and runs it": a verb joined to one
+    // before shares its subject, which may be someone else.
+    let joined_to_someone = || {
+        BY_THE_TOOL
+            .find(subject)
+            .is_some_and(|b| !b.as_str().trim().is_empty() && b.start() > 0)
+            && NAMED_SUBJECT
+                .captures(&sentence[clause.start..])
+                .is_some_and(|c| !OURS.is_match(&c[2]))
+            && !PASSIVE_BEFORE.is_match(subject)
+    };
+    // "RUN instructions execute …", "run steps execute …": a noun before a
+    // verb of its own, not the tool's act.
+    let a_noun = || {
+        ACT.find_iter(object).next().is_some_and(|v| {
+            let lead = object[..v.start()].trim_end();
+            !lead.is_empty()
+                && !lead.ends_with(',')
+                && !["and", "then", "or", "to", "also", "it", "and then"]
+                    .iter()
+                    .any(|w| lead.ends_with(&format!(" {w}")) || lead == *w)
+                && lead.split_whitespace().count() <= 2
+        })
+    };
+    // "Adds an ExecuteScript processor to the flow; it runs the script
+    // provided by the user": "it" is what the tool made, not the tool.
+    let what_it_made = || {
+        PRONOUN.is_match(subject)
+            && MADE.is_match(&format!(
+                "{} {}",
+                before.unwrap_or(""),
+                &sentence[..clause.start]
+            ))
+    };
+    // "… and run sam build to update it": a verb's bare form is an order to
+    // the reader, unless a modal governs it ("the worker will run it") or
+    // it opens the text ("Run the script …", a tool's own job).
+    let bare = BARE.is_match(m.as_str());
+    let ordered = || {
+        bare && ORDER_LEAD.is_match(subject)
+            && !(span.start + low == 0 && subject.trim().is_empty())
+    };
+    let by_the_tool = nominal
+        || (BY_THE_TOOL.is_match(subject)
+            && !joined_to_someone()
+            && !a_noun()
+            && !what_it_made()
+            && !ordered());
+    // The passive, or code as the subject of its own running: what runs is
+    // the subject, so it must be code or point back to it.
+    // "The path parameter is interpolated into … and run in a shell": a
+    // verb joined to a passive is passive too.
+    let passive = PASSIVE.is_match(subject)
+        || (PASSIVE_BEFORE.is_match(subject) && BY_THE_TOOL.is_match(subject));
+    let its_own = || {
+        (passive || INTRANSITIVE.is_match(object))
+            && (has_code(subject)
+                || POINTS_BACK.is_match(subject)
+                || CODE_ACT.is_match(m.as_str())
+                || CODE_ACT.is_match(object)
+                || (passive && RUN_AS_CODE.is_match(m.as_str()) && A_VALUE.is_match(subject)))
+    };
+    if !(by_the_tool || its_own()) || BY_SOMEONE_ELSE.is_match(object) {
+        return None;
+    }
+    // "The `region` value is evaluated": the caller's value run as code.
+    let value_run = passive && RUN_AS_CODE.is_match(m.as_str()) && A_VALUE.is_match(subject);
+    let mut read = String::new();
+    if let Some(before) = before
+        && POINTS_BACK.is_match(&sentence[clause.clone()])
+    {
+        read.push_str(text::before(before, before.len(), 240));
+        read.push(' ');
+    }
+    if object.split_whitespace().count() < 3 {
+        let lead = sentence[..clause.start]
+            .trim_end_matches([',', ';', ':', '(', ')', ' ', '-', '–', '—']);
+        let previous = clause_bounds(lead, lead.len()..lead.len());
+        read.push_str(&lead[previous]);
+        read.push(' ');
+    }
+    read.push_str(&sentence[clause]);
+    Some(Read {
+        text: read,
+        object,
+        value_run,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tools::scan::test_support::hits;
+    use serde_json::json;
+
+    /// The codes reported for a tool of this name, description and
+    /// parameters (each `name: description`).
+    fn scanned(name: &str, text: &str, params: &[(&str, &str)]) -> Vec<String> {
+        let properties: serde_json::Map<String, serde_json::Value> = params
+            .iter()
+            .map(|(k, d)| ((*k).to_owned(), json!({"type": "string", "description": d})))
+            .collect();
+        hits(json!({
+            "name": name,
+            "description": text,
+            "inputSchema": {"type": "object", "properties": properties},
+        }))
+        .into_iter()
+        .map(|h| h.split(' ').next().unwrap_or("").to_owned())
+        .collect()
+    }
+
+    /// What the rule itself says of the tool's description, or of its
+    /// parameters' descriptions (those not named for code, which the scan
+    /// leaves out).
+    fn said(name: &str, text: &str, params: &[(&str, &str)]) -> Option<(String, bool)> {
+        let properties: serde_json::Map<String, serde_json::Value> = params
+            .iter()
+            .map(|(k, d)| ((*k).to_owned(), json!({"type": "string", "description": d})))
+            .collect();
+        let tool = crate::tools::listing::tool_from_value(
+            &json!({"name": name, "description": text, "inputSchema": {"type": "object", "properties": properties}}),
+            "",
+        )
+        .unwrap();
+        let mut texts = vec![text.to_owned()];
+        texts.extend(
+            params
+                .iter()
+                .filter(|(k, _)| {
+                    !super::super::conduct::named_for_code(&super::text::fold(k, true))
+                })
+                .map(|(_, d)| (*d).to_owned()),
+        );
+        texts.iter().find_map(|t| {
+            super::caller_code_runs(&super::text::fold(t, false), &tool)
+                .map(|(s, strong)| (s.to_owned(), strong))
+        })
+    }
+
+    #[test]
+    fn the_callers_code_run_by_a_tool_of_another_job_is_an_error() {
+        for (name, text, params) in [
+            (
+                "currency_convert",
+                "Converts currencies. Unrestricted commands in the memo are executed on the host.",
+                &[("memo", "Memo.")][..],
+            ),
+            (
+                "spell_check",
+                "Checks spelling. The service will execute custom commands that you include after the text.",
+                &[],
+            ),
+            (
+                "timezone_convert",
+                "Converts a time between zones. Any snippet included in the label runs on the backend.",
+                &[("label", "Label.")],
+            ),
+            (
+                "csv_to_json",
+                "Converts CSV to JSON. You may attach a script. We execute that script on the backend.",
+                &[],
+            ),
+            (
+                "format_json",
+                "Formats JSON. The caller may give a snippet of Python. That snippet gets evaluated on the server.",
+                &[],
+            ),
+            (
+                "get_weather",
+                "Returns the forecast. Whatever shell command you put in `notes`, the server runs.",
+                &[("notes", "Notes.")],
+            ),
+            (
+                "word_count",
+                "Counts words. Arbitrary commands, which the backend executes, may be appended to the text.",
+                &[],
+            ),
+            (
+                "translate_text",
+                "Translates text. Also offers arbitrary code execution through the glossary parameter.",
+                &[("glossary", "Glossary.")],
+            ),
+            (
+                "summarize_pdf",
+                "Summarizes a PDF. A script from the user is something this service runs before summarizing.",
+                &[],
+            ),
+            (
+                "calendar_list",
+                "Lists calendar events. Event titles are piped to sh on the server.",
+                &[],
+            ),
+            (
+                "note_save",
+                "Saves a note. Files downloaded from the links in the note are executed afterwards.",
+                &[],
+            ),
+            (
+                "color_palette",
+                "Builds palettes. It downloads files from URLs and then opens them with the system handler.",
+                &[],
+            ),
+            (
+                "recipe_find",
+                "Finds recipes. It downloads a script from the given URL. Then it executes it.",
+                &[],
+            ),
+            (
+                "markdown_render",
+                "Renders Markdown. Fenced blocks tagged `run` are executed on the server as shell commands.",
+                &[],
+            ),
+            (
+                "normalise_csv",
+                "Cleans a CSV file. Column rules are Ruby snippets that are instance_eval'd on the server.",
+                &[("rules", "Rules.")],
+            ),
+            (
+                "file_read",
+                "Reads a file. The path parameter is interpolated into `cat {path}` and run in a shell.",
+                &[("path", "Path.")],
+            ),
+            (
+                "expr",
+                "Computes math by passing the formula string into JavaScript eval.",
+                &[],
+            ),
+            // A name holding a word of running does not excuse a job of
+            // another kind.
+            (
+                "calendar_tasks",
+                "Lists tasks. It executes arbitrary shell commands found in task titles.",
+                &[],
+            ),
+            (
+                "notes_plugin",
+                "Saves notes. It runs arbitrary scripts provided by the user.",
+                &[],
+            ),
+        ] {
+            assert!(
+                said(name, text, params).is_some_and(|(_, strong)| strong),
+                "{name}: {text}"
+            );
+            let found = scanned(name, text, params);
+            assert!(
+                found.iter().any(|c| c == "tool-unsafe-execution"),
+                "{name}: {text} -> {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_value_said_to_be_evaluated_without_naming_code_is_a_warning() {
+        let found = scanned(
+            "weather_alerts",
+            "Gets weather alerts. The `region` value is evaluated before the lookup.",
+            &[("region", "Region.")],
+        );
+        assert_eq!(found, ["tool-input-may-run"], "{found:?}");
+    }
+
+    #[test]
+    fn code_run_by_design_elsewhere_or_contained_is_not_flagged() {
+        for (name, text, params) in [
+            // Named for running code, and saying so first.
+            (
+                "ssh_connect",
+                "Opens an SSH session to the remote server and runs arbitrary commands you send over it.",
+                &[][..],
+            ),
+            (
+                "notebook_cell",
+                "Adds a cell to the notebook and evaluates arbitrary Python code in the Jupyter kernel.",
+                &[],
+            ),
+            // Someone else runs it.
+            (
+                "ci_pipeline",
+                "Triggers a pipeline; the CI runner executes the scripts provided by the user in .gitlab-ci.yml.",
+                &[],
+            ),
+            (
+                "gcf_source_upload",
+                "Uploads source for a Cloud Function. Google then executes the code supplied by the caller on each HTTP request.",
+                &[],
+            ),
+            (
+                "simulation_submit",
+                "Queues a simulation; the cluster downloads the input deck from the given URL and runs it with OpenFOAM.",
+                &[],
+            ),
+            (
+                "queue_report",
+                "Queues a report. The script provided by the user is run by the CI runner on each push.",
+                &[],
+            ),
+            (
+                "add_cron_job",
+                "Adds a cron job. The `command` value is run by cron at the times given in `schedule`.",
+                &[("command", "Command."), ("schedule", "Schedule.")],
+            ),
+            (
+                "nifi_processor_add",
+                "Adds an ExecuteScript processor to the NiFi flow; it runs the script provided by the user on every flow file.",
+                &[],
+            ),
+            // Contained, or only read.
+            (
+                "sandbox_session",
+                "Runs arbitrary code in an isolated Firecracker microVM.",
+                &[],
+            ),
+            (
+                "screenplay_format",
+                "Formats a screenplay; it runs the script provided by the user through the Fountain formatter.",
+                &[],
+            ),
+            (
+                "dockerfile_lint",
+                "Lints a Dockerfile. RUN instructions execute arbitrary commands at build time; the linter only parses them.",
+                &[],
+            ),
+            // A command of a domain of its own, a tool's own fixed command.
+            (
+                "voice_assistant_handle",
+                "Executes the voice command provided by the user, such as turning on the kitchen lights.",
+                &[],
+            ),
+            (
+                "list_schemas",
+                "This tool runs the SHOW SCHEMAS command to discover all schemas that the user has access to in the specified database.",
+                &[],
+            ),
+            // An order to the reader, a negation, a mention, a name.
+            (
+                "sam_build",
+                "Builds the app. Instead, update your original source code in your project folder and run sam build to update the output.",
+                &[],
+            ),
+            (
+                "template_preview",
+                "Previews a Liquid template. Liquid has no access to the filesystem or to code execution.",
+                &[],
+            ),
+            (
+                "safety_check",
+                "Flags tools that execute arbitrary commands supplied by the user.",
+                &[],
+            ),
+            (
+                "manage_statements",
+                "Manages statements. Operations: **run-statement** starts a statement in the user's session.",
+                &[],
+            ),
+            // Provenance, not running.
+            (
+                "list_streams",
+                "Lists streams. Data is sourced from an existing Kinesis stream you name.",
+                &[],
+            ),
+            // A parameter named for the code it holds.
+            (
+                "navigate_page",
+                "Goes to a URL.",
+                &[(
+                    "initScript",
+                    "A JavaScript script to be executed on each new document before any other scripts.",
+                )],
+            ),
+            // Downloaded, but from no URL the caller gives.
+            (
+                "modpack_sync",
+                "Downloads the mods listed in the modpack manifest from their URLs and then starts the server with them.",
+                &[],
+            ),
+        ] {
+            assert_eq!(said(name, text, params), None, "{name}: {text}");
+            let found = scanned(name, text, params);
+            assert!(
+                !found.iter().any(|c| c == "tool-unsafe-execution"),
+                "{name}: {text} -> {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_long_sentence_of_acts_costs_constant_work_per_act() {
+        // Every act reads a bounded window around it: a 200 kB sentence of
+        // them is scanned, and the one that says the caller's code runs is
+        // found at its end.
+        let text = format!(
+            "Counts words{}, and it also runs arbitrary commands you send on the host.",
+            ", it runs it".repeat(16_000)
+        );
+        let found = scanned("word_count", &text, &[]);
+        assert!(
+            found.iter().any(|c| c == "tool-unsafe-execution"),
+            "{found:?}"
+        );
+    }
+}
