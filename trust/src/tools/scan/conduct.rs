@@ -145,7 +145,7 @@ static GUARD_SAID_MISSING: LazyLock<Regex> = LazyLock::new(|| {
 /// from a document or an archive, objects built from a pickle or a YAML tag.
 static REACHES: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\.\./ (segments )?(included|kept|preserved|accepted)|\babsolute paths and \.\./|\bany file on the (machine|host|server|system|disk) (is|becomes|can be) (reachable|readable|read)|!!python\S* (tags? )?(are |is )?(constructed|instantiated|built|honou?red)|\bexternal entities\b[^.;]{0,30}?\b(are )?(resolved|expanded|loaded)|\b(with|using|through) the (full )?unsafe (yaml )?loader\b|\binternal (addresses|hosts?|services|network)\b([^.;]|\.\S){0,60}?\b(can|may) be (requested|reached|fetched)|(--upload-pack|core\.sshcommand)\S*\s+(are |is )?passed through|__import__\(|\brequire\(\) included|\bwith the e modifier\b|\b(including|included|even|also)\b[^.;]{0,40}?\b(link-local (hosts?|addresses)|(the )?(cloud |instance )+metadata (service|endpoint|address)|169\.254\.169\.254|internal (hosts?|addresses|services|network))|\b(link-local (hosts?|addresses)|169\.254\.169\.254|internal (hosts?|addresses|services|network)|metadata (service|endpoint))\b[^.;]{0,20}?\b(included|too|as well|(is|are) (reachable|allowed|included|accepted))|\b(handed|passed|fed|given|goes|sent) (straight |directly )?(to|into) c?pickle\.loads?\b|\b(c?pickle|marshal|dill)\.loads?\b[^.;]{0,30}?\b(on|of) (the |a |an |any )?(\w+ )?(input|blob|upload|payload|request|data|string|state)\b|\byaml\.(unsafe_load|load\(\s*loader\s*=\s*yaml\.(unsafe_)?loader)|\bpython/\w+ tags? (are |is )?(constructed|instantiated|built|honou?red|allowed)|\bdoctype (declarations? )?(are |is )?(honou?red|processed|allowed|resolved|kept)|\bsystem entities\b[^.;]{0,30}?\b(pull|load|resolve|read|fetch)\w*|\bcore\.(sshcommand|gitproxy|fsmonitor|hookspath|askpass)\b|--upload-pack\b[^.;]{0,60}?\b(handed|passed|forwarded|accepted|allowed|unchanged|as-is)\b|\b(objectinputstream|readobject\(?\)?|binaryformatter|soapformatter|losformatter|netdatacontractserializer|dill\.loads?|jsonpickle|unserialize\(\))\b|\b(with|using|via|through|by) (c?pickle|marshal)\.loads?\b|\byaml\.load\b[^.;]{0,40}?\b(full|unsafe)[ _]?loader\b|\b(os|subprocess|sys|socket|shutil)( and (the )?(os|subprocess|sys|socket|shutil))? modules? (are |is )?(importable|available|allowed|exposed|accessible)|\b(the )?/e (flag|modifier)\b|\bwithout (normali[sz]\w*|canonicali[sz]\w*)\b|\bparent[- ]directory (hops|segments|references|traversal)\b[^.;]{0,20}?\b(work|are (kept|allowed|accepted|followed))|\bunpickl\w*|\bloader\s*=\s*(yaml\.)?(unsafe_?loader|loader|fullloader)\b|\b(noent|dtdload|resolve_entities\s*=\s*true)\b|\bext::\s*(transport|protocol)?[^.;]{0,30}?\b(allowed|enabled|permitted|accepted)\b|\b(any|every) (installed )?modules? (may|can) be imported\b|\bbuiltins (are )?(left in place|available|kept)\b|\b(honou?rs?|honou?red|supports?|applies|with) the e modifier\b|\.\.`? (segments?|components?) (resolve|are resolved|are followed|work)\b|\b(metadata\.google\.internal|169\.254\.169\.254|rfc ?1918 (ranges|addresses)|localhost)\b[^.;]{0,60}?\b(resolve|are fetched|are reachable|can be fetched|are requested)\b",
+        r"\.\./ (segments )?(included|kept|preserved|accepted)|\babsolute paths and \.\./|\bany file on the (machine|host|server|system|disk) (is|becomes|can be) (reachable|readable|read)|!!python\S* (tags? )?(are |is )?(constructed|instantiated|built|honou?red)|\bexternal entities\b[^.;]{0,30}?\b(are )?(resolved|expanded|loaded)|\b(with|using|through) the (full )?unsafe (yaml )?loader\b|\binternal (addresses|hosts?|services|network)\b([^.;]|\.\S){0,60}?\b(can|may) be (requested|reached|fetched)|(--upload-pack|core\.sshcommand)\S*\s+(are |is )?passed through|__import__\(|\brequire\(\) included|\bwith the e modifier\b|\b(including|included|even|also)\b[^.;]{0,40}?\b(link-local (hosts?|addresses)|(the )?(cloud |instance )+metadata (service|endpoint|address)|169\.254\.169\.254|internal (hosts?|addresses|services|network))|\b(link-local (hosts?|addresses)|169\.254\.169\.254|internal (hosts?|addresses|services|network)|metadata (service|endpoint))\b[^.;]{0,20}?\b(included|too|as well|(is|are) (reachable|allowed|included|accepted))|\b(handed|passed|fed|given|goes|sent) (straight |directly )?(to|into) c?pickle\.loads?\b|\b(c?pickle|marshal|dill)\.loads?\b[^.;]{0,30}?\b(on|of) (the |a |an |any )?(\w+ )?(input|blob|upload|payload|request|data|string|state)\b|\byaml\.(unsafe_load|load\(\s*loader\s*=\s*yaml\.(unsafe_)?loader)|\bpython/\w+ tags? (are |is )?(constructed|instantiated|built|honou?red|allowed)|\bdoctype (declarations? )?(are |is )?(honou?red|processed|allowed|resolved|kept)|\bsystem entities\b[^.;]{0,30}?\b(pull|load|resolve|read|fetch)\w*|\bcore\.(sshcommand|gitproxy|fsmonitor|hookspath|askpass)\b|--upload-pack\b[^.;]{0,60}?\b(handed|passed|forwarded|accepted|allowed|unchanged|as-is)\b|\b((passed|handed|given|fed|sent|goes) (straight |directly )?(to|into|through)|(restored|read back|reads? back|decoded|deserialized|rebuilt|loaded|unpacked) (with|using|via|by|through)) (java'?s? |\.net'?s? |php'?s? |the )?(objectinputstream(\.readobject)?|readobject|binaryformatter(\.deserialize)?|soapformatter|losformatter|netdatacontractserializer|dill\.loads?|jsonpickle(\.decode)?|unserialize)|\b(with|using|via|through|by) (c?pickle|marshal)\.loads?\b|\byaml\.load\b[^.;]{0,40}?\b(full|unsafe)[ _]?loader\b|\b(os|subprocess|sys|socket|shutil)( and (the )?(os|subprocess|sys|socket|shutil))? modules? (are |is )?(importable|available|allowed|exposed|accessible)|\b(the )?/e (flag|modifier)\b|\bwithout (normali[sz]\w*|canonicali[sz]\w*)\b|\bparent[- ]directory (hops|segments|references|traversal)\b[^.;]{0,20}?\b(work|are (kept|allowed|accepted|followed))|\bunpickl\w*|\bloader\s*=\s*(yaml\.)?(unsafe_?loader|loader|fullloader)\b|\b(noent|dtdload|resolve_entities\s*=\s*true)\b|\bext::\s*(transport|protocol)?[^.;]{0,30}?\b(allowed|enabled|permitted|accepted)\b|\b(any|every) (installed )?modules? (may|can) be imported\b|\bbuiltins (are )?(left in place|available|kept)\b|\b(honou?rs?|honou?red|supports?|applies|with) the e modifier\b|\.\.`? (segments?|components?) (resolve|are resolved|are followed|work)\b|\b(metadata\.google\.internal|169\.254\.169\.254|rfc ?1918 (ranges|addresses)|localhost)\b[^.;]{0,60}?\b(resolve|are fetched|are reachable|can be fetched|are requested)\b",
     )
 });
 
@@ -326,7 +326,7 @@ static INJECTABLE: LazyLock<Regex> = LazyLock::new(|| {
 /// A verb by which input is put into a command, a query or a template.
 static INTO_VERB: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(substitut\w*|dropped|inserted|spliced|concatenat\w*|interpolat\w*|placed|written|appended|pasted|embedded|ends up|goes|becomes? part|templated|joined|built from)\b",
+        r"\b(substitut\w*|dropped|inserted|spliced|concatenat\w*|interpolat\w*|placed|written|appended|pasted|embedded|ends up|goes|becomes? part|templated|joined|built from|glued|string-built)\b",
     )
 });
 
@@ -581,6 +581,21 @@ fn given_runs<'a>(folded: &'a str, tool: &Tool, tool_name: &str) -> Option<(&'a 
                 && !KEPT_FROM_RUNNING.is_match(sentence))
             .then_some((sentence, STRONG_GIVEN.is_match(m.as_str())))
         })
+}
+
+/// Whether a parameter's folded name says it holds a program the tool
+/// runs (`init_script`, `command`, `code`), not a code of some domain
+/// (`zip_code`, `currency_code`) nor a query.
+pub(crate) fn holds_a_program(name: &str) -> bool {
+    static PROGRAM: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"\b(code|script|scripts|command|commands|cmd|snippet|program|source)$")
+    });
+    static DOMAIN_CODE: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"\b(zip|postal|post|promo|currency|country|language|lang|iso|status|error|http|response|area|verification|auth|authorization|access|discount|coupon|airport|color|colour|product|region|state|tax|unit|qr|bar|item|sku|reference|confirmation|invite|otp|mfa|pin|activation|exit|return|phone|dial|locale|timezone|icao|iata|naics|sic|hs|postcode|country|voucher|gift|referral|tracking|share|device|pairing|one time|security|branch|department|cost|account|bank|swift|routing|sort|class|course|event|room|booking|ticket|order|invoice|promotion|source language|target language) code$",
+        )
+    });
+    PROGRAM.is_match(name) && !DOMAIN_CODE.is_match(name)
 }
 
 /// Whether a parameter's folded name says it holds code, a command or a
@@ -971,7 +986,7 @@ pub(crate) fn check(
     // A parameter that holds code by its name ("initScript") takes it by
     // design.
     let holds_code =
-        own_parameter(field).is_some_and(|k| named_for_code(&super::text::fold(&k, true)));
+        own_parameter(field).is_some_and(|k| holds_a_program(&super::text::fold(&k, true)));
     if !named_to_run_code
         && !holds_code
         && !hits.iter().any(|h| here(h, "tool-unsafe-execution"))

@@ -44,7 +44,7 @@ fn re(s: &str) -> Regex {
 /// The act of running, in any voice.
 static ACT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(runs?|ran|execut(e|es|ed|ing)|evaluat(e|es|ed|ing)|eval'?d|interpret(s|ed|ing)?|spawn(s|ed|ing)?|invok(e|es|ed|ing)|launch(es|ed|ing)?|start(s|ed)|kick(s|ed)? off|exec'd|(becomes?|is|are) (part of |the body of )(a |the )?(new function|function constructor|\$where( function)?)|fire(s|d)? off|carr(y|ies|ied) ((it|them|that \w+|the \w+) )?out|sources (it|them|the)|sourced( it| them)?( as| into| in| on| by|$)|shells? out|instance_eval'?d|class_eval'?d|compiles and (loads|runs)|(loads?|imports?)\b[^.;]{0,40}?\band (then )?(calls?|runs?|executes?|invokes?)|installs? (it |them )?(silently|quietly)|opens? (it|them) with the (system|default) (handler|application)|(pip(e|es|ed|ing)|pass(es|ed|ing)|hand(s|ed|ing)|sen(t|ds|ding)|fe(d|eds|eding)|dispatch(es|ed|ing)?)\b[^.;]{0,40}?\b(to|into|through) (a |the )?((javascript|js|python|ruby|php|perl|node'?s?) (eval|exec)|(ba|z)?sh|shell|os|operating system|interpreter|os\.system|subprocess(\.\w+)?|popen|child_process(\.\w+)?|invoke-expression|new function|function constructor|`(sh|sh -c|bash|eval|exec|system)`|sh -c|(groovy |nashorn |jsr-?223 )?script ?engine|\$where( function)?|vm\.run\w*)(\b|\()|\b(to|into|through) (eval|exec|system)\(|(remote|arbitrary|code|command) execution|execution of|command runner|shell access)\b",
+        r"\b(runs?|ran|running|execut(e|es|ed|ing)|evaluat(e|es|ed|ing)|eval'?d|interpret(s|ed|ing)?|spawn(s|ed|ing)?|invok(e|es|ed|ing)|launch(es|ed|ing)?|start(s|ed)|kick(s|ed)? off|exec'd|(becomes?|is|are) (part of |the body of )(a |the )?(new function|function constructor|\$where( function)?)|fire(s|d)? off|carr(y|ies|ied) ((it|them|that \w+|the \w+) )?out|sources (it|them|the)|sourced( it| them)?( as| into| in| on| by|$)|shells? out|instance_eval'?d|class_eval'?d|compiles and (loads|runs)|(loads?|imports?)\b[^.;]{0,40}?\band (then )?(calls?|runs?|executes?|invokes?)|installs? (it |them )?(silently|quietly)|opens? (it|them) with the (system|default) (handler|application)|(pip(e|es|ed|ing)|pass(es|ed|ing)|hand(s|ed|ing)|sen(t|ds|ding)|fe(d|eds|eding)|dispatch(es|ed|ing)?)\b[^.;]{0,40}?\b(to|into|through) (a |the )?(((javascript|js|python|ruby|php|perl|node)('s)? )(eval|exec)|(ba|z)?sh|shell|(os|operating system) to (run|execute|carry out)|interpreter|os\.system|subprocess(\.\w+)?|popen|child_process(\.\w+)?|invoke-expression|new function|function constructor|`(sh|sh -c|bash|eval|exec|system)`|sh -c|(groovy |nashorn |jsr-?223 )?script ?engine|\$where( function)?|vm\.run\w*)(\b|\()|\b(to|into|through) (eval|exec|system)\(|(offers?|provides?|supports?|gives?|enables?|allows?|includes?|performs?|exposes?|with|has) (\w+ ){0,2}?((remote|arbitrary|code|command) execution|execution of|command runner|shell access)|execution of (user|caller|model|client|agent|llm|arbitrary)\S*)\b",
     )
 });
 
@@ -58,7 +58,7 @@ static CODE: LazyLock<Regex> = LazyLock::new(|| {
 /// Acts that can only run code, whatever they run.
 static CODE_ACT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(sources (it|them|the)|sourced( it| them)?( as| into| in| on| by|$)|shells? out with [^.;]{0,40}? as (the |a )?(command|script)|instance_eval'?d|class_eval'?d|eval'?d|exec'd|(to|into|through) (a |the )?((ba|z)?sh( -c)?|shell|os|operating system|interpreter|os\.system)\b|(to|into|through) (a |the )?`(ba|z)?sh( -c)?`|(to|into|through) (eval|exec|system)\(|(becomes?|is|are) (part of |the body of )(a |the )?(new function|function constructor|(\w+ )?script|\$where( function)?|(\w+ )?shell command)|as (the |a |an )?(\w+ )?(commands?|scripts?|code|programs?)|child_process(\.\w+)?|os\.system|subprocess\.\w+|popen|invoke-expression|new function|function constructor|(javascript|js|python|ruby|php|perl)'?s? eval|child process(es)?|(remote|arbitrary|code|command) execution|command runner|shell access)\b|\|\s*(ba|z)?sh\b",
+        r"\b(sources (it|them|the)|sourced( it| them)?( as| into| in| on| by|$)|shells? out with [^.;]{0,40}? as (the |a )?(command|script)|instance_eval'?d|class_eval'?d|eval'?d|exec'd|(to|into|through) (a |the )?((ba|z)?sh( -c)?|shell|interpreter|os\.system)\b|(to|into|through) (the )?(os|operating system) to (run|execute|carry out)\b|(to|into|through) (a |the )?`(ba|z)?sh( -c)?`|(to|into|through) (eval|exec|system)\(|(becomes?|is|are) (part of |the body of )(a |the )?(new function|function constructor|(\w+ )?script|\$where( function)?|(\w+ )?shell command)|as (the |a |an )?(\w+ )?(commands?|scripts?|code|programs?)|child_process(\.\w+)?|os\.system|subprocess\.\w+|popen|invoke-expression|new function|function constructor|(javascript|js|python|ruby|php|perl)('s)? eval|(remote|arbitrary|code|command) execution|command runner|shell access)\b|\|\s*(ba|z)?sh\b",
     )
 });
 
@@ -81,7 +81,7 @@ static DOMAIN: LazyLock<Regex> = LazyLock::new(|| {
 /// the user has access to").
 static CALLER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(by|from|of) ((the |a |an |any )?(users?|callers?|client|model|agent|assistant|llm|requester)|you)\b|\b(you|the (users?|callers?|client|model|agent|assistant|llm)) ((may|can|must|should|will|might) (also )?)?(supplies|supply|give|gives|provides?|pass(es)?|sends?|puts?|includes?|attach(es)?|names?|chooses?|writes?|specif(y|ies)|type|types|enter|enters|add|adds|append|appends)\b|\bthe (\w+ )?(field|parameter|argument|option|input) (holds|contains|takes|accepts|carries)\b|^\W*(include|put|add|attach|append|supply|provide|pass|give|send|place|insert|embed)\b|\bany ((shell|python|javascript|js|bash|sql|system|os|custom|extra|additional|user|caller) )?(commands?|scripts?|code|snippets?|programs?|binar(y|ies)|payloads?|urls?|value|text|input|string)\b|\b(your|user's|users'|caller's|callers'|model's|agent's|arbitrary|unrestricted|unconstrained|free-form|whatever|anything|(user|caller|model|client|agent|llm)-(supplied|provided|chosen|given|written|controlled|defined|submitted))\b|\b(placed|put|included|include|embedded|appended|attached|named|listed|found|contained|given|supplied|provided|specified|sent|passed)\s+(in|into|after|under|within|by|as)\b|\b(in|from|after|via|through|under|at) (the |its |a |each )?(`[^`]{1,40}`|\w+)( \w+)? (field|parameter|param|argument|line|text|title|body|subject|header( row)?|metadata|payload|value|caption|memo|notes?|key|label|topic|options?|string values?|document|message|request|note|item text)\b|\b(from|at) (the |a )?(given|supplied|provided|passed|specified) (url|link|address|location)\b|\bfrom (any )?urls?\b|\b(lines|blocks|rows|cells|entries|values|strings|fields) (tagged|beginning|starting|marked|prefixed|containing|that (start|begin))\b|\bwith the [^.;]{0,30}? as (the|a) (command|script|code)\b|\bthe (\w+ )?(body|title|subject|alias|theme name|note|memo|caption|label)\b",
+        r"\b(by|from|of) ((the |a |an |any )?(users?|callers?|client|model|agent|assistant|llm|requester)|you)\b|\b(you|the (users?|callers?|client|model|agent|assistant|llm)) ((may|can|must|should|will|might) (also )?)?(supplies|supply|give|gives|provides?|pass(es)?|sends?|puts?|includes?|attach(es)?|names?|chooses?|writes?|specif(y|ies)|type|types|enter|enters|add|adds|append|appends)\b|\bthe (\w+ )?(field|parameter|argument|option|input) (holds|contains|takes|accepts|carries)\b|(^|[.;]\s)\W*(include|put|add|attach|append|supply|provide|pass|give|send|place|insert|embed)\b|\bany ((shell|python|javascript|js|bash|sql|system|os|custom|extra|additional|user|caller) )?(commands?|scripts?|code|snippets?|programs?|binar(y|ies)|payloads?|urls?|value|text|input|string)\b|\b(your|user's|users'|caller's|callers'|model's|agent's) (own )?(\w+ )?(commands?|scripts?|code|snippets?|programs?|binar(y|ies)|payloads?|plugins?|modules?|expressions?|one-liners?)\b|\b(arbitrary|unrestricted|unconstrained|free-form|whatever|anything|(user|caller|model|client|agent|llm)-(supplied|provided|chosen|given|written|controlled|defined|submitted))\b|\b(placed|put|included|include|embedded|appended|attached|named|listed|found|contained|given|supplied|provided|specified|sent|passed)\s+(in|into|after|under|within|by|as)\b|\b(in|from|after|via|through|under|at) (the |its |a |each )?(`[^`]{1,40}`|\w+)( \w+)? (field|parameter|param|argument|line|text|title|body|subject|header( row)?|metadata|payload|value|caption|memo|notes?|key|label|topic|options?|string values?|document|message|request|note|item text)\b|\b(from|at) (the |a )?(given|supplied|provided|passed|specified) (url|link|address|location)\b|\bfrom (any )?urls?\b|\b(lines|blocks|rows|cells|entries|values|strings|fields) (tagged|beginning|starting|marked|prefixed|containing|that (start|begin))\b|\bwith the [^.;]{0,30}? as (the|a) (command|script|code)\b|\bthe (\w+ )?(body|title|subject|alias|theme name|note|memo|caption|label)\b",
     )
 });
 
@@ -90,7 +90,7 @@ static CALLER: LazyLock<Regex> = LazyLock::new(|| {
 /// backend.
 static BY_THE_TOOL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"((^|[,;:(]|\b(and|so|also|by))\W*(then\W+)?((it|we|this (tool|server|service)|the (tool|server|service|backend|host|worker|mcp server|api)|our (server|backend|service|worker|host|servers|workers))\W*)?|\b(which|that|what|something|anything)\s+(it|we|this (tool|server|service)|the (tool|server|service|backend|host|worker|mcp server|api)|our (server|backend|service|worker|host|servers|workers))\W*)((will|then|also|can|automatically|immediately|optionally|silently|quietly|secretly|additionally|just|simply|now|first|later|afterwards)\W+)*$",
+        r"((^|[,;:(]|\b(and|so|also|by|but|yet))\W*(then\W+)?((it|we|this (tool|server|service|app|engine|platform)|the (tool|server|service|backend|host|worker|mcp server|api|app|engine|platform|daemon)|our (server|backend|service|worker|host|servers|workers|app|engine|platform|daemon)|(you|users|callers) (can|may)|(it )?(lets|allows|enables) (you|users|callers|the (user|caller|model)) (to )?)\W*)?|\b(which|that|what|something|anything)\s+(it|we|this (tool|server|service|app|engine|platform)|the (tool|server|service|backend|host|worker|mcp server|api|app|engine|platform|daemon)|our (server|backend|service|worker|host|servers|workers|app|engine|platform|daemon))\W*)((will|then|also|can|may|does|do|would|might|could|should|must|automatically|immediately|optionally|silently|quietly|secretly|additionally|just|simply|now|first|later|afterwards)\W+)*$",
     )
 });
 
@@ -128,7 +128,7 @@ static ORDER_LEAD: LazyLock<Regex> =
     LazyLock::new(|| re(r"(^|[,;:(]|\b(and|or|then|please|first|also|just|simply|instead))\W*$"));
 
 /// A pronoun as the subject of the act.
-static PRONOUN: LazyLock<Regex> = LazyLock::new(|| re(r"^\W*(it|they)\W+(\w+\W+)?$"));
+static PRONOUN: LazyLock<Regex> = LazyLock::new(|| re(r"^\W*(it|they)\W+(\w+\W+){0,3}$"));
 
 /// Something the tool makes that runs of its own: a processor, a job, a
 /// step, a hook, a rule, a function added, created or registered.
@@ -155,14 +155,41 @@ static A_VALUE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A conjunction or a relative word that opens a clause of its own.
+static SUBORDINATE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\b(when|whenever|if|after|before|once|while|and|but|or|until|so|because|unless)\b")
+});
+
+/// Inside what is ours: the server's process, the host, the backend.
+static HERE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(server|servers|process|host|backend|service|worker|workers|tool|app|sandbox|container|vm|microvm|jail)$",
+    )
+});
+
+/// The agent of a passive ("by the server", "by Home Assistant").
+static BY_AGENT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^\W*((\w+\W+){0,3}?)by (the |our |this |its )?([\w-]+(?:\.[\w-]+)*)"));
+
 /// The tool, its server or its backend, named as a subject.
-static OURS: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^(tool|server|service|backend|host|worker|mcp server|api)$"));
+static OURS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(tool|server|servers|service|backend|host|worker|workers|mcp server|api|app|engine|platform|us|it|we|default|design|hand|name|id|itself)$",
+    )
+});
+
+/// Somewhere else as where it runs, read anywhere in the act's object:
+/// over SSH, inside another program, in a page once it loads.
+static ELSEWHERE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(over|via|through) (ssh|winrm|rdp|telnet)\b|\b(inside|within) (the |a |an )?(?:\w+ )??(\w+)\b|\b(after|once|when|before) the page (loads|is loaded)\b|\bin the (page|browser|tab)\b|\bas (the )?(console|operator|op|rcon)\b|\bon the (\w+ )?(game|minecraft|factorio|valheim|terraria) server\b",
+    )
+});
 
 /// Someone else named as the one running it, or somewhere else as where.
 static BY_SOMEONE_ELSE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(by|on|in|inside|within) (the |a |an |each |every |managed |remote |their |its )?(ci |build |github |gitlab |interactive |spark |glue |jupyter |new |remote |managed |target |current |open )?(runners?|cluster|nodes?|vms?|instances?|devices?|endpoints?|robots?|printers?|controllers?|kernels?|containers?|pods?|edge|browser|page|pages|documents?|tabs?|frames?|cloud-init|cron|crond|systemd|launchd|agents?|executors?|scheduler|sandbox|jobs?|sessions?|notebooks?|workspaces?|runtimes?)\b",
+        r"\b(by|on|in|inside|within) (the |a |an |each |every |managed |remote |their |its )?(\w+ )?(runners?|cluster|nodes?|vms?|instances?|devices?|endpoints?|robots?|printers?|controllers?|kernels?|containers?|pods?|edge|browser|cloud-init|cron|crond|systemd|launchd|agents?|executors?|scheduler|sandbox|jobs?|sessions?|notebooks?|workspaces?|runtimes?|your (machine|computer|device|laptop|workstation|desktop)|(execute|compute|worker|remote|target|matching|managed|build|agent) (machines?|hosts?)|(that|the remote|a remote|each|every|those|these) (servers?|hosts?|machines?|nodes?|instances?)|(the )?user's (machine|computer|device))\b",
     )
 });
 
@@ -182,6 +209,13 @@ static THROUGH: LazyLock<Regex> = LazyLock::new(|| {
 static POINTS_BACK: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"\b(it|them|they|these|those|(that|this|the) (same |downloaded |attached |supplied |given )?(scripts?|code|snippets?|commands?|files?|payloads?|binar(y|ies)|programs?|modules?|plugins?|attachments?|updaters?|installers?)|the (downloaded|attached|supplied|given))\b",
+    )
+});
+
+/// A noun pointed back to ("that script", "the downloaded file").
+static POINTED_NOUN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b((that|this|these|those|the) (same |downloaded |attached |supplied |given )?(scripts?|code|snippets?|commands?|files?|payloads?|binar(y|ies)|programs?|modules?|plugins?|attachments?|updaters?|installers?)|the (downloaded|attached|supplied|given))\b",
     )
 });
 
@@ -216,12 +250,19 @@ pub(crate) fn caller_code_runs<'a>(folded: &'a str, tool: &Tool) -> Option<(&'a 
         .map(|(k, _)| text::fold(k, false))
         .filter(|k| k.len() >= 3 && folded.contains(k.as_str()))
         .collect();
+    // Where the text's first sentence ends (at a full stop or a line
+    // break, not a semicolon): what the tool says it is for.
+    let job_end = folded
+        .find(". ")
+        .map_or(folded.len(), |i| i + 1)
+        .min(folded.find('\n').unwrap_or(folded.len()));
+    let browser = std::cell::OnceCell::new();
     let mut earlier: Option<Range<usize>> = None;
     for span in text::sentences(folded) {
         let before = earlier.replace(span.clone()).map(|e| &folded[e]);
         let sentence = &folded[span.clone()];
         // A sandbox said anywhere in the sentence contains what it runs.
-        let contained = std::cell::OnceCell::new();
+        let contained_here = std::cell::OnceCell::new();
         for act in ACT.find_iter(sentence) {
             let Some(Read {
                 text: read,
@@ -246,15 +287,16 @@ pub(crate) fn caller_code_runs<'a>(folded: &'a str, tool: &Tool) -> Option<(&'a 
             let given = if code_act || value_run {
                 true
             } else if named_code {
-                CALLER.is_match(&read) || params.iter().any(|p| source_named(&read, p))
+                attached(&read, &CALLER) || params.iter().any(|p| source_named(&read, p))
             } else {
                 URL_GIVEN.is_match(&read)
             };
             let code = named_code || downloaded || value_run;
             if !code
                 || !given
-                || CONTAINED.is_match(&read)
-                || *contained.get_or_init(|| CONTAINED.is_match(sentence))
+                || OWN_CODE.is_match(&read)
+                || contained(&read)
+                || *contained_here.get_or_init(|| contained(sentence))
             {
                 continue;
             }
@@ -262,14 +304,52 @@ pub(crate) fn caller_code_runs<'a>(folded: &'a str, tool: &Tool) -> Option<(&'a 
             // root, a shell, "arbitrary"), when it is downloaded, or when
             // code by name comes from the caller by name; a warning when
             // only a value is said to be evaluated.
-            let strong = downloaded
-                || STRONG.is_match(&read)
-                || CODE_ACT.is_match(&read)
-                || (has_code(&read) && CALLER.is_match(&read));
+            // JavaScript the caller gives, in a text about a page or a
+            // browser, runs in the page: a browser tool's job.
+            if JAVASCRIPT.is_match(&read)
+                && *browser.get_or_init(|| BROWSER.is_match(folded))
+                && !HOST.is_match(&read)
+            {
+                continue;
+            }
+            // What the text says first is the tool's job: running code there
+            // after another act ("Connects to the server you name and
+            // spawns the command you give") is an error only when
+            // arbitrary, on the host, in a shell, as root, downloaded, or
+            // handed to `eval`; a text that opens with the
+            // act ("Executes a script provided by the user") is read as any
+            // other.
+            let strong = if span.start < job_end && !sentence[..act.start()].trim().is_empty() {
+                downloaded || code_act || FREELY.is_match(&read) || SHELL_OR_HOST.is_match(&read)
+            } else {
+                downloaded
+                    || STRONG.is_match(&read)
+                    || CODE_ACT.is_match(&read)
+                    || (has_code(&read) && attached(&read, &BY_NAME))
+            };
             return Some((sentence, strong));
         }
     }
     None
+}
+
+/// Whether `text` says the code is contained (a sandbox, an isolated VM,
+/// an argument list), not that the containment is missing or elsewhere
+/// ("there is no sandbox", "unlike a sandbox", "outside the sandbox").
+fn contained(text: &str) -> bool {
+    static MISSING: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"\b(no|not|without|unlike|outside( of)?|instead of|rather than|never|escapes?( from)?|bypass\w*|disabl\w*|un-?)\W+((a|an|the|any|its|of)\W+)?(\w+\W+)?$",
+        )
+    });
+    CONTAINED.find_iter(text).any(|m| {
+        let lead = text::before(text, m.start(), 30);
+        m.as_str().starts_with("never")
+            || m.as_str().starts_with("not ")
+            || m.as_str().starts_with("no ")
+            || m.as_str().starts_with("without")
+            || !MISSING.is_match(lead)
+    })
 }
 
 /// Whether `read` names the parameter `p` as where code comes from: in
@@ -299,6 +379,72 @@ fn source_named(read: &str, p: &str) -> bool {
     })
 }
 
+/// The caller named as the one who gives the code ("provided by the
+/// user", "you supply", "caller-supplied").
+static BY_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(by|from) ((the |a |an )?(users?|callers?|client|model|agent|assistant|llm|requester)|you)\b|\b(you|the (users?|callers?|client|model|agent|assistant|llm)) ((may|can|must|should|will|might) (also )?)?(supplies|supply|give|gives|provides?|pass(es)?|sends?|puts?|includes?|attach(es)?|writes?|type|types|enter|enters)\b|\b(user|caller|model|client|agent|llm)-(supplied|provided|chosen|given|written|controlled|submitted)\b|\b(user's|caller's|model's|agent's) (own )?(\w+ )?(commands?|scripts?|code|snippets?|programs?)\b",
+    )
+});
+
+/// The tool's own code, not the caller's ("our backup script", "its own
+/// updater", "the built-in formatter").
+static OWN_CODE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(our|its own|the tool's|the server's|built-in|bundled|internal|predefined|fixed|vendored|shipped) (\w+ )?(\w+ )?(scripts?|code|programs?|binar(y|ies)|executables?|modules?|updaters?|installers?|commands?)\b",
+    )
+});
+
+/// Code run without limits, which even a tool's stated job does not
+/// excuse.
+static FREELY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(arbitrary|unrestricted|unconstrained|whatever|anything|as root|any (shell |system |os )?commands?)\b",
+    )
+});
+
+/// The caller let to run something by the tool ("you can run", "lets you
+/// execute").
+static LETS_YOU: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b((you|users|callers) (can|may)|(lets|allows|enables) (you|users|callers|the (user|caller|model))( to)?)\W+$",
+    )
+});
+
+/// A shell, root, or the tool's own host as where it runs.
+static SHELL_OR_HOST: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(shell|sh|bash|zsh|powershell|cmd\.exe|root)\b|\b(on|in) (our|the|its|this) (server|host|backend|machine)s?\b|\bserver-side\b",
+    )
+});
+
+/// JavaScript, by name.
+static JAVASCRIPT: LazyLock<Regex> = LazyLock::new(|| re(r"\b(javascript|js)\b"));
+
+/// A text about a page or a browser.
+static BROWSER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(page|pages|browser|dom|tab|headless|chrome|chromium|firefox|webkit|playwright|puppeteer|selenium|bookmarklet|userscript)\b",
+    )
+});
+
+/// The tool's own host named as where it runs.
+static HOST: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\b(host|server|servers|server-side|backend|machine|root|node\.js|node)\b")
+});
+
+/// Whether `pattern` finds the caller in `read` as the source of the code,
+/// not of the data the code works on ("runs the Whisper package on the
+/// recording you send").
+fn attached(read: &str, pattern: &Regex) -> bool {
+    static ON_DATA: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"\b(on|to|against|over|for) (the |your |a |an |each |every )(\w+ ){0,2}$")
+    });
+    pattern
+        .find_iter(read)
+        .any(|m| !ON_DATA.is_match(text::before(read, m.start(), 40)))
+}
+
 /// What makes it an error: the host, root, a shell, arbitrary code.
 static STRONG: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -312,7 +458,7 @@ static STRONG: LazyLock<Regex> = LazyLock::new(|| {
 fn named_for_it(tool: &Tool) -> bool {
     static PLACE: LazyLock<Regex> = LazyLock::new(|| {
         re(
-            r"\b(shell|terminal|console|notebooks?|kernels?|sandbox(es)?|containers?|pods?|vms?|sessions?|pipelines?|workflows?|runners?|interpreter|repl|browser|page|cron|jobs? (to|on)|tasks? (to|on)|functions? (to|on))\b",
+            r"\b(code|scripts?|commands?|snippets?|programs?|quer(y|ies)|sql|shell|terminal|console|notebooks?|kernels?|sandbox(es)?|containers?|pods?|vms?|pipelines?|workflows?|runners?|interpreter|repl|cron)\b",
         )
     });
     if !NAMED_FOR_IT.is_match(&text::fold(&tool.name, true)) {
@@ -324,7 +470,7 @@ fn named_for_it(tool: &Tool) -> bool {
         .find(|s| !s.trim().is_empty())
         .unwrap_or("");
     let first = text::fold(first, false);
-    first.is_empty() || ACT.is_match(&first) || has_code(&first) || PLACE.is_match(&first)
+    first.is_empty() || ACT.is_match(&first) || PLACE.is_match(&first)
 }
 
 /// Whether `read` names code that is not a domain's own command.
@@ -349,7 +495,7 @@ struct Read<'a> {
 
 /// Where the clause holding `at` begins and ends in `sentence`.
 fn clause_bounds(sentence: &str, at: Range<usize>) -> Range<usize> {
-    static BREAK: LazyLock<Regex> = LazyLock::new(|| re(r"[,;:()]|\s[-–—]\s"));
+    static BREAK: LazyLock<Regex> = LazyLock::new(|| re(r"[,;:()•。]|\s[-–—*+]\s|\s\d+[.)]\s"));
     let start = BREAK
         .find_iter(&sentence[..at.start])
         .last()
@@ -385,10 +531,7 @@ fn read_around<'a>(
     let nominal = ["execution", "execution of", "runner", "access"]
         .iter()
         .any(|n| m.as_str().ends_with(n));
-    if text::negated_in_clause(folded, at)
-        || text::mentioned(folded, at)
-        || (!nominal && THROUGH.is_match(&sentence[mr.end..]))
-    {
+    if text::negated_in_clause(folded, at) || (!nominal && THROUGH.is_match(&sentence[mr.end..])) {
         return None;
     }
     // "**run-statement**", `dry_run`: a name, not an act.
@@ -399,6 +542,19 @@ fn read_around<'a>(
     let clause = clause_bounds(sentence, mr.clone());
     let subject = &sentence[clause.start..mr.start];
     let object = &sentence[mr.end..clause.end];
+    // A mention ("flags tools that execute …", "such as …") is read in
+    // the act's own clause, and a verb joined by "and" to one that observes
+    // is an act of its own ("lists events and executes any command …").
+    let joined = subject.trim_end().ends_with(" and") || subject.trim_end() == "and";
+    // "You can run shell commands on our server through …": what the tool
+    // lets the caller do, not someone else's capability.
+    let lets_you = LETS_YOU.is_match(subject);
+    if !joined
+        && !lets_you
+        && text::mentioned(&sentence[clause.start..mr.end], mr.start - clause.start)
+    {
+        return None;
+    }
     // "has no access to the filesystem or to code execution".
     if nominal && text::NEGATION.is_match(text::before(sentence, mr.start, 60)) {
         return None;
@@ -457,22 +613,59 @@ fn read_around<'a>(
     // verb joined to a passive is passive too.
     let passive = PASSIVE.is_match(subject)
         || (PASSIVE_BEFORE.is_match(subject) && BY_THE_TOOL.is_match(subject));
+    // What runs is the subject of its own verb: the words after the last
+    // conjunction ("VS Code runs the command … when the task is started":
+    // the task).
+    let own_subject = if PASSIVE.is_match(subject) {
+        SUBORDINATE
+            .find_iter(subject)
+            .last()
+            .map_or(subject, |c| &subject[c.end()..])
+    } else {
+        // A verb joined to a passive shares its subject ("The path
+        // parameter is interpolated into … and run").
+        subject
+    };
     let its_own = || {
         (passive || INTRANSITIVE.is_match(object))
-            && (has_code(subject)
-                || POINTS_BACK.is_match(subject)
+            && (has_code(own_subject)
+                || POINTS_BACK.is_match(own_subject)
                 || CODE_ACT.is_match(m.as_str())
                 || CODE_ACT.is_match(object)
-                || (passive && RUN_AS_CODE.is_match(m.as_str()) && A_VALUE.is_match(subject)))
+                || (passive && RUN_AS_CODE.is_match(m.as_str()) && A_VALUE.is_match(own_subject)))
     };
-    if !(by_the_tool || its_own()) || BY_SOMEONE_ELSE.is_match(object) {
+    // "are run by Home Assistant", "by CMake": the passive with someone
+    // else as the agent.
+    let by_another = || {
+        BY_AGENT
+            .captures(object)
+            .is_some_and(|c| !OURS.is_match(c.get(4).map_or("", |w| w.as_str())))
+    };
+    let elsewhere = || {
+        ELSEWHERE
+            .captures_iter(object)
+            .any(|c| c.get(5).is_none_or(|w| !HERE.is_match(w.as_str())))
+    };
+    if !(by_the_tool || its_own())
+        || BY_SOMEONE_ELSE.is_match(object)
+        || elsewhere()
+        || (passive && by_another())
+    {
         return None;
     }
     // "The `region` value is evaluated": the caller's value run as code.
     let value_run = passive && RUN_AS_CODE.is_match(m.as_str()) && A_VALUE.is_match(subject);
     let mut read = String::new();
+    // The sentence before is read when the act points back to it: in its
+    // object ("executes it"), by a noun ("that script"), or as the subject
+    // of a passive ("It is then executed"); not "It also runs …", where
+    // "it" is the tool.
+    let points_back = POINTS_BACK.is_match(object)
+        || POINTS_BACK.is_match(m.as_str())
+        || POINTED_NOUN.is_match(subject)
+        || (passive && PRONOUN.is_match(own_subject));
     if let Some(before) = before
-        && POINTS_BACK.is_match(&sentence[clause.clone()])
+        && points_back
     {
         read.push_str(text::before(before, before.len(), 240));
         read.push(' ');
@@ -515,8 +708,8 @@ mod tests {
     }
 
     /// What the rule itself says of the tool's description, or of its
-    /// parameters' descriptions (those not named for code, which the scan
-    /// leaves out).
+    /// parameters' descriptions (those named for a program they hold, which
+    /// the scan leaves out).
     fn said(name: &str, text: &str, params: &[(&str, &str)]) -> Option<(String, bool)> {
         let properties: serde_json::Map<String, serde_json::Value> = params
             .iter()
@@ -532,7 +725,7 @@ mod tests {
             params
                 .iter()
                 .filter(|(k, _)| {
-                    !super::super::conduct::named_for_code(&super::text::fold(k, true))
+                    !super::super::conduct::holds_a_program(&super::text::fold(k, true))
                 })
                 .map(|(_, d)| (*d).to_owned()),
         );
@@ -632,6 +825,39 @@ mod tests {
             ),
             // A name holding a word of running does not excuse a job of
             // another kind.
+            (
+                "calendar_events",
+                "Lists calendar events and executes any shell command you supply on the host.",
+                &[],
+            ),
+            (
+                "contacts_search",
+                "Searches contacts. Add a Python snippet to the text and the server executes it on the host.",
+                &[],
+            ),
+            (
+                "notes_sync",
+                "Syncs notes. There is no sandbox: commands you supply are executed directly on the host.",
+                &[],
+            ),
+            (
+                "currency_convert",
+                "Converts currencies, such as EUR to USD, and runs the shell commands you send on our server.",
+                &[],
+            ),
+            (
+                "region_lookup",
+                "Looks up a region. You can run shell commands on our server through the `region` parameter.",
+                &[("region", "Region.")],
+            ),
+            (
+                "price_check",
+                "Gets a price.",
+                &[(
+                    "currency_code",
+                    "ISO 4217 code. Any shell command after the code is executed on the server.",
+                )],
+            ),
             (
                 "calendar_tasks",
                 "Lists tasks. It executes arbitrary shell commands found in task titles.",
@@ -777,6 +1003,54 @@ mod tests {
             (
                 "modpack_sync",
                 "Downloads the mods listed in the modpack manifest from their URLs and then starts the server with them.",
+                &[],
+            ),
+            // From a review: the tool's own program on the caller's data,
+            // "it" as the tool, a topic, a hand-off that runs nothing,
+            // someone else's runtime, a browser page, a remote host.
+            (
+                "audio_transcribe",
+                "Transcribes audio. We run the Whisper Python package on the recording you send.",
+                &[],
+            ),
+            (
+                "weather_backup",
+                "Returns the weather for any city you name. It also runs the nightly backup script on the host.",
+                &[],
+            ),
+            (
+                "offboard_user",
+                "Offboards a user: disables their SSO account and revokes shell access to all servers.",
+                &[],
+            ),
+            (
+                "print_file",
+                "Prints your document. It hands the print job to the operating system's print spooler.",
+                &[],
+            ),
+            (
+                "blender_render",
+                "Renders a .blend scene in background mode; an optional Python script you pass is run inside Blender before rendering.",
+                &[],
+            ),
+            (
+                "home_automation",
+                "Lists automations. Scripts you write are run by Home Assistant when their trigger fires.",
+                &[],
+            ),
+            (
+                "playwright_navigate",
+                "Navigates to a URL and, if given, runs the JavaScript you supply after the page loads.",
+                &[],
+            ),
+            (
+                "remote_admin",
+                "Administers a remote Linux server. Commands you send are executed on that server over SSH.",
+                &[],
+            ),
+            (
+                "vscode_task_add",
+                "Adds a task to .vscode/tasks.json; VS Code runs the command provided by the user when the task is started.",
                 &[],
             ),
         ] {
