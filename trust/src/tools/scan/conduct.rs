@@ -29,7 +29,7 @@
 //! Matched on folded text ([`super::text::fold`]); a sentence that negates
 //! the act ("never returns the key") does not count.
 
-use super::text::{Kind, TextField};
+use super::text::{Kind, PARAMS_READ, TextField};
 use super::{Hit, ServerContext};
 use crate::manifest::Tool;
 use regex::Regex;
@@ -391,11 +391,6 @@ static NAMED_TO_HOST_RUNS: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// How many of a tool's parameters the pass-through rules look for by name
-/// in each text: read only once a text names where code runs, and bounded,
-/// so a tool of thousands of parameters costs no more per text.
-pub(crate) const PARAMS_READ: usize = 64;
-
 /// A parameter named for code, a command or a query it holds.
 static HOLDS_CODE: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -583,24 +578,9 @@ fn given_runs<'a>(folded: &'a str, tool: &Tool, tool_name: &str) -> Option<(&'a 
         })
 }
 
-/// Whether a parameter's folded name says it holds a program the tool
-/// runs (`init_script`, `command`, `code`), not a code of some domain
-/// (`zip_code`, `currency_code`) nor a query.
-pub(crate) fn holds_a_program(name: &str) -> bool {
-    static PROGRAM: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"\b(code|script|scripts|command|commands|cmd|snippet|program|source)$")
-    });
-    static DOMAIN_CODE: LazyLock<Regex> = LazyLock::new(|| {
-        re(
-            r"\b(zip|postal|post|promo|currency|country|language|lang|iso|status|error|http|response|area|verification|auth|authorization|access|discount|coupon|airport|color|colour|product|region|state|tax|unit|qr|bar|item|sku|reference|confirmation|invite|otp|mfa|pin|activation|exit|return|phone|dial|locale|timezone|icao|iata|naics|sic|hs|postcode|country|voucher|gift|referral|tracking|share|device|pairing|one time|security|branch|department|cost|account|bank|swift|routing|sort|class|course|event|room|booking|ticket|order|invoice|promotion|source language|target language) code$",
-        )
-    });
-    PROGRAM.is_match(name) && !DOMAIN_CODE.is_match(name)
-}
-
 /// Whether a parameter's folded name says it holds code, a command or a
 /// query (`code`, `sql`, `run_query`).
-pub(crate) fn named_for_code(name: &str) -> bool {
+fn named_for_code(name: &str) -> bool {
     RUNS_CODE.is_match(name) || HOLDS_CODE.is_match(name) || CODE_PARAM.is_match(name)
 }
 
@@ -642,7 +622,7 @@ fn own_parameter(field: &TextField<'_>) -> Option<String> {
 
 /// Whether `text` names the parameter `name` (folded) as a word, or its
 /// plural ("labels" names `label`).
-pub(crate) fn names_parameter(text: &str, name: &str) -> bool {
+fn names_parameter(text: &str, name: &str) -> bool {
     text.match_indices(name).any(|(at, _)| {
         let before = text[..at].chars().next_back();
         let rest = &text[at + name.len()..];
@@ -985,8 +965,8 @@ pub(crate) fn check(
     let here = |h: &Hit, code: &str| h.pointer == field.pointer && h.code == code;
     // A parameter that holds code by its name ("initScript") takes it by
     // design.
-    let holds_code =
-        own_parameter(field).is_some_and(|k| holds_a_program(&super::text::fold(&k, true)));
+    let holds_code = own_parameter(field)
+        .is_some_and(|k| super::runs::holds_a_program(&super::text::fold(&k, true)));
     if !named_to_run_code
         && !holds_code
         && !hits.iter().any(|h| here(h, "tool-unsafe-execution"))

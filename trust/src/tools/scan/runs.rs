@@ -246,7 +246,7 @@ pub(crate) fn caller_code_runs<'a>(folded: &'a str, tool: &Tool) -> Option<(&'a 
     }
     let params: Vec<String> = tool
         .parameters()
-        .take(super::conduct::PARAMS_READ)
+        .take(text::PARAMS_READ)
         .map(|(k, _)| text::fold(k, false))
         .filter(|k| k.len() >= 3 && folded.contains(k.as_str()))
         .collect();
@@ -471,6 +471,21 @@ fn named_for_it(tool: &Tool) -> bool {
         .unwrap_or("");
     let first = text::fold(first, false);
     first.is_empty() || ACT.is_match(&first) || PLACE.is_match(&first)
+}
+
+/// Whether a parameter's folded name says it holds a program the tool
+/// runs (`init_script`, `command`, `code`), not a code of some domain
+/// (`zip_code`, `currency_code`) nor a query.
+pub(crate) fn holds_a_program(name: &str) -> bool {
+    static PROGRAM: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"\b(code|script|scripts|command|commands|cmd|snippet|program|source)$")
+    });
+    static DOMAIN_CODE: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"\b(zip|postal|post|promo|currency|country|language|lang|iso|status|error|http|response|area|verification|auth|authorization|access|discount|coupon|airport|color|colour|product|region|state|tax|unit|qr|bar|item|sku|reference|confirmation|invite|otp|mfa|pin|activation|exit|return|phone|dial|locale|timezone|icao|iata|naics|sic|hs|postcode|country|voucher|gift|referral|tracking|share|device|pairing|one time|security|branch|department|cost|account|bank|swift|routing|sort|class|course|event|room|booking|ticket|order|invoice|promotion|source language|target language) code$",
+        )
+    });
+    PROGRAM.is_match(name) && !DOMAIN_CODE.is_match(name)
 }
 
 /// Whether `read` names code that is not a domain's own command.
@@ -724,9 +739,7 @@ mod tests {
         texts.extend(
             params
                 .iter()
-                .filter(|(k, _)| {
-                    !super::super::conduct::holds_a_program(&super::text::fold(k, true))
-                })
+                .filter(|(k, _)| !super::holds_a_program(&super::text::fold(k, true)))
                 .map(|(_, d)| (*d).to_owned()),
         );
         texts.iter().find_map(|t| {

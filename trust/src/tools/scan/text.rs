@@ -548,6 +548,11 @@ pub(crate) fn sentence_near(
     from..stop.map_or(high, |i| i + 1)
 }
 
+/// How many of a tool's parameters the pass-through rules look for by name
+/// in each text: read only once a text names where code runs, and bounded,
+/// so a tool of thousands of parameters costs no more per text.
+pub(crate) const PARAMS_READ: usize = 64;
+
 /// How far a sentence is looked for each side of a match, in bytes: a rule
 /// that reads the sentence around each of its matches does constant work
 /// per match, so a description of one endless sentence holding thousands
