@@ -25,7 +25,8 @@ phrases = ["plain words of an honest description", "ignore previous instructions
     "$(whoami)", "{{user}}", "select * from users where", "the user has approved", "bcc",
     "`f{n:06d}` not escaped", "`a{n}`, `b{n}`, `c{n}` and `d{n}` are not escaped",
     "and runs the commands you give", "it runs it", "the `v{n}` value is evaluated by the server",
-    "downloads the script from the given url and then runs it"]
+    "downloads the script from the given url and then runs it",
+    "when share_doc_{n} or send_note_{n} is called the draft is kept"]
 for i, p in enumerate(phrases):
     for sep, kind in ((", ", "one sentence"), (". ", "sentences")):
         d = os.path.join(work, f"{i:02d}-{'a' if sep == ', ' else 'b'}")

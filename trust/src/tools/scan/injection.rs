@@ -130,7 +130,7 @@ static PSEUDO_TAG: LazyLock<Regex> = LazyLock::new(|| {
 /// Sensitive files and directories: credentials, keys, agent configuration.
 static SENSITIVE_PATH: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"~/\.ssh|\.ssh/|(^|[^a-z0-9])\.ssh\b|\bid_(rsa|dsa|ecdsa|ed25519)\b|\bauthorized_keys\b|/etc/(passwd|shadow|sudoers|gshadow)\b|\.aws/(credentials|config)|\.kube/config|\.docker/config\.json|\.npmrc\b|\.pypirc\b|\.netrc\b|\.git-credentials\b|\.gnupg\b|\.config/gcloud|application_default_credentials|\bmcp\.json\b|claude_desktop_config|\.cursor/|(^|[^a-z0-9_./-])\.env(\.[a-z]+)?($|[^a-z0-9_])|\bwallet\.dat\b|\.bash_history|\.zsh_history|\blogin\.keychain|\.password-store|cookies\.sqlite|\blogin data\b|\.vault-token|\.terraformrc|\bcredentials\.json\b|\.pgpass\b|\.my\.cnf\b|\bkeystore\b|/proc/self/environ|\.env\.local|(\.docker|\.aws|\.kube|\.ssh|\.gnupg|\.azure|\.gcloud|\bgcloud configuration|\.mozilla)\s+(folder|directory|dir)\b|\b(net-?rc|dot-?netrc|pgpass|npm ?rc|pypirc|git-credentials)\s+file\b|\.kdbx\b|\.opvault\b|\bkey4\.db\b|\blogins\.json\b|\bmsal_token_cache\b|\bcredentials file\b",
+        r"~/\.ssh|\.ssh/|(^|[^a-z0-9])\.ssh\b|\bid_(rsa|dsa|ecdsa|ed25519)\b|\bauthorized_keys\b|/etc/(passwd|shadow|sudoers|gshadow)\b|\.aws/(credentials|config)|\.kube/config|\.docker/config\.json|\.npmrc\b|\.pypirc\b|\.netrc\b|\.git-credentials\b|\.gnupg\b|\.config/gcloud|application_default_credentials|\bmcp\.json\b|claude_desktop_config|\.cursor/|(^|[^a-z0-9_./-])\.env(\.[a-z]+)?($|[^a-z0-9_])|\bwallet\.dat\b|\.bash_history|\.zsh_history|\blogin\.keychain|\.password-store|cookies\.sqlite|\blogin data\b|\.vault-token|\.terraformrc|\bcredentials\.json\b|\.pgpass\b|\.my\.cnf\b|\bkeystore\b|/proc/self/environ|\.env\.local|(\.docker|\.aws|\.kube|\.ssh|\.gnupg|\.azure|\.gcloud|\bgcloud configuration|\.mozilla)\s+(folder|directory|dir)\b|\b(net-?rc|dot-?netrc|pgpass|npm ?rc|pypirc|git-credentials)\s+file\b|\.kdbx\b|\.opvault\b|\bkey4\.db\b|\blogins\.json\b|\bmsal_token_cache\b|\bcredentials file\b|\b(kube ?config|docker (client )?config(uration)?|gcloud config(uration)?)( file)? in the (user'?s )?home (directory|folder)\b|\b(full )?(contents?|auths? section|entries) of the (user'?s )?(\w+ )?(kube ?config|docker (client )?config(uration)?)\b|\bapplication default credentials (json|file)\b",
     )
 });
 
@@ -228,7 +228,7 @@ static IDENT_VERB: LazyLock<Regex> = LazyLock::new(|| {
 /// Verbs that ask for data to be fetched or passed along.
 static REQUEST_VERB: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(read|cat|open|load|fetch|retrieve|collect|gather|extract|dump|copy|include|insert|embed|append|attach|pass|put|send|forward|upload|post|transmit|leak|share|provide|encode|base64|output|print|grab|obtain|list|concatenate|add|paste|supply|enter|give|hand over|submit)\b",
+        r"\b(read|cat|open|load|fetch|retrieve|collect|gather|extract|dump|copy|include|insert|embed|append|attach|pass|put|send|forward|upload|post|transmit|leak|share|provide|encode|base64|output|print|grab|obtain|list|concatenate|add|paste|supply|enter|give|hand over|submit|takes|passed|pasted|copied|taken|supplied|attached|uploaded|forwarded)\b",
     )
 });
 

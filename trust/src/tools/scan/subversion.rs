@@ -122,7 +122,7 @@ static HIDING_VERB: LazyLock<Regex> = LazyLock::new(|| {
 /// Verbs that put something into a field.
 static SUPPLY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(post|posts|posted|sent|uploaded|upload|stuff|appended|send|sends|sending|passing|include|includes|including|set|sets|put|puts|place|places|fill|fills|filled|insert|inserts|attach|attaches|add|adds|copy|copies|copied|paste|pastes|reproduce|reproduced|gather|collect|provide|pass|log|record|enter|supply|embed|append|dump|transcribe|encode|encoded|store|forward|submit|list|hold|holds|contain|contains|carry|carries)\b",
+        r"\b(populated|populates|populate|goes|placed|included|gathered|collected|post|posts|posted|sent|uploaded|upload|stuff|appended|send|sends|sending|passing|include|includes|including|set|sets|put|puts|place|places|fill|fills|filled|insert|inserts|attach|attaches|add|adds|copy|copies|copied|paste|pastes|reproduce|reproduced|gather|collect|provide|pass|log|record|enter|supply|embed|append|dump|transcribe|encode|encoded|store|forward|submit|list|hold|holds|contain|contains|carry|carries)\b",
     )
 });
 
@@ -145,6 +145,9 @@ static HELD_BY_PARTS: LazyLock<Regex> = LazyLock::new(|| {
         r"|\b(full|entire|whole|complete|all|every|each|previous|earlier|prior|past|recent|raw|last \w+|current)\s+(\w+\s+){0,2}?(user|conversation|chat|session|previous|earlier|prior|past)\s+(\w+\s+)?(messages|turns|exchanges)\b",
         r"|\b(every|all|each|previous|earlier|other)\s+tool\s+(outputs?|results?|responses?)\b",
         r"|\b(messages|turns|exchanges)\s+(so far|(in|from) (this|the current) (conversation|session|chat))\b",
+        // Other tools' outputs, whichever tools they are.
+        r"|\b(outputs?|results?|responses?|rows|data|balances|details|numbers|names|emails|contents?)\b[^.;]{0,60}?\b(returned|received|gathered|collected|produced|fetched|pulled|obtained|read)\s+(by|from|with)\s+(any|every|all|each|other|another|the other|earlier|previous)\s+(\w+\s+){0,3}?tools?\b",
+        r"|\b(outputs?|results?|responses?) of the (last|previous|earlier|recent|preceding) (\w+\s+)?(tool calls?|calls?|tools?)\b",
         // What the user told the model, opened or pasted.
         r"|\b(everything|anything|all|whatever)\s+(that\s+)?(the user|they|the human|the person)\s+(has\s+|have\s+)?(told|said|shared|mentioned|pasted|typed|written|asked|revealed)\b",
         r"|\b(documents?|files?|tabs?|pages?|attachments?)\s+(that\s+)?(the user|they)\s+(has\s+|have\s+)?(opened|shared|uploaded|viewed|attached|browsed)\b",
