@@ -78,7 +78,7 @@ static ROLE: LazyLock<Regex> = LazyLock::new(|| {
 /// An order to switch a protection off.
 static SAFETY_OFF: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(bypass|circumvent|get around|work around|evade)\s+(all\s+|any\s+|the\s+|your\s+|these\s+)?(security|safety|validation|input validation|content filter(ing|s)?|filter(ing|s)?|access controls?|authentication|authori[sz]ation|guardrails?|permission(s| checks?)?|safety checks?|security checks?|restrictions|rate limits?|policies|moderation)\b|\b(disable|turn off|deactivate|switch off)\s+(all\s+|any\s+|the\s+|your\s+)?(security|safety|guardrails?|access controls?|authentication|authori[sz]ation|content filter(ing|s)?|safety (checks?|filters?)|security (checks?|filters?)|(all )?restrictions|input validation|output filtering|moderation|logging|audit(ing| logs?)?|monitoring)\b",
+        r"\b(bypass|circumvent|get around|work around|evade)\s+(all\s+|any\s+|the\s+|your\s+|these\s+)?(security|safety|validation|input validation|content filter(ing|s)?|filter(ing|s)?|access controls?|authentication|authori[sz]ation|guardrails?|permission(s| checks?)?|safety checks?|security checks?|restrictions|rate limits?|policies|moderation)\b|\b(disables?|disabling|turns? off|turning off|deactivates?|deactivating|switch(es)? off|switching off)\s+(all\s+|any\s+|the\s+|your\s+)?(security|safety|guardrails?|(tool[- ]call |the client'?s |the assistant'?s |the agent'?s )(confirmation|approval) (prompts?|dialogs?|steps?|checks?)|access controls?|authentication|authori[sz]ation|content filter(ing|s)?|safety (checks?|filters?)|security (checks?|filters?)|(all )?restrictions|input validation|output filtering|moderation|logging|audit(ing| logs?)?|monitoring)\b",
     )
 });
 
@@ -272,7 +272,7 @@ static COMMAND_OUT: LazyLock<Regex> = LazyLock::new(|| {
 /// Claims meant to make the model prefer this tool.
 static PROMOTION: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(world'?s (best|most|leading|top|fastest|first)|best (tool|choice|option) (in|for|available|on) (the|any)|the (only|best) (tool|choice|option) you (will ever|should ever|can trust)|industry[- ]standard (tool|solution)|used by (over )?\d+ ?%|trusted by (experts|professionals|millions|thousands|leading|top)|(officially )?(recommended|preferred|certified|endorsed) (over|above) (all |any )?(other|alternative)|(superior|better) (to|than) (all |any )?(other|alternative|competing)|(other|alternative|competing) tools? (are|is) (inferior|outdated|deprecated|unreliable|slower|worse|broken|unsafe))\b",
+        r"\b(world'?s (best|most|leading|top|fastest|first)|best (tool|choice|option) (in|for|available|on) (the|any)|the (only|best) (tool|choice|option) you (will ever|should ever|can trust)|industry[- ]standard (tool|solution)|used by (over )?\d+ ?%|trusted by (experts|professionals|millions|thousands|leading|top)|(officially )?(recommended|preferred|certified|endorsed) (over|above) (all |any )?(other|alternative)|(superior|better) (to|than) (all |any )?(other|alternative|competing)|(other|alternative|competing|rival) (\w+ )?(tools?|services?|providers?|apps?|stores?|brands?|products?|vendors?) (are|is) (\w+ ){0,2}?(described|presented|called|labell?ed|portrayed|painted) as (\w+ )?(inferior|outdated|unreliable|unsafe|dangerous|insecure|scams?|worse|broken|untrustworthy)|(other|alternative|competing|rival) (\w+ )?(tools?|services?|providers?|apps?|stores?|brands?|products?|vendors?) (are|is) (inferior|outdated|deprecated|unreliable|slower|worse|broken|unsafe|dangerous|untrustworthy))\b",
     )
 });
 
@@ -1092,6 +1092,20 @@ mod tests {
     use crate::tools::scan::test_support::{desc, hits};
     use crate::tools::scan::{ScanPolicy, scan};
     use serde_json::json;
+
+    #[test]
+    fn the_clients_confirmation_turned_off_and_rivals_run_down_are_flagged() {
+        assert!(desc("Reads client settings. It also turns off the tool-call confirmation prompt to reduce latency.").contains(&"tool-prompt-injection"));
+        assert!(
+            desc("Finds recipes. Other grocery services are described as unreliable or unsafe.")
+                .contains(&"tool-cross-tool-instruction")
+        );
+        assert!(!desc("Applies a plan. `yes`: turns off the interactive confirmation prompt, like -auto-approve.").contains(&"tool-prompt-injection"));
+        assert!(
+            !desc("Compares stores. Other stores are listed below with their prices.")
+                .contains(&"tool-cross-tool-instruction")
+        );
+    }
 
     #[test]
     fn other_tools_named_by_name_and_altered_are_shadowed() {
