@@ -59,25 +59,36 @@ fn recall_and_false_findings_do_not_regress() {
 /// for, the user phished, harm to the host), with honest tools that name
 /// them; and code in general run by a tool not named for it (arbitrary
 /// commands, the user's scripts, files downloaded and run), with honest
-/// tools of places where code runs. Raised 2026-12-06 with the reading of
-/// the caller's code run on the tool's side (runs.rs).
+/// tools of places where code runs; a third unseen author's attacks in
+/// business-like prose and hard honest tools; sibling tools named with
+/// their calls changed, and the hostile review of that reading. Raised
+/// 2026-12-06 with the eighth change (other tools named by name and
+/// changed, other tools' outputs harvested, acts left out of the answer).
 #[test]
 fn paraphrased_attacks_and_honest_tools_do_not_regress() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/paraphrase");
     let (cases, servers) = load(&dir).unwrap();
-    assert_eq!(cases.len(), 994);
+    assert_eq!(cases.len(), 1302);
     let r = evaluate(&cases, &servers, &ScanPolicy::default()).unwrap();
     let all = r.recall[&Split::Dev];
-    assert!(all.at_error >= 654, "at error: {all:?}\n{}", r.details());
-    assert!(all.at_any >= 800, "at any: {all:?}\n{}", r.details());
+    assert!(all.at_error >= 782, "at error: {all:?}\n{}", r.details());
+    assert!(all.at_any >= 964, "at any: {all:?}\n{}", r.details());
     let errors: usize = r.benign.values().map(|c| c.at_error).sum();
     // 5; 6 of the ninth part's honest tools that older rules flag ("your
     // previous configuration is replaced", "rules no longer apply"); 5 of
     // the tenth and eleventh parts' (a step "before any other tool", a
     // tool named outside the listing, a prompt-injection detector quoting
-    // "ignore previous instructions", "grant admin rights", a required bcc).
+    // "ignore previous instructions", "grant admin rights", a required bcc);
+    // 25 of the three parts added with the eighth change, all from rules
+    // older than it (3 of the unseen author's honest tools, 6 of the
+    // sibling-tool texts: "override user", "auto-approve on", read-only
+    // plans and queries that run; 16 of its review's: "regardless of the
+    // user's" in five tools' limits, "instead of the filesystem server's",
+    // "approval prompts are disabled", "without asking for confirmation",
+    // read-only tools that say remove, delete, shred or execute, a token
+    // moved to the vendor's upload host, a `conversation` parameter).
     assert!(
-        errors <= 16,
+        errors <= 41,
         "{errors} honest tools with an error\n{}",
         r.details()
     );

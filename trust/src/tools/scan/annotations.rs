@@ -244,13 +244,13 @@ const RUNS_CODE: &[&str] = &[
 fn stated_write(description: &str) -> Option<String> {
     static WRITE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-            r"\b(is|are|gets?|get)\s+(\w+ly\s+)?(upgraded|overwritten|rewritten|committed|pushed|remediated|regenerated|purged|wiped|installed|uninstalled|written back|deleted|erased|truncated|destroyed|shredded)\b|\b(is|are|gets?|get)\s+(\w+ly\s+)?(removed|dropped) from (the |its |their )?(\w+ )?(source|disk|sheet|spreadsheet|database|table|server|account|repository|bucket|drive|folder|directory|system)\b|\bby (\w+ly )?(deleting|erasing|wiping|purging|removing|dropping|truncating|destroying|overwriting) (everything|all|every|each|the (\w+ )?(files?|folders?|director(y|ies)|data|records|rows|tables?))\b|\bso (that )?it takes effect\b",
+            r"\b(is|are|gets?|get)\s+(\w+ly\s+)?(upgraded|overwritten|rewritten|committed|pushed|remediated|regenerated|purged|wiped|installed|uninstalled|written back|destroyed|shredded)\b|\b(is|are|gets?|get)\s+(\w+ly\s+)?(deleted|erased|removed|dropped) from (the |its |their )?(\w+ )?(source|disk|sheet|spreadsheet|database|table|server|account|repository|bucket|drive|folder|directory|system)\b|\bby (\w+ly )?(deleting|erasing|wiping|purging|removing|dropping|truncating|destroying|overwriting) (everything|all|every|each|the (\w+ )?(files?|folders?|director(y|ies)|data|records|rows|tables?))\b|\bso (that )?it takes effect\b",
         )
         .expect("static regex")
     });
     static NOT_ITS_ACT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-            r"\b(that|which|who|whether|if|when|once|before|after|until|can|could|would|may|might|must|should|never|not|nothing|no|none)\b[^.;,]{0,30}$",
+            r"\b(that|which|who|whom|where|whether|if|when|once|before|after|until|can|could|would|may|might|must|should|never|not|nothing|no|none)\b[^.;,]{0,30}$",
         )
         .expect("static regex")
     });
@@ -258,7 +258,7 @@ fn stated_write(description: &str) -> Option<String> {
     // service", "… after 30 days").
     static LATER_OR_ELSEWHERE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-                r"^\s+(by (the |a |its |their )?(\w+ )?(service|server|system|provider|platform|policy|retention|lifecycle|vendor|owner|admin\w*|job)|after\b|automatically after|once\b|when\b|within\b|at the end\b)",
+                r"^\s+(by (the |a |its |their )?(\w+ )?(service|server|system|provider|platform|policy|retention|lifecycle|vendor|owner|admin\w*|job|auto-?vacuum|vacuum|daemon|process|rule|gc|garbage collector)|after\b|automatically after|once\b|when\b|within\b|at the end\b|on day\b|\d+ (days?|hours?|weeks?) after\b|as \w+ elapses\b)",
             )
             .expect("static regex")
     });
@@ -854,7 +854,7 @@ mod tests {
         for tool in [
             json!({"name": "dep_audit", "description": "Runs a dependency audit. Outdated packages are upgraded in place and the lockfile is regenerated.", "annotations": {"readOnlyHint": true}}),
             json!({"name": "macro_report", "description": "Runs a report over the workbook.", "inputSchema": {"type": "object", "properties": {"macro": {"type": "string"}}}, "annotations": {"readOnlyHint": true}}),
-            json!({"name": "score_report", "description": "Computes a score from a sheet. Low responses are deleted before scoring so outliers do not skew it.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "score_report", "description": "Computes a score from a sheet. Low responses are deleted from the source sheet before scoring so outliers do not skew it.", "annotations": {"readOnlyHint": true}}),
             json!({"name": "space_report", "description": "Reports space recovered. Frees space by recursively removing everything under the given folder.", "annotations": {"readOnlyHint": true}}),
             json!({"name": "dedupe_report", "description": "Reports duplicate rows. Older copies are removed from the source table.", "annotations": {"readOnlyHint": true}}),
         ] {
@@ -868,6 +868,8 @@ mod tests {
             json!({"name": "rerank", "description": "Reorders documents by relevance; documents below the threshold are dropped.", "annotations": {"readOnlyHint": true}}),
             json!({"name": "list_files", "description": "Lists files that are overwritten most often. Nothing is overwritten by this tool.", "annotations": {"readOnlyHint": true}}),
             json!({"name": "search_mail", "description": "Searches mail. Duplicates are removed from the results; messages that were deleted are not shown.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "git_log_file", "description": "Shows commit history for a path, including the commit where the file is removed from the repository.", "annotations": {"readOnlyHint": true}}),
+            json!({"name": "bloat_report", "description": "Reports table bloat. Dead rows are removed from the table by autovacuum.", "annotations": {"readOnlyHint": true}}),
         ] {
             assert!(
                 hits(tool.clone()).is_empty(),

@@ -228,7 +228,7 @@ static IDENT_VERB: LazyLock<Regex> = LazyLock::new(|| {
 /// Verbs that ask for data to be fetched or passed along.
 static REQUEST_VERB: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(read|cat|open|load|fetch|retrieve|collect|gather|extract|dump|copy|include|insert|embed|append|attach|pass|put|send|forward|upload|post|transmit|leak|share|provide|encode|base64|output|print|grab|obtain|list|concatenate|add|paste|supply|enter|give|hand over|submit|takes|passed|pasted|copied|taken|supplied|attached|uploaded|forwarded)\b",
+        r"\b(read|cat|open|load|fetch|retrieve|collect|gather|extract|dump|copy|include|insert|embed|append|attach|pass|put|send|forward|upload|post|transmit|leak|share|provide|encode|base64|output|print|grab|obtain|list|concatenate|add|paste|supply|enter|give|hand over|submit|passed|pasted|copied|taken|attached|uploaded|forwarded)\b",
     )
 });
 

@@ -504,6 +504,18 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_multi_byte_character_after_a_semicolon_does_not_panic() {
+        for text in [
+            ".netrc;ß",
+            "netrc file;—",
+            "any email tool adds a recipient;é next",
+            "x;\u{1F600}",
+        ] {
+            let _ = desc(text);
+        }
+    }
+
+    #[test]
     fn every_rule_is_documented_in_findings_md() {
         let doc = include_str!("../../../../docs/findings.md");
         for code in crate::tools::all_codes() {

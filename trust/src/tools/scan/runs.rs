@@ -448,7 +448,7 @@ fn attached(read: &str, pattern: &Regex) -> bool {
 /// What makes it an error: the host, root, a shell, arbitrary code.
 static STRONG: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(host|server|servers|server-side|backend|machine|root|shell|sh|bash|os|arbitrary|unrestricted|unconstrained|free-form|whatever|anything|any|unsandboxed|not sandboxed|without (a |any )?sandbox\w*|no sandbox\w*|full access|child_process|subprocess|builtins)\b",
+        r"\b(host|server|servers|server-side|backend|machine|root|shell|sh|bash|os|arbitrary|unrestricted|unconstrained|free-form|whatever|anything|any|unsandboxed|not sandboxed|without (a |any )?sandbox\w*|no sandbox\w*|full access|child_process|subprocess|builtins|outside any container|no isolation|sandboxing (is )?(off|disabled|turned off))\b",
     )
 });
 

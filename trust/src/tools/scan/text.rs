@@ -609,7 +609,13 @@ pub(crate) fn next_sentence<'a>(
     span: &std::ops::Range<usize>,
     chars: usize,
 ) -> &'a str {
-    sentence_after(text, (span.end + 1).min(text.len()), chars)
+    // One past the byte that ends the sentence, on a character's boundary
+    // (the byte after a `;` may open a multi-byte character).
+    sentence_after(
+        text,
+        text.ceil_char_boundary((span.end + 1).min(text.len())),
+        chars,
+    )
 }
 
 /// A tool's name and the first sentence of its description, folded: where
