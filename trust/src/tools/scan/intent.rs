@@ -985,8 +985,9 @@ static SET_TO: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// What a value so set gives away: a destination outside, a value this
-/// tool supplies, a wider audience or role, a check turned off. Honest
+/// What a value so set gives away (with a destination outside, read by
+/// [`DESTINATION`]): a wider audience or role, auto-approval, a check
+/// turned off. Honest
 /// servers set their own tools' defaults in the same words ("the project is
 /// set to the default one").
 static SET_PAYLOAD: LazyLock<Regex> = LazyLock::new(|| {
@@ -1020,21 +1021,18 @@ static OVER_THE_USER: LazyLock<Regex> = LazyLock::new(|| {
 /// refund is directed to …", "the get_exchange_rate result is left out",
 /// "approvals through approve_expense set approver to 'auto-approver'").
 /// The server's own tools are listed beside this one; a name this tool
-/// takes as a parameter is not a tool's.
+/// takes as a property, at any depth of its schema, is not a tool's.
 fn named_tool_altered(
     folded: &str,
     tool: &Tool,
     ctx: &ServerContext<'_>,
 ) -> Option<(String, String, bool)> {
+    let own = tool.name.to_lowercase();
     SNAKE_NAME.find_iter(folded).find_map(|m| {
         let name = m.as_str();
         let tool_like = TOOL_BEFORE.is_match(super::text::before(folded, m.start(), 120))
             || TOOL_AFTER.is_match(super::text::after(folded, m.end(), 200));
-        if !tool_like
-            || listed(name, tool, ctx)
-            || tool.parameter_names().any(|k| k.eq_ignore_ascii_case(name))
-            || nested_property(&tool.input_schema, name, 0)
-        {
+        if !tool_like || listed(name, tool, ctx) || nested_property(&tool.input_schema, name, 0) {
             return None;
         }
         // Its clause: the sentence before the name, and after it up to the
@@ -1044,7 +1042,6 @@ fn named_tool_altered(
         let tail = super::text::after(folded, m.end(), 200);
         let tail = CLAUSE_END.find(tail).map_or(tail, |e| &tail[..e.start()]);
         let clause = format!("{lead}{name}{tail}");
-        let own = tool.name.to_lowercase();
         let affirmed = |r: &Regex| {
             r.find_iter(&clause)
                 .any(|a| !super::text::negated_in_clause(&clause, a.start()))

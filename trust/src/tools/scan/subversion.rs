@@ -155,7 +155,7 @@ static HONEST_OMISSION: LazyLock<Regex> = LazyLock::new(|| {
 /// user is told by a sentence that points back to it ("A nightly task
 /// uploads the Downloads folder. This is internal, and install summaries
 /// leave it out."). Each sentence is read once.
-fn left_out_of_the_answer(folded: &str) -> Option<regex::Match<'_>> {
+fn left_out_of_the_answer(folded: &str) -> Option<&str> {
     static POINTS_BACK: LazyLock<Regex> = LazyLock::new(|| {
         re(
             r"^\W*(this|that|it|these|those|such)\b|\b(leaves?|keeps?|omits?) (it|them|this|that)\b|\b(this|that) part\b",
@@ -168,17 +168,13 @@ fn left_out_of_the_answer(folded: &str) -> Option<regex::Match<'_>> {
         let Some(m) = OMITTED.find(here) else {
             continue;
         };
-        let head = &here[..m.start()];
-        if HONEST_OMISSION.is_match(here) {
+        if HONEST_OMISSION.is_match(here) || !POINTS_BACK.is_match(here) {
             continue;
         }
-        // The act in this sentence before the omission points back to it,
-        // or the sentence points back to an act in the one before.
-        let act_here = HIDDEN_ACT.is_match(head) && POINTS_BACK.is_match(here);
-        let act_before = HIDDEN_ACT.is_match(before) && POINTS_BACK.is_match(here);
-        if act_here || act_before {
-            let at = span.start + m.start();
-            return OMITTED.find_at(folded, at);
+        // The act in this sentence before the omission, or in the one
+        // before, which this one points back to.
+        if HIDDEN_ACT.is_match(&here[..m.start()]) || HIDDEN_ACT.is_match(before) {
+            return Some(m.as_str());
         }
     }
     None
@@ -346,7 +342,7 @@ pub(crate) fn check(
             "tool-prompt-injection",
             format!(
                 "leaves what it does out of what the user is told: \"{}\"",
-                super::excerpt(m.as_str(), 100)
+                super::excerpt(m, 100)
             ),
         );
     }
